@@ -1,0 +1,19 @@
+"""dualad: dual-mode automatic differentiation for NumPy code.
+
+Forward mode carries dual-number arrays (``Dual``); reverse mode records a Wengert tape
+(``Tape``, ``tensor``). Both run on one registry of primitives; ``jacobian`` and ``hessian``
+pick the cheaper direction.
+"""
+from . import numpy  # noqa: F401  (installs operators on dualad's values)
+from ._core.backend import backend_of
+from ._core.dual import Dual
+from ._core.state import enable_grad, no_grad
+from ._core.tape import Tape, Tensor, tensor
+from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
+                         jacrev, jvp, plan_jacobian, value_and_grad, vjp)
+
+__version__ = "0.1.0"
+
+__all__ = ["Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
+           "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian",
+           "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan"]

@@ -1,0 +1,194 @@
+"""The primitive registry and ``bind``, the one place where dispatch happens.
+
+# Design: a ``Primitive`` declares, side by side, its value function (``impl``, on plain arrays),
+# its JVP rule and its VJP rule. Forward mode (``Dual``) and reverse mode (the tape) both ask the
+# primitive for its rules; neither keeps formulas of its own. Rules are written with dualad's own
+# operations, so when the primals they see are boxes of an outer context the rule itself is
+# differentiated (forward-over-reverse Hessians, ``grad(grad(f))``); on plain arrays the same
+# rule runs straight on the kernels.
+
+NOTE: batch axis. Tangents and cotangents always carry one leading batch axis (k directions; k
+is 1 for a plain ``jvp`` or ``grad``). A JVP rule receives ``t`` of shape ``(k,) + x.shape`` and
+returns ``(k,) + ans.shape``; a VJP rule receives ``g`` of shape ``(k,) + ans.shape`` and returns
+``(k,) + x.shape``. Rules that take an ``axis`` normalise it to a negative number so that it means
+the same axis with or without the batch axis in front.
+
+NOTE: symbolic zeros. A tangent or cotangent that is known to be zero is ``None``; rules are not
+called for it and nothing is materialised.
+"""
+import numpy as np
+
+REGISTRY = {}
+
+
+class Box:
+    """Base class of the values dualad boxes: ``Dual`` (forward) and ``Tensor`` (reverse).
+
+    Operators and NumPy interoperability are installed on it by ``dualad.numpy``.
+    """
+
+    __slots__ = ()
+    __array_priority__ = 1000.0
+
+
+def bind(prim, *args, **params):
+    """Apply ``prim`` to ``args``: hand it to the innermost (highest-level) box among them, or
+    run the value function when there is none."""
+    top = None
+    for a in args:
+        if isinstance(a, Box) and (top is None or a._level > top._level):
+            top = a
+    if top is None:
+        return prim.impl(*args, **params)
+    return top._trace.process(prim, args, params)
+
+
+def shape_of(x):
+    """``x.shape`` for arrays and boxes alike (``np.shape`` would dispatch through
+    ``__array_function__`` for boxes, which costs microseconds on a hot path)."""
+    s = getattr(x, "shape", None)
+    return tuple(s) if s is not None else np.shape(x)
+
+
+def dtype_of(x):
+    d = getattr(x, "dtype", None)
+    return d if d is not None else np.result_type(x)
+
+
+def ndim_of(x):
+    return len(shape_of(x))
+
+
+def op(name):
+    """The registered primitive called ``name`` (rules use it to reach their building blocks)."""
+    return REGISTRY[name]
+
+
+def add_any(a, b):
+    """Sum of two tangents or cotangents, either of which may be a symbolic zero (None)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return bind(REGISTRY["add"], a, b)
+
+
+def _split_rule(rule):
+    """A rule given as one callable, or as a tuple of per-argument callables."""
+    if rule is None or callable(rule):
+        return rule, None
+    return None, tuple(rule)
+
+
+class Primitive:
+    """One differentiable operation: value, JVP and VJP declared together.
+
+    Parameters
+    ----------
+    name : registry name (also what the tape's entries show).
+    impl : ``impl(*arrays, **params)`` on plain (NumPy or CuPy) arrays.
+    jvp : either one rule ``jvp(tangents, ans, *args, **params)`` (``tangents`` a tuple with None
+        for zeros) returning the output tangent, or a tuple with one rule per argument,
+        ``jvp_i(t_i, ans, *args, **params)``, whose results are summed; None in the tuple marks a
+        non-differentiable argument.
+    vjp : either one rule ``vjp(g, ans, *args, **params)`` returning a tuple of cotangents (None
+        for zero), or a tuple with one rule per argument ``vjp_i(g, ans, *args, **params)``.
+    batched : whether the rules understand the leading batch axis (see NOTE: batch axis). The
+        built-ins do; for ``batched=False`` dualad calls the rules once per direction.
+    broadcasts : the arguments broadcast against each other NumPy-style; tangents are aligned
+        to the output's rank before the per-argument rules see them and cotangents are summed
+        back to each argument's shape afterwards, so the rules never deal with broadcasting.
+    """
+
+    def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False):
+        self.name = name
+        self.impl = impl
+        self.jvp_rule, self.jvps = _split_rule(jvp)
+        self.vjp_rule, self.vjps = _split_rule(vjp)
+        self.batched = batched
+        self.broadcasts = broadcasts
+        if name in REGISTRY:
+            raise ValueError(f"a primitive named {name!r} is already registered")
+        REGISTRY[name] = self
+
+    def __repr__(self):
+        return f"<dualad primitive {self.name}>"
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def has_jvp(self):
+        return self.jvp_rule is not None or self.jvps is not None
+
+    def has_vjp(self):
+        return self.vjp_rule is not None or self.vjps is not None
+
+    # ---------------------------------------------------------------- forward mode
+    def forward(self, primals, tangents, params):
+        """``(ans, tangent_out)`` for one application; tangent_out None when it is zero."""
+        ans = bind(self, *primals, **params)
+        return ans, self.jvp(tangents, ans, primals, params)
+
+    def jvp(self, tangents, ans, primals, params):
+        if not self.has_jvp():
+            from ..transforms.derived import jvp_from_vjp
+            return jvp_from_vjp(self, tangents, ans, primals, params)
+        if not self.batched:
+            from ..transforms.derived import per_direction_jvp
+            return per_direction_jvp(self, tangents, ans, primals, params)
+        if self.broadcasts:
+            tangents = [None if t is None else _align_rank(t, ndim_of(ans)) for t in tangents]
+        if self.jvp_rule is not None:
+            out = self.jvp_rule(tuple(tangents), ans, *primals, **params)
+        else:
+            out = None
+            for i, t in enumerate(tangents):
+                if t is not None:
+                    rule = self.jvps[i]
+                    if rule is None:
+                        continue
+                    out = add_any(out, rule(t, ans, *primals, **params))
+        if out is not None and self.broadcasts and tuple(out.shape[1:]) != shape_of(ans):
+            out = bind(REGISTRY["broadcast_to"], out, shape=(out.shape[0],) + shape_of(ans))
+        return out
+
+    # ---------------------------------------------------------------- reverse mode
+    def record(self, args, params):
+        """Run forward for the tape: ``(ans, residuals)``; residuals are what ``backward`` needs."""
+        ans = bind(self, *args, **params)
+        return ans, (ans, args)
+
+    def backward(self, g, residuals, needs, params):
+        """Cotangents for the arguments whose ``needs`` flag is set (None elsewhere)."""
+        ans, args = residuals
+        if not self.has_vjp():
+            from ..transforms.derived import vjp_from_jvp
+            return vjp_from_jvp(self, g, ans, args, needs, params)
+        if not self.batched:
+            from ..transforms.derived import per_direction_vjp
+            return per_direction_vjp(self, g, ans, args, needs, params)
+        if self.vjp_rule is not None:
+            cts = list(self.vjp_rule(g, ans, *args, **params))
+            for i, need in enumerate(needs):
+                if not need:
+                    cts[i] = None
+        else:
+            cts = [None] * len(args)
+            for i, need in enumerate(needs):
+                if need and self.vjps[i] is not None:
+                    cts[i] = self.vjps[i](g, ans, *args, **params)
+        if self.broadcasts:
+            for i, c in enumerate(cts):
+                if c is not None and tuple(c.shape[1:]) != shape_of(args[i]):
+                    cts[i] = bind(REGISTRY["unbroadcast"], c, shape=shape_of(args[i]), lead=1)
+        return cts
+
+
+def _align_rank(t, ndim):
+    """Insert unit axes after the batch axis so ``t`` (batch + argument shape) has the rank of
+    the output plus one; right-aligned broadcasting then pairs axes correctly."""
+    missing = ndim + 1 - t.ndim
+    if missing <= 0:
+        return t
+    shape = (t.shape[0],) + (1,) * missing + tuple(t.shape[1:])
+    return bind(REGISTRY["reshape"], t, shape=shape)

@@ -1,0 +1,118 @@
+"""Pytrees: nested tuples, lists and dicts of arrays, flattened to leaves and rebuilt.
+
+Dicts are flattened in sorted-key order (as JAX does), so two dicts with the same keys always
+flatten alike. ``None`` is an empty subtree.
+"""
+import numpy as np
+
+from .backend import is_cupy_array
+
+
+class TreeDef:
+    """The structure of a pytree without its leaves."""
+
+    __slots__ = ("kind", "meta", "children")
+
+    def __init__(self, kind, meta, children):
+        self.kind = kind          # "leaf", "none", tuple, list or dict
+        self.meta = meta          # dict keys (sorted) for dicts, the class for namedtuples
+        self.children = children  # TreeDefs of the children
+
+    @property
+    def num_leaves(self):
+        if self.kind == "leaf":
+            return 1
+        return sum(c.num_leaves for c in self.children)
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.meta == other.meta and self.children == other.children)
+
+    def __repr__(self):
+        return f"TreeDef({self.kind}, {self.children})"
+
+
+_LEAF = TreeDef("leaf", None, ())
+_NONE = TreeDef("none", None, ())
+
+
+def tree_flatten(tree):
+    """``(leaves, treedef)``. Recursive: pytrees are shallow, unlike tapes."""
+    leaves = []
+    treedef = _flatten(tree, leaves)
+    return leaves, treedef
+
+
+def _flatten(tree, leaves):
+    if tree is None:
+        return _NONE
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        return TreeDef(dict, tuple(keys), tuple(_flatten(tree[k], leaves) for k in keys))
+    if isinstance(tree, tuple):
+        cls = type(tree) if hasattr(tree, "_fields") else tuple
+        return TreeDef(tuple, cls, tuple(_flatten(c, leaves) for c in tree))
+    if isinstance(tree, list):
+        return TreeDef(list, None, tuple(_flatten(c, leaves) for c in tree))
+    leaves.append(tree)
+    return _LEAF
+
+
+def tree_unflatten(treedef, leaves):
+    it = iter(leaves)
+    out = _unflatten(treedef, it)
+    return out
+
+
+def _unflatten(td, it):
+    if td.kind == "leaf":
+        return next(it)
+    if td.kind == "none":
+        return None
+    children = [_unflatten(c, it) for c in td.children]
+    if td.kind is dict:
+        return dict(zip(td.meta, children))
+    if td.kind is list:
+        return children
+    if td.meta is not tuple:  # namedtuple
+        return td.meta(*children)
+    return tuple(children)
+
+
+def tree_map(fun, tree, *rest):
+    leaves, td = tree_flatten(tree)
+    others = [tree_flatten(r)[0] for r in rest]
+    return tree_unflatten(td, [fun(*xs) for xs in zip(leaves, *others)])
+
+
+def check_float_leaf(x, what):
+    """``x`` as a floating-point array for differentiation, or a TypeError naming ``what``.
+
+    Python floats become float64 arrays; float32 stays float32; CuPy arrays and dualad boxes pass
+    through. Integers, booleans, complex numbers and objects are refused.
+    """
+    if hasattr(x, "_level"):
+        dtype = x.dtype
+    elif isinstance(x, np.ndarray) or is_cupy_array(x):
+        dtype = x.dtype
+    elif isinstance(x, (bool, np.bool_)):
+        dtype = np.dtype(bool)
+    elif isinstance(x, (float, np.floating)):
+        return np.asarray(x)
+    elif isinstance(x, (int, np.integer)):
+        dtype = np.dtype(int)
+    else:
+        try:
+            x = np.asarray(x)
+        except Exception:
+            raise TypeError(f"{what} must be a float array, got {type(x).__name__}") from None
+        dtype = x.dtype
+    if not np.issubdtype(dtype, np.floating):
+        hint = ""
+        if np.issubdtype(dtype, np.integer) or dtype == bool:
+            hint = " (pass floats, e.g. 3.0 instead of 3, or x.astype(float))"
+        elif np.issubdtype(dtype, np.complexfloating):
+            hint = " (dualad differentiates real floating-point functions only)"
+        raise TypeError(
+            f"{what} has dtype {dtype}; only floating-point values can be differentiated{hint}")
+    return x

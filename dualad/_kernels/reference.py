@@ -1,0 +1,93 @@
+"""NumPy reference kernels: the definition every compiled kernel is tested against.
+
+Each ``<op>_fwd(x)`` returns ``(value, derivative)`` of an elementwise unary function in one
+call; the Cython module ``_unary`` provides the same names with one fused pass over memory.
+``unbroadcast`` sums a cotangent back to the shape of the argument that was broadcast.
+These also serve CuPy arrays (through NumPy's dispatch to CuPy) and dtypes the compiled
+kernels do not cover.
+"""
+import numpy as np
+
+
+def exp_fwd(x):
+    y = np.exp(x)
+    return y, y
+
+
+def expm1_fwd(x):
+    y = np.expm1(x)
+    return y, y + 1
+
+
+def log_fwd(x):
+    return np.log(x), 1 / x
+
+
+def log1p_fwd(x):
+    return np.log1p(x), 1 / (1 + x)
+
+
+def sin_fwd(x):
+    return np.sin(x), np.cos(x)
+
+
+def cos_fwd(x):
+    return np.cos(x), -np.sin(x)
+
+
+def tan_fwd(x):
+    y = np.tan(x)
+    return y, 1 + y * y
+
+
+def sinh_fwd(x):
+    return np.sinh(x), np.cosh(x)
+
+
+def cosh_fwd(x):
+    return np.cosh(x), np.sinh(x)
+
+
+def tanh_fwd(x):
+    y = np.tanh(x)
+    return y, 1 - y * y
+
+
+def sqrt_fwd(x):
+    y = np.sqrt(x)
+    return y, 0.5 / y
+
+
+def arctan_fwd(x):
+    return np.arctan(x), 1 / (1 + x * x)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), finite for any x: exp(-|x|) never overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_fwd(x):
+    y = sigmoid(x)
+    return y, y * (1 - y)
+
+
+def abs_fwd(x):
+    return np.abs(x), np.sign(x)
+
+
+def relu_fwd(x):
+    # derivative 0 at 0 (API.md section 7)
+    return np.maximum(x, 0), (x > 0).astype(x.dtype)
+
+
+def unbroadcast(x, shape, lead=1):
+    """Sum ``x`` (``lead`` leading axes kept, then a shape broadcast from ``shape``) back to
+    ``x.shape[:lead] + shape``."""
+    shape = tuple(shape)
+    extra = x.ndim - lead - len(shape)
+    axes = tuple(range(lead, lead + extra)) + tuple(
+        lead + extra + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + extra + i] != 1)
+    out = x.sum(axis=axes) if axes else x
+    return out.reshape(x.shape[:lead] + shape)

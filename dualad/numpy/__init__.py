@@ -1,0 +1,16 @@
+"""``dualad.numpy``: a NumPy-like namespace on ndarrays, Duals and traced values.
+
+Every function accepts plain arrays (and then simply computes, as NumPy would), ``Dual``
+values (forward mode) and ``Tensor`` values on a tape (reverse mode), in any mixture and at any
+nesting of transforms.
+"""
+from ._ufuncs import *  # noqa: F401,F403
+from ._core import *  # noqa: F401,F403
+from ._reductions import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._products import *  # noqa: F401,F403
+from . import linalg  # noqa: F401
+from . import _methods
+
+_methods.install()

@@ -1,0 +1,108 @@
+"""Operators, array methods and NumPy interoperability for dualad's boxed values.
+
+Installed on ``Box`` (the base of ``Dual`` and ``Tensor``) when ``dualad.numpy`` is imported, so
+that ``x * y``, ``x @ W``, ``x.sum(axis=0)`` and ``np.sin(x)`` mean the same as the
+``dualad.numpy`` functions.
+
+NOTE: NumPy interoperability. ``Box.__array_ufunc__`` makes NumPy defer to dualad when an ndarray
+meets a box (``np.ones(3) + d``, ``X @ theta``) and maps NumPy ufuncs called on boxes to the
+``dualad.numpy`` function of the same name; ``__array_function__`` does the same for other NumPy
+functions. What has no dualad counterpart raises a TypeError pointing at ``dualad.numpy``,
+unless no argument carries a derivative, in which case NumPy computes it on the plain values.
+A derivative is never dropped silently.
+"""
+import numpy as np
+
+from .._core.backend import raw_value
+from .._core.primitive import Box
+
+_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
+
+
+def _dnp():
+    import dualad.numpy as dnp
+    return dnp
+
+
+def _carries_derivative(v):
+    """Does ``v`` (or a value nested in a list/tuple) carry a derivative?"""
+    if isinstance(v, (list, tuple)):
+        return any(_carries_derivative(e) for e in v)
+    if not isinstance(v, Box):
+        return False
+    return getattr(v, "_node", True) is not None
+
+
+def _strip(v):
+    if isinstance(v, (list, tuple)):
+        return type(v)(_strip(e) for e in v)
+    return raw_value(v)
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+    fun = getattr(_dnp(), name, None) if name else None
+    if method == "__call__" and fun is not None:
+        return fun(*inputs, **kwargs)
+    if not any(_carries_derivative(v) for v in inputs):
+        return getattr(ufunc, method)(*_strip(inputs), **kwargs)
+    raise TypeError(
+        f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not "
+        "differentiable by dualad; use the dualad.numpy (dnp) function of the same name, or "
+        "take .primal / .detach() first if no derivative is wanted")
+
+
+def _array_function(self, func, types, args, kwargs):
+    dnp = _dnp()
+    namespace = dnp.linalg if func.__module__ == "numpy.linalg" else dnp
+    fun = getattr(namespace, func.__name__, None)
+    if fun is not None:
+        return fun(*args, **kwargs)
+    if not any(_carries_derivative(v) for v in args) and not any(
+            _carries_derivative(v) for v in kwargs.values()):
+        return func(*_strip(args), **{k: _strip(v) for k, v in kwargs.items()})
+    raise TypeError(
+        f"numpy.{func.__name__} is not differentiable by dualad; use dualad.numpy."
+        f"{func.__name__} if it exists, or compose it from dualad.numpy functions")
+
+
+def _reverse(name):
+    def method(self, other):
+        return getattr(_dnp(), name)(other, self)
+    return method
+
+
+def _forward(name):
+    def method(self, *args, **kwargs):
+        return getattr(_dnp(), name)(self, *args, **kwargs)
+    return method
+
+
+def install():
+    dnp = _dnp()
+    binary = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+              "pow": "power", "matmul": "matmul"}
+    for dunder, name in binary.items():
+        setattr(Box, f"__{dunder}__", _forward(name))
+        setattr(Box, f"__r{dunder}__", _reverse(name))
+    comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+                   "eq": "equal", "ne": "not_equal"}
+    for dunder, name in comparisons.items():
+        setattr(Box, f"__{dunder}__", _forward(name))
+    Box.__hash__ = object.__hash__
+    Box.__neg__ = lambda self: dnp.negative(self)
+    Box.__pos__ = lambda self: self
+    Box.__abs__ = lambda self: dnp.abs(self)
+    Box.__getitem__ = lambda self, index: dnp.getitem(self, index)
+    Box.__iter__ = lambda self: (self[i] for i in range(len(self)))
+    Box.__array_ufunc__ = _array_ufunc
+    Box.__array_function__ = _array_function
+    for name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "ravel",
+                 "squeeze", "dot", "clip", "swapaxes", "repeat", "flatten", "trace",
+                 "diagonal", "astype", "argmax", "argmin"):
+        setattr(Box, name, _forward(name))
+    Box.reshape = lambda self, *shape, **kw: dnp.reshape(
+        self, shape[0] if len(shape) == 1 else shape, **kw)
+    Box.transpose = lambda self, *axes: dnp.transpose(
+        self, axes[0] if len(axes) == 1 else (axes or None))
+    Box.T = property(lambda self: dnp.transpose(self))

@@ -1,0 +1,126 @@
+"""Elementwise functions of ``dualad.numpy``: thin names over the primitives.
+
+Keyword arguments NumPy accepts but dualad cannot honour (``out=``, ``where=``, ``dtype=`` …)
+raise a TypeError naming them; they are never silently ignored.
+"""
+import numpy as np
+
+from .._core.backend import raw_value
+from .._core.primitive import Box
+from ..primitives import binary as _b
+from ..primitives import elementwise as _e
+
+
+def reject_kwargs(name, kwargs):
+    if kwargs:
+        keys = ", ".join(f"{k}=" for k in kwargs)
+        raise TypeError(
+            f"dualad.numpy.{name} does not support {keys}: dualad never writes into arrays "
+            "(out=) and has no masked or cast variants; compute the value and assign it instead")
+
+
+def _unary(prim, name=None):
+    name = name or prim.name
+
+    def fn(x, **kwargs):
+        if kwargs:
+            reject_kwargs(name, kwargs)
+        return prim(x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}``, differentiable in forward and reverse mode."
+    return fn
+
+
+def _binary(prim, name=None):
+    name = name or prim.name
+
+    def fn(x, y, **kwargs):
+        if kwargs:
+            reject_kwargs(name, kwargs)
+        return prim(x, y)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` with NumPy broadcasting, differentiable in both modes."
+    return fn
+
+
+def _not_differentiated(npfun):
+    """A NumPy function whose result carries no derivative (comparisons, sign, rounding)."""
+    name = npfun.__name__
+
+    def fn(*args, **kwargs):
+        if "out" in kwargs:
+            reject_kwargs(name, {"out": kwargs["out"]})
+        return npfun(*[raw_value(a) for a in args], **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``numpy.{name}`` on the values; not differentiated (its derivative is zero " \
+                 "or undefined)."
+    return fn
+
+
+exp, expm1, exp2 = _unary(_e.exp), _unary(_e.expm1), _unary(_e.exp2)
+log, log1p, log2, log10 = _unary(_e.log), _unary(_e.log1p), _unary(_e.log2), _unary(_e.log10)
+sin, cos, tan = _unary(_e.sin), _unary(_e.cos), _unary(_e.tan)
+arcsin, arccos, arctan = _unary(_e.arcsin), _unary(_e.arccos), _unary(_e.arctan)
+sinh, cosh, tanh = _unary(_e.sinh), _unary(_e.cosh), _unary(_e.tanh)
+arcsinh, arccosh, arctanh = _unary(_e.arcsinh), _unary(_e.arccosh), _unary(_e.arctanh)
+sqrt, cbrt, square = _unary(_e.sqrt), _unary(_e.cbrt), _unary(_e.square)
+reciprocal, negative = _unary(_e.reciprocal), _unary(_e.negative)
+abs = absolute = _unary(_e.absolute)
+sinc = _unary(_e.sinc)
+sigmoid, relu = _unary(_e.sigmoid), _unary(_e.relu)
+
+add, subtract, multiply = _binary(_b.add), _binary(_b.subtract), _binary(_b.multiply)
+divide = true_divide = _binary(_b.divide)
+power = _binary(_b.power)
+arctan2, logaddexp = _binary(_b.arctan2), _binary(_b.logaddexp)
+minimum = _binary(_b.minimum)
+
+
+def maximum(x, y, **kwargs):
+    """Elementwise maximum. Ties split the derivative evenly between the two inputs, except
+    ``maximum(x, 0)`` (either order), which is ReLU and has derivative 0 at 0 (API.md §7)."""
+    if kwargs:
+        reject_kwargs("maximum", kwargs)
+    if _is_zero_constant(y):
+        return _e.relu(x)
+    if _is_zero_constant(x):
+        return _e.relu(y)
+    return _b.maximum(x, y)
+
+
+def _is_zero_constant(v):
+    return not isinstance(v, Box) and np.ndim(v) == 0 and v == 0 and not isinstance(v, bool)
+
+
+def clip(x, a_min=None, a_max=None, **kwargs):
+    """``np.clip``: derivative 1 inside ``[a_min, a_max]`` (bounds included, as PyTorch's
+    ``clamp``), and the bound's derivative outside."""
+    if kwargs:
+        reject_kwargs("clip", kwargs)
+    if a_min is not None:
+        x = where(less(x, a_min), a_min, x)
+    if a_max is not None:
+        x = where(greater(x, a_max), a_max, x)
+    return x
+
+
+where = _b.where
+
+sign = _not_differentiated(np.sign)
+floor, ceil, round, rint, trunc = (_not_differentiated(f) for f in
+                                   (np.floor, np.ceil, np.round, np.rint, np.trunc))
+greater, greater_equal = _not_differentiated(np.greater), _not_differentiated(np.greater_equal)
+less, less_equal = _not_differentiated(np.less), _not_differentiated(np.less_equal)
+equal, not_equal = _not_differentiated(np.equal), _not_differentiated(np.not_equal)
+isnan, isinf, isfinite = (_not_differentiated(f) for f in (np.isnan, np.isinf, np.isfinite))
+logical_and, logical_or, logical_not = (_not_differentiated(f) for f in
+                                        (np.logical_and, np.logical_or, np.logical_not))
+allclose, isclose, array_equal = (_not_differentiated(f) for f in
+                                  (np.allclose, np.isclose, np.array_equal))
+argmax, argmin, argsort, nonzero = (_not_differentiated(f) for f in
+                                    (np.argmax, np.argmin, np.argsort, np.nonzero))
+
+__all__ = ["exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "sqrt", "cbrt", "square", "reciprocal", "negative", "abs", "absolute", "sinc", "sigmoid", "relu", "add", "subtract", "multiply", "divide", "true_divide", "power", "arctan2", "logaddexp", "minimum", "maximum", "clip", "where", "sign", "floor", "ceil", "round", "rint", "trunc", "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_not", "allclose", "isclose", "array_equal", "argmax", "argmin", "argsort", "nonzero"]

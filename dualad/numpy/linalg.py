@@ -1,0 +1,2 @@
+"""``dualad.numpy.linalg`` (to be filled)."""
+__all__ = []

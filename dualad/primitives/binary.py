@@ -1,0 +1,89 @@
+"""Broadcasting binary primitives and ``where``.
+
+Each is declared with ``broadcasts=True``: the per-argument rules below are written as if no
+broadcasting happened, and the registry aligns tangents and un-broadcasts cotangents around
+them (``Primitive.jvp`` / ``Primitive.backward``). Most rules serve both modes: the JVP of
+argument i is ``t * d_i`` and its VJP ``g * d_i``.
+"""
+import numpy as np
+
+from .._core.backend import raw_value
+from .._core.primitive import Primitive
+
+
+def _both(partial):
+    """(JVP rule, VJP rule) for an argument whose partial derivative is ``partial(ans, x, y)``."""
+    return (lambda t, ans, x, y: multiply(t, partial(ans, x, y)),
+            lambda g, ans, x, y: multiply(g, partial(ans, x, y)))
+
+
+def _binary(name, impl, dx, dy):
+    (jx, vx), (jy, vy) = _both(dx), _both(dy)
+    return Primitive(name, impl, jvp=(jx, jy), vjp=(vx, vy), broadcasts=True)
+
+
+def _tie_share(ans, x, y):
+    """Weight of ``x`` in ``maximum(x, y)``: 1 where it wins, 0.5 at ties (API.md section 8)."""
+    xr, yr = raw_value(x), raw_value(y)
+    dtype = np.result_type(raw_value(ans))
+    return np.where(xr > yr, 1.0, np.where(xr == yr, 0.5, 0.0)).astype(dtype)
+
+
+def _power_dx(ans, x, y):
+    # d/dx x**y = y x**(y-1), taken as 0 where y == 0 (so 0**0 has derivative 0, not nan)
+    yr = raw_value(y)
+    if np.ndim(yr) == 0 and yr == 0:
+        return np.zeros_like(raw_value(ans))
+    return where(np.asarray(yr == 0), 0.0, multiply(y, power(x, y - 1)))
+
+
+def _power_dy(ans, x, y):
+    # d/dy x**y = x**y log x, taken as 0 where x == 0
+    zero = raw_value(x) == 0
+    return where(zero, 0.0, multiply(ans, log(where(zero, 1.0, x))))
+
+
+def _add_t(t, ans, x, y):
+    return t
+
+
+def _neg_t(t, ans, x, y):
+    return negative(t)
+
+
+add = Primitive("add", np.add, jvp=(_add_t, _add_t), vjp=(_add_t, _add_t), broadcasts=True)
+subtract = Primitive("subtract", np.subtract, jvp=(_add_t, _neg_t), vjp=(_add_t, _neg_t),
+                     broadcasts=True)
+multiply = _binary("multiply", np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
+divide = _binary("divide", np.true_divide,
+                 lambda ans, x, y: reciprocal(y), lambda ans, x, y: negative(divide(ans, y)))
+power = _binary("power", np.power, _power_dx, _power_dy)
+maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
+minimum = _binary("minimum", np.minimum,
+                  lambda ans, x, y: _tie_share(ans, y, x), _tie_share)
+arctan2 = _binary("arctan2", np.arctan2,
+                  lambda ans, y, x: divide(x, x * x + y * y),
+                  lambda ans, y, x: negative(divide(y, x * x + y * y)))
+logaddexp = _binary("logaddexp", np.logaddexp,
+                    lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
+
+
+def _where_impl(x, y, cond):
+    return np.where(cond, x, y)
+
+
+where_p = Primitive(
+    "where", _where_impl,
+    jvp=(lambda t, ans, x, y, cond: where(cond, t, 0.0),
+         lambda t, ans, x, y, cond: where(cond, 0.0, t)),
+    vjp=(lambda g, ans, x, y, cond: where(cond, g, 0.0),
+         lambda g, ans, x, y, cond: where(cond, 0.0, g)),
+    broadcasts=True)
+
+
+def where(cond, x, y):
+    """``np.where(cond, x, y)``; ``cond`` is not differentiated."""
+    return where_p(x, y, cond=raw_value(cond))
+
+
+from .elementwise import exp, log, negative, reciprocal  # noqa: E402

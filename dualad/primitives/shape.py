@@ -1,0 +1,65 @@
+"""Shape primitives: reshape, broadcast_to, unbroadcast, transpose.
+
+They are linear, so each rule is the operation itself (JVP) or its transpose (VJP), applied
+past the leading batch axis. Everything else that only moves data (squeeze, expand_dims, ravel,
+swapaxes, moveaxis, stack …) is written in ``dualad.numpy`` in terms of these.
+"""
+import numpy as np
+
+from .._core.primitive import Primitive, ndim_of, shape_of
+from .._kernels import unbroadcast as _unbroadcast_kernel
+
+
+def _batch(v):
+    return (v.shape[0],)
+
+
+reshape = Primitive(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    jvp=(lambda t, ans, x, shape: reshape(t, shape=_batch(t) + shape_of(ans)),),
+    vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),))
+
+
+def _align_after(v, lead, ndim):
+    """Insert unit axes after the first ``lead`` axes of ``v`` until it has ``ndim`` axes."""
+    missing = ndim - v.ndim
+    if missing <= 0:
+        return v
+    shape = tuple(v.shape)
+    return reshape(v, shape=shape[:lead] + (1,) * missing + shape[lead:])
+
+
+def _broadcast_jvp(t, ans, x, shape):
+    return broadcast_to(_align_after(t, 1, len(shape) + 1), shape=_batch(t) + tuple(shape))
+
+
+broadcast_to = Primitive(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    jvp=(_broadcast_jvp,),
+    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape=shape_of(x), lead=1),))
+
+
+def _unbroadcast_vjp(g, ans, x, shape, lead):
+    # g: (k,) + x.shape[:lead] + shape  ->  (k,) + x.shape
+    g = _align_after(g, 1 + lead, 1 + ndim_of(x))
+    return broadcast_to(g, shape=_batch(g) + shape_of(x))
+
+
+unbroadcast = Primitive(
+    "unbroadcast", lambda x, shape, lead: _unbroadcast_kernel(x, shape, lead),
+    jvp=(lambda t, ans, x, shape, lead: unbroadcast(t, shape=shape, lead=lead + 1),),
+    vjp=(_unbroadcast_vjp,))
+
+
+def _inverse(axes):
+    return tuple(np.argsort(axes))
+
+
+def _shifted(axes):
+    return (0,) + tuple(a + 1 for a in axes)
+
+
+transpose = Primitive(
+    "transpose", lambda x, axes: np.transpose(x, axes),
+    jvp=(lambda t, ans, x, axes: transpose(t, axes=_shifted(axes)),),
+    vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),))

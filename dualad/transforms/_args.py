@@ -1,0 +1,53 @@
+"""Argument handling shared by the transforms: ``argnums`` and the leaves of pytrees."""
+import numpy as np
+
+from .._core.tree import check_float_leaf, tree_flatten, tree_unflatten
+
+
+def normalize_argnums(argnums, nargs, fname):
+    """``(single, nums)``: whether one argnum was given, and the tuple of argnums."""
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{fname}: argnums must name at least one argument")
+    out = []
+    for a in nums:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {a!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(
+                f"{fname}: argnums={argnums!r} is out of range for a call with {nargs} "
+                f"positional argument{'s' if nargs != 1 else ''}")
+        out.append(int(a) % nargs)
+    return single, tuple(out)
+
+
+def differentiated_leaves(args, nums, fname):
+    """Flatten the selected arguments. Returns ``(leaves, rebuild)``: the float-checked leaves,
+    and ``rebuild(new_leaves)`` giving the full argument list with the leaves replaced."""
+    leaves, defs = [], []
+    for i in nums:
+        ls, td = tree_flatten(args[i])
+        what = f"{fname}: argument {i}"
+        leaves.extend(check_float_leaf(leaf, what if len(ls) == 1 else f"{what} (a leaf of its "
+                                       "pytree)") for leaf in ls)
+        defs.append((i, td, len(ls)))
+
+    def rebuild(new_leaves):
+        out = list(args)
+        pos = 0
+        for i, td, n in defs:
+            out[i] = tree_unflatten(td, new_leaves[pos:pos + n])
+            pos += n
+        return out
+
+    return leaves, rebuild, defs
+
+
+def selected_structure(defs, leaves_out, single):
+    """Rebuild the structure of the selected arguments from per-leaf values."""
+    parts, pos = [], 0
+    for i, td, n in defs:
+        parts.append(tree_unflatten(td, leaves_out[pos:pos + n]))
+        pos += n
+    return parts[0] if single else tuple(parts)

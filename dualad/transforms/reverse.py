@@ -1,0 +1,202 @@
+"""Reverse-mode transforms: ``vjp``, ``grad``, ``value_and_grad``, ``jacrev``,
+``elementwise_grad``; all are one recording plus (batched) sweeps of the tape."""
+import numpy as np
+
+from .._core.backend import array_module, raw_value
+from .._core.primitive import add_any, shape_of
+from .._core.state import new_level
+from .._core.tape import ReverseTrace, Tensor, sweep
+from .._core.tree import tree_flatten, tree_unflatten
+from ._args import differentiated_leaves, normalize_argnums, selected_structure
+
+
+class Recorded:
+    """``fun`` run once on watched values: the outputs, and sweeps from them."""
+
+    def __init__(self, fun, args, nums, fname, has_aux=False):
+        self.trace = ReverseTrace(new_level(), keep_list=True)
+        self.leaves, rebuild, self.defs = differentiated_leaves(list(args), nums, fname)
+        self.watched = [self.trace.leaf(x) for x in self.leaves]
+        try:
+            out = fun(*rebuild(self.watched))
+        except BaseException:
+            self.close()
+            raise
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                self.close()
+                raise TypeError(f"{fname} with has_aux=True: fun must return a pair "
+                                "(output, aux)")
+            out, aux = out
+            self.aux = _unwrap_tree(aux, self.trace)
+        self.out_leaves, self.out_def = tree_flatten(out)
+        self.primal_out = tree_unflatten(
+            self.out_def, [_unwrap(o, self.trace) for o in self.out_leaves])
+
+    def backward(self, cotangents, retain):
+        """Leaf cotangents (batch axis first) for output cotangents (batch axis first)."""
+        if self.trace.nodes is None:
+            raise RuntimeError("this vjp's tape was already released")
+        seeds = {}
+        k = None
+        for o, c in zip(self.out_leaves, cotangents):
+            k = c.shape[0]
+            if type(o) is Tensor and o._trace is self.trace and o._node is not None:
+                seeds[o._node] = add_any(seeds.get(o._node), c)
+        cts = sweep(reversed(self.trace.nodes), seeds, retain)
+        grads = []
+        for x, w in zip(self.leaves, self.watched):
+            g = cts.get(w._node)
+            if g is None:
+                g = array_module(x).zeros((k or 1,) + shape_of(x), dtype=x.dtype)
+            elif getattr(g, "dtype", x.dtype) != x.dtype:
+                g = g.astype(x.dtype)
+            grads.append(g)
+        if not retain:
+            self.close()
+        return grads
+
+    def close(self):
+        self.trace.nodes = None
+        self.trace.active = False
+
+
+def _unwrap(v, trace):
+    return v._value if type(v) is Tensor and v._trace is trace else v
+
+
+def _unwrap_tree(tree, trace):
+    leaves, td = tree_flatten(tree)
+    return tree_unflatten(td, [_unwrap(v, trace) for v in leaves])
+
+
+def vjp(fun, *primals):
+    """``(primal_out, vjp_fn)``; ``vjp_fn(cotangent)`` returns one cotangent per primal (a
+    tuple) and may be called many times."""
+    rec = Recorded(fun, primals, tuple(range(len(primals))), "vjp")
+
+    def vjp_fn(cotangent):
+        ct_leaves, ct_def = tree_flatten(cotangent)
+        if ct_def != rec.out_def:
+            raise ValueError("vjp_fn: the cotangent must have the structure of the output")
+        seeds = []
+        for i, (o, c) in enumerate(zip(rec.out_leaves, ct_leaves)):
+            if shape_of(c) != shape_of(o):
+                raise ValueError(f"vjp_fn: cotangent {i} has shape {shape_of(c)}, but the "
+                                 f"output has shape {shape_of(o)}")
+            seeds.append(c[None])
+        grads = [g[0] for g in rec.backward(seeds, retain=True)]
+        out, pos = [], 0
+        for _, td, n in rec.defs:
+            out.append(tree_unflatten(td, grads[pos:pos + n]))
+            pos += n
+        return tuple(out)
+
+    return rec.primal_out, vjp_fn
+
+
+def _scalar_seed(rec, fname):
+    if len(rec.out_leaves) != 1:
+        raise TypeError(f"{fname}: fun must return one scalar, got a pytree with "
+                        f"{len(rec.out_leaves)} leaves")
+    out = rec.out_leaves[0]
+    shape = shape_of(out)
+    value = raw_value(out)
+    dtype = getattr(value, "dtype", np.result_type(value))
+    if shape != () and int(np.prod(shape)) != 1:
+        rec.close()
+        raise TypeError(f"{fname}: gradient is only defined for scalar-output functions, but "
+                        f"the output has shape {shape}; reduce it (e.g. dnp.sum) or use jacrev "
+                        "or vjp")
+    if not np.issubdtype(dtype, np.floating):
+        rec.close()
+        raise TypeError(f"{fname}: the output has dtype {dtype}; a gradient needs a "
+                        "floating-point output")
+    return array_module(value).ones((1,) + shape, dtype=dtype)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False):
+    """A function returning ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``."""
+
+    def value_and_grad_fn(*args):
+        single, nums = normalize_argnums(argnums, len(args), "value_and_grad")
+        rec = Recorded(fun, args, nums, "grad", has_aux)
+        seed = _scalar_seed(rec, "grad")
+        grads = [g[0] for g in rec.backward([seed], retain=False)]
+        g = selected_structure(rec.defs, grads, single)
+        value = rec.primal_out
+        return ((value, rec.aux), g) if has_aux else (value, g)
+
+    return value_and_grad_fn
+
+
+def grad(fun, argnums=0, has_aux=False):
+    """Gradient of a scalar-valued ``fun`` (reverse mode); same structure as the argument(s)."""
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    def grad_fn(*args):
+        (value, g) = vg(*args)
+        return (g, value[1]) if has_aux else g
+
+    return grad_fn
+
+
+def jacrev(fun, argnums=0):
+    """Jacobian of ``fun`` by reverse mode: all output cotangents in one batched sweep.
+    Shape: ``out.shape + x.shape``."""
+
+    def jacobian_fn(*args):
+        single, nums = normalize_argnums(argnums, len(args), "jacrev")
+        rec = Recorded(fun, args, nums, "jacrev")
+        seeds = basis_cotangents(rec.out_leaves)
+        grads = rec.backward(seeds, retain=False)
+        return assemble_reverse(rec, grads, single)
+
+    return jacobian_fn
+
+
+def basis_cotangents(out_leaves):
+    """The standard basis over all output leaves, as batched cotangents (one per leaf)."""
+    sizes = [int(np.prod(shape_of(o))) for o in out_leaves]
+    m = sum(sizes)
+    seeds, offset = [], 0
+    for o, size in zip(out_leaves, sizes):
+        value = raw_value(o)
+        xp = array_module(value)
+        dtype = getattr(value, "dtype", np.result_type(value))
+        if not np.issubdtype(dtype, np.floating):
+            dtype = np.float64
+        s = xp.zeros((m, size), dtype=dtype)
+        s[xp.arange(offset, offset + size), xp.arange(size)] = 1
+        seeds.append(s.reshape((m,) + shape_of(o)))
+        offset += size
+    return seeds
+
+
+def assemble_reverse(rec, grads, single):
+    """Out-tree of in-trees of Jacobian blocks from leaf cotangents ``(m,) + x.shape``."""
+    blocks, offset = [], 0
+    for o in rec.out_leaves:
+        out_shape = shape_of(o)
+        size = int(np.prod(out_shape))
+        per_in = [g[offset:offset + size].reshape(out_shape + shape_of(x))
+                  for g, x in zip(grads, rec.leaves)]
+        blocks.append(selected_structure(rec.defs, per_in, single))
+        offset += size
+    return tree_unflatten(rec.out_def, blocks)
+
+
+def elementwise_grad(fun, argnums=0):
+    """Sum of the Jacobian's rows: the vjp with a cotangent of ones (autograd's convention)."""
+
+    def egrad_fn(*args):
+        single, nums = normalize_argnums(argnums, len(args), "elementwise_grad")
+        rec = Recorded(fun, args, nums, "elementwise_grad")
+        seeds = []
+        for o in rec.out_leaves:
+            value = raw_value(o)
+            seeds.append(array_module(value).ones((1,) + shape_of(o), dtype=value.dtype))
+        grads = [g[0] for g in rec.backward(seeds, retain=False)]
+        return selected_structure(rec.defs, grads, single)
+
+    return egrad_fn
