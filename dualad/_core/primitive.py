@@ -98,15 +98,25 @@ class Primitive:
     broadcasts : the arguments broadcast against each other NumPy-style; tangents are aligned
         to the output's rank before the per-argument rules see them and cotangents are summed
         back to each argument's shape afterwards, so the rules never deal with broadcasting.
+    linear : the primitive is linear in its differentiated arguments (reshape, sum, getitem …):
+        its JVP rule then also serves as its sparsity-pattern rule, applied to boolean patterns.
+    pattern : the sparsity-pattern rule ``pattern(patterns, ans, *args, **params)``: like a JVP
+        rule, but the tangents are boolean dependency patterns (batch axis first; None where an
+        argument depends on nothing) and the result says which output elements depend on which
+        inputs. Needed only where neither ``linear`` nor ``broadcasts`` (an elementwise OR)
+        describes the structure. See ``Primitive.pattern_rule``.
     """
 
-    def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False):
+    def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False,
+                 linear=False, pattern=None):
         self.name = name
         self.impl = impl
         self.jvp_rule, self.jvps = _split_rule(jvp)
         self.vjp_rule, self.vjps = _split_rule(vjp)
         self.batched = batched
         self.broadcasts = broadcasts
+        self.linear = linear
+        self.pattern = pattern
         if name in REGISTRY:
             raise ValueError(f"a primitive named {name!r} is already registered")
         REGISTRY[name] = self
@@ -150,6 +160,25 @@ class Primitive:
                     out = add_any(out, rule(t, ans, *primals, **params))
         if out is not None and self.broadcasts and tuple(out.shape[1:]) != shape_of(ans):
             out = bind(REGISTRY["broadcast_to"], out, shape=(out.shape[0],) + shape_of(ans))
+        return out
+
+    def pattern_rule(self):
+        """The sparsity-pattern rule, explicit or implied by ``linear``/``broadcasts``; None when
+        the primitive declares none."""
+        if self.pattern is not None:
+            return self.pattern
+        if self.linear or self.broadcasts:
+            return self._implied_pattern
+        return None
+
+    def _implied_pattern(self, patterns, ans, *args, **params):
+        if self.linear:
+            return self.jvp(patterns, ans, args, params)
+        out = None
+        for p in patterns:
+            if p is not None:
+                p = _align_rank(p, ndim_of(ans))
+                out = p if out is None else out | p
         return out
 
     # ---------------------------------------------------------------- reverse mode
