@@ -9,11 +9,17 @@ from ._core.backend import backend_of
 from ._core.dual import Dual
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
+from .transforms.custom import custom_jvp, custom_vjp
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
+
+from . import extend, testing  # noqa: F401
+from ._core.primitive import seal_builtins as _seal_builtins
+
+_seal_builtins()
 
 __version__ = "0.1.0"
 
 __all__ = ["Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
            "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian",
-           "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan"]
+           "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp"]

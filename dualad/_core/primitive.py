@@ -19,6 +19,13 @@ called for it and nothing is materialised.
 import numpy as np
 
 REGISTRY = {}
+_BUILTINS = set()   # filled once dualad's own primitives are registered
+
+
+def seal_builtins():
+    """Mark every primitive registered so far as built in: users may replace their own
+    primitives (re-running a definition), never the built-ins."""
+    _BUILTINS.update(REGISTRY)
 
 
 class Box:
@@ -105,10 +112,12 @@ class Primitive:
         argument depends on nothing) and the result says which output elements depend on which
         inputs. Needed only where neither ``linear`` nor ``broadcasts`` (an elementwise OR)
         describes the structure. See ``Primitive.pattern_rule``.
+    register : enter the primitive in ``REGISTRY`` under ``name`` (``custom_jvp``/``custom_vjp``
+        functions are primitives of their own that are not registered).
     """
 
     def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False,
-                 linear=False, pattern=None):
+                 linear=False, pattern=None, register=True):
         self.name = name
         self.impl = impl
         self.jvp_rule, self.jvps = _split_rule(jvp)
@@ -117,9 +126,12 @@ class Primitive:
         self.broadcasts = broadcasts
         self.linear = linear
         self.pattern = pattern
-        if name in REGISTRY:
-            raise ValueError(f"a primitive named {name!r} is already registered")
-        REGISTRY[name] = self
+        if register:
+            if name in _BUILTINS:
+                raise ValueError(f"{name!r} is a built-in dualad primitive; choose another name")
+            if name in REGISTRY:
+                raise ValueError(f"a primitive named {name!r} is already registered")
+            REGISTRY[name] = self
 
     def __repr__(self):
         return f"<dualad primitive {self.name}>"
