@@ -47,7 +47,7 @@ def _sinc_deriv(ans, x):
     return where(x == 0, 0.0, (cos(np.pi * x) - ans) / safe)
 
 
-_LN2, _LN10 = np.log(2.0), np.log(10.0)
+_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))  # Python floats keep float32
 
 exp = Unary("exp", np.exp, lambda ans, x: ans)
 expm1 = Unary("expm1", np.expm1, lambda ans, x: ans + 1)
