@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from .backend import is_cupy_array, raw_value
+from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, add_any, dtype_of, shape_of
 from .state import IMPERATIVE_LEVEL, new_level, recording
 
@@ -225,7 +225,7 @@ def _seed(target, given, what):
     """The cotangent that starts a sweep, with its batch axis of one."""
     value = target._value
     if given is None:
-        return np.ones((1,) + shape_of(value), dtype=dtype_of(value))
+        return array_module(raw_value(value)).ones((1,) + shape_of(value), dtype=dtype_of(value))
     if isinstance(given, Box) and given._level >= target._level:
         given = raw_value(given)
     if shape_of(given) != shape_of(value):

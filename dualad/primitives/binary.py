@@ -34,7 +34,7 @@ def _power_dx(ans, x, y):
     yr = raw_value(y)
     if np.ndim(yr) == 0 and yr == 0:
         return np.zeros_like(raw_value(ans))
-    return where(np.asarray(yr == 0), 0.0, multiply(y, power(x, y - 1)))
+    return where(yr == 0, 0.0, multiply(y, power(x, y - 1)))
 
 
 def _power_dy(ans, x, y):
