@@ -46,8 +46,21 @@ def bind(prim, *args, **params):
         if isinstance(a, Box) and (top is None or a._level > top._level):
             top = a
     if top is None:
-        return prim.impl(*args, **params)
+        try:
+            return prim.impl(*args, **params)
+        except TypeError:
+            _refuse_mixed_devices(prim, args)
+            raise
     return top._trace.process(prim, args, params)
+
+
+def _refuse_mixed_devices(prim, args):
+    """Turn the array libraries' own complaint about NumPy meeting CuPy into dualad's."""
+    from .backend import array_module
+    try:
+        array_module(*args)
+    except TypeError as exc:
+        raise TypeError(f"{prim.name}: {exc}") from None
 
 
 def shape_of(x):
