@@ -14,7 +14,9 @@ A derivative is never dropped silently.
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core.primitive import Box
+from .._core.primitive import Box, bind
+from ..primitives import binary as _b
+from ..primitives import elementwise as _e
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
 
@@ -78,19 +80,32 @@ def _forward(name):
     return method
 
 
+def _operator(prim):
+    """``__op__`` and ``__rop__`` binding ``prim`` directly (operators are the hot path)."""
+    def forward(self, other):
+        return bind(prim, self, other)
+
+    def reverse(self, other):
+        return bind(prim, other, self)
+    return forward, reverse
+
+
 def install():
     dnp = _dnp()
-    binary = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
-              "pow": "power", "matmul": "matmul"}
-    for dunder, name in binary.items():
-        setattr(Box, f"__{dunder}__", _forward(name))
-        setattr(Box, f"__r{dunder}__", _reverse(name))
+    binary = {"add": _b.add, "sub": _b.subtract, "mul": _b.multiply, "truediv": _b.divide,
+              "pow": _b.power}
+    for dunder, prim in binary.items():
+        forward, reverse = _operator(prim)
+        setattr(Box, f"__{dunder}__", forward)
+        setattr(Box, f"__r{dunder}__", reverse)
+    Box.__matmul__ = _forward("matmul")
+    Box.__rmatmul__ = _reverse("matmul")
     comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                    "eq": "equal", "ne": "not_equal"}
     for dunder, name in comparisons.items():
         setattr(Box, f"__{dunder}__", _forward(name))
     Box.__hash__ = object.__hash__
-    Box.__neg__ = lambda self: dnp.negative(self)
+    Box.__neg__ = lambda self: bind(_e.negative, self)
     Box.__pos__ = lambda self: self
     Box.__abs__ = lambda self: dnp.abs(self)
     Box.__getitem__ = lambda self, index: dnp.getitem(self, index)
