@@ -1,30 +1,37 @@
 """The mode selector: ``jacobian(mode="auto")`` and ``plan_jacobian``.
 
-Cost model (first version). For f: R^n -> R^m, with ``c`` the cost of one primal evaluation,
-    forward  ~ c * (1 + FORWARD_PER_DIRECTION * n)     one pass carrying n tangent directions
-    reverse  ~ c * (RECORD + REVERSE_PER_DIRECTION * m) one recording, one sweep of width m
-The constants were measured on dualad's own eager passes (a reverse sweep of one direction
-costs about as much as a forward direction, recording adds bookkeeping per operation). Only
-the ratio matters, so ``c`` is taken as 1. Forward wins when n is small relative to m.
+Cost model. For f: R^n -> R^m, a sizing pass records f once on a tape and learns m, the
+number of primitive applications ``ops``, and ``work``, the sum over those applications of
+their largest operand's size. Then
+
+    forward  ~ ops * c_forward_op + work * n * c_forward_element
+    reverse  ~ ops * c_reverse_op + work * m * c_reverse_element
+
+``c_*_op`` is the fixed cost of one primitive in each mode (dispatch; for reverse also
+recording and sweeping), ``c_*_element`` the cost of one operand element for one direction of
+the tangent or cotangent batch. They are measured once per process and array backend on small
+probe functions (``calibration``), so the decision follows the machine and the build (compiled
+kernels or references): forward wins when n is small relative to m, and for tiny functions,
+where the fixed costs dominate, the mode with the cheaper dispatch wins.
 """
+import time
 import weakref
 
 import numpy as np
 
-from .._core.backend import raw_value
+from .._core.backend import array_module, backend_of, raw_value
 from .._core.primitive import shape_of
+from .._core.state import new_level
+from .._core.tape import ReverseTrace
 from .._core.tree import tree_flatten
 from ._args import differentiated_leaves, normalize_argnums
-from .forward import jacfwd
-from .reverse import jacrev
+from .forward import jacfwd, push_forward
+from .reverse import Recorded, jacrev
 
-FORWARD_PER_DIRECTION = 1.0
-REVERSE_PER_DIRECTION = 1.0
-RECORD = 1.5
-
-# function -> {argument signature: n_out}; weak keys, so a cached entry never keeps a user's
-# function (or anything it closes over) alive
-_OUTPUT_SIZES = weakref.WeakKeyDictionary()
+# function -> {argument signature: FunctionSize}; weak keys, so a cached entry never keeps a
+# user's function (or anything it closes over) alive
+_SIZES = weakref.WeakKeyDictionary()
+_CALIBRATION = {}
 
 MODES = ("auto", "forward", "reverse")
 
@@ -32,12 +39,14 @@ MODES = ("auto", "forward", "reverse")
 class JacobianPlan:
     """The mode selector's decision for one Jacobian, with the estimate behind it."""
 
-    def __init__(self, mode, n_in, n_out, cost_forward, cost_reverse):
+    def __init__(self, mode, n_in, n_out, cost_forward, cost_reverse, ops=None, work=None):
         self.mode = mode
         self.n_in = n_in
         self.n_out = n_out
-        self.cost_forward = cost_forward
+        self.cost_forward = cost_forward    # estimated seconds
         self.cost_reverse = cost_reverse
+        self.ops = ops                      # primitive applications in one pass
+        self.work = work                    # operand elements touched in one pass
 
     @property
     def cost(self):
@@ -49,13 +58,38 @@ class JacobianPlan:
 
     def __str__(self):
         other = "reverse" if self.mode == "forward" else "forward"
-        return (f"Jacobian plan: {self.mode} mode for {self.n_in} inputs -> {self.n_out} outputs\n"
-                f"  forward ~ 1 + {FORWARD_PER_DIRECTION:g} x {self.n_in} directions = "
-                f"{self.cost_forward:.4g} primal evaluations\n"
-                f"  reverse ~ {RECORD:g} + {REVERSE_PER_DIRECTION:g} x {self.n_out} directions = "
-                f"{self.cost_reverse:.4g} primal evaluations\n"
-                f"  {self.mode} is estimated {self.cost[other] / self.cost[self.mode]:.3g}x "
-                f"cheaper than {other}")
+        ratio = self.cost[other] / max(self.cost[self.mode], 1e-300)
+        return (f"Jacobian plan: {self.mode} mode for {self.n_in} inputs -> {self.n_out} "
+                f"outputs ({self.ops} primitives, {self.work} operand elements per pass)\n"
+                f"  forward: {self.n_in} tangent directions in one pass, estimated "
+                f"{self.cost_forward * 1e6:.4g} us\n"
+                f"  reverse: {self.n_out} cotangent directions in one sweep, estimated "
+                f"{self.cost_reverse * 1e6:.4g} us\n"
+                f"  {self.mode} is estimated {ratio:.3g}x cheaper than {other}")
+
+
+class FunctionSize:
+    """What the sizing pass learnt about a function at one argument signature."""
+
+    __slots__ = ("n_out", "ops", "work")
+
+    def __init__(self, n_out, ops, work):
+        self.n_out, self.ops, self.work = n_out, ops, work
+
+
+class _CountingTrace(ReverseTrace):
+    """A tape that also counts primitive applications and the operand elements they touch."""
+
+    def __init__(self):
+        super().__init__(new_level(), keep_list=False)
+        self.ops = 0
+        self.work = 0
+
+    def process(self, prim, args, params):
+        out = super().process(prim, args, params)
+        self.ops += 1
+        self.work += max(int(np.prod(shape_of(v))) for v in (out,) + tuple(args))
+        return out
 
 
 def _signature(args):
@@ -64,29 +98,77 @@ def _signature(args):
                                for x in leaves)
 
 
-def _output_size(fun, args):
+def _function_size(fun, args, nums):
     sig = _signature(args)
     try:
-        cache = _OUTPUT_SIZES.setdefault(fun, {})
+        cache = _SIZES.setdefault(fun, {})
     except TypeError:  # not weak-referenceable: do not cache
         cache = {}
     if sig not in cache:
-        out = fun(*args)
-        cache[sig] = sum(int(np.prod(shape_of(o))) for o in tree_flatten(out)[0])
+        trace = _CountingTrace()
+        leaves, rebuild, _ = differentiated_leaves(list(args), nums, "plan_jacobian")
+        try:
+            out = fun(*rebuild([trace.leaf(x) for x in leaves]))
+        finally:
+            trace.active = False
+        n_out = sum(int(np.prod(shape_of(o))) for o in tree_flatten(out)[0])
+        cache[sig] = FunctionSize(n_out, trace.ops, trace.work)
     return cache[sig]
 
 
+def _median_time(fun, repeat=3):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fun()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def calibration(xp=np):
+    """``(c_forward_op, c_reverse_op, c_forward_element, c_reverse_element)`` in seconds,
+    measured once per process and array module on probe functions."""
+    key = xp.__name__
+    if key not in _CALIBRATION:
+        import dualad.numpy as dnp
+
+        def chain(v):
+            for _ in range(10):
+                v = dnp.sin(v) * v
+            return v
+        ops, k, size = 20, 8, 4000
+        scalar = xp.asarray(0.5)
+        big = xp.linspace(0.1, 1.0, size)
+        seeds = xp.ones((k, size))
+
+        def forward(x, directions):
+            return push_forward(chain, [x], [x], lambda leaves: leaves, [directions], True)
+
+        def reverse(x, directions):
+            rec = Recorded(chain, (x,), (0,), "calibration")
+            return rec.backward([directions], retain=False)
+        c_fop = _median_time(lambda: forward(scalar, xp.ones((1,)))) / ops
+        c_rop = _median_time(lambda: reverse(scalar, xp.ones((1,)))) / ops
+        c_fel = max(_median_time(lambda: forward(big, seeds)) / (ops * size * k), 1e-13)
+        c_rel = max(_median_time(lambda: reverse(big, seeds)) / (ops * size * k), 1e-13)
+        _CALIBRATION[key] = (c_fop, c_rop, c_fel, c_rel)
+    return _CALIBRATION[key]
+
+
 def plan_jacobian(fun, *args, argnums=0):
-    """The mode ``jacobian(fun, argnums, mode="auto")`` would use at ``args``, without computing
-    the Jacobian (``fun`` is evaluated once, the first time, to learn the output size)."""
+    """The mode ``jacobian(fun, argnums, mode="auto")`` would use at ``args``, with the
+    estimate behind it, without computing the Jacobian. ``fun`` is traced once, the first time
+    for a given argument signature, to learn the sizes (see the module's cost model)."""
     _, nums = normalize_argnums(argnums, len(args), "plan_jacobian")
     leaves, _, _ = differentiated_leaves(list(args), nums, "plan_jacobian")
     n_in = sum(int(np.prod(shape_of(x))) for x in leaves)
-    n_out = _output_size(fun, args)
-    cost_forward = 1 + FORWARD_PER_DIRECTION * n_in
-    cost_reverse = RECORD + REVERSE_PER_DIRECTION * n_out
+    size = _function_size(fun, args, nums)
+    xp = array_module(*leaves) if leaves else np
+    c_fop, c_rop, c_fel, c_rel = calibration(xp)
+    cost_forward = size.ops * c_fop + size.work * n_in * c_fel
+    cost_reverse = size.ops * c_rop + size.work * size.n_out * c_rel
     mode = "forward" if cost_forward <= cost_reverse else "reverse"
-    return JacobianPlan(mode, n_in, n_out, cost_forward, cost_reverse)
+    return JacobianPlan(mode, n_in, size.n_out, cost_forward, cost_reverse, size.ops, size.work)
 
 
 def jacobian(fun, argnums=0, mode="auto"):
