@@ -117,6 +117,7 @@ def _function_size(fun, args, nums):
 
 
 def _median_time(fun, repeat=3):
+    fun()  # warm-up: first calls pay one-time costs
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
