@@ -107,7 +107,7 @@ def check_float_leaf(x, what):
         except Exception:
             raise TypeError(f"{what} must be a float array, got {type(x).__name__}") from None
         dtype = x.dtype
-    if not np.issubdtype(dtype, np.floating):
+    if np.dtype(dtype).kind != "f":
         hint = ""
         if np.issubdtype(dtype, np.integer) or dtype == bool:
             hint = " (pass floats, e.g. 3.0 instead of 3, or x.astype(float))"

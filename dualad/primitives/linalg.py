@@ -64,6 +64,11 @@ def _matmul_jvp_b(t, ans, a, b):
     return _demote(matmul(a2, _align(t2, rank + 1)), a, b)
 
 
+def _sum_to(v, shape):
+    """Sum a batched product back to an operand's ``shape`` (batch axis kept)."""
+    return v if tuple(v.shape[1:]) == tuple(shape) else unbroadcast(v, shape=shape, lead=1)
+
+
 def _promoted_cotangent(g, a, b):
     if ndim_of(a) == 1:
         g = _expand(g, -1 if ndim_of(b) == 1 else -2)
@@ -74,13 +79,13 @@ def _promoted_cotangent(g, a, b):
 
 def _matmul_vjp_a(g, ans, a, b):
     a2, b2, _ = _promote(a, b)
-    ga = unbroadcast(matmul(_promoted_cotangent(g, a, b), mT(b2)), shape=shape_of(a2), lead=1)
+    ga = _sum_to(matmul(_promoted_cotangent(g, a, b), mT(b2)), shape_of(a2))
     return _squeeze(ga, -2) if ndim_of(a) == 1 else ga
 
 
 def _matmul_vjp_b(g, ans, a, b):
     a2, b2, _ = _promote(a, b)
-    gb = unbroadcast(matmul(mT(a2), _promoted_cotangent(g, a, b)), shape=shape_of(b2), lead=1)
+    gb = _sum_to(matmul(mT(a2), _promoted_cotangent(g, a, b)), shape_of(b2))
     return _squeeze(gb, -1) if ndim_of(b) == 1 else gb
 
 

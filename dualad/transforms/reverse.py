@@ -108,7 +108,7 @@ def _scalar_seed(rec, fname):
         raise TypeError(f"{fname}: gradient is only defined for scalar-output functions, but "
                         f"the output has shape {shape}; reduce it (e.g. dnp.sum) or use jacrev "
                         "or vjp")
-    if not np.issubdtype(dtype, np.floating):
+    if np.dtype(dtype).kind != "f":
         rec.close()
         raise TypeError(f"{fname}: the output has dtype {dtype}; a gradient needs a "
                         "floating-point output")
@@ -164,7 +164,7 @@ def basis_cotangents(out_leaves):
         value = raw_value(o)
         xp = array_module(value)
         dtype = getattr(value, "dtype", np.result_type(value))
-        if not np.issubdtype(dtype, np.floating):
+        if np.dtype(dtype).kind != "f":
             dtype = np.float64
         s = xp.zeros((m, size), dtype=dtype)
         s[xp.arange(offset, offset + size), xp.arange(size)] = 1
