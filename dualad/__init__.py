@@ -12,6 +12,7 @@ from ._core.tape import Tape, Tensor, tensor
 from .transforms.custom import custom_jvp, custom_vjp
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
+from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 
 from . import extend, testing  # noqa: F401
 from ._core.primitive import seal_builtins as _seal_builtins
@@ -22,4 +23,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
            "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian",
-           "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp"]
+           "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
+           "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian"]

@@ -11,6 +11,12 @@ from .._core.primitive import Box, Primitive
 from .._kernels import UNARY_FWD, reference
 
 
+def same_pattern(patterns, ans, x):
+    """Sparsity-pattern rule of an elementwise function of one argument: each output element
+    depends on what its input element depends on (whatever the value of the derivative)."""
+    return patterns[0]
+
+
 class Unary(Primitive):
     """An elementwise function of one argument, ``f(x)``, with ``f'(x) = deriv(ans, x)``."""
 
@@ -19,7 +25,8 @@ class Unary(Primitive):
         self.fused = UNARY_FWD.get(name)
         super().__init__(name, impl,
                          jvp=(lambda t, ans, x: multiply(t, deriv(ans, x)),),
-                         vjp=(lambda g, ans, x: multiply(g, deriv(ans, x)),))
+                         vjp=(lambda g, ans, x: multiply(g, deriv(ans, x)),),
+                         pattern=same_pattern)
 
     def value_and_deriv(self, x):
         if self.fused is not None and not isinstance(x, Box):
@@ -73,7 +80,7 @@ cbrt = Unary("cbrt", np.cbrt, lambda ans, x: reciprocal(3 * ans * ans))
 square = Unary("square", np.square, lambda ans, x: 2 * x)
 reciprocal = Unary("reciprocal", np.reciprocal, lambda ans, x: negative(ans * ans))
 negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t),),
-                     vjp=(lambda g, ans, x: negative(g),))
+                     vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern)
 sigmoid = Unary("sigmoid", reference.sigmoid, lambda ans, x: ans * (1 - ans))
 absolute = Unary("abs", np.abs, lambda ans, x: np.sign(_raw(x)))        # 0 at 0
 relu = Unary("relu", _relu, lambda ans, x: (_raw(x) > 0).astype(_raw(ans).dtype))  # 0 at 0

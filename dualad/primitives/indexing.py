@@ -31,7 +31,7 @@ def _getitem_vjp(g, ans, x, index):
 getitem = Primitive(
     "getitem", lambda x, index: x[index],
     jvp=(lambda t, ans, x, index: _to_front(getitem(_to_back(t), index=index)),),
-    vjp=(_getitem_vjp,))
+    vjp=(_getitem_vjp,), linear=True)
 
 
 def _index_add_impl(y, index, shape, trailing):
@@ -52,7 +52,7 @@ index_add = Primitive(
     jvp=(lambda t, ans, y, index, shape, trailing: _to_front(
         index_add(_to_back(t), index=index, shape=shape, trailing=trailing + 1)),),
     vjp=(lambda g, ans, y, index, shape, trailing: _to_front(
-        getitem(_to_back(g), index=index)),))
+        getitem(_to_back(g), index=index)),), linear=True)
 
 
 def normalize_index(index, ndim):
@@ -107,4 +107,4 @@ def _concatenate_vjp(g, ans, *xs, axis):
 
 
 concatenate = Primitive("concatenate", _concatenate_impl, jvp=_concatenate_jvp,
-                        vjp=_concatenate_vjp)
+                        vjp=_concatenate_vjp, linear=True)

@@ -17,7 +17,7 @@ def _batch(v):
 reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     jvp=(lambda t, ans, x, shape: reshape(t, shape=_batch(t) + shape_of(ans)),),
-    vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),))
+    vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),), linear=True)
 
 
 def _align_after(v, lead, ndim):
@@ -36,7 +36,7 @@ def _broadcast_jvp(t, ans, x, shape):
 broadcast_to = Primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     jvp=(_broadcast_jvp,),
-    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape=shape_of(x), lead=1),))
+    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape=shape_of(x), lead=1),), linear=True)
 
 
 def _unbroadcast_vjp(g, ans, x, shape, lead):
@@ -48,7 +48,7 @@ def _unbroadcast_vjp(g, ans, x, shape, lead):
 unbroadcast = Primitive(
     "unbroadcast", lambda x, shape, lead: _unbroadcast_kernel(x, shape, lead),
     jvp=(lambda t, ans, x, shape, lead: unbroadcast(t, shape=shape, lead=lead + 1),),
-    vjp=(_unbroadcast_vjp,))
+    vjp=(_unbroadcast_vjp,), linear=True)
 
 
 def _inverse(axes):
@@ -62,4 +62,4 @@ def _shifted(axes):
 transpose = Primitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     jvp=(lambda t, ans, x, axes: transpose(t, axes=_shifted(axes)),),
-    vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),))
+    vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),), linear=True)
