@@ -183,9 +183,29 @@ def jacobian(fun, argnums=0, mode="auto"):
     if mode == "reverse":
         return jacrev(fun, argnums)
 
+    decisions = {}   # argument signature -> mode, for this jacobian function only
+    transforms = {"forward": jacfwd(fun, argnums), "reverse": jacrev(fun, argnums)}
+
     def jacobian_fn(*args):
-        plan = plan_jacobian(fun, *args, argnums=argnums)
-        chosen = jacfwd if plan.mode == "forward" else jacrev
-        return chosen(fun, argnums)(*args)
+        key = _quick_signature(args)
+        mode = decisions.get(key) if key is not None else None
+        if mode is None:
+            mode = plan_jacobian(fun, *args, argnums=argnums).mode
+            if key is not None:
+                decisions[key] = mode
+        return transforms[mode](*args)
 
     return jacobian_fn
+
+
+def _quick_signature(args):
+    """A cheap key for arguments that are plain arrays or Python floats; None otherwise."""
+    key = []
+    for a in args:
+        if type(a) is np.ndarray:
+            key.append((a.shape, a.dtype.char))
+        elif type(a) is float:
+            key.append(float)
+        else:
+            return None
+    return tuple(key)
