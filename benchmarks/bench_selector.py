@@ -1,0 +1,60 @@
+"""The mode selector over a sweep of (n_in, n_out): auto against both forced modes.
+
+``track_auto_over_best`` reports time(auto) / min(time(forward), time(reverse)) for each
+function shape and size pair; issue 3's target is that it never exceeds 1.25.
+"""
+import time
+
+import numpy as np
+
+import dualad as ad
+import dualad.numpy as dnp
+
+SIZES = [1, 10, 100, 1000, 2000]
+
+
+def _functions(n_in, n_out):
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
+    return {
+        "tanh_affine": lambda x: dnp.tanh(A @ x),
+        "squared_affine": lambda x: (A @ (x * x)) ** 2 + dnp.log1p(dnp.exp(A @ x)),
+    }
+
+
+def _median(fun, repeat=5):
+    fun()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fun()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[repeat // 2]
+
+
+class ModeSelector:
+    params = (["tanh_affine", "squared_affine"], SIZES, SIZES)
+    param_names = ["function", "n_in", "n_out"]
+    timeout = 300
+
+    def setup(self, function, n_in, n_out):
+        self.fun = _functions(n_in, n_out)[function]
+        self.x = np.random.default_rng(1).standard_normal(n_in)
+        self.jac = {mode: ad.jacobian(self.fun, mode=mode)
+                    for mode in ("auto", "forward", "reverse")}
+        self.jac["auto"](self.x)   # the sizing pass and calibration happen outside timing
+
+    def time_auto(self, function, n_in, n_out):
+        self.jac["auto"](self.x)
+
+    def time_forward(self, function, n_in, n_out):
+        self.jac["forward"](self.x)
+
+    def time_reverse(self, function, n_in, n_out):
+        self.jac["reverse"](self.x)
+
+    def track_auto_over_best(self, function, n_in, n_out):
+        times = {mode: _median(lambda: jac(self.x)) for mode, jac in self.jac.items()}
+        return times["auto"] / min(times["forward"], times["reverse"])
+
+    track_auto_over_best.unit = "ratio"
