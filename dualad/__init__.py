@@ -9,6 +9,7 @@ from ._core.backend import backend_of
 from ._core.dual import Dual
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
+from .checkpoint import checkpoint, checkpoint_loop
 from .transforms.custom import custom_jvp, custom_vjp
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
@@ -24,4 +25,5 @@ __version__ = "0.1.0"
 __all__ = ["Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
            "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian",
            "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
-           "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian"]
+           "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
+           "checkpoint", "checkpoint_loop"]

@@ -8,9 +8,19 @@
 # and sweeps them in decreasing recording order, and the graph dies with the tensors, as in
 # PyTorch). Both faces run the same ``sweep``. The sweep is a loop, never a recursion, so a tape
 # of a million entries sweeps without touching Python's recursion limit.
+
+NOTE: mutation guard. NumPy arrays carry no version counter, so an array the tape saved and the
+caller then modified in place would silently corrupt the gradient. dualad closes both ways in:
+arrays dualad made itself are handed out only as read-only views (``Tensor.numpy()``,
+``np.asarray(tensor)``, ``vjp``'s output), and the caller's own arrays that a node saves (watched
+values of a ``Tape`` or a transform, and NumPy arrays passed as constant operands) get a
+``Fingerprint`` (shape, dtype and CRC-32 of the bytes) when they are recorded, checked when the
+sweep reaches that node. A watched value is fingerprinted once, on its leaf node, however many
+operations save it; a sweep checks each fingerprint once. See docs/guarantees.md.
 """
 import itertools
 import weakref
+import zlib
 
 import numpy as np
 
@@ -22,20 +32,80 @@ _seq = itertools.count()
 
 
 class Node:
-    """One tape entry. Leaves (watched values) have ``prim`` None."""
+    """One tape entry. Leaves (watched values) have ``prim`` None.
 
-    __slots__ = ("seq", "prim", "parents", "residuals", "params", "leaf_ref", "__weakref__")
+    ``guards`` (see NOTE: mutation guard): on an operation, None or a tuple of
+    ``(argument index, Fingerprint)`` for the caller's arrays among its residuals; on a leaf, the
+    ``Fingerprint`` of the caller's watched array, or None when dualad owns the value.
+    """
 
-    def __init__(self, prim, parents, residuals, params, leaf_ref=None):
+    __slots__ = ("seq", "prim", "parents", "residuals", "params", "leaf_ref", "guards",
+                 "__weakref__")
+
+    def __init__(self, prim, parents, residuals, params, leaf_ref=None, guards=None):
         self.seq = next(_seq)
         self.prim = prim
         self.parents = parents
         self.residuals = residuals
         self.params = params
         self.leaf_ref = leaf_ref
+        self.guards = guards
 
 
 _FREED = object()
+
+
+class Fingerprint:
+    """What a caller's array looked like when the tape saved it: shape, dtype, CRC-32."""
+
+    __slots__ = ("array", "signature")
+
+    def __init__(self, array):
+        self.array = array
+        self.signature = _signature(array)
+
+    def changed(self):
+        return _signature(self.array) != self.signature
+
+
+def _signature(a):
+    # ravel(order="K") is a view for any contiguous layout; only strided views are copied.
+    return a.shape, a.dtype, zlib.crc32(a.ravel(order="K"))
+
+
+def _saved_ids(residuals):
+    """The ids of the NumPy arrays among ``residuals`` (nested tuples and lists)."""
+    ids, stack = set(), [residuals]
+    while stack:
+        r = stack.pop()
+        if type(r) is tuple or type(r) is list:
+            stack.extend(r)
+        elif type(r) is np.ndarray:
+            ids.add(id(r))
+    return ids
+
+
+def guards_for(residuals, candidates):
+    """The guards of a new node: the ``(index, value, fingerprint or None)`` candidates that
+    the residuals really hold (a fingerprint is computed for those that have none yet)."""
+    saved = _saved_ids(residuals)
+    guards = tuple((i, fp if fp is not None else Fingerprint(v))
+                   for i, v, fp in candidates if id(v) in saved)
+    return guards or None
+
+
+def _check_unmodified(node, checked):
+    for i, fp in node.guards:
+        if id(fp) in checked:
+            continue
+        if fp.changed():
+            a = fp.array
+            raise RuntimeError(
+                f"{node.prim.name}: an array saved for the backward pass (argument {i}, shape "
+                f"{a.shape}, dtype {a.dtype}) was modified in place after the operation was "
+                "recorded, so its gradient would be wrong; give dualad a copy (x.copy()) or "
+                "modify the array only after the gradient has been computed")
+        checked.add(id(fp))
 
 
 def sweep(nodes_desc, seeds, retain):
@@ -43,6 +113,7 @@ def sweep(nodes_desc, seeds, retain):
     order). ``seeds`` maps nodes to their cotangents and is updated in place: afterwards it holds
     the cotangents of the leaves. Residuals are freed unless ``retain``."""
     cts = seeds
+    checked = set()
     for node in nodes_desc:
         prim = node.prim
         if prim is None:
@@ -56,6 +127,8 @@ def sweep(nodes_desc, seeds, retain):
                 "Trying to backward through the graph a second time: its saved values were "
                 "freed by the first backward(); call backward(retain_graph=True) the first "
                 "time, or use ad.Tape(persistent=True)")
+        if node.guards is not None:
+            _check_unmodified(node, checked)
         parents = node.parents
         needs = [p is not None for p in parents]
         for parent, ct in zip(parents, prim.backward(g, residuals, needs, node.params)):
@@ -63,6 +136,7 @@ def sweep(nodes_desc, seeds, retain):
                 cts[parent] = add_any(cts.get(parent), ct)
         if not retain:
             node.residuals = _FREED
+            node.guards = None
     return cts
 
 
@@ -105,28 +179,38 @@ class ReverseTrace:
         level = self.level
         vals, parents = [], []
         tracked = False
-        for a in args:
+        callers = []   # the caller's arrays among the operands: (index, value, fingerprint)
+        for i, a in enumerate(args):
             if type(a) is Tensor and a._level == level:
                 vals.append(a._value)
                 node = a._node
                 parents.append(node)
-                tracked = tracked or node is not None
+                if node is not None:
+                    tracked = True
+                    if node.prim is None and node.guards is not None:
+                        callers.append((i, a._value, node.guards))
             else:
                 vals.append(a)
                 parents.append(None)
+                if type(a) is np.ndarray:
+                    callers.append((i, a, None))
         if not (tracked and self.active and recording(level)):
             ans = prim(*vals, **params)
             return Tensor._make(ans, None, self) if self.wrap_constants else ans
         ans, residuals = prim.record(vals, params)
         node = Node(prim, parents, residuals, params)
+        if callers:
+            node.guards = guards_for(residuals, callers)
         if self.nodes is not None:
             self.nodes.append(node)
         return Tensor._make(ans, node, self)
 
-    def leaf(self, value):
-        """A new watched value: a Tensor with a leaf node on this trace."""
+    def leaf(self, value, guard=True):
+        """A new watched value: a Tensor with a leaf node on this trace. ``guard``: the value
+        is the caller's array, fingerprinted against modification (NOTE: mutation guard)."""
         t = Tensor._make(value, None, self)
-        t._node = Node(None, (), None, None, weakref.ref(t))
+        fingerprint = Fingerprint(value) if guard and type(value) is np.ndarray else None
+        t._node = Node(None, (), None, None, weakref.ref(t), fingerprint)
         if self.nodes is not None:
             self.nodes.append(t._node)
         return t
@@ -218,6 +302,7 @@ class Tape:
             for node in self._trace.nodes:  # keep the list for inspection, free its residuals
                 if node.prim is not None:
                     node.residuals = _FREED
+                    node.guards = None
         return grads[0] if single else grads
 
 
@@ -228,10 +313,28 @@ def _seed(target, given, what):
         return array_module(raw_value(value)).ones((1,) + shape_of(value), dtype=dtype_of(value))
     if isinstance(given, Box) and given._level >= target._level:
         given = raw_value(given)
-    if shape_of(given) != shape_of(value):
-        raise ValueError(f"{what} has shape {shape_of(given)}, but the value it seeds has shape "
+    return check_cotangent(given, value, what)[None]
+
+
+def check_cotangent(ct, value, what):
+    """``ct`` checked as the cotangent of ``value``: same shape, and the same floating-point
+    dtype when ``value`` is floating (Python numbers and lists take ``value``'s dtype)."""
+    want = np.dtype(dtype_of(value))
+    floating = np.issubdtype(want, np.floating)
+    if not hasattr(ct, "dtype"):
+        ct = np.asarray(ct, dtype=want if floating else None)
+    if shape_of(ct) != shape_of(value):
+        raise ValueError(f"{what} has shape {shape_of(ct)}, but the value it seeds has shape "
                          f"{shape_of(value)}")
-    return given[None]
+    have = np.dtype(dtype_of(ct))
+    cast = want.name if floating else "float64"
+    if not np.issubdtype(have, np.floating):
+        raise TypeError(f"{what} has dtype {have}; cotangents must be floating-point (cast it "
+                        f"with .astype({cast}))")
+    if floating and have != want:
+        raise TypeError(f"{what} has dtype {have}, but the value it seeds has dtype {want}; cast "
+                        f"it with .astype({cast})")
+    return ct
 
 
 def _unbatch(ct):
@@ -299,7 +402,9 @@ class Tensor(Box):
         return v.item() if hasattr(v, "item") else v
 
     def numpy(self):
-        return np.asarray(raw_value(self._value))
+        """The values as a read-only NumPy view (NOTE: mutation guard); ``.copy()`` it to get
+        an array to modify."""
+        return read_only_view(np.asarray(raw_value(self._value)))
 
     def zero_grad(self):
         """Reset the accumulated gradient to zeros (it stays None if none was accumulated)."""
@@ -366,7 +471,18 @@ class Tensor(Box):
                 "cannot convert a tensor that requires grad to a NumPy array: that would drop "
                 "its derivative; use .detach().numpy() (or dualad.numpy functions)")
         a = np.asarray(raw_value(self._value))
-        return a if dtype is None else a.astype(dtype)
+        if dtype is not None:
+            return a.astype(dtype)
+        return a.copy() if copy else read_only_view(a)
+
+
+def read_only_view(a):
+    """A view of the NumPy array ``a`` that cannot be written through (other values pass)."""
+    if type(a) is not np.ndarray:
+        return a
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 def tensor(data, requires_grad=False, dtype=None):

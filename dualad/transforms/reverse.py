@@ -5,7 +5,7 @@ import numpy as np
 from .._core.backend import array_module, raw_value
 from .._core.primitive import add_any, shape_of
 from .._core.state import new_level
-from .._core.tape import ReverseTrace, Tensor, sweep
+from .._core.tape import ReverseTrace, Tensor, check_cotangent, read_only_view, sweep
 from .._core.tree import tree_flatten, tree_unflatten
 from ._args import differentiated_leaves, normalize_argnums, selected_structure
 
@@ -22,6 +22,7 @@ class Recorded:
         except BaseException:
             self.close()
             raise
+        self.trace.active = False   # recording ends with fun: escaped values are constants
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 self.close()
@@ -81,10 +82,7 @@ def vjp(fun, *primals):
             raise ValueError("vjp_fn: the cotangent must have the structure of the output")
         seeds = []
         for i, (o, c) in enumerate(zip(rec.out_leaves, ct_leaves)):
-            if shape_of(c) != shape_of(o):
-                raise ValueError(f"vjp_fn: cotangent {i} has shape {shape_of(c)}, but the "
-                                 f"output has shape {shape_of(o)}")
-            seeds.append(c[None])
+            seeds.append(check_cotangent(c, o, f"vjp_fn: cotangent {i}")[None])
         grads = [g[0] for g in rec.backward(seeds, retain=True)]
         out, pos = [], 0
         for _, td, n in rec.defs:
@@ -92,7 +90,9 @@ def vjp(fun, *primals):
             pos += n
         return tuple(out)
 
-    return rec.primal_out, vjp_fn
+    # the tape may have saved the outputs: the caller gets them read-only (NOTE: mutation guard)
+    out_leaves, out_def = tree_flatten(rec.primal_out)
+    return tree_unflatten(out_def, [read_only_view(o) for o in out_leaves]), vjp_fn
 
 
 def _scalar_seed(rec, fname):
