@@ -1,2 +1,134 @@
-"""(to be filled)"""
-__all__ = []
+"""Array creation of ``dualad.numpy`` and the differentiable cast ``astype``.
+
+Creation functions return plain arrays: a new array of zeros, a range or a grid carries no
+derivative. The exceptions are the functions that only rearrange values they are given:
+``array``/``asarray`` of a box return it, a (nested) list holding boxes is stacked
+differentiably, and ``full``/``full_like`` with a boxed fill value broadcast it. A box passed
+where only a constant makes sense (``linspace(a, b)`` with a traced ``a``) raises TypeError
+rather than silently losing its derivative. ``*_like`` functions follow the array module of
+their argument (a CuPy array gives a CuPy array).
+"""
+import numpy as np
+
+from .._core.backend import array_module, raw_value
+from .._core.primitive import Box, dtype_of, shape_of
+from ..primitives import movement as _m
+from ._core import broadcast_to, stack
+from ._ufuncs import reject_kwargs
+
+
+def astype(x, dtype, copy=True, **kwargs):
+    """``x`` cast to ``dtype``. Float-to-float casts are differentiable (the derivative is cast
+    along); a cast to an integer or boolean dtype is piecewise constant and returns a plain
+    array, as ``floor`` does."""
+    if kwargs:
+        reject_kwargs("astype", kwargs)
+    dtype = np.dtype(dtype)
+    if not isinstance(x, Box):
+        return array_module(x).asarray(x).astype(dtype, copy=copy)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind == "f":
+        return _m.astype(x, dtype=dtype)
+    if dtype.kind in "biu":
+        return raw_value(x).astype(dtype)
+    raise TypeError(f"dualad.numpy.astype: cannot cast a differentiated {x.dtype} value to "
+                    f"{dtype}; dualad differentiates real floating-point values only")
+
+
+def _holds_box(obj):
+    if isinstance(obj, (list, tuple)):
+        return any(_holds_box(e) for e in obj)
+    return isinstance(obj, Box)
+
+
+def _stack_nested(obj):
+    """A (nested) list holding boxes as one differentiable array."""
+    if not isinstance(obj, (list, tuple)):
+        return obj
+    if not _holds_box(obj):
+        return np.asarray(obj)
+    return stack([_stack_nested(e) for e in obj])
+
+
+def array(obj, dtype=None, copy=True, **kwargs):
+    """``np.array``; boxes, and lists holding boxes, stay differentiable."""
+    if _holds_box(obj):
+        if kwargs:
+            reject_kwargs("array", kwargs)
+        out = _stack_nested(obj)
+        return out if dtype is None else astype(out, dtype)
+    return array_module(obj).array(obj, dtype=dtype, copy=copy, **kwargs)
+
+
+def asarray(obj, dtype=None, **kwargs):
+    """``np.asarray``; a box is returned unchanged (cast when ``dtype`` differs)."""
+    if _holds_box(obj):
+        return array(obj, dtype=dtype, **kwargs)
+    return array_module(obj).asarray(obj, dtype=dtype, **kwargs)
+
+
+def _refuse_boxes(name, args, kwargs):
+    for value in list(args) + list(kwargs.values()):
+        if isinstance(value, Box):
+            raise TypeError(
+                f"dualad.numpy.{name} builds a constant array and does not differentiate its "
+                "arguments, but one of them is a differentiated value; pass its .primal (or "
+                ".detach()) if no derivative is wanted, or build the array from dnp operations")
+
+
+def _constant(npfun):
+    """A NumPy creation function; its result is a plain array."""
+    name = npfun.__name__
+
+    def fn(*args, **kwargs):
+        _refuse_boxes(name, args, kwargs)
+        return npfun(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``numpy.{name}``: a plain array, not differentiated."
+    return fn
+
+
+def _like(name):
+    """``numpy.<name>`` (``zeros_like`` …) on the value of ``x``, in ``x``'s array module."""
+    def fn(x, *args, **kwargs):
+        _refuse_boxes(name, args, kwargs)
+        value = raw_value(x)
+        return getattr(array_module(value), name)(value, *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``numpy.{name}`` of ``x``'s shape and dtype: a plain array of ``x``'s " \
+                 "array module, not differentiated."
+    return fn
+
+
+zeros, ones, empty = _constant(np.zeros), _constant(np.ones), _constant(np.empty)
+eye, identity = _constant(np.eye), _constant(np.identity)
+arange, linspace = _constant(np.arange), _constant(np.linspace)
+zeros_like, ones_like, empty_like = _like("zeros_like"), _like("ones_like"), _like("empty_like")
+_full, _full_like = _constant(np.full), _like("full_like")
+
+
+def full(shape, fill_value, dtype=None, **kwargs):
+    """``np.full``; a boxed ``fill_value`` is broadcast differentiably."""
+    if not isinstance(fill_value, Box):
+        return _full(shape, fill_value, dtype=dtype, **kwargs)
+    if kwargs:
+        reject_kwargs("full", kwargs)
+    shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
+    return broadcast_to(fill_value if dtype is None else astype(fill_value, dtype), shape)
+
+
+def full_like(x, fill_value, dtype=None, **kwargs):
+    """``np.full_like``; a boxed ``fill_value`` is broadcast differentiably (cast to ``dtype``,
+    by default ``x``'s dtype, as NumPy does)."""
+    if not isinstance(fill_value, Box):
+        return _full_like(x, fill_value, dtype=dtype, **kwargs)
+    if kwargs:
+        reject_kwargs("full_like", kwargs)
+    return broadcast_to(astype(fill_value, dtype_of(x) if dtype is None else dtype), shape_of(x))
+
+
+__all__ = ["astype", "array", "asarray", "zeros", "ones", "empty", "eye", "identity", "arange",
+           "linspace", "zeros_like", "ones_like", "empty_like", "full", "full_like"]
