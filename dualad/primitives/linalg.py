@@ -1,12 +1,30 @@
-"""Matrix products and linear algebra.
+"""Matrix products and linear algebra: matmul, einsum, solve, inv, det, logabsdet, cholesky.
 
 NOTE: matmul and vectors. NumPy's ``matmul`` promotes a 1-D left operand to a row and a 1-D
 right operand to a column and drops that axis from the result. The rules do the same promotion
 explicitly, so they only ever see stacks of matrices, and then drop the promoted axes again.
+
+NOTE: einsum subscripts. The ``einsum`` primitive takes its subscripts in explicit, canonical
+form (``"ij,jk->ik"``: letters only, no ellipsis, no spaces, the output always written out);
+``dualad.numpy.einsum`` rewrites whatever the user wrote into that form. A rule names the batch
+axis of its tangent or cotangent with a letter the subscripts do not use yet, so nested
+transforms each take a fresh one.
+
+NOTE: linalg stacks. ``solve``, ``inv``, ``det``, ``logabsdet`` and ``cholesky`` work on stacks
+of matrices ``(..., n, n)`` with NumPy's broadcasting of the leading axes; ``solve``'s right-hand
+side is always a stack of matrices ``(..., n, m)`` (``dualad.numpy.linalg.solve`` turns a vector
+into a column). The rules are written with these primitives, so they are differentiable again.
 """
+import string
+from functools import partial
+
 import numpy as np
 
-from .._core.primitive import Primitive, ndim_of, shape_of
+from .._core.backend import array_module, raw_value
+from .._core.primitive import Primitive, dtype_of, ndim_of, shape_of
+from .binary import multiply
+from .elementwise import negative
+from .reductions import sum_p
 from .shape import reshape, transpose, unbroadcast
 
 
@@ -89,5 +107,275 @@ def _matmul_vjp_b(g, ans, a, b):
     return _squeeze(gb, -1) if ndim_of(b) == 1 else gb
 
 
-matmul = Primitive("matmul", np.matmul, jvp=(_matmul_jvp_a, _matmul_jvp_b),
-                   vjp=(_matmul_vjp_a, _matmul_vjp_b))
+def _matmul_impl(a, b):
+    try:
+        return np.matmul(a, b)
+    except ValueError as exc:
+        raise ValueError(f"matmul: operands of shapes {shape_of(a)} and {shape_of(b)} do not "
+                         f"align ({exc})") from None
+
+
+def _structural_nonzero(x, pattern):
+    """Where ``x`` may be non-zero: where it is now, or where it depends on the inputs."""
+    mask = raw_value(x) != 0
+    return mask if pattern is None else mask | pattern.any(axis=0)
+
+
+def multilinear_pattern(jvps):
+    """Sparsity-pattern rule of an operation linear in each operand, from its per-operand JVP
+    rules: operand i's pattern goes through its rule with every other operand replaced by
+    where it may be non-zero (so a constant operand contributes its own sparsity)."""
+    def rule(patterns, ans, *operands, **params):
+        masks = [_structural_nonzero(x, p) for x, p in zip(operands, patterns)]
+        out = None
+        for i, p in enumerate(patterns):
+            if p is not None:
+                term = jvps[i](p, ans, *masks[:i], operands[i], *masks[i + 1:], **params)
+                out = term if out is None else out | term
+        return out
+    return rule
+
+
+def stack_pattern(reduced, lower=False):
+    """Sparsity-pattern rule of a function of a stack of matrices whose every result in the
+    stack depends on the whole matrix at its place (``reduced``: whether the two matrix axes
+    are gone from the result; ``lower``: only the lower triangle of the result is non-zero)."""
+    def rule(patterns, ans, *operands):
+        out = None
+        for p in patterns:
+            if p is not None:
+                whole = p.any(axis=(-2, -1), keepdims=not reduced)
+                whole = whole.reshape((whole.shape[0],) + (1,) * (ndim_of(ans) + 1
+                                                                  - whole.ndim) + whole.shape[1:])
+                out = whole if out is None else out | whole
+        if lower:
+            out = out & np.tril(np.ones(shape_of(ans)[-2:], dtype=bool))
+        return out
+    return rule
+
+
+matmul = Primitive("matmul", _matmul_impl, jvp=(_matmul_jvp_a, _matmul_jvp_b),
+                   vjp=(_matmul_vjp_a, _matmul_vjp_b),
+                   pattern=multilinear_pattern((_matmul_jvp_a, _matmul_jvp_b)))
+
+
+# ---------------------------------------------------------------- einsum
+MAX_OPERANDS = 64       # NumPy's limit on the operands of one einsum
+_NAIVE_LOOP_LIMIT = 2 ** 15
+
+
+def parse_subscripts(subscripts):
+    """Canonical subscripts (NOTE: einsum subscripts) as (list of input terms, output term)."""
+    inputs, output = subscripts.split("->")
+    return inputs.split(","), output
+
+
+def join_subscripts(inputs, output):
+    return ",".join(inputs) + "->" + output
+
+
+def fresh_letters(used, count):
+    """``count`` index letters that do not occur in ``used``."""
+    free = [c for c in string.ascii_letters if c not in used]
+    if len(free) < count:
+        raise ValueError(f"einsum: the subscripts use {52 - len(free)} of the 52 index letters, "
+                         f"and {count} more are needed (one per nested transform)")
+    return free[:count]
+
+
+def letter_sizes(inputs, shapes):
+    """The size of each index letter; an axis of length 1 broadcasts, as in NumPy."""
+    sizes = {}
+    for term, shape in zip(inputs, shapes):
+        for c, n in zip(term, shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+    return sizes
+
+
+def _einsum_impl(*operands, subscripts):
+    """NumPy's (or CuPy's) einsum. Contraction-order optimisation costs ~10 us, worth it only
+    for more than two operands or when the naive loop over all indices is long."""
+    inputs, _ = parse_subscripts(subscripts)
+    loop = np.prod(list(letter_sizes(inputs, [shape_of(x) for x in operands]).values()))
+    optimize = "greedy" if len(operands) > 2 or loop > _NAIVE_LOOP_LIMIT else False
+    return array_module(*operands).einsum(subscripts, *operands, optimize=optimize)
+
+
+def _einsum_jvp(i, t, ans, *operands, subscripts):
+    """Multilinear: the JVP of operand i is the same contraction with ``t`` in its place."""
+    inputs, output = parse_subscripts(subscripts)
+    batch, = fresh_letters(subscripts, 1)
+    inputs[i] = batch + inputs[i]
+    args = operands[:i] + (t,) + operands[i + 1:]
+    return einsum(*args, subscripts=join_subscripts(inputs, batch + output))
+
+
+def _einsum_vjp(i, g, ans, *operands, subscripts):
+    """Contract ``g`` with the other operands back onto operand i's indices (see
+    ``_restoring_constants`` for the indices that contraction cannot produce). Axes of operand
+    i that NumPy broadcast from length 1 are summed back afterwards."""
+    inputs, output = parse_subscripts(subscripts)
+    batch, = fresh_letters(subscripts, 1)
+    others = inputs[:i] + inputs[i + 1:]
+    other_operands = operands[:i] + operands[i + 1:]
+    sizes = letter_sizes(inputs, [shape_of(x) for x in operands])
+    present = letter_sizes(others, [shape_of(x) for x in other_operands])
+    present.update((c, sizes[c]) for c in output)
+    target, const_terms, consts = _restoring_constants(
+        inputs[i], sizes, present, subscripts + batch, array_module(g), dtype_of(g))
+    subscripts_i = join_subscripts([batch + output] + others + const_terms, batch + target)
+    ct = einsum(g, *other_operands, *consts, subscripts=subscripts_i)
+    return _sum_to(ct, shape_of(operands[i]))
+
+
+def _restoring_constants(term, sizes, present, used, xp, dtype):
+    """Constant operands that let a contraction produce the indices ``term`` of an operand.
+
+    A repeated index (``"ii"``) cannot be an output of einsum: each repeat gets a fresh letter
+    tied to the first occurrence by an identity matrix. An index that the other terms lack, or
+    carry only with length 1 (``present`` maps letters to their lengths there), is brought in
+    by a vector of ones. Returns the output term to ask for, and the constants' terms and
+    arrays.
+    """
+    renamed = iter(fresh_letters(used, len(term) - len(set(term))))
+    const_terms, consts, target = [], [], ""
+    for n, c in enumerate(term):
+        if c in term[:n]:
+            again = next(renamed)
+            const_terms.append(c + again)
+            consts.append(xp.eye(sizes[c], dtype=dtype))
+            present[c] = sizes[c]
+            target += again
+        else:
+            target += c
+    for c in dict.fromkeys(term):
+        if present.get(c, 0) < sizes[c]:
+            const_terms.append(c)
+            consts.append(xp.ones(sizes[c], dtype=dtype))
+    return target, const_terms, consts
+
+
+def _per_operand(rule):
+    return tuple(partial(rule, i) for i in range(MAX_OPERANDS))
+
+
+einsum = Primitive("einsum", _einsum_impl, jvp=_per_operand(_einsum_jvp),
+                   vjp=_per_operand(_einsum_vjp),
+                   pattern=multilinear_pattern(_per_operand(_einsum_jvp)))
+
+
+# ---------------------------------------------------------------- solve
+def _xp_linalg(*arrays):
+    return array_module(*arrays).linalg
+
+
+def _solve_impl(a, b):
+    """Solve stacks of systems; the stacks are broadcast explicitly so that NumPy and CuPy,
+    old and new, all read ``b`` as a stack of matrices."""
+    batch = np.broadcast_shapes(shape_of(a)[:-2], shape_of(b)[:-2])
+    xp = array_module(a, b)
+    if shape_of(a)[:-2] != batch:
+        a = xp.broadcast_to(a, batch + shape_of(a)[-2:])
+    if shape_of(b)[:-2] != batch:
+        b = xp.broadcast_to(b, batch + shape_of(b)[-2:])
+    return xp.linalg.solve(a, b)
+
+
+def _move_batch(v, to_back):
+    """Move the leading batch axis of ``v`` to the last place (or back to the front)."""
+    nd = ndim_of(v)
+    axes = tuple(range(1, nd)) + (0,) if to_back else (nd - 1,) + tuple(range(nd - 1))
+    return transpose(v, axes=axes)
+
+
+def solve_batched(a, b):
+    """``solve(a, b)`` for a right-hand side ``b`` of shape ``(k, ..., n, m)`` that carries the
+    batch axis. The k directions are folded into the columns so that ``a`` is factorised once
+    rather than once per direction; the result has shape ``(k,) + solve(a, b[0]).shape``."""
+    k, m = shape_of(b)[0], shape_of(b)[-1]
+    folded = _move_batch(b, to_back=True)
+    folded = reshape(folded, shape=shape_of(folded)[:-2] + (m * k,))
+    x = solve(a, folded)
+    return _move_batch(reshape(x, shape=shape_of(x)[:-1] + (m, k)), to_back=False)
+
+
+def _solve_jvp_a(t, ans, a, b):
+    # d(a^-1 b) = -a^-1 da x
+    return negative(solve_batched(a, matmul(_align(t, ndim_of(ans) + 1), ans)))
+
+
+def _solve_jvp_b(t, ans, a, b):
+    return solve_batched(a, t)
+
+
+def _solve_vjp_a(g, ans, a, b):
+    gb = solve_batched(mT(a), g)
+    return _sum_to(negative(matmul(gb, mT(ans))), shape_of(a))
+
+
+def _solve_vjp_b(g, ans, a, b):
+    return _sum_to(solve_batched(mT(a), g), shape_of(b))
+
+
+solve = Primitive("solve", _solve_impl, jvp=(_solve_jvp_a, _solve_jvp_b),
+                  vjp=(_solve_vjp_a, _solve_vjp_b), pattern=stack_pattern(reduced=False))
+
+
+# ---------------------------------------------------------------- inv, det, logabsdet
+inv = Primitive(
+    "inv", lambda a: _xp_linalg(a).inv(a),
+    jvp=(lambda t, ans, a: negative(matmul(matmul(ans, t), ans)),),
+    vjp=(lambda g, ans, a: negative(matmul(matmul(mT(ans), g), mT(ans))),),
+    pattern=stack_pattern(reduced=False))
+
+
+def _logdet_jvp(t, a):
+    """d log|det a| = tr(a^-1 da), summed elementwise as <a^-T, da>."""
+    return sum_p(multiply(t, mT(inv(a))), axis=(-2, -1), keepdims=False)
+
+
+def _logdet_vjp(g, a):
+    """``g[..., None, None] * a^-T``: the cotangent of log|det a|."""
+    return multiply(reshape(g, shape=shape_of(g) + (1, 1)), mT(inv(a)))
+
+
+det = Primitive(
+    "det", lambda a: _xp_linalg(a).det(a),
+    jvp=(lambda t, ans, a: multiply(ans, _logdet_jvp(t, a)),),
+    vjp=(lambda g, ans, a: _logdet_vjp(multiply(g, ans), a),),
+    pattern=stack_pattern(reduced=True))
+
+logabsdet = Primitive(
+    "logabsdet", lambda a: _xp_linalg(a).slogdet(a)[1],
+    jvp=(lambda t, ans, a: _logdet_jvp(t, a),),
+    vjp=(lambda g, ans, a: _logdet_vjp(g, a),), pattern=stack_pattern(reduced=True))
+
+
+# ---------------------------------------------------------------- cholesky
+def _symmetric_part(v):
+    return (v + mT(v)) * 0.5
+
+
+def _phi(v):
+    """The lower triangle of ``v`` with its diagonal halved (constant mask, so linear)."""
+    n = shape_of(v)[-1]
+    xp = array_module(v)
+    mask = xp.tril(xp.ones((n, n), dtype=dtype_of(v))) - 0.5 * xp.eye(n, dtype=dtype_of(v))
+    return multiply(v, mask)
+
+
+def _cholesky_jvp(t, ans, a):
+    # dL = L phi(L^-1 dA L^-T), dA taken symmetric
+    y = solve_batched(ans, _symmetric_part(t))
+    return matmul(ans, _phi(solve_batched(ans, mT(y))))
+
+
+def _cholesky_vjp(g, ans, a):
+    # the transpose of the JVP: sym(L^-T phi(L^T g) L^-1)
+    z = solve_batched(mT(ans), _phi(matmul(mT(ans), g)))
+    return _symmetric_part(mT(solve_batched(mT(ans), mT(z))))
+
+
+cholesky = Primitive(
+    "cholesky", lambda a: _xp_linalg(a).cholesky(_symmetric_part(a)),
+    jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,), pattern=stack_pattern(reduced=False, lower=True))
