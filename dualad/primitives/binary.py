@@ -74,12 +74,23 @@ def _neg_t(t, ans, x, y):
     return negative(t)
 
 
-add = Primitive("add", _arithmetic(op.add, np.add), jvp=(_add_t, _add_t), vjp=(_add_t, _add_t), broadcasts=True)
-subtract = Primitive("subtract", _arithmetic(op.sub, np.subtract), jvp=(_add_t, _neg_t), vjp=(_add_t, _neg_t),
-                     broadcasts=True)
-multiply = _binary("multiply", _arithmetic(op.mul, np.multiply), lambda ans, x, y: y, lambda ans, x, y: x)
-divide = _binary("divide", _arithmetic(op.truediv, np.true_divide),
-                 lambda ans, x, y: reciprocal(y), lambda ans, x, y: negative(divide(ans, y)))
+add = Primitive("add", _arithmetic(op.add, np.add), jvp=(_add_t, _add_t),
+                vjp=(_add_t, _add_t), broadcasts=True)
+subtract = Primitive("subtract", _arithmetic(op.sub, np.subtract), jvp=(_add_t, _neg_t),
+                     vjp=(_add_t, _neg_t), broadcasts=True)
+multiply = _binary("multiply", _arithmetic(op.mul, np.multiply),
+                   lambda ans, x, y: y, lambda ans, x, y: x)
+
+
+def _over_y(t, ans, x, y):
+    # t / y, not t * reciprocal(y): the reciprocal of an integer y is 0, and of a Python float a
+    # float64 scalar that would promote float32 tangents
+    return divide(t, y)
+
+
+_jvp_dy, _vjp_dy = _both(lambda ans, x, y: negative(divide(ans, y)))
+divide = Primitive("divide", _arithmetic(op.truediv, np.true_divide), jvp=(_over_y, _jvp_dy),
+                   vjp=(_over_y, _vjp_dy), broadcasts=True)
 power = _binary("power", _arithmetic(op.pow, np.power), _power_dx, _power_dy)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
 minimum = _binary("minimum", np.minimum,
@@ -109,4 +120,4 @@ def where(cond, x, y):
     return where_p(x, y, cond=raw_value(cond))
 
 
-from .elementwise import exp, log, negative, reciprocal  # noqa: E402
+from .elementwise import exp, log, negative  # noqa: E402
