@@ -145,4 +145,8 @@ def size(x, axis=None):
 def result_type(*xs):
     return np.result_type(*[getattr(x, "dtype", x) for x in xs])
 
-__all__ = ["sum", "mean", "reshape", "transpose", "broadcast_to", "matmul", "getitem", "moveaxis", "swapaxes", "expand_dims", "squeeze", "ravel", "flatten", "concatenate", "stack", "shape", "ndim", "size", "result_type"]
+__all__ = [
+    "sum", "mean", "reshape", "transpose", "broadcast_to", "matmul", "getitem", "moveaxis",
+    "swapaxes", "expand_dims", "squeeze", "ravel", "flatten", "concatenate", "stack", "shape",
+    "ndim", "size", "result_type",
+]

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core.primitive import Box
+from .._core.state import state
 from ..primitives import binary as _b
 from ..primitives import elementwise as _e
 
@@ -52,7 +53,11 @@ def _not_differentiated(npfun):
     def fn(*args, **kwargs):
         if "out" in kwargs:
             reject_kwargs(name, {"out": kwargs["out"]})
-        return npfun(*[raw_value(a) for a in args], **kwargs)
+        result = npfun(*[raw_value(a) for a in args], **kwargs)
+        observer = state.guard_observer   # set only while ad.record records (a guard)
+        if observer is not None:
+            observer(npfun, args, kwargs, result)
+        return result
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``numpy.{name}`` on the values; not differentiated (its derivative is zero " \
@@ -123,4 +128,13 @@ allclose, isclose, array_equal = (_not_differentiated(f) for f in
 argmax, argmin, argsort, nonzero = (_not_differentiated(f) for f in
                                     (np.argmax, np.argmin, np.argsort, np.nonzero))
 
-__all__ = ["exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "sqrt", "cbrt", "square", "reciprocal", "negative", "abs", "absolute", "sinc", "sigmoid", "relu", "add", "subtract", "multiply", "divide", "true_divide", "power", "arctan2", "logaddexp", "minimum", "maximum", "clip", "where", "sign", "floor", "ceil", "round", "rint", "trunc", "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_not", "allclose", "isclose", "array_equal", "argmax", "argmin", "argsort", "nonzero"]
+__all__ = [
+    "exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin",
+    "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "sqrt",
+    "cbrt", "square", "reciprocal", "negative", "abs", "absolute", "sinc", "sigmoid", "relu",
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "arctan2", "logaddexp",
+    "minimum", "maximum", "clip", "where", "sign", "floor", "ceil", "round", "rint", "trunc",
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isnan", "isinf",
+    "isfinite", "logical_and", "logical_or", "logical_not", "allclose", "isclose",
+    "array_equal", "argmax", "argmin", "argsort", "nonzero",
+]
