@@ -13,7 +13,7 @@ import numpy as np
 from .._core.tree import tree_flatten
 from ..transforms import grad, jvp
 from ..transforms.reverse import Recorded
-from . import coloring
+from .coloring import adjacency, column_coloring, n_colors, row_coloring, star_coloring
 from ._matrix import coordinates, row_pointers, values_matrix
 from .detect import bind_argument, detect_hessian, detect_jacobian
 
@@ -31,12 +31,12 @@ class SparsePlan:
     (the pattern, row-major).
     """
 
-    def __init__(self, kind, direction, coloring_, rows, cols, shape, select_color,
+    def __init__(self, kind, direction, coloring, rows, cols, shape, select_color,
                  select_index, colors_forward=None, colors_reverse=None):
         self.kind = kind
         self.direction = direction
-        self.coloring = coloring_
-        self.colors = coloring.n_colors(coloring_) if rows.size else 0
+        self.coloring = coloring
+        self.colors = n_colors(coloring) if rows.size else 0
         self.rows, self.cols, self.shape = rows, cols, shape
         self.indptr = row_pointers(rows, shape[0])
         self.select_color, self.select_index = select_color, select_index
@@ -62,7 +62,12 @@ class SparsePlan:
         return out
 
     def decompress(self, compressed, dtype):
-        data = compressed[self.select_color, self.select_index].astype(dtype, copy=False)
+        """The sparse matrix from the compressed product (colours x length); None when the
+        pattern is empty and nothing was computed."""
+        if compressed is None:
+            data = np.zeros(0, dtype=dtype)
+        else:
+            data = compressed[self.select_color, self.select_index].astype(dtype, copy=False)
         return values_matrix(data, self.rows, self.cols, self.indptr, self.shape)
 
     def __repr__(self):
@@ -85,9 +90,9 @@ class SparsePlan:
 def plan_jacobian_pattern(rows, cols, shape, mode="auto"):
     """The plan for a Jacobian with this pattern: colour both ways, keep the direction with
     fewer colours (forward on a tie: it records no tape)."""
-    col_colors = coloring.column_coloring(rows, cols, shape)
-    row_colors = coloring.row_coloring(rows, cols, shape)
-    n_fwd, n_rev = coloring.n_colors(col_colors), coloring.n_colors(row_colors)
+    col_colors = column_coloring(rows, cols, shape)
+    row_colors = row_coloring(rows, cols, shape)
+    n_fwd, n_rev = n_colors(col_colors), n_colors(row_colors)
     if mode == "auto":
         mode = "forward" if n_fwd <= n_rev else "reverse"
     if mode == "forward":
@@ -104,9 +109,9 @@ def plan_hessian_pattern(rows, cols, n):
     ``i`` shares ``j``'s colour; a star colouring guarantees that then ``j`` has no other
     neighbour coloured like ``i``, so ``H[i, j] = B[j, colour(i)]``.
     """
-    colors = coloring.star_coloring(rows, cols, n)
-    indptr, nbrs = coloring.adjacency(rows, cols, n)
-    counts = np.zeros((n, coloring.n_colors(colors) or 1), dtype=np.int64)
+    colors = star_coloring(rows, cols, n)
+    indptr, nbrs = adjacency(rows, cols, n)
+    counts = np.zeros((n, n_colors(colors) or 1), dtype=np.int64)
     np.add.at(counts, (np.repeat(np.arange(n), np.diff(indptr)), colors[nbrs]), 1)
     direct = (rows == cols) | (counts[rows, colors[cols]] == 1)
     select_color = np.where(direct, colors[cols], colors[rows])
@@ -120,8 +125,11 @@ def _signature(args):
     return (repr(td),) + tuple((np.shape(x), str(getattr(x, "dtype", type(x)))) for x in leaves)
 
 
-class _Cached:
-    """A sparse derivative function with its plans cached per argument signature."""
+class SparseDerivative:
+    """The function ``sparse_jacobian`` and ``sparse_hessian`` return: call it with ``fun``'s
+    arguments. Its plans (pattern, colouring, direction) are cached in ``plans`` per argument
+    signature (the structure, shapes and dtypes of the arguments); ``plan(*args)`` returns
+    the one for ``args``."""
 
     def __init__(self, fun, sparsity, argnums, fname, make_plan, evaluate):
         if isinstance(sparsity, str) and sparsity != "auto":
@@ -148,9 +156,8 @@ class _Cached:
 
     def __call__(self, *args):
         g, x, plan = self._bound(args)
-        if plan.nnz == 0:
-            return plan.decompress(np.zeros((1, 1), x.dtype), x.dtype)
-        return plan.decompress(self.evaluate(g, x, plan), x.dtype)
+        compressed = self.evaluate(g, x, plan) if plan.nnz else None
+        return plan.decompress(compressed, x.dtype)
 
 
 def _forward_compressed(g, x, plan):
@@ -209,7 +216,7 @@ def sparse_jacobian(fun, sparsity="auto", argnums=0, mode="auto"):
         compressed = _forward_compressed if plan.direction == "forward" else _reverse_compressed
         return compressed(g, x, plan)
 
-    return _Cached(fun, sparsity, argnums, "sparse_jacobian", make_plan, evaluate)
+    return SparseDerivative(fun, sparsity, argnums, "sparse_jacobian", make_plan, evaluate)
 
 
 def sparse_hessian(fun, sparsity="auto", argnums=0):
@@ -236,7 +243,7 @@ def sparse_hessian(fun, sparsity="auto", argnums=0):
         _, hs = jvp(grad(g), (x,), (seeds,))
         return np.asarray(hs).reshape(plan.colors, -1)
 
-    return _Cached(fun, sparsity, argnums, "sparse_hessian", make_plan, evaluate)
+    return SparseDerivative(fun, sparsity, argnums, "sparse_hessian", make_plan, evaluate)
 
 
 def plan_sparse_jacobian(fun, *args, sparsity="auto", argnums=0, mode="auto"):

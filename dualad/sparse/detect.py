@@ -9,6 +9,7 @@ branches and indexes the same elements; a function whose structure depends on va
 """
 import numpy as np
 
+from .._core.backend import is_cupy_array
 from .._core.primitive import shape_of
 from .._core.state import new_level
 from .._core.tree import check_float_leaf, tree_flatten
@@ -31,7 +32,11 @@ def bind_argument(fun, args, argnums, fname):
         raise ValueError(f"{fname}: argnums={argnums} is out of range for a call with "
                          f"{len(args)} positional argument(s)")
     k = int(argnums) % len(args)
-    x = np.asarray(check_float_leaf(args[k], f"{fname}: argument {k}"))
+    x = check_float_leaf(args[k], f"{fname}: argument {k}")
+    if is_cupy_array(x):
+        raise TypeError(f"{fname}: sparse derivatives are computed on NumPy arrays; argument {k} "
+                        "is a CuPy array (move it with cupy.asnumpy, or use ad.jacobian)")
+    x = np.asarray(x)
 
     def g(z):
         return fun(*args[:k], z, *args[k + 1:])
