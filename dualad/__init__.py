@@ -11,6 +11,7 @@ from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
 from .checkpoint import checkpoint, checkpoint_loop
 from .transforms.custom import custom_jvp, custom_vjp
+from .record import Recording, record
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
@@ -26,4 +27,5 @@ __all__ = ["Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backen
            "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian",
            "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
            "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
-           "checkpoint", "checkpoint_loop"]
+           "checkpoint", "checkpoint_loop",
+           "record", "Recording"]

@@ -26,7 +26,7 @@ import numpy as np
 
 from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, add_any, dtype_of, shape_of
-from .state import IMPERATIVE_LEVEL, new_level, recording
+from .state import IMPERATIVE_LEVEL, new_level, recording, state
 
 _seq = itertools.count()
 
@@ -388,13 +388,16 @@ class Tensor(Box):
 
     @property
     def data(self):
+        _escaping(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
     def detach(self):
         """The same values, cut from the tape (a constant)."""
+        _escaping(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
     def item(self):
+        _escaping(self)
         v = raw_value(self._value)
         if np.size(v) != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape "
@@ -404,6 +407,7 @@ class Tensor(Box):
     def numpy(self):
         """The values as a read-only NumPy view (NOTE: mutation guard); ``.copy()`` it to get
         an array to modify."""
+        _escaping(self)
         return read_only_view(np.asarray(raw_value(self._value)))
 
     def zero_grad(self):
@@ -474,6 +478,14 @@ class Tensor(Box):
         if dtype is not None:
             return a.astype(dtype)
         return a.copy() if copy else read_only_view(a)
+
+
+def _escaping(t):
+    """``t``'s values leave the tape as plain values (``item``, ``numpy``, ``detach``): while
+    ad.record records, that pins them (a guard; ``None`` stands for "the value itself")."""
+    observer = state.guard_observer
+    if observer is not None:
+        observer(None, (t,), {}, raw_value(t._value))
 
 
 def read_only_view(a):

@@ -105,6 +105,9 @@ def install():
     for dunder, name in comparisons.items():
         setattr(Box, f"__{dunder}__", _forward(name))
     Box.__hash__ = object.__hash__
+    # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so that
+    # ad.record sees the branch and guards it
+    Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
     Box.__neg__ = lambda self: bind(_e.negative, self)
     Box.__pos__ = lambda self: self
     Box.__abs__ = lambda self: dnp.abs(self)

@@ -1,0 +1,845 @@
+"""Compiled replay: record a function's tape once, replay it on new inputs of the same shapes.
+
+::
+
+    rec = ad.record(f, x0)             # runs f(x0) once on a tape
+    rec.value(x)                       # f(x)
+    rec.grad(x)                        # ad.grad(f)(x)
+    rec.value_and_grad(x)              # ad.value_and_grad(f)(x)
+    rec.jacobian(x)                    # ad.jacobian(f)(x)
+    rec.hessian(x)                     # ad.hessian(f)(x)
+
+# Design: recording runs ``fun`` on a reverse trace whose ``process`` also keeps each operation's
+# primitive, operands, params and result, and whose guard observer (NOTE: guards) keeps every
+# value-dependent decision. Both become one flat program over numbered slots: the traced inputs,
+# the constants (captured by value), one slot per result, with the guards in recording order.
+# A program whose values are all float64 scalars compiles to instructions for the Cython
+# interpreter ``dualad._kernels._replay`` (values, guards, adjoints, tangents and second-order
+# adjoints over ``double`` registers: no Python per operation, for value, grad, jacobian and
+# hessian). Any other program becomes a list of steps over NumPy arrays: arithmetic with
+# broadcasting, the elementwise functions, matmul and sum run prebuilt NumPy value and VJP
+# functions (checked against the primitives' own rules by tests/test_record.py); every other
+# primitive runs its own ``record``/``backward`` on the plain arrays. Either way no boxes, nodes
+# or dispatch are involved; the step list still costs one Python call per operation. For array
+# programs ``hessian`` is not compiled: it calls ``ad.hessian`` on the function.
+
+NOTE: guards. A recording is one path through ``fun``. Everything that lets a traced value
+decide something is recorded as a guard and checked again on every replay:
+
+* comparisons ``< <= > >= == !=`` (and ``dnp.less`` … ``dnp.not_equal``) and the other
+  non-differentiated ``dualad.numpy`` functions (``sign``, ``floor``, ``isnan``, ``argmax``,
+  ``logical_and`` …) applied to traced values; so ``dnp.where`` and ``dnp.clip`` conditions
+  computed from traced values, and ``maximum(x, 0)``-style masks, are covered;
+* ``bool(x)`` and ``if x:`` on a traced value (``x != 0``);
+* a traced value leaving the tape as a plain value: ``float(x)``, ``int(x)``, ``x.item()``,
+  ``x.numpy()``, ``x.detach()``, ``x.data``, or a primitive applied to it under ``ad.no_grad``.
+  These pin the exact value: a replay with any other value there records again.
+
+When a replay's guard comes out differently, the replay is abandoned before any derivative is
+returned: the Recording tries its other recorded paths (the ``MAX_PATHS`` most recently used are
+kept) and otherwise records ``fun`` again on the new arguments; the answer is always the one
+eager evaluation would give. Not guarded: decisions ``fun`` takes from Python-level state
+(globals or closure variables that change between calls, counters, the time), randomness (a
+random draw is recorded as a constant), and a traced float used directly as a ``dnp.where``
+condition without a comparison. Arrays and numbers ``fun`` reads from outside its arguments are
+captured by value (copied) when recording, so mutating them later does not change a Recording.
+
+Arguments: float leaves (Python floats, float NumPy scalars and arrays, in any pytree) are the
+inputs a replay substitutes; a replay must give the same structure, shapes and dtypes, or gets a
+ValueError. Other leaves (ints, strings, integer arrays) are static: a different value records
+a new path. ``argnums`` chooses the differentiated arguments, as for ``ad.grad``.
+"""
+import copy
+import os
+from operator import itemgetter
+
+import numpy as np
+
+from ._core.backend import raw_value
+from ._core.primitive import Box, shape_of
+from ._core.state import new_level, state
+from ._core.tape import ReverseTrace, Tensor
+from ._core.tree import check_float_leaf, tree_flatten, tree_unflatten
+from ._kernels import unbroadcast
+from .primitives.elementwise import Unary
+from .transforms._args import normalize_argnums, selected_structure
+
+try:
+    from ._kernels import _replay
+except ImportError:   # not built: scalar programs run as NumPy steps
+    _replay = None
+if os.environ.get("DUALAD_PUREPYTHON"):
+    _replay = None
+
+MAX_PATHS = 8
+_F64 = np.dtype(np.float64)
+
+
+def record(fun, *example_args, argnums=0):
+    """Record ``fun(*example_args)`` once and return a ``Recording`` that replays it on new
+    arguments of the same structure, shapes and dtypes. ``argnums`` (an int or a tuple, as for
+    ``ad.grad``) chooses the arguments that ``grad``, ``jacobian`` and ``hessian``
+    differentiate. See NOTE: guards for what makes a replay record again."""
+    return Recording(fun, example_args, argnums)
+
+
+class Recording:
+    """A recorded function: ``value``, ``value_and_grad``, ``grad``, ``jacobian`` and
+    ``hessian``, each taking the new arguments as ``fun`` does and answering what
+    ``fun``, ``ad.value_and_grad(fun, argnums)``, ``ad.grad``, ``ad.jacobian`` and
+    ``ad.hessian`` would."""
+
+    def __init__(self, fun, example_args, argnums=0):
+        self.fun = fun
+        self.argnums = argnums
+        self._sig = _Signature(example_args, argnums)
+        self._paths = []
+        self._record(*self._sig.split(example_args))
+
+    def __repr__(self):
+        name = getattr(self.fun, "__name__", repr(self.fun))
+        paths = "; ".join(p.describe() for p in self._paths)
+        return f"<Recording of {name}, argnums={self.argnums!r}, {len(self._paths)} path(s): " \
+               f"{paths}>"
+
+    # -- the transforms --------------------------------------------------------------------------
+    def value(self, *args):
+        """``fun(*args)``."""
+        path, vals = self._run("value", args)
+        return tree_unflatten(path.out_def, vals)
+
+    def value_and_grad(self, *args):
+        """``(fun(*args), gradient)``, as ``ad.value_and_grad(fun, argnums)(*args)``."""
+        path, (value, grads) = self._run("value_and_grad", args)
+        if self._sig.one_leaf:
+            return value, grads[0]
+        return value, selected_structure(self._sig.defs, grads, self._sig.single)
+
+    def grad(self, *args):
+        """The gradient of the scalar ``fun`` at ``args``, as ``ad.grad(fun, argnums)``."""
+        return self.value_and_grad(*args)[1]
+
+    def jacobian(self, *args):
+        """The Jacobian at ``args``, as ``ad.jacobian(fun, argnums)``: each output leaf's block
+        has shape ``out.shape + x.shape``."""
+        path, blocks = self._run("jacobian", args)
+        sig = self._sig
+        return tree_unflatten(path.out_def, [selected_structure(sig.defs, row, sig.single)
+                                             for row in blocks])
+
+    def hessian(self, *args):
+        """The Hessian of the scalar ``fun`` at ``args``, as ``ad.hessian(fun, argnums)``.
+        Compiled for scalar programs; for array programs it is ``ad.hessian`` itself."""
+        path, blocks = self._run("hessian", args)
+        if blocks is NOT_COMPILED:
+            from .transforms import hessian
+            return hessian(self.fun, self.argnums)(*args)
+        sig = self._sig
+        return selected_structure(sig.defs, [selected_structure(sig.defs, row, sig.single)
+                                             for row in blocks], sig.single)
+
+    # -- paths -----------------------------------------------------------------------------------
+    def _run(self, method, args):
+        """``(path, answer)`` from the first recorded path whose guards hold for ``args``, or
+        from a path recorded for them now."""
+        leaves, inputs, statics = self._sig.split(args)
+        for k, path in enumerate(self._paths):
+            if path.statics == statics:
+                answer = getattr(path, method)(inputs)
+                if answer is not None:
+                    if k:
+                        self._paths.insert(0, self._paths.pop(k))
+                    return path, answer
+        path = self._record(leaves, inputs, statics)
+        answer = getattr(path, method)(inputs)
+        if answer is None:
+            raise RuntimeError(
+                f"ad.record: {getattr(self.fun, '__name__', 'fun')} took a different path when "
+                "its recording was replayed on the very arguments it was recorded with; it "
+                "depends on something other than its arguments (randomness, global state), "
+                "which a Recording cannot replay (NOTE: guards in dualad/record.py)")
+        return path, answer
+
+    def _record(self, leaves, inputs, statics):
+        trace = _RecordingTrace()
+        sig = self._sig
+        watched = [trace.leaf(check_float_leaf(v, "ad.record input")) for v in inputs]
+        for pos, w in zip(sig.inputs, watched):
+            leaves[pos] = w
+        args = tree_unflatten(sig.treedef, leaves)
+        with trace.observing():
+            out = self.fun(*args)
+        program = _Program(trace, watched, out)
+        path = (_ScalarPath if _ScalarPath.accepts(program) else _StepPath)(program, sig.wrt)
+        path.statics = statics
+        self._paths.insert(0, path)
+        del self._paths[MAX_PATHS:]
+        return path
+
+
+class _Signature:
+    """The argument structure a Recording was made for: which leaves are inputs (float, with
+    their shapes and dtypes), which are static, and which inputs are differentiated."""
+
+    def __init__(self, args, argnums):
+        self.single, nums = normalize_argnums(argnums, len(args), "record")
+        leaves, self.treedef = tree_flatten(tuple(args))
+        self.specs = [_spec(v) for v in leaves]
+        self.owner = []   # the argument each leaf belongs to
+        starts = []
+        for i, child in enumerate(self.treedef.children):
+            starts.append(len(self.owner))
+            self.owner.extend([i] * child.num_leaves)
+        self.inputs = [k for k, s in enumerate(self.specs) if s is not None]
+        # every argument a single leaf: calls skip flattening
+        self.flat = all(child.kind == "leaf" for child in self.treedef.children)
+        self.defs, self.wrt = [], []
+        for i in nums:
+            child = self.treedef.children[i]
+            for k in range(starts[i], starts[i] + child.num_leaves):
+                check_float_leaf(leaves[k], f"record: argument {i}")
+                self.wrt.append(self.inputs.index(k))
+            self.defs.append((i, child, child.num_leaves))
+        # one differentiated argument, itself a leaf: results need no rebuilding
+        self.one_leaf = self.single and self.defs[0][1].kind == "leaf"
+
+    def split(self, args):
+        """``(leaves, inputs, statics)`` of a call, checked against the recorded structure."""
+        if self.flat and len(args) == len(self.specs):
+            leaves = list(args)
+        else:
+            leaves = []
+            if not _leaves_following(args, self.treedef, leaves):
+                raise ValueError(
+                    f"Recording: the arguments have structure {tree_flatten(args)[1]}, but it "
+                    f"was recorded with {self.treedef}; record the function again for the new "
+                    "structure")
+        inputs, statics = [], []
+        for k, v in enumerate(leaves):
+            spec = self.specs[k]
+            if spec is None:
+                if _spec(v) is not None:
+                    raise ValueError(f"Recording: argument {self.owner[k]} has a float where "
+                                     f"it was recorded with {v!r}; record again")
+                statics.append(_static_key(v))
+            elif _matches(v, spec):
+                inputs.append(v)
+            else:
+                raise ValueError(
+                    f"Recording: argument {self.owner[k]} is {_describe(_spec(v))}, but it was "
+                    f"recorded as {_describe(spec)}; a Recording replays one shape and dtype: "
+                    "record the function again (ad.record) for the new one")
+        return leaves, inputs, tuple(statics)
+
+
+def _leaves_following(tree, td, out):
+    """Append the leaves of ``tree`` to ``out`` if it has the structure ``td`` (cheaper than
+    flattening it and comparing structures); False if it does not."""
+    kind = td.kind
+    if kind == "leaf":
+        out.append(tree)
+        return True
+    if kind == "none":
+        return tree is None
+    if kind is dict:
+        if type(tree) is not dict or len(tree) != len(td.meta):
+            return False
+        if any(k not in tree for k in td.meta):
+            return False
+        tree = [tree[k] for k in td.meta]
+    elif kind is list:
+        if type(tree) is not list:
+            return False
+    elif not isinstance(tree, tuple) or (type(tree) if hasattr(tree, "_fields")
+                                         else tuple) is not td.meta:
+        return False
+    if len(tree) != len(td.children):
+        return False
+    for child, child_td in zip(tree, td.children):
+        if child_td.kind == "leaf":
+            out.append(child)
+        elif not _leaves_following(child, child_td, out):
+            return False
+    return True
+
+
+def _matches(v, spec):
+    """Whether the leaf ``v`` is a float input of ``spec``, the ``(shape, dtype)`` recorded."""
+    kind = type(v)
+    if kind is np.ndarray:
+        return v.shape == spec[0] and v.dtype == spec[1]
+    if kind is float:
+        return spec[0] == () and spec[1] == _F64
+    return _spec(v) == spec
+
+
+def _spec(v):
+    """``(shape, dtype)`` of a float leaf (an input), None for any other leaf (static)."""
+    if isinstance(v, float):   # Python floats and np.float64
+        return (), _F64
+    if isinstance(v, (np.ndarray, np.floating)) and v.dtype.kind == "f":
+        return v.shape, v.dtype
+    return None
+
+
+def _describe(spec):
+    return "not a float" if spec is None else f"of shape {spec[0]} and dtype {spec[1]}"
+
+
+def _static_key(v):
+    """A comparable stand-in for a static leaf (arrays by their bytes)."""
+    if isinstance(v, np.ndarray):
+        return "array", v.shape, v.dtype.str, v.tobytes()
+    return v
+
+
+# ---------------------------------------------------------------------------------- recording
+class _Op:
+    __slots__ = ("prim", "args", "params", "out")
+
+    def __init__(self, prim, args, params, out):
+        self.prim, self.args, self.params, self.out = prim, args, params, out
+
+
+class _Guard:
+    """``fn(*args, **kwargs)`` gave ``expected`` while recording (``fn`` None: the value of the
+    single argument itself)."""
+
+    __slots__ = ("fn", "args", "kwargs", "expected")
+
+    def __init__(self, fn, args, kwargs, expected):
+        self.fn, self.args, self.kwargs, self.expected = fn, args, kwargs, expected
+
+
+class _RecordingTrace(ReverseTrace):
+    """A reverse trace that also keeps, in recording order, each operation (``_Op``) and each
+    guard (``_Guard``) in ``events``."""
+
+    def __init__(self):
+        super().__init__(new_level(), keep_list=False)
+        self.events = []
+        self._outer = None
+
+    def process(self, prim, args, params):
+        out = super().process(prim, args, params)
+        if type(out) is Tensor and out._trace is self:
+            args = [a if type(a) is Tensor and a._trace is self else _frozen(a) for a in args]
+            self.events.append(_Op(prim, args, copy.deepcopy(params), out))
+        else:   # not recorded: a traced operand makes this an escape (ad.no_grad)
+            self.observe(prim.impl, args, params, out)
+        return out
+
+    def observing(self):
+        return _Observing(self)
+
+    def observe(self, fn, args, kwargs, result):
+        """The guard observer (``state.guard_observer``, NOTE: guards): keep a guard when one of
+        ``args`` (possibly nested) is traced here."""
+        leaves, td = tree_flatten(list(args))
+        leaves = [self._own(v) for v in leaves]
+        if any(type(v) is Tensor for v in leaves):
+            leaves = [v if type(v) is Tensor else _frozen(v) for v in leaves]
+            self.events.append(_Guard(fn, tree_unflatten(td, leaves), copy.deepcopy(kwargs),
+                                      _frozen(result)))
+        if self._outer is not None:
+            self._outer(fn, args, kwargs, result)
+
+    def _own(self, v):
+        """``v`` if it is a value traced here, else its plain value (looking through boxes of
+        other transforms, whose raw values are what the guarded function saw)."""
+        while isinstance(v, Box):
+            if type(v) is Tensor and v._trace is self:
+                return v
+            v = v._raw()
+        return v
+
+
+class _Observing:
+    """Installs a trace's guard observer for the duration of a ``with`` block (chaining to an
+    enclosing recording's observer)."""
+
+    def __init__(self, trace):
+        self.trace = trace
+
+    def __enter__(self):
+        self.trace._outer = state.guard_observer
+        state.guard_observer = self.trace.observe
+
+    def __exit__(self, *exc):
+        state.guard_observer = self.trace._outer
+        return False
+
+
+class _Program:
+    """One recorded path in flat form. Slots: the inputs first, then constants and results in
+    the order met; ``values[s]`` is slot ``s``'s value while recording. ``steps`` holds
+    ``("op", prim, params, out, ins)`` and ``("guard", fn, args, kwargs, expected)`` in
+    recording order, where a guard's ``args`` hold slot numbers in place of values."""
+
+    def __init__(self, trace, watched, out):
+        self.values = [w._value for w in watched]
+        self.n_in = len(watched)
+        self.consts = {}
+        self._slot = {id(w._node): i for i, w in enumerate(watched)}
+        self.steps = []
+        for ev in trace.events:
+            if type(ev) is _Op:
+                ins = [self._ref(a) for a in ev.args]
+                slot = self._new(ev.out._value)
+                self._slot[id(ev.out._node)] = slot
+                self.steps.append(("op", ev.prim, ev.params, slot, ins))
+            else:
+                leaves, td = tree_flatten(ev.args)
+                args = tree_unflatten(td, [self._ref(v) for v in leaves])
+                self.steps.append(("guard", ev.fn, args, ev.kwargs, ev.expected))
+        out_leaves, self.out_def = tree_flatten(out)
+        self.outs = [self._ref(o) for o in out_leaves]
+
+    def _new(self, value):
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def _ref(self, v):
+        """The slot of a traced value; a new constant slot for anything else (constants were
+        copied when they were met)."""
+        if type(v) is Tensor and id(v._node) in self._slot:
+            return self._slot[id(v._node)]
+        slot = self._new(v)
+        self.consts[slot] = self.values[slot]
+        return slot
+
+    def op_count(self):
+        return sum(s[0] == "op" for s in self.steps)
+
+    def guard_count(self):
+        return sum(s[0] == "guard" for s in self.steps)
+
+
+def _frozen(v):
+    """A constant captured by value: later mutation of the caller's object cannot change it."""
+    return copy.deepcopy(raw_value(v))
+
+
+# ------------------------------------------------------------------------ scalar programs (C)
+_COMPARISONS = {np.less: "less", np.less_equal: "less_equal", np.greater: "greater",
+                np.greater_equal: "greater_equal", np.equal: "equal",
+                np.not_equal: "not_equal"}
+# primitives that are the identity on a 0-d value
+_SCALAR_IDENTITY = frozenset({"sum", "reshape", "broadcast_to", "transpose", "max", "min"})
+
+
+def _is_f64_scalar(v):
+    return shape_of(v) == () and np.result_type(v) == _F64
+
+
+def _is_real_number(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+        or isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "fiu"
+
+
+class _ScalarPath:
+    """A program whose values are all float64 scalars, run by ``_replay.ScalarTape``."""
+
+    kind = "scalar tape compiled to C"
+
+    @staticmethod
+    def accepts(program):
+        if _replay is None:
+            return False
+        for slot, v in enumerate(program.values):
+            if not (_is_real_number(v) if slot in program.consts else _is_f64_scalar(v)):
+                return False
+        for step in program.steps:
+            if step[0] == "op" and _scalar_opcode(step[1].name, step[2]) is None:
+                return False
+            if step[0] == "guard" and not (step[1] in _COMPARISONS and not step[3]
+                                           and len(step[2]) == 2):
+                return False
+        return True
+
+    def __init__(self, program, wrt):
+        self.out_def, self.outs = program.out_def, program.outs
+        self.n_ops, self.n_guards = program.op_count(), program.guard_count()
+        zero = len(program.values)   # a zero register: the ``b`` operand of unary instructions
+        init = np.zeros(zero + 1)
+        for slot, v in program.consts.items():
+            init[slot] = v
+        code = [_scalar_instruction(step, zero) for step in program.steps]
+        self.tape = _replay.ScalarTape(np.array(code, dtype=np.int32).reshape(-1, 4), init,
+                                       program.n_in, wrt, program.outs)
+        self.scalar_out = len(program.outs) == 1
+        self.leaf_out = program.out_def.kind == "leaf"
+
+    def describe(self):
+        return f"{self.kind}, {self.n_ops} operations, {self.n_guards} guards"
+
+    def value(self, inputs):
+        out = self.tape.value(inputs)
+        return None if out is None else [np.float64(v) for v in out]
+
+    def value_and_grad(self, inputs):
+        if not self.scalar_out:
+            _scalar_output_error(len(self.outs), ())
+        out = self.tape.value_and_grad(inputs)
+        if out is None:
+            return None
+        value, grads = out
+        value = np.float64(value)
+        if not self.leaf_out:
+            value = tree_unflatten(self.out_def, [value])
+        return value, [np.float64(g) for g in grads]
+
+    def jacobian(self, inputs):
+        out = self.tape.jacobian(inputs)
+        return None if out is None else [list(row) for row in out[1]]
+
+    def hessian(self, inputs):
+        if not self.scalar_out:
+            _scalar_output_error(len(self.outs), ())
+        out = self.tape.hessian(inputs)
+        return None if out is None else [list(row) for row in out[2]]
+
+
+def _scalar_opcode(name, params):
+    """The interpreter's opcode for a primitive on 0-d values, or None."""
+    if name in _SCALAR_IDENTITY or name == "where":
+        return _replay.OPCODES.index("copy")
+    if name in _replay.OPCODES and name != "copy":
+        return _replay.OPCODES.index(name)
+    return None
+
+
+def _scalar_instruction(step, zero):
+    if step[0] == "guard":
+        _, fn, (a, b), _, expected = step
+        cmp = _replay.GUARDS.index(_COMPARISONS[fn])
+        return _replay.GUARD_OPCODE + cmp, int(bool(expected)), a, b
+    _, prim, params, out, ins = step
+    if prim.name == "where":   # a copy of the operand its (guarded) condition selected
+        return _scalar_opcode("where", params), out, ins[0] if params["cond"] else ins[1], zero
+    return _scalar_opcode(prim.name, params), out, ins[0], ins[1] if len(ins) > 1 else zero
+
+
+def _scalar_output_error(n_out, shape):
+    raise TypeError(
+        "Recording: gradient and hessian are only defined for a function with one scalar "
+        f"output, but this one returns {n_out} leaves (the first of shape {shape}); reduce "
+        "it (e.g. dnp.sum) or use jacobian")
+
+
+# ------------------------------------------------------------------------ array programs (NumPy)
+def _sum_to(shape, out_shape):
+    """Cotangent (batch axis first) of an operand of ``shape`` broadcast to ``out_shape``."""
+    if tuple(shape) == tuple(out_shape):
+        return None
+    return lambda g: unbroadcast(g, shape, 1)
+
+
+# d(op)/d(operand) applied to a cotangent: ``(vjp_a(g, a, b, ans), vjp_b(g, a, b, ans))``,
+# the same formulas as the rules in dualad/primitives/binary.py, on plain arrays
+_BINARY_VJPS = {
+    "add": (lambda g, a, b, y: g, lambda g, a, b, y: g),
+    "subtract": (lambda g, a, b, y: g, lambda g, a, b, y: -g),
+    "multiply": (lambda g, a, b, y: g * b, lambda g, a, b, y: g * a),
+    "divide": (lambda g, a, b, y: g * (1.0 / b), lambda g, a, b, y: g * -(y / b)),
+}
+
+
+def _binary_step(prim, shapes, out_shape, needs):
+    impl = prim.impl
+    rules = [(rule, _sum_to(shape, out_shape)) if need else None
+             for rule, shape, need in zip(_BINARY_VJPS[prim.name], shapes, needs)]
+
+    def rec(a, b):
+        y = impl(a, b)
+        return y, (a, b, y)
+
+    def bwd(g, res):
+        a, b, y = res
+        cts = []
+        for rule in rules:
+            if rule is None:
+                cts.append(None)
+            else:
+                ct = rule[0](g, a, b, y)
+                cts.append(ct if rule[1] is None else rule[1](ct))
+        return cts
+
+    return rec, bwd
+
+
+def _unary_step(prim):
+    def bwd(g, deriv):
+        return (g * deriv,)
+    return prim.value_and_deriv, bwd
+
+
+def _negative_step():
+    return (lambda x: (-x, None)), (lambda g, res: (-g,))
+
+
+def _sum_step(shape, axis, keepdims):
+    ndim = len(shape)
+    kept = tuple(1 if i - ndim in axis else n for i, n in enumerate(shape))
+
+    shape = tuple(shape)
+
+    def rec(x):
+        return np.add.reduce(x, axis=axis, keepdims=keepdims), None
+
+    def bwd(g, res):
+        k = g.shape[0]
+        g = g.reshape((k,) + kept)
+        return (g if kept == shape else np.broadcast_to(g, (k,) + shape),)
+
+    return rec, bwd
+
+
+def _matmul_step(a_shape, b_shape, needs):
+    """NOTE: matmul and vectors (dualad/primitives/linalg.py): 1-D operands are promoted to
+    matrices, the cotangent likewise, and the promoted axes dropped from the results."""
+    a1, b1 = len(a_shape) == 1, len(b_shape) == 1
+
+    def rec(a, b):
+        return np.matmul(a, b), (a, b)
+
+    if len(a_shape) == 2 and len(b_shape) <= 2:
+        return rec, _matrix_matmul_vjp(b1, needs)
+
+    def bwd(g, res):
+        a, b = res
+        a2 = a[None, :] if a1 else a
+        b2 = b[:, None] if b1 else b
+        if a1:
+            g = g[..., None] if b1 else g[..., None, :]
+        if b1:
+            g = g[..., None]
+        ga = gb = None
+        if needs[0]:
+            ga = _unbroadcast_to(g @ b2.swapaxes(-1, -2), a2.shape)
+            ga = ga[..., 0, :] if a1 else ga
+        if needs[1]:
+            gb = _unbroadcast_to(a2.swapaxes(-1, -2) @ g, b2.shape)
+            gb = gb[..., 0] if b1 else gb
+        return ga, gb
+
+    return rec, bwd
+
+
+def _matrix_matmul_vjp(b1, needs):
+    """The VJP of ``A @ b`` for a matrix ``A`` and a vector or matrix ``b``: an outer
+    product (vector) or one product with the batch axis folded in."""
+    def bwd(g, res):
+        a, b = res
+        ga = gb = None
+        if needs[0]:
+            ga = g[..., None] * b if b1 else g @ b.T
+        if needs[1]:
+            gb = g @ a if b1 else a.T @ g
+        return ga, gb
+    return bwd
+
+
+def _unbroadcast_to(g, shape):
+    return g if g.shape[1:] == shape else unbroadcast(g, shape, 1)
+
+
+def _generic_step(prim, params, needs):
+    """The primitive's own ``record`` and ``backward`` on plain arrays."""
+    needs = list(needs)
+
+    def rec(*vals):
+        return prim.record(list(vals), params)
+
+    def bwd(g, res):
+        return prim.backward(g, res, needs, params)
+
+    return rec, bwd
+
+
+def _array_step(prim, params, shapes, out_shape, needs):
+    """``(rec, bwd, fast)`` for one operation: ``rec(*vals) -> (ans, residuals)``,
+    ``bwd(g, residuals) -> cotangents``, and whether a prebuilt NumPy kernel serves it."""
+    name = prim.name
+    if isinstance(prim, Unary):
+        return (*_unary_step(prim), True)
+    if name in _BINARY_VJPS and len(shapes) == 2:
+        return (*_binary_step(prim, shapes, out_shape, needs), True)
+    if name == "negative":
+        return (*_negative_step(), True)
+    if name == "sum":
+        return (*_sum_step(shapes[0], params["axis"], params["keepdims"]), True)
+    if name == "matmul" and len(shapes[0]) >= 1 and len(shapes[1]) >= 1:
+        return (*_matmul_step(shapes[0], shapes[1], needs), True)
+    return (*_generic_step(prim, params, needs), False)
+
+
+class _StepPath:
+    """A program over arrays: one prebuilt step per operation (see the module's Design)."""
+
+    kind = "array tape of NumPy steps"
+
+    def __init__(self, program, wrt):
+        self.out_def = program.out_def
+        self.outs = program.outs
+        self.wrt = list(wrt)
+        self.n_ops, self.n_guards = program.op_count(), program.guard_count()
+        self.init = [None] * len(program.values)
+        for slot, v in program.consts.items():
+            self.init[slot] = v
+        self.n_in = program.n_in
+        self.in_specs = [(shape_of(program.values[i]), np.result_type(program.values[i]))
+                         for i in self.wrt]
+        self.out_specs = [(shape_of(program.values[o]), np.result_type(program.values[o]))
+                          for o in self.outs]
+        self.scalar_out = len(self.outs) == 1 and int(np.prod(self.out_specs[0][0])) == 1
+        shape, dtype = self.out_specs[0]
+        self.seed = np.ones((1,) + shape, dtype=dtype if dtype.kind == "f" else _F64)
+        depends = [False] * len(program.values)
+        for i in self.wrt:
+            depends[i] = True
+        # forward steps ``(out, get, unary, fn, r)``: ``fn(*get(regs))`` (``fn(get(regs))`` when
+        # ``unary``) gives the value, or with ``r >= 0`` the value and the residuals kept in
+        # ``res[r]``; a guard is ``(-1, None, False, check, -1)``
+        self.value_steps, self.grad_steps = [], []
+        self.backward_steps, self.via_rules = [], []
+        for step in program.steps:
+            if step[0] == "guard":
+                check = (-1, None, False, _guard_check(*step[1:]), -1)
+                self.value_steps.append(check)
+                self.grad_steps.append(check)
+                continue
+            _, prim, params, out, ins = step
+            needs = [depends[i] for i in ins]
+            depends[out] = any(needs)
+            shapes = [shape_of(program.values[i]) for i in ins]
+            rec, bwd, fast = _array_step(prim, params, shapes, shape_of(program.values[out]),
+                                         needs)
+            if not fast:
+                self.via_rules.append(prim.name)
+            value = _value_fn(prim, params)
+            get, unary = itemgetter(*ins), len(ins) == 1
+            self.value_steps.append((out, get, unary, value, -1))
+            if depends[out]:
+                self.grad_steps.append((out, get, unary, rec, len(self.backward_steps)))
+                self.backward_steps.append((out, tuple(ins), bwd, len(self.backward_steps)))
+            else:
+                self.grad_steps.append((out, get, unary, value, -1))
+
+    def describe(self):
+        rules = ", ".join(sorted(set(self.via_rules))) or "none"
+        return (f"{self.kind}, {self.n_ops} operations, {self.n_guards} guards, through the "
+                f"primitives' own rules: {rules}")
+
+    def _forward(self, inputs, keep):
+        """The register file after the forward pass (and residuals when ``keep``), or None
+        when a guard fails."""
+        regs = list(self.init)
+        # Python floats were 0-d arrays while recording
+        regs[:self.n_in] = [np.asarray(v) if type(v) is float else v for v in inputs]
+        res = [None] * len(self.backward_steps)
+        for out, get, unary, fn, r in self.grad_steps if keep else self.value_steps:
+            if out < 0:
+                if not fn(regs):
+                    return None
+            elif r < 0:
+                regs[out] = fn(get(regs)) if unary else fn(*get(regs))
+            else:
+                regs[out], res[r] = fn(get(regs)) if unary else fn(*get(regs))
+        return regs, res
+
+    def _backward(self, res, seeds, k):
+        """Cotangents (batch axis of ``k`` first) of the differentiated inputs."""
+        adj = [None] * len(self.init)
+        for slot, seed in seeds:
+            adj[slot] = seed if adj[slot] is None else adj[slot] + seed
+        for out, ins, bwd, r in reversed(self.backward_steps):
+            g = adj[out]
+            if g is None:
+                continue
+            for i, ct in zip(ins, bwd(g, res[r])):
+                if ct is not None:
+                    adj[i] = ct if adj[i] is None else adj[i] + ct
+        grads = []
+        for i, (shape, dtype) in zip(self.wrt, self.in_specs):
+            g = adj[i]
+            if g is None:
+                g = np.zeros((k,) + shape, dtype=dtype)
+            elif g.dtype != dtype:
+                g = g.astype(dtype)
+            grads.append(g)
+        return grads
+
+    def value(self, inputs):
+        run = self._forward(inputs, keep=False)
+        return None if run is None else [run[0][o] for o in self.outs]
+
+    def value_and_grad(self, inputs):
+        shape, dtype = self.out_specs[0]
+        if not self.scalar_out:
+            _scalar_output_error(len(self.outs), shape)
+        run = self._forward(inputs, keep=True)
+        if run is None:
+            return None
+        regs, res = run
+        out = self.outs[0]
+        grads = self._backward(res, [(out, self.seed)], 1)
+        return tree_unflatten(self.out_def, [regs[out]]), [g[0] for g in grads]
+
+    def jacobian(self, inputs):
+        run = self._forward(inputs, keep=True)
+        if run is None:
+            return None
+        sizes = [int(np.prod(shape)) for shape, _ in self.out_specs]
+        m = sum(sizes)
+        seeds, offset = [], 0
+        for out, (shape, dtype), size in zip(self.outs, self.out_specs, sizes):
+            seed = np.zeros((m, size), dtype=dtype if dtype.kind == "f" else _F64)
+            seed[np.arange(offset, offset + size), np.arange(size)] = 1
+            seeds.append((out, seed.reshape((m,) + shape)))
+            offset += size
+        grads = self._backward(run[1], seeds, m)
+        blocks, offset = [], 0
+        for (shape, _), size in zip(self.out_specs, sizes):
+            blocks.append([g[offset:offset + size].reshape(shape + g.shape[1:]) for g in grads])
+            offset += size
+        return blocks
+
+    def hessian(self, inputs):
+        """Not compiled for array programs: ``NOT_COMPILED`` tells the Recording to call
+        ``ad.hessian`` (once this path's guards hold, so that the path cache stays current)."""
+        if not self.scalar_out:
+            _scalar_output_error(len(self.outs), self.out_specs[0][0])
+        return None if self._forward(inputs, keep=False) is None else NOT_COMPILED
+
+
+NOT_COMPILED = object()
+
+
+def _value_fn(prim, params):
+    impl = prim.impl
+    if not params:
+        return impl
+    return lambda *vals: impl(*vals, **params)
+
+
+def _guard_check(fn, args, kwargs, expected):
+    """``check(regs)``: whether the guard comes out as it did while recording."""
+    leaves, td = tree_flatten(args)
+
+    def check(regs):
+        vals = tree_unflatten(td, [regs[s] for s in leaves])
+        got = vals[0] if fn is None else fn(*vals, **kwargs)
+        return _same(got, expected)
+
+    return check
+
+
+def _same(a, b):
+    """Equal values (NaN equal to NaN, so a pinned NaN pins)."""
+    if np.shape(a) != np.shape(b):
+        return False
+    same = a == b
+    if np.ndim(same) == 0 and same:
+        return True
+    return bool(np.all(same | (a != a) & (b != b)))
