@@ -68,7 +68,8 @@ class _Recompute(Primitive):
     reading saved intermediates. Subclasses define ``impl`` and ``backward``."""
 
     def __init__(self, name):
-        super().__init__(name, self.impl, register=False)
+        super().__init__(name, None, register=False)
+        del self.impl   # the subclass's method; a bound method kept on self would be a cycle
         self.level = -1
 
     def record(self, args, params):

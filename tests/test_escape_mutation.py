@@ -52,7 +52,7 @@ def test_escaped_tensor_from_non_persistent_tape_is_a_constant():
     with ad.Tape() as tape:
         x = tape.watch(np.array([1.0, 2.0]))
         y = x * x
-    tape.gradient(dnp.sum(y), [x]) if False else tape.gradient(y, [x], np.ones(2))
+    tape.gradient(y, [x], np.ones(2))
     assert not isinstance(y * 3.0, Tensor)
     np.testing.assert_allclose(y * 3.0, [3.0, 12.0])
 
