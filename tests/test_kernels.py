@@ -1,4 +1,9 @@
-"""Every Cython kernel against its NumPy reference of the same name."""
+"""The compiled kernels against their NumPy references, and the dispatch between them."""
+import math
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -11,37 +16,68 @@ from dualad._kernels import reference
 compiled = pytest.importorskip("dualad._kernels._unary")
 
 DOMAIN = {"log": (0.1, 5), "log1p": (-0.9, 5), "sqrt": (0.1, 5), "tan": (-1.4, 1.4)}
+EDGES = [np.nan, np.inf, -np.inf, 0.0, -0.0, 800.0, -800.0, 40.0, -40.0, 1.0, -1.0, 1e-310,
+         -1e-310, 1e-30, 0.5, -0.999]
+TOL = {np.float64: 1e-13, np.float32: 2e-6}
+# 0-d, empty, one block, several blocks with a ragged end, above the threshold for threads
+SIZES = [(), (0,), (7, 11), (3, 2049), (70001,)]
+
+
+def both(op, x):
+    with np.errstate(all="ignore"):
+        return getattr(compiled, op + "_fwd")(x), getattr(reference, op + "_fwd")(x)
+
+
+def assert_same(got, want, tol):
+    """Equal within ``tol``, with NaN, infinities and the sign of zero in the same places."""
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    zero = want == 0
+    np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(want[zero]))
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
 def test_compiled_kernels_are_in_use():
-    import os
     assert _kernels.COMPILED or os.environ.get("DUALAD_PUREPYTHON")
 
 
 @pytest.mark.parametrize("op", _kernels.UNARY_OPS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_unary_kernel_parity(op, dtype):
+@pytest.mark.parametrize("shape", SIZES, ids=str)
+def test_unary_kernel_parity(op, dtype, shape):
     lo, hi = DOMAIN.get(op, (-5, 5))
-    x = np.random.default_rng(0).uniform(lo, hi, (7, 11)).astype(dtype)
-    x.flat[0] = 0.0 if lo < 0 else x.flat[0]
-    y_ref, d_ref = getattr(reference, op + "_fwd")(x)
-    y, d = getattr(compiled, op + "_fwd")(x)
-    assert y.dtype == d.dtype == dtype and y.shape == d.shape == x.shape
-    tol = 1e-6 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(y, y_ref, rtol=tol, atol=tol)
-    np.testing.assert_allclose(d, d_ref, rtol=tol, atol=tol)
+    x = np.random.default_rng(0).uniform(lo, hi, shape).astype(dtype)
+    if x.size and lo < 0:
+        x.flat[0] = 0.0
+    (y, d), (y_ref, d_ref) = both(op, x)
+    assert_same(y, y_ref, TOL[dtype])
+    assert_same(d, d_ref, TOL[dtype])
 
 
-def test_edge_values():
-    x = np.array([0.0, -0.0, 40.0, -40.0, 800.0, -800.0])
-    for op in ("sigmoid", "tanh", "abs", "relu"):
-        y, d = getattr(compiled, op + "_fwd")(x)
-        y_ref, d_ref = getattr(reference, op + "_fwd")(x)
-        assert np.all(np.isfinite(y)) and np.all(np.isfinite(d))
-        np.testing.assert_allclose(y, y_ref, atol=1e-15)
-        np.testing.assert_allclose(d, d_ref, atol=1e-15)
-    assert compiled.abs_fwd(np.zeros(1))[1][0] == 0.0
-    assert compiled.relu_fwd(np.zeros(1))[1][0] == 0.0
+@pytest.mark.parametrize("op", _kernels.UNARY_OPS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_edge_values_match_numpy(op, dtype):
+    x = np.array(EDGES, dtype=dtype)
+    (y, d), (y_ref, d_ref) = both(op, x)
+    assert_same(y, y_ref, TOL[dtype])
+    assert_same(d, d_ref, TOL[dtype])
+
+
+def test_edge_semantics():
+    x = np.array([np.nan, -np.inf, 800.0, -800.0, 0.0, -0.0])
+    relu, drelu = compiled.relu_fwd(x)
+    assert np.isnan(relu[0]) and drelu[0] == 0 and drelu[4] == drelu[5] == 0
+    assert compiled.exp_fwd(x)[0][1] == 0.0
+    s, ds = compiled.sigmoid_fwd(x)
+    np.testing.assert_array_equal(s[2:4], [1.0, 0.0])
+    assert np.all(np.isfinite(ds[1:]))
+    np.testing.assert_array_equal(compiled.abs_fwd(x)[1][4:], [0.0, 0.0])
+
+
+def test_exp_shares_value_and_derivative():
+    y, d = compiled.exp_fwd(np.linspace(-1, 1, 5))
+    assert y is d
 
 
 @given(hnp.mutually_broadcastable_shapes(num_shapes=1, min_dims=0, max_dims=4, max_side=4),
@@ -58,11 +94,68 @@ def test_unbroadcast_parity(shapes, k, dtype):
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("xshape, target, lead", [
+    ((1, 300, 40), (40,), 1),          # leading axes summed
+    ((2, 30, 5000), (30, 1), 1),       # a unit axis: contiguous rows summed
+    ((1, 4, 6, 5), (1, 6, 1), 1),      # two summed runs: the reference's case
+    ((3, 4, 5), (4, 5), 1),            # nothing to sum
+    ((2, 0, 3), (1, 3), 1),            # empty
+    ((2, 3, 8, 9), (8, 1), 2),         # two kept leading axes
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unbroadcast_cases(xshape, target, lead, dtype):
+    x = np.random.default_rng(1).standard_normal(xshape).astype(dtype)
+    got = compiled.unbroadcast(x, target, lead)
+    want = reference.unbroadcast(x, target, lead)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4)
+
+
+def test_unbroadcast_long_sum_is_accurate():
+    x = np.random.default_rng(2).standard_normal((1, 10**6))
+    got = compiled.unbroadcast(x, (1,), 1)[0, 0]
+    assert abs(got - math.fsum(x[0])) < 1e-11
+
+
+class Subclass(np.ndarray):
+    pass
+
+
 def test_dispatch_falls_back_for_other_inputs():
     kernel = _kernels.UNARY_FWD["sin"]
-    strided = np.linspace(0, 1, 10)[::2]
-    ints = np.arange(4)
-    for x in (strided, ints, np.float64(0.3)):
+    base = np.linspace(0, 1, 10)
+    others = (base[::2], np.arange(4), np.float64(0.3), 0.3, base.astype(">f8"),
+              base.view(Subclass), base.astype(np.float16))
+    for x in others:
         y, d = kernel(x)
-        np.testing.assert_allclose(y, np.sin(x))
-        np.testing.assert_allclose(d, np.cos(x))
+        np.testing.assert_allclose(y, np.sin(x), rtol=1e-3)
+        np.testing.assert_allclose(d, np.cos(x), rtol=1e-3)
+        assert type(y) is type(np.sin(x))
+    strided = np.ones((4, 6))[:, ::2]
+    np.testing.assert_array_equal(_kernels.unbroadcast(strided[None], (3,), 1), [[4.0] * 3])
+
+
+def test_purepython_forces_the_references():
+    code = ("from dualad import _kernels as k; from dualad._kernels import reference as r;"
+            "assert not k.COMPILED and k.UNARY_FWD['sin'] is r.sin_fwd "
+            "and k.unbroadcast is r.unbroadcast")
+    env = dict(os.environ, DUALAD_PUREPYTHON="1")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+def test_threads_give_the_same_results():
+    x = np.random.default_rng(3).uniform(-5, 5, 200_001)
+    previous = _kernels.set_num_threads(2)
+    try:
+        threaded = {op: compiled.__dict__[op + "_fwd"](x) for op in ("sin", "tanh", "relu")}
+    finally:
+        _kernels.set_num_threads(previous)
+    for op, (y, d) in threaded.items():
+        y1, d1 = compiled.__dict__[op + "_fwd"](x)
+        np.testing.assert_array_equal(y, y1)
+        np.testing.assert_array_equal(d, d1)
+
+
+def test_thread_count_is_checked():
+    with pytest.raises(ValueError, match="at least 1"):
+        _kernels.set_num_threads(0)

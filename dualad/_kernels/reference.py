@@ -3,8 +3,9 @@
 Each ``<op>_fwd(x)`` returns ``(value, derivative)`` of an elementwise unary function in one
 call; the Cython module ``_unary`` provides the same names with one fused pass over memory.
 ``unbroadcast`` sums a cotangent back to the shape of the argument that was broadcast.
-These also serve CuPy arrays (through NumPy's dispatch to CuPy) and dtypes the compiled
-kernels do not cover.
+These also serve CuPy arrays (through NumPy's dispatch to CuPy), scalars, and dtypes and
+layouts the compiled kernels do not cover. Multi-step derivatives finish on their first
+temporary with augmented assignments (in place for arrays, still right for scalars).
 """
 import numpy as np
 
@@ -37,7 +38,9 @@ def cos_fwd(x):
 
 def tan_fwd(x):
     y = np.tan(x)
-    return y, 1 + y * y
+    d = y * y
+    d += 1
+    return y, d
 
 
 def sinh_fwd(x):
@@ -59,18 +62,22 @@ def sqrt_fwd(x):
 
 
 def arctan_fwd(x):
-    return np.arctan(x), 1 / (1 + x * x)
+    d = x * x
+    d += 1
+    return np.arctan(x), 1 / d
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), finite for any x: exp(-|x|) never overflows."""
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return np.where(x >= 0, 1, e) / (e + 1)
 
 
 def sigmoid_fwd(x):
     y = sigmoid(x)
-    return y, y * (1 - y)
+    d = 1 - y
+    d *= y
+    return y, d
 
 
 def abs_fwd(x):

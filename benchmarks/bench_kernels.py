@@ -1,0 +1,92 @@
+"""The compiled kernels against their NumPy references, kernel by kernel.
+
+``UnaryKernels``: one fused ``<op>_fwd`` call (value and derivative) per op, dtype and size;
+``track_speedup`` is the reference's median time over the compiled kernel's (above 1: the
+compiled kernel wins). ``Unbroadcast``: summing a cotangent back to a broadcast argument's
+shape, for the patterns the reverse sweep meets. Both are skipped when the kernels are not
+built (or ``DUALAD_PUREPYTHON`` is set), where there is nothing to compare.
+"""
+import timeit
+
+import numpy as np
+
+from dualad import _kernels
+from dualad._kernels import reference
+
+POSITIVE = {"log", "log1p", "sqrt"}   # ops timed on |x|: their domain is x >= 0
+
+
+def _unary_input(op, dtype, n):
+    x = np.random.default_rng(0).uniform(-3, 3, n).astype(dtype)
+    return np.abs(x) if op in POSITIVE else x
+
+
+def _speedup(reference_call, compiled_call):
+    """Reference time over compiled time, each the best of three autoranged samples."""
+    return _seconds(reference_call) / _seconds(compiled_call)
+
+
+def _seconds(call):
+    timer = timeit.Timer(call)
+    number, _ = timer.autorange()
+    return min(timer.repeat(3, number)) / number
+
+
+def _require_compiled():
+    if not _kernels.COMPILED:
+        raise NotImplementedError("the compiled kernels are not built")   # asv: skipped
+
+
+class UnaryKernels:
+    params = (list(_kernels.UNARY_OPS), ["float64", "float32"], [1_000, 1_000_000])
+    param_names = ["op", "dtype", "n"]
+    timeout = 120
+
+    def setup(self, op, dtype, n):
+        _require_compiled()
+        self.x = _unary_input(op, dtype, n)
+        self.compiled = _kernels.UNARY_FWD[op]
+        self.reference = getattr(reference, op + "_fwd")
+
+    def time_compiled(self, op, dtype, n):
+        self.compiled(self.x)
+
+    def time_reference(self, op, dtype, n):
+        self.reference(self.x)
+
+    def track_speedup(self, op, dtype, n):
+        return _speedup(lambda: self.reference(self.x), lambda: self.compiled(self.x))
+
+    track_speedup.unit = "reference time / compiled time"
+
+
+# (cotangent shape with its leading batch axis, shape to sum back to)
+UNBROADCAST_CASES = {
+    "bias_256": ((1, 256, 256), (256,)),          # leading axis summed (a layer's bias)
+    "rows_1000": ((1, 1000, 1000), (1000, 1)),    # unit axis: contiguous rows summed
+    "middle_3x100": ((3, 100, 100), (1, 100)),    # batch rows kept, middle axis summed
+    "scalar_1e6": ((1, 1_000_000), ()),           # everything summed
+    "small_8x8": ((1, 8, 8), (8, 1)),             # per-call overhead
+}
+
+
+class Unbroadcast:
+    params = (list(UNBROADCAST_CASES), ["float64", "float32"])
+    param_names = ["case", "dtype"]
+
+    def setup(self, case, dtype):
+        _require_compiled()
+        shape, self.target = UNBROADCAST_CASES[case]
+        self.g = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+
+    def time_compiled(self, case, dtype):
+        _kernels.unbroadcast(self.g, self.target, 1)
+
+    def time_reference(self, case, dtype):
+        reference.unbroadcast(self.g, self.target, 1)
+
+    def track_speedup(self, case, dtype):
+        return _speedup(lambda: reference.unbroadcast(self.g, self.target, 1),
+                        lambda: _kernels.unbroadcast(self.g, self.target, 1))
+
+    track_speedup.unit = "reference time / compiled time"
