@@ -64,14 +64,15 @@ from ._kernels import unbroadcast
 from .primitives.elementwise import Unary
 from .transforms._args import normalize_argnums, selected_structure
 
-try:
-    from ._kernels import _replay
-except ImportError:   # not built: scalar programs run as NumPy steps
-    _replay = None
-if os.environ.get("DUALAD_PUREPYTHON"):
-    _replay = None
+_replay = None
+if not os.environ.get("DUALAD_PUREPYTHON"):
+    try:
+        from ._kernels import _replay
+    except ImportError:   # not built: scalar programs run as NumPy steps
+        pass
 
 MAX_PATHS = 8
+COMPILED = _replay is not None   # scalar programs run in C (else as NumPy steps)
 _F64 = np.dtype(np.float64)
 
 
@@ -450,7 +451,7 @@ class _ScalarPath:
             if not (_is_real_number(v) if slot in program.consts else _is_f64_scalar(v)):
                 return False
         for step in program.steps:
-            if step[0] == "op" and _scalar_opcode(step[1].name, step[2]) is None:
+            if step[0] == "op" and _scalar_opcode(step[1].name) is None:
                 return False
             if step[0] == "guard" and not (step[1] in _COMPARISONS and not step[3]
                                            and len(step[2]) == 2):
@@ -500,7 +501,7 @@ class _ScalarPath:
         return None if out is None else [list(row) for row in out[2]]
 
 
-def _scalar_opcode(name, params):
+def _scalar_opcode(name):
     """The interpreter's opcode for a primitive on 0-d values, or None."""
     if name in _SCALAR_IDENTITY or name == "where":
         return _replay.OPCODES.index("copy")
@@ -516,8 +517,8 @@ def _scalar_instruction(step, zero):
         return _replay.GUARD_OPCODE + cmp, int(bool(expected)), a, b
     _, prim, params, out, ins = step
     if prim.name == "where":   # a copy of the operand its (guarded) condition selected
-        return _scalar_opcode("where", params), out, ins[0] if params["cond"] else ins[1], zero
-    return _scalar_opcode(prim.name, params), out, ins[0], ins[1] if len(ins) > 1 else zero
+        return _scalar_opcode("where"), out, ins[0] if params["cond"] else ins[1], zero
+    return _scalar_opcode(prim.name), out, ins[0], ins[1] if len(ins) > 1 else zero
 
 
 def _scalar_output_error(n_out, shape):
