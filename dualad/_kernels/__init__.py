@@ -9,14 +9,21 @@ compiled extensions).
   name themselves, so the lookup here adds nothing per call. They run on one thread unless
   ``DUALAD_NUM_THREADS`` (or ``set_num_threads``) asks for more: OpenMP threads pay on an
   idle machine and cost several times their gain when the cores are shared.
+* ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
+  float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
+  anything else to ``train_reference``.
 """
 import importlib
 import os
 
-from . import reference
+import numpy as np
+
+from . import reference, train_reference
 
 UNARY_OPS = ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh",
              "sqrt", "arctan", "sigmoid", "abs", "relu")
+TRAIN_OPS = ("softmax_xent_fwd", "relu", "relu_bwd", "sgd_update", "adam_update",
+             "rmsprop_update")
 
 
 def _load(name):
@@ -29,11 +36,47 @@ def _load(name):
 
 
 _unary = _load("_unary")
+_train = _load("_train")
 COMPILED = _unary is not None
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+_SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
 
 
 def _unary_kernel(name):
     return getattr(_unary, name, None) or getattr(reference, name)
+
+
+def _plain(args):
+    """Whether the compiled training kernels take ``args``: every array a C-contiguous
+    ndarray, the floating ones of one dtype in ``_FLOATS``, the integer ones ``intp``."""
+    dtype = None
+    for a in args:
+        if a is None or isinstance(a, _SCALARS) or (
+                not isinstance(a, np.ndarray) and np.ndim(a) == 0):
+            continue
+        if type(a) is not np.ndarray or not a.flags.c_contiguous:
+            return False
+        if a.dtype.kind == "f":
+            dtype = dtype or a.dtype
+            if a.dtype != dtype or dtype not in _FLOATS:
+                return False
+        elif a.dtype != np.intp:
+            return False
+    return dtype is not None
+
+
+def _train_kernel(name):
+    ref = getattr(train_reference, name)
+    fast = getattr(_train, name, None)
+    if fast is None:
+        return ref
+
+    def kernel(*args):
+        return fast(*args) if _plain(args) else ref(*args)
+
+    kernel.__name__ = name
+    kernel.__doc__ = ref.__doc__
+    return kernel
 
 
 def set_num_threads(n):
@@ -47,3 +90,4 @@ if os.environ.get("DUALAD_NUM_THREADS"):
 
 UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
+TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}

@@ -1,0 +1,43 @@
+"""Adam and AdamW (Kingma & Ba; Loshchilov & Hutter), with PyTorch's update rules."""
+from .._core.backend import array_module
+from .._kernels import TRAIN
+from .optimizer import Optimizer, _check_nonnegative
+
+
+class Adam(Optimizer):
+    """``torch.optim.Adam``: at step t, with ``g = grad + weight_decay * p``,
+    ``m = beta1 m + (1 - beta1) g``, ``v = beta2 v + (1 - beta2) g**2`` and
+    ``p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)``.
+    State: ``"step"``, ``"exp_avg"`` (m), ``"exp_avg_sq"`` (v)."""
+
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 maximize=False):
+        _check_nonnegative(lr=lr, eps=eps, weight_decay=weight_decay)
+        for i, b in enumerate(betas):
+            if not 0 <= b < 1:
+                raise ValueError(f"invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, maximize=maximize))
+
+    def _update(self, p, g, state, group):
+        if not state:
+            xp = array_module(p)
+            state.update(step=0, exp_avg=xp.zeros_like(p), exp_avg_sq=xp.zeros_like(p))
+        state["step"] += 1
+        beta1, beta2 = group["betas"]
+        TRAIN["adam_update"](p, g, state["exp_avg"], state["exp_avg_sq"], group["lr"], beta1,
+                             beta2, group["eps"], group["weight_decay"], self.decoupled,
+                             state["step"])
+
+
+class AdamW(Adam):
+    """``torch.optim.AdamW``: Adam with decoupled weight decay, ``p *= 1 - lr * weight_decay``
+    before the Adam step (and no decay term in the gradient); ``weight_decay`` 0.01."""
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, maximize)
