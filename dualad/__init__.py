@@ -11,7 +11,7 @@ from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
 from .checkpoint import checkpoint, checkpoint_loop
 from .transforms.custom import custom_jvp, custom_vjp
-from .record import Recording, record
+from .recording import Recording, record
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian

@@ -158,7 +158,7 @@ class Recording:
                 f"ad.record: {getattr(self.fun, '__name__', 'fun')} took a different path when "
                 "its recording was replayed on the very arguments it was recorded with; it "
                 "depends on something other than its arguments (randomness, global state), "
-                "which a Recording cannot replay (NOTE: guards in dualad/record.py)")
+                "which a Recording cannot replay (NOTE: guards in dualad/recording.py)")
         return path, answer
 
     def _record(self, leaves, inputs, statics):

@@ -5,7 +5,7 @@ import pytest
 
 import dualad as ad
 import dualad.numpy as dnp
-from dualad.record import COMPILED, MAX_PATHS
+from dualad.recording import COMPILED, MAX_PATHS
 
 X_NEW = (0.3, 1.7, 0.9)
 SCALAR_KIND = "scalar tape compiled to C" if COMPILED else "array tape of NumPy steps"
