@@ -362,8 +362,8 @@ def test_given_sparsity_in_every_form():
     P = ad.jacobian_sparsity(f, x)
     expected = jacobian_2d(f, x)
     coo = P.tocoo()
-    for given in (P, P.toarray(), (coo.row, coo.col, coo.shape), np.ones((5, 5))):
-        np.testing.assert_allclose(ad.sparse_jacobian(f, sparsity=given)(x).toarray(), expected)
+    for pattern in (P, P.toarray(), (coo.row, coo.col, coo.shape), np.ones((5, 5))):
+        np.testing.assert_allclose(ad.sparse_jacobian(f, sparsity=pattern)(x).toarray(), expected)
 
 
 def test_float32_stays_float32():

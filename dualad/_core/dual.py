@@ -105,25 +105,6 @@ class Dual(Box):
         """The tangent: ``primal.shape``, or ``(k,) + primal.shape`` for k directions."""
         return self._tangent if self._batched else self._tangent[0]
 
-    @property
-    def shape(self):
-        return shape_of(self._primal)
-
-    @property
-    def dtype(self):
-        return dtype_of(self._primal)
-
-    @property
-    def ndim(self):
-        return len(shape_of(self._primal))
-
-    @property
-    def size(self):
-        return int(np.prod(shape_of(self._primal)))
-
-    def __len__(self):
-        return len(self._primal)
-
     def __repr__(self):
         return f"Dual(primal={self._primal!r}, tangent={self.tangent!r})"
 

@@ -37,6 +37,27 @@ class Box:
     __slots__ = ()
     __array_priority__ = 1000.0
 
+    # ``_raw()`` (defined by each box) is the value one level down: its array attributes are
+    # the box's own.
+    @property
+    def shape(self):
+        return shape_of(self._raw())
+
+    @property
+    def dtype(self):
+        return dtype_of(self._raw())
+
+    @property
+    def ndim(self):
+        return len(shape_of(self._raw()))
+
+    @property
+    def size(self):
+        return int(np.prod(shape_of(self._raw())))
+
+    def __len__(self):
+        return len(self._raw())
+
 
 def bind(prim, *args, **params):
     """Apply ``prim`` to ``args``: hand it to the innermost (highest-level) box among them, or

@@ -439,25 +439,6 @@ class Tensor(Box):
                                              None, IMPERATIVE)
 
     # -- array-like --------------------------------------------------------------------------
-    @property
-    def shape(self):
-        return shape_of(self._value)
-
-    @property
-    def dtype(self):
-        return dtype_of(self._value)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
-
-    def __len__(self):
-        return len(self._value)
-
     def __float__(self):
         return float(self.item())
 

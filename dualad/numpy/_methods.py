@@ -11,7 +11,6 @@ functions. What has no dualad counterpart raises a TypeError pointing at ``duala
 unless no argument carries a derivative, in which case NumPy computes it on the plain values.
 A derivative is never dropped silently.
 """
-import numpy as np
 
 from .._core.backend import raw_value
 from .._core.primitive import Box, bind

@@ -13,7 +13,7 @@
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core.primitive import Box, dtype_of, shape_of
+from .._core.primitive import Box, shape_of
 
 
 class PatternTrace:
@@ -74,25 +74,6 @@ class PatternTracer(Box):
 
     def _raw(self):
         return self._value
-
-    @property
-    def shape(self):
-        return shape_of(self._value)
-
-    @property
-    def dtype(self):
-        return dtype_of(self._value)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
-
-    def __len__(self):
-        return len(self._value)
 
     def __repr__(self):
         return (f"PatternTracer(value={self._value!r}, "

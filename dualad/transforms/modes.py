@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from .._core.backend import array_module, backend_of, raw_value
+from .._core.backend import array_module, raw_value
 from .._core.primitive import shape_of
 from .._core.state import new_level
 from .._core.tape import ReverseTrace
