@@ -2,30 +2,31 @@
 
 Forward mode carries dual-number arrays (``Dual``); reverse mode records a Wengert tape
 (``Tape``, ``tensor``). Both run on one registry of primitives; ``jacobian`` and ``hessian``
-pick the cheaper direction.
+pick the cheaper direction. ``dualad.numpy`` is the NumPy-like namespace, ``dualad.nn`` and
+``dualad.optim`` the PyTorch-like training face, ``dualad.extend`` the way to add primitives.
 """
-from . import numpy  # noqa: F401  (installs operators on dualad's values)
+from . import numpy  # noqa: F401  (registers the primitives, installs operators on boxes)
+from . import extend, special, testing  # noqa: F401
 from ._core.backend import backend_of
 from ._core.dual import Dual
+from ._core.primitive import seal_builtins as _seal_builtins
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
 from .checkpoint import checkpoint, checkpoint_loop
-from .transforms.custom import custom_jvp, custom_vjp
 from .recording import Recording, record
+from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
-from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
-
-from . import extend, testing  # noqa: F401
-from ._core.primitive import seal_builtins as _seal_builtins
+from .transforms.custom import custom_jvp, custom_vjp
 
 _seal_builtins()
 
 __version__ = "0.1.0"
 
-__all__ = ["Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
-           "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian",
-           "hvp", "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
-           "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
-           "checkpoint", "checkpoint_loop",
-           "record", "Recording"]
+__all__ = [
+    "Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
+    "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
+    "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
+    "checkpoint", "checkpoint_loop", "record", "Recording",
+]
