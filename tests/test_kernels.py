@@ -159,3 +159,23 @@ def test_threads_give_the_same_results():
 def test_thread_count_is_checked():
     with pytest.raises(ValueError, match="at least 1"):
         _kernels.set_num_threads(0)
+
+
+@given(st.integers(0, 70), st.sampled_from([np.float64, np.float32, np.uint8, np.int16]))
+def test_fingerprint_parity(n, dtype):
+    from dualad._kernels import _guard
+    a = (np.random.default_rng(n).standard_normal(n) * 100).astype(dtype)
+    assert _guard.fingerprint(a) == reference.fingerprint(a)
+    assert _guard.fingerprint(a[::-1]) == reference.fingerprint(a[::-1])   # strided: reference
+
+
+def test_fingerprint_sees_every_single_word_change_and_moves():
+    from dualad._kernels import fingerprint
+    a = np.random.default_rng(0).standard_normal(1001)
+    base = fingerprint(a)
+    for i in (0, 500, 1000):
+        b = a.copy()
+        b[i] = np.nextafter(b[i], np.inf)      # the smallest possible change of one element
+        assert fingerprint(b) != base
+    assert fingerprint(np.roll(a, 1)) != base
+    assert fingerprint(a.reshape(7, 143)) == base   # same bytes: shape is checked separately

@@ -14,16 +14,16 @@ caller then modified in place would silently corrupt the gradient. dualad closes
 arrays dualad made itself are handed out only as read-only views (``Tensor.numpy()``,
 ``np.asarray(tensor)``, ``vjp``'s output), and the caller's own arrays that a node saves (watched
 values of a ``Tape`` or a transform, and NumPy arrays passed as constant operands) get a
-``Fingerprint`` (shape, dtype and CRC-32 of the bytes) when they are recorded, checked when the
-sweep reaches that node. A watched value is fingerprinted once, on its leaf node, however many
+``Fingerprint`` (shape, dtype and a 64-bit hash of the bytes, ``_kernels.fingerprint``) when
+they are recorded, checked when the sweep reaches that node. A watched value is fingerprinted once, on its leaf node, however many
 operations save it; a sweep checks each fingerprint once. See docs/guarantees.md.
 """
 import itertools
 import weakref
-import zlib
 
 import numpy as np
 
+from .._kernels import fingerprint
 from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, add_any, dtype_of, shape_of
 from .state import IMPERATIVE_LEVEL, new_level, recording, state
@@ -56,7 +56,7 @@ _FREED = object()
 
 
 class Fingerprint:
-    """What a caller's array looked like when the tape saved it: shape, dtype, CRC-32."""
+    """What a caller's array looked like when the tape saved it: shape, dtype, 64-bit hash."""
 
     __slots__ = ("array", "signature")
 
@@ -69,8 +69,7 @@ class Fingerprint:
 
 
 def _signature(a):
-    # ravel(order="K") is a view for any contiguous layout; only strided views are copied.
-    return a.shape, a.dtype, zlib.crc32(a.ravel(order="K"))
+    return a.shape, a.dtype, fingerprint(a)
 
 
 def _saved_ids(residuals):

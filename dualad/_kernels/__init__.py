@@ -9,6 +9,8 @@ compiled extensions).
   name themselves, so the lookup here adds nothing per call. They run on one thread unless
   ``DUALAD_NUM_THREADS`` (or ``set_num_threads``) asks for more: OpenMP threads pay on an
   idle machine and cost several times their gain when the cores are shared.
+* ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
+  compiled kernel hands non-contiguous input to the reference itself).
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
   anything else to ``train_reference``.
@@ -37,6 +39,7 @@ def _load(name):
 
 _unary = _load("_unary")
 _train = _load("_train")
+_guard = _load("_guard")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -91,3 +94,4 @@ if os.environ.get("DUALAD_NUM_THREADS"):
 UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
+fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint

@@ -98,3 +98,31 @@ def unbroadcast(x, shape, lead=1):
         lead + extra + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + extra + i] != 1)
     out = x.sum(axis=axes) if axes else x
     return out.reshape(x.shape[:lead] + shape)
+
+
+# Fingerprint constants: two odd 64-bit multipliers (bijections of uint64) and an index stride.
+_FP_STRIDE = np.uint64(0x9E3779B97F4A7C15)
+_FP_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
+_FP_MUL2 = np.uint64(0x94D049BB133111EB)
+
+
+def fingerprint(a):
+    """A 64-bit fingerprint of the bytes of ``a`` (for the tape's mutation guard).
+
+    Each 8-byte word is offset by its position, mixed by a bijection of uint64 (multiply by an
+    odd constant, xor-shift, multiply again) and the mixed words are summed modulo 2**64. So
+    changing any single word always changes the fingerprint, a moved word does too, and other
+    changes go unseen with probability about 2**-64. Computable word by word, which is what the
+    compiled kernel does in one pass.
+    """
+    raw = np.ascontiguousarray(a).reshape(-1).view(np.uint8)
+    nbytes = raw.size
+    if nbytes == 0:
+        return 0
+    words = np.concatenate([raw, np.zeros((-nbytes) % 8, dtype=np.uint8)]).view(np.uint64)
+    with np.errstate(over="ignore"):
+        x = words + np.arange(words.size, dtype=np.uint64) * _FP_STRIDE
+        x *= _FP_MUL1
+        x ^= x >> np.uint64(31)
+        x *= _FP_MUL2
+        return int(x.sum(dtype=np.uint64)) ^ nbytes
