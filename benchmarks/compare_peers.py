@@ -1,0 +1,471 @@
+"""dualad side by side with HIPS autograd, PyTorch (eager) and JAX (eager and jit, warm calls).
+
+    python benchmarks/compare_peers.py [--quick] [--only W1,W3] [--png ratios.png]
+
+Every workload of BENCHMARKS.md runs on every installed library in this one process, on the
+same seeded inputs. Before anything is timed, each library's derivative is compared with
+dualad's (the hand-written NumPy derivative stands in where dualad fails); a mismatch is marked
+in the table and listed under it. Times are medians of repeated ``time.perf_counter`` samples,
+with NumPy's primal and the hand-written derivative as floors. The last column is dualad's time
+over the best peer's. Peers missing from the environment are left out (``pip install
+.[bench]`` installs them all).
+"""
+import argparse
+import datetime
+import functools
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the ``benchmarks`` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import workloads  # noqa: E402
+from benchmarks.measure import median_time  # noqa: E402
+
+PEERS = ("autograd", "torch", "jax", "jax.jit")
+FLOORS = ("numpy", "hand")
+COLUMNS = ("dualad",) + PEERS + FLOORS
+HEADINGS = {"numpy": "NumPy primal", "hand": "hand-written"}
+FORCED_MODES = ("forward", "reverse")
+
+# sizes compared (the suite runs more); default: the first size of the workload
+COMPARE_SIZES = {"W7": (1000, 100)}
+
+
+# -- the peers ---------------------------------------------------------------------------------
+class Autograd:
+    """HIPS autograd: ``grad``, ``hessian``, ``jacobian`` (reverse, one pass per output) and
+    forward mode column by column through ``make_jvp``."""
+
+    name = "autograd"
+
+    def __init__(self):
+        import autograd
+        import autograd.numpy as anp
+        from autograd.core import make_jvp
+        self.ag, self.xp, self.make_jvp = autograd, anp, make_jvp
+
+    def derivative(self, inst, mode):
+        fun = inst.function(self.xp)
+        kind = inst.workload.kind
+        if kind in ("grad", "train"):
+            d = self.ag.grad(fun)
+        elif kind == "hessian":
+            d = self.ag.hessian(fun)
+        elif mode == "reverse":
+            d = self.ag.jacobian(fun)
+        elif mode == "forward":
+            d = self._jacfwd(fun)
+        else:
+            return None
+        return functools.partial(d, *inst.args)
+
+    def _jacfwd(self, fun):
+        def jac(x, *rest):
+            push = self.make_jvp(lambda x: fun(x, *rest), x)
+            basis = np.eye(x.size).reshape((x.size,) + x.shape)
+            return np.stack([push(e)[1] for e in basis], axis=-1)
+        return jac
+
+    def training(self, inst):
+        grad = self.ag.grad(inst.function(self.xp))
+
+        def step(params, state, x, labels):
+            return workloads.adam_update(np, params, grad(params, x, labels), state)
+
+        params0 = inst.args[0]
+        return lambda: workloads.train_functional(step, params0, inst.data.batches,
+                                                  workloads.adam_init(params0))
+
+
+class Torch:
+    """PyTorch eager: ``torch.autograd.grad`` for gradients, ``torch.func`` for Jacobians and
+    Hessians, ``torch.optim.Adam`` for training; fused ``F.linear`` and ``F.cross_entropy``."""
+
+    name = "torch"
+
+    def __init__(self):
+        import torch
+        import torch.nn.functional as F
+        self.torch = torch
+
+        def as_tensor(a):
+            return a if isinstance(a, torch.Tensor) else torch.as_tensor(a)
+
+        self.xp = SimpleNamespace(
+            sin=torch.sin, cos=torch.cos, exp=torch.exp, tanh=torch.tanh, log=torch.log,
+            sum=lambda x, axis=None: torch.sum(x) if axis is None else torch.sum(x, dim=axis),
+            maximum=lambda x, floor: torch.clamp(x, min=floor),
+            concatenate=lambda xs: torch.cat([as_tensor(x) for x in xs]),
+            linear=F.linear, cross_entropy=F.cross_entropy)
+
+    def tensors(self, tree):
+        """Copies as tensors, dtypes kept (a Python float becomes float64, as in NumPy)."""
+        if isinstance(tree, tuple):
+            return tuple(self.tensors(t) for t in tree)
+        return self.torch.from_numpy(np.array(tree))
+
+    def derivative(self, inst, mode):
+        torch = self.torch
+        fun = inst.function(self.xp)
+        args = self.tensors(inst.args)
+        kind = inst.workload.kind
+        if kind in ("grad", "train"):
+            leaves = args[0] if isinstance(args[0], tuple) else (args[0],)
+            for leaf in leaves:
+                leaf.requires_grad_(True)
+            return lambda: torch.autograd.grad(fun(*args), leaves)
+        if kind == "hessian":
+            d = torch.func.hessian(fun)
+        elif mode in FORCED_MODES:
+            d = {"forward": torch.func.jacfwd, "reverse": torch.func.jacrev}[mode](fun)
+        else:
+            return None
+        return functools.partial(d, *args)
+
+    def training(self, inst):
+        torch = self.torch
+        fun = inst.function(self.xp)
+        params0 = inst.args[0]
+        batches = [self.tensors(batch) for batch in inst.data.batches]
+
+        def run():
+            params = [torch.tensor(p, requires_grad=True) for p in params0]
+            opt = torch.optim.Adam(params, lr=workloads.LEARNING_RATE)
+            for x, labels in batches:
+                loss = fun(params, x, labels)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            return tuple(p.detach().numpy() for p in params)
+
+        return run
+
+
+class Jax:
+    """JAX in float64, eager or ``jit``-compiled (the check call compiles, so timed calls are
+    warm); every call waits for its result (``block_until_ready``)."""
+
+    def __init__(self, jit):
+        import jax
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        self.jax, self.xp, self.jit = jax, jnp, jit
+        self.name = "jax.jit" if jit else "jax"
+
+    def _compile(self, fun):
+        return self.jax.jit(fun) if self.jit else fun
+
+    def derivative(self, inst, mode):
+        jax = self.jax
+        fun = inst.function(self.xp)
+        kind = inst.workload.kind
+        if kind in ("grad", "train"):
+            d = jax.grad(fun)
+        elif kind == "hessian":
+            d = jax.hessian(fun)
+        elif mode in FORCED_MODES:
+            d = {"forward": jax.jacfwd, "reverse": jax.jacrev}[mode](fun)
+        else:
+            return None
+        d = self._compile(d)
+        args = jax.tree_util.tree_map(self.xp.asarray, inst.args)
+        return lambda: jax.block_until_ready(d(*args))
+
+    def training(self, inst):
+        jax, jnp = self.jax, self.xp
+        grad = jax.grad(inst.function(jnp))
+
+        def step(params, state, x, labels):
+            return workloads.adam_update(jnp, params, grad(params, x, labels), state)
+
+        step = self._compile(step)
+        params0 = tuple(jnp.asarray(p) for p in inst.args[0])
+        batches = [tuple(jnp.asarray(a) for a in batch) for batch in inst.data.batches]
+        state0 = workloads.adam_init(params0, jnp)
+        # two warm steps: the first sees the step counter as a Python int, later ones as arrays
+        workloads.train_functional(step, params0, batches[:2], state0)
+
+        def run():
+            params = workloads.train_functional(step, params0, batches, state0)
+            return tuple(np.asarray(jax.block_until_ready(p)) for p in params)
+
+        return run
+
+
+class Dualad:
+    name = "dualad"
+
+    def derivative(self, inst, mode):
+        return workloads.dualad_derivative(inst, mode)
+
+    def training(self, inst):
+        return workloads.dualad_training(inst)
+
+
+def installed_peers():
+    """The peers that import here, and ``{name: reason}`` for those that do not."""
+    makers = {"autograd": Autograd, "torch": Torch, "jax": lambda: Jax(jit=False),
+              "jax.jit": lambda: Jax(jit=True)}
+    found, missing = {}, {}
+    for name, make in makers.items():
+        try:
+            found[name] = make()
+        except ImportError as exc:
+            missing[name] = str(exc)
+    return found, missing
+
+
+# -- measuring ---------------------------------------------------------------------------------
+@dataclass
+class Row:
+    """One line of the table: seconds (or another figure) per column, ``None`` for n/a."""
+
+    label: str
+    unit: str
+    scale: float
+    values: dict = field(default_factory=dict)
+    failed: set = field(default_factory=set)      # columns whose derivative did not match
+
+    def ratio(self, among=PEERS):
+        """``(dualad / best of the peers ``among``, that peer's name)``, or None."""
+        peers = {k: v for k, v in self.values.items() if k in among and v is not None}
+        if self.values.get("dualad") is None or not peers:
+            return None
+        best = min(peers, key=peers.get)
+        return self.values["dualad"] / peers[best], best
+
+
+def flat_arrays(result):
+    """A derivative (array, scalar, tensor or tuple of them) as a list of NumPy arrays."""
+    if isinstance(result, (tuple, list)):
+        return [a for r in result for a in flat_arrays(r)]
+    if hasattr(result, "detach"):
+        result = result.detach()
+    return [np.asarray(result)]
+
+
+def mismatch(result, reference):
+    """None when ``result`` matches ``reference``, otherwise what differs."""
+    got, want = flat_arrays(result), flat_arrays(reference)
+    if len(got) != len(want):
+        return f"{len(got)} arrays instead of {len(want)}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g.shape != w.shape:
+            return f"array {i} has shape {g.shape} instead of {w.shape}"
+        single = g.dtype == np.float32 or w.dtype == np.float32
+        rtol = 2e-3 if single else 1e-6
+        scale = float(np.max(np.abs(w))) if w.size else 0.0
+        if not np.allclose(g, w, rtol=rtol, atol=rtol * 1e-2 * max(scale, 1e-300)):
+            return f"array {i}: max abs difference {float(np.max(np.abs(g - w))):.3g}"
+    return None
+
+
+class Comparison:
+    """Builds, checks and times every contestant on every workload, collecting rows."""
+
+    def __init__(self, peers, quick):
+        self.contestants = {"dualad": Dualad(), **peers}
+        self.repeats, self.min_sample = (3, 0.02) if quick else (7, 0.2)
+        self.rows, self.notes = [], []
+
+    def time(self, run, training=False):
+        if training:
+            return median_time(run, repeats=max(1, self.repeats // 3), min_sample=0.0)
+        return median_time(run, repeats=self.repeats, min_sample=self.min_sample)
+
+    def attempt(self, label, column, build):
+        """``build()`` and the run it returns, or None after noting why not."""
+        try:
+            run = build()
+            return run, (None if run is None else run())
+        except Exception as exc:  # a peer's or dualad's failure is a finding, not a crash
+            self.notes.append(f"{label} / {column}: {type(exc).__name__}: {exc}")
+            return None, None
+
+    def measure(self, inst, mode, label):
+        """Times per column for the derivative of ``inst`` in ``mode``, each derivative checked
+        first: dualad's against the hand-written one, the peers' against dualad's (or against
+        the hand-written one where dualad failed)."""
+        runs = {name: self.attempt(label, name, functools.partial(c.derivative, inst, mode))
+                for name, c in self.contestants.items()}
+        runs["hand"] = self.attempt(label, "hand", lambda: workloads.hand_derivative(inst))
+        hand = ("hand-written", runs["hand"][1]) if runs["hand"][0] else None
+        dualad = ("dualad", runs["dualad"][1]) if runs["dualad"][0] else hand
+        times, failed = {}, set()
+        for name, (run, result) in runs.items():
+            if run is None:
+                continue
+            reference = {"hand": None, "dualad": hand}.get(name, dualad)
+            why = reference and mismatch(result, reference[1])
+            if why:
+                failed.add(name)
+                self.notes.append(f"{label} / {name}: derivative differs from {reference[0]}: "
+                                  f"{why}")
+            times[name] = self.time(run)
+        times["numpy"] = self.time(workloads.numpy_primal(inst))
+        return times, failed
+
+    def workload(self, w, size):
+        inst = w.instance(size)
+        scale, unit = _units(inst)
+        tag = f"{w.id} {w.title}" + (f" n={size}" if w.id in COMPARE_SIZES else "")
+        if w.kind == "jacobian":
+            self._jacobian_rows(inst, tag, scale, unit)
+            return
+        times, failed = self.measure(inst, None, tag)
+        if w.kind == "train":
+            self._training_row(inst, tag, times, failed)
+            return
+        self.rows.append(Row(tag, unit, scale, times, failed))
+        if w.id in ("W3", "W4"):
+            primal = times.get("numpy")
+            self.rows.append(Row(f"{w.id} ω = grad / NumPy primal", "ratio", 1.0,
+                                 {k: v / primal for k, v in times.items() if k != "numpy"},
+                                 failed))
+
+    def _jacobian_rows(self, inst, tag, scale, unit):
+        """One row per forced mode, then dualad's ``auto`` against each peer's best mode."""
+        per_mode = {}
+        for mode in FORCED_MODES + ("auto",):
+            per_mode[mode] = self.measure(inst, mode, f"{tag} ({mode})")
+        best = Row(f"{tag}, dualad auto vs best mode", unit, scale,
+                   failed=set().union(*(f for _, f in per_mode.values())))
+        for name in COLUMNS:
+            candidates = [per_mode[m][0].get(name) for m in FORCED_MODES]
+            candidates = [c for c in candidates if c is not None]
+            best.values[name] = min(candidates) if candidates else None
+        best.values["dualad"] = per_mode["auto"][0].get("dualad")
+        for mode in FORCED_MODES:
+            times, failed = per_mode[mode]
+            self.rows.append(Row(f"{tag} ({mode})", unit, scale, times, failed))
+        self.rows.append(best)
+
+    def _training_row(self, inst, tag, grad_times, failed):
+        """The gradients were checked on the first batch; now time whole training runs."""
+        times = {}
+        builders = {name: c.training for name, c in self.contestants.items()}
+        builders["hand"] = workloads.hand_training
+        for name, build in builders.items():
+            if name not in grad_times and name != "hand":
+                continue
+            run, params = self.attempt(tag, name, functools.partial(build, inst))
+            if run is None:
+                continue
+            times[name] = self.time(run, training=True)
+            self.notes.append(f"{tag} / {name}: test accuracy "
+                              f"{workloads.test_accuracy(params, inst.data):.3f}")
+        self.rows.append(Row(tag, "s", 1.0, times, failed))
+
+
+def _units(inst):
+    """``(scale, unit)`` in which ``inst``'s times are shown."""
+    if inst.ops:
+        return 1e6 / inst.ops, "µs per op"
+    kind = inst.workload.kind
+    if kind == "train":
+        return 1.0, "s"
+    if inst.workload.id == "W2":
+        return 1e6, "µs"
+    return 1e3, "ms"
+
+
+# -- reporting ---------------------------------------------------------------------------------
+def _cell(row, name):
+    value = row.values.get(name)
+    if value is None:
+        return "n/a"
+    text = f"{value * row.scale:.3g}"
+    return text + " ✗" if name in row.failed else text
+
+
+def markdown_table(rows, columns):
+    heads = ["workload", "unit"] + [HEADINGS.get(c, c) for c in columns] + [
+        "dualad / best peer", "dualad / torch"]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for row in rows:
+        best, torch = row.ratio(), row.ratio(among=("torch",))
+        ratios = ["n/a" if best is None else f"{best[0]:.3g} ({best[1]})",
+                  "n/a" if torch is None else f"{torch[0]:.3g}"]
+        lines.append("| " + " | ".join([row.label, row.unit] + [_cell(row, c) for c in columns]
+                                       + ratios) + " |")
+    return "\n".join(lines)
+
+
+def write_png(rows, path):
+    """A bar chart of dualad / best peer per row (log scale; below 1 means dualad leads)."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed: no chart written")
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    pairs = [(row.label, row.ratio()[0]) for row in rows if row.ratio() is not None]
+    if not pairs:
+        return
+    labels, ratios = zip(*pairs)
+    fig, ax = plt.subplots(figsize=(9, 0.35 * len(pairs) + 1.5))
+    ax.barh(range(len(pairs)), ratios,
+            color=["tab:green" if r <= 1.0 else "tab:red" for r in ratios])
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(pairs)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("dualad time / best peer time (below 1: dualad is faster)")
+    ax.set_title(f"dualad vs peers, {datetime.date.today()}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"chart written to {path}")
+
+
+def _versions(peers):
+    from importlib.metadata import version
+    return ", ".join(f"{name} {version(name)}" for name in ("dualad", "numpy", "autograd",
+                                                           "torch", "jax")
+                     if name not in PEERS or name in peers)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
+    parser.add_argument("--only", help="comma-separated workload ids, e.g. W1,W3")
+    parser.add_argument("--png", help="write a bar chart of the ratios to this path")
+    args = parser.parse_args(argv)
+    ids = list(workloads.WORKLOADS) if not args.only else [
+        s.strip().upper() for s in args.only.split(",")]
+    unknown = [i for i in ids if i not in workloads.WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from "
+                     f"{', '.join(workloads.WORKLOADS)}")
+
+    peers, missing = installed_peers()
+    comparison = Comparison(peers, args.quick)
+    for wid in ids:
+        w = workloads.WORKLOADS[wid]
+        if w.uses_nn and not workloads.nn_available():
+            comparison.notes.append(f"{wid}: n/a (dualad.nn is not available yet)")
+            continue
+        for size in COMPARE_SIZES.get(wid, w.sizes[:1]):
+            print(f"running {wid} (size {size}) ...", file=sys.stderr, flush=True)
+            comparison.workload(w, size)
+
+    columns = [c for c in COLUMNS if c not in missing]
+    print(f"\n{_versions(peers)}; Python {platform.python_version()}, "
+          f"{platform.machine()}, {'quick' if args.quick else 'full'} run\n")
+    print(markdown_table(comparison.rows, columns))
+    for name, why in missing.items():
+        comparison.notes.append(f"{name}: not installed ({why})")
+    if comparison.notes:
+        print("\n" + "\n".join(f"- {n}" for n in comparison.notes))
+    if args.png:
+        write_png(comparison.rows, args.png)
+
+
+if __name__ == "__main__":
+    main()
