@@ -53,6 +53,9 @@ def test_unary_kernel_parity(op, dtype, shape):
     (y, d), (y_ref, d_ref) = both(op, x)
     assert_same(y, y_ref, TOL[dtype])
     assert_same(d, d_ref, TOL[dtype])
+    value = getattr(compiled, op + "_value")(x)
+    assert_same(value, getattr(reference, op + "_value")(x), TOL[dtype])
+    np.testing.assert_array_equal(value, y)   # the same loop: bitwise equal to the fused value
 
 
 @pytest.mark.parametrize("op", _kernels.UNARY_OPS)

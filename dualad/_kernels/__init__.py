@@ -3,7 +3,8 @@
 ``DUALAD_PUREPYTHON=1`` in the environment forces the references (as does a build without the
 compiled extensions).
 
-* ``UNARY_FWD[op](x) -> (op(x), op'(x))`` and ``unbroadcast``: the compiled kernels (``_unary``)
+* ``UNARY_FWD[op](x) -> (op(x), op'(x))``, ``UNARY_VALUE[op](x) -> op(x)`` (the same loop, so a
+  value is bitwise the same whether or not it is being differentiated) and ``unbroadcast``: the compiled kernels (``_unary``)
   serve C-contiguous, aligned, native-endian float64 and float32 ndarrays and hand every other
   input (CuPy arrays, other dtypes, strided views, subclasses) to the reference of the same
   name themselves, so the lookup here adds nothing per call. They run on one thread unless
@@ -92,6 +93,7 @@ if os.environ.get("DUALAD_NUM_THREADS"):
     set_num_threads(int(os.environ["DUALAD_NUM_THREADS"]))
 
 UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
+UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint

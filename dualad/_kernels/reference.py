@@ -1,7 +1,8 @@
 """NumPy reference kernels: the definition every compiled kernel is tested against.
 
 Each ``<op>_fwd(x)`` returns ``(value, derivative)`` of an elementwise unary function in one
-call; the Cython module ``_unary`` provides the same names with one fused pass over memory.
+call and ``<op>_value(x)`` the value alone; the Cython module ``_unary`` provides the same
+names with one fused pass over memory.
 ``unbroadcast`` sums a cotangent back to the shape of the argument that was broadcast.
 These also serve CuPy arrays (through NumPy's dispatch to CuPy), scalars, and dtypes and
 layouts the compiled kernels do not cover. Multi-step derivatives finish on their first
@@ -87,6 +88,18 @@ def abs_fwd(x):
 def relu_fwd(x):
     # derivative 0 at 0 (API.md section 7)
     return np.maximum(x, 0), (x > 0).astype(x.dtype)
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+# ``<op>_value(x)``: the value alone, as NumPy computes it
+exp_value, expm1_value, log_value, log1p_value = np.exp, np.expm1, np.log, np.log1p
+sin_value, cos_value, tan_value = np.sin, np.cos, np.tan
+sinh_value, cosh_value, tanh_value = np.sinh, np.cosh, np.tanh
+sqrt_value, arctan_value, abs_value = np.sqrt, np.arctan, np.abs
+sigmoid_value, relu_value = sigmoid, relu
 
 
 def unbroadcast(x, shape, lead=1):

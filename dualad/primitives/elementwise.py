@@ -8,7 +8,7 @@ exists, value and derivative come from one pass over memory (``dualad._kernels``
 import numpy as np
 
 from .._core.primitive import Box, Primitive
-from .._kernels import UNARY_FWD, reference
+from .._kernels import UNARY_FWD, UNARY_VALUE, reference
 
 
 def same_pattern(patterns, ans, x):
@@ -18,12 +18,17 @@ def same_pattern(patterns, ans, x):
 
 
 class Unary(Primitive):
-    """An elementwise function of one argument, ``f(x)``, with ``f'(x) = deriv(ans, x)``."""
+    """An elementwise function of one argument, ``f(x)``, with ``f'(x) = deriv(ans, x)``.
+
+    Where a kernel exists, the value function is the kernel's value-only loop, the same loop
+    that computes value and derivative together, so primal values agree bitwise between plain
+    evaluation and differentiation (a checkpointed recomputation reproduces the original).
+    """
 
     def __init__(self, name, impl, deriv):
         self.deriv = deriv
         self.fused = UNARY_FWD.get(name)
-        super().__init__(name, impl,
+        super().__init__(name, UNARY_VALUE.get(name, impl),
                          jvp=(lambda t, ans, x: multiply(t, deriv(ans, x)),),
                          vjp=(lambda g, ans, x: multiply(g, deriv(ans, x)),),
                          pattern=same_pattern)
@@ -43,10 +48,6 @@ class Unary(Primitive):
 
     def backward(self, g, deriv, needs, params):
         return (multiply(g, deriv),)
-
-
-def _relu(x):
-    return np.maximum(x, 0)
 
 
 def _sinc_deriv(ans, x):
@@ -83,7 +84,7 @@ negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t)
                      vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern)
 sigmoid = Unary("sigmoid", reference.sigmoid, lambda ans, x: ans * (1 - ans))
 absolute = Unary("abs", np.abs, lambda ans, x: np.sign(_raw(x)))        # 0 at 0
-relu = Unary("relu", _relu, lambda ans, x: (_raw(x) > 0).astype(_raw(ans).dtype))  # 0 at 0
+relu = Unary("relu", reference.relu, lambda ans, x: (_raw(x) > 0).astype(_raw(ans).dtype))  # 0 at 0
 sinc = Unary("sinc", np.sinc, _sinc_deriv)
 
 
