@@ -10,7 +10,7 @@ import numpy as np
 import dualad as ad
 import dualad.numpy as dnp
 
-SIZES = [1, 10, 100, 1000, 2000]
+SIZES = [1, 30, 300, 2000]
 
 
 def _functions(n_in, n_out):
@@ -22,7 +22,7 @@ def _functions(n_in, n_out):
     }
 
 
-def _median(fun, repeat=5):
+def _median(fun, repeat=3):
     fun()
     times = []
     for _ in range(repeat):
