@@ -15,8 +15,9 @@ arrays dualad made itself are handed out only as read-only views (``Tensor.numpy
 ``np.asarray(tensor)``, ``vjp``'s output), and the caller's own arrays that a node saves (watched
 values of a ``Tape`` or a transform, and NumPy arrays passed as constant operands) get a
 ``Fingerprint`` (shape, dtype and a 64-bit hash of the bytes, ``_kernels.fingerprint``) when
-they are recorded, checked when the sweep reaches that node. A watched value is fingerprinted once, on its leaf node, however many
-operations save it; a sweep checks each fingerprint once. See docs/guarantees.md.
+they are recorded, checked when the sweep reaches that node. A watched value is fingerprinted
+once, on its leaf node, however many operations save it; a sweep checks each fingerprint once.
+See docs/guarantees.md.
 """
 import itertools
 import weakref
