@@ -3,13 +3,13 @@
 ``DUALAD_PUREPYTHON=1`` in the environment forces the references (as does a build without the
 compiled extensions).
 
-* ``UNARY_FWD[op](x) -> (op(x), op'(x))``, ``UNARY_VALUE[op](x) -> op(x)`` (the same loop, so
-  a value is bitwise the same whether or not it is being differentiated) and ``unbroadcast``:
-  the compiled kernels (``_unary``) serve C-contiguous, aligned, native-endian float64 and
-  float32 ndarrays and hand every other input (CuPy arrays, other dtypes, strided views,
-  subclasses) to the reference of the same name themselves, so the lookup here adds nothing per call. They run on one thread unless
-  ``DUALAD_NUM_THREADS`` (or ``set_num_threads``) asks for more: OpenMP threads pay on an
-  idle machine and cost several times their gain when the cores are shared.
+* ``UNARY_FWD[op](x) -> (op(x), op'(x))``, ``UNARY_VALUE[op](x) -> op(x)`` (the same loop, so a
+  value is bitwise the same whether or not it is being differentiated) and ``unbroadcast``: the
+  compiled kernels (``_unary``) serve C-contiguous, aligned, native-endian float64 and float32
+  ndarrays and hand every other input (CuPy arrays, other dtypes, strided views, subclasses) to
+  the reference of the same name themselves, so the lookup here adds nothing per call. They run
+  on one thread unless ``DUALAD_NUM_THREADS`` (or ``set_num_threads``) asks for more: OpenMP
+  threads pay on an idle machine and cost several times their gain when the cores are shared.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
   compiled kernel hands non-contiguous input to the reference itself).
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
