@@ -74,3 +74,18 @@ def test_mixing_numpy_and_cupy_is_refused():
     with pytest.raises(TypeError, match="NumPy and CuPy"):
         from dualad._core.backend import array_module
         array_module(np.ones(2), cp.ones(2))
+
+
+def test_mixed_device_detection_names_both_arrays():
+    """The detection and the message, on CPU: CuPy arrays are recognised by their module, so a
+    stand-in class from a module named ``cupy`` exercises dualad's side of the check. (The real
+    NumPy-meets-CuPy operation is covered by the GPU case above.)"""
+    from dualad._core.backend import array_module
+
+    class StandInDeviceArray(np.ndarray):
+        pass
+
+    StandInDeviceArray.__module__ = "cupy"
+    device = np.ones(3).view(StandInDeviceArray)
+    with pytest.raises(TypeError, match=r"NumPy and CuPy.*shape \(2,\).*shape \(3,\)"):
+        array_module(np.ones(2), device)
