@@ -148,10 +148,13 @@ class Primitive:
         describes the structure. See ``Primitive.pattern_rule``.
     register : enter the primitive in ``REGISTRY`` under ``name`` (``custom_jvp``/``custom_vjp``
         functions are primitives of their own that are not registered).
+    saves_values : whether the tape keeps the operands and the result for the VJP. Linear
+        primitives' VJPs need only their shapes and dtypes (``ShapeOnly``), so by default they
+        keep no data: intermediates die sooner and no caller array is held or fingerprinted.
     """
 
     def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False,
-                 linear=False, pattern=None, register=True):
+                 linear=False, pattern=None, register=True, saves_values=None):
         self.name = name
         self.impl = impl
         self.jvp_rule, self.jvps = _split_rule(jvp)
@@ -160,6 +163,7 @@ class Primitive:
         self.broadcasts = broadcasts
         self.linear = linear
         self.pattern = pattern
+        self.saves_values = not linear if saves_values is None else saves_values
         if register:
             if name in _BUILTINS:
                 raise ValueError(f"{name!r} is a built-in dualad primitive; choose another name")
@@ -231,7 +235,9 @@ class Primitive:
     def record(self, args, params):
         """Run forward for the tape: ``(ans, residuals)``; residuals are what ``backward`` needs."""
         ans = bind(self, *args, **params)
-        return ans, (ans, args)
+        if self.saves_values:
+            return ans, (ans, args)
+        return ans, (ShapeOnly(ans), [ShapeOnly(a) for a in args])
 
     def backward(self, g, residuals, needs, params):
         """Cotangents for the arguments whose ``needs`` flag is set (None elsewhere)."""
@@ -257,6 +263,20 @@ class Primitive:
                 if c is not None and tuple(c.shape[1:]) != shape_of(args[i]):
                     cts[i] = bind(REGISTRY["unbroadcast"], c, shape=shape_of(args[i]), lead=1)
         return cts
+
+
+class ShapeOnly:
+    """What a linear primitive's VJP needs of a value: its shape and dtype, not its data."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, value):
+        self.shape = shape_of(value)
+        self.dtype = dtype_of(value)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
 
 def _align_rank(t, ndim):

@@ -75,9 +75,9 @@ def _neg_t(t, ans, x, y):
 
 
 add = Primitive("add", _arithmetic(op.add, np.add), jvp=(_add_t, _add_t),
-                vjp=(_add_t, _add_t), broadcasts=True)
+                vjp=(_add_t, _add_t), broadcasts=True, saves_values=False)
 subtract = Primitive("subtract", _arithmetic(op.sub, np.subtract), jvp=(_add_t, _neg_t),
-                     vjp=(_add_t, _neg_t), broadcasts=True)
+                     vjp=(_add_t, _neg_t), broadcasts=True, saves_values=False)
 multiply = _binary("multiply", _arithmetic(op.mul, np.multiply),
                    lambda ans, x, y: y, lambda ans, x, y: x)
 

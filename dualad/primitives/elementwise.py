@@ -81,7 +81,8 @@ cbrt = Unary("cbrt", np.cbrt, lambda ans, x: reciprocal(3 * ans * ans))
 square = Unary("square", np.square, lambda ans, x: 2 * x)
 reciprocal = Unary("reciprocal", np.reciprocal, lambda ans, x: negative(ans * ans))
 negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t),),
-                     vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern)
+                     vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern,
+                     saves_values=False)
 sigmoid = Unary("sigmoid", reference.sigmoid, lambda ans, x: ans * (1 - ans))
 absolute = Unary("abs", np.abs, lambda ans, x: np.sign(_raw(x)))        # 0 at 0
 relu = Unary("relu", reference.relu, lambda ans, x: (_raw(x) > 0).astype(_raw(ans).dtype))  # 0 at 0
