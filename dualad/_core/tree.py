@@ -6,6 +6,7 @@ flatten alike. ``None`` is an empty subtree.
 import numpy as np
 
 from .backend import is_cupy_array
+from .primitive import shape_of
 
 
 class TreeDef:
@@ -83,6 +84,25 @@ def tree_map(fun, tree, *rest):
     leaves, td = tree_flatten(tree)
     others = [tree_flatten(r)[0] for r in rest]
     return tree_unflatten(td, [fun(*xs) for xs in zip(leaves, *others)])
+
+
+def tree_signature(args):
+    """A hashable key for the structure, shapes and dtypes of ``args`` (a sequence of pytrees),
+    for caches of what a transform learnt about a function at such arguments. Plain arrays and
+    Python floats, the common case, skip flattening."""
+    quick = []
+    for a in args:
+        if type(a) is np.ndarray:
+            quick.append((a.shape, a.dtype.char))
+        elif type(a) is float:
+            quick.append(float)
+        else:
+            break
+    else:
+        return tuple(quick)
+    leaves, td = tree_flatten(list(args))
+    return (repr(td),) + tuple((shape_of(x), str(getattr(x, "dtype", type(x))))
+                               for x in leaves)
 
 
 def check_float_leaf(x, what):

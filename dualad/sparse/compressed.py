@@ -10,7 +10,7 @@
 """
 import numpy as np
 
-from .._core.tree import tree_flatten
+from .._core.tree import tree_signature
 from ..transforms import grad, jvp
 from ..transforms.reverse import Recorded
 from .coloring import adjacency, column_coloring, n_colors, row_coloring, star_coloring
@@ -120,11 +120,6 @@ def plan_hessian_pattern(rows, cols, n):
                       select_color, select_index)
 
 
-def _signature(args):
-    leaves, td = tree_flatten(list(args))
-    return (repr(td),) + tuple((np.shape(x), str(getattr(x, "dtype", type(x)))) for x in leaves)
-
-
 class SparseDerivative:
     """The function ``sparse_jacobian`` and ``sparse_hessian`` return: call it with ``fun``'s
     arguments. Its plans (pattern, colouring, direction) are cached in ``plans`` per argument
@@ -141,7 +136,7 @@ class SparseDerivative:
 
     def _bound(self, args):
         g, x = bind_argument(self.fun, args, self.argnums, self.fname)
-        key = _signature(args)
+        key = tree_signature(args)
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plans[key] = self.make_plan(g, x, self.given)

@@ -19,11 +19,11 @@ import weakref
 
 import numpy as np
 
-from .._core.backend import array_module, raw_value
+from .._core.backend import array_module
 from .._core.primitive import shape_of
 from .._core.state import new_level
 from .._core.tape import ReverseTrace
-from .._core.tree import tree_flatten
+from .._core.tree import tree_flatten, tree_signature
 from ._args import differentiated_leaves, normalize_argnums
 from .forward import jacfwd, push_forward
 from .reverse import Recorded, jacrev
@@ -92,14 +92,8 @@ class _CountingTrace(ReverseTrace):
         return out
 
 
-def _signature(args):
-    leaves, td = tree_flatten(list(args))
-    return (repr(td),) + tuple((shape_of(x), str(getattr(raw_value(x), "dtype", type(x))))
-                               for x in leaves)
-
-
 def _function_size(fun, args, nums):
-    sig = _signature(args)
+    sig = tree_signature(args)
     try:
         cache = _SIZES.setdefault(fun, {})
     except TypeError:  # not weak-referenceable: do not cache
@@ -187,25 +181,11 @@ def jacobian(fun, argnums=0, mode="auto"):
     transforms = {"forward": jacfwd(fun, argnums), "reverse": jacrev(fun, argnums)}
 
     def jacobian_fn(*args):
-        key = _quick_signature(args)
-        mode = decisions.get(key) if key is not None else None
+        key = tree_signature(args)
+        mode = decisions.get(key)
         if mode is None:
-            mode = plan_jacobian(fun, *args, argnums=argnums).mode
-            if key is not None:
-                decisions[key] = mode
+            mode = decisions[key] = plan_jacobian(fun, *args, argnums=argnums).mode
         return transforms[mode](*args)
 
     return jacobian_fn
 
-
-def _quick_signature(args):
-    """A cheap key for arguments that are plain arrays or Python floats; None otherwise."""
-    key = []
-    for a in args:
-        if type(a) is np.ndarray:
-            key.append((a.shape, a.dtype.char))
-        elif type(a) is float:
-            key.append(float)
-        else:
-            return None
-    return tuple(key)
