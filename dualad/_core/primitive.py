@@ -197,7 +197,7 @@ class Primitive:
             from ..transforms.derived import per_direction_jvp
             return per_direction_jvp(self, tangents, ans, primals, params)
         if self.broadcasts:
-            tangents = [None if t is None else _align_rank(t, ndim_of(ans)) for t in tangents]
+            tangents = [None if t is None else align_batched(t, ndim_of(ans) + 1) for t in tangents]
         if self.jvp_rule is not None:
             out = self.jvp_rule(tuple(tangents), ans, *primals, **params)
         else:
@@ -227,7 +227,7 @@ class Primitive:
         out = None
         for p in patterns:
             if p is not None:
-                p = _align_rank(p, ndim_of(ans))
+                p = align_batched(p, ndim_of(ans) + 1)
                 out = p if out is None else out | p
         return out
 
@@ -279,11 +279,11 @@ class ShapeOnly:
         return len(self.shape)
 
 
-def _align_rank(t, ndim):
-    """Insert unit axes after the batch axis so ``t`` (batch + argument shape) has the rank of
-    the output plus one; right-aligned broadcasting then pairs axes correctly."""
-    missing = ndim + 1 - t.ndim
+def align_batched(v, ndim, lead=1):
+    """Insert unit axes after the first ``lead`` (batch) axes of ``v`` until it has ``ndim``
+    axes, so that NumPy's right-aligned broadcasting pairs the remaining axes correctly."""
+    missing = ndim - v.ndim
     if missing <= 0:
-        return t
-    shape = (t.shape[0],) + (1,) * missing + tuple(t.shape[1:])
-    return bind(REGISTRY["reshape"], t, shape=shape)
+        return v
+    shape = tuple(v.shape)
+    return bind(REGISTRY["reshape"], v, shape=shape[:lead] + (1,) * missing + shape[lead:])

@@ -21,7 +21,7 @@ from functools import partial
 import numpy as np
 
 from .._core.backend import array_module, raw_value
-from .._core.primitive import Primitive, dtype_of, ndim_of, shape_of
+from .._core.primitive import Primitive, align_batched, dtype_of, ndim_of, shape_of
 from .binary import multiply
 from .elementwise import negative
 from .reductions import sum_p
@@ -38,14 +38,6 @@ def _squeeze(v, axis):
     shape = list(v.shape)
     del shape[axis]
     return reshape(v, shape=tuple(shape))
-
-
-def _align(v, ndim):
-    """Unit axes after the batch axis until ``v`` has ``ndim`` axes."""
-    missing = ndim - v.ndim
-    if missing <= 0:
-        return v
-    return reshape(v, shape=(v.shape[0],) + (1,) * missing + tuple(v.shape[1:]))
 
 
 def mT(v):
@@ -73,13 +65,13 @@ def _demote(v, a, b):
 def _matmul_jvp_a(t, ans, a, b):
     a2, b2, rank = _promote(a, b)
     t2 = _expand(t, -2) if ndim_of(a) == 1 else t
-    return _demote(matmul(_align(t2, rank + 1), b2), a, b)
+    return _demote(matmul(align_batched(t2, rank + 1), b2), a, b)
 
 
 def _matmul_jvp_b(t, ans, a, b):
     a2, b2, rank = _promote(a, b)
     t2 = _expand(t, -1) if ndim_of(b) == 1 else t
-    return _demote(matmul(a2, _align(t2, rank + 1)), a, b)
+    return _demote(matmul(a2, align_batched(t2, rank + 1)), a, b)
 
 
 def _sum_to(v, shape):
@@ -144,9 +136,8 @@ def stack_pattern(reduced, lower=False):
         out = None
         for p in patterns:
             if p is not None:
-                whole = p.any(axis=(-2, -1), keepdims=not reduced)
-                whole = whole.reshape((whole.shape[0],) + (1,) * (ndim_of(ans) + 1
-                                                                  - whole.ndim) + whole.shape[1:])
+                whole = align_batched(p.any(axis=(-2, -1), keepdims=not reduced),
+                                      ndim_of(ans) + 1)
                 out = whole if out is None else out | whole
         if lower:
             out = out & np.tril(np.ones(shape_of(ans)[-2:], dtype=bool))
@@ -301,7 +292,7 @@ def solve_batched(a, b):
 
 def _solve_jvp_a(t, ans, a, b):
     # d(a^-1 b) = -a^-1 da x
-    return negative(solve_batched(a, matmul(_align(t, ndim_of(ans) + 1), ans)))
+    return negative(solve_batched(a, matmul(align_batched(t, ndim_of(ans) + 1), ans)))
 
 
 def _solve_jvp_b(t, ans, a, b):

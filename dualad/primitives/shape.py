@@ -6,7 +6,7 @@ swapaxes, moveaxis, stack …) is written in ``dualad.numpy`` in terms of these.
 """
 import numpy as np
 
-from .._core.primitive import Primitive, ndim_of, shape_of
+from .._core.primitive import Primitive, align_batched, ndim_of, shape_of
 from .._kernels import unbroadcast as _unbroadcast_kernel
 
 
@@ -20,17 +20,8 @@ reshape = Primitive(
     vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),), linear=True)
 
 
-def _align_after(v, lead, ndim):
-    """Insert unit axes after the first ``lead`` axes of ``v`` until it has ``ndim`` axes."""
-    missing = ndim - v.ndim
-    if missing <= 0:
-        return v
-    shape = tuple(v.shape)
-    return reshape(v, shape=shape[:lead] + (1,) * missing + shape[lead:])
-
-
 def _broadcast_jvp(t, ans, x, shape):
-    return broadcast_to(_align_after(t, 1, len(shape) + 1), shape=_batch(t) + tuple(shape))
+    return broadcast_to(align_batched(t, len(shape) + 1), shape=_batch(t) + tuple(shape))
 
 
 broadcast_to = Primitive(
@@ -41,7 +32,7 @@ broadcast_to = Primitive(
 
 def _unbroadcast_vjp(g, ans, x, shape, lead):
     # g: (k,) + x.shape[:lead] + shape  ->  (k,) + x.shape
-    g = _align_after(g, 1 + lead, 1 + ndim_of(x))
+    g = align_batched(g, 1 + ndim_of(x), lead=1 + lead)
     return broadcast_to(g, shape=_batch(g) + shape_of(x))
 
 
