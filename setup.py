@@ -1,7 +1,9 @@
 """Build of dualad's Cython kernels (everything else is declared in pyproject.toml).
 
 Every ``dualad/_kernels/*.pyx`` becomes an extension module of the same name; a
-``*.pyx.tp`` Tempita template is first rendered into ``build/`` and compiled from there.
+``*.pyx.tp`` Tempita template is first rendered into ``build/`` and compiled from there. The
+compiled core, ``dualad/_core/_engine.pyx`` (dispatch, the tape and its sweep), is built the same
+way.
 
 Compiler flags, each kept only if the compiler accepts it:
 
@@ -27,6 +29,7 @@ from Cython.Tempita import sub
 from setuptools import Extension, setup
 
 KERNELS = "dualad/_kernels"
+ENGINE = "dualad/_core/_engine.pyx"
 GENERATED = os.path.join("build", "tempita")
 
 
@@ -77,12 +80,14 @@ def render_templates():
 def extensions():
     compile_args, link_args = compile_flags()
     sources = sorted(glob.glob(os.path.join(KERNELS, "*.pyx"))) + render_templates()
+    modules = [("dualad._kernels." + os.path.basename(path)[:-4], path) for path in sources]
+    modules.append(("dualad._core._engine", ENGINE))
     return [
-        Extension("dualad._kernels." + os.path.basename(path)[:-4], [path],
+        Extension(name, [path],
                   include_dirs=[np.get_include(), KERNELS], libraries=["m"],
                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                   extra_compile_args=compile_args, extra_link_args=link_args)
-        for path in sources
+        for name, path in modules
     ]
 
 

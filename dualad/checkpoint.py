@@ -68,8 +68,7 @@ class _Recompute(Primitive):
     reading saved intermediates. Subclasses define ``impl`` and ``backward``."""
 
     def __init__(self, name):
-        super().__init__(name, None, register=False)
-        del self.impl   # the subclass's method; a bound method kept on self would be a cycle
+        super().__init__(name, None, register=False)   # ``impl`` is the subclass's method
         self.level = -1
 
     def record(self, args, params):

@@ -9,7 +9,7 @@ import pytest
 
 import dualad as ad
 import dualad.numpy as dnp
-from dualad._core.tape import _FREED
+from dualad._core.tape import FREED
 
 
 def loss(w, x):
@@ -65,7 +65,7 @@ def test_residuals_freed_after_non_persistent_sweep():
     tape.gradient(y, [x])
     for n in nodes:
         if n.prim is not None:
-            assert n.residuals is _FREED and n.guards is None
+            assert n.residuals is FREED and n.guards is None
 
 
 def test_imperative_backward_frees_residuals_and_guards():
@@ -75,7 +75,7 @@ def test_imperative_backward_frees_residuals_and_guards():
     node = y._node.parents[0]
     assert node.guards is not None
     y.backward()
-    assert node.residuals is _FREED and node.guards is None
+    assert node.residuals is FREED and node.guards is None
 
 
 def test_no_reference_cycles_left_for_the_collector():

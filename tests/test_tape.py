@@ -28,8 +28,8 @@ def test_non_persistent_tape_allows_one_gradient_and_frees_residuals():
     tape.gradient(y, [x])
     with pytest.raises(RuntimeError, match="persistent"):
         tape.gradient(y, [x])
-    from dualad._core.tape import _FREED
-    assert all(n.residuals is _FREED for n in tape._trace.nodes if n.prim is not None)
+    from dualad._core.tape import FREED
+    assert all(n.residuals is FREED for n in tape._trace.nodes if n.prim is not None)
 
 
 def test_persistent_tape_and_batched_output_gradients():

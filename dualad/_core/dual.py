@@ -53,7 +53,7 @@ class Dual(Box):
     accepts Duals.
     """
 
-    __slots__ = ("_primal", "_tangent", "_trace", "_level", "_batched")
+    __slots__ = ("_primal", "_tangent", "_batched")
 
     def __init__(self, primal, tangent):
         primal = check_float_leaf(primal, "Dual primal")
@@ -85,7 +85,7 @@ class Dual(Box):
 
     @classmethod
     def _make(cls, primal, tangent, trace, batched):
-        self = object.__new__(cls)
+        self = Box.__new__(cls)
         self._primal = primal
         self._tangent = tangent
         self._trace = trace

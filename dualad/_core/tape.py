@@ -9,148 +9,19 @@
 # PyTorch). Both faces run the same ``sweep``. The sweep is a loop, never a recursion, so a tape
 # of a million entries sweeps without touching Python's recursion limit.
 
-NOTE: mutation guard. NumPy arrays carry no version counter, so an array the tape saved and the
-caller then modified in place would silently corrupt the gradient. dualad closes both ways in:
-arrays dualad made itself are handed out only as read-only views (``Tensor.numpy()``,
-``np.asarray(tensor)``, ``vjp``'s output), and the caller's own arrays that a node saves (watched
-values of a ``Tape`` or a transform, and NumPy arrays passed as constant operands) get a
-``Fingerprint`` (shape, dtype and a 64-bit hash of the bytes, ``_kernels.fingerprint``) when
-they are recorded, checked when the sweep reaches that node. A watched value is fingerprinted
-once, on its leaf node, however many operations save it; a sweep checks each fingerprint once.
-See docs/guarantees.md.
+The hot path (``Node``, ``ReverseTrace.process``, ``sweep``, the mutation guard of NOTE: mutation
+guard) is compiled in ``_engine.pyx``; this module holds the user-facing ``Tensor`` and ``Tape``.
 """
-import itertools
 import weakref
 
 import numpy as np
 
-from .._kernels import fingerprint
+from . import _engine
+from ._engine import (FREED, Fingerprint, Node, ReverseTrace, TensorBase,  # noqa: F401
+                      guards_for, make_tensor, reachable_desc, sweep)
 from .backend import array_module, is_cupy_array, raw_value
-from .primitive import Box, add_any, dtype_of, shape_of
-from .state import IMPERATIVE_LEVEL, new_level, recording, state
-
-_seq = itertools.count()
-
-
-class Node:
-    """One tape entry. Leaves (watched values) have ``prim`` None.
-
-    ``guards`` (see NOTE: mutation guard): on an operation, None or a tuple of
-    ``(argument index, Fingerprint)`` for the caller's arrays among its residuals; on a leaf, the
-    ``Fingerprint`` of the caller's watched array, or None when dualad owns the value.
-    """
-
-    __slots__ = ("seq", "prim", "parents", "residuals", "params", "leaf_ref", "guards",
-                 "__weakref__")
-
-    def __init__(self, prim, parents, residuals, params, leaf_ref=None, guards=None):
-        self.seq = next(_seq)
-        self.prim = prim
-        self.parents = parents
-        self.residuals = residuals
-        self.params = params
-        self.leaf_ref = leaf_ref
-        self.guards = guards
-
-
-_FREED = object()
-
-
-class Fingerprint:
-    """What a caller's array looked like when the tape saved it: shape, dtype, 64-bit hash."""
-
-    __slots__ = ("array", "signature")
-
-    def __init__(self, array):
-        self.array = array
-        self.signature = _signature(array)
-
-    def changed(self):
-        return _signature(self.array) != self.signature
-
-
-def _signature(a):
-    return a.shape, a.dtype, fingerprint(a)
-
-
-def _saved_ids(residuals):
-    """The ids of the NumPy arrays among ``residuals`` (nested tuples and lists)."""
-    ids, stack = set(), [residuals]
-    while stack:
-        r = stack.pop()
-        if type(r) is tuple or type(r) is list:
-            stack.extend(r)
-        elif type(r) is np.ndarray:
-            ids.add(id(r))
-    return ids
-
-
-def guards_for(residuals, candidates):
-    """The guards of a new node: the ``(index, value, fingerprint or None)`` candidates that
-    the residuals really hold (a fingerprint is computed for those that have none yet)."""
-    saved = _saved_ids(residuals)
-    guards = tuple((i, fp if fp is not None else Fingerprint(v))
-                   for i, v, fp in candidates if id(v) in saved)
-    return guards or None
-
-
-def _check_unmodified(node, checked):
-    for i, fp in node.guards:
-        if id(fp) in checked:
-            continue
-        if fp.changed():
-            a = fp.array
-            raise RuntimeError(
-                f"{node.prim.name}: an array saved for the backward pass (argument {i}, shape "
-                f"{a.shape}, dtype {a.dtype}) was modified in place after the operation was "
-                "recorded, so its gradient would be wrong; give dualad a copy (x.copy()) or "
-                "modify the array only after the gradient has been computed")
-        checked.add(id(fp))
-
-
-def sweep(nodes_desc, seeds, retain):
-    """Propagate cotangents backwards through ``nodes_desc`` (nodes in decreasing recording
-    order). ``seeds`` maps nodes to their cotangents and is updated in place: afterwards it holds
-    the cotangents of the leaves. Residuals are freed unless ``retain``."""
-    cts = seeds
-    checked = set()
-    for node in nodes_desc:
-        prim = node.prim
-        if prim is None:
-            continue
-        g = cts.pop(node, None)
-        if g is None:
-            continue
-        residuals = node.residuals
-        if residuals is _FREED:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time: its saved values were "
-                "freed by the first backward(); call backward(retain_graph=True) the first "
-                "time, or use ad.Tape(persistent=True)")
-        if node.guards is not None:
-            _check_unmodified(node, checked)
-        parents = node.parents
-        needs = [p is not None for p in parents]
-        for parent, ct in zip(parents, prim.backward(g, residuals, needs, node.params)):
-            if parent is not None and ct is not None:
-                cts[parent] = add_any(cts.get(parent), ct)
-        if not retain:
-            node.residuals = _FREED
-            node.guards = None
-    return cts
-
-
-def reachable_desc(root):
-    """The nodes ``root`` depends on, in decreasing recording order (iterative DFS)."""
-    seen = {id(root): root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for p in node.parents:
-            if p is not None and id(p) not in seen:
-                seen[id(p)] = p
-                stack.append(p)
-    return sorted(seen.values(), key=lambda n: n.seq, reverse=True)
+from .primitive import Box, dtype_of, shape_of
+from .state import IMPERATIVE_LEVEL, new_level, state
 
 
 class TapeEntry:
@@ -165,63 +36,8 @@ class TapeEntry:
         return f"TapeEntry(op={self.op!r}, inputs={self.inputs}, outputs={self.outputs})"
 
 
-class ReverseTrace:
-    """A reverse-mode context. ``keep_list`` decides whether it owns a Wengert list (``Tape``)
-    or leaves the graph to its values (the imperative face)."""
-
-    def __init__(self, level, keep_list, wrap_constants=False):
-        self.level = level
-        self.active = True
-        self.nodes = [] if keep_list else None
-        self.wrap_constants = wrap_constants
-
-    def process(self, prim, args, params):
-        level = self.level
-        vals, parents = [], []
-        tracked = False
-        callers = []   # the caller's arrays among the operands: (index, value, fingerprint)
-        for i, a in enumerate(args):
-            if type(a) is Tensor and a._level == level:
-                vals.append(a._value)
-                node = a._node
-                parents.append(node)
-                if node is not None:
-                    tracked = True
-                    if node.prim is None and node.guards is not None:
-                        callers.append((i, a._value, node.guards))
-            else:
-                vals.append(a)
-                parents.append(None)
-                if type(a) is np.ndarray:
-                    callers.append((i, a, None))
-        if not (tracked and self.active and recording(level)):
-            ans = prim(*vals, **params)
-            return Tensor._make(ans, None, self) if self.wrap_constants else ans
-        ans, residuals = prim.record(vals, params)
-        node = Node(prim, parents, residuals, params)
-        if callers:
-            node.guards = guards_for(residuals, callers)
-        if self.nodes is not None:
-            self.nodes.append(node)
-        return Tensor._make(ans, node, self)
-
-    def leaf(self, value, guard=True):
-        """A new watched value: a Tensor with a leaf node on this trace. ``guard``: the value
-        is the caller's array, fingerprinted against modification (NOTE: mutation guard)."""
-        t = Tensor._make(value, None, self)
-        fingerprint = Fingerprint(value) if guard and type(value) is np.ndarray else None
-        t._node = Node(None, (), None, None, weakref.ref(t), fingerprint)
-        if self.nodes is not None:
-            self.nodes.append(t._node)
-        return t
-
-
-class _ImperativeTrace(ReverseTrace):
-    def __init__(self):
-        super().__init__(IMPERATIVE_LEVEL, keep_list=False, wrap_constants=True)
-
-
-IMPERATIVE = _ImperativeTrace()
+# the imperative face: results that depend on nothing traced are Tensors too
+IMPERATIVE = ReverseTrace(IMPERATIVE_LEVEL, keep_list=False, wrap_constants=True)
 
 
 class Tape:
@@ -301,7 +117,7 @@ class Tape:
             self._trace.active = False
             for node in self._trace.nodes:  # keep the list for inspection, free its residuals
                 if node.prim is not None:
-                    node.residuals = _FREED
+                    node.residuals = FREED
                     node.guards = None
         return grads[0] if single else grads
 
@@ -341,20 +157,11 @@ def _unbatch(ct):
     return None if ct is None else ct[0]
 
 
-class Tensor(Box):
+class Tensor(TensorBase, Box):
     """A value on the tape (PyTorch's face): ``ad.tensor(3.0, requires_grad=True)``."""
 
-    __slots__ = ("_value", "_node", "_trace", "_level", "grad", "__weakref__")
-
-    @classmethod
-    def _make(cls, value, node, trace):
-        self = object.__new__(cls)
-        self._value = value
-        self._node = node
-        self._trace = trace
-        self._level = trace.level
-        self.grad = None
-        return self
+    __slots__ = ()
+    _make = staticmethod(make_tensor)
 
     def _raw(self):
         return self._value
@@ -491,3 +298,6 @@ def tensor(data, requires_grad=False, dtype=None):
         t.requires_grad = True
     return t
 
+
+
+_engine.use_tensor_class(Tensor)

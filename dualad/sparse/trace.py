@@ -64,7 +64,7 @@ def as_pattern(p, shape):
 class PatternTracer(Box):
     """A value under sparsity detection: the value and its dependency pattern."""
 
-    __slots__ = ("_value", "_pattern", "_trace", "_level")
+    __slots__ = ("_value", "_pattern")
 
     def __init__(self, value, pattern, trace):
         self._value = value

@@ -1,0 +1,552 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The eager hot path, compiled: dispatch, the registry's default rules, the tape and its sweep.
+
+Every operation on a box passes through here: ``bind`` finds the innermost box, the reverse
+trace's ``process`` records a ``Node``, a ``Tensor`` comes back, and the sweep walks the nodes
+back calling each primitive's ``backward``. In Python these steps cost about 90% of a scalar
+gradient (W1) and of a small MLP's (W2); as extension types with typed fields the same logic
+runs without attribute dictionaries, argument parsing or method lookups. The Python modules
+``primitive.py`` (``Box``, the registry's NOTEs) and ``tape.py`` (``Tensor``'s user surface,
+``Tape``) build on these types and re-export them; the rules stay Python and differentiable.
+
+NOTE: mutation guard. NumPy arrays carry no version counter, so an array the tape saved and the
+caller then modified in place would silently corrupt the gradient. dualad closes both ways in:
+arrays dualad made itself are handed out only as read-only views (``Tensor.numpy()``,
+``np.asarray(tensor)``, ``vjp``'s output), and the caller's own arrays that a node saves (watched
+values of a ``Tape`` or a transform, and NumPy arrays passed as constant operands) get a
+``Fingerprint`` (shape, dtype and a 64-bit hash of the bytes, ``_kernels.fingerprint``) when
+they are recorded, checked when the sweep reaches that node. A watched value is fingerprinted
+once, on its leaf node, however many operations save it; a sweep checks each fingerprint once.
+See docs/guarantees.md.
+"""
+import weakref
+
+import numpy as np
+
+from .._kernels import fingerprint
+from .state import state
+
+REGISTRY = {}
+_BUILTINS = set()   # filled once dualad's own primitives are registered
+cdef object _ndarray = np.ndarray
+cdef dict _NO_PARAMS = {}
+
+
+def seal_builtins():
+    """Mark every primitive registered so far as built in: users may replace their own
+    primitives (re-running a definition), never the built-ins."""
+    _BUILTINS.update(REGISTRY)
+
+
+cdef class BoxBase:
+    """What every box has: the trace that processes operations on it and that trace's level
+    (``bind`` hands an operation to the box of highest level). ``primitive.Box`` adds the
+    array surface."""
+
+    cdef public object _trace
+    cdef public Py_ssize_t _level
+
+
+# ------------------------------------------------------------------------------- dispatch
+def bind(prim, *args, **params):
+    """Apply ``prim`` to ``args``: hand it to the innermost (highest-level) box among them, or
+    run the value function when there is none."""
+    return _bind(prim, args, params)
+
+
+cdef object _bind(object prim, tuple args, dict params):
+    cdef BoxBase top = None
+    for a in args:
+        if isinstance(a, BoxBase) and (top is None or (<BoxBase>a)._level > top._level):
+            top = <BoxBase>a
+    if top is None:
+        try:
+            return prim.impl(*args, **params) if params else prim.impl(*args)
+        except TypeError:
+            _refuse_mixed_devices(prim, args)
+            raise
+    trace = top._trace
+    if isinstance(trace, ReverseTrace):
+        return (<ReverseTrace>trace).process(prim, args, params)
+    return trace.process(prim, args, params)
+
+
+def _refuse_mixed_devices(prim, args):
+    """Turn the array libraries' own complaint about NumPy meeting CuPy into dualad's."""
+    from .backend import array_module
+    try:
+        array_module(*args)
+    except TypeError as exc:
+        raise TypeError(f"{prim.name}: {exc}") from None
+
+
+cpdef tuple shape_of(x):
+    """``x.shape`` for arrays and boxes alike (``np.shape`` would dispatch through
+    ``__array_function__`` for boxes, which costs microseconds on a hot path)."""
+    if type(x) is _ndarray:
+        return (<object>x).shape
+    s = getattr(x, "shape", None)
+    return tuple(s) if s is not None else np.shape(x)
+
+
+cpdef dtype_of(x):
+    d = getattr(x, "dtype", None)
+    return d if d is not None else np.result_type(x)
+
+
+cpdef Py_ssize_t ndim_of(x):
+    return len(shape_of(x))
+
+
+cpdef add_any(a, b):
+    """Sum of two tangents or cotangents, either of which may be a symbolic zero (None)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return _bind(REGISTRY["add"], (a, b), _NO_PARAMS)
+
+
+cpdef align_batched(v, Py_ssize_t ndim, Py_ssize_t lead=1):
+    """Insert unit axes after the first ``lead`` (batch) axes of ``v`` until it has ``ndim``
+    axes, so that NumPy's right-aligned broadcasting pairs the remaining axes correctly."""
+    cdef tuple shape = shape_of(v)
+    cdef Py_ssize_t missing = ndim - len(shape)
+    if missing <= 0:
+        return v
+    return _bind(REGISTRY["reshape"], (v,),
+                 {"shape": shape[:lead] + (1,) * missing + shape[lead:]})
+
+
+cdef class ShapeOnly:
+    """What a linear primitive's VJP needs of a value: its shape and dtype, not its data."""
+
+    cdef public tuple shape
+    cdef public object dtype
+
+    def __init__(self, value):
+        self.shape = shape_of(value)
+        self.dtype = dtype_of(value)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+
+cdef _split_rule(rule):
+    """A rule given as one callable, or as a tuple of per-argument callables."""
+    if rule is None or callable(rule):
+        return rule, None
+    return None, tuple(rule)
+
+
+# ------------------------------------------------------------------------------- primitives
+cdef class Primitive:
+    """One differentiable operation: value, JVP and VJP declared together.
+
+    Parameters
+    ----------
+    name : registry name (also what the tape's entries show).
+    impl : ``impl(*arrays, **params)`` on plain (NumPy or CuPy) arrays.
+    jvp : either one rule ``jvp(tangents, ans, *args, **params)`` (``tangents`` a tuple with None
+        for zeros) returning the output tangent, or a tuple with one rule per argument,
+        ``jvp_i(t_i, ans, *args, **params)``, whose results are summed; None in the tuple marks a
+        non-differentiable argument.
+    vjp : either one rule ``vjp(g, ans, *args, **params)`` returning a tuple of cotangents (None
+        for zero), or a tuple with one rule per argument ``vjp_i(g, ans, *args, **params)``.
+    batched : whether the rules understand the leading batch axis (see NOTE: batch axis in
+        ``primitive.py``). The built-ins do; for ``batched=False`` dualad calls the rules once
+        per direction.
+    broadcasts : the arguments broadcast against each other NumPy-style; tangents are aligned
+        to the output's rank before the per-argument rules see them and cotangents are summed
+        back to each argument's shape afterwards, so the rules never deal with broadcasting.
+    linear : the primitive is linear in its differentiated arguments (reshape, sum, getitem …):
+        its JVP rule then also serves as its sparsity-pattern rule, applied to boolean patterns.
+    pattern : the sparsity-pattern rule ``pattern(patterns, ans, *args, **params)``: like a JVP
+        rule, but the tangents are boolean dependency patterns (batch axis first; None where an
+        argument depends on nothing) and the result says which output elements depend on which
+        inputs. Needed only where neither ``linear`` nor ``broadcasts`` (an elementwise OR)
+        describes the structure. See ``Primitive.pattern_rule``.
+    register : enter the primitive in ``REGISTRY`` under ``name`` (``custom_jvp``/``custom_vjp``
+        functions are primitives of their own that are not registered).
+    saves_values : whether the tape keeps the operands and the result for the VJP. Linear
+        primitives' VJPs need only their shapes and dtypes (``ShapeOnly``), so by default they
+        keep no data: intermediates die sooner and no caller array is held or fingerprinted.
+    """
+
+    cdef public object name, impl, jvp_rule, jvps, vjp_rule, vjps, pattern
+    cdef public bint batched, broadcasts, linear, saves_values
+    cdef object __weakref__
+
+    def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False,
+                 linear=False, pattern=None, register=True, saves_values=None):
+        self.name = name
+        self.impl = impl
+        self.jvp_rule, self.jvps = _split_rule(jvp)
+        self.vjp_rule, self.vjps = _split_rule(vjp)
+        self.batched = batched
+        self.broadcasts = broadcasts
+        self.linear = linear
+        self.pattern = pattern
+        self.saves_values = not linear if saves_values is None else saves_values
+        if register:
+            if name in _BUILTINS:
+                raise ValueError(f"{name!r} is a built-in dualad primitive; choose another name")
+            if name in REGISTRY:
+                raise ValueError(f"a primitive named {name!r} is already registered")
+            REGISTRY[name] = self
+
+    def __repr__(self):
+        return f"<dualad primitive {self.name}>"
+
+    def __call__(self, *args, **params):
+        return _bind(self, args, params)
+
+    def has_jvp(self):
+        return self.jvp_rule is not None or self.jvps is not None
+
+    def has_vjp(self):
+        return self.vjp_rule is not None or self.vjps is not None
+
+    # ---------------------------------------------------------------- forward mode
+    def forward(self, primals, tangents, params):
+        """``(ans, tangent_out)`` for one application; tangent_out None when it is zero."""
+        ans = _bind(self, tuple(primals), params)
+        return ans, self.jvp(tangents, ans, primals, params)
+
+    def jvp(self, tangents, ans, primals, params):
+        if not self.has_jvp():
+            from ..transforms.derived import jvp_from_vjp
+            return jvp_from_vjp(self, tangents, ans, primals, params)
+        if not self.batched:
+            from ..transforms.derived import per_direction_jvp
+            return per_direction_jvp(self, tangents, ans, primals, params)
+        cdef Py_ssize_t rank = ndim_of(ans) + 1
+        if self.broadcasts:
+            tangents = [None if t is None else align_batched(t, rank) for t in tangents]
+        if self.jvp_rule is not None:
+            out = self.jvp_rule(tuple(tangents), ans, *primals, **params)
+        else:
+            out = None
+            for rule, t in zip(self.jvps, tangents):
+                if t is not None and rule is not None:
+                    out = add_any(out, rule(t, ans, *primals, **params))
+        if out is not None and self.broadcasts:
+            shape = shape_of(out)
+            if shape[1:] != shape_of(ans):
+                out = _bind(REGISTRY["broadcast_to"], (out,),
+                            {"shape": shape[:1] + shape_of(ans)})
+        return out
+
+    def pattern_rule(self):
+        """The sparsity-pattern rule, explicit or implied by ``linear``/``broadcasts``; None when
+        the primitive declares none."""
+        if self.pattern is not None:
+            return self.pattern
+        if self.linear or self.broadcasts:
+            return self._implied_pattern
+        return None
+
+    def _implied_pattern(self, patterns, ans, *args, **params):
+        if self.linear:
+            return self.jvp(patterns, ans, args, params)
+        out = None
+        for p in patterns:
+            if p is not None:
+                p = align_batched(p, ndim_of(ans) + 1)
+                out = p if out is None else out | p
+        return out
+
+    # ---------------------------------------------------------------- reverse mode
+    cpdef record(self, args, params):
+        """Run forward for the tape: ``(ans, residuals)``; residuals are what ``backward`` needs."""
+        ans = _bind(self, tuple(args), params)
+        if self.saves_values:
+            return ans, (ans, args)
+        return ans, (ShapeOnly(ans), [ShapeOnly(a) for a in args])
+
+    cpdef backward(self, g, residuals, needs, params):
+        """Cotangents for the arguments whose ``needs`` flag is set (None elsewhere)."""
+        ans, args = residuals
+        if not self.has_vjp():
+            from ..transforms.derived import vjp_from_jvp
+            return vjp_from_jvp(self, g, ans, args, needs, params)
+        if not self.batched:
+            from ..transforms.derived import per_direction_vjp
+            return per_direction_vjp(self, g, ans, args, needs, params)
+        cdef Py_ssize_t i, n = len(needs)
+        cdef list cts
+        if self.vjp_rule is not None:
+            cts = list(self.vjp_rule(g, ans, *args, **params))
+            for i in range(n):
+                if not needs[i]:
+                    cts[i] = None
+        else:
+            cts = [None] * n
+            rules = self.vjps
+            for i in range(n):
+                if needs[i] and rules[i] is not None:
+                    cts[i] = rules[i](g, ans, *args, **params)
+        if self.broadcasts:
+            for i in range(n):
+                c = cts[i]
+                if c is not None:
+                    want = shape_of(args[i])
+                    if shape_of(c)[1:] != want:
+                        cts[i] = _bind(REGISTRY["unbroadcast"], (c,), {"shape": want, "lead": 1})
+        return cts
+
+
+# ------------------------------------------------------------------------------- the tape
+cdef long long _next_seq = 0
+
+
+cdef class Node:
+    """One tape entry. Leaves (watched values) have ``prim`` None.
+
+    ``seq`` orders nodes by recording. ``guards`` (see NOTE: mutation guard): on an operation,
+    None or a tuple of ``(argument index, Fingerprint)`` for the caller's arrays among its
+    residuals; on a leaf, the ``Fingerprint`` of the caller's watched array, or None when
+    dualad owns the value.
+    """
+
+    cdef public long long seq
+    cdef public object prim, parents, residuals, params, leaf_ref, guards
+    cdef object __weakref__
+
+    def __init__(self, prim, parents, residuals, params, leaf_ref=None, guards=None):
+        global _next_seq
+        self.seq = _next_seq
+        _next_seq += 1
+        self.prim = prim
+        self.parents = parents
+        self.residuals = residuals
+        self.params = params
+        self.leaf_ref = leaf_ref
+        self.guards = guards
+
+
+cdef Node _new_node(object prim, list parents, object residuals, object params):
+    global _next_seq
+    cdef Node node = Node.__new__(Node)
+    node.seq = _next_seq
+    _next_seq += 1
+    node.prim = prim
+    node.parents = parents
+    node.residuals = residuals
+    node.params = params
+    return node
+
+
+FREED = object()   # a node's residuals after a non-retaining sweep
+
+
+cdef class Fingerprint:
+    """What a caller's array looked like when the tape saved it: shape, dtype, 64-bit hash."""
+
+    cdef public object array
+    cdef public tuple signature
+
+    def __init__(self, array):
+        self.array = array
+        self.signature = _signature(array)
+
+    def changed(self):
+        return _signature(self.array) != self.signature
+
+
+cdef tuple _signature(a):
+    return a.shape, a.dtype, fingerprint(a)
+
+
+cdef set _saved_ids(residuals):
+    """The ids of the NumPy arrays among ``residuals`` (nested tuples and lists)."""
+    cdef set ids = set()
+    cdef list stack = [residuals]
+    while stack:
+        r = stack.pop()
+        if type(r) is tuple or type(r) is list:
+            stack.extend(r)
+        elif type(r) is _ndarray:
+            ids.add(id(r))
+    return ids
+
+
+def guards_for(residuals, candidates):
+    """The guards of a new node: the ``(index, value, fingerprint or None)`` candidates that
+    the residuals really hold (a fingerprint is computed for those that have none yet)."""
+    saved = _saved_ids(residuals)
+    guards = tuple((i, fp if fp is not None else Fingerprint(v))
+                   for i, v, fp in candidates if id(v) in saved)
+    return guards or None
+
+
+cdef _check_unmodified(Node node, set checked):
+    for i, fp in node.guards:
+        if id(fp) in checked:
+            continue
+        if fp.changed():
+            a = fp.array
+            raise RuntimeError(
+                f"{node.prim.name}: an array saved for the backward pass (argument {i}, shape "
+                f"{a.shape}, dtype {a.dtype}) was modified in place after the operation was "
+                "recorded, so its gradient would be wrong; give dualad a copy (x.copy()) or "
+                "modify the array only after the gradient has been computed")
+        checked.add(id(fp))
+
+
+def sweep(nodes_desc, dict seeds, bint retain):
+    """Propagate cotangents backwards through ``nodes_desc`` (nodes in decreasing recording
+    order). ``seeds`` maps nodes to their cotangents and is updated in place: afterwards it holds
+    the cotangents of the leaves. Residuals are freed unless ``retain``."""
+    cdef dict cts = seeds
+    cdef set checked = set()
+    cdef Node node
+    cdef list parents, needs
+    cdef Py_ssize_t i, n
+    add = REGISTRY["add"]
+    for obj in nodes_desc:
+        node = <Node?>obj
+        prim = node.prim
+        if prim is None:
+            continue
+        g = cts.pop(node, None)
+        if g is None:
+            continue
+        residuals = node.residuals
+        if residuals is FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time: its saved values were "
+                "freed by the first backward(); call backward(retain_graph=True) the first "
+                "time, or use ad.Tape(persistent=True)")
+        if node.guards is not None:
+            _check_unmodified(node, checked)
+        parents = node.parents
+        n = len(parents)
+        needs = [p is not None for p in parents]
+        out = (<Primitive?>prim).backward(g, residuals, needs, node.params)
+        for i in range(n):
+            parent = parents[i]
+            if parent is None:
+                continue
+            ct = out[i]
+            if ct is None:
+                continue
+            old = cts.get(parent)
+            cts[parent] = ct if old is None else _bind(add, (old, ct), _NO_PARAMS)
+        if not retain:
+            node.residuals = FREED
+            node.guards = None
+    return cts
+
+
+def reachable_desc(Node root):
+    """The nodes ``root`` depends on, in decreasing recording order (iterative DFS)."""
+    cdef dict seen = {id(root): root}
+    cdef list stack = [root]
+    cdef Node node
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if p is not None and id(p) not in seen:
+                seen[id(p)] = p
+                stack.append(p)
+    return sorted(seen.values(), key=_seq_of, reverse=True)
+
+
+def _seq_of(Node node):
+    return node.seq
+
+
+# ------------------------------------------------------------------------------- tensors
+cdef class TensorBase(BoxBase):
+    """A value on a reverse trace: the value, its node (None for a constant) and the gradient
+    ``backward()`` accumulates. ``tape.Tensor`` is the user-facing class built on it."""
+
+    cdef public object _value, _node, grad
+    cdef object __weakref__
+
+
+cdef object _Tensor = None   # tape.Tensor, set by use_tensor_class
+
+
+def use_tensor_class(cls):
+    """Make ``cls`` (a subclass of ``TensorBase``) the class of every tensor a trace creates."""
+    global _Tensor
+    if not issubclass(cls, TensorBase):
+        raise TypeError("the tensor class must derive from TensorBase")
+    _Tensor = cls
+
+
+cpdef make_tensor(value, node, ReverseTrace trace):
+    cdef TensorBase t = TensorBase.__new__(_Tensor)
+    t._value = value
+    t._node = node
+    t._trace = trace
+    t._level = trace.level
+    return t
+
+
+cdef class ReverseTrace:
+    """A reverse-mode context. ``keep_list`` decides whether it owns a Wengert list (``Tape``)
+    or leaves the graph to its values (the imperative face); ``wrap_constants`` makes results
+    that depend on nothing traced Tensors too (the imperative face, where everything is one)."""
+
+    cdef public Py_ssize_t level
+    cdef public bint active, wrap_constants
+    cdef public object nodes
+
+    def __init__(self, level, keep_list, wrap_constants=False):
+        self.level = level
+        self.active = True
+        self.nodes = [] if keep_list else None
+        self.wrap_constants = wrap_constants
+
+    cpdef process(self, prim, args, params):
+        cdef Py_ssize_t level = self.level
+        cdef Py_ssize_t i, n = len(args)
+        cdef list vals = [None] * n
+        cdef list parents = [None] * n
+        cdef list callers = None   # the caller's arrays among the operands: (index, value, fp)
+        cdef bint tracked = False
+        cdef TensorBase t
+        cdef Node node
+        for i in range(n):
+            a = args[i]
+            if isinstance(a, TensorBase) and (<TensorBase>a)._level == level:
+                t = <TensorBase>a
+                vals[i] = t._value
+                if t._node is not None:
+                    node = <Node>t._node
+                    parents[i] = node
+                    tracked = True
+                    if node.prim is None and node.guards is not None:
+                        if callers is None:
+                            callers = []
+                        callers.append((i, t._value, node.guards))
+            else:
+                vals[i] = a
+                if type(a) is _ndarray:
+                    if callers is None:
+                        callers = []
+                    callers.append((i, a, None))
+        if not (tracked and self.active and level > state.no_grad_upto):
+            ans = _bind(prim, tuple(vals), params)
+            return make_tensor(ans, None, self) if self.wrap_constants else ans
+        ans, residuals = (<Primitive?>prim).record(vals, params)
+        node = _new_node(prim, parents, residuals, params)
+        if callers is not None:
+            node.guards = guards_for(residuals, callers)
+        if self.nodes is not None:
+            self.nodes.append(node)
+        return make_tensor(ans, node, self)
+
+    def leaf(self, value, guard=True):
+        """A new watched value: a Tensor with a leaf node on this trace. ``guard``: the value
+        is the caller's array, fingerprinted against modification (NOTE: mutation guard)."""
+        t = make_tensor(value, None, self)
+        fp = Fingerprint(value) if guard and type(value) is _ndarray else None
+        t._node = Node(None, (), None, None, weakref.ref(t), fp)
+        if self.nodes is not None:
+            self.nodes.append(t._node)
+        return t
