@@ -40,11 +40,45 @@ def seal_builtins():
 
 cdef class BoxBase:
     """What every box has: the trace that processes operations on it and that trace's level
-    (``bind`` hands an operation to the box of highest level). ``primitive.Box`` adds the
-    array surface."""
+    (``bind`` hands an operation to the box of highest level), and the arithmetic operators,
+    which bind their primitives directly (they are the hot path of scalar code).
+    ``primitive.Box`` adds the array surface."""
 
     cdef public object _trace
     cdef public Py_ssize_t _level
+
+    def __add__(self, other):
+        return _bind(REGISTRY["add"], (self, other), _NO_PARAMS)
+
+    def __radd__(self, other):
+        return _bind(REGISTRY["add"], (other, self), _NO_PARAMS)
+
+    def __sub__(self, other):
+        return _bind(REGISTRY["subtract"], (self, other), _NO_PARAMS)
+
+    def __rsub__(self, other):
+        return _bind(REGISTRY["subtract"], (other, self), _NO_PARAMS)
+
+    def __mul__(self, other):
+        return _bind(REGISTRY["multiply"], (self, other), _NO_PARAMS)
+
+    def __rmul__(self, other):
+        return _bind(REGISTRY["multiply"], (other, self), _NO_PARAMS)
+
+    def __truediv__(self, other):
+        return _bind(REGISTRY["divide"], (self, other), _NO_PARAMS)
+
+    def __rtruediv__(self, other):
+        return _bind(REGISTRY["divide"], (other, self), _NO_PARAMS)
+
+    def __pow__(self, other, modulo=None):
+        return _bind(REGISTRY["power"], (self, other), _NO_PARAMS)
+
+    def __rpow__(self, other, modulo=None):
+        return _bind(REGISTRY["power"], (other, self), _NO_PARAMS)
+
+    def __neg__(self):
+        return _bind(REGISTRY["negative"], (self,), _NO_PARAMS)
 
 
 # ------------------------------------------------------------------------------- dispatch
@@ -295,6 +329,30 @@ cdef class Primitive:
                     if shape_of(c)[1:] != want:
                         cts[i] = _bind(REGISTRY["unbroadcast"], (c,), {"shape": want, "lead": 1})
         return cts
+
+
+cdef class UnaryPrimitive(Primitive):
+    """The compiled part of ``primitives.elementwise.Unary``: an elementwise ``f(x)`` with
+    ``f'(x) = deriv(ans, x)``, whose tape residual is the derivative itself, taken with the value
+    in one pass by the ``fused`` kernel when ``x`` is a plain array."""
+
+    cdef public object deriv, fused
+
+    cpdef value_and_deriv(self, x):
+        if self.fused is not None and not isinstance(x, BoxBase):
+            return self.fused(x)
+        ans = _bind(self, (x,), _NO_PARAMS)
+        return ans, self.deriv(ans, x)
+
+    def forward(self, primals, tangents, params):
+        ans, d = self.value_and_deriv(primals[0])
+        return ans, _bind(REGISTRY["multiply"], (tangents[0], d), _NO_PARAMS)
+
+    cpdef record(self, args, params):
+        return self.value_and_deriv(args[0])
+
+    cpdef backward(self, g, deriv, needs, params):
+        return (_bind(REGISTRY["multiply"], (g, deriv), _NO_PARAMS),)
 
 
 # ------------------------------------------------------------------------------- the tape

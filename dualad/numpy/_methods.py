@@ -13,9 +13,7 @@ A derivative is never dropped silently.
 """
 
 from .._core.backend import raw_value
-from .._core.primitive import Box, bind
-from ..primitives import binary as _b
-from ..primitives import elementwise as _e
+from .._core.primitive import Box
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
 
@@ -79,24 +77,9 @@ def _forward(name):
     return method
 
 
-def _operator(prim):
-    """``__op__`` and ``__rop__`` binding ``prim`` directly (operators are the hot path)."""
-    def forward(self, other):
-        return bind(prim, self, other)
-
-    def reverse(self, other):
-        return bind(prim, other, self)
-    return forward, reverse
-
-
 def install():
     dnp = _dnp()
-    binary = {"add": _b.add, "sub": _b.subtract, "mul": _b.multiply, "truediv": _b.divide,
-              "pow": _b.power}
-    for dunder, prim in binary.items():
-        forward, reverse = _operator(prim)
-        setattr(Box, f"__{dunder}__", forward)
-        setattr(Box, f"__r{dunder}__", reverse)
+    # + - * / ** and unary - are compiled on the boxes' base (``_engine.BoxBase``)
     Box.__matmul__ = _forward("matmul")
     Box.__rmatmul__ = _reverse("matmul")
     comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
@@ -107,7 +90,6 @@ def install():
     # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so that
     # ad.record sees the branch and guards it
     Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
-    Box.__neg__ = lambda self: bind(_e.negative, self)
     Box.__pos__ = lambda self: self
     Box.__abs__ = lambda self: dnp.abs(self)
     Box.__getitem__ = lambda self, index: dnp.getitem(self, index)

@@ -7,7 +7,8 @@ exists, value and derivative come from one pass over memory (``dualad._kernels``
 """
 import numpy as np
 
-from .._core.primitive import Box, Primitive
+from .._core._engine import UnaryPrimitive
+from .._core.primitive import Primitive
 from .._kernels import UNARY_FWD, UNARY_VALUE, reference
 
 
@@ -17,12 +18,13 @@ def same_pattern(patterns, ans, x):
     return patterns[0]
 
 
-class Unary(Primitive):
+class Unary(UnaryPrimitive):
     """An elementwise function of one argument, ``f(x)``, with ``f'(x) = deriv(ans, x)``.
 
     Where a kernel exists, the value function is the kernel's value-only loop, the same loop
     that computes value and derivative together, so primal values agree bitwise between plain
     evaluation and differentiation (a checkpointed recomputation reproduces the original).
+    Recording, the backward rule and the forward rule are compiled (``UnaryPrimitive``).
     """
 
     def __init__(self, name, impl, deriv):
@@ -32,22 +34,6 @@ class Unary(Primitive):
                          jvp=(lambda t, ans, x: multiply(t, deriv(ans, x)),),
                          vjp=(lambda g, ans, x: multiply(g, deriv(ans, x)),),
                          pattern=same_pattern)
-
-    def value_and_deriv(self, x):
-        if self.fused is not None and not isinstance(x, Box):
-            return self.fused(x)
-        ans = self(x)
-        return ans, self.deriv(ans, x)
-
-    def forward(self, primals, tangents, params):
-        ans, d = self.value_and_deriv(primals[0])
-        return ans, multiply(tangents[0], d)
-
-    def record(self, args, params):
-        return self.value_and_deriv(args[0])
-
-    def backward(self, g, deriv, needs, params):
-        return (multiply(g, deriv),)
 
 
 def _sinc_deriv(ans, x):
