@@ -16,12 +16,22 @@
 # A program whose values are all float64 scalars compiles to instructions for the Cython
 # interpreter ``dualad._kernels._replay`` (values, guards, adjoints, tangents and second-order
 # adjoints over ``double`` registers: no Python per operation, for value, grad, jacobian and
-# hessian). Any other program becomes a list of steps over NumPy arrays: arithmetic with
-# broadcasting, the elementwise functions, matmul and sum run prebuilt NumPy value and VJP
+# hessian). A program whose values are all float64 arrays of at most ``SMALL_ARRAY`` elements
+# compiles to instructions for ``dualad._kernels._replay.ArrayTape``, whose loop over the tape
+# and whose per-element loops are C: the scalar interpreter's operations elementwise (broadcast
+# operands read and receive cotangents through index maps), matmuls of up to two dimensions
+# and ``SMALL_MATMUL`` multiply-adds, sums over axes and element moves (reshape, transpose,
+# broadcast_to, indexing) as index maps; any other primitive runs its own ``record``/``backward``
+# from that loop, and guards are checked there. Values and adjoints live in two arenas
+# allocated once per path; what a replay returns is copied out of them. That tape serves
+# ``value`` and ``grad``; ``jacobian`` runs the NumPy steps below, and so does a replay started
+# while one is already running on the same path (another thread, or a primitive calling back).
+# Any other program (float32, big arrays) becomes a list of steps over NumPy arrays: arithmetic
+# with broadcasting, the elementwise functions, matmul and sum run prebuilt NumPy value and VJP
 # functions (checked against the primitives' own rules by tests/test_record.py); every other
-# primitive runs its own ``record``/``backward`` on the plain arrays. Either way no boxes, nodes
-# or dispatch are involved; the step list still costs one Python call per operation. For array
-# programs ``hessian`` is not compiled: it calls ``ad.hessian`` on the function.
+# primitive runs its own ``record``/``backward`` on the plain arrays; the step list costs one
+# Python call per operation. No path involves boxes, nodes or dispatch. For array programs
+# ``hessian`` is not compiled: it calls ``ad.hessian`` on the function.
 
 NOTE: guards. A recording is one path through ``fun``. Everything that lets a traced value
 decide something is recorded as a guard and checked again on every replay:
@@ -68,11 +78,11 @@ _replay = None
 if not os.environ.get("DUALAD_PUREPYTHON"):
     try:
         from ._kernels import _replay
-    except ImportError:   # not built: scalar programs run as NumPy steps
+    except ImportError:   # not built: every program runs as NumPy steps
         pass
 
 MAX_PATHS = 8
-COMPILED = _replay is not None   # scalar programs run in C (else as NumPy steps)
+COMPILED = _replay is not None   # scalar and small float64 array programs run in C
 _F64 = np.dtype(np.float64)
 
 
@@ -171,7 +181,8 @@ class Recording:
         with trace.observing():
             out = self.fun(*args)
         program = _Program(trace, watched, out)
-        path = (_ScalarPath if _ScalarPath.accepts(program) else _StepPath)(program, sig.wrt)
+        kind = next(k for k in (_ScalarPath, _ArrayTapePath, _StepPath) if k.accepts(program))
+        path = kind(program, sig.wrt)
         path.statics = statics
         self._paths.insert(0, path)
         del self._paths[MAX_PATHS:]
@@ -675,10 +686,25 @@ def _array_step(prim, params, shapes, out_shape, needs):
     return (*_generic_step(prim, params, needs), False)
 
 
+def _dependence(program, wrt):
+    """Per slot: whether its value depends on the differentiated inputs ``wrt``."""
+    depends = [False] * len(program.values)
+    for i in wrt:
+        depends[i] = True
+    for step in program.steps:
+        if step[0] == "op":
+            depends[step[3]] = any(depends[i] for i in step[4])
+    return depends
+
+
 class _StepPath:
     """A program over arrays: one prebuilt step per operation (see the module's Design)."""
 
     kind = "array tape of NumPy steps"
+
+    @staticmethod
+    def accepts(program):
+        return True
 
     def __init__(self, program, wrt):
         self.out_def = program.out_def
@@ -696,9 +722,7 @@ class _StepPath:
         self.scalar_out = len(self.outs) == 1 and int(np.prod(self.out_specs[0][0])) == 1
         shape, dtype = self.out_specs[0]
         self.seed = np.ones((1,) + shape, dtype=dtype if dtype.kind == "f" else _F64)
-        depends = [False] * len(program.values)
-        for i in self.wrt:
-            depends[i] = True
+        depends = _dependence(program, self.wrt)
         # forward steps ``(out, get, unary, fn, r)``: ``fn(*get(regs))`` (``fn(get(regs))`` when
         # ``unary``) gives the value, or with ``r >= 0`` the value and the residuals kept in
         # ``res[r]``; a guard is ``(-1, None, False, check, -1)``
@@ -712,7 +736,6 @@ class _StepPath:
                 continue
             _, prim, params, out, ins = step
             needs = [depends[i] for i in ins]
-            depends[out] = any(needs)
             shapes = [shape_of(program.values[i]) for i in ins]
             rec, bwd, fast = _array_step(prim, params, shapes, shape_of(program.values[out]),
                                          needs)
@@ -844,3 +867,132 @@ def _same(a, b):
     if np.ndim(same) == 0 and same:
         return True
     return bool(np.all(same | (a != a) & (b != b)))
+
+
+# ------------------------------------------------------------------ small array programs (C)
+SMALL_ARRAY = 1 << 16    # elements of the largest value the C array tape takes
+SMALL_MATMUL = 1 << 15   # multiply-adds of the largest matmul it runs as C loops (BLAS beyond)
+# linear primitives that only move elements: ``out[i] = x[map[i]]``, the map from ``impl`` itself
+_GATHERS = frozenset({"reshape", "broadcast_to", "transpose", "getitem"})
+
+
+def _is_real_constant(v):
+    return np.asarray(v).dtype.kind in "fiu"
+
+
+class _ArrayTapePath(_StepPath):
+    """A program whose values are all float64 arrays of at most ``SMALL_ARRAY`` elements:
+    ``value`` and ``value_and_grad`` run ``_replay.ArrayTape`` (C loops for elementwise
+    operations, small matmuls, sums and element moves; the primitives' own rules for the rest);
+    ``jacobian`` and ``hessian`` are those of the NumPy steps, as are calls made while a replay
+    of this path is already running (``ArrayTape``'s buffers serve one replay at a time)."""
+
+    kind = "array tape compiled to C"
+
+    @staticmethod
+    def accepts(program):
+        if _replay is None:
+            return False
+        for slot, v in enumerate(program.values):
+            if slot in program.consts:
+                ok = _is_real_constant(v)
+            else:
+                ok = np.result_type(v) == _F64
+            if not ok or np.size(v) > SMALL_ARRAY:
+                return False
+        return True
+
+    def __init__(self, program, wrt):
+        super().__init__(program, wrt)
+        self.tape, self.via_rules = _array_tape(program, self.wrt,
+                                                _dependence(program, self.wrt))
+
+    def value(self, inputs):
+        out = self.tape.value(inputs)
+        return super().value(inputs) if out is _replay.BUSY else out
+
+    def value_and_grad(self, inputs):
+        if not self.scalar_out:
+            _scalar_output_error(len(self.outs), self.out_specs[0][0])
+        out = self.tape.value_and_grad(inputs)
+        if out is _replay.BUSY:
+            return super().value_and_grad(inputs)
+        if out is None:
+            return None
+        value, grads = out
+        return tree_unflatten(self.out_def, [value]), grads
+
+
+def _array_tape(program, wrt, depends):
+    """``(tape, names)``: the ``_replay.ArrayTape`` of ``program`` (see its docstring for the
+    instructions) and the names of the primitives it runs through their own rules."""
+    shapes = [shape_of(v) for v in program.values]
+    offsets = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+    init = np.zeros(offsets[-1])
+    for slot, v in program.consts.items():
+        init[offsets[slot]:offsets[slot + 1]] = np.ravel(v)
+    maps, calls, checks, names = [], [], [], []
+
+    def map_at(index_map):
+        """The offset of ``index_map`` in the tape's one array of maps."""
+        start = sum(len(m) for m in maps)
+        maps.append(np.ravel(index_map).astype(np.intp))
+        return start
+
+    code = []
+    for step in program.steps:
+        if step[0] == "guard":
+            code.append((_replay.KINDS.index("guard"), 0, -1, -1, -1, 0, 0, len(checks), 0))
+            checks.append(_guard_check(*step[1:]))
+            continue
+        _, prim, params, out, ins = step
+        needs = sum(1 << k for k, i in enumerate(ins[:2]) if depends[i])
+        kind, opcode, extra = _array_instruction(prim, params, [shapes[i] for i in ins],
+                                                 shapes[out], map_at)
+        a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
+        if kind == "generic":
+            wanted = [depends[i] for i in ins]
+            extra, a, b = (0, 0, len(calls)), -1, -1
+            calls.append((*_generic_step(prim, params, wanted), tuple(ins), tuple(wanted)))
+            names.append(prim.name)
+        code.append((_replay.KINDS.index(kind), opcode, out, a, b, *extra, needs))
+    tape = _replay.ArrayTape(np.array(code, dtype=np.intp).reshape(-1, _replay.N_COLUMNS),
+                             offsets, shapes, init, np.concatenate(maps or [[]]), program.n_in,
+                             wrt, program.outs, calls, checks)
+    return tape, names
+
+
+def _array_instruction(prim, params, shapes, out_shape, map_at):
+    """``(kind, opcode, (p, q, r))`` of one operation (see ``_replay.ArrayTape``); the
+    columns of a generic one are filled in by the caller."""
+    name = prim.name
+    if name in _replay.OPCODES and name != "copy" and not params and len(shapes) in (1, 2):
+        modes = [_operand_mode(shape, out_shape, map_at) for shape in shapes]
+        if len(modes) == 1:
+            modes.append(_replay.OPERAND_NONE)
+        return "elementwise", _replay.OPCODES.index(name), (*modes, 0)
+    if name == "matmul" and all(1 <= len(s) <= 2 for s in shapes):
+        (a, b) = shapes
+        m, k, n = (a[0] if len(a) == 2 else 1), a[-1], (b[1] if len(b) == 2 else 1)
+        if m * k * n <= SMALL_MATMUL:
+            return "matmul", 0, (m, k, n)
+    if len(shapes) == 1:
+        positions = np.arange(int(np.prod(shapes[0]))).reshape(shapes[0])
+        if name in _GATHERS:
+            return "gather", 0, (map_at(prim.impl(positions, **params)), 0, 0)
+        if name == "sum":
+            kept = [1 if i - len(shapes[0]) in params["axis"] else n
+                    for i, n in enumerate(shapes[0])]
+            into = np.arange(int(np.prod(out_shape))).reshape(kept)
+            return "scatter", 0, (map_at(np.broadcast_to(into, shapes[0])), 0, 0)
+    return "generic", 0, None
+
+
+def _operand_mode(shape, out_shape, map_at):
+    """How an elementwise instruction reads an operand of ``shape`` broadcast to ``out_shape``."""
+    if tuple(shape) == tuple(out_shape):
+        return _replay.OPERAND_SAME
+    size = int(np.prod(shape))
+    if size == 1:
+        return _replay.OPERAND_SCALAR
+    return map_at(np.broadcast_to(np.arange(size).reshape(shape), out_shape))

@@ -1,14 +1,20 @@
 """Compiled replay (``ad.record``): replays agree with the eager transforms on new inputs, guards
 re-record when a branch flips, shapes are checked, constants are captured by value."""
+import sys
+import threading
+
 import numpy as np
 import pytest
 
 import dualad as ad
 import dualad.numpy as dnp
+from dualad.extend import defprim
 from dualad.recording import COMPILED, MAX_PATHS
 
 X_NEW = (0.3, 1.7, 0.9)
-SCALAR_KIND = "scalar tape compiled to C" if COMPILED else "array tape of NumPy steps"
+STEPS_KIND = "array tape of NumPy steps"
+SCALAR_KIND = "scalar tape compiled to C" if COMPILED else STEPS_KIND
+ARRAY_KIND = "array tape compiled to C" if COMPILED else STEPS_KIND
 
 
 def assert_tree_close(a, b, rtol=1e-12, atol=1e-12):
@@ -42,6 +48,14 @@ def check_replays(fun, example, new_args, argnums=0, hessian=True):
 
 def paths(rec):
     return rec._paths
+
+
+def assert_array_tape(rec, own_rules="none"):
+    """The C array tape runs ``rec`` (when compiled), with ``own_rules`` the primitives it runs
+    through their own rules."""
+    assert ARRAY_KIND in repr(rec)
+    if COMPILED:
+        assert f"through the primitives' own rules: {own_rules}>" in repr(rec)
 
 
 # ---------------------------------------------------------------- scalar tapes (C interpreter)
@@ -95,7 +109,7 @@ def mlp_args(rng):
 
 def test_small_mlp_matches_eager(rng):
     rec = check_replays(mlp, mlp_args(rng), [mlp_args(rng) for _ in range(3)], hessian=False)
-    assert "array tape" in repr(rec) and "primitives' own rules: none" in repr(rec)
+    assert ARRAY_KIND in repr(rec) and "primitives' own rules: none" in repr(rec)
 
 
 def test_small_mlp_hessian_uses_eager(rng):
@@ -116,6 +130,126 @@ def test_array_steps_match_eager(fun, rng):
     check_replays(fun, (x, y), new, (0, 1), hessian=False)
 
 
+def test_every_elementwise_op_broadcasts_on_arrays(rng):
+    # the scalar interpreter's operations, on operands broadcast against each other
+    fun = lambda x, y: dnp.sum(every_scalar_op(x, y))
+    new = [(rng.uniform(-1.5, 1.5, 3), rng.uniform(0.2, 2.0, (2, 1))) for _ in range(3)]
+    rec = check_replays(fun, new[0], new[1:], (0, 1), hessian=False)
+    assert_array_tape(rec)
+
+
+@pytest.mark.parametrize("shapes", [((3, 1), (1, 4)), ((2, 3), (3,)), ((2, 3), ()),
+                                    ((), (4,)), ((2, 1, 3), (4, 1))], ids=str)
+def test_broadcasting_adds(shapes, rng):
+    fun = lambda x, y: dnp.sum(dnp.tanh(x + y) * (y - x) + x / (2.0 + y * y))
+    new = [tuple(rng.standard_normal(s) for s in shapes) for _ in range(3)]
+    rec = check_replays(fun, new[0], new[1:], (0, 1), hessian=False)
+    assert_array_tape(rec)
+
+
+@pytest.mark.parametrize("axis, keepdims", [(0, False), (1, True), ((0, 2), False),
+                                            (-1, True), (None, False)])
+def test_sums_over_axes(axis, keepdims, rng):
+    fun = lambda x: dnp.sum(dnp.sin(dnp.sum(x * x, axis=axis, keepdims=keepdims)) * 3.0)
+    new = [(rng.standard_normal((2, 3, 4)),) for _ in range(3)]
+    rec = check_replays(fun, new[0], new[1:], hessian=False)
+    assert_array_tape(rec)
+
+
+def test_moves_and_vector_matmuls(rng):
+    # reshape, transpose, indexing and broadcast_to gather; vector @ matrix and vector @ vector
+    def fun(w, v):
+        m = dnp.reshape(w, (3, 4)).T[1:, :] * dnp.broadcast_to(v[:3], (3, 3))
+        return dnp.sum(v[:3] @ m) + v @ v + dnp.sum(m @ v[:3])
+    new = [(rng.standard_normal(12), rng.standard_normal(4)) for _ in range(3)]
+    rec = check_replays(fun, new[0], new[1:], (0, 1), hessian=False)
+    assert_array_tape(rec)
+
+
+def test_generic_steps_mix_with_compiled_ones(rng):
+    fun = lambda x, y: (dnp.max(x * y[0], axis=1).sum() + dnp.mean(dnp.log2(x * x + 1.0))
+                        + dnp.sum(dnp.concatenate([x, y], axis=0) ** 2))
+    new = [(rng.standard_normal((2, 3)), rng.standard_normal((1, 3))) for _ in range(3)]
+    rec = check_replays(fun, new[0], new[1:], (0, 1), hessian=False)
+    assert_array_tape(rec, "concatenate, log2, max")
+
+
+def test_values_off_the_output_path_do_not_leak_into_gradients():
+    def fun(x):
+        dnp.log(x * 0.0)            # -inf, with an infinite derivative, but unused
+        return dnp.sum(x * 2.0)
+    rec = ad.record(fun, np.ones(3))
+    np.testing.assert_array_equal(rec.grad(np.full(3, 0.5)), [2.0, 2.0, 2.0])
+
+
+def test_buffers_are_not_shared_with_results(rng):
+    rec = ad.record(mlp, *mlp_args(rng))
+    args = mlp_args(rng)
+    want_value, want_grads = ad.value_and_grad(mlp)(*args)
+    first = rec.grad(*args)
+    for g in first:
+        g[...] = 1e6                # mutating what a replay returned
+    for _ in range(50):
+        rec.value_and_grad(*mlp_args(rng))
+    got_value, got_grads = rec.value_and_grad(*args)
+    assert_tree_close(got_value, want_value)
+    assert_tree_close(got_grads, want_grads)
+    assert all(np.all(g == 1e6) for g in first)   # earlier results untouched by later replays
+
+    layer = lambda w, x: dnp.tanh(w @ x) * 2.0
+    w, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    rec = ad.record(layer, w, x)
+    value = rec.value(w, x)
+    value[...] = 1e6
+    assert_tree_close(rec.value(w, x), layer(w, x))
+    assert np.all(value == 1e6)
+
+
+def test_threads_replay_one_recording(rng):
+    fun = lambda x, w: dnp.sum(dnp.tanh(w @ x) + dnp.max(x))   # max: Python inside the loop
+    rec = ad.record(fun, rng.standard_normal(6), rng.standard_normal((5, 6)))
+    cases = [(rng.standard_normal(6), rng.standard_normal((5, 6))) for _ in range(8)]
+    wanted = [ad.grad(fun)(*c) for c in cases]
+    failures = []
+
+    def work(k):
+        for i in range(40):
+            c = (k + i) % len(cases)
+            if not np.allclose(rec.grad(*cases[c]), wanted[c], rtol=1e-12, atol=1e-12):
+                failures.append((k, i))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+
+
+def test_reentrant_replay_takes_fresh_buffers(rng):
+    """A primitive that replays the same Recording from inside a replay of it."""
+    inner = {}
+
+    def triple(x):
+        if "rec" in inner and "grad" not in inner:
+            inner["grad"] = None           # one level deep
+            inner["grad"] = inner["rec"].grad(x * 2.0)
+        return x * 3.0
+
+    prim = defprim("triple_reentrant", triple, vjp=lambda g, ans, x: (g * 3.0,))
+    fun = lambda x: dnp.sum(dnp.sin(prim(x)) * x)
+    rec = ad.record(fun, rng.standard_normal(4))
+    inner["rec"] = rec
+    x = rng.standard_normal(4)
+    assert_tree_close(rec.grad(x), ad.grad(fun)(x))
+    assert_tree_close(inner["grad"], ad.grad(fun)(x * 2.0))
+
+
 def test_jacobian_of_vector_output(rng):
     fun = lambda x: dnp.tanh(x[None, :] * x[:, None]) @ x
     x = rng.standard_normal(4)
@@ -128,12 +262,27 @@ def test_jacobian_of_vector_output(rng):
 
 
 def test_float32_stays_float32(rng):
+    # float32 programs run as NumPy steps (the C array tape computes in float64)
     fun = lambda x: dnp.sum(dnp.sin(x) * 2.0)
     x = rng.standard_normal(5).astype(np.float32)
     rec = ad.record(fun, x)
     g = rec.grad(x + 1)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, ad.grad(fun)(x + 1), rtol=1e-6)
+    assert STEPS_KIND in repr(rec)
+
+
+def test_float32_mlp_matches_eager(rng):
+    cast = lambda args: (tuple(p.astype(np.float32) for p in args[0]), args[1].astype(np.float32))
+    rec = ad.record(mlp, *cast(mlp_args(rng)))
+    for _ in range(3):
+        args = cast(mlp_args(rng))
+        value, grads = rec.value_and_grad(*args)
+        want_value, want_grads = ad.value_and_grad(mlp)(*args)
+        assert np.result_type(value) == np.float32
+        assert all(g.dtype == np.float32 for g in grads)
+        assert_tree_close(value, want_value)
+        assert_tree_close(grads, want_grads)
 
 
 def test_static_arguments_record_new_paths(rng):

@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The interpreter of compiled scalar tapes (``dualad.record``).
+"""The interpreters of compiled tapes (``dualad.record``): ``ScalarTape`` over ``double``
+registers, ``ArrayTape`` over small float64 arrays.
 
 A scalar tape is a program over ``double`` registers: the inputs first, then constants, then one
 register per recorded operation (each written once). An instruction is four ints
@@ -16,6 +17,8 @@ use it, so the three cannot disagree. Derivative conventions follow the primitiv
 derivative 0 in ``x`` and ``0 ** y`` derivative 0 in ``y``.
 """
 import numpy as np
+cimport numpy as cnp
+from libc.string cimport memcpy, memset
 from libc.math cimport exp, expm1, log, log1p, sin, cos, tan, sinh, cosh, tanh, sqrt, atan, fabs, pow
 
 cdef enum Op:
@@ -303,3 +306,297 @@ cdef class ScalarTape:
             for i in range(n):
                 H[i, j] = self.tadj[self.wrt[i]]
         return self.regs[out], [self.adj[self.wrt[i]] for i in range(n)], hess
+
+
+# ------------------------------------------------------------------------------- array tapes
+cnp.import_array()
+
+cdef enum Kind:
+    ELEMENTWISE, MATMUL, GATHER, SCATTER, GENERIC, GUARD
+
+KINDS = ("elementwise", "matmul", "gather", "scatter", "generic", "guard")
+
+# how an elementwise instruction reads an operand: at the result's own index (SAME), its one
+# element (SCALAR), not at all (NONE: the ``b`` of a unary operation), or through an index map
+# starting at that (non-negative) offset in ``maps``
+cdef enum:
+    SAME = -1
+    SCALAR = -2
+    NONE = -3
+
+OPERAND_SAME, OPERAND_SCALAR, OPERAND_NONE = SAME, SCALAR, NONE
+N_COLUMNS = 9
+BUSY = object()   # what a method answers while another replay runs on the same tape
+
+
+cdef inline Py_ssize_t position(Py_ssize_t mode, const Py_ssize_t* maps,
+                                Py_ssize_t i) noexcept nogil:
+    if mode == SAME: return i
+    if mode == SCALAR: return 0
+    return maps[mode + i]
+
+
+cdef inline double operand(const double* x, Py_ssize_t mode, const Py_ssize_t* maps,
+                           Py_ssize_t i) noexcept nogil:
+    if mode == NONE: return 0.0
+    return x[position(mode, maps, i)]
+
+
+cdef void elementwise_value(int op, double* y, Py_ssize_t n, const double* a, Py_ssize_t am,
+                            const double* b, Py_ssize_t bm, const Py_ssize_t* maps) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = value(op, operand(a, am, maps, i), operand(b, bm, maps, i))
+
+
+cdef void elementwise_adjoint(int op, const double* g, const double* y, Py_ssize_t n,
+                              const double* a, double* ga, Py_ssize_t am,
+                              const double* b, double* gb, Py_ssize_t bm,
+                              const Py_ssize_t* maps, Py_ssize_t needs) noexcept nogil:
+    # broadcast operands receive the sum over the elements that read them
+    cdef Py_ssize_t i
+    cdef Partials p
+    for i in range(n):
+        p = partials(op, operand(a, am, maps, i), operand(b, bm, maps, i), y[i], False)
+        if needs & 1:
+            ga[position(am, maps, i)] += g[i] * p.fa
+        if needs & 2:
+            gb[position(bm, maps, i)] += g[i] * p.fb
+
+
+cdef void matmul_value(double* y, const double* a, const double* b, Py_ssize_t M, Py_ssize_t K,
+                       Py_ssize_t N) noexcept nogil:
+    # y (M, N) = a (M, K) @ b (K, N), all C-contiguous
+    cdef Py_ssize_t m, k, n
+    cdef double s
+    for m in range(M):
+        for n in range(N):
+            s = 0.0
+            for k in range(K):
+                s += a[m * K + k] * b[k * N + n]
+            y[m * N + n] = s
+
+
+cdef void matmul_adjoint(const double* g, const double* a, double* ga, const double* b,
+                         double* gb, Py_ssize_t M, Py_ssize_t K, Py_ssize_t N,
+                         Py_ssize_t needs) noexcept nogil:
+    # ga += g @ b.T, gb += a.T @ g
+    cdef Py_ssize_t m, k, n
+    cdef double s, am
+    if needs & 1:
+        for m in range(M):
+            for k in range(K):
+                s = 0.0
+                for n in range(N):
+                    s += g[m * N + n] * b[k * N + n]
+                ga[m * K + k] += s
+    if needs & 2:
+        for m in range(M):
+            for k in range(K):
+                am = a[m * K + k]
+                for n in range(N):
+                    gb[k * N + n] += am * g[m * N + n]
+
+
+cdef class ArrayTape:
+    """A compiled tape over float64 arrays (small ones: the loops are plain C, not BLAS).
+
+    Every slot (input, constant or result) owns a stretch of one value arena and of one adjoint
+    arena, at ``offsets[s]`` with ``sizes[s]`` elements in C order; ``values``/``adjoints`` are
+    NumPy views of those stretches with the slots' shapes, built once. An instruction is
+    ``N_COLUMNS`` ints ``(kind, opcode, out, a, b, p, q, r, needs)``, ``needs`` having bit 1
+    (bit 2) set when the cotangent of ``a`` (``b``) is wanted:
+
+    * ``ELEMENTWISE``: ``out = opcode(a, b)`` elementwise (``b`` -1 for a unary opcode), ``p``
+      and ``q`` the operand modes (``OPERAND_*`` or an offset in ``maps``), with the scalar
+      interpreter's ``value`` and ``partials``;
+    * ``MATMUL``: ``out (p, r) = a (p, q) @ b (q, r)`` (vectors as one-row or one-column
+      matrices);
+    * ``GATHER``: ``out[i] = a[maps[p + i]]`` (reshape, transpose, broadcast, basic indexing);
+    * ``SCATTER``: ``out`` zeroed, then ``out[maps[p + i]] += a[i]`` (sums over axes);
+    * ``GENERIC``: ``calls[r] = (rec, bwd, ins, needs)``: ``rec(*operand views) -> (value,
+      residuals)``, ``bwd(g with a batch axis of 1, residuals) -> cotangents``;
+    * ``GUARD``: ``checks[r](values)`` must hold, or the run stops.
+
+    ``value`` and ``value_and_grad`` take the input values (``n_in`` of them, the first slots)
+    and return None when a guard fails and ``BUSY`` when called while a replay is running on
+    this tape (a generic step or guard called back into it, or another thread): the caller then
+    replays another way. What they return is always freshly allocated, never a view of the
+    arenas."""
+
+    cdef Py_ssize_t[:, ::1] code
+    cdef Py_ssize_t[::1] off, size, maps, outs, wrt
+    cdef double[::1] val, adj
+    cdef char[::1] live
+    cdef Py_ssize_t n_in
+    cdef list values, adjoints, calls, checks, shapes
+    cdef bint busy
+
+    def __init__(self, code, offsets, shapes, init, maps, Py_ssize_t n_in, wrt, outs, calls,
+                 checks):
+        self.code = np.ascontiguousarray(code, dtype=np.intp).reshape(-1, N_COLUMNS)
+        self.off = np.asarray(offsets, dtype=np.intp)
+        self.size = np.diff(self.off)
+        self.maps = np.concatenate([np.asarray(maps, dtype=np.intp), [0]])   # never empty
+        values = np.array(init, dtype=np.float64)
+        adjoints = np.zeros_like(values)
+        self.val, self.adj = values, adjoints
+        self.live = np.zeros(len(shapes), dtype=np.int8)
+        self.shapes = [tuple(s) for s in shapes]
+        self.values = [values[self.off[s]:self.off[s + 1]].reshape(shape)
+                       for s, shape in enumerate(self.shapes)]
+        self.adjoints = [adjoints[self.off[s]:self.off[s + 1]].reshape(shape)
+                         for s, shape in enumerate(self.shapes)]
+        self.n_in = n_in
+        self.wrt = np.asarray(wrt, dtype=np.intp)
+        self.outs = np.asarray(outs, dtype=np.intp)
+        self.calls, self.checks = list(calls), list(checks)
+
+    cdef int load(self, xs) except -1:
+        cdef Py_ssize_t i
+        cdef cnp.ndarray arr
+        if len(xs) != self.n_in:
+            raise ValueError(f"expected {self.n_in} input values, got {len(xs)}")
+        for i in range(self.n_in):
+            v = xs[i]
+            if isinstance(v, float):
+                self.val[self.off[i]] = v
+                continue
+            if not (type(v) is np.ndarray and cnp.PyArray_ISCARRAY_RO(v)
+                    and cnp.PyArray_TYPE(v) == cnp.NPY_DOUBLE):
+                v = np.ascontiguousarray(v, dtype=np.float64)
+            arr = v
+            if cnp.PyArray_SIZE(arr) != self.size[i]:
+                raise ValueError(f"input {i} has {cnp.PyArray_SIZE(arr)} elements, expected "
+                                 f"{self.size[i]}")
+            memcpy(&self.val[self.off[i]], cnp.PyArray_DATA(arr), self.size[i] * sizeof(double))
+        return 0
+
+    cdef int forward(self, list res) except -1:
+        # every result slot, in order; residuals of generic steps into ``res``.
+        # Returns 1 when a guard fails.
+        cdef Py_ssize_t r, i, o, a, b, kind
+        cdef Py_ssize_t[:, ::1] c = self.code
+        cdef double* V = &self.val[0]
+        cdef const Py_ssize_t* maps = &self.maps[0]
+        for r in range(c.shape[0]):
+            o = c[r, 2]; a = c[r, 3]; b = c[r, 4]
+            kind = c[r, 0]
+            if kind == ELEMENTWISE:
+                elementwise_value(<int>c[r, 1], V + self.off[o], self.size[o], V + self.off[a],
+                                  c[r, 5], V + self.off[a if b < 0 else b], c[r, 6], maps)
+            elif kind == MATMUL:
+                matmul_value(V + self.off[o], V + self.off[a], V + self.off[b],
+                             c[r, 5], c[r, 6], c[r, 7])
+            elif kind == GATHER:
+                for i in range(self.size[o]):
+                    V[self.off[o] + i] = V[self.off[a] + maps[c[r, 5] + i]]
+            elif kind == SCATTER:
+                memset(V + self.off[o], 0, self.size[o] * sizeof(double))
+                for i in range(self.size[a]):
+                    V[self.off[o] + maps[c[r, 5] + i]] += V[self.off[a] + i]
+            elif kind == GENERIC:
+                self.generic_value(c[r, 7], o, res)
+            elif not self.checks[c[r, 7]](self.values):   # GUARD
+                return 1
+        return 0
+
+    cdef int reverse(self, Py_ssize_t out, list res) except -1:
+        # adjoints of every slot the output depends on (``live``), from a seed of ones
+        cdef Py_ssize_t r, i, o, a, b, needs, kind
+        cdef Py_ssize_t[:, ::1] c = self.code
+        cdef double* V = &self.val[0]
+        cdef double* G = &self.adj[0]
+        cdef const Py_ssize_t* maps = &self.maps[0]
+        memset(G, 0, self.adj.shape[0] * sizeof(double))
+        memset(&self.live[0], 0, self.live.shape[0])
+        for i in range(self.size[out]):
+            G[self.off[out] + i] = 1.0
+        self.live[out] = 1
+        for r in range(c.shape[0] - 1, -1, -1):
+            kind = c[r, 0]; o = c[r, 2]; needs = c[r, 8]
+            if kind == GUARD or not self.live[o] or not needs:
+                continue
+            a = c[r, 3]; b = c[r, 4]
+            if kind == ELEMENTWISE:
+                if b < 0:
+                    b = a
+                elementwise_adjoint(<int>c[r, 1], G + self.off[o], V + self.off[o],
+                                    self.size[o], V + self.off[a], G + self.off[a], c[r, 5],
+                                    V + self.off[b], G + self.off[b], c[r, 6], maps, needs)
+            elif kind == MATMUL:
+                matmul_adjoint(G + self.off[o], V + self.off[a], G + self.off[a],
+                               V + self.off[b], G + self.off[b], c[r, 5], c[r, 6], c[r, 7],
+                               needs)
+            elif kind == GATHER:
+                for i in range(self.size[o]):
+                    G[self.off[a] + maps[c[r, 5] + i]] += G[self.off[o] + i]
+            elif kind == SCATTER:
+                for i in range(self.size[a]):
+                    G[self.off[a] + i] += G[self.off[o] + maps[c[r, 5] + i]]
+            else:   # GENERIC
+                self.generic_adjoint(c[r, 7], o, res)
+                continue
+            if needs & 1:
+                self.live[a] = 1
+            if needs & 2:
+                self.live[b] = 1
+        return 0
+
+    cdef int generic_value(self, Py_ssize_t k, Py_ssize_t out, list res) except -1:
+        rec, _, ins, _ = self.calls[k]
+        ans, res[k] = rec(*[self.values[s] for s in ins])
+        self.values[out][...] = ans
+        return 0
+
+    cdef int generic_adjoint(self, Py_ssize_t k, Py_ssize_t out, list res) except -1:
+        _, bwd, ins, wanted = self.calls[k]
+        cts = bwd(self.adjoints[out][None], res[k])
+        for s, want, ct in zip(ins, wanted, cts):
+            if want and ct is not None:
+                view = self.adjoints[s]
+                view += ct[0]
+                self.live[s] = 1
+        return 0
+
+    cdef result(self, Py_ssize_t s, double[::1] arena):
+        # a fresh copy of slot ``s`` of ``arena`` (a NumPy scalar for 0-d slots)
+        if not self.shapes[s]:
+            return np.float64(arena[self.off[s]])
+        copy = np.empty(self.shapes[s])
+        memcpy(cnp.PyArray_DATA(copy), &arena[self.off[s]], self.size[s] * sizeof(double))
+        return copy
+
+    def value(self, xs):
+        """The output values (fresh arrays, a list), or None, or ``BUSY``."""
+        if self.busy:
+            return BUSY
+        self.busy = True
+        try:
+            self.load(xs)
+            if self.forward([None] * len(self.calls)):
+                return None
+            return [self.result(o, self.val) for o in self.outs]
+        finally:
+            self.busy = False
+
+    def value_and_grad(self, xs):
+        """``(value, [d value / d x for x in wrt])`` of the single output (summed over its
+        elements), or None, or ``BUSY``."""
+        cdef Py_ssize_t s, out = self.outs[0]
+        if self.busy:
+            return BUSY
+        self.busy = True
+        try:
+            res = [None] * len(self.calls)
+            self.load(xs)
+            if self.forward(res):
+                return None
+            self.reverse(out, res)
+            grads = []
+            for s in self.wrt:
+                grads.append(self.result(s, self.adj) if self.live[s]
+                             else np.zeros(self.shapes[s])[()])
+            return self.result(out, self.val), grads
+        finally:
+            self.busy = False
