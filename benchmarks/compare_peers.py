@@ -35,6 +35,8 @@ FORCED_MODES = ("forward", "reverse")
 
 # sizes compared (the suite runs more); default: the first size of the workload
 COMPARE_SIZES = {"W7": (1000, 100)}
+# workloads also shown through ``ad.record`` (recorded once, replayed warm) beside the peers
+RECORDED = ("W1", "W2")
 
 
 # -- the peers ---------------------------------------------------------------------------------
@@ -323,6 +325,8 @@ class Comparison:
             self._training_row(inst, tag, times, failed)
             return
         self.rows.append(Row(tag, unit, scale, times, failed))
+        if w.id in RECORDED:
+            self._recording_row(inst, tag, scale, unit, times)
         if w.id in ("W3", "W4"):
             primal = times.get("numpy")
             self.rows.append(Row(f"{w.id} ω = grad / NumPy primal", "ratio", 1.0,
@@ -346,6 +350,22 @@ class Comparison:
             self.rows.append(Row(f"{tag} ({mode})", unit, scale, times, failed))
         self.rows.append(best)
 
+    def _recording_row(self, inst, tag, scale, unit, peer_times):
+        """dualad's gradient through a Recording, checked against the hand-written one, beside
+        the peers' times of the eager row."""
+        label = f"{tag} through a Recording"
+        run, result = self.attempt(label, "dualad", lambda: recorded_grad(inst))
+        if run is None:
+            return
+        times = {k: v for k, v in peer_times.items() if k != "dualad"}
+        failed = set()
+        why = inst.hand is not None and mismatch(result, workloads.hand_derivative(inst)())
+        if why:
+            failed.add("dualad")
+            self.notes.append(f"{label} / dualad: derivative differs from hand-written: {why}")
+        times["dualad"] = self.time(run)
+        self.rows.append(Row(label, unit, scale, times, failed))
+
     def _training_row(self, inst, tag, grad_times, failed):
         """The gradients were checked on the first batch; now time whole training runs."""
         times = {}
@@ -361,6 +381,16 @@ class Comparison:
             self.notes.append(f"{tag} / {name}: test accuracy "
                               f"{workloads.test_accuracy(params, inst.data):.3f}")
         self.rows.append(Row(tag, "s", 1.0, times, failed))
+
+
+def recorded_grad(inst):
+    """The gradient of ``inst`` through ``ad.record`` as a warm ``run()`` closure."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    rec = ad.record(inst.function(dnp), *inst.args)
+    run = functools.partial(rec.grad, *inst.args)
+    run()
+    return run
 
 
 def _units(inst):
