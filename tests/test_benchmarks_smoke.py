@@ -118,8 +118,11 @@ def test_comparison_without_peers_gives_a_table_row():
     comparison = Comparison({}, quick=True)
     comparison.repeats, comparison.min_sample = 1, 0.0
     comparison.workload(wl.W2, TINY["W2"])
-    (row,) = comparison.rows
+    row, recorded = comparison.rows
     assert row.values["dualad"] > 0 and row.values["hand"] > 0 and row.values["numpy"] > 0
     assert not row.failed
+    assert recorded.label == "W2 small MLP grad through a Recording"
+    assert recorded.values["dualad"] > 0 and recorded.values["hand"] == row.values["hand"]
+    assert not recorded.failed
     table = markdown_table(comparison.rows, ["dualad", "numpy", "hand"])
-    assert table.count("\n") == 2 and "W2 small MLP grad" in table
+    assert table.count("\n") == 3 and "W2 small MLP grad" in table
