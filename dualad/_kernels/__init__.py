@@ -12,10 +12,15 @@ compiled extensions).
   threads pay on an idle machine and cost several times their gain when the cores are shared.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
   compiled kernel hands non-contiguous input to the reference itself).
+* ``cache_scope()``: a context manager under which NumPy allocates large buffers through
+  ``_alloc``'s caching allocator (dualad's transforms enter it; see that module); ``trim_cache()``
+  returns its cached blocks to the system, ``set_cache_limit(nbytes)`` bounds them, and
+  ``cache_stats()`` reports them. Without the compiled module the scope does nothing.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
   anything else to ``train_reference``.
 """
+import contextlib
 import importlib
 import os
 
@@ -41,6 +46,7 @@ def _load(name):
 _unary = _load("_unary")
 _train = _load("_train")
 _guard = _load("_guard")
+_alloc = _load("_alloc")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -97,3 +103,15 @@ UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
+
+
+def _no_cache(*args):
+    return 0
+
+
+if _alloc is not None:
+    cache_scope, trim_cache = _alloc.cache_scope, _alloc.trim
+    set_cache_limit, cache_stats = _alloc.set_limit, _alloc.stats
+else:
+    cache_scope, trim_cache, set_cache_limit = contextlib.nullcontext, _no_cache, _no_cache
+    cache_stats = dict

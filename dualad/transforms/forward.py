@@ -6,6 +6,7 @@ from .._core.dual import Dual, ForwardTrace
 from .._core.primitive import shape_of
 from .._core.state import new_level
 from .._core.tree import check_float_leaf, tree_flatten, tree_unflatten
+from .._kernels import cache_scope
 from ._args import differentiated_leaves, normalize_argnums, selected_structure
 
 # Design: jacfwd pushes all n input directions through the function at once (a tangent batch
@@ -18,12 +19,14 @@ def push_forward(fun, args, leaves, rebuild, tangents, batched):
     """Run ``fun`` once on Duals whose tangents (batch axis first) are ``tangents``.
 
     Returns ``(out_tree_def, [(primal, tangent-with-batch-axis)] per output leaf)``; a leaf that
-    does not depend on the inputs gets a zero tangent.
+    does not depend on the inputs gets a zero tangent. NumPy allocates through the caching
+    allocator meanwhile (``dualad._kernels._alloc``): tangents are big and short-lived.
     """
     trace = ForwardTrace(new_level())
     duals = [Dual._make(x, t, trace, batched) for x, t in zip(leaves, tangents)]
     try:
-        out = fun(*rebuild(duals))
+        with cache_scope():
+            out = fun(*rebuild(duals))
     finally:
         trace.active = False
     k = tangents[0].shape[0] if tangents else 1
@@ -107,12 +110,13 @@ def jacfwd(fun, argnums=0):
         n = sum(int(np.prod(shape_of(x))) for x in leaves)
         chunk = max(1, min(n, MAX_SEED_ELEMENTS // max(n, 1)))
         chunks = []
-        for start in range(0, max(n, 1), chunk):
-            stop = min(n, start + chunk)
-            out_def, pairs = push_forward(fun, list(args), leaves, rebuild,
-                                          basis_tangents(leaves, start, stop), True)
-            chunks.append(pairs)
-        return assemble_forward(out_def, chunks, leaves, defs, single)
+        with cache_scope():
+            for start in range(0, max(n, 1), chunk):
+                stop = min(n, start + chunk)
+                out_def, pairs = push_forward(fun, list(args), leaves, rebuild,
+                                              basis_tangents(leaves, start, stop), True)
+                chunks.append(pairs)
+            return assemble_forward(out_def, chunks, leaves, defs, single)
 
     return jacobian_fn
 

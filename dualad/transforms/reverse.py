@@ -7,6 +7,7 @@ from .._core.primitive import add_any, shape_of
 from .._core.state import new_level
 from .._core.tape import ReverseTrace, Tensor, check_cotangent, read_only_view, sweep
 from .._core.tree import tree_flatten, tree_unflatten
+from .._kernels import cache_scope
 from ._args import differentiated_leaves, normalize_argnums, selected_structure
 
 
@@ -18,7 +19,8 @@ class Recorded:
         self.leaves, rebuild, self.defs = differentiated_leaves(list(args), nums, fname)
         self.watched = [self.trace.leaf(x) for x in self.leaves]
         try:
-            out = fun(*rebuild(self.watched))
+            with cache_scope():   # big temporaries reuse mapped pages (dualad._kernels._alloc)
+                out = fun(*rebuild(self.watched))
         except BaseException:
             self.close()
             raise
@@ -44,7 +46,8 @@ class Recorded:
             k = c.shape[0]
             if type(o) is Tensor and o._trace is self.trace and o._node is not None:
                 seeds[o._node] = add_any(seeds.get(o._node), c)
-        cts = sweep(reversed(self.trace.nodes), seeds, retain)
+        with cache_scope():
+            cts = sweep(reversed(self.trace.nodes), seeds, retain)
         grads = []
         for x, w in zip(self.leaves, self.watched):
             g = cts.get(w._node)
