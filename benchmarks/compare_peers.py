@@ -13,7 +13,10 @@ over the best peer's. Peers missing from the environment are left out (``pip ins
 import argparse
 import datetime
 import functools
+import gc
+import os
 import platform
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +35,10 @@ FLOORS = ("numpy", "hand")
 COLUMNS = ("dualad",) + PEERS + FLOORS
 HEADINGS = {"numpy": "NumPy primal", "hand": "hand-written"}
 FORCED_MODES = ("forward", "reverse")
+
+# workloads whose gradient's peak memory is compared, and the calls measured per library
+PEAK_MEMORY = ("W4",)
+PEAK_CALLS = 5
 
 # sizes compared (the suite runs more); default: the first size of the workload
 COMPARE_SIZES = {"W7": (1000, 100)}
@@ -210,12 +217,14 @@ class Dualad:
         return workloads.dualad_training(inst)
 
 
+MAKERS = {"autograd": Autograd, "torch": Torch, "jax": lambda: Jax(jit=False),
+          "jax.jit": lambda: Jax(jit=True)}
+
+
 def installed_peers():
     """The peers that import here, and ``{name: reason}`` for those that do not."""
-    makers = {"autograd": Autograd, "torch": Torch, "jax": lambda: Jax(jit=False),
-              "jax.jit": lambda: Jax(jit=True)}
     found, missing = {}, {}
-    for name, make in makers.items():
+    for name, make in MAKERS.items():
         try:
             found[name] = make()
         except ImportError as exc:
@@ -332,6 +341,8 @@ class Comparison:
             self.rows.append(Row(f"{w.id} ω = grad / NumPy primal", "ratio", 1.0,
                                  {k: v / primal for k, v in times.items() if k != "numpy"},
                                  failed))
+        if w.id in PEAK_MEMORY:
+            self._peak_memory_row(w.id, [k for k in times if k != "numpy"])
 
     def _jacobian_rows(self, inst, tag, scale, unit):
         """One row per forced mode, then dualad's ``auto`` against each peer's best mode."""
@@ -365,6 +376,27 @@ class Comparison:
             self.notes.append(f"{label} / dualad: derivative differs from hand-written: {why}")
         times["dualad"] = self.time(run)
         self.rows.append(Row(label, unit, scale, times, failed))
+
+    def _peak_memory_row(self, wid, names):
+        """Peak resident-memory growth of each contestant's derivative, each measured in a
+        fresh process (``peak_growth``)."""
+        if not os.path.exists("/proc/self/clear_refs"):
+            self.notes.append(f"{wid} peak memory: n/a (needs Linux's /proc/self/clear_refs)")
+            return
+        label = f"{wid} peak memory growth of the gradient"
+        values = {}
+        for name in names:
+            child = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--peak-memory", wid, name],
+                capture_output=True, text=True)
+            if child.returncode:
+                self.notes.append(f"{label} / {name}: {child.stderr.strip().splitlines()[-1]}")
+                continue
+            values[name] = float(child.stdout.split()[-1])
+        self.rows.append(Row(label, "MB", 1e-6, values))
+        self.notes.append(f"{label}: each library in a fresh process; the highest resident set "
+                          f"(VmHWM) over {PEAK_CALLS} calls minus the resident set after one "
+                          "warm-up call and malloc_trim (live data only)")
 
     def _training_row(self, inst, tag, grad_times, failed):
         """The gradients were checked on the first batch; now time whole training runs."""
@@ -403,6 +435,50 @@ def _units(inst):
     if inst.workload.id == "W2":
         return 1e6, "µs"
     return 1e3, "ms"
+
+
+def _status_kb(field):
+    """A ``kB`` figure of this process from ``/proc/self/status`` (VmRSS, VmHWM)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _release_free_memory():
+    """Hand memory that is allocated nowhere back to the system (glibc's heap, dualad's
+    buffer cache), so that the resident set counts live data only."""
+    import ctypes
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc: the figures include the heap's slack
+        pass
+    if "dualad" in sys.modules:
+        from dualad._kernels import trim_cache
+        trim_cache()
+
+
+def peak_growth(wid, name):
+    """Bytes by which ``PEAK_CALLS`` derivative calls of ``wid`` by ``name`` (a contestant or
+    ``hand``) raise this process's peak resident set over its live data after one warm-up
+    call; run in a fresh process (``--peak-memory``), as the peak can only be reset, not
+    scoped."""
+    w = workloads.WORKLOADS[wid]
+    inst = w.instance(w.sizes[0])
+    if name == "hand":
+        run = workloads.hand_derivative(inst)
+    else:
+        run = (Dualad() if name == "dualad" else MAKERS[name]()).derivative(inst, None)
+    run()
+    gc.collect()
+    _release_free_memory()
+    base = _status_kb("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")   # resets VmHWM to the current resident set
+    for _ in range(PEAK_CALLS):
+        run()
+    return (_status_kb("VmHWM") - base) * 1024
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -466,7 +542,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
     parser.add_argument("--only", help="comma-separated workload ids, e.g. W1,W3")
     parser.add_argument("--png", help="write a bar chart of the ratios to this path")
+    parser.add_argument("--peak-memory", nargs=2, metavar=("WORKLOAD", "LIBRARY"),
+                        help="print the peak memory growth of one derivative and exit (the "
+                             "table runs this in a fresh process per library)")
     args = parser.parse_args(argv)
+    if args.peak_memory:
+        print(peak_growth(*args.peak_memory))
+        return
     ids = list(workloads.WORKLOADS) if not args.only else [
         s.strip().upper() for s in args.only.split(",")]
     unknown = [i for i in ids if i not in workloads.WORKLOADS]
