@@ -10,26 +10,8 @@ import operator as op
 import numpy as np
 
 from .._core.backend import raw_value
+from .._core._engine import Arithmetic
 from .._core.primitive import Box, Primitive, ndim_of
-
-
-_NUMPY_TYPES = frozenset({np.ndarray, np.float64, np.float32})
-_OPERATOR_SAFE = _NUMPY_TYPES | {float, int}
-
-
-def _arithmetic(operator, ufunc):
-    """The value function of an arithmetic primitive. Python's operator is several times faster
-    than calling the ufunc on NumPy scalars and means the same when a NumPy value is involved;
-    everything else (two Python numbers, lists, CuPy arrays) takes the ufunc, keeping NumPy's
-    semantics (``1.0 / 0.0`` is inf, not ZeroDivisionError)."""
-    def impl(x, y):
-        tx, ty = type(x), type(y)
-        if (tx in _NUMPY_TYPES and ty in _OPERATOR_SAFE) or (
-                ty in _NUMPY_TYPES and tx in _OPERATOR_SAFE):
-            return operator(x, y)
-        return ufunc(x, y)
-    impl.__name__ = ufunc.__name__
-    return impl
 
 
 def _both(partial):
@@ -74,11 +56,11 @@ def _neg_t(t, ans, x, y):
     return negative(t)
 
 
-add = Primitive("add", _arithmetic(op.add, np.add), jvp=(_add_t, _add_t),
+add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(_add_t, _add_t),
                 vjp=(_add_t, _add_t), broadcasts=True, saves_values=False)
-subtract = Primitive("subtract", _arithmetic(op.sub, np.subtract), jvp=(_add_t, _neg_t),
+subtract = Primitive("subtract", Arithmetic("subtract", op.sub, np.subtract), jvp=(_add_t, _neg_t),
                      vjp=(_add_t, _neg_t), broadcasts=True, saves_values=False)
-multiply = _binary("multiply", _arithmetic(op.mul, np.multiply),
+multiply = _binary("multiply", Arithmetic("multiply", op.mul, np.multiply),
                    lambda ans, x, y: y, lambda ans, x, y: x)
 
 
@@ -89,9 +71,9 @@ def _over_y(t, ans, x, y):
 
 
 _jvp_dy, _vjp_dy = _both(lambda ans, x, y: negative(divide(ans, y)))
-divide = Primitive("divide", _arithmetic(op.truediv, np.true_divide), jvp=(_over_y, _jvp_dy),
+divide = Primitive("divide", Arithmetic("divide", op.truediv, np.true_divide), jvp=(_over_y, _jvp_dy),
                    vjp=(_over_y, _vjp_dy), broadcasts=True)
-power = _binary("power", _arithmetic(op.pow, np.power), _power_dx, _power_dy)
+power = _binary("power", Arithmetic("power", op.pow, np.power), _power_dx, _power_dy)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
 minimum = _binary("minimum", np.minimum,
                   lambda ans, x, y: _tie_share(ans, y, x), _tie_share)
