@@ -32,14 +32,23 @@ def _tie_share(ans, x, y):
     return np.where(xr > yr, 1.0, np.where(xr == yr, 0.5, 0.0)).astype(dtype)
 
 
-def _power_dx(ans, x, y):
-    # d/dx x**y = y x**(y-1), taken as 0 where y == 0 (so 0**0 has derivative 0, not nan)
+def _scaled(g, c, v):
+    """``g * (c * v)`` for a constant ``c``. Scaling a traced value costs a pass over its
+    tangents as well, so ``c`` goes on ``g`` when only ``v`` is traced (a plain cotangent
+    meeting a forward-traced operand, as in forward-over-reverse Hessians)."""
+    if isinstance(v, Box) and not isinstance(g, Box):
+        return multiply(multiply(g, c), v)
+    return multiply(g, multiply(v, c))
+
+
+def _power_x(g, ans, x, y):
+    # g * d/dx x**y = g * y x**(y-1), taken as 0 where y == 0 (so 0**0 has derivative 0, not nan)
     yr = raw_value(y)
     if ndim_of(yr) == 0 and not isinstance(y, Box):  # a constant exponent: no masking pass
         if yr == 0:
-            return np.zeros_like(raw_value(ans))
-        return x * yr if yr == 2 else multiply(yr, power(x, yr - 1))
-    return where(yr == 0, 0.0, multiply(y, power(x, y - 1)))
+            return multiply(g, np.zeros_like(raw_value(ans)))
+        return _scaled(g, yr, x if yr == 2 else power(x, yr - 1))
+    return multiply(g, where(yr == 0, 0.0, multiply(y, power(x, y - 1))))
 
 
 def _power_dy(ans, x, y):
@@ -56,10 +65,19 @@ def _neg_t(t, ans, x, y):
     return negative(t)
 
 
+def _subtract_jvp(tangents, ans, x, y):
+    """``tx - ty`` in one pass (summing ``tx`` and ``negative(ty)`` would take two)."""
+    tx, ty = tangents
+    if ty is None:
+        return tx
+    return negative(ty) if tx is None else subtract(tx, ty)
+
+
 add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(_add_t, _add_t),
                 vjp=(_add_t, _add_t), broadcasts=True, saves_values=False)
-subtract = Primitive("subtract", Arithmetic("subtract", op.sub, np.subtract), jvp=(_add_t, _neg_t),
-                     vjp=(_add_t, _neg_t), broadcasts=True, saves_values=False)
+subtract = Primitive("subtract", Arithmetic("subtract", op.sub, np.subtract),
+                     jvp=_subtract_jvp, vjp=(_add_t, _neg_t), broadcasts=True,
+                     saves_values=False)
 multiply = _binary("multiply", Arithmetic("multiply", op.mul, np.multiply),
                    lambda ans, x, y: y, lambda ans, x, y: x)
 
@@ -71,9 +89,11 @@ def _over_y(t, ans, x, y):
 
 
 _jvp_dy, _vjp_dy = _both(lambda ans, x, y: negative(divide(ans, y)))
-divide = Primitive("divide", Arithmetic("divide", op.truediv, np.true_divide), jvp=(_over_y, _jvp_dy),
-                   vjp=(_over_y, _vjp_dy), broadcasts=True)
-power = _binary("power", Arithmetic("power", op.pow, np.power), _power_dx, _power_dy)
+divide = Primitive("divide", Arithmetic("divide", op.truediv, np.true_divide),
+                   jvp=(_over_y, _jvp_dy), vjp=(_over_y, _vjp_dy), broadcasts=True)
+_jvp_power_dy, _vjp_power_dy = _both(_power_dy)
+power = Primitive("power", Arithmetic("power", op.pow, np.power), jvp=(_power_x, _jvp_power_dy),
+                  vjp=(_power_x, _vjp_power_dy), broadcasts=True)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
 minimum = _binary("minimum", np.minimum,
                   lambda ans, x, y: _tie_share(ans, y, x), _tie_share)
