@@ -1,4 +1,5 @@
-"""The compiled core's arithmetic value function against its reference, NumPy's ufunc."""
+"""The compiled core's value functions against their references: NumPy's ufuncs and
+``np.broadcast_to``."""
 import operator
 import warnings
 
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dualad._core._engine import Arithmetic
+from dualad._core._engine import Arithmetic, broadcast_view
 
 OPS = {"add": (operator.add, np.add), "subtract": (operator.sub, np.subtract),
        "multiply": (operator.mul, np.multiply), "divide": (operator.truediv, np.true_divide),
@@ -81,3 +82,39 @@ def test_results_are_fresh_arrays():
     assert out is not x and out.flags.owndata and out.flags.writeable
     out[0] = 0.0
     assert x[0] == 2.0
+
+
+@st.composite
+def broadcastable(draw):
+    """An array (possibly a non-contiguous view) and a shape it broadcasts to."""
+    target = draw(st.lists(st.integers(0, 4), min_size=0, max_size=4))
+    keep = draw(st.integers(0, len(target)))
+    shape = [draw(st.sampled_from([1, n])) for n in target[len(target) - keep:]]
+    a = np.arange(float(np.prod(shape) * 2)).reshape(tuple(shape) + (2,))[..., 0]
+    return a, tuple(target)
+
+
+@given(broadcastable())
+def test_broadcast_view_matches_numpy(case):
+    a, shape = case
+    got, want = broadcast_view(a, shape), np.broadcast_to(a, shape)
+    assert type(got) is np.ndarray and got.shape == want.shape
+    # the stride of an axis of length one is never used; NumPy may write anything there
+    assert [s for s, n in zip(got.strides, shape) if n > 1] == [
+        s for s, n in zip(want.strides, shape) if n > 1]
+    assert got.dtype == want.dtype and not got.flags.writeable
+    assert got.flags.c_contiguous == want.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("value, shape", [(np.ones((2, 3)), (3, 3)), (np.ones(3), (3, 2)),
+                                          (np.ones((2, 2)), (2,)), (2.0, (2,)),
+                                          (np.float32(1.5), (2, 2))])
+def test_broadcast_view_leaves_the_rest_to_numpy(value, shape):
+    try:
+        want = np.broadcast_to(value, shape)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=str(exc)[:20]):
+            broadcast_view(value, shape)
+    else:
+        np.testing.assert_array_equal(broadcast_view(value, shape), want)

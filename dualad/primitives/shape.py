@@ -6,6 +6,7 @@ swapaxes, moveaxis, stack …) is written in ``dualad.numpy`` in terms of these.
 """
 import numpy as np
 
+from .._core._engine import broadcast_view
 from .._core.primitive import Primitive, align_batched, ndim_of, shape_of
 from .._kernels import unbroadcast as _unbroadcast_kernel
 
@@ -14,8 +15,18 @@ def _batch(v):
     return (v.shape[0],)
 
 
+# the arrays' own methods: NumPy's module functions add a Python dispatch layer costing
+# several times the operation on small arrays (Python numbers have no methods)
+def _reshape(x, shape):
+    return x.reshape(shape) if hasattr(x, "reshape") else np.reshape(x, shape)
+
+
+def _transpose(x, axes):
+    return x.transpose(axes) if hasattr(x, "transpose") else np.transpose(x, axes)
+
+
 reshape = Primitive(
-    "reshape", lambda x, shape: np.reshape(x, shape),
+    "reshape", _reshape,
     jvp=(lambda t, ans, x, shape: reshape(t, shape=_batch(t) + shape_of(ans)),),
     vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),), linear=True)
 
@@ -25,7 +36,7 @@ def _broadcast_jvp(t, ans, x, shape):
 
 
 broadcast_to = Primitive(
-    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    "broadcast_to", broadcast_view,
     jvp=(_broadcast_jvp,),
     vjp=(lambda g, ans, x, shape: unbroadcast(g, shape=shape_of(x), lead=1),), linear=True)
 
@@ -51,6 +62,6 @@ def _shifted(axes):
 
 
 transpose = Primitive(
-    "transpose", lambda x, axes: np.transpose(x, axes),
+    "transpose", _transpose,
     jvp=(lambda t, ans, x, axes: transpose(t, axes=_shifted(axes)),),
     vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),), linear=True)
