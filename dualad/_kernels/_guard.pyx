@@ -3,8 +3,12 @@
 as ``reference.fingerprint`` (tests/test_kernels.py checks the parity)."""
 import numpy as np
 
+cimport numpy as cnp
+
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
+
+cnp.import_array()
 
 cdef uint64_t STRIDE = 0x9E3779B97F4A7C15ULL
 cdef uint64_t MUL1 = 0xBF58476D1CE4E5B9ULL
@@ -32,14 +36,15 @@ cdef uint64_t fingerprint_bytes(const uint8_t* data, Py_ssize_t n) noexcept nogi
 
 def fingerprint(a):
     """64-bit fingerprint of the bytes of ``a``; see ``reference.fingerprint``."""
-    if type(a) is not np.ndarray or not a.flags.c_contiguous:
+    if type(a) is not np.ndarray or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a):
         from .reference import fingerprint as reference_fingerprint
         return reference_fingerprint(a)
-    cdef const uint8_t[::1] raw = a.reshape(-1).view(np.uint8)
-    cdef Py_ssize_t n = raw.shape[0]
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    cdef Py_ssize_t n = cnp.PyArray_NBYTES(arr)
     if n == 0:
         return 0
+    cdef const uint8_t* data = <const uint8_t*>cnp.PyArray_DATA(arr)
     cdef uint64_t total
     with nogil:
-        total = fingerprint_bytes(&raw[0], n)
+        total = fingerprint_bytes(data, n)
     return int(total) ^ n
