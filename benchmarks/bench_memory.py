@@ -1,5 +1,5 @@
 """Reverse-mode memory: a time-stepping loop on the plain tape against ``ad.checkpoint_loop``,
-and the cost of a deep tape of scalar operations.
+the cost of a deep tape of scalar operations, and the buffer cache of big-array gradients.
 
 Target (issue 6): the 1,000-step loop with checkpointing uses at most 1/10 of the plain tape's
 peak memory at no more than 3x its time, with the identical gradient. ``peakmem_*`` is asv's
@@ -13,6 +13,9 @@ import numpy as np
 
 import dualad as ad
 import dualad.numpy as dnp
+from dualad._kernels import cache_stats, set_cache_limit, trim_cache
+
+from .workloads import W3, dualad_derivative
 
 STATE_SIZE = 1000
 
@@ -119,3 +122,33 @@ class DeepScalarTape:
         return _peak_bytes(self.grad, 0.3) / n_ops
 
     track_bytes_per_entry.unit = "peak bytes per tape entry (tracemalloc)"
+
+
+class BufferCache:
+    """W3's gradient with dualad's cache of freed big buffers (``dualad._kernels._alloc``) on,
+    and off (a limit of 0): the time the cache saves in page faults, and what it holds."""
+
+    params = [[True, False]]
+    param_names = ["cached"]
+    timeout = 120
+
+    def setup(self, cached):
+        self.previous = set_cache_limit(0)
+        set_cache_limit(self.previous if cached else 0)
+        self.run = dualad_derivative(W3.instance(W3.sizes[0]))
+
+    def teardown(self, cached):
+        set_cache_limit(self.previous)
+        trim_cache()
+
+    def time_grad(self, cached):
+        self.run()
+
+    def peakmem_grad(self, cached):
+        self.run()
+
+    def track_cached_bytes(self, cached):
+        self.run()
+        return cache_stats().get("cached_bytes", 0)
+
+    track_cached_bytes.unit = "bytes held by the buffer cache after a gradient"

@@ -55,11 +55,30 @@ cdef extern from "numpy/arrayobject.h":
     object PyDataMem_SetHandler(object handler)
     object PyDataMem_GetHandler()
 
+cdef extern from *:
+    """
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #endif
+    /* Ask for transparent huge pages on the whole pages of [p, p + n), as NumPy's own
+       allocator does for large arrays: one fault per 2 MiB instead of per 4 KiB. */
+    static void dualad_advise_huge(void *p, size_t n) {
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+        uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+        if (end > start)
+            madvise((void *)start, end - start, MADV_HUGEPAGE);
+    #endif
+    }
+    """
+    void advise_huge "dualad_advise_huge"(void* p, size_t n) noexcept nogil
+
 cdef enum:
     ALIGN = 64              # data alignment: one cache line, one AVX-512 register
     PAGE = 4096             # cached sizes are whole pages, so near sizes share blocks
     SLOTS = 64              # most blocks kept at once
     MIN_CACHED = 1 << 20    # smaller buffers come from the C heap, which recycles them well
+    MIN_HUGE = 1 << 22      # fresh blocks this large are advised to use huge pages
 
 NAME = "dualad_caching_allocator"
 DEFAULT_LIMIT = 512 << 20
@@ -94,9 +113,12 @@ cdef inline Header* header_of(void* data) noexcept nogil:
 
 
 cdef void* place(void* raw, size_t capacity) noexcept nogil:
-    """The aligned data pointer in ``raw`` (``capacity + ALIGN`` bytes), header written."""
+    """The aligned data pointer in ``raw`` (``capacity + ALIGN`` bytes, fresh from the C
+    heap), header written."""
     if raw == NULL:
         return NULL
+    if capacity >= MIN_HUGE:
+        advise_huge(raw, capacity + ALIGN)
     cdef void* data = <void*>((<uintptr_t>raw + sizeof(Header) + ALIGN - 1)
                              & ~(<uintptr_t>ALIGN - 1))
     header_of(data).raw = raw
