@@ -116,6 +116,8 @@ cdef object _bind(object prim, tuple args, dict params):
     trace = top._trace
     if isinstance(trace, ReverseTrace):
         return (<ReverseTrace>trace).process(prim, args, params)
+    if isinstance(trace, ForwardTrace):
+        return (<ForwardTrace>trace).process(prim, args, params)
     return trace.process(prim, args, params)
 
 
@@ -742,3 +744,68 @@ cdef class ReverseTrace:
         if self.nodes is not None:
             self.nodes.append(t._node)
         return t
+
+
+# ------------------------------------------------------------------------------- dual numbers
+cdef class DualBase(BoxBase):
+    """A primal and its tangent (batch axis first; ``_batched`` says whether the user gave the
+    batch axis or it was added for one direction). ``dual.Dual`` is the user-facing class."""
+
+    cdef public object _primal, _tangent
+    cdef public bint _batched
+
+
+cdef object _Dual = None   # dual.Dual, set by use_dual_class
+
+
+def use_dual_class(cls):
+    """Make ``cls`` (a subclass of ``DualBase``) the class of every dual a trace creates."""
+    global _Dual
+    if not issubclass(cls, DualBase):
+        raise TypeError("the dual class must derive from DualBase")
+    _Dual = cls
+
+
+cpdef make_dual(primal, tangent, ForwardTrace trace, bint batched):
+    cdef DualBase d = DualBase.__new__(_Dual)
+    d._primal = primal
+    d._tangent = tangent
+    d._trace = trace
+    d._level = trace.level
+    d._batched = batched
+    return d
+
+
+cdef class ForwardTrace:
+    """One forward-mode context (one ``jvp`` call, or the hand-made Duals of a thread)."""
+
+    cdef public Py_ssize_t level
+    cdef public bint active
+
+    def __init__(self, level):
+        self.level = level
+        self.active = True
+
+    cpdef process(self, prim, args, params):
+        cdef Py_ssize_t level = self.level, i, n = len(args)
+        cdef list primals = [None] * n
+        cdef list tangents = [None] * n
+        cdef bint batched = False, tracked = False
+        cdef DualBase d
+        for i in range(n):
+            a = args[i]
+            if isinstance(a, DualBase) and (<DualBase>a)._level == level:
+                d = <DualBase>a
+                primals[i] = d._primal
+                tangents[i] = d._tangent
+                batched = batched or d._batched
+                tracked = True
+            else:
+                primals[i] = a
+        if not (tracked and self.active):
+            # Design: a Dual that escaped its finished transform behaves as a constant.
+            return _bind(prim, tuple(primals), params)
+        ans, t = prim.forward(primals, tangents, params)
+        if t is None:
+            return ans
+        return make_dual(ans, t, self, batched)

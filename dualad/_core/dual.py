@@ -2,50 +2,22 @@
 
 A ``Dual`` holds a primal array and a tangent array whose leading axis batches k directions
 (see NOTE: batch axis in ``primitive.py``). Each Dual belongs to a ``ForwardTrace`` whose level
-tags its perturbation, so nested forward transforms never mix their tangents.
+tags its perturbation, so nested forward transforms never mix their tangents. The trace and the
+Dual's fields are compiled (``_engine.pyx``); this module adds the user-facing constructor.
 """
 import numpy as np
 
+from . import _engine
+from ._engine import DualBase, ForwardTrace, make_dual
 from .primitive import Box, dtype_of, shape_of
 from .state import USER_DUAL_LEVEL, new_level
 from .tree import check_float_leaf
 
 
-class ForwardTrace:
-    """One forward-mode context (one ``jvp`` call, or the hand-made Duals of a thread)."""
-
-    __slots__ = ("level", "active")
-
-    def __init__(self, level):
-        self.level = level
-        self.active = True
-
-    def process(self, prim, args, params):
-        level = self.level
-        if not self.active:
-            # Design: a Dual that escaped its finished transform behaves as a constant.
-            return prim(*[a._primal if type(a) is Dual and a._level == level else a
-                          for a in args], **params)
-        primals, tangents = [], []
-        batched = False
-        for a in args:
-            if type(a) is Dual and a._level == level:
-                primals.append(a._primal)
-                tangents.append(a._tangent)
-                batched = batched or a._batched
-            else:
-                primals.append(a)
-                tangents.append(None)
-        ans, t = prim.forward(primals, tangents, params)
-        if t is None:
-            return ans
-        return Dual._make(ans, t, self, batched)
-
-
 _USER_TRACE = ForwardTrace(USER_DUAL_LEVEL)
 
 
-class Dual(Box):
+class Dual(DualBase, Box):
     """A dual-number array: ``Dual(primal, tangent)``.
 
     ``tangent.shape`` is ``primal.shape`` (one direction) or ``(k,) + primal.shape`` (k
@@ -53,7 +25,7 @@ class Dual(Box):
     accepts Duals.
     """
 
-    __slots__ = ("_primal", "_tangent", "_batched")
+    __slots__ = ()
 
     def __init__(self, primal, tangent):
         primal = check_float_leaf(primal, "Dual primal")
@@ -83,15 +55,7 @@ class Dual(Box):
         self._level = trace.level
         self._batched = batched
 
-    @classmethod
-    def _make(cls, primal, tangent, trace, batched):
-        self = Box.__new__(cls)
-        self._primal = primal
-        self._tangent = tangent
-        self._trace = trace
-        self._level = trace.level
-        self._batched = batched
-        return self
+    _make = staticmethod(make_dual)
 
     def _raw(self):
         return self._primal
@@ -111,3 +75,6 @@ class Dual(Box):
 
 def _max_level(*xs):
     return max((x._level for x in xs if isinstance(x, Box)), default=-1)
+
+
+_engine.use_dual_class(Dual)
