@@ -84,6 +84,11 @@ NAME = "dualad_caching_allocator"
 DEFAULT_LIMIT = 512 << 20
 
 
+# larger requests fail (NumPy never makes them: sizes fit in a signed npy_intp); below it,
+# rounding up to pages and adding the header cannot overflow
+cdef size_t MAX_REQUEST = (<size_t>-1) // 2
+
+
 cdef struct Header:          # just below every block's data
     void* raw                # what malloc/calloc returned
     size_t capacity          # usable bytes from the data pointer
@@ -196,6 +201,8 @@ cdef bint keep(void* data, size_t capacity) noexcept nogil:
 
 
 cdef void* cache_malloc(void* ctx, size_t size) noexcept nogil:
+    if size > MAX_REQUEST:
+        return NULL
     cdef size_t capacity = rounded(size)
     cdef void* data = take(capacity) if capacity >= MIN_CACHED else NULL
     if data != NULL:
@@ -204,7 +211,7 @@ cdef void* cache_malloc(void* ctx, size_t size) noexcept nogil:
 
 
 cdef void* cache_calloc(void* ctx, size_t nelem, size_t elsize) noexcept nogil:
-    if elsize and nelem > <size_t>-1 // elsize:
+    if elsize and nelem > MAX_REQUEST // elsize:
         return NULL
     cdef size_t size = nelem * elsize
     cdef size_t capacity = rounded(size)
