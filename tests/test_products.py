@@ -237,6 +237,14 @@ def test_matmul_and_dot_shapes(shapes):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((4,), (4, 2)), ((4,), (4,)),
+                                    ((3, 4), (4, 2)), ((1, 4), (4,))])
+def test_matmul_of_vectors_and_matrices_to_second_order(shapes):
+    """The one-product VJPs for operands of at most two axes, differentiated again."""
+    a, b = (R.standard_normal(s) for s in shapes)
+    check_grads(lambda a, b: dnp.tanh(dnp.matmul(a, b)), (a, b), order=2)
+
+
 @st.composite
 def _tensordot_case(draw):
     """Two operands sharing ``n`` contracted axes, placed at random positions."""

@@ -45,6 +45,9 @@ def tree_flatten(tree):
 
 
 def _flatten(tree, leaves):
+    if type(tree) is np.ndarray:   # the common leaf first
+        leaves.append(tree)
+        return _LEAF
     if tree is None:
         return _NONE
     if isinstance(tree, dict):
@@ -111,6 +114,8 @@ def check_float_leaf(x, what):
     Python floats become float64 arrays; float32 stays float32; CuPy arrays and dualad boxes pass
     through. Integers, booleans, complex numbers and objects are refused.
     """
+    if type(x) is np.ndarray and x.dtype.kind == "f":   # the common case first
+        return x
     if hasattr(x, "_level"):
         dtype = x.dtype
     elif isinstance(x, np.ndarray) or is_cupy_array(x):

@@ -87,13 +87,32 @@ def _promoted_cotangent(g, a, b):
     return g
 
 
+def _plain_matmul_vjp_a(g, a, b):
+    """``_matmul_vjp_a`` for operands of at most two axes: one product, no promotion."""
+    if ndim_of(b) == 1:                    # g: (k,) or (k, m)  ->  g[..., None] * b
+        return multiply(_expand(g, -1), b)
+    return matmul(g, mT(b))                # (k, [m,] p) @ (p, n)
+
+
+def _plain_matmul_vjp_b(g, a, b):
+    """``_matmul_vjp_b`` for operands of at most two axes: one product, no promotion."""
+    if ndim_of(a) == 1:                    # the outer product of a and g
+        return multiply(_expand(g, -1), a) if ndim_of(b) == 1 else multiply(
+            _expand(a, -1), _expand(g, -2))
+    return matmul(g, a) if ndim_of(b) == 1 else matmul(mT(a), g)
+
+
 def _matmul_vjp_a(g, ans, a, b):
+    if ndim_of(a) <= 2 and ndim_of(b) <= 2:
+        return _plain_matmul_vjp_a(g, a, b)
     a2, b2, _ = _promote(a, b)
     ga = _sum_to(matmul(_promoted_cotangent(g, a, b), mT(b2)), shape_of(a2))
     return _squeeze(ga, -2) if ndim_of(a) == 1 else ga
 
 
 def _matmul_vjp_b(g, ans, a, b):
+    if ndim_of(a) <= 2 and ndim_of(b) <= 2:
+        return _plain_matmul_vjp_b(g, a, b)
     a2, b2, _ = _promote(a, b)
     gb = _sum_to(matmul(mT(a2), _promoted_cotangent(g, a, b)), shape_of(b2))
     return _squeeze(gb, -1) if ndim_of(b) == 1 else gb

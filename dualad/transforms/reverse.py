@@ -105,8 +105,8 @@ def _scalar_seed(rec, fname):
     out = rec.out_leaves[0]
     shape = shape_of(out)
     value = raw_value(out)
-    dtype = getattr(value, "dtype", np.result_type(value))
-    if shape != () and int(np.prod(shape)) != 1:
+    dtype = getattr(value, "dtype", None) or np.result_type(value)
+    if shape != () and shape != (1,) and int(np.prod(shape)) != 1:
         rec.close()
         raise TypeError(f"{fname}: gradient is only defined for scalar-output functions, but "
                         f"the output has shape {shape}; reduce it (e.g. dnp.sum) or use jacrev "
