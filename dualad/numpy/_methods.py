@@ -66,14 +66,18 @@ def _array_function(self, func, types, args, kwargs):
 
 
 def _reverse(name):
+    fun = getattr(_dnp(), name)   # installed once dualad.numpy is complete
+
     def method(self, other):
-        return getattr(_dnp(), name)(other, self)
+        return fun(other, self)
     return method
 
 
 def _forward(name):
+    fun = getattr(_dnp(), name)
+
     def method(self, *args, **kwargs):
-        return getattr(_dnp(), name)(self, *args, **kwargs)
+        return fun(self, *args, **kwargs)
     return method
 
 
