@@ -118,3 +118,14 @@ def test_broadcast_view_leaves_the_rest_to_numpy(value, shape):
             broadcast_view(value, shape)
     else:
         np.testing.assert_array_equal(broadcast_view(value, shape), want)
+
+
+def test_operators_of_boxes_bind_the_primitives():
+    import dualad as ad
+    t = ad.tensor(np.array([2.0, 3.0]), requires_grad=True)
+    y = (t + 1) * t - t / 2 + 2 ** t + t ** 2 + (-t) - (1 - t)
+    y.sum().backward()
+    x = np.array([2.0, 3.0])
+    np.testing.assert_allclose(t.grad.numpy(), 2 * x + 1 - 0.5 + 2 ** x * np.log(2) + 2 * x)
+    with pytest.raises(TypeError, match="modulus"):
+        pow(t, 2, 3)

@@ -1,13 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""The eager hot path, compiled: dispatch, the registry's default rules, the tape and its sweep.
+"""The eager hot path, compiled: dispatch, the registry's default rules, both traces, the tape
+and its sweep.
 
 Every operation on a box passes through here: ``bind`` finds the innermost box, the reverse
-trace's ``process`` records a ``Node``, a ``Tensor`` comes back, and the sweep walks the nodes
-back calling each primitive's ``backward``. In Python these steps cost about 90% of a scalar
-gradient (W1) and of a small MLP's (W2); as extension types with typed fields the same logic
-runs without attribute dictionaries, argument parsing or method lookups. The Python modules
-``primitive.py`` (``Box``, the registry's NOTEs) and ``tape.py`` (``Tensor``'s user surface,
-``Tape``) build on these types and re-export them; the rules stay Python and differentiable.
+trace's ``process`` records a ``Node`` and a ``Tensor`` comes back (the forward trace's
+``process`` applies the JVP rule and a ``Dual`` comes back), and the sweep walks the nodes back
+calling each primitive's ``backward``. In Python these steps cost about 90% of a scalar gradient
+(W1) and of a small MLP's (W2); as extension types with typed fields the same logic runs without
+attribute dictionaries, argument parsing or method lookups. The Python modules ``primitive.py``
+(``Box``, the registry's NOTEs), ``tape.py`` (``Tensor``'s user surface, ``Tape``) and
+``dual.py`` (``Dual``'s constructor) build on these types and re-export them; the rules stay
+Python and differentiable.
 
 NOTE: mutation guard. NumPy arrays carry no version counter, so an array the tape saved and the
 caller then modified in place would silently corrupt the gradient. dualad closes both ways in:
@@ -43,7 +46,7 @@ REGISTRY = {}
 _BUILTINS = set()   # filled once dualad's own primitives are registered
 cdef object _ndarray = np.ndarray
 cdef object _float64 = np.float64
-cdef dict _NO_PARAMS = {}
+cdef dict _NO_PARAMS = {}   # the params of a call without any; shared, so never mutated
 
 
 def seal_builtins():
@@ -86,13 +89,21 @@ cdef class BoxBase:
         return _bind(REGISTRY["divide"], (other, self), _NO_PARAMS)
 
     def __pow__(self, other, modulo=None):
+        _refuse_modulo(modulo)
         return _bind(REGISTRY["power"], (self, other), _NO_PARAMS)
 
     def __rpow__(self, other, modulo=None):
+        _refuse_modulo(modulo)
         return _bind(REGISTRY["power"], (other, self), _NO_PARAMS)
 
     def __neg__(self):
         return _bind(REGISTRY["negative"], (self,), _NO_PARAMS)
+
+
+cdef _refuse_modulo(modulo):
+    if modulo is not None:
+        raise TypeError("pow() with a modulus is not supported on dualad values (it is not "
+                        "differentiable); compute x ** y and the remainder separately")
 
 
 # ------------------------------------------------------------------------------- dispatch
