@@ -19,6 +19,7 @@ import numpy as np
 from . import _engine
 from ._engine import (FREED, Fingerprint, Node, ReverseTrace, TensorBase,  # noqa: F401
                       guards_for, make_tensor, reachable_desc, sweep)
+from .._kernels import cache_scope
 from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, dtype_of, shape_of
 from .state import IMPERATIVE_LEVEL, new_level, state
@@ -236,7 +237,8 @@ class Tensor(TensorBase, Box):
         if gradient is not None:
             gradient = gradient._value if type(gradient) is Tensor else gradient
         seed = _seed(self, gradient, "gradient")
-        cts = sweep(reachable_desc(self._node), {self._node: seed}, retain=retain_graph)
+        with cache_scope():   # big temporaries reuse mapped pages (dualad._kernels._alloc)
+            cts = sweep(reachable_desc(self._node), {self._node: seed}, retain=retain_graph)
         for node, ct in cts.items():
             if node.prim is None and node.leaf_ref is not None:
                 leaf = node.leaf_ref()

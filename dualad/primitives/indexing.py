@@ -36,7 +36,16 @@ getitem = Primitive(
 
 def _index_add_impl(y, index, shape, trailing):
     xp = array_module(y)
-    out = xp.zeros(tuple(shape) + tuple(y.shape[y.ndim - trailing:]), dtype=y.dtype)
+    full = tuple(shape) + tuple(y.shape[y.ndim - trailing:])
+    if len(index) == 1 and type(index[0]) is slice and index[0].step in (None, 1):
+        # one contiguous block (the VJP of x[1:], x[:-1] …): write it, zero only the rest
+        start, stop, _ = index[0].indices(full[0])
+        out = xp.empty(full, dtype=y.dtype)
+        out[:start] = 0
+        out[max(start, stop):] = 0
+        out[start:stop] = y
+        return out
+    out = xp.zeros(full, dtype=y.dtype)
     if any(isinstance(i, np.ndarray) or hasattr(i, "__cuda_array_interface__") for i in index):
         if xp is np:
             np.add.at(out, index, y)

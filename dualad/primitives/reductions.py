@@ -49,7 +49,8 @@ def _reduced_pattern(patterns, ans, x, axis, keepdims):
 
 
 sum_p = Primitive(
-    "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", lambda x, axis, keepdims: (x.sum(axis=axis, keepdims=keepdims) if hasattr(x, "sum")
+                                      else np.sum(x, axis=axis, keepdims=keepdims)),
     jvp=(lambda t, ans, x, axis, keepdims: sum_p(t, axis=axis, keepdims=keepdims),),
     vjp=(lambda g, ans, x, axis, keepdims: expand_reduced(g, x, axis, keepdims),),
     linear=True)
