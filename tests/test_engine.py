@@ -129,3 +129,20 @@ def test_operators_of_boxes_bind_the_primitives():
     np.testing.assert_allclose(t.grad.numpy(), 2 * x + 1 - 0.5 + 2 ** x * np.log(2) + 2 * x)
     with pytest.raises(TypeError, match="modulus"):
         pow(t, 2, 3)
+
+
+def test_a_value_times_itself_is_a_square_with_the_same_derivatives():
+    """``x * x`` binds ``square`` (one pass for 2x); values and derivatives are bitwise those
+    of ``multiply(x, x)`` in both modes and to second order."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    x = np.random.default_rng(0).standard_normal(5)
+    by_operator = lambda v: dnp.sum(dnp.sin(v * v))          # noqa: E731
+    by_multiply = lambda v: dnp.sum(dnp.sin(dnp.multiply(v, v)))  # noqa: E731
+    for transform in (ad.grad, lambda f: ad.jacfwd(f), ad.hessian):
+        np.testing.assert_array_equal(transform(by_operator)(x), transform(by_multiply)(x))
+    tape = ad.Tape()
+    with tape:
+        w = tape.watch(x)
+        y = w * w
+    assert [e.op for e in tape.entries] == ["watch", "square"]
