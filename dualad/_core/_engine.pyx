@@ -268,6 +268,10 @@ cpdef tuple shape_of(x):
     ``__array_function__`` for boxes, which costs microseconds on a hot path)."""
     if type(x) is _ndarray:
         return (<object>x).shape
+    if isinstance(x, TensorBase):   # boxes: their value's shape, without Python properties
+        return shape_of((<TensorBase>x)._value)
+    if isinstance(x, DualBase):
+        return shape_of((<DualBase>x)._primal)
     s = getattr(x, "shape", None)
     return tuple(s) if s is not None else np.shape(x)
 
