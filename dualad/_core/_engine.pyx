@@ -43,9 +43,20 @@ cdef extern from "numpy/arrayobject.h":
         void* data, int flags, void* obj)
 
 REGISTRY = {}
+cdef bint _no_grad_entered = False   # until a no_grad block is entered, every trace records
+
+
+def note_no_grad():
+    """Called by ``state.no_grad`` when entered: from then on traces read the per-thread
+    ``no_grad`` state (a thread-local lookup each operation that scalar code need not pay)."""
+    global _no_grad_entered
+    _no_grad_entered = True
+
 _BUILTINS = set()   # filled once dualad's own primitives are registered
 cdef object _ndarray = np.ndarray
 cdef object _float64 = np.float64
+cdef object _Tensor = None   # tape.Tensor, set by use_tensor_class
+cdef object _Dual = None     # dual.Dual, set by use_dual_class
 cdef dict _NO_PARAMS = {}   # the params of a call without any; shared, so never mutated
 
 
@@ -118,7 +129,11 @@ def bind(prim, *args, **params):
 cdef object _bind(object prim, tuple args, dict params):
     cdef BoxBase top = None
     for a in args:
-        if isinstance(a, BoxBase) and (top is None or (<BoxBase>a)._level > top._level):
+        t = type(a)
+        if t is _ndarray or t is _float64 or t is float:   # exact types first: no MRO walks
+            continue
+        if (t is _Tensor or t is _Dual or isinstance(a, BoxBase)) and (
+                top is None or (<BoxBase>a)._level > top._level):
             top = <BoxBase>a
     if top is None:
         try:
@@ -268,6 +283,8 @@ cpdef tuple shape_of(x):
     ``__array_function__`` for boxes, which costs microseconds on a hot path)."""
     if type(x) is _ndarray:
         return (<object>x).shape
+    if type(x) is _float64 or type(x) is float:
+        return ()
     if isinstance(x, TensorBase):   # boxes: their value's shape, without Python properties
         return shape_of((<TensorBase>x)._value)
     if isinstance(x, DualBase):
@@ -678,7 +695,6 @@ cdef class TensorBase(BoxBase):
     cdef object __weakref__
 
 
-cdef object _Tensor = None   # tape.Tensor, set by use_tensor_class
 
 
 def use_tensor_class(cls):
@@ -724,7 +740,8 @@ cdef class ReverseTrace:
         cdef Node node
         for i in range(n):
             a = args[i]
-            if isinstance(a, TensorBase) and (<TensorBase>a)._level == level:
+            if (type(a) is _Tensor or isinstance(a, TensorBase)) and (
+                    <TensorBase>a)._level == level:
                 t = <TensorBase>a
                 vals[i] = t._value
                 if t._node is not None:
@@ -741,7 +758,7 @@ cdef class ReverseTrace:
                     if callers is None:
                         callers = []
                     callers.append((i, a, None))
-        if not (tracked and self.active and level > state.no_grad_upto):
+        if not (tracked and self.active and (not _no_grad_entered or level > state.no_grad_upto)):
             ans = _bind(prim, tuple(vals), params)
             return make_tensor(ans, None, self) if self.wrap_constants else ans
         ans, residuals = (<Primitive?>prim).record(vals, params)
@@ -772,7 +789,6 @@ cdef class DualBase(BoxBase):
     cdef public bint _batched
 
 
-cdef object _Dual = None   # dual.Dual, set by use_dual_class
 
 
 def use_dual_class(cls):

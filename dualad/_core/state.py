@@ -35,17 +35,14 @@ def new_level():
     return level
 
 
-def recording(level):
-    """True when a reverse-mode context of this level records operations now."""
-    return level > state.no_grad_upto
-
-
 class no_grad:
     """Context manager (and decorator): reverse-mode contexts that exist when it is entered
     record nothing inside it. Transforms started inside it (``ad.grad`` …) work as usual, as
     ``torch.func`` transforms do inside ``torch.no_grad``."""
 
     def __enter__(self):
+        from ._engine import note_no_grad
+        note_no_grad()
         self._saved = state.no_grad_upto
         state.no_grad_upto = state.next_level - 1
         return self
