@@ -25,7 +25,8 @@ from types import SimpleNamespace
 import numpy as np
 
 if __package__ in (None, ""):  # run as a script: make the ``benchmarks`` package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    # (appended: the installed, built dualad must win over the checkout's unbuilt sources)
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import workloads  # noqa: E402
 from benchmarks.measure import median_time  # noqa: E402

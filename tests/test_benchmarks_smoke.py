@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# appended, not prepended: the installed (built) dualad must win over the checkout's sources
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import workloads as wl  # noqa: E402
 from benchmarks.compare_peers import Comparison, markdown_table, mismatch  # noqa: E402

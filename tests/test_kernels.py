@@ -138,12 +138,13 @@ def test_dispatch_falls_back_for_other_inputs():
     np.testing.assert_array_equal(_kernels.unbroadcast(strided[None], (3,), 1), [[4.0] * 3])
 
 
-def test_purepython_forces_the_references():
+def test_purepython_forces_the_references(tmp_path):
     code = ("from dualad import _kernels as k; from dualad._kernels import reference as r;"
             "assert not k.COMPILED and k.UNARY_FWD['sin'] is r.sin_fwd "
             "and k.unbroadcast is r.unbroadcast")
     env = dict(os.environ, DUALAD_PUREPYTHON="1")
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    # run outside the checkout, so that the installed (built) dualad is imported
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tmp_path)
 
 
 def test_threads_give_the_same_results():
