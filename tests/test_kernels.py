@@ -67,6 +67,22 @@ def test_edge_values_match_numpy(op, dtype):
     assert_same(d, d_ref, TOL[dtype])
 
 
+@pytest.mark.parametrize("op", _kernels.UNARY_OPS)
+def test_float64_scalars_take_the_same_loop(op):
+    """NumPy float64 scalars (scalar code) go through the compiled loop too: NumPy scalars out,
+    equal to the reference, edge values included, and the value-only call bitwise equal."""
+    lo, hi = DOMAIN.get(op, (-5, 5))
+    for v in [lo, hi, (lo + hi) / 3] + EDGES:
+        x = np.float64(v)
+        (y, d), (y_ref, d_ref) = both(op, x)
+        assert type(y) is np.float64 and type(d) is np.float64
+        assert_same(np.asarray(y), np.asarray(y_ref), TOL[np.float64])
+        assert_same(np.asarray(d), np.asarray(d_ref), TOL[np.float64])
+        with np.errstate(all="ignore"):
+            value = getattr(compiled, op + "_value")(x)
+        assert type(value) is np.float64 and (value == y or (np.isnan(value) and np.isnan(y)))
+
+
 def test_edge_semantics():
     x = np.array([np.nan, -np.inf, 800.0, -800.0, 0.0, -0.0])
     relu, drelu = compiled.relu_fwd(x)
