@@ -554,7 +554,7 @@ cdef class Node:
         self.guards = guards
 
 
-cdef Node _new_node(object prim, list parents, object residuals, object params):
+cdef Node _new_node(object prim, tuple parents, object residuals, object params):
     global _next_seq
     cdef Node node = Node.__new__(Node)
     node.seq = _next_seq
@@ -630,7 +630,8 @@ def sweep(nodes_desc, dict seeds, bint retain):
     cdef dict cts = seeds
     cdef set checked = set()
     cdef Node node
-    cdef list parents, needs
+    cdef tuple parents
+    cdef list needs
     cdef Py_ssize_t i, n
     add = REGISTRY["add"]
     for obj in nodes_desc:
@@ -761,8 +762,10 @@ cdef class ReverseTrace:
         if not (tracked and self.active and (not _no_grad_entered or level > state.no_grad_upto)):
             ans = _bind(prim, tuple(vals), params)
             return make_tensor(ans, None, self) if self.wrap_constants else ans
-        ans, residuals = (<Primitive?>prim).record(vals, params)
-        node = _new_node(prim, parents, residuals, params)
+        # tuples, not lists, on the tape: a tuple of arrays and scalars drops out of the garbage
+        # collector's view, so a long tape does not make every collection slower
+        ans, residuals = (<Primitive?>prim).record(tuple(vals), params)
+        node = _new_node(prim, tuple(parents), residuals, params)
         if callers is not None:
             node.guards = guards_for(residuals, callers)
         if self.nodes is not None:
