@@ -6,9 +6,11 @@ Every workload of BENCHMARKS.md runs on every installed library in this one proc
 same seeded inputs. Before anything is timed, each library's derivative is compared with
 dualad's (the hand-written NumPy derivative stands in where dualad fails); a mismatch is marked
 in the table and listed under it. Times are medians of repeated ``time.perf_counter`` samples,
+taken in three rounds that visit every library in turn (the lowest round counts: a burst of
+load from elsewhere during one library's turn does not decide the row; ``--quick``: one round),
 with NumPy's primal and the hand-written derivative as floors. The last column is dualad's time
-over the best peer's. Peers missing from the environment are left out (``pip install
-.[bench]`` installs them all).
+over the best peer's. Peers missing from the environment are left out (``pip install .[bench]``
+installs them all).
 """
 import argparse
 import datetime
@@ -283,7 +285,7 @@ class Comparison:
 
     def __init__(self, peers, quick):
         self.contestants = {"dualad": Dualad(), **peers}
-        self.repeats, self.min_sample = (3, 0.02) if quick else (7, 0.2)
+        self.repeats, self.min_sample, self.rounds = (3, 0.02, 1) if quick else (5, 0.1, 3)
         self.rows, self.notes = [], []
 
     def time(self, run, training=False):
@@ -309,7 +311,7 @@ class Comparison:
         runs["hand"] = self.attempt(label, "hand", lambda: workloads.hand_derivative(inst))
         hand = ("hand-written", runs["hand"][1]) if runs["hand"][0] else None
         dualad = ("dualad", runs["dualad"][1]) if runs["dualad"][0] else hand
-        times, failed = {}, set()
+        failed = set()
         for name, (run, result) in runs.items():
             if run is None:
                 continue
@@ -319,9 +321,20 @@ class Comparison:
                 failed.add(name)
                 self.notes.append(f"{label} / {name}: derivative differs from {reference[0]}: "
                                   f"{why}")
-            times[name] = self.time(run)
-        times["numpy"] = self.time(workloads.numpy_primal(inst))
-        return times, failed
+        timed = {name: run for name, (run, _) in runs.items() if run is not None}
+        timed["numpy"] = workloads.numpy_primal(inst)
+        return self.interleaved(timed), failed
+
+    def interleaved(self, runs):
+        """Each run's median time, taken in ``rounds`` rounds that visit every contestant in
+        turn; the lowest of its rounds counts, so that a burst of load from elsewhere on the
+        machine during one contestant's turn does not decide the comparison."""
+        times = {}
+        for _ in range(self.rounds):
+            for name, run in runs.items():
+                t = self.time(run)
+                times[name] = min(times.get(name, t), t)
+        return times
 
     def workload(self, w, size):
         inst = w.instance(size)
@@ -375,7 +388,7 @@ class Comparison:
         if why:
             failed.add("dualad")
             self.notes.append(f"{label} / dualad: derivative differs from hand-written: {why}")
-        times["dualad"] = self.time(run)
+        times["dualad"] = self.interleaved({"dualad": run})["dualad"]
         self.rows.append(Row(label, unit, scale, times, failed))
 
     def _peak_memory_row(self, wid, names):
