@@ -17,8 +17,8 @@ import weakref
 import numpy as np
 
 from . import _engine
-from ._engine import (FREED, Fingerprint, Node, ReverseTrace, TensorBase,  # noqa: F401
-                      guards_for, make_tensor, reachable_desc, sweep)
+from ._engine import (FREED, Node, ReverseTrace, TensorBase, make_tensor, reachable_desc,
+                      sweep)
 from .._kernels import cache_scope
 from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, dtype_of, shape_of
