@@ -245,6 +245,22 @@ def test_matmul_of_vectors_and_matrices_to_second_order(shapes):
     check_grads(lambda a, b: dnp.tanh(dnp.matmul(a, b)), (a, b), order=2)
 
 
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((4,), (4, 2)), ((4,), (4,)),
+                                    ((3, 4), (4, 2)), ((1, 4), (4,))])
+@pytest.mark.parametrize("k", [1, 3])
+def test_concrete_matmul_vjps_match_the_differentiable_rules(shapes, k):
+    """A first-order sweep takes the VJPs straight through NumPy; they agree bit for bit with
+    the rules written in dualad operations, which serve higher orders."""
+    from dualad.primitives import linalg
+    a, b = (R.standard_normal(s) for s in shapes)
+    g = R.standard_normal((k,) + np.matmul(a, b).shape)
+    assert linalg._concrete_small(g, a, b)
+    np.testing.assert_array_equal(linalg._numpy_matmul_vjp_a(g, a, b),
+                                  linalg._plain_matmul_vjp_a(g, a, b))
+    np.testing.assert_array_equal(linalg._numpy_matmul_vjp_b(g, a, b),
+                                  linalg._plain_matmul_vjp_b(g, a, b))
+
+
 @st.composite
 def _tensordot_case(draw):
     """Two operands sharing ``n`` contracted axes, placed at random positions."""

@@ -587,6 +587,14 @@ cdef tuple _signature(a):
     return a.shape, a.dtype, fingerprint(a)
 
 
+cdef Fingerprint _fingerprint_now(a):
+    """``Fingerprint(a)`` without the Python-level constructor call."""
+    cdef Fingerprint fp = Fingerprint.__new__(Fingerprint)
+    fp.array = a
+    fp.signature = _signature(a)
+    return fp
+
+
 cdef set _saved_ids(residuals):
     """The ids of the NumPy arrays among ``residuals`` (nested tuples and lists)."""
     cdef set ids = set()
@@ -604,7 +612,7 @@ def guards_for(residuals, candidates):
     """The guards of a new node: the ``(index, value, fingerprint or None)`` candidates that
     the residuals really hold (a fingerprint is computed for those that have none yet)."""
     saved = _saved_ids(residuals)
-    guards = tuple((i, fp if fp is not None else Fingerprint(v))
+    guards = tuple((i, fp if fp is not None else _fingerprint_now(v))
                    for i, v, fp in candidates if id(v) in saved)
     return guards or None
 
@@ -772,14 +780,17 @@ cdef class ReverseTrace:
             self.nodes.append(node)
         return make_tensor(ans, node, self)
 
-    def leaf(self, value, guard=True):
+    cpdef leaf(self, value, bint guard=True):
         """A new watched value: a Tensor with a leaf node on this trace. ``guard``: the value
         is the caller's array, fingerprinted against modification (NOTE: mutation guard)."""
-        t = make_tensor(value, None, self)
-        fp = Fingerprint(value) if guard and type(value) is _ndarray else None
-        t._node = Node(None, (), None, None, weakref.ref(t), fp)
+        cdef TensorBase t = make_tensor(value, None, self)
+        cdef Node node = _new_node(None, (), None, None)
+        node.leaf_ref = weakref.ref(t)
+        if guard and type(value) is _ndarray:
+            node.guards = _fingerprint_now(value)
+        t._node = node
         if self.nodes is not None:
-            self.nodes.append(t._node)
+            self.nodes.append(node)
         return t
 
 

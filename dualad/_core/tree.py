@@ -12,12 +12,13 @@ from .primitive import shape_of
 class TreeDef:
     """The structure of a pytree without its leaves."""
 
-    __slots__ = ("kind", "meta", "children")
+    __slots__ = ("kind", "meta", "children", "flat")
 
-    def __init__(self, kind, meta, children):
+    def __init__(self, kind, meta, children, flat=False):
         self.kind = kind          # "leaf", "none", tuple, list or dict
         self.meta = meta          # dict keys (sorted) for dicts, the class for namedtuples
         self.children = children  # TreeDefs of the children
+        self.flat = flat          # a plain tuple or list whose children are all leaves
 
     @property
     def num_leaves(self):
@@ -44,10 +45,29 @@ def tree_flatten(tree):
     return leaves, treedef
 
 
+_FLAT_DEFS = {}   # (tuple or list, length) -> the TreeDef of a flat sequence of arrays
+
+
+def _flat_def(kind, n):
+    td = _FLAT_DEFS.get((kind, n))
+    if td is None:
+        td = _FLAT_DEFS[kind, n] = TreeDef(kind, tuple if kind is tuple else None,
+                                           (_LEAF,) * n, flat=True)
+    return td
+
+
 def _flatten(tree, leaves):
-    if type(tree) is np.ndarray:   # the common leaf first
+    kind = type(tree)
+    if kind is np.ndarray:   # the common leaf first
         leaves.append(tree)
         return _LEAF
+    if kind is tuple or kind is list:   # plain sequences of arrays (parameter lists): no recursion
+        for child in tree:
+            if type(child) is not np.ndarray:
+                break
+        else:
+            leaves.extend(tree)
+            return _flat_def(kind, len(tree))
     if tree is None:
         return _NONE
     if isinstance(tree, dict):
@@ -63,9 +83,9 @@ def _flatten(tree, leaves):
 
 
 def tree_unflatten(treedef, leaves):
-    it = iter(leaves)
-    out = _unflatten(treedef, it)
-    return out
+    if treedef.flat and type(leaves) is list and len(leaves) == len(treedef.children):
+        return tuple(leaves) if treedef.kind is tuple else leaves.copy()
+    return _unflatten(treedef, iter(leaves))
 
 
 def _unflatten(td, it):

@@ -102,7 +102,31 @@ def _plain_matmul_vjp_b(g, a, b):
     return matmul(g, a) if ndim_of(b) == 1 else matmul(mT(a), g)
 
 
+def _concrete_small(g, a, b):
+    """Whether a matmul VJP may run on NumPy directly: a first-order sweep (no box among the
+    cotangent and the operands, so nothing needs the product to be differentiable again) of
+    operands of at most two axes."""
+    return (type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray
+            and a.ndim <= 2 and b.ndim <= 2)
+
+
+def _numpy_matmul_vjp_a(g, a, b):
+    """``_plain_matmul_vjp_a`` in NumPy, for ``_concrete_small`` arguments."""
+    if b.ndim == 1:
+        return g[..., None] * b
+    return np.matmul(g, b.T)
+
+
+def _numpy_matmul_vjp_b(g, a, b):
+    """``_plain_matmul_vjp_b`` in NumPy, for ``_concrete_small`` arguments."""
+    if a.ndim == 1:
+        return g[..., None] * a if b.ndim == 1 else a[:, None] * g[..., None, :]
+    return np.matmul(g, a) if b.ndim == 1 else np.matmul(a.T, g)
+
+
 def _matmul_vjp_a(g, ans, a, b):
+    if _concrete_small(g, a, b):
+        return _numpy_matmul_vjp_a(g, a, b)
     if ndim_of(a) <= 2 and ndim_of(b) <= 2:
         return _plain_matmul_vjp_a(g, a, b)
     a2, b2, _ = _promote(a, b)
@@ -111,6 +135,8 @@ def _matmul_vjp_a(g, ans, a, b):
 
 
 def _matmul_vjp_b(g, ans, a, b):
+    if _concrete_small(g, a, b):
+        return _numpy_matmul_vjp_b(g, a, b)
     if ndim_of(a) <= 2 and ndim_of(b) <= 2:
         return _plain_matmul_vjp_b(g, a, b)
     a2, b2, _ = _promote(a, b)

@@ -10,6 +10,7 @@ or without the leading batch axis.
 import numpy as np
 
 from .._core.backend import array_module, raw_value
+from .._core._engine import broadcast_view
 from .._core.primitive import Primitive, dtype_of, ndim_of, shape_of
 from .binary import multiply
 from .indexing import concatenate, getitem
@@ -18,6 +19,11 @@ from .shape import broadcast_to, reshape, transpose
 
 def expand_reduced(g, x, axis, keepdims):
     """Broadcast a reduced cotangent ``g`` (batch axis first) back to ``(k,) + x.shape``."""
+    if type(g) is np.ndarray:   # a concrete cotangent: the arrays' own methods, no dispatch
+        if not keepdims:   # (a full reduction leaves only the batch axis)
+            g = g.reshape(g.shape + (1,) * len(axis) if g.ndim == 1 else
+                          _reinsert(g.shape, axis))
+        return broadcast_view(g, (g.shape[0],) + shape_of(x))
     if not keepdims:
         g = reshape(g, shape=_reinsert(g.shape, axis))
     return broadcast_to(g, shape=(g.shape[0],) + shape_of(x))

@@ -23,14 +23,19 @@ def normalize_argnums(argnums, nargs, fname):
 
 
 def differentiated_leaves(args, nums, fname):
-    """Flatten the selected arguments. Returns ``(leaves, rebuild)``: the float-checked leaves,
-    and ``rebuild(new_leaves)`` giving the full argument list with the leaves replaced."""
+    """Flatten the selected arguments. Returns ``(leaves, rebuild, defs)``: the float-checked
+    leaves, ``rebuild(new_leaves)`` giving the full argument list with the leaves replaced, and
+    ``(argnum, treedef, number of leaves)`` per selected argument."""
     leaves, defs = [], []
     for i in nums:
         ls, td = tree_flatten(args[i])
-        what = f"{fname}: argument {i}"
-        leaves.extend(check_float_leaf(leaf, what if len(ls) == 1 else f"{what} (a leaf of its "
-                                       "pytree)") for leaf in ls)
+        for leaf in ls:
+            if type(leaf) is np.ndarray and leaf.dtype.kind == "f":   # the common case first
+                leaves.append(leaf)
+            else:
+                what = f"{fname}: argument {i}"
+                leaves.append(check_float_leaf(
+                    leaf, what if len(ls) == 1 else f"{what} (a leaf of its pytree)"))
         defs.append((i, td, len(ls)))
 
     def rebuild(new_leaves):

@@ -16,8 +16,9 @@ class Recorded:
 
     def __init__(self, fun, args, nums, fname, has_aux=False):
         self.trace = ReverseTrace(new_level(), keep_list=True)
-        self.leaves, rebuild, self.defs = differentiated_leaves(list(args), nums, fname)
-        self.watched = [self.trace.leaf(x) for x in self.leaves]
+        self.leaves, rebuild, self.defs = differentiated_leaves(args, nums, fname)
+        leaf = self.trace.leaf
+        self.watched = [leaf(x) for x in self.leaves]
         try:
             with cache_scope():   # big temporaries reuse mapped pages (dualad._kernels._alloc)
                 out = fun(*rebuild(self.watched))
@@ -52,8 +53,9 @@ class Recorded:
         for x, w in zip(self.leaves, self.watched):
             g = cts.get(w._node)
             if g is None:
-                g = array_module(x).zeros((k or 1,) + shape_of(x), dtype=x.dtype)
-            elif getattr(g, "dtype", x.dtype) != x.dtype:
+                xp = np if type(x) is np.ndarray else array_module(x)
+                g = xp.zeros((k or 1,) + shape_of(x), dtype=x.dtype)
+            elif g.dtype != x.dtype:
                 g = g.astype(x.dtype)
             grads.append(g)
         if not retain:
@@ -98,13 +100,20 @@ def vjp(fun, *primals):
     return tree_unflatten(out_def, [read_only_view(o) for o in out_leaves]), vjp_fn
 
 
+_FLOAT_SCALARS = (np.float64, np.float32)
+
+
 def _scalar_seed(rec, fname):
     if len(rec.out_leaves) != 1:
         raise TypeError(f"{fname}: fun must return one scalar, got a pytree with "
                         f"{len(rec.out_leaves)} leaves")
     out = rec.out_leaves[0]
-    shape = shape_of(out)
     value = raw_value(out)
+    kind = type(value)
+    if kind in _FLOAT_SCALARS or (kind is np.ndarray and value.size == 1
+                                  and value.dtype.kind == "f"):   # the common case first
+        return np.ones((1,) + value.shape, dtype=value.dtype)
+    shape = shape_of(out)
     dtype = getattr(value, "dtype", None) or np.result_type(value)
     if shape != () and shape != (1,) and int(np.prod(shape)) != 1:
         rec.close()
@@ -118,11 +127,27 @@ def _scalar_seed(rec, fname):
     return array_module(value).ones((1,) + shape, dtype=dtype)
 
 
+def _argnums_cache(argnums, fname):
+    """``normalize_argnums`` for a transform's fixed ``argnums``, remembered per number of
+    positional arguments (a transformed function is usually called many times alike)."""
+    known = {}
+
+    def argnums_for(nargs):
+        found = known.get(nargs)
+        if found is None:
+            found = known[nargs] = normalize_argnums(argnums, nargs, fname)
+        return found
+
+    return argnums_for
+
+
 def value_and_grad(fun, argnums=0, has_aux=False):
     """A function returning ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``."""
 
+    argnums_for = _argnums_cache(argnums, "value_and_grad")
+
     def value_and_grad_fn(*args):
-        single, nums = normalize_argnums(argnums, len(args), "value_and_grad")
+        single, nums = argnums_for(len(args))
         rec = Recorded(fun, args, nums, "grad", has_aux)
         seed = _scalar_seed(rec, "grad")
         grads = [g[0] for g in rec.backward([seed], retain=False)]
