@@ -28,7 +28,7 @@ import numpy as np
 
 cimport cython
 cimport numpy as cnp
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport Py_INCREF, Py_REFCNT
 from libc.math cimport isfinite
 
 from .._kernels import fingerprint
@@ -54,6 +54,9 @@ def note_no_grad():
 
 _BUILTINS = set()   # filled once dualad's own primitives are registered
 cdef object _ndarray = np.ndarray
+cdef object _np_add = np.add
+cdef enum:
+    IN_PLACE_MIN = 4096   # elements: below this a fresh sum costs no more than an in-place one
 cdef object _float64 = np.float64
 cdef object _Tensor = None   # tape.Tensor, set by use_tensor_class
 cdef object _Dual = None     # dual.Dual, set by use_dual_class
@@ -337,6 +340,14 @@ cdef class ShapeOnly:
         return len(self.shape)
 
 
+cdef ShapeOnly _shape_only(value):
+    """``ShapeOnly(value)`` without the Python-level constructor call."""
+    cdef ShapeOnly s = ShapeOnly.__new__(ShapeOnly)
+    s.shape = shape_of(value)
+    s.dtype = dtype_of(value)
+    return s
+
+
 cdef _split_rule(rule):
     """A rule given as one callable, or as a tuple of per-argument callables."""
     if rule is None or callable(rule):
@@ -467,7 +478,7 @@ cdef class Primitive:
         ans = _bind(self, tuple(args), params)
         if self.saves_values:
             return ans, (ans, args)
-        return ans, (ShapeOnly(ans), [ShapeOnly(a) for a in args])
+        return ans, (_shape_only(ans), [_shape_only(a) for a in args])
 
     cpdef backward(self, g, residuals, needs, params):
         """Cotangents for the arguments whose ``needs`` flag is set (None elsewhere)."""
@@ -608,13 +619,15 @@ cdef set _saved_ids(residuals):
     return ids
 
 
-def guards_for(residuals, candidates):
+cdef object _guards_for(residuals, list candidates):
     """The guards of a new node: the ``(index, value, fingerprint or None)`` candidates that
     the residuals really hold (a fingerprint is computed for those that have none yet)."""
-    saved = _saved_ids(residuals)
-    guards = tuple((i, fp if fp is not None else _fingerprint_now(v))
-                   for i, v, fp in candidates if id(v) in saved)
-    return guards or None
+    cdef set saved = _saved_ids(residuals)
+    cdef list guards = []
+    for i, v, fp in candidates:
+        if id(v) in saved:
+            guards.append((i, fp if fp is not None else _fingerprint_now(v)))
+    return tuple(guards) if guards else None
 
 
 cdef _check_unmodified(Node node, set checked):
@@ -670,11 +683,32 @@ def sweep(nodes_desc, dict seeds, bint retain):
             if ct is None:
                 continue
             old = cts.get(parent)
-            cts[parent] = ct if old is None else _bind(add, (old, ct), _NO_PARAMS)
+            if old is None:
+                cts[parent] = ct
+            elif Py_REFCNT(old) == 2 and _accumulates_in_place(old, ct):
+                pass   # only this dict and ``old`` hold the sum so far: added into it
+            else:
+                cts[parent] = _bind(add, (old, ct), _NO_PARAMS)
         if not retain:
             node.residuals = FREED
             node.guards = None
     return cts
+
+
+cdef bint _accumulates_in_place(object old, object ct) except -1:
+    """Add ``ct`` into the sweep's running sum ``old`` when that costs no fresh array: both
+    plain NumPy arrays of one shape and dtype, ``old`` large, writeable and owning its data.
+    The caller has checked that nothing but the sweep refers to ``old`` (its reference count),
+    so no one else sees the update; the sum is the same, bit for bit, as ``old + ct``."""
+    if type(old) is not _ndarray or type(ct) is not _ndarray:
+        return False
+    cdef cnp.ndarray a = <cnp.ndarray>old
+    if (cnp.PyArray_SIZE(a) < IN_PLACE_MIN
+            or not cnp.PyArray_CHKFLAGS(a, cnp.NPY_ARRAY_OWNDATA | cnp.NPY_ARRAY_WRITEABLE)
+            or old.shape != ct.shape or old.dtype != ct.dtype):
+        return False
+    _np_add(old, ct, out=old)
+    return True
 
 
 def reachable_desc(Node root):
@@ -775,7 +809,7 @@ cdef class ReverseTrace:
         ans, residuals = (<Primitive?>prim).record(tuple(vals), params)
         node = _new_node(prim, tuple(parents), residuals, params)
         if callers is not None:
-            node.guards = guards_for(residuals, callers)
+            node.guards = _guards_for(residuals, callers)
         if self.nodes is not None:
             self.nodes.append(node)
         return make_tensor(ans, node, self)
