@@ -51,6 +51,8 @@ def differentiated_leaves(args, nums, fname):
 
 def selected_structure(defs, leaves_out, single):
     """Rebuild the structure of the selected arguments from per-leaf values."""
+    if single:
+        return tree_unflatten(defs[0][1], leaves_out)
     parts, pos = [], 0
     for i, td, n in defs:
         parts.append(tree_unflatten(td, leaves_out[pos:pos + n]))

@@ -34,8 +34,11 @@ class Recorded:
             out, aux = out
             self.aux = _unwrap_tree(aux, self.trace)
         self.out_leaves, self.out_def = tree_flatten(out)
-        self.primal_out = tree_unflatten(
-            self.out_def, [_unwrap(o, self.trace) for o in self.out_leaves])
+        if len(self.out_leaves) == 1 and self.out_leaves[0] is out:   # a single output
+            self.primal_out = _unwrap(out, self.trace)
+        else:
+            self.primal_out = tree_unflatten(
+                self.out_def, [_unwrap(o, self.trace) for o in self.out_leaves])
 
     def backward(self, cotangents, retain):
         """Leaf cotangents (batch axis first) for output cotangents (batch axis first)."""
@@ -144,29 +147,38 @@ def _argnums_cache(argnums, fname):
 def value_and_grad(fun, argnums=0, has_aux=False):
     """A function returning ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``."""
 
-    argnums_for = _argnums_cache(argnums, "value_and_grad")
+    run = _gradient_run(fun, argnums, has_aux)
 
     def value_and_grad_fn(*args):
-        single, nums = argnums_for(len(args))
-        rec = Recorded(fun, args, nums, "grad", has_aux)
-        seed = _scalar_seed(rec, "grad")
-        grads = [g[0] for g in rec.backward([seed], retain=False)]
-        g = selected_structure(rec.defs, grads, single)
-        value = rec.primal_out
-        return ((value, rec.aux), g) if has_aux else (value, g)
+        rec, g = run(args)
+        return ((rec.primal_out, rec.aux), g) if has_aux else (rec.primal_out, g)
 
     return value_and_grad_fn
 
 
 def grad(fun, argnums=0, has_aux=False):
     """Gradient of a scalar-valued ``fun`` (reverse mode); same structure as the argument(s)."""
-    vg = value_and_grad(fun, argnums, has_aux)
+    run = _gradient_run(fun, argnums, has_aux)
 
     def grad_fn(*args):
-        (value, g) = vg(*args)
-        return (g, value[1]) if has_aux else g
+        rec, g = run(args)
+        return (g, rec.aux) if has_aux else g
 
     return grad_fn
+
+
+def _gradient_run(fun, argnums, has_aux):
+    """What ``grad`` and ``value_and_grad`` share: ``run(args) -> (Recorded, gradient)``."""
+    argnums_for = _argnums_cache(argnums, "value_and_grad")
+
+    def run(args):
+        single, nums = argnums_for(len(args))
+        rec = Recorded(fun, args, nums, "grad", has_aux)
+        seed = _scalar_seed(rec, "grad")
+        grads = [g[0] for g in rec.backward([seed], retain=False)]
+        return rec, selected_structure(rec.defs, grads, single)
+
+    return run
 
 
 def jacrev(fun, argnums=0):
