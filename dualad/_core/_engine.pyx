@@ -115,6 +115,20 @@ cdef class BoxBase:
     def __neg__(self):
         return _bind(REGISTRY["negative"], (self,), _NO_PARAMS)
 
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+
+cdef object _matmul(a, b):
+    """``a @ b``: ``dualad.numpy.matmul`` without its keyword handling (the operator has none)."""
+    if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions (scalars are "
+                         "not allowed; use multiply or *)")
+    return _bind(REGISTRY["matmul"], (a, b), _NO_PARAMS)
+
 
 cdef _refuse_modulo(modulo):
     if modulo is not None:

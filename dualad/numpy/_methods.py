@@ -65,16 +65,8 @@ def _array_function(self, func, types, args, kwargs):
         f"{func.__name__} if it exists, or compose it from dualad.numpy functions")
 
 
-def _reverse(name):
-    fun = getattr(_dnp(), name)   # installed once dualad.numpy is complete
-
-    def method(self, other):
-        return fun(other, self)
-    return method
-
-
 def _forward(name):
-    fun = getattr(_dnp(), name)
+    fun = getattr(_dnp(), name)   # installed once dualad.numpy is complete
 
     def method(self, *args, **kwargs):
         return fun(self, *args, **kwargs)
@@ -83,9 +75,7 @@ def _forward(name):
 
 def install():
     dnp = _dnp()
-    # + - * / ** and unary - are compiled on the boxes' base (``_engine.BoxBase``)
-    Box.__matmul__ = _forward("matmul")
-    Box.__rmatmul__ = _reverse("matmul")
+    # + - * / ** @ and unary - are compiled on the boxes' base (``_engine.BoxBase``)
     comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                    "eq": "equal", "ne": "not_equal"}
     for dunder, name in comparisons.items():
