@@ -28,13 +28,16 @@ import numpy as np
 
 cimport cython
 cimport numpy as cnp
-from cpython.ref cimport Py_INCREF, Py_REFCNT
+from cpython.ref cimport Py_INCREF, Py_REFCNT, PyObject
 from libc.math cimport isfinite
 
 from .._kernels import fingerprint
 from .state import state
 
 cnp.import_array()
+
+cdef extern from "Python.h":
+    object _PyObject_Call "PyObject_Call" (object callable, object args, PyObject* kwargs)
 
 cdef extern from "numpy/arrayobject.h":
     # steals a reference to descr; flags 0: a read-only view of data
@@ -362,6 +365,13 @@ cdef ShapeOnly _shape_only(value):
     return s
 
 
+cdef object _call_rule(rule, first, ans, operands, dict params):
+    """``rule(first, ans, *operands, **params)``, handing ``params`` over as it is (the call
+    syntax would copy it, and make an empty one when there are none)."""
+    cdef tuple call_args = (first, ans) + tuple(operands)
+    return _PyObject_Call(rule, call_args, <PyObject*>params if params else NULL)
+
+
 cdef _split_rule(rule):
     """A rule given as one callable, or as a tuple of per-argument callables."""
     if rule is None or callable(rule):
@@ -444,7 +454,7 @@ cdef class Primitive:
         return ans, self.jvp(tangents, ans, primals, params)
 
     def jvp(self, tangents, ans, primals, params):
-        if not self.has_jvp():
+        if self.jvp_rule is None and self.jvps is None:
             from ..transforms.derived import jvp_from_vjp
             return jvp_from_vjp(self, tangents, ans, primals, params)
         if not self.batched:
@@ -459,7 +469,7 @@ cdef class Primitive:
             out = None
             for rule, t in zip(self.jvps, tangents):
                 if t is not None and rule is not None:
-                    out = add_any(out, rule(t, ans, *primals, **params))
+                    out = add_any(out, _call_rule(rule, t, ans, primals, params))
         if out is not None and self.broadcasts:
             shape = shape_of(out)
             if shape[1:] != shape_of(ans):
@@ -497,7 +507,7 @@ cdef class Primitive:
     cpdef backward(self, g, residuals, needs, params):
         """Cotangents for the arguments whose ``needs`` flag is set (None elsewhere)."""
         ans, args = residuals
-        if not self.has_vjp():
+        if self.vjp_rule is None and self.vjps is None:
             from ..transforms.derived import vjp_from_jvp
             return vjp_from_jvp(self, g, ans, args, needs, params)
         if not self.batched:
@@ -506,7 +516,7 @@ cdef class Primitive:
         cdef Py_ssize_t i, n = len(needs)
         cdef list cts
         if self.vjp_rule is not None:
-            cts = list(self.vjp_rule(g, ans, *args, **params))
+            cts = list(_call_rule(self.vjp_rule, g, ans, args, params))
             for i in range(n):
                 if not needs[i]:
                     cts[i] = None
@@ -515,7 +525,7 @@ cdef class Primitive:
             rules = self.vjps
             for i in range(n):
                 if needs[i] and rules[i] is not None:
-                    cts[i] = rules[i](g, ans, *args, **params)
+                    cts[i] = _call_rule(rules[i], g, ans, args, params)
         if self.broadcasts:
             for i in range(n):
                 c = cts[i]
