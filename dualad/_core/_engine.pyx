@@ -569,8 +569,8 @@ cdef class Node:
 
     ``seq`` orders nodes by recording. ``guards`` (see NOTE: mutation guard): on an operation,
     None or a tuple of ``(argument index, Fingerprint)`` for the caller's arrays among its
-    residuals; on a leaf, the ``Fingerprint`` of the caller's watched array, or None when
-    dualad owns the value.
+    residuals; on a leaf, the ``Fingerprint`` of the caller's watched array (``UNHASHED``
+    until an operation first saves it), or None when dualad owns the value.
     """
 
     cdef public long long seq
@@ -643,14 +643,26 @@ cdef set _saved_ids(residuals):
     return ids
 
 
+UNHASHED = object()   # the guard of a watched leaf until an operation first saves its value
+
+
 cdef object _guards_for(residuals, list candidates):
-    """The guards of a new node: the ``(index, value, fingerprint or None)`` candidates that
-    the residuals really hold (a fingerprint is computed for those that have none yet)."""
+    """The guards of a new node: the ``(index, value, leaf node or None)`` candidates that the
+    residuals really hold. A constant operand is fingerprinted for this node; a watched value
+    once, on its leaf, when the first operation saves it (from then on it must not change)."""
     cdef set saved = _saved_ids(residuals)
     cdef list guards = []
-    for i, v, fp in candidates:
-        if id(v) in saved:
-            guards.append((i, fp if fp is not None else _fingerprint_now(v)))
+    cdef Node leaf
+    for i, v, owner in candidates:
+        if id(v) not in saved:
+            continue
+        if owner is None:
+            guards.append((i, _fingerprint_now(v)))
+            continue
+        leaf = <Node>owner
+        if leaf.guards is UNHASHED:
+            leaf.guards = _fingerprint_now(v)
+        guards.append((i, leaf.guards))
     return tuple(guards) if guards else None
 
 
@@ -818,7 +830,7 @@ cdef class ReverseTrace:
                     if node.prim is None and node.guards is not None:
                         if callers is None:
                             callers = []
-                        callers.append((i, t._value, node.guards))
+                        callers.append((i, t._value, node))
             else:
                 vals[i] = a
                 if type(a) is _ndarray:
@@ -845,7 +857,7 @@ cdef class ReverseTrace:
         cdef Node node = _new_node(None, (), None, None)
         node.leaf_ref = weakref.ref(t)
         if guard and type(value) is _ndarray:
-            node.guards = _fingerprint_now(value)
+            node.guards = UNHASHED   # hashed when an operation first saves it
         t._node = node
         if self.nodes is not None:
             self.nodes.append(node)
