@@ -67,6 +67,26 @@ def test_realloc_keeps_the_contents():
         assert np.array_equal(a, np.arange(10.0))
 
 
+def test_small_blocks_come_from_numpy_and_go_back_to_it():
+    """Below the caching threshold the handler takes NumPy's own allocator (its free lists),
+    aligned like every block; growing a small block past the threshold and back keeps the
+    contents, and small blocks freed after their scope are returned correctly."""
+    with alloc.cache_scope():
+        small = [np.arange(float(n)) for n in (1, 7, 32, 100, 5000)]
+        assert all(a.ctypes.data % 64 == 0 for a in small)
+        grown = np.arange(100.0)
+        grown.resize(BIG, refcheck=False)
+        assert np.array_equal(grown[:100], np.arange(100.0)) and not grown[100:].any()
+        grown.resize(3, refcheck=False)
+        assert np.array_equal(grown, np.arange(3.0))
+        zeros = np.zeros(50)
+        assert not zeros.any()
+    for n, a in zip((1, 7, 32, 100, 5000), small):
+        assert np.array_equal(a, np.arange(float(n)))
+    del small, grown, zeros
+    assert [np.arange(3.0).sum() for _ in range(100)] == [3.0] * 100   # NumPy's lists intact
+
+
 def test_the_cache_is_bounded_in_bytes():
     alloc.set_limit(5 * MIB)
     with alloc.cache_scope():

@@ -173,9 +173,10 @@ def _gradient_run(fun, argnums, has_aux):
 
     def run(args):
         single, nums = argnums_for(len(args))
-        rec = Recorded(fun, args, nums, "grad", has_aux)
-        seed = _scalar_seed(rec, "grad")
-        grads = [g[0] for g in rec.backward([seed], retain=False)]
+        with cache_scope():   # one scope for both passes (the nested ones cost nothing)
+            rec = Recorded(fun, args, nums, "grad", has_aux)
+            seed = _scalar_seed(rec, "grad")
+            grads = [g[0] for g in rec.backward([seed], retain=False)]
         return rec, selected_structure(rec.defs, grads, single)
 
     return run
