@@ -173,7 +173,7 @@ def _gradient_run(fun, argnums, has_aux):
 
     def run(args):
         single, nums = argnums_for(len(args))
-        with cache_scope():   # one scope for both passes (the nested ones cost nothing)
+        with cache_scope():   # one scope around both passes: the nested ones cost less
             rec = Recorded(fun, args, nums, "grad", has_aux)
             seed = _scalar_seed(rec, "grad")
             grads = [g[0] for g in rec.backward([seed], retain=False)]
