@@ -199,3 +199,17 @@ def test_fingerprint_sees_every_single_word_change_and_moves():
         assert fingerprint(b) != base
     assert fingerprint(np.roll(a, 1)) != base
     assert fingerprint(a.reshape(7, 143)) == base   # same bytes: shape is checked separately
+
+
+@pytest.mark.parametrize("dtype, ulps", [(np.float64, 8), (np.float32, 4)])
+def test_tanh_through_expm1_is_accurate_at_every_magnitude(dtype, ulps):
+    """The compiled tanh is -t / (t + 2), t = expm1(-2|x|), signed by copysign: within a few
+    units in the last place of NumPy's tanh from subnormals to saturation, either sign."""
+    big = np.log10(np.finfo(dtype).max)
+    mags = np.logspace(np.log10(np.finfo(dtype).smallest_subnormal) + 1, big, 20001)
+    x = np.concatenate([mags, -mags]).astype(dtype)
+    y, d = compiled.tanh_fwd(x)
+    want = np.tanh(x.astype(np.float64))
+    assert np.all(np.abs(y - want) <= ulps * np.spacing(np.abs(want).astype(dtype)))
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(x))
+    np.testing.assert_allclose(d, 1 - y * y, rtol=0, atol=2 * np.finfo(dtype).eps)
