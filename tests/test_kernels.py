@@ -213,3 +213,23 @@ def test_tanh_through_expm1_is_accurate_at_every_magnitude(dtype, ulps):
     assert np.all(np.abs(y - want) <= ulps * np.spacing(np.abs(want).astype(dtype)))
     np.testing.assert_array_equal(np.signbit(y), np.signbit(x))
     np.testing.assert_allclose(d, 1 - y * y, rtol=0, atol=2 * np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("nbytes", [8 * 65536 - 1, 8 * 65536, 8 * 200_003 + 5])
+def test_fingerprint_threads_give_the_same_result(nbytes):
+    """Chunks summed by several threads (mod 2**64) give the one-thread fingerprint, which is the
+    reference's; the ragged last chunk and partial last word included."""
+    from dualad._kernels import _guard
+    a = np.random.default_rng(nbytes).integers(0, 256, nbytes, dtype=np.uint8)
+    previous = _guard.set_num_threads(3)
+    try:
+        threaded = _guard.fingerprint(a)
+    finally:
+        _guard.set_num_threads(previous)
+    single = _guard.set_num_threads(1)
+    try:
+        assert threaded == _guard.fingerprint(a) == reference.fingerprint(a)
+    finally:
+        _guard.set_num_threads(single)
+    with pytest.raises(ValueError, match="at least 1"):
+        _guard.set_num_threads(0)

@@ -18,7 +18,8 @@ compiled extensions).
   and dynamic blocks 22.1 ms (no loss). Where libgomp was loaded before dualad, its settings
   stand.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
-  compiled kernel hands non-contiguous input to the reference itself).
+  compiled kernel hands non-contiguous input to the reference itself). Large arrays are summed
+  in chunks by the same number of threads as the elementwise kernels.
 * ``cache_scope()``: a context manager under which NumPy allocates large buffers through
   ``_alloc``'s caching allocator (dualad's transforms enter it; see that module); ``trim_cache()``
   returns its cached blocks to the system, ``set_cache_limit(nbytes)`` bounds them, and
@@ -72,7 +73,7 @@ def usable_cores():
 
 _unary = _load_openmp("_unary")
 _train = _load("_train")
-_guard = _load("_guard")
+_guard = _load_openmp("_guard")
 _alloc = _load("_alloc")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
@@ -120,6 +121,8 @@ def set_num_threads(n):
     """Threads for the compiled elementwise kernels on large arrays (default: the usable
     cores, or ``DUALAD_NUM_THREADS``); returns the previous count (always 1 without the
     compiled kernels)."""
+    if _guard is not None:
+        _guard.set_num_threads(n)
     return _unary.set_num_threads(n) if _unary is not None else 1
 
 
