@@ -15,8 +15,11 @@ compiled extensions).
   while ``_unary`` loads libgomp, then removed from the environment again). Measured on a
   2-core VM (W3's gradient): two threads 22.6 -> 18.4 ms when the second core is free; with
   another process busy on it, OpenMP's default spinning took 22.6 -> 51.9 ms, sleeping threads
-  and dynamic blocks 22.1 ms (no loss). Where libgomp was loaded before dualad, its settings
-  stand.
+  and dynamic blocks 22.1 ms (no loss). Where a libgomp was loaded before dualad (PyTorch's
+  wheels bundle one of the same name, ``libgomp.so.1``, which dualad then shares) and neither
+  variable is set, its idle threads spin and the default is one thread; a PyTorch imported
+  after dualad shares dualad's libgomp, whose idle threads sleep (W3 side by side, PyTorch's
+  own time did not measurably change: 18.1/20.1 ms medians imported after, 18.8/18.1 before).
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
   compiled kernel hands non-contiguous input to the reference itself). Large arrays are summed
   in chunks by the same number of threads as the elementwise kernels.
@@ -51,10 +54,25 @@ def _load(name):
         return None
 
 
+def _libgomp_loaded():
+    """Whether a libgomp is already mapped into this process (Linux; False elsewhere)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return any("libgomp" in line for line in maps)
+    except OSError:
+        return False
+
+
+_POLICY_SET = "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ
+# libgomp already loaded (PyTorch's wheels bundle a libgomp.so.1, which dualad's modules then
+# share) and no policy asked for: its idle threads spin, so the default stays one thread
+_SPINNING = not _POLICY_SET and not os.environ.get("DUALAD_PUREPYTHON") and _libgomp_loaded()
+
+
 def _load_openmp(name):
     """``_load(name)`` for a module linked with OpenMP: libgomp reads its wait policy when it is
     loaded, so sleeping idle threads are asked for just then (see the module docstring)."""
-    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
+    if _POLICY_SET or _SPINNING:
         return _load(name)
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
@@ -126,7 +144,7 @@ def set_num_threads(n):
     return _unary.set_num_threads(n) if _unary is not None else 1
 
 
-set_num_threads(int(os.environ.get("DUALAD_NUM_THREADS") or usable_cores()))
+set_num_threads(int(os.environ.get("DUALAD_NUM_THREADS") or (1 if _SPINNING else usable_cores())))
 
 UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
 UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
