@@ -199,3 +199,72 @@ def test_fingerprint_sees_every_single_word_change_and_moves():
         assert fingerprint(b) != base
     assert fingerprint(np.roll(a, 1)) != base
     assert fingerprint(a.reshape(7, 143)) == base   # same bytes: shape is checked separately
+
+
+@pytest.mark.parametrize("dtype, ulps", [(np.float64, 8), (np.float32, 4)])
+def test_tanh_through_expm1_is_accurate_at_every_magnitude(dtype, ulps):
+    """The compiled tanh is -t / (t + 2), t = expm1(-2|x|), signed by copysign: within a few
+    units in the last place of NumPy's tanh from subnormals to saturation, either sign."""
+    big = np.log10(np.finfo(dtype).max)
+    mags = np.logspace(np.log10(np.finfo(dtype).smallest_subnormal) + 1, big, 20001)
+    x = np.concatenate([mags, -mags]).astype(dtype)
+    y, d = compiled.tanh_fwd(x)
+    want = np.tanh(x.astype(np.float64))
+    assert np.all(np.abs(y - want) <= ulps * np.spacing(np.abs(want).astype(dtype)))
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(x))
+    np.testing.assert_allclose(d, 1 - y * y, rtol=0, atol=2 * np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("nbytes", [8 * 65536 - 1, 8 * 65536, 8 * 200_003 + 5])
+def test_fingerprint_threads_give_the_same_result(nbytes):
+    """Chunks summed by several threads (mod 2**64) give the one-thread fingerprint, which is the
+    reference's; the ragged last chunk and partial last word included."""
+    _guard = _kernels._guard
+    if _guard is None:
+        pytest.skip("the compiled fingerprint is not in use")
+    a = np.random.default_rng(nbytes).integers(0, 256, nbytes, dtype=np.uint8)
+    previous = _guard.set_num_threads(3)
+    try:
+        threaded = _guard.fingerprint(a)
+    finally:
+        _guard.set_num_threads(previous)
+    single = _guard.set_num_threads(1)
+    try:
+        assert threaded == _guard.fingerprint(a) == reference.fingerprint(a)
+    finally:
+        _guard.set_num_threads(single)
+    with pytest.raises(ValueError, match="at least 1"):
+        _guard.set_num_threads(0)
+
+
+def _threads_in_fresh_process(tmp_path, env, preload=""):
+    code = (preload + "import os; from dualad import _kernels as k; "
+            "print(k.set_num_threads(1), 'OMP_WAIT_POLICY' in os.environ)")
+    env = {key: value for key, value in dict(os.environ, **env).items()
+           if key not in ("DUALAD_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+           or key in env}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tmp_path,
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]), out[1] == "True"
+
+
+needs_compiled = pytest.mark.skipif(not _kernels.COMPILED, reason="the compiled kernels set threads")
+
+
+@needs_compiled
+def test_default_threads_are_the_usable_cores(tmp_path):
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert _threads_in_fresh_process(tmp_path, {}) == (cores, False)   # the policy is not left set
+    assert _threads_in_fresh_process(tmp_path, {"DUALAD_NUM_THREADS": "3"}) == (3, False)
+
+
+@needs_compiled
+def test_one_thread_by_default_under_a_spinning_libgomp(tmp_path):
+    import ctypes.util
+    gomp = ctypes.util.find_library("gomp")
+    if gomp is None or not sys.platform.startswith("linux"):
+        pytest.skip("no libgomp to load first")
+    preload = f"import ctypes; ctypes.CDLL({gomp!r}); "
+    assert _threads_in_fresh_process(tmp_path, {}, preload) == (1, False)
+    cores = len(os.sched_getaffinity(0))
+    assert _threads_in_fresh_process(tmp_path, {"GOMP_SPINCOUNT": "1000"}, preload)[0] == cores

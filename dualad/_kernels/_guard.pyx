@@ -1,12 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """The tape's mutation-guard fingerprint in one pass over memory; same definition and results
-as ``reference.fingerprint`` (tests/test_kernels.py checks the parity)."""
+as ``reference.fingerprint`` (tests/test_kernels.py checks the parity).
+
+The mixed words are summed modulo 2**64, so chunks of a large array can be summed by
+different OpenMP threads and added up in any order with the same result (``set_num_threads``,
+which ``dualad._kernels.set_num_threads`` calls with the elementwise kernels' count)."""
 import numpy as np
 
 cimport numpy as cnp
 
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
+from cython.parallel cimport prange
 
 cnp.import_array()
 
@@ -14,19 +19,46 @@ cdef uint64_t STRIDE = 0x9E3779B97F4A7C15ULL
 cdef uint64_t MUL1 = 0xBF58476D1CE4E5B9ULL
 cdef uint64_t MUL2 = 0x94D049BB133111EBULL
 
+cdef enum:
+    CHUNK = 16384           # words per chunk a thread takes at a time (128 KiB)
+    PARALLEL_MIN = 65536    # words; below this one thread
+
+cdef int threads = 1
+
+
+def set_num_threads(int n):
+    """Threads for fingerprints of PARALLEL_MIN words or more; returns the previous count."""
+    global threads
+    if n < 1:
+        raise ValueError(f"set_num_threads: n must be at least 1, got {n}")
+    previous, threads = threads, n
+    return previous
+
 
 cdef inline uint64_t mix(uint64_t word, uint64_t index) noexcept nogil:
     cdef uint64_t x = (word + index * STRIDE) * MUL1
     return (x ^ (x >> 31)) * MUL2
 
 
-cdef uint64_t fingerprint_bytes(const uint8_t* data, Py_ssize_t n) noexcept nogil:
-    # IN: n bytes; the last partial word is zero-padded
-    cdef Py_ssize_t nwords = n // 8, i
+cdef uint64_t words_sum(const uint8_t* data, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
+    # IN: whole words start..stop-1 of data; OUT: the sum of their mixes
+    cdef Py_ssize_t i
     cdef uint64_t total = 0, word = 0
-    for i in range(nwords):
+    for i in range(start, stop):
         memcpy(&word, data + 8 * i, 8)   # alignment-safe load; compiles to one move
         total += mix(word, i)
+    return total
+
+
+cdef uint64_t fingerprint_bytes(const uint8_t* data, Py_ssize_t n) noexcept nogil:
+    # IN: n bytes; the last partial word is zero-padded
+    cdef Py_ssize_t nwords = n // 8, c, nchunks = (nwords + CHUNK - 1) // CHUNK
+    cdef uint64_t total = 0, word = 0
+    if threads < 2 or nwords < PARALLEL_MIN:
+        total = words_sum(data, 0, nwords)
+    else:
+        for c in prange(nchunks, schedule="dynamic", num_threads=threads):
+            total += words_sum(data, c * CHUNK, min((c + 1) * CHUNK, nwords))
     if n % 8:
         word = 0
         memcpy(&word, data + 8 * nwords, n % 8)
