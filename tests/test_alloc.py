@@ -156,6 +156,11 @@ def test_threads_allocate_and_free_concurrently():
     assert stats["hits"] > 0 and stats["cached_bytes"] <= stats["limit"]
 
 
+in_use = pytest.mark.skipif(not _kernels.COMPILED, reason="dualad runs without its compiled "
+                            "kernels here (DUALAD_PUREPYTHON)")
+
+
+@in_use
 def test_gradients_reuse_blocks_and_are_unchanged():
     x = np.random.default_rng(0).standard_normal(BIG)
 
@@ -172,6 +177,7 @@ def test_gradients_reuse_blocks_and_are_unchanged():
     assert get_handler_name(np.empty(BIG)) == "default_allocator"
 
 
+@in_use
 def test_kernels_namespace_exports():
     assert _kernels.cache_scope is alloc.cache_scope
     assert _kernels.trim_cache is alloc.trim and _kernels.cache_stats is alloc.stats
