@@ -9,6 +9,8 @@ Compiler flags, each kept only if the compiler accepts it:
 
 * ``-fno-math-errno -fno-trapping-math``: lets GCC vectorise libm calls (glibc's libmvec)
   without touching NaN, inf or signed-zero results (no ``-ffast-math``).
+* ``-ffp-contract=off``: no fused multiply-adds where the source rounds a product before a sum,
+  so a kernel such as ``add_product`` gives the bits of the NumPy expression it replaces.
 * ``-march=native -mprefer-vector-width=512``: dualad builds from source on the machine that
   runs it, where the widest vectors are worth 2-3x on the transcendental kernels. Set
   ``DUALAD_MARCH`` to another ``-march`` value (``x86-64-v2``, say) for a binary to run
@@ -46,8 +48,8 @@ def accepts(flags):
 
 def compile_flags():
     """(compile args, link args) for every kernel module; see the module docstring."""
-    compile_args = ["-O3"] + [f for f in ("-fno-math-errno", "-fno-trapping-math")
-                              if accepts([f])]
+    compile_args = ["-O3"] + [f for f in ("-fno-math-errno", "-fno-trapping-math",
+                                          "-ffp-contract=off") if accepts([f])]
     march = os.environ.get("DUALAD_MARCH", "native")
     if march != "none":
         if accepts(["-march=" + march]):

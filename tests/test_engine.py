@@ -187,3 +187,53 @@ def test_the_sweep_adds_into_sums_only_it_holds():
     total = _hand_made_tape(kept)
     assert (held[0] == 0.5).all() and (held[1] == 0.25).all()   # both untouched
     np.testing.assert_array_equal(total, np.full((1, 5000), 0.75))
+
+
+def _count_add_product(monkeypatch):
+    from dualad._core import _engine
+    calls = []
+
+    def counted(out, g, d):
+        done = _engine_add_product(out, g, d)
+        calls.append(done)
+        return done
+
+    _engine_add_product = _engine.add_product
+    monkeypatch.setattr(_engine, "add_product", counted)
+    return calls
+
+
+def test_unary_steps_of_the_sweep_skip_temporaries_and_keep_the_bits(monkeypatch):
+    """``sum(sin(x) * c1 + x * c2 + tanh(x))``: tanh's step back from the sum hands its
+    derivative on as the cotangent (no product with the ones), and sin's adds ``g * cos`` into
+    ``x``'s running sum in one pass; the gradient has the bits of the plain NumPy expression in
+    the sweep's order."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._kernels import UNARY_FWD
+
+    calls = _count_add_product(monkeypatch)
+    rng = np.random.default_rng(0)
+    x, c1, c2 = (rng.standard_normal(5000) for _ in range(3))
+    got = ad.grad(lambda x: dnp.sum(dnp.sin(x) * c1 + x * c2 + dnp.tanh(x)))(x)
+    (_, cos), (_, dtanh) = UNARY_FWD["sin"](x), UNARY_FWD["tanh"](x)
+    np.testing.assert_array_equal(got, (dtanh + c2) + c1 * cos)
+    assert calls == [True]
+
+
+def test_kept_tapes_and_exp_never_hand_out_their_saved_derivatives():
+    """On a tape that is kept, or for exp (whose derivative is its value, which the caller
+    may hold), the step from a cotangent of ones multiplies: the gradient owns its memory."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._kernels import UNARY_FWD
+
+    x = np.linspace(-1, 1, 5000)
+    out, vjp_fn = ad.vjp(lambda x: dnp.sum(dnp.tanh(x)), x)
+    first = vjp_fn(np.float64(1.0))[0]
+    first *= 2.0   # a caller scaling its gradient in place must not touch the tape
+    np.testing.assert_array_equal(vjp_fn(np.float64(1.0))[0], UNARY_FWD["tanh"](x)[1])
+
+    (value, e), g = ad.value_and_grad(lambda x: (dnp.sum(dnp.exp(x)), dnp.exp(x)),
+                                      has_aux=True)(x)
+    assert not np.shares_memory(g, e)

@@ -271,3 +271,44 @@ def test_one_thread_by_default_under_a_spinning_libgomp(tmp_path):
     assert _threads_in_fresh_process(tmp_path, {}, preload) == (1, False)
     cores = len(os.sched_getaffinity(0))
     assert _threads_in_fresh_process(tmp_path, {"GOMP_SPINCOUNT": "1000"}, preload)[0] == cores
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(), (7,), (3, 5), (70001,)])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("g_form", ["contiguous", "one value", "ones"])
+def test_add_product_parity(dtype, shape, k, g_form):
+    """``out += g * d`` in one pass gives the bits of NumPy's ``out + g * d``, edge values
+    included, for a contiguous ``g`` and for one value repeated (a broadcast seed)."""
+    rng = np.random.default_rng(k)
+    n = int(np.prod(shape))
+    edges = np.resize(np.array(EDGES, dtype=dtype), n)
+    d = (rng.standard_normal(n).astype(dtype) * edges if n > 30 else edges).reshape(shape)
+    out = rng.standard_normal((k,) + shape).astype(dtype)
+    if g_form == "contiguous":
+        g = rng.standard_normal((k,) + shape).astype(dtype)
+    else:
+        value = 1.0 if g_form == "ones" else -2.5
+        g = np.broadcast_to(np.array(value, dtype=dtype), (k,) + shape)
+    with np.errstate(all="ignore"):
+        want = out + g * d
+        got = out.copy()
+        assert compiled.add_product(got, g, d) is True
+        ref = out.copy()
+        assert reference.add_product(ref, g, d) is True
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(ref, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_add_product_leaves_other_layouts_to_the_caller():
+    out, g, d = np.zeros((1, 6)), np.ones((1, 6)), np.arange(6.0)
+    untouched = out.copy()
+    assert not compiled.add_product(out, g, d[::-1].copy()[::-1])          # strided d
+    assert not compiled.add_product(out, np.ones((1, 12))[:, ::2], d)      # strided g
+    assert not compiled.add_product(out, g.astype(np.float32), d)          # mixed dtypes
+    assert not compiled.add_product(out, g, np.arange(3.0))                # shapes disagree
+    read_only = out.copy()
+    read_only.flags.writeable = False
+    assert not compiled.add_product(read_only, g, d)
+    np.testing.assert_array_equal(out, untouched)

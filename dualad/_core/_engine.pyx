@@ -31,7 +31,7 @@ cimport numpy as cnp
 from cpython.ref cimport Py_INCREF, Py_REFCNT, PyObject
 from libc.math cimport isfinite
 
-from .._kernels import fingerprint
+from .._kernels import add_product, fingerprint
 from .state import state
 
 cnp.import_array()
@@ -542,6 +542,7 @@ cdef class UnaryPrimitive(Primitive):
     in one pass by the ``fused`` kernel when ``x`` is a plain array."""
 
     cdef public object deriv, fused
+    cdef public bint deriv_is_value   # f' is the value itself (exp): the caller may hold it
 
     cpdef value_and_deriv(self, x):
         if self.fused is not None and not isinstance(x, BoxBase):
@@ -708,9 +709,13 @@ def sweep(nodes_desc, dict seeds, bint retain):
         if node.guards is not None:
             _check_unmodified(node, checked)
         parents = node.parents
-        n = len(parents)
-        needs = [p is not None for p in parents]
-        out = (<Primitive?>prim).backward(g, residuals, needs, node.params)
+        if isinstance(prim, UnaryPrimitive) and parents[0] is not None and _unary_step(
+                <UnaryPrimitive>prim, g, residuals, cts, parents[0], retain):
+            n = 0   # done: its cotangent went straight into the input's
+        else:
+            n = len(parents)
+            needs = [p is not None for p in parents]
+            out = (<Primitive?>prim).backward(g, residuals, needs, node.params)
         for i in range(n):
             parent = parents[i]
             if parent is None:
@@ -729,6 +734,47 @@ def sweep(nodes_desc, dict seeds, bint retain):
             node.residuals = FREED
             node.guards = None
     return cts
+
+
+cdef bint _unary_step(UnaryPrimitive prim, g, deriv, dict cts, parent, bint retain) except -1:
+    """A unary node's VJP ``g * f'`` delivered without a temporary where the arrays allow (plain
+    NumPy arrays of one dtype, ``g`` of shape ``(k,) + f'.shape``): added into the input's
+    running sum in one pass when only the sweep holds that sum (rather than a product, then a
+    sum), or, for a cotangent of ones on a tape that is not kept (the first step back from a
+    ``sum``), ``f'`` itself (no pass; ``f'`` is private to the node and its node lets go of
+    it). Same bits as the rule's ``g * f'``. False: the node takes the general route."""
+    if type(g) is not _ndarray or type(deriv) is not _ndarray:
+        return False
+    cdef cnp.ndarray ga = <cnp.ndarray>g
+    if (cnp.PyArray_TYPE(ga) != cnp.PyArray_TYPE(<cnp.ndarray>deriv)
+            or g.shape[1:] != deriv.shape):
+        return False
+    old = cts.get(parent)
+    if old is None:
+        if (retain or prim.deriv_is_value or cnp.PyArray_DIMS(ga)[0] != 1
+                or not _ones(ga)):
+            return False
+        cts[parent] = deriv[None]
+        return True
+    return (Py_REFCNT(old) == 2 and type(old) is _ndarray
+            and cnp.PyArray_CHKFLAGS(<cnp.ndarray>old, cnp.NPY_ARRAY_OWNDATA)
+            and add_product(old, g, deriv))
+
+
+cdef bint _ones(cnp.ndarray a):
+    """Whether the float64 or float32 array ``a`` repeats one value, 1: the broadcast views of
+    ones that scalar seeds become (other arrays are not scanned)."""
+    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(a)
+    if n == 0 or not cnp.PyArray_ISALIGNED(a):
+        return False
+    for i in range(cnp.PyArray_NDIM(a)):
+        if cnp.PyArray_DIMS(a)[i] > 1 and cnp.PyArray_STRIDES(a)[i] != 0:
+            return False   # not one repeated value: not worth a scan
+    if cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE:
+        return (<double*>cnp.PyArray_DATA(a))[0] == 1.0
+    if cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT:
+        return (<float*>cnp.PyArray_DATA(a))[0] == 1.0
+    return False
 
 
 cdef bint _accumulates_in_place(object old, object ct) except -1:

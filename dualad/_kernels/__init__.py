@@ -7,7 +7,9 @@ compiled extensions).
   value is bitwise the same whether or not it is being differentiated) and ``unbroadcast``: the
   compiled kernels (``_unary``) serve C-contiguous, aligned, native-endian float64 and float32
   ndarrays and hand every other input (CuPy arrays, other dtypes, strided views, subclasses) to
-  the reference of the same name themselves, so the lookup here adds nothing per call. On
+  the reference of the same name themselves, so the lookup here adds nothing per call
+  (``add_product(out, g, d)``, the sweep's ``out += g * d``, returns False for what it does not
+  take, and the caller computes it another way). On
   arrays of 65536 elements or more they share the work among the usable cores
   (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads. The
   blocks are handed out dynamically and, unless ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` says
@@ -149,6 +151,7 @@ set_num_threads(int(os.environ.get("DUALAD_NUM_THREADS") or (1 if _SPINNING else
 UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
 UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
+add_product = _unary_kernel("add_product")
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 

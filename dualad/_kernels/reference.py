@@ -113,6 +113,14 @@ def unbroadcast(x, shape, lead=1):
     return out.reshape(x.shape[:lead] + shape)
 
 
+def add_product(out, g, d):
+    """``out += g * d`` for ``out`` and ``g`` of shape ``(k,) + d.shape``: the same bits as
+    ``out + g * d``, written into ``out``; returns True (the compiled kernel returns False for
+    layouts it leaves to the caller)."""
+    np.add(out, g * d, out=out)
+    return True
+
+
 # Fingerprint constants: two odd 64-bit multipliers (bijections of uint64) and an index stride.
 _FP_STRIDE = np.uint64(0x9E3779B97F4A7C15)
 _FP_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
