@@ -54,9 +54,16 @@ def _reduced_pattern(patterns, ans, x, axis, keepdims):
     return sum_p(patterns[0], axis=axis, keepdims=keepdims)
 
 
+def _sum(x, axis, keepdims):
+    if type(x) is np.ndarray:   # what ndarray.sum calls, without its Python-level wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    if hasattr(x, "sum"):
+        return x.sum(axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
 sum_p = Primitive(
-    "sum", lambda x, axis, keepdims: (x.sum(axis=axis, keepdims=keepdims) if hasattr(x, "sum")
-                                      else np.sum(x, axis=axis, keepdims=keepdims)),
+    "sum", _sum,
     jvp=(lambda t, ans, x, axis, keepdims: sum_p(t, axis=axis, keepdims=keepdims),),
     vjp=(lambda g, ans, x, axis, keepdims: expand_reduced(g, x, axis, keepdims),),
     linear=True)

@@ -106,6 +106,18 @@ def vjp(fun, *primals):
 _FLOAT_SCALARS = (np.float64, np.float32)
 
 
+_SEED_TEMPLATES = {}   # (shape, dtype) of a one-element output -> its seed, copied per call
+
+
+def _ones_like_seed(shape, dtype):
+    """``np.ones((1,) + shape, dtype)`` for a one-element ``shape`` (a copy of a kept template
+    costs a fifth of ``np.ones``, which is Python-level)."""
+    template = _SEED_TEMPLATES.get((shape, dtype))
+    if template is None:
+        template = _SEED_TEMPLATES[shape, dtype] = np.ones((1,) + shape, dtype=dtype)
+    return template.copy()
+
+
 def _scalar_seed(rec, fname):
     if len(rec.out_leaves) != 1:
         raise TypeError(f"{fname}: fun must return one scalar, got a pytree with "
@@ -115,7 +127,7 @@ def _scalar_seed(rec, fname):
     kind = type(value)
     if kind in _FLOAT_SCALARS or (kind is np.ndarray and value.size == 1
                                   and value.dtype.kind == "f"):   # the common case first
-        return np.ones((1,) + value.shape, dtype=value.dtype)
+        return _ones_like_seed(value.shape, value.dtype)
     shape = shape_of(out)
     dtype = getattr(value, "dtype", None) or np.result_type(value)
     if shape != () and shape != (1,) and int(np.prod(shape)) != 1:
