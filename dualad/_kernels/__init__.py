@@ -11,17 +11,15 @@ compiled extensions).
   (``add_product(out, g, d)``, the sweep's ``out += g * d``, returns False for what it does not
   take, and the caller computes it another way). On
   arrays of 65536 elements or more they share the work among the usable cores
-  (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads. The
-  blocks are handed out dynamically and, unless ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` says
-  otherwise, OpenMP's idle threads sleep rather than spin (``OMP_WAIT_POLICY=PASSIVE`` is set
-  while ``_unary`` loads libgomp, then removed from the environment again). Measured on a
-  2-core VM (W3's gradient): two threads 22.6 -> 18.4 ms when the second core is free; with
-  another process busy on it, OpenMP's default spinning took 22.6 -> 51.9 ms, sleeping threads
-  and dynamic blocks 22.1 ms (no loss). Where a libgomp was loaded before dualad (PyTorch's
-  wheels bundle one of the same name, ``libgomp.so.1``, which dualad then shares) and neither
-  variable is set, its idle threads spin and the default is one thread; a PyTorch imported
-  after dualad shares dualad's libgomp, whose idle threads sleep (W3 side by side, PyTorch's
-  own time did not measurably change: 18.1/20.1 ms medians imported after, 18.8/18.1 before).
+  (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads, in
+  blocks handed out dynamically, as PyTorch's and JAX's kernels use every core by default.
+  dualad leaves OpenMP's settings alone: idle threads spin for a while, as libgomp chooses (and
+  as ``OMP_WAIT_POLICY``/``GOMP_SPINCOUNT`` may change). Asking libgomp for sleeping threads
+  would be process-wide: PyTorch shares the same ``libgomp.so.1``, and its small-operation
+  workloads then ran 1.6x slower (W4's gradient 2.2 -> 3.7 ms median). Measured on a 2-core VM
+  (W3's gradient): two threads 22.6 -> 17.6-17.9 ms when the second core is free; on a machine
+  whose cores are busy with other work, spinning threads wait for each other (51.9 ms once),
+  so ``DUALAD_NUM_THREADS=1`` is the setting for shared machines.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
   compiled kernel hands non-contiguous input to the reference itself). Large arrays are summed
   in chunks by the same number of threads as the elementwise kernels.
@@ -56,33 +54,6 @@ def _load(name):
         return None
 
 
-def _libgomp_loaded():
-    """Whether a libgomp is already mapped into this process (Linux; False elsewhere)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            return any("libgomp" in line for line in maps)
-    except OSError:
-        return False
-
-
-_POLICY_SET = "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ
-# libgomp already loaded (PyTorch's wheels bundle a libgomp.so.1, which dualad's modules then
-# share) and no policy asked for: its idle threads spin, so the default stays one thread
-_SPINNING = not _POLICY_SET and not os.environ.get("DUALAD_PUREPYTHON") and _libgomp_loaded()
-
-
-def _load_openmp(name):
-    """``_load(name)`` for a module linked with OpenMP: libgomp reads its wait policy when it is
-    loaded, so sleeping idle threads are asked for just then (see the module docstring)."""
-    if _POLICY_SET or _SPINNING:
-        return _load(name)
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    try:
-        return _load(name)
-    finally:
-        os.environ.pop("OMP_WAIT_POLICY", None)
-
-
 def usable_cores():
     """The cores this process may run on."""
     try:
@@ -91,9 +62,9 @@ def usable_cores():
         return max(1, os.cpu_count() or 1)
 
 
-_unary = _load_openmp("_unary")
+_unary = _load("_unary")
 _train = _load("_train")
-_guard = _load_openmp("_guard")
+_guard = _load("_guard")
 _alloc = _load("_alloc")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
@@ -146,7 +117,7 @@ def set_num_threads(n):
     return _unary.set_num_threads(n) if _unary is not None else 1
 
 
-set_num_threads(int(os.environ.get("DUALAD_NUM_THREADS") or (1 if _SPINNING else usable_cores())))
+set_num_threads(int(os.environ.get("DUALAD_NUM_THREADS") or usable_cores()))
 
 UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
 UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
