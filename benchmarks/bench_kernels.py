@@ -3,8 +3,9 @@
 ``UnaryKernels``: one fused ``<op>_fwd`` call (value and derivative) per op, dtype and size;
 ``track_speedup`` is the reference's median time over the compiled kernel's (above 1: the
 compiled kernel wins). ``Unbroadcast``: summing a cotangent back to a broadcast argument's
-shape, for the patterns the reverse sweep meets. Both are skipped when the kernels are not
-built (or ``DUALAD_PUREPYTHON`` is set), where there is nothing to compare.
+shape, for the patterns the reverse sweep meets. ``AddProduct``: the sweep's ``out += g * d``
+in one pass against NumPy's product and sum. All are skipped when the kernels are not built
+(or ``DUALAD_PUREPYTHON`` is set), where there is nothing to compare.
 """
 import timeit
 
@@ -88,5 +89,30 @@ class Unbroadcast:
     def track_speedup(self, case, dtype):
         return _speedup(lambda: reference.unbroadcast(self.g, self.target, 1),
                         lambda: _kernels.unbroadcast(self.g, self.target, 1))
+
+    track_speedup.unit = "reference time / compiled time"
+
+
+class AddProduct:
+    params = (["contiguous", "one value"], ["float64", "float32"], [1_000, 1_000_000])
+    param_names = ["g", "dtype", "n"]
+
+    def setup(self, g, dtype, n):
+        _require_compiled()
+        rng = np.random.default_rng(0)
+        self.out = rng.standard_normal((1, n)).astype(dtype)
+        self.d = rng.standard_normal(n).astype(dtype)
+        self.g = (rng.standard_normal((1, n)).astype(dtype) if g == "contiguous"
+                  else np.broadcast_to(np.ones((1, 1), dtype=dtype), (1, n)))
+
+    def time_compiled(self, g, dtype, n):
+        _kernels.add_product(self.out, self.g, self.d)
+
+    def time_reference(self, g, dtype, n):
+        reference.add_product(self.out, self.g, self.d)
+
+    def track_speedup(self, g, dtype, n):
+        return _speedup(lambda: reference.add_product(self.out, self.g, self.d),
+                        lambda: _kernels.add_product(self.out, self.g, self.d))
 
     track_speedup.unit = "reference time / compiled time"
