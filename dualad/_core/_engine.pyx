@@ -39,6 +39,9 @@ cnp.import_array()
 cdef extern from "Python.h":
     object _PyObject_Call "PyObject_Call" (object callable, object args, PyObject* kwargs)
 
+cdef extern from "_arrays.h":
+    bint one_value "dualad_one_value" (cnp.ndarray a)
+
 cdef extern from "numpy/arrayobject.h":
     # steals a reference to descr; flags 0: a read-only view of data
     object _view_from_descr "PyArray_NewFromDescr" (
@@ -119,14 +122,15 @@ cdef class BoxBase:
         return _bind(REGISTRY["negative"], (self,), _NO_PARAMS)
 
     def __matmul__(self, other):
-        return _matmul(self, other)
+        return matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _matmul(other, self)
+        return matmul(other, self)
 
 
-cdef object _matmul(a, b):
-    """``a @ b``: ``dualad.numpy.matmul`` without its keyword handling (the operator has none)."""
+cpdef matmul(a, b):
+    """``a @ b`` through the ``matmul`` primitive, scalars refused as NumPy refuses them (the
+    operator of boxes, and ``dualad.numpy.matmul`` once it has checked its keywords)."""
     if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
         raise ValueError("matmul: input operand does not have enough dimensions (scalars are "
                          "not allowed; use multiply or *)")
@@ -726,8 +730,8 @@ def sweep(nodes_desc, dict seeds, bint retain):
             old = cts.get(parent)
             if old is None:
                 cts[parent] = ct
-            elif Py_REFCNT(old) == 2 and _accumulates_in_place(old, ct):
-                pass   # only this dict and ``old`` hold the sum so far: added into it
+            elif _sweep_owns(old) and _accumulates_in_place(old, ct):
+                pass   # added into the running sum
             else:
                 cts[parent] = _bind(add, (old, ct), _NO_PARAMS)
         if not retain:
@@ -756,20 +760,14 @@ cdef bint _unary_step(UnaryPrimitive prim, g, deriv, dict cts, parent, bint reta
             return False
         cts[parent] = deriv[None]
         return True
-    return (Py_REFCNT(old) == 2 and type(old) is _ndarray
-            and cnp.PyArray_CHKFLAGS(<cnp.ndarray>old, cnp.NPY_ARRAY_OWNDATA)
-            and add_product(old, g, deriv))
+    return _sweep_owns(old) and add_product(old, g, deriv)
 
 
 cdef bint _ones(cnp.ndarray a):
     """Whether the float64 or float32 array ``a`` repeats one value, 1: the broadcast views of
     ones that scalar seeds become (other arrays are not scanned)."""
-    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(a)
-    if n == 0 or not cnp.PyArray_ISALIGNED(a):
+    if cnp.PyArray_SIZE(a) == 0 or not cnp.PyArray_ISALIGNED(a) or not one_value(a):
         return False
-    for i in range(cnp.PyArray_NDIM(a)):
-        if cnp.PyArray_DIMS(a)[i] > 1 and cnp.PyArray_STRIDES(a)[i] != 0:
-            return False   # not one repeated value: not worth a scan
     if cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE:
         return (<double*>cnp.PyArray_DATA(a))[0] == 1.0
     if cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT:
@@ -777,16 +775,20 @@ cdef bint _ones(cnp.ndarray a):
     return False
 
 
+cdef bint _sweep_owns(object old):
+    """Whether the sweep may write into the running sum ``old``: a writeable NumPy array owning
+    its data that nothing but the cotangent dict and the caller's local variable refers to
+    (reference count 2; arguments of a cdef function are borrowed), so no one else sees it
+    change."""
+    return (Py_REFCNT(old) == 2 and type(old) is _ndarray and cnp.PyArray_CHKFLAGS(
+        <cnp.ndarray>old, cnp.NPY_ARRAY_OWNDATA | cnp.NPY_ARRAY_WRITEABLE))
+
+
 cdef bint _accumulates_in_place(object old, object ct) except -1:
-    """Add ``ct`` into the sweep's running sum ``old`` when that costs no fresh array: both
-    plain NumPy arrays of one shape and dtype, ``old`` large, writeable and owning its data.
-    The caller has checked that nothing but the sweep refers to ``old`` (its reference count),
-    so no one else sees the update; the sum is the same, bit for bit, as ``old + ct``."""
-    if type(old) is not _ndarray or type(ct) is not _ndarray:
-        return False
-    cdef cnp.ndarray a = <cnp.ndarray>old
-    if (cnp.PyArray_SIZE(a) < IN_PLACE_MIN
-            or not cnp.PyArray_CHKFLAGS(a, cnp.NPY_ARRAY_OWNDATA | cnp.NPY_ARRAY_WRITEABLE)
+    """Add ``ct`` into the running sum ``old`` (which ``_sweep_owns``) when that saves a fresh
+    array: ``ct`` a plain NumPy array of ``old``'s shape and dtype, ``old`` large. The sum is
+    the same, bit for bit, as ``old + ct``."""
+    if (type(ct) is not _ndarray or cnp.PyArray_SIZE(<cnp.ndarray>old) < IN_PLACE_MIN
             or old.shape != ct.shape or old.dtype != ct.dtype):
         return False
     _np_add(old, ct, out=old)

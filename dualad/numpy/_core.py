@@ -1,10 +1,10 @@
 """Reductions, shape functions and products of ``dualad.numpy`` built on the primitives."""
 import numpy as np
 
+from .._core import _engine
 from .._core.primitive import ndim_of, shape_of
 
 from ..primitives import indexing as _ix
-from ..primitives import linalg as _la
 from ..primitives import reductions as _r
 from ..primitives import shape as _s
 from ._axes import normalize_axis
@@ -54,10 +54,7 @@ def broadcast_to(x, shape):
 def matmul(a, b, **kwargs):
     if kwargs:
         reject_kwargs("matmul", kwargs)
-    if ndim_of(a) == 0 or ndim_of(b) == 0:
-        raise ValueError("matmul: input operand does not have enough dimensions (scalars are "
-                         "not allowed; use multiply or *)")
-    return _la.matmul(a, b)
+    return _engine.matmul(a, b)
 
 
 def getitem(x, index):

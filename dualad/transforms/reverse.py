@@ -104,8 +104,6 @@ def vjp(fun, *primals):
 
 
 _FLOAT_SCALARS = (np.float64, np.float32)
-
-
 _SEED_TEMPLATES = {}   # (shape, dtype) of a one-element output -> its seed, copied per call
 
 
