@@ -2,8 +2,8 @@
 
 Every ``dualad/_kernels/*.pyx`` becomes an extension module of the same name; a
 ``*.pyx.tp`` Tempita template is first rendered into ``build/`` and compiled from there. The
-compiled core, ``dualad/_core/_engine.pyx`` (dispatch, the tape and its sweep), is built the same
-way.
+compiled core, ``dualad/_core/*.pyx`` (dispatch, the tape and its sweep; the built-in rules'
+first-order paths), is built the same way.
 
 Compiler flags, each kept only if the compiler accepts it:
 
@@ -31,7 +31,7 @@ from Cython.Tempita import sub
 from setuptools import Extension, setup
 
 KERNELS = "dualad/_kernels"
-ENGINE = "dualad/_core/_engine.pyx"
+CORE = "dualad/_core"
 GENERATED = os.path.join("build", "tempita")
 
 
@@ -83,7 +83,8 @@ def extensions():
     compile_args, link_args = compile_flags()
     sources = sorted(glob.glob(os.path.join(KERNELS, "*.pyx"))) + render_templates()
     modules = [("dualad._kernels." + os.path.basename(path)[:-4], path) for path in sources]
-    modules.append(("dualad._core._engine", ENGINE))
+    modules += [("dualad._core." + os.path.basename(path)[:-4], path)
+                for path in sorted(glob.glob(os.path.join(CORE, "*.pyx")))]
     return [
         Extension(name, [path],
                   include_dirs=[np.get_include(), KERNELS], libraries=["m"],

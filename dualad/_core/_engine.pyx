@@ -619,7 +619,7 @@ cdef class Fingerprint:
         self.array = array
         self.signature = _signature(array)
 
-    def changed(self):
+    cpdef bint changed(self) except -1:
         return _signature(self.array) != self.signature
 
 
@@ -675,7 +675,7 @@ cdef _check_unmodified(Node node, set checked):
     for i, fp in node.guards:
         if id(fp) in checked:
             continue
-        if fp.changed():
+        if (<Fingerprint?>fp).changed():
             a = fp.array
             raise RuntimeError(
                 f"{node.prim.name}: an array saved for the backward pass (argument {i}, shape "

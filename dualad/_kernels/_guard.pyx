@@ -22,8 +22,10 @@ cdef uint64_t MUL2 = 0x94D049BB133111EBULL
 cdef enum:
     CHUNK = 16384           # words per chunk a thread takes at a time (128 KiB)
     PARALLEL_MIN = 65536    # words; below this one thread
+    NOGIL_MIN = 65536       # bytes; below this, releasing the GIL costs more than the hash
 
 cdef int threads = 1
+cdef type _ndarray = np.ndarray
 
 
 def set_num_threads(int n):
@@ -68,7 +70,7 @@ cdef uint64_t fingerprint_bytes(const uint8_t* data, Py_ssize_t n) noexcept nogi
 
 def fingerprint(a):
     """64-bit fingerprint of the bytes of ``a``; see ``reference.fingerprint``."""
-    if type(a) is not np.ndarray or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a):
+    if type(a) is not _ndarray or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a):
         from .reference import fingerprint as reference_fingerprint
         return reference_fingerprint(a)
     cdef cnp.ndarray arr = <cnp.ndarray>a
@@ -77,6 +79,9 @@ def fingerprint(a):
         return 0
     cdef const uint8_t* data = <const uint8_t*>cnp.PyArray_DATA(arr)
     cdef uint64_t total
-    with nogil:
+    if n < NOGIL_MIN:
         total = fingerprint_bytes(data, n)
-    return int(total) ^ n
+    else:
+        with nogil:
+            total = fingerprint_bytes(data, n)
+    return total ^ <uint64_t>n

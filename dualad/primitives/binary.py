@@ -11,6 +11,7 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core._engine import Arithmetic
+from .._core._rules import unchanged
 from .._core.primitive import Box, Primitive, ndim_of
 
 
@@ -57,10 +58,6 @@ def _power_dy(ans, x, y):
     return where(zero, 0.0, multiply(ans, log(where(zero, 1.0, x))))
 
 
-def _add_t(t, ans, x, y):
-    return t
-
-
 def _neg_t(t, ans, x, y):
     return negative(t)
 
@@ -73,10 +70,10 @@ def _subtract_jvp(tangents, ans, x, y):
     return negative(ty) if tx is None else subtract(tx, ty)
 
 
-add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(_add_t, _add_t),
-                vjp=(_add_t, _add_t), broadcasts=True, saves_values=False)
+add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(unchanged, unchanged),
+                vjp=(unchanged, unchanged), broadcasts=True, saves_values=False)
 subtract = Primitive("subtract", Arithmetic("subtract", op.sub, np.subtract),
-                     jvp=_subtract_jvp, vjp=(_add_t, _neg_t), broadcasts=True,
+                     jvp=_subtract_jvp, vjp=(unchanged, _neg_t), broadcasts=True,
                      saves_values=False)
 def _times_y(t, ans, x, y):
     return multiply(t, y)

@@ -20,6 +20,7 @@ from functools import partial
 
 import numpy as np
 
+from .._core._rules import MatmulVJP, matmul_value
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Primitive, align_batched, dtype_of, ndim_of, shape_of
 from .binary import multiply
@@ -102,31 +103,7 @@ def _plain_matmul_vjp_b(g, a, b):
     return matmul(g, a) if ndim_of(b) == 1 else matmul(mT(a), g)
 
 
-def _concrete_small(g, a, b):
-    """Whether a matmul VJP may run on NumPy directly: a first-order sweep (no box among the
-    cotangent and the operands, so nothing needs the product to be differentiable again) of
-    operands of at most two axes."""
-    return (type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray
-            and a.ndim <= 2 and b.ndim <= 2)
-
-
-def _numpy_matmul_vjp_a(g, a, b):
-    """``_plain_matmul_vjp_a`` in NumPy, for ``_concrete_small`` arguments."""
-    if b.ndim == 1:
-        return g[..., None] * b
-    return np.matmul(g, b.T)
-
-
-def _numpy_matmul_vjp_b(g, a, b):
-    """``_plain_matmul_vjp_b`` in NumPy, for ``_concrete_small`` arguments."""
-    if a.ndim == 1:
-        return g[..., None] * a if b.ndim == 1 else a[:, None] * g[..., None, :]
-    return np.matmul(g, a) if b.ndim == 1 else np.matmul(a.T, g)
-
-
 def _matmul_vjp_a(g, ans, a, b):
-    if _concrete_small(g, a, b):
-        return _numpy_matmul_vjp_a(g, a, b)
     if ndim_of(a) <= 2 and ndim_of(b) <= 2:
         return _plain_matmul_vjp_a(g, a, b)
     a2, b2, _ = _promote(a, b)
@@ -135,21 +112,11 @@ def _matmul_vjp_a(g, ans, a, b):
 
 
 def _matmul_vjp_b(g, ans, a, b):
-    if _concrete_small(g, a, b):
-        return _numpy_matmul_vjp_b(g, a, b)
     if ndim_of(a) <= 2 and ndim_of(b) <= 2:
         return _plain_matmul_vjp_b(g, a, b)
     a2, b2, _ = _promote(a, b)
     gb = _sum_to(matmul(mT(a2), _promoted_cotangent(g, a, b)), shape_of(b2))
     return _squeeze(gb, -1) if ndim_of(b) == 1 else gb
-
-
-def _matmul_impl(a, b):
-    try:
-        return np.matmul(a, b)
-    except ValueError as exc:
-        raise ValueError(f"matmul: operands of shapes {shape_of(a)} and {shape_of(b)} do not "
-                         f"align ({exc})") from None
 
 
 def _structural_nonzero(x, pattern):
@@ -190,8 +157,9 @@ def stack_pattern(reduced, lower=False):
     return rule
 
 
-matmul = Primitive("matmul", _matmul_impl, jvp=(_matmul_jvp_a, _matmul_jvp_b),
-                   vjp=(_matmul_vjp_a, _matmul_vjp_b),
+# a first-order sweep of plain arrays takes the VJPs straight through NumPy (_rules.MatmulVJP)
+matmul = Primitive("matmul", matmul_value, jvp=(_matmul_jvp_a, _matmul_jvp_b),
+                   vjp=(MatmulVJP(0, _matmul_vjp_a), MatmulVJP(1, _matmul_vjp_b)),
                    pattern=multilinear_pattern((_matmul_jvp_a, _matmul_jvp_b)))
 
 

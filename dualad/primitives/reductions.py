@@ -10,31 +10,22 @@ or without the leading batch axis.
 import numpy as np
 
 from .._core.backend import array_module, raw_value
-from .._core._engine import broadcast_view
+from .._core._rules import ExpandReduced, SumVJP, reinsert, sum_value
 from .._core.primitive import Primitive, dtype_of, ndim_of, shape_of
 from .binary import multiply
 from .indexing import concatenate, getitem
 from .shape import broadcast_to, reshape, transpose
 
 
-def expand_reduced(g, x, axis, keepdims):
-    """Broadcast a reduced cotangent ``g`` (batch axis first) back to ``(k,) + x.shape``."""
-    if type(g) is np.ndarray:   # a concrete cotangent: the arrays' own methods, no dispatch
-        if not keepdims:   # (a full reduction leaves only the batch axis)
-            g = g.reshape(g.shape + (1,) * len(axis) if g.ndim == 1 else
-                          _reinsert(g.shape, axis))
-        return broadcast_view(g, (g.shape[0],) + shape_of(x))
+def _expand_traced(g, x, axis, keepdims):
+    """Broadcast a reduced cotangent ``g`` (batch axis first) back to ``(k,) + x.shape`` in
+    dualad operations (what ``expand_reduced`` does for a box)."""
     if not keepdims:
-        g = reshape(g, shape=_reinsert(g.shape, axis))
+        g = reshape(g, shape=reinsert(tuple(g.shape), axis))
     return broadcast_to(g, shape=(g.shape[0],) + shape_of(x))
 
 
-def _reinsert(shape, axis):
-    """``shape`` with unit axes put back at the negative positions ``axis``."""
-    ndim = len(shape) + len(axis)
-    reduced = {ndim + a for a in axis}
-    it = iter(shape)
-    return tuple(1 if i in reduced else next(it) for i in range(ndim))
+expand_reduced = ExpandReduced(_expand_traced)
 
 
 def _reduction(name, impl, weights):
@@ -54,19 +45,10 @@ def _reduced_pattern(patterns, ans, x, axis, keepdims):
     return sum_p(patterns[0], axis=axis, keepdims=keepdims)
 
 
-def _sum(x, axis, keepdims):
-    if type(x) is np.ndarray:   # what ndarray.sum calls, without its Python-level wrapper
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
-    if hasattr(x, "sum"):
-        return x.sum(axis=axis, keepdims=keepdims)
-    return np.sum(x, axis=axis, keepdims=keepdims)
-
-
 sum_p = Primitive(
-    "sum", _sum,
+    "sum", sum_value,
     jvp=(lambda t, ans, x, axis, keepdims: sum_p(t, axis=axis, keepdims=keepdims),),
-    vjp=(lambda g, ans, x, axis, keepdims: expand_reduced(g, x, axis, keepdims),),
-    linear=True)
+    vjp=(SumVJP(expand_reduced),), linear=True)
 
 
 # ---------------------------------------------------------------- max and min
@@ -77,7 +59,7 @@ def _tie_weights(ans, x, axis, keepdims):
     xr, best = raw_value(x), raw_value(ans)
     xp = array_module(xr)
     if not keepdims:
-        best = xp.reshape(best, _reinsert(shape_of(best), axis))
+        best = xp.reshape(best, reinsert(shape_of(best), axis))
     hit = (xr == best) | xp.isnan(xr)
     dtype = dtype_of(xr)
     return hit.astype(dtype) / xp.sum(hit, axis=axis, keepdims=True).astype(dtype)

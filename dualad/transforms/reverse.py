@@ -17,8 +17,7 @@ class Recorded:
     def __init__(self, fun, args, nums, fname, has_aux=False):
         self.trace = ReverseTrace(new_level(), keep_list=True)
         self.leaves, rebuild, self.defs = differentiated_leaves(args, nums, fname)
-        leaf = self.trace.leaf
-        self.watched = [leaf(x) for x in self.leaves]
+        self.watched = list(map(self.trace.leaf, self.leaves))
         try:
             with cache_scope():   # big temporaries reuse mapped pages (dualad._kernels._alloc)
                 out = fun(*rebuild(self.watched))
@@ -35,7 +34,8 @@ class Recorded:
             self.aux = _unwrap_tree(aux, self.trace)
         self.out_leaves, self.out_def = tree_flatten(out)
         if len(self.out_leaves) == 1 and self.out_leaves[0] is out:   # a single output
-            self.primal_out = _unwrap(out, self.trace)
+            self.primal_out = out._value if type(out) is Tensor and out._trace is self.trace \
+                else out
         else:
             self.primal_out = tree_unflatten(
                 self.out_def, [_unwrap(o, self.trace) for o in self.out_leaves])
@@ -107,25 +107,22 @@ _FLOAT_SCALARS = (np.float64, np.float32)
 _SEED_TEMPLATES = {}   # (shape, dtype) of a one-element output -> its seed, copied per call
 
 
-def _ones_like_seed(shape, dtype):
-    """``np.ones((1,) + shape, dtype)`` for a one-element ``shape`` (a copy of a kept template
-    costs a fifth of ``np.ones``, which is Python-level)."""
-    template = _SEED_TEMPLATES.get((shape, dtype))
-    if template is None:
-        template = _SEED_TEMPLATES[shape, dtype] = np.ones((1,) + shape, dtype=dtype)
-    return template.copy()
-
-
 def _scalar_seed(rec, fname):
     if len(rec.out_leaves) != 1:
         raise TypeError(f"{fname}: fun must return one scalar, got a pytree with "
                         f"{len(rec.out_leaves)} leaves")
     out = rec.out_leaves[0]
-    value = raw_value(out)
+    value = out._value if type(out) is Tensor else out   # the common case first
     kind = type(value)
     if kind in _FLOAT_SCALARS or (kind is np.ndarray and value.size == 1
-                                  and value.dtype.kind == "f"):   # the common case first
-        return _ones_like_seed(value.shape, value.dtype)
+                                  and value.dtype.kind == "f"):
+        # np.ones((1,) + shape): a copy of a kept template costs a fifth of np.ones
+        key = (value.shape, value.dtype)
+        template = _SEED_TEMPLATES.get(key)
+        if template is None:
+            template = _SEED_TEMPLATES[key] = np.ones((1,) + value.shape, dtype=value.dtype)
+        return template.copy()
+    value = raw_value(out)
     shape = shape_of(out)
     dtype = getattr(value, "dtype", None) or np.result_type(value)
     if shape != () and shape != (1,) and int(np.prod(shape)) != 1:
