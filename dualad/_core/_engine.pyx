@@ -364,8 +364,12 @@ cdef class ShapeOnly:
 cdef ShapeOnly _shape_only(value):
     """``ShapeOnly(value)`` without the Python-level constructor call."""
     cdef ShapeOnly s = ShapeOnly.__new__(ShapeOnly)
-    s.shape = shape_of(value)
-    s.dtype = dtype_of(value)
+    if type(value) is _ndarray:
+        s.shape = value.shape
+        s.dtype = <object>cnp.PyArray_DESCR(<cnp.ndarray>value)
+    else:
+        s.shape = shape_of(value)
+        s.dtype = dtype_of(value)
     return s
 
 
@@ -651,15 +655,16 @@ cdef set _saved_ids(residuals):
 UNHASHED = object()   # the guard of a watched leaf until an operation first saves its value
 
 
-cdef object _guards_for(residuals, list candidates):
+cdef object _guards_for(residuals, list candidates, bint all_saved):
     """The guards of a new node: the ``(index, value, leaf node or None)`` candidates that the
-    residuals really hold. A constant operand is fingerprinted for this node; a watched value
-    once, on its leaf, when the first operation saves it (from then on it must not change)."""
-    cdef set saved = _saved_ids(residuals)
+    residuals really hold (``all_saved``: all of them, the residuals being the operands). A
+    constant operand is fingerprinted for this node; a watched value once, on its leaf, when
+    the first operation saves it (from then on it must not change)."""
+    cdef set saved = None if all_saved else _saved_ids(residuals)
     cdef list guards = []
     cdef Node leaf
     for i, v, owner in candidates:
-        if id(v) not in saved:
+        if saved is not None and id(v) not in saved:
             continue
         if owner is None:
             guards.append((i, _fingerprint_now(v)))
@@ -863,6 +868,9 @@ cdef class ReverseTrace:
         cdef list parents = [None] * n
         cdef list callers = None   # the caller's arrays among the operands: (index, value, fp)
         cdef bint tracked = False
+        # Primitive's own record keeps all the operands, or (saves_values False) none of them
+        cdef bint plain = type(prim) is Primitive
+        cdef bint may_save = not plain or (<Primitive>prim).saves_values
         cdef TensorBase t
         cdef Node node
         for i in range(n):
@@ -875,13 +883,13 @@ cdef class ReverseTrace:
                     node = <Node>t._node
                     parents[i] = node
                     tracked = True
-                    if node.prim is None and node.guards is not None:
+                    if may_save and node.prim is None and node.guards is not None:
                         if callers is None:
                             callers = []
                         callers.append((i, t._value, node))
             else:
                 vals[i] = a
-                if type(a) is _ndarray:
+                if may_save and type(a) is _ndarray:
                     if callers is None:
                         callers = []
                     callers.append((i, a, None))
@@ -893,7 +901,7 @@ cdef class ReverseTrace:
         ans, residuals = (<Primitive?>prim).record(tuple(vals), params)
         node = _new_node(prim, tuple(parents), residuals, params)
         if callers is not None:
-            node.guards = _guards_for(residuals, callers)
+            node.guards = _guards_for(residuals, callers, plain)
         if self.nodes is not None:
             self.nodes.append(node)
         return make_tensor(ans, node, self)
