@@ -261,6 +261,33 @@ def test_concrete_matmul_vjps_match_the_differentiable_rules(shapes, k):
     np.testing.assert_array_equal(vjp_b(g, None, a, b), linalg._plain_matmul_vjp_b(g, a, b))
 
 
+@given(st.lists(st.integers(0, 5), max_size=3), st.integers(0, 6),
+       st.sampled_from([np.float64, np.float32]))
+def test_compiled_outer_product_matches_numpy_bit_for_bit(g_shape, n, dtype):
+    """The outer product of the matmul VJPs (``g[..., None] * v``) against NumPy's multiply."""
+    from dualad._core._rules import outer
+    g = R.standard_normal(g_shape).astype(dtype)
+    v = R.standard_normal(n).astype(dtype)
+    out = outer(g, v)
+    assert out.dtype == dtype and out.shape == tuple(g_shape) + (n,)
+    np.testing.assert_array_equal(out, g[..., None] * v)
+
+
+def test_compiled_outer_product_hands_other_cases_to_numpy():
+    from dualad._core._rules import outer
+    g, v = R.standard_normal((3, 4)), R.standard_normal(5)
+    for a, b in [(g.T, v), (g, v[::2]), (g.astype(np.float32), v), (g, v.astype(np.float32)),
+                 (g.astype(int), v.astype(int))]:
+        out = outer(a, b)
+        assert out.dtype == (a[..., None] * b).dtype
+        np.testing.assert_array_equal(out, a[..., None] * b)
+    big = np.array([1e200, 2.0])
+    with pytest.warns(RuntimeWarning, match="overflow"):   # NumPy's own warning, as NumPy's
+        np.testing.assert_array_equal(outer(big, big), big[:, None] * big)
+    with np.errstate(over="ignore"):
+        assert np.isinf(outer(big, big)[0, 0])
+
+
 @st.composite
 def _tensordot_case(draw):
     """Two operands sharing ``n`` contracted axes, placed at random positions."""

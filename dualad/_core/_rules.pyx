@@ -48,7 +48,7 @@ cpdef numpy_matmul_vjp_a(g, a, b):
     """The cotangent of ``a`` in ``a @ b`` for ``concrete_small`` arguments (``g`` with its
     batch axis first): ``g[..., None] * b`` for a vector ``b``, else ``g @ b.T``."""
     if cnp.PyArray_NDIM(<cnp.ndarray>b) == 1:
-        return g[..., None] * b
+        return outer(g, b)
     return _np_matmul(g, b.T)
 
 
@@ -57,8 +57,60 @@ cpdef numpy_matmul_vjp_b(g, a, b):
     for a vector ``a``, else ``g @ a`` (vector ``b``) or ``a.T @ g``."""
     cdef bint b_vector = cnp.PyArray_NDIM(<cnp.ndarray>b) == 1
     if cnp.PyArray_NDIM(<cnp.ndarray>a) == 1:
-        return g[..., None] * a if b_vector else a[:, None] * g[..., None, :]
+        return outer(g, a) if b_vector else a[:, None] * g[..., None, :]
     return _np_matmul(g, a) if b_vector else _np_matmul(a.T, g)
+
+
+ctypedef fused real:
+    float
+    double
+
+
+cdef bint _outer_loop(const real* g, Py_ssize_t m, const real* v, Py_ssize_t n,
+                      real* out) noexcept nogil:
+    """``out[i, j] = g[i] * v[j]``; whether every product is finite."""
+    cdef Py_ssize_t i, j
+    cdef real gi, check = 0
+    for i in range(m):
+        gi = g[i]
+        for j in range(n):
+            out[i * n + j] = gi * v[j]
+            check += out[i * n + j] * 0   # NaN as soon as one product is inf or NaN
+    return check == 0
+
+
+cpdef outer(g, v):
+    """``g[..., None] * v`` for an array ``g`` and a vector ``v``. For C-contiguous float64 or
+    float32 arrays of one dtype, one product per element in C: NumPy takes its broadcasting
+    iterator for this shape, which costs more than the products of a small array. A result that
+    is not finite is computed again by NumPy, whose warnings and ``errstate`` then apply. Same
+    bits as NumPy's multiply (tests/test_products.py)."""
+    if (type(g) is not _ndarray or type(v) is not _ndarray
+            or cnp.PyArray_NDIM(<cnp.ndarray>v) != 1
+            or cnp.PyArray_TYPE(<cnp.ndarray>g) != cnp.PyArray_TYPE(<cnp.ndarray>v)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>g)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>v)):
+        return g[..., None] * v
+    cdef cnp.ndarray ga = <cnp.ndarray>g, va = <cnp.ndarray>v
+    cdef int typenum = cnp.PyArray_TYPE(ga), nd = cnp.PyArray_NDIM(ga)
+    if (typenum != cnp.NPY_DOUBLE and typenum != cnp.NPY_FLOAT) or nd >= cnp.NPY_MAXDIMS:
+        return g[..., None] * v
+    cdef cnp.npy_intp dims[cnp.NPY_MAXDIMS]
+    cdef int i
+    for i in range(nd):
+        dims[i] = cnp.PyArray_DIMS(ga)[i]
+    dims[nd] = cnp.PyArray_DIMS(va)[0]
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(nd + 1, dims, typenum, 0)
+    cdef bint finite
+    if typenum == cnp.NPY_DOUBLE:
+        finite = _outer_loop(<const double*>cnp.PyArray_DATA(ga), cnp.PyArray_SIZE(ga),
+                             <const double*>cnp.PyArray_DATA(va), dims[nd],
+                             <double*>cnp.PyArray_DATA(out))
+    else:
+        finite = _outer_loop(<const float*>cnp.PyArray_DATA(ga), cnp.PyArray_SIZE(ga),
+                             <const float*>cnp.PyArray_DATA(va), dims[nd],
+                             <float*>cnp.PyArray_DATA(out))
+    return out if finite else g[..., None] * v
 
 
 cdef class MatmulVJP:
