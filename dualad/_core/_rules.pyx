@@ -7,7 +7,7 @@ the product itself. Each rule here handles the case of a first-order sweep over 
 arrays (no box among the cotangent and the operands, so nothing needs the result to be
 differentiable again) in C, with NumPy doing the arithmetic, and hands every other case to the
 rule written in dualad operations it was built with (``general``), which serves higher orders.
-Both give the same bits (tests/test_products.py, tests/test_reductions.py)."""
+Both give the same bits (tests/test_products.py checks the matmul VJPs and ``outer``)."""
 import numpy as np
 
 cimport numpy as cnp
