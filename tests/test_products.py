@@ -286,6 +286,10 @@ def test_compiled_outer_product_hands_other_cases_to_numpy():
         np.testing.assert_array_equal(outer(big, big), big[:, None] * big)
     with np.errstate(over="ignore"):
         assert np.isinf(outer(big, big)[0, 0])
+    for special in (np.nan, np.inf, -np.inf):
+        a = np.array([special, 2.0, -0.0])
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(outer(a, a[::-1].copy()), a[:, None] * a[::-1])
 
 
 @st.composite

@@ -66,25 +66,42 @@ ctypedef fused real:
     double
 
 
+cdef real _largest_magnitude(const real* x, Py_ssize_t n) noexcept nogil:
+    """The largest ``|x[i]|``, NaN when one is NaN (0 for no elements)."""
+    cdef Py_ssize_t i
+    cdef real a, most = 0
+    for i in range(n):
+        a = x[i] if x[i] >= 0 else -x[i]
+        if a > most or a != a:
+            most = a
+            if a != a:
+                break
+    return most
+
+
 cdef bint _outer_loop(const real* g, Py_ssize_t m, const real* v, Py_ssize_t n,
                       real* out) noexcept nogil:
-    """``out[i, j] = g[i] * v[j]``; whether every product is finite."""
+    """``out[i, j] = g[i] * v[j]``, or False (``out`` untouched) when a product could be
+    infinite or NaN: no product exceeds the largest magnitudes' product, so when that is
+    finite every product is, and the loop itself needs no check."""
+    cdef real bound = _largest_magnitude(g, m) * _largest_magnitude(v, n)
+    if not bound - bound == 0:
+        return False
     cdef Py_ssize_t i, j
-    cdef real gi, check = 0
+    cdef real gi
     for i in range(m):
         gi = g[i]
         for j in range(n):
             out[i * n + j] = gi * v[j]
-            check += out[i * n + j] * 0   # NaN as soon as one product is inf or NaN
-    return check == 0
+    return True
 
 
 cpdef outer(g, v):
     """``g[..., None] * v`` for an array ``g`` and a vector ``v``. For C-contiguous float64 or
     float32 arrays of one dtype, one product per element in C: NumPy takes its broadcasting
-    iterator for this shape, which costs more than the products of a small array. A result that
-    is not finite is computed again by NumPy, whose warnings and ``errstate`` then apply. Same
-    bits as NumPy's multiply (tests/test_products.py)."""
+    iterator for this shape, which costs more than the products of a small array. Operands
+    whose products may not all be finite go to NumPy, whose warnings and ``errstate`` then
+    apply. Same bits as NumPy's multiply (tests/test_products.py)."""
     if (type(g) is not _ndarray or type(v) is not _ndarray
             or cnp.PyArray_NDIM(<cnp.ndarray>v) != 1
             or cnp.PyArray_TYPE(<cnp.ndarray>g) != cnp.PyArray_TYPE(<cnp.ndarray>v)
@@ -101,16 +118,16 @@ cpdef outer(g, v):
         dims[i] = cnp.PyArray_DIMS(ga)[i]
     dims[nd] = cnp.PyArray_DIMS(va)[0]
     cdef cnp.ndarray out = cnp.PyArray_EMPTY(nd + 1, dims, typenum, 0)
-    cdef bint finite
+    cdef bint done
     if typenum == cnp.NPY_DOUBLE:
-        finite = _outer_loop(<const double*>cnp.PyArray_DATA(ga), cnp.PyArray_SIZE(ga),
-                             <const double*>cnp.PyArray_DATA(va), dims[nd],
-                             <double*>cnp.PyArray_DATA(out))
+        done = _outer_loop(<const double*>cnp.PyArray_DATA(ga), cnp.PyArray_SIZE(ga),
+                           <const double*>cnp.PyArray_DATA(va), dims[nd],
+                           <double*>cnp.PyArray_DATA(out))
     else:
-        finite = _outer_loop(<const float*>cnp.PyArray_DATA(ga), cnp.PyArray_SIZE(ga),
-                             <const float*>cnp.PyArray_DATA(va), dims[nd],
-                             <float*>cnp.PyArray_DATA(out))
-    return out if finite else g[..., None] * v
+        done = _outer_loop(<const float*>cnp.PyArray_DATA(ga), cnp.PyArray_SIZE(ga),
+                           <const float*>cnp.PyArray_DATA(va), dims[nd],
+                           <float*>cnp.PyArray_DATA(out))
+    return out if done else g[..., None] * v
 
 
 cdef class MatmulVJP:

@@ -34,8 +34,7 @@ class Recorded:
             self.aux = _unwrap_tree(aux, self.trace)
         self.out_leaves, self.out_def = tree_flatten(out)
         if len(self.out_leaves) == 1 and self.out_leaves[0] is out:   # a single output
-            self.primal_out = out._value if type(out) is Tensor and out._trace is self.trace \
-                else out
+            self.primal_out = _unwrap(out, self.trace)
         else:
             self.primal_out = tree_unflatten(
                 self.out_def, [_unwrap(o, self.trace) for o in self.out_leaves])
