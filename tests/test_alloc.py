@@ -48,6 +48,18 @@ def test_freed_blocks_are_reused_and_zeroed_when_asked():
         assert b.ctypes.data % 64 == 0
 
 
+def test_blocks_from_128_kib_are_cached():
+    """glibc gives such blocks fresh pages on every allocation (see the module docstring)."""
+    with alloc.cache_scope():
+        del_me = np.empty(1 << 14)   # 128 KiB
+        address = del_me.ctypes.data
+        del del_me
+        assert np.empty(1 << 14).ctypes.data == address
+        small = np.empty((1 << 14) - 1024)   # below the threshold: NumPy's allocator
+        del small
+    assert alloc.stats()["cached_blocks"] == 1
+
+
 def test_a_block_serves_a_slightly_smaller_request_but_not_a_much_smaller_one():
     with alloc.cache_scope():
         del_me = np.empty(BIG)
