@@ -16,6 +16,9 @@ INDICES = [
     (np.array([0, 1]), slice(None), np.array([3, 0])),          # non-adjacent advanced indices
     (np.array([[0, 1], [1, 1]]), np.array([[2, 2], [0, 1]])),
     (X[..., 0] > 0.5,), (slice(None), X[0, :, 0] > 0.5), (-1, -1, -1), ([1, 0],),
+    # one step-1 slice after whole axes: the cotangent is written as one block
+    (slice(1, None),), (slice(None), slice(1, 3)), (Ellipsis, slice(None, -1)),
+    (np.int64(1), slice(2, 0)), (slice(None), None, slice(-2, None)),
 ]
 
 

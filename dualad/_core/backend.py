@@ -38,6 +38,11 @@ def array_module(*xs):
 
     Raises TypeError when NumPy and CuPy arrays are mixed.
     """
+    for x in xs:
+        if type(x) is not np.ndarray:
+            break
+    else:
+        return np
     found_cupy = found_numpy = None
     for x in xs:
         x = raw_value(x)

@@ -6,6 +6,8 @@ def normalize_axis(axis, ndim, name):
     """``axis`` (None, int or tuple) as a sorted tuple of distinct negative integers."""
     if axis is None:
         return tuple(range(-ndim, 0))
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis - ndim if axis >= 0 else axis,)
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     out = []
     for a in axes:

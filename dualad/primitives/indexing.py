@@ -1,15 +1,16 @@
 """Indexing (basic, integer-array and boolean) and its transpose, ``index_add``.
 
-NOTE: indexing with a batch axis. An index written for ``x`` cannot simply be applied to a
-tangent ``(k,) + x.shape`` by prefixing a slice: NumPy moves the axes of non-adjacent advanced
-indices to the front, which would displace the batch axis. The rules therefore move the batch
-axis to the end, apply the index (which, with any Ellipsis expanded, only touches the leading
-axes), and move it back.
+NOTE: indexing with a batch axis. A basic index (slices, integers, None) written for ``x``
+applies to a tangent ``(k,) + x.shape`` with a whole slice prefixed for the batch axis. An
+advanced index cannot be prefixed so: NumPy moves the axes of non-adjacent advanced indices to
+the front, which would displace the batch axis. For those the rules move the batch axis to the
+end, apply the index (which, with any Ellipsis expanded, only touches the leading axes), and
+move it back: a transposed copy that basic indices avoid.
 """
 import numpy as np
 
-from .._core.backend import array_module
-from .._core.primitive import Primitive
+from .._core.backend import array_module, raw_value
+from .._core.primitive import Primitive, shape_of
 from .shape import transpose
 
 
@@ -23,27 +24,60 @@ def _to_front(v):
     return transpose(v, axes=(n - 1,) + tuple(range(n - 1)))
 
 
+_ALL = slice(None)
+
+
+def _is_basic(index):
+    """Whether the normalised ``index`` is basic indexing (slices, integers, None): it then
+    leaves the axes after those it indexes in place, and a batch axis in front stays there."""
+    for i in index:
+        if not (i is None or type(i) is slice or type(i) is int
+                or isinstance(i, np.integer)):
+            return False
+    return True
+
+
+def _getitem_jvp(t, ans, x, index):
+    if _is_basic(index):
+        return getitem(t, index=(_ALL,) + index)
+    return _to_front(getitem(_to_back(t), index=index))
+
+
 def _getitem_vjp(g, ans, x, index):
-    moved = index_add(_to_back(g), index=index, shape=tuple(x.shape), trailing=1)
-    return _to_front(moved)
+    if _is_basic(index):
+        return index_add(g, index=(_ALL,) + index, shape=shape_of(g)[:1] + tuple(x.shape),
+                         trailing=0)
+    return _to_front(index_add(_to_back(g), index=index, shape=tuple(x.shape), trailing=1))
 
 
-getitem = Primitive(
-    "getitem", lambda x, index: x[index],
-    jvp=(lambda t, ans, x, index: _to_front(getitem(_to_back(t), index=index)),),
-    vjp=(_getitem_vjp,), linear=True)
+getitem = Primitive("getitem", lambda x, index: x[index], jvp=(_getitem_jvp,),
+                    vjp=(_getitem_vjp,), linear=True)
+
+
+def _block_axis(index):
+    """The axis of the one step-1 slice in ``index`` when every item before it takes a whole
+    axis (``x[1:]``, and with a batch axis in front ``t[:, 1:]``), else None."""
+    *whole, last = index
+    if type(last) is not slice or last.step not in (None, 1):
+        return None
+    for i in whole:
+        if type(i) is not slice or i != _ALL:
+            return None
+    return len(whole)
 
 
 def _index_add_impl(y, index, shape, trailing):
     xp = array_module(y)
     full = tuple(shape) + tuple(y.shape[y.ndim - trailing:])
-    if len(index) == 1 and type(index[0]) is slice and index[0].step in (None, 1):
+    axis = _block_axis(index) if index else None
+    if axis is not None:
         # one contiguous block (the VJP of x[1:], x[:-1] …): write it, zero only the rest
-        start, stop, _ = index[0].indices(full[0])
+        start, stop, _ = index[axis].indices(full[axis])
+        whole = index[:axis]
         out = xp.empty(full, dtype=y.dtype)
-        out[:start] = 0
-        out[max(start, stop):] = 0
-        out[start:stop] = y
+        out[whole + (slice(None, start),)] = 0
+        out[whole + (slice(max(start, stop), None),)] = 0
+        out[index] = y
         return out
     out = xp.zeros(full, dtype=y.dtype)
     if any(isinstance(i, np.ndarray) or hasattr(i, "__cuda_array_interface__") for i in index):
@@ -56,18 +90,28 @@ def _index_add_impl(y, index, shape, trailing):
     return out
 
 
-index_add = Primitive(
-    "index_add", _index_add_impl,
-    jvp=(lambda t, ans, y, index, shape, trailing: _to_front(
-        index_add(_to_back(t), index=index, shape=shape, trailing=trailing + 1)),),
-    vjp=(lambda g, ans, y, index, shape, trailing: _to_front(
-        getitem(_to_back(g), index=index)),), linear=True)
+def _index_add_jvp(t, ans, y, index, shape, trailing):
+    if _is_basic(index):
+        return index_add(t, index=(_ALL,) + index, shape=shape_of(t)[:1] + tuple(shape),
+                         trailing=trailing)
+    return _to_front(index_add(_to_back(t), index=index, shape=shape, trailing=trailing + 1))
+
+
+def _index_add_vjp(g, ans, y, index, shape, trailing):
+    if _is_basic(index):
+        return getitem(g, index=(_ALL,) + index)
+    return _to_front(getitem(_to_back(g), index=index))
+
+
+index_add = Primitive("index_add", _index_add_impl, jvp=(_index_add_jvp,),
+                      vjp=(_index_add_vjp,), linear=True)
 
 
 def normalize_index(index, ndim):
     """``index`` as a tuple with lists turned into arrays and any Ellipsis expanded, so it
     touches only the first ``ndim`` axes."""
-    from .._core.backend import raw_value
+    if (type(index) is slice or type(index) is int) and ndim:
+        return (index,)
     if not isinstance(index, tuple):
         index = (index,)
     items = []
@@ -96,7 +140,10 @@ def _concatenate_impl(*xs, axis):
 
 
 def _concatenate_jvp(tangents, ans, *xs, axis):
-    k = next(t.shape[0] for t in tangents if t is not None)
+    present = [t for t in tangents if t is not None]
+    if len(present) == len(tangents):
+        return concatenate(*tangents, axis=axis)
+    k = present[0].shape[0]
     parts = []
     for t, x in zip(tangents, xs):
         if t is None:
