@@ -301,3 +301,97 @@ def test_add_product_leaves_other_layouts_to_the_caller():
     read_only.flags.writeable = False
     assert not compiled.add_product(read_only, g, d)
     np.testing.assert_array_equal(out, untouched)
+
+
+def _tangent(rng, k, shape, dtype, layout):
+    """A ``(k,) + shape`` tangent: contiguous, every other row of a larger array, the first
+    columns of a wider one (as a basis tangent's slice ``eye[:, :m]``), or one row repeated."""
+    n = int(np.prod(shape))
+    if layout == "contiguous":
+        return rng.standard_normal((k,) + shape).astype(dtype)
+    if layout == "every other row":
+        return rng.standard_normal((2 * k,) + shape).astype(dtype)[::2]
+    if layout == "columns of a wider array":
+        return rng.standard_normal((k, n + 3)).astype(dtype)[:, :n].reshape((k,) + shape)
+    return np.broadcast_to(rng.standard_normal(shape).astype(dtype), (k,) + shape)
+
+
+LAYOUTS = ["contiguous", "every other row", "columns of a wider array", "one row repeated"]
+
+
+@given(st.integers(1, 5), hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=5),
+       st.sampled_from(LAYOUTS), st.sampled_from(LAYOUTS), st.integers(0, 2), st.integers(0, 2),
+       st.sampled_from([np.float64, np.float32]), st.integers(0, 2 ** 32 - 1))
+def test_product_rule_parity(k, shape, layout_x, layout_y, units_x, units_y, dtype, seed):
+    """``tx * y + ty * x`` in one pass gives NumPy's bits for every tangent layout, with ``x``
+    and ``y`` given leading unit axes up to the tangents' rank."""
+    rng = np.random.default_rng(seed)
+    tx = _tangent(rng, k, shape, dtype, layout_x)
+    ty = _tangent(rng, k, shape, dtype, layout_y)
+    x = rng.standard_normal((1,) * units_x + shape).astype(dtype)
+    y = rng.standard_normal((1,) * units_y + shape).astype(dtype)
+    want = tx * y + ty * x
+    got = compiled.product_rule(tx, y, ty, x)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_product_rule_special_values_and_warnings_are_numpys(dtype):
+    edges = np.array(EDGES, dtype=dtype)
+    n = len(edges)
+    tx, ty = np.tile(edges, (n, 1)), np.tile(edges[::-1], (n, 1))
+    x, y = np.roll(edges, 3), np.roll(edges, 5)
+    with np.errstate(all="ignore"):
+        want = tx * y + ty * x
+        got = compiled.product_rule(tx, y, ty, x)
+    assert_same(got, want, 0)
+    big = np.full((2, 3), np.finfo(dtype).max, dtype=dtype)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        assert np.isinf(compiled.product_rule(big, big[0], big, big[0])).all()
+
+
+@pytest.mark.parametrize("tx, y, ty, x", [
+    (np.ones((2, 3, 1)), np.ones((3, 1)), np.ones((2, 1, 3)), np.ones((1, 3))),  # broadcasting
+    (np.ones((2, 6))[:, ::2], np.ones(3), np.ones((2, 3)), np.ones(3)),          # strided rows
+    (np.ones((2, 3)), np.ones(3, np.float32), np.ones((2, 3)), np.ones(3)),      # mixed dtypes
+    (np.ones((2, 3)), np.ones(6)[::2], np.ones((2, 3)), np.ones(3)),             # strided y
+    (np.ones((2, 3)), np.ones((1, 1, 3)), np.ones((2, 3)), np.ones(3)),          # y of more axes
+    (np.ones((0, 3)), np.ones(3), np.ones((0, 3)), np.ones(3)),                  # no rows
+    (np.ones((2, 3), int), np.ones(3, int), np.ones((2, 3), int), np.ones(3, int)),
+])
+def test_product_rule_leaves_other_layouts_to_numpy(tx, y, ty, x):
+    want = tx * y + ty * x
+    got = compiled.product_rule(tx, y, ty, x)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_product_rule_threads_give_the_same_result():
+    rng = np.random.default_rng(5)
+    tx, ty = rng.standard_normal((2, 3, 40_001)), rng.standard_normal((6, 3, 40_001))[::3]
+    x, y = rng.standard_normal((3, 40_001)), rng.standard_normal((3, 40_001))
+    previous = _kernels.set_num_threads(2)
+    try:
+        threaded = compiled.product_rule(tx, y, ty, x)
+    finally:
+        _kernels.set_num_threads(previous)
+    np.testing.assert_array_equal(threaded, tx * y + ty * x)
+
+
+def test_product_rule_takes_the_loop_for_basis_tangent_slices(monkeypatch):
+    """No NumPy fallback for the layouts forward mode hands it: a basis tangent's column
+    slice, and tangents aligned to a result of more axes than an operand."""
+    def numpy_fallback(*args):
+        raise AssertionError("the compiled loop refused a layout it should take")
+
+    rng = np.random.default_rng(0)
+    eye, u, v = np.eye(8), rng.standard_normal(4), rng.standard_normal(4)
+    expected = eye[:, :4] * v + eye[:, 4:] * u
+    monkeypatch.setattr(reference, "product_rule", numpy_fallback)
+    np.testing.assert_array_equal(compiled.product_rule(eye[:, :4], v, eye[:, 4:], u), expected)
+    t = rng.standard_normal((5, 1, 4))
+    got = compiled.product_rule(t, u, t, v[None])
+    monkeypatch.undo()
+    np.testing.assert_array_equal(got, t * u + t * v[None])

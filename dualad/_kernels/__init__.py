@@ -9,7 +9,9 @@ compiled extensions).
   ndarrays and hand every other input (CuPy arrays, other dtypes, strided views, subclasses) to
   the reference of the same name themselves, so the lookup here adds nothing per call
   (``add_product(out, g, d)``, the sweep's ``out += g * d``, returns False for what it does not
-  take, and the caller computes it another way). On
+  take, and the caller computes it another way; ``product_rule(tx, y, ty, x)``, forward mode's
+  ``tx * y + ty * x``, also takes tangents whose rows are contiguous, such as a basis tangent's
+  slice). On
   arrays of 65536 elements or more they share the work among the usable cores
   (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads, in
   blocks handed out dynamically, as PyTorch's and JAX's kernels use every core by default.
@@ -123,6 +125,7 @@ UNARY_FWD = {op: _unary_kernel(op + "_fwd") for op in UNARY_OPS}
 UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
 add_product = _unary_kernel("add_product")
+product_rule = _unary_kernel("product_rule")
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 

@@ -121,6 +121,11 @@ def add_product(out, g, d):
     return True
 
 
+
+def product_rule(tx, y, ty, x):
+    """``tx * y + ty * x``: the tangent of ``x * y`` from the tangents ``tx`` and ``ty``."""
+    return tx * y + ty * x
+
 # Fingerprint constants: two odd 64-bit multipliers (bijections of uint64) and an index stride.
 _FP_STRIDE = np.uint64(0x9E3779B97F4A7C15)
 _FP_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
