@@ -205,9 +205,10 @@ def _count_add_product(monkeypatch):
 
 def test_unary_steps_of_the_sweep_skip_temporaries_and_keep_the_bits(monkeypatch):
     """``sum(sin(x) * c1 + x * c2 + tanh(x))``: tanh's step back from the sum hands its
-    derivative on as the cotangent (no product with the ones), and sin's adds ``g * cos`` into
-    ``x``'s running sum in one pass; the gradient has the bits of the plain NumPy expression in
-    the sweep's order."""
+    derivative on as the cotangent (no product with the ones); the product's step adds ``g * c2``
+    into that sum in place (the sum is the only view of a derivative its node let go of), and
+    sin's adds ``g * cos`` in one pass; the gradient has the bits of the plain NumPy expression
+    in the sweep's order."""
     import dualad as ad
     import dualad.numpy as dnp
     from dualad._kernels import UNARY_FWD
@@ -218,7 +219,7 @@ def test_unary_steps_of_the_sweep_skip_temporaries_and_keep_the_bits(monkeypatch
     got = ad.grad(lambda x: dnp.sum(dnp.sin(x) * c1 + x * c2 + dnp.tanh(x)))(x)
     (_, cos), (_, dtanh) = UNARY_FWD["sin"](x), UNARY_FWD["tanh"](x)
     np.testing.assert_array_equal(got, (dtanh + c2) + c1 * cos)
-    assert calls == [True]
+    assert calls == [True, True]
 
 
 def test_kept_tapes_and_exp_never_hand_out_their_saved_derivatives():
@@ -237,3 +238,47 @@ def test_kept_tapes_and_exp_never_hand_out_their_saved_derivatives():
     (value, e), g = ad.value_and_grad(lambda x: (dnp.sum(dnp.exp(x)), dnp.exp(x)),
                                       has_aux=True)(x)
     assert not np.shares_memory(g, e)
+
+
+def test_product_steps_of_the_sweep_keep_the_bits(monkeypatch):
+    """A multiply node on plain arrays adds each product into its input's running sum in one
+    pass where the sweep alone holds the sum, else makes it as the rule would. The gradient has
+    the bits of the plain NumPy expression in the sweep's order."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._kernels import UNARY_FWD
+
+    rng = np.random.default_rng(1)
+    x, c = rng.standard_normal(5000), rng.standard_normal(5000)
+    (_, dtanh), (sin_x, cos_x) = UNARY_FWD["tanh"](x), UNARY_FWD["sin"](x)
+    calls = _count_add_product(monkeypatch)
+    g = ad.grad(lambda x: dnp.sum(dnp.tanh(x) + dnp.sin(x) * (x * c)))(x)
+    # the sweep, latest node first: the product gives sin's cotangent x * c and x * c's
+    # sin(x) (new arrays); sin's step multiplies its own in place (x has no sum yet), x * c's
+    # adds sin(x) * c into that sum, tanh's adds dtanh
+    np.testing.assert_array_equal(g, ((x * c) * cos_x + sin_x * c) + dtanh)
+    assert calls == [True, True]
+    # one input twice: the first product is the sum, the second is added into it
+    np.testing.assert_array_equal(ad.grad(lambda x: dnp.sum(dnp.multiply(x, x)))(x), x + x)
+    float32 = x.astype(np.float32)
+    np.testing.assert_array_equal(ad.grad(lambda x: dnp.sum(dnp.multiply(x, x)))(float32),
+                                  float32 + float32)
+
+
+def test_the_sweep_writes_only_into_cotangents_it_alone_holds():
+    """Products and negations write into a cotangent in place only when nothing outside the
+    sweep refers to it: a caller's cotangent and a kept tape's arrays stay as they were."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._kernels import UNARY_FWD
+
+    x = np.linspace(-1, 1, 5000)
+    for fun in (lambda x: -x, lambda x: dnp.exp(x), lambda x: x * x, lambda x: dnp.exp(-x)):
+        out, vjp_fn = ad.vjp(fun, x)
+        ct = np.full(5000, 0.5)
+        first = vjp_fn(ct)[0]
+        np.testing.assert_array_equal(ct, np.full(5000, 0.5))
+        np.testing.assert_array_equal(vjp_fn(ct)[0], first)   # the tape is intact
+    # exp's product with the ones makes a new cotangent; negation and square's step reuse it
+    g = ad.grad(lambda x: dnp.sum(dnp.exp(-(x * x))))(x)
+    np.testing.assert_array_equal(g, -UNARY_FWD["exp"](-(x * x))[0] * (2 * x))

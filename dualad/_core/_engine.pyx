@@ -38,6 +38,7 @@ cnp.import_array()
 
 cdef extern from "Python.h":
     object _PyObject_Call "PyObject_Call" (object callable, object args, PyObject* kwargs)
+    Py_ssize_t _borrowed_refcnt "Py_REFCNT" (PyObject* obj)
 
 cdef extern from "_arrays.h":
     bint one_value "dualad_one_value" (cnp.ndarray a)
@@ -61,6 +62,8 @@ def note_no_grad():
 _BUILTINS = set()   # filled once dualad's own primitives are registered
 cdef object _ndarray = np.ndarray
 cdef object _np_add = np.add
+cdef object _np_multiply = np.multiply
+cdef object _np_negative = np.negative
 cdef enum:
     IN_PLACE_MIN = 4096   # elements: below this a fresh sum costs no more than an in-place one
 cdef object _float64 = np.float64
@@ -693,7 +696,12 @@ cdef _check_unmodified(Node node, set checked):
 def sweep(nodes_desc, dict seeds, bint retain):
     """Propagate cotangents backwards through ``nodes_desc`` (nodes in decreasing recording
     order). ``seeds`` maps nodes to their cotangents and is updated in place: afterwards it holds
-    the cotangents of the leaves. Residuals are freed unless ``retain``."""
+    the cotangents of the leaves. Residuals are freed unless ``retain``.
+
+    Unary and multiply nodes on plain arrays add their products into the running sums
+    themselves (``_unary_step``, ``_product_step``), and a cotangent only the sweep holds is
+    negated in place; every other node goes through its primitive's ``backward`` and the sums
+    it returns are added here."""
     cdef dict cts = seeds
     cdef set checked = set()
     cdef Node node
@@ -701,6 +709,7 @@ def sweep(nodes_desc, dict seeds, bint retain):
     cdef list needs
     cdef Py_ssize_t i, n
     add = REGISTRY["add"]
+    multiply, negative = REGISTRY["multiply"], REGISTRY["negative"]
     for obj in nodes_desc:
         node = <Node?>obj
         prim = node.prim
@@ -721,6 +730,11 @@ def sweep(nodes_desc, dict seeds, bint retain):
         if isinstance(prim, UnaryPrimitive) and parents[0] is not None and _unary_step(
                 <UnaryPrimitive>prim, g, residuals, cts, parents[0], retain):
             n = 0   # done: its cotangent went straight into the input's
+        elif prim is multiply and _product_step(g, residuals, cts, parents):
+            n = 0
+        elif prim is negative and _private(g, 1):
+            n = 1
+            out = (_np_negative(g, out=g),)   # -g, written where only the sweep would see it
         else:
             n = len(parents)
             needs = [p is not None for p in parents]
@@ -735,7 +749,7 @@ def sweep(nodes_desc, dict seeds, bint retain):
             old = cts.get(parent)
             if old is None:
                 cts[parent] = ct
-            elif _sweep_owns(old) and _accumulates_in_place(old, ct):
+            elif _private(old, 2) and _accumulates_in_place(old, ct):
                 pass   # added into the running sum
             else:
                 cts[parent] = _bind(add, (old, ct), _NO_PARAMS)
@@ -751,7 +765,9 @@ cdef bint _unary_step(UnaryPrimitive prim, g, deriv, dict cts, parent, bint reta
     running sum in one pass when only the sweep holds that sum (rather than a product, then a
     sum), or, for a cotangent of ones on a tape that is not kept (the first step back from a
     ``sum``), ``f'`` itself (no pass; ``f'`` is private to the node and its node lets go of
-    it). Same bits as the rule's ``g * f'``. False: the node takes the general route."""
+    it), or else written into ``g`` when only the sweep holds it (a cotangent an earlier step
+    made). Same bits as the rule's ``g * f'``. False: the node takes the general route."""
+    cdef bint g_private = _private(g, 1)   # before ga below refers to g
     if type(g) is not _ndarray or type(deriv) is not _ndarray:
         return False
     cdef cnp.ndarray ga = <cnp.ndarray>g
@@ -760,12 +776,43 @@ cdef bint _unary_step(UnaryPrimitive prim, g, deriv, dict cts, parent, bint reta
         return False
     old = cts.get(parent)
     if old is None:
+        if g_private:
+            cts[parent] = _np_multiply(g, deriv, out=g)
+            return True
         if (retain or prim.deriv_is_value or cnp.PyArray_DIMS(ga)[0] != 1
                 or not _ones(ga)):
             return False
         cts[parent] = deriv[None]
         return True
-    return _sweep_owns(old) and add_product(old, g, deriv)
+    return _private(old, 2) and add_product(old, g, deriv)
+
+
+cdef bint _product_step(g, residuals, dict cts, tuple parents) except -1:
+    """A multiply node's VJP, ``g * y`` for ``x`` and ``g * x`` for ``y``, for plain NumPy
+    operands of one dtype and of ``g``'s shape (no broadcasting to undo): each product is added
+    into its input's running sum in one pass where only the sweep holds that sum, else computed
+    as the rule would and summed as the sweep would. Same bits as the rule and the sweep's
+    sums. False: the node takes the general route."""
+    operands = (<tuple>residuals)[1]
+    x, y = operands
+    if type(g) is not _ndarray or type(x) is not _ndarray or type(y) is not _ndarray:
+        return False
+    dtype = (<cnp.ndarray>g).descr
+    if not ((<cnp.ndarray>x).descr is dtype and (<cnp.ndarray>y).descr is dtype
+            and x.shape == y.shape and g.shape[1:] == x.shape):
+        return False
+    cdef Py_ssize_t i
+    for i in range(2):
+        parent = parents[i]
+        if parent is None:
+            continue
+        other = y if i == 0 else x
+        old = cts.get(parent)
+        if old is None:
+            cts[parent] = _np_multiply(g, other)
+        elif not (_private(old, 2) and add_product(old, g, other)):
+            cts[parent] = _bind(REGISTRY["add"], (old, _np_multiply(g, other)), _NO_PARAMS)
+    return True
 
 
 cdef bint _ones(cnp.ndarray a):
@@ -780,17 +827,29 @@ cdef bint _ones(cnp.ndarray a):
     return False
 
 
-cdef bint _sweep_owns(object old):
-    """Whether the sweep may write into the running sum ``old``: a writeable NumPy array owning
-    its data that nothing but the cotangent dict and the caller's local variable refers to
-    (reference count 2; arguments of a cdef function are borrowed), so no one else sees it
-    change."""
-    return (Py_REFCNT(old) == 2 and type(old) is _ndarray and cnp.PyArray_CHKFLAGS(
-        <cnp.ndarray>old, cnp.NPY_ARRAY_OWNDATA | cnp.NPY_ARRAY_WRITEABLE))
+cdef bint _private(object a, Py_ssize_t refs):
+    """Whether the sweep may write into ``a``: a writeable NumPy array with no references but
+    the ``refs`` the sweep holds (1 for a cotangent it popped from the dict, 2 for a running sum
+    still in it and in a local variable; arguments of a cdef function are borrowed), so no one
+    else sees it change. It owns its data, or it is the only view of an array that owns the same
+    bytes and that nothing else refers to (the ``f'[None]`` a unary node hands on once its node
+    has let go of ``f'``): any other view of those bytes would hold a reference to that array
+    too."""
+    if Py_REFCNT(a) != refs or type(a) is not _ndarray or not cnp.PyArray_ISWRITEABLE(
+            <cnp.ndarray>a):
+        return False
+    if cnp.PyArray_CHKFLAGS(<cnp.ndarray>a, cnp.NPY_ARRAY_OWNDATA):
+        return True
+    cdef PyObject* base = cnp.PyArray_BASE(<cnp.ndarray>a)
+    return (base != NULL and _borrowed_refcnt(base) == 1 and type(<object>base) is _ndarray
+            and cnp.PyArray_CHKFLAGS(<cnp.ndarray><object>base, cnp.NPY_ARRAY_OWNDATA)
+            and cnp.PyArray_DATA(<cnp.ndarray><object>base) == cnp.PyArray_DATA(<cnp.ndarray>a)
+            and cnp.PyArray_NBYTES(<cnp.ndarray><object>base)
+            == cnp.PyArray_NBYTES(<cnp.ndarray>a))
 
 
 cdef bint _accumulates_in_place(object old, object ct) except -1:
-    """Add ``ct`` into the running sum ``old`` (which ``_sweep_owns``) when that saves a fresh
+    """Add ``ct`` into the running sum ``old`` (which is ``_private``) when that saves a fresh
     array: ``ct`` a plain NumPy array of ``old``'s shape and dtype, ``old`` large. The sum is
     the same, bit for bit, as ``old + ct``."""
     if (type(ct) is not _ndarray or cnp.PyArray_SIZE(<cnp.ndarray>old) < IN_PLACE_MIN
