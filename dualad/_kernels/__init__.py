@@ -42,7 +42,7 @@ import numpy as np
 from . import reference, train_reference
 
 UNARY_OPS = ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-             "sqrt", "arctan", "sigmoid", "abs", "relu")
+             "sqrt", "arctan", "sigmoid", "abs", "relu", "square")
 TRAIN_OPS = ("softmax_xent_fwd", "relu", "relu_bwd", "sgd_update", "adam_update",
              "rmsprop_update")
 

@@ -94,12 +94,16 @@ def relu(x):
     return np.maximum(x, 0)
 
 
+def square_fwd(x):
+    return np.square(x), 2 * x
+
+
 # ``<op>_value(x)``: the value alone, as NumPy computes it
 exp_value, expm1_value, log_value, log1p_value = np.exp, np.expm1, np.log, np.log1p
 sin_value, cos_value, tan_value = np.sin, np.cos, np.tan
 sinh_value, cosh_value, tanh_value = np.sinh, np.cosh, np.tanh
 sqrt_value, arctan_value, abs_value = np.sqrt, np.arctan, np.abs
-sigmoid_value, relu_value = sigmoid, relu
+sigmoid_value, relu_value, square_value = sigmoid, relu, np.square
 
 
 def unbroadcast(x, shape, lead=1):
