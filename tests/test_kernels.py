@@ -395,3 +395,90 @@ def test_product_rule_takes_the_loop_for_basis_tangent_slices(monkeypatch):
     got = compiled.product_rule(t, u, t, v[None])
     monkeypatch.undo()
     np.testing.assert_array_equal(got, t * u + t * v[None])
+
+
+ARITHMETIC_SIZE = 70_001   # above ARITHMETIC_MIN, with a ragged last block
+
+
+def _threads(n):
+    """A context that runs the kernels on ``n`` threads."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def scope():
+        previous = _kernels.set_num_threads(n)
+        try:
+            yield
+        finally:
+            _kernels.set_num_threads(previous)
+    return scope()
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(ARITHMETIC_SIZE,), (7, 10_001)], ids=str)
+def test_arithmetic_parity(name, dtype, shape):
+    """The shared loop gives the ufunc's bits, on two threads as on one."""
+    assert compiled.ARITHMETIC_MIN <= ARITHMETIC_SIZE
+    rng = np.random.default_rng(2)
+    x, y = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    with _threads(2):
+        got = compiled.arithmetic(name, x, y)
+    want = getattr(np, name)(x, y)
+    assert got.dtype == want.dtype and got.shape == want.shape and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_arithmetic_special_values_and_warnings_are_numpys(name, dtype):
+    edges = np.resize(np.array(EDGES, dtype=dtype), ARITHMETIC_SIZE)
+    x, y = edges, np.roll(edges, 5)
+    with np.errstate(all="ignore"), _threads(2):
+        assert_same(compiled.arithmetic(name, x, y), getattr(np, name)(x, y), 0)
+    big = np.full(ARITHMETIC_SIZE, np.finfo(dtype).max, dtype=dtype)
+    other = {"add": big, "subtract": -big, "multiply": big, "divide": np.full_like(big, 0.5)}
+    with _threads(2), pytest.warns(RuntimeWarning, match="overflow"):
+        assert np.isinf(compiled.arithmetic(name, big, other[name])).all()
+    with _threads(2), np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        compiled.arithmetic(name, big, other[name])
+
+
+@pytest.mark.parametrize("x, y", [
+    (np.ones(ARITHMETIC_SIZE), np.ones((1, ARITHMETIC_SIZE))),             # broadcasting
+    (np.ones(2 * ARITHMETIC_SIZE)[::2], np.ones(ARITHMETIC_SIZE)),         # strided
+    (np.ones(ARITHMETIC_SIZE), np.ones(ARITHMETIC_SIZE, np.float32)),      # mixed dtypes
+    (np.ones(ARITHMETIC_SIZE, int), np.ones(ARITHMETIC_SIZE, int)),        # integers
+    (np.ones(100), np.ones(100)),                                          # small
+])
+def test_arithmetic_leaves_other_operands_to_numpy(x, y):
+    with _threads(2):
+        got = compiled.arithmetic("multiply", x, y)
+    want = x * y
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.skipif(not _kernels.COMPILED, reason="DUALAD_PUREPYTHON: NumPy does it all")
+def test_large_array_arithmetic_takes_the_loop(monkeypatch):
+    """dualad's add, subtract, multiply and divide of two large arrays (traced or not) go
+    through the shared loop and keep NumPy's bits."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._core import _engine
+
+    calls = []
+
+    def counted(name, x, y):
+        calls.append(name)
+        return compiled.arithmetic(name, x, y)
+
+    monkeypatch.setattr(_engine, "arithmetic", counted)
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(ARITHMETIC_SIZE), rng.uniform(1, 2, ARITHMETIC_SIZE)
+    with _threads(2):
+        value = dnp.divide(dnp.multiply(dnp.add(x, y), dnp.subtract(x, y)), y)
+        g = ad.grad(lambda x: dnp.sum(x * y + x / y))(x)
+    np.testing.assert_array_equal(value, (x + y) * (x - y) / y)
+    np.testing.assert_array_equal(g, y + 1 / y)
+    assert calls[:4] == ["add", "subtract", "multiply", "divide"] and len(calls) >= 6
