@@ -233,8 +233,7 @@ cdef class Arithmetic:
                 return _f64_like(r, ax == 3 or ay == 3)
         tx, ty = type(x), type(y)
         if (self.op != OTHER and tx is _ndarray and ty is _ndarray and _arithmetic_min > 0
-                and (cnp.PyArray_SIZE(<cnp.ndarray>x) >= _arithmetic_min
-                     or cnp.PyArray_SIZE(<cnp.ndarray>y) >= _arithmetic_min)):
+                and cnp.PyArray_SIZE(<cnp.ndarray>x) >= _arithmetic_min):
             return arithmetic(self.name, x, y)   # large arrays: shared among the cores
         if (tx in _NUMPY_TYPES and ty in _OPERATOR_SAFE) or (
                 ty in _NUMPY_TYPES and tx in _OPERATOR_SAFE):
