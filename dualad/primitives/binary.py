@@ -76,6 +76,8 @@ add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(unchanged, unchan
 subtract = Primitive("subtract", Arithmetic("subtract", op.sub, np.subtract),
                      jvp=_subtract_jvp, vjp=(unchanged, _neg_t), broadcasts=True,
                      saves_values=False)
+
+
 def _times_y(t, ans, x, y):
     return multiply(t, y)
 
