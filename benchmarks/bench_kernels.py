@@ -5,7 +5,8 @@
 compiled kernel wins). ``Unbroadcast``: summing a cotangent back to a broadcast argument's
 shape, for the patterns the reverse sweep meets. ``AddProduct``: the sweep's ``out += g * d``
 in one pass against NumPy's product and sum; ``ProductRule``: forward mode's ``tx * y + ty * x``
-likewise. All are skipped when the kernels are not built (or ``DUALAD_PUREPYTHON`` is set), where
+likewise; ``BesideBlas``: a kernel on OpenMP threads right after a multi-threaded matmul. All
+are skipped when the kernels are not built (or ``DUALAD_PUREPYTHON`` is set), where
 there is nothing to compare.
 """
 import timeit
@@ -144,3 +145,26 @@ class ProductRule:
 
     track_speedup.unit = "reference time / compiled time"
 
+
+
+class BesideBlas:
+    """A (256, 256) matmul on NumPy's multi-threaded OpenBLAS, then tanh's fused kernel on its
+    result, with the kernels on one thread and on the default count. OpenBLAS's idle workers
+    spin for a while after each call, and an OpenMP region started beside them waits for its
+    worker to get a core: on a 2-core machine the pair took 8.0 ms on two threads against
+    1.4 ms on one (the open problem this benchmark tracks)."""
+    params = (["one", "default"],)
+    param_names = ["kernel_threads"]
+
+    def setup(self, kernel_threads):
+        _require_compiled()
+        rng = np.random.default_rng(0)
+        self.a, self.w = rng.standard_normal((256, 256)), rng.standard_normal((256, 256))
+        count = 1 if kernel_threads == "one" else _kernels.usable_cores()
+        self.previous = _kernels.set_num_threads(count)
+
+    def teardown(self, kernel_threads):
+        _kernels.set_num_threads(self.previous)
+
+    def time_matmul_then_tanh(self, kernel_threads):
+        _kernels.UNARY_FWD["tanh"](self.a @ self.w)
