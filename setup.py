@@ -15,8 +15,8 @@ Compiler flags, each kept only if the compiler accepts it:
   runs it, where the widest vectors are worth 2-3x on the transcendental kernels. Set
   ``DUALAD_MARCH`` to another ``-march`` value (``x86-64-v2``, say) for a binary to run
   elsewhere, or to ``none`` to leave the compiler's default.
-* ``-fopenmp``: large arrays split among the cores; without it the loops run on one core.
-  ``DUALAD_OPENMP=0`` builds without.
+* ``-pthread``: large arrays are split among the cores by the kernels' own pool of worker
+  threads (``dualad/_kernels/_pool.h``, which says why not OpenMP).
 """
 import glob
 import os
@@ -36,7 +36,7 @@ GENERATED = os.path.join("build", "tempita")
 
 
 def accepts(flags):
-    """Whether the C compiler builds and links an OpenMP-free test program with ``flags``."""
+    """Whether the C compiler builds and links a small test program with ``flags``."""
     cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "probe.c")
@@ -58,9 +58,9 @@ def compile_flags():
             sys.exit(f"setup.py: the C compiler rejects -march={march} (from DUALAD_MARCH)")
         compile_args += [f for f in ("-mprefer-vector-width=512",) if accepts([f])]
     link_args = []
-    if os.environ.get("DUALAD_OPENMP", "1") != "0" and accepts(["-fopenmp"]):
-        compile_args.append("-fopenmp")
-        link_args.append("-fopenmp")
+    if accepts(["-pthread"]):
+        compile_args.append("-pthread")
+        link_args.append("-pthread")
     return compile_args, link_args
 
 

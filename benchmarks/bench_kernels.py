@@ -5,7 +5,7 @@
 compiled kernel wins). ``Unbroadcast``: summing a cotangent back to a broadcast argument's
 shape, for the patterns the reverse sweep meets. ``AddProduct``: the sweep's ``out += g * d``
 in one pass against NumPy's product and sum; ``ProductRule``: forward mode's ``tx * y + ty * x``
-likewise; ``BesideBlas``: a kernel on OpenMP threads right after a multi-threaded matmul. All
+likewise; ``BesideBlas``: a threaded kernel right after a multi-threaded matmul. All
 are skipped when the kernels are not built (or ``DUALAD_PUREPYTHON`` is set), where
 there is nothing to compare.
 """
@@ -150,9 +150,10 @@ class ProductRule:
 class BesideBlas:
     """A (256, 256) matmul on NumPy's multi-threaded OpenBLAS, then tanh's fused kernel on its
     result, with the kernels on one thread and on the default count. OpenBLAS's idle workers
-    spin for a while after each call, and an OpenMP region started beside them waits for its
-    worker to get a core: on a 2-core machine the pair took 8.0 ms on two threads against
-    1.4 ms on one (the open problem this benchmark tracks)."""
+    spin for a while after each call; when the kernels ran on OpenMP threads, a loop started
+    beside them waited for its worker to get a core, and on a 2-core machine the pair took
+    8.0 ms on two threads against 1.4 ms on one. The kernels' own pool (``_pool.h``) does not
+    wait for a worker that has not started."""
     params = (["one", "default"],)
     param_names = ["kernel_threads"]
 

@@ -181,6 +181,71 @@ def test_thread_count_is_checked():
         _kernels.set_num_threads(0)
 
 
+def _one_thread(kernel, *args):
+    previous = _kernels.set_num_threads(1)
+    try:
+        return kernel(*args)
+    finally:
+        _kernels.set_num_threads(previous)
+
+
+def test_kernels_called_from_several_threads_at_once():
+    """The pool runs one job at a time; a caller that finds it busy runs its blocks itself.
+    Every caller gets the results of one thread."""
+    import concurrent.futures
+    rows = np.random.default_rng(4).uniform(-5, 5, (8, 300_001))
+    want = [_one_thread(compiled.tanh_fwd, row) for row in rows]
+    want_sums = [_one_thread(_sum_into, row) for row in rows]
+    previous = _kernels.set_num_threads(3)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(compiled.tanh_fwd, rows))
+            got_sums = list(pool.map(_sum_into, rows))
+    finally:
+        _kernels.set_num_threads(previous)
+    for (y, d), (y1, d1) in zip(got, want):
+        np.testing.assert_array_equal(y, y1)
+        np.testing.assert_array_equal(d, d1)
+    for total, total1 in zip(got_sums, want_sums):
+        np.testing.assert_array_equal(total, total1)
+
+
+def _sum_into(row):
+    out = np.ones((2, row.size))
+    assert compiled.add_product(out, np.full((2, row.size), 0.5), row)
+    return out
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_forked_child_runs_threaded_kernels():
+    """After fork() the child has none of the parent's workers; its kernels start their own
+    (they would otherwise wait for workers that do not exist)."""
+    import time
+    x = np.random.default_rng(5).uniform(-5, 5, 300_001)
+    previous = _kernels.set_num_threads(2)
+    try:
+        want = compiled.sin_fwd(x)   # the parent's workers are running now
+        pid = os.fork()
+        if pid == 0:   # the child: exit status 0 when the threaded kernel gave the same result
+            ok = False
+            try:
+                ok = all(np.array_equal(a, b) for a, b in zip(compiled.sin_fwd(x), want))
+            finally:
+                os._exit(0 if ok else 1)   # never back into pytest
+    finally:
+        _kernels.set_num_threads(previous)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's kernel did not finish")
+
+
 @given(st.integers(0, 70), st.sampled_from([np.float64, np.float32, np.uint8, np.int16]))
 def test_fingerprint_parity(n, dtype):
     _guard = pytest.importorskip("dualad._kernels._guard")   # built, even if not in use

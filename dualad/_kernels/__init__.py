@@ -14,14 +14,13 @@ compiled extensions).
   slice). On
   arrays of 65536 elements or more they share the work among the usable cores
   (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads, in
-  blocks handed out dynamically, as PyTorch's and JAX's kernels use every core by default.
-  dualad leaves OpenMP's settings alone: idle threads spin for a while, as libgomp chooses (and
-  as ``OMP_WAIT_POLICY``/``GOMP_SPINCOUNT`` may change). Asking libgomp for sleeping threads
-  would be process-wide: PyTorch shares the same ``libgomp.so.1``, and its small-operation
-  workloads then ran 1.6x slower (W4's gradient 2.2 -> 3.7 ms median). Measured on a 2-core VM
-  (W3's gradient): two threads 22.6 -> 17.6-17.9 ms when the second core is free; on a machine
-  whose cores are busy with other work, spinning threads wait for each other (51.9 ms once),
-  so ``DUALAD_NUM_THREADS=1`` is the setting for shared machines.
+  blocks handed out one at a time, as PyTorch's and JAX's kernels use every core by default.
+  The threads are the kernels' own pool (``_pool.h``), not OpenMP: an OpenMP loop waits at
+  its end for every thread of its team, and beside NumPy's OpenBLAS, whose idle workers spin
+  after each matmul, a worker waited for a core for whole scheduler slices (a (256, 256)
+  matmul then ``tanh``: 8.0 ms on two OpenMP threads, 1.4 ms on one). The pool's caller waits
+  only for workers that joined in time, and idle workers sleep. ``DUALAD_NUM_THREADS=1`` is
+  still the setting for machines whose cores are busy with other work.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
   compiled kernel hands non-contiguous input to the reference itself). Large arrays are summed
   in chunks by the same number of threads as the elementwise kernels.

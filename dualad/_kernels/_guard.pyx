@@ -3,17 +3,22 @@
 as ``reference.fingerprint`` (tests/test_kernels.py checks the parity).
 
 The mixed words are summed modulo 2**64, so chunks of a large array can be summed by
-different OpenMP threads and added up in any order with the same result (``set_num_threads``,
-which ``dualad._kernels.set_num_threads`` calls with the elementwise kernels' count)."""
+different threads (``_pool.h``) and added up in any order with the same result
+(``set_num_threads``, which ``dualad._kernels.set_num_threads`` calls with the elementwise
+kernels' count)."""
 import numpy as np
 
 cimport numpy as cnp
 
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
-from cython.parallel cimport prange
 
 cnp.import_array()
+
+cdef extern from "_pool.h" nogil:
+    ctypedef void (*block_fn "dualad_block_fn")(void* ctx, Py_ssize_t block) noexcept nogil
+    void parallel "dualad_parallel" (block_fn fn, void* ctx, Py_ssize_t nblocks, int count)
+    void add_u64 "dualad_add_u64" (uint64_t* total, uint64_t value)
 
 cdef uint64_t STRIDE = 0x9E3779B97F4A7C15ULL
 cdef uint64_t MUL1 = 0xBF58476D1CE4E5B9ULL
@@ -52,15 +57,28 @@ cdef uint64_t words_sum(const uint8_t* data, Py_ssize_t start, Py_ssize_t stop) 
     return total
 
 
+cdef struct SumJob:
+    const uint8_t* data
+    Py_ssize_t nwords
+    uint64_t total
+
+
+cdef void chunk_sum(void* ctx, Py_ssize_t c) noexcept nogil:
+    cdef SumJob* job = <SumJob*>ctx
+    add_u64(&job.total, words_sum(job.data, c * CHUNK, min((c + 1) * CHUNK, job.nwords)))
+
+
 cdef uint64_t fingerprint_bytes(const uint8_t* data, Py_ssize_t n) noexcept nogil:
     # IN: n bytes; the last partial word is zero-padded
-    cdef Py_ssize_t nwords = n // 8, c, nchunks = (nwords + CHUNK - 1) // CHUNK
+    cdef Py_ssize_t nwords = n // 8
     cdef uint64_t total = 0, word = 0
+    cdef SumJob job
     if threads < 2 or nwords < PARALLEL_MIN:
         total = words_sum(data, 0, nwords)
     else:
-        for c in prange(nchunks, schedule="dynamic", num_threads=threads):
-            total += words_sum(data, c * CHUNK, min((c + 1) * CHUNK, nwords))
+        job = SumJob(data, nwords, 0)
+        parallel(chunk_sum, &job, (nwords + CHUNK - 1) // CHUNK, threads)
+        total = job.total
     if n % 8:
         word = 0
         memcpy(&word, data + 8 * nwords, n % 8)
