@@ -5,9 +5,9 @@
 compiled kernel wins). ``Unbroadcast``: summing a cotangent back to a broadcast argument's
 shape, for the patterns the reverse sweep meets. ``AddProduct``: the sweep's ``out += g * d``
 in one pass against NumPy's product and sum; ``ProductRule``: forward mode's ``tx * y + ty * x``
-likewise; ``BesideBlas``: a threaded kernel right after a multi-threaded matmul. All
-are skipped when the kernels are not built (or ``DUALAD_PUREPYTHON`` is set), where
-there is nothing to compare.
+likewise; ``Arithmetic``: large-array arithmetic shared among the cores; ``BesideBlas``: a
+threaded kernel right after a multi-threaded matmul. All are skipped when the kernels are not
+built (or ``DUALAD_PUREPYTHON`` is set), where there is nothing to compare.
 """
 import timeit
 
@@ -145,6 +145,32 @@ class ProductRule:
 
     track_speedup.unit = "reference time / compiled time"
 
+
+
+class Arithmetic:
+    """Large-array arithmetic shared among the cores against NumPy's single-threaded ufunc:
+    two arrays of one shape, and a row repeated along a batch of tangents."""
+    params = (["add", "multiply"], ["one shape", "row repeated"], ["float64", "float32"])
+    param_names = ["op", "layout", "dtype"]
+
+    def setup(self, op, layout, dtype):
+        _require_compiled()
+        rng = np.random.default_rng(0)
+        self.x = rng.standard_normal((1000, 1000)).astype(dtype)
+        self.y = rng.standard_normal((1000, 1000) if layout == "one shape" else 1000)
+        self.y = self.y.astype(dtype)
+
+    def time_compiled(self, op, layout, dtype):
+        _kernels.arithmetic(op, self.x, self.y)
+
+    def time_reference(self, op, layout, dtype):
+        reference.arithmetic(op, self.x, self.y)
+
+    def track_speedup(self, op, layout, dtype):
+        return _speedup(lambda: reference.arithmetic(op, self.x, self.y),
+                        lambda: _kernels.arithmetic(op, self.x, self.y))
+
+    track_speedup.unit = "reference time / compiled time"
 
 
 class BesideBlas:

@@ -1,4 +1,5 @@
 """The compiled kernels against their NumPy references, and the dispatch between them."""
+import contextlib
 import math
 import os
 import subprocess
@@ -181,12 +182,19 @@ def test_thread_count_is_checked():
         _kernels.set_num_threads(0)
 
 
-def _one_thread(kernel, *args):
-    previous = _kernels.set_num_threads(1)
+@contextlib.contextmanager
+def _threads(n):
+    """The kernels on ``n`` threads inside the block."""
+    previous = _kernels.set_num_threads(n)
     try:
-        return kernel(*args)
+        yield
     finally:
         _kernels.set_num_threads(previous)
+
+
+def _one_thread(kernel, *args):
+    with _threads(1):
+        return kernel(*args)
 
 
 def test_kernels_called_from_several_threads_at_once():
@@ -196,13 +204,9 @@ def test_kernels_called_from_several_threads_at_once():
     rows = np.random.default_rng(4).uniform(-5, 5, (8, 300_001))
     want = [_one_thread(compiled.tanh_fwd, row) for row in rows]
     want_sums = [_one_thread(_sum_into, row) for row in rows]
-    previous = _kernels.set_num_threads(3)
-    try:
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            got = list(pool.map(compiled.tanh_fwd, rows))
-            got_sums = list(pool.map(_sum_into, rows))
-    finally:
-        _kernels.set_num_threads(previous)
+    with _threads(3), concurrent.futures.ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(compiled.tanh_fwd, rows))
+        got_sums = list(pool.map(_sum_into, rows))
     for (y, d), (y1, d1) in zip(got, want):
         np.testing.assert_array_equal(y, y1)
         np.testing.assert_array_equal(d, d1)
@@ -222,8 +226,7 @@ def test_a_forked_child_runs_threaded_kernels():
     (they would otherwise wait for workers that do not exist)."""
     import time
     x = np.random.default_rng(5).uniform(-5, 5, 300_001)
-    previous = _kernels.set_num_threads(2)
-    try:
+    with _threads(2):
         want = compiled.sin_fwd(x)   # the parent's workers are running now
         pid = os.fork()
         if pid == 0:   # the child: exit status 0 when the threaded kernel gave the same result
@@ -232,8 +235,6 @@ def test_a_forked_child_runs_threaded_kernels():
                 ok = all(np.array_equal(a, b) for a, b in zip(compiled.sin_fwd(x), want))
             finally:
                 os._exit(0 if ok else 1)   # never back into pytest
-    finally:
-        _kernels.set_num_threads(previous)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -460,3 +461,120 @@ def test_product_rule_takes_the_loop_for_basis_tangent_slices(monkeypatch):
     got = compiled.product_rule(t, u, t, v[None])
     monkeypatch.undo()
     np.testing.assert_array_equal(got, t * u + t * v[None])
+
+
+ARITHMETIC_SIZE = 70_001   # above ARITHMETIC_MIN, with a ragged last block
+
+
+def _operands(case, dtype, rng):
+    """Operand pairs of each layout the shared loop takes (a view ``[:, :-1]`` has rows
+    that are C-contiguous, and so does ``eye[:, :m]``)."""
+    def rows(k, n):   # a (k, n) view with C-contiguous rows, as a basis tangent's slice
+        return rng.standard_normal((k, n + 1)).astype(dtype)[:, :-1]
+    normal = lambda *shape: rng.standard_normal(shape).astype(dtype)   # noqa: E731
+    return {
+        "one shape": (normal(ARITHMETIC_SIZE), normal(ARITHMETIC_SIZE)),
+        "one shape, 2-d": (normal(7, 10_001), normal(7, 10_001)),
+        "row repeated": (normal(300, 301), normal(301)),
+        "row repeated, first": (normal(1, 301), normal(300, 301)),
+        "rows of 2-d": (normal(7, 3, 5000), normal(3, 5000)),
+        "strided rows": (rows(300, 301), normal(300, 301)),
+        "both strided rows": (rows(300, 301), rows(300, 301)),
+        "strided rows, row repeated": (normal(301), rows(300, 301)),
+    }[case]
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", ["one shape", "one shape, 2-d", "row repeated",
+                                  "row repeated, first", "rows of 2-d", "strided rows",
+                                  "both strided rows", "strided rows, row repeated"])
+def test_arithmetic_parity(monkeypatch, name, dtype, case):
+    """The shared loop (no NumPy fallback: the reference is replaced) gives the ufunc's bits
+    and a C-contiguous result of the broadcast shape."""
+    assert compiled.ARITHMETIC_MIN <= ARITHMETIC_SIZE
+    x, y = _operands(case, dtype, np.random.default_rng(2))
+    want = getattr(np, name)(x, y)
+
+    def numpy_fallback(*args):
+        raise AssertionError("the compiled loop refused a layout it should take")
+
+    monkeypatch.setattr(reference, "arithmetic", numpy_fallback)
+    with _threads(2):
+        got = compiled.arithmetic(name, x, y)
+    assert got.dtype == want.dtype and got.shape == want.shape and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_arithmetic_special_values_and_warnings_are_numpys(name, dtype):
+    edges = np.resize(np.array(EDGES, dtype=dtype), ARITHMETIC_SIZE)
+    x, y = edges, np.roll(edges, 5)
+    with np.errstate(all="ignore"), _threads(2):
+        assert_same(compiled.arithmetic(name, x, y), getattr(np, name)(x, y), 0)
+    big = np.full(ARITHMETIC_SIZE, np.finfo(dtype).max, dtype=dtype)
+    other = {"add": big, "subtract": -big, "multiply": big, "divide": np.full_like(big, 0.5)}
+    with _threads(2), pytest.warns(RuntimeWarning, match="overflow"):
+        assert np.isinf(compiled.arithmetic(name, big, other[name])).all()
+    with _threads(2), np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        compiled.arithmetic(name, big, other[name])
+
+
+@pytest.mark.parametrize("x, y", [
+    (np.ones(ARITHMETIC_SIZE), np.ones((1, ARITHMETIC_SIZE))),             # result of more axes
+    (np.ones((300, 300)), np.ones((300, 1))),                              # a column repeated
+    (np.ones((ARITHMETIC_SIZE, 2)), np.ones(2)),                           # a short row
+    (np.ones(2 * ARITHMETIC_SIZE)[::2], np.ones(ARITHMETIC_SIZE)),         # strided
+    (np.ones(ARITHMETIC_SIZE), np.ones(ARITHMETIC_SIZE, np.float32)),      # mixed dtypes
+    (np.ones(ARITHMETIC_SIZE, int), np.ones(ARITHMETIC_SIZE, int)),        # integers
+    (np.ones(100), np.ones(100)),                                          # small
+    (np.ones((0, 300)), np.ones(300)),                                     # empty
+])
+def test_arithmetic_leaves_other_operands_to_numpy(monkeypatch, x, y):
+    calls = []
+
+    def numpy_fallback(name, x, y):
+        calls.append(name)
+        return getattr(np, name)(x, y)
+
+    monkeypatch.setattr(reference, "arithmetic", numpy_fallback)
+    with _threads(2):
+        got = compiled.arithmetic("multiply", x, y)
+    want = x * y
+    assert calls == ["multiply"]
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_arithmetic_on_one_thread_is_numpys(monkeypatch):
+    calls = []
+    monkeypatch.setattr(reference, "arithmetic", lambda *args: calls.append(args) or 0)
+    with _threads(1):
+        compiled.arithmetic("add", np.ones(ARITHMETIC_SIZE), np.ones(ARITHMETIC_SIZE))
+    assert len(calls) == 1
+
+
+@pytest.mark.skipif(not _kernels.COMPILED, reason="DUALAD_PUREPYTHON: NumPy does it all")
+def test_large_array_arithmetic_takes_the_loop(monkeypatch):
+    """dualad's add, subtract, multiply and divide of two large arrays (traced or not) go
+    through the shared loop and keep NumPy's bits."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._core import _engine
+
+    calls = []
+
+    def counted(name, x, y):
+        calls.append(name)
+        return compiled.arithmetic(name, x, y)
+
+    monkeypatch.setattr(_engine, "arithmetic", counted)
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(ARITHMETIC_SIZE), rng.uniform(1, 2, ARITHMETIC_SIZE)
+    with _threads(2):
+        value = dnp.divide(dnp.multiply(dnp.add(x, y), dnp.subtract(x, y)), y)
+        g = ad.grad(lambda x: dnp.sum(x * y + x / y))(x)
+    np.testing.assert_array_equal(value, (x + y) * (x - y) / y)
+    np.testing.assert_array_equal(g, y + 1 / y)
+    assert calls[:4] == ["add", "subtract", "multiply", "divide"] and len(calls) >= 6

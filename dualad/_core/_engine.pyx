@@ -31,7 +31,7 @@ cimport numpy as cnp
 from cpython.ref cimport Py_INCREF, Py_REFCNT, PyObject
 from libc.math cimport isfinite
 
-from .._kernels import add_product, fingerprint
+from .._kernels import ARITHMETIC_MIN, add_product, arithmetic, fingerprint
 from .state import state
 
 cnp.import_array()
@@ -62,6 +62,7 @@ def note_no_grad():
 _BUILTINS = set()   # filled once dualad's own primitives are registered
 cdef object _ndarray = np.ndarray
 cdef object _np_add = np.add
+cdef Py_ssize_t _arithmetic_min = ARITHMETIC_MIN or 0   # 0: no compiled kernel
 cdef object _np_multiply = np.multiply
 cdef object _np_negative = np.negative
 cdef enum:
@@ -204,18 +205,22 @@ cdef class Arithmetic:
     and NumPy's own special cases and is not among them); a non-finite result is
     recomputed by the ufunc so that NumPy's warnings and ``errstate`` apply unchanged. Other
     NumPy values take Python's operator (several times faster than the ufunc on NumPy scalars,
-    same meaning); everything else (two Python numbers, lists, CuPy arrays) takes the ufunc,
-    keeping NumPy's semantics (``1.0 / 0.0`` is inf, not ZeroDivisionError). The ufunc is the
-    reference; tests/test_engine.py checks the parity bit for bit.
+    same meaning), except two large arrays, which ``_kernels.arithmetic`` shares among the
+    cores where it can (the ufunc's bits and warnings); everything else (two Python numbers,
+    lists, CuPy arrays) takes the ufunc, keeping NumPy's semantics (``1.0 / 0.0`` is inf, not
+    ZeroDivisionError). The ufunc is the reference; tests/test_engine.py checks the parity bit
+    for bit.
     """
 
     cdef Op op
     cdef object operator, ufunc
+    cdef str name
     cdef readonly str __name__
 
     def __init__(self, name, operator, ufunc):
         self.op = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY,
                    "divide": DIVIDE}.get(name, OTHER)
+        self.name = name
         self.operator = operator
         self.ufunc = ufunc
         self.__name__ = ufunc.__name__
@@ -228,6 +233,10 @@ cdef class Arithmetic:
             if isfinite(r):
                 return _f64_like(r, ax == 3 or ay == 3)
         tx, ty = type(x), type(y)
+        if (self.op != OTHER and tx is _ndarray and ty is _ndarray and _arithmetic_min > 0
+                and (cnp.PyArray_SIZE(<cnp.ndarray>x) >= _arithmetic_min
+                     or cnp.PyArray_SIZE(<cnp.ndarray>y) >= _arithmetic_min)):
+            return arithmetic(self.name, x, y)   # large arrays: shared among the cores
         if (tx in _NUMPY_TYPES and ty in _OPERATOR_SAFE) or (
                 ty in _NUMPY_TYPES and tx in _OPERATOR_SAFE):
             return self.operator(x, y)

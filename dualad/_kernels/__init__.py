@@ -11,7 +11,9 @@ compiled extensions).
   (``add_product(out, g, d)``, the sweep's ``out += g * d``, returns False for what it does not
   take, and the caller computes it another way; ``product_rule(tx, y, ty, x)``, forward mode's
   ``tx * y + ty * x``, also takes tangents whose rows are contiguous, such as a basis tangent's
-  slice). On
+  slice; ``arithmetic(name, x, y)``, the engine's add, subtract, multiply and divide of large
+  arrays, of one shape or one a row repeated along the other's batch, with NumPy's bits and
+  warnings, where NumPy's loops use one core). On
   arrays of 65536 elements or more they share the work among the usable cores
   (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads, in
   blocks handed out one at a time, as PyTorch's and JAX's kernels use every core by default.
@@ -125,6 +127,8 @@ UNARY_VALUE = {op: _unary_kernel(op + "_value") for op in UNARY_OPS}
 unbroadcast = _unary_kernel("unbroadcast")
 add_product = _unary_kernel("add_product")
 product_rule = _unary_kernel("product_rule")
+arithmetic = _unary_kernel("arithmetic")
+ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 

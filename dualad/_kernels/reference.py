@@ -126,6 +126,11 @@ def add_product(out, g, d):
 
 
 
+def arithmetic(name, x, y):
+    """NumPy's ``name(x, y)`` for ``name`` in add, subtract, multiply, divide."""
+    return getattr(np, name)(x, y)
+
+
 def product_rule(tx, y, ty, x):
     """``tx * y + ty * x``: the tangent of ``x * y`` from the tangents ``tx`` and ``ty``."""
     return tx * y + ty * x
