@@ -481,6 +481,8 @@ def _operands(case, dtype, rng):
         "strided rows": (rows(300, 301), normal(300, 301)),
         "both strided rows": (rows(300, 301), rows(300, 301)),
         "strided rows, row repeated": (normal(301), rows(300, 301)),
+        "broadcast rows": (np.broadcast_to(normal(301), (300, 301)), normal(300, 301)),
+        "broadcast rows, row repeated": (np.broadcast_to(normal(301), (300, 301)), normal(301)),
     }[case]
 
 
@@ -488,7 +490,8 @@ def _operands(case, dtype, rng):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", ["one shape", "one shape, 2-d", "row repeated",
                                   "row repeated, first", "rows of 2-d", "strided rows",
-                                  "both strided rows", "strided rows, row repeated"])
+                                  "both strided rows", "strided rows, row repeated",
+                                  "broadcast rows", "broadcast rows, row repeated"])
 def test_arithmetic_parity(monkeypatch, name, dtype, case):
     """The shared loop (no NumPy fallback: the reference is replaced) gives the ufunc's bits
     and a C-contiguous result of the broadcast shape."""
