@@ -4,15 +4,17 @@ Cost model. For f: R^n -> R^m, a sizing pass records f once on a tape and learns
 number of primitive applications ``ops``, and ``work``, the sum over those applications of
 their largest operand's size. Then
 
-    forward  ~ ops * c_forward_op + work * n * c_forward_element
-    reverse  ~ ops * c_reverse_op + work * m * c_reverse_element
+    forward  ~ c_forward_call + ops * c_forward_op + work * n * c_forward_element
+    reverse  ~ c_reverse_call + ops * c_reverse_op + work * m * c_reverse_element
 
-``c_*_op`` is the fixed cost of one primitive in each mode (dispatch; for reverse also
-recording and sweeping), ``c_*_element`` the cost of one operand element for one direction of
-the tangent or cotangent batch. They are measured once per process and array backend on small
-probe functions (``calibration``), so the decision follows the machine and the build (compiled
-kernels or references): forward wins when n is small relative to m, and for tiny functions,
-where the fixed costs dominate, the mode with the cheaper dispatch wins.
+``c_*_call`` is what one Jacobian costs beyond its primitives (the basis of directions, the
+tape or the trace, assembling the result: tens of microseconds, more than most small
+functions' primitives), ``c_*_op`` the fixed cost of one primitive in each mode (dispatch; for
+reverse also recording and sweeping), ``c_*_element`` the cost of one operand element for one
+direction of the tangent or cotangent batch. They are measured once per process and array
+backend on small probe functions (``calibration``), so the decision follows the machine and
+the build (compiled kernels or references): forward wins when n is small relative to m, and
+for tiny functions, where the fixed costs dominate, the mode with the cheaper overheads wins.
 """
 import time
 import weakref
@@ -121,8 +123,9 @@ def _median_time(fun, repeat=3):
 
 
 def calibration(xp=np):
-    """``(c_forward_op, c_reverse_op, c_forward_element, c_reverse_element)`` in seconds,
-    measured once per process and array module on probe functions."""
+    """``(c_forward_call, c_reverse_call, c_forward_op, c_reverse_op, c_forward_element,
+    c_reverse_element)`` in seconds, measured once per process and array module on probe
+    functions."""
     key = xp.__name__
     if key not in _CALIBRATION:
         import dualad.numpy as dnp
@@ -146,7 +149,10 @@ def calibration(xp=np):
         c_rop = _median_time(lambda: reverse(scalar, xp.ones((1,)))) / ops
         c_fel = max(_median_time(lambda: forward(big, seeds)) / (ops * size * k), 1e-13)
         c_rel = max(_median_time(lambda: reverse(big, seeds)) / (ops * size * k), 1e-13)
-        _CALIBRATION[key] = (c_fop, c_rop, c_fel, c_rel)
+        one = xp.asarray([0.5])   # a Jacobian of one primitive: the calls' own costs
+        c_fcall = max(_median_time(lambda: jacfwd(dnp.sin)(one)) - c_fop, 0.0)
+        c_rcall = max(_median_time(lambda: jacrev(dnp.sin)(one)) - c_rop, 0.0)
+        _CALIBRATION[key] = (c_fcall, c_rcall, c_fop, c_rop, c_fel, c_rel)
     return _CALIBRATION[key]
 
 
@@ -159,9 +165,9 @@ def plan_jacobian(fun, *args, argnums=0):
     n_in = sum(int(np.prod(shape_of(x))) for x in leaves)
     size = _function_size(fun, args, nums)
     xp = array_module(*leaves) if leaves else np
-    c_fop, c_rop, c_fel, c_rel = calibration(xp)
-    cost_forward = size.ops * c_fop + size.work * n_in * c_fel
-    cost_reverse = size.ops * c_rop + size.work * size.n_out * c_rel
+    c_fcall, c_rcall, c_fop, c_rop, c_fel, c_rel = calibration(xp)
+    cost_forward = c_fcall + size.ops * c_fop + size.work * n_in * c_fel
+    cost_reverse = c_rcall + size.ops * c_rop + size.work * size.n_out * c_rel
     mode = "forward" if cost_forward <= cost_reverse else "reverse"
     return JacobianPlan(mode, n_in, size.n_out, cost_forward, cost_reverse, size.ops, size.work)
 
