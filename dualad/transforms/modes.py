@@ -150,8 +150,9 @@ def calibration(xp=np):
         c_fel = max(_median_time(lambda: forward(big, seeds)) / (ops * size * k), 1e-13)
         c_rel = max(_median_time(lambda: reverse(big, seeds)) / (ops * size * k), 1e-13)
         one = xp.asarray([0.5])   # a Jacobian of one primitive: the calls' own costs
-        c_fcall = max(_median_time(lambda: jacfwd(dnp.sin)(one)) - c_fop, 0.0)
-        c_rcall = max(_median_time(lambda: jacrev(dnp.sin)(one)) - c_rop, 0.0)
+        probe_forward, probe_reverse = jacfwd(dnp.sin), jacrev(dnp.sin)
+        c_fcall = max(_median_time(lambda: probe_forward(one), repeat=15) - c_fop, 0.0)
+        c_rcall = max(_median_time(lambda: probe_reverse(one), repeat=15) - c_rop, 0.0)
         _CALIBRATION[key] = (c_fcall, c_rcall, c_fop, c_rop, c_fel, c_rel)
     return _CALIBRATION[key]
 
