@@ -8,6 +8,8 @@
 
 Everything here is written with dualad operations, so derived rules stay differentiable.
 """
+import math
+
 import numpy as np
 
 from .._core.backend import array_module, raw_value
@@ -24,7 +26,7 @@ def _batch_size(vs):
 
 
 def _size(shape):
-    return int(np.prod(shape))
+    return math.prod(shape)
 
 
 def _matmul(a, b):

@@ -1,4 +1,6 @@
 """Forward-mode transforms: ``jvp`` and ``jacfwd``, one batched pass of Duals."""
+import math
+
 import numpy as np
 
 from .._core.backend import array_module, raw_value
@@ -88,13 +90,9 @@ def basis_tangents(leaves, start, stop):
     """Tangents for directions ``start:stop`` of the standard basis over all ``leaves``."""
     out, offset = [], 0
     for x in leaves:
-        xp = array_module(x)
-        size = int(np.prod(shape_of(x)))
-        t = xp.zeros((stop - start, size), dtype=x.dtype)
-        lo, hi = max(start, offset), min(stop, offset + size)
-        if lo < hi:
-            rows = xp.arange(lo - start, hi - start)
-            t[rows, rows + start - offset] = 1
+        size = math.prod(shape_of(x))
+        # direction r is input element start + r - offset of this leaf: a shifted diagonal
+        t = array_module(x).eye(stop - start, size, k=start - offset, dtype=x.dtype)
         out.append(t.reshape((stop - start,) + shape_of(x)))
         offset += size
     return out
@@ -107,7 +105,7 @@ def jacfwd(fun, argnums=0):
     def jacobian_fn(*args):
         single, nums = normalize_argnums(argnums, len(args), "jacfwd")
         leaves, rebuild, defs = differentiated_leaves(list(args), nums, "jacfwd")
-        n = sum(int(np.prod(shape_of(x))) for x in leaves)
+        n = sum(math.prod(shape_of(x)) for x in leaves)
         chunk = max(1, min(n, MAX_SEED_ELEMENTS // max(n, 1)))
         chunks = []
         with cache_scope():
@@ -131,9 +129,10 @@ def assemble_forward(out_def, chunks, leaves, defs, single):
         out_shape = shape_of(primal)
         per_in, offset = [], 0
         for x in leaves:
-            size = int(np.prod(shape_of(x)))
+            size = math.prod(shape_of(x))
             block = full[offset:offset + size]
-            block = xp.moveaxis(block.reshape((size,) + out_shape), 0, -1)
+            block = block.reshape((size,) + out_shape).transpose(
+                tuple(range(1, len(out_shape) + 1)) + (0,))   # the input axis last
             per_in.append(block.reshape(out_shape + shape_of(x)))
             offset += size
         blocks.append(selected_structure(defs, per_in, single))

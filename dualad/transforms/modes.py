@@ -16,6 +16,7 @@ backend on small probe functions (``calibration``), so the decision follows the 
 the build (compiled kernels or references): forward wins when n is small relative to m, and
 for tiny functions, where the fixed costs dominate, the mode with the cheaper overheads wins.
 """
+import math
 import time
 import weakref
 
@@ -90,7 +91,7 @@ class _CountingTrace(ReverseTrace):
     def process(self, prim, args, params):
         out = super().process(prim, args, params)
         self.ops += 1
-        self.work += max(int(np.prod(shape_of(v))) for v in (out,) + tuple(args))
+        self.work += max(math.prod(shape_of(v)) for v in (out,) + tuple(args))
         return out
 
 
@@ -107,7 +108,7 @@ def _function_size(fun, args, nums):
             out = fun(*rebuild([trace.leaf(x) for x in leaves]))
         finally:
             trace.active = False
-        n_out = sum(int(np.prod(shape_of(o))) for o in tree_flatten(out)[0])
+        n_out = sum(math.prod(shape_of(o)) for o in tree_flatten(out)[0])
         cache[sig] = FunctionSize(n_out, trace.ops, trace.work)
     return cache[sig]
 
@@ -163,7 +164,7 @@ def plan_jacobian(fun, *args, argnums=0):
     for a given argument signature, to learn the sizes (see the module's cost model)."""
     _, nums = normalize_argnums(argnums, len(args), "plan_jacobian")
     leaves, _, _ = differentiated_leaves(list(args), nums, "plan_jacobian")
-    n_in = sum(int(np.prod(shape_of(x))) for x in leaves)
+    n_in = sum(math.prod(shape_of(x)) for x in leaves)
     size = _function_size(fun, args, nums)
     xp = array_module(*leaves) if leaves else np
     c_fcall, c_rcall, c_fop, c_rop, c_fel, c_rel = calibration(xp)

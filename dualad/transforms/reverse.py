@@ -1,5 +1,7 @@
 """Reverse-mode transforms: ``vjp``, ``grad``, ``value_and_grad``, ``jacrev``,
 ``elementwise_grad``; all are one recording plus (batched) sweeps of the tape."""
+import math
+
 import numpy as np
 
 from .._core.backend import array_module, raw_value
@@ -124,7 +126,7 @@ def _scalar_seed(rec, fname):
     value = raw_value(out)
     shape = shape_of(out)
     dtype = getattr(value, "dtype", None) or np.result_type(value)
-    if shape != () and shape != (1,) and int(np.prod(shape)) != 1:
+    if shape != () and shape != (1,) and math.prod(shape) != 1:
         rec.close()
         raise TypeError(f"{fname}: gradient is only defined for scalar-output functions, but "
                         f"the output has shape {shape}; reduce it (e.g. dnp.sum) or use jacrev "
@@ -204,7 +206,7 @@ def jacrev(fun, argnums=0):
 
 def basis_cotangents(out_leaves):
     """The standard basis over all output leaves, as batched cotangents (one per leaf)."""
-    sizes = [int(np.prod(shape_of(o))) for o in out_leaves]
+    sizes = [math.prod(shape_of(o)) for o in out_leaves]
     m = sum(sizes)
     seeds, offset = [], 0
     for o, size in zip(out_leaves, sizes):
@@ -213,8 +215,7 @@ def basis_cotangents(out_leaves):
         dtype = getattr(value, "dtype", np.result_type(value))
         if np.dtype(dtype).kind != "f":
             dtype = np.float64
-        s = xp.zeros((m, size), dtype=dtype)
-        s[xp.arange(offset, offset + size), xp.arange(size)] = 1
+        s = xp.eye(m, size, k=-offset, dtype=dtype)   # direction offset + i is element i
         seeds.append(s.reshape((m,) + shape_of(o)))
         offset += size
     return seeds
@@ -225,7 +226,7 @@ def assemble_reverse(rec, grads, single):
     blocks, offset = [], 0
     for o in rec.out_leaves:
         out_shape = shape_of(o)
-        size = int(np.prod(out_shape))
+        size = math.prod(out_shape)
         per_in = [g[offset:offset + size].reshape(out_shape + shape_of(x))
                   for g, x in zip(grads, rec.leaves)]
         blocks.append(selected_structure(rec.defs, per_in, single))
