@@ -11,7 +11,6 @@ import dualad as ad
 import dualad.numpy as dnp
 
 SIZES = [1, 30, 300, 2000]
-ROUNDS = 3
 
 
 def _functions(n_in, n_out):
@@ -23,14 +22,16 @@ def _functions(n_in, n_out):
     }
 
 
-def _median(fun, repeat=3):
+def _median(fun, budget=0.02, most=200):
+    """Median seconds of ``fun()`` over at least 3 calls, more until ``budget`` seconds are
+    spent (``most`` at the most): three calls of a 0.1 ms Jacobian left the ratio +-30%."""
     fun()
     times = []
-    for _ in range(repeat):
+    while len(times) < 3 or (sum(times) < budget and len(times) < most):
         start = time.perf_counter()
         fun()
         times.append(time.perf_counter() - start)
-    return sorted(times)[repeat // 2]
+    return sorted(times)[len(times) // 2]
 
 
 class ModeSelector:
@@ -55,11 +56,15 @@ class ModeSelector:
         self.jac["reverse"](self.x)
 
     def track_auto_over_best(self, function, n_in, n_out):
-        # rounds visiting the modes in turn, each mode's best round: the mode timed first in
-        # a round pays for the cold caches setup left (auto first was up to 1.7x slower)
-        rounds = [{mode: _median(lambda: jac(self.x)) for mode, jac in self.jac.items()}
-                  for _ in range(ROUNDS)]
-        best = {mode: min(r[mode] for r in rounds) for mode in self.jac}
+        # rounds visiting the modes in turn, each round starting with the next mode (twice
+        # round), and each mode's best round: the mode timed right after a slow one (setup,
+        # or the other mode at 5-10 ms) ran up to 1.8x slower despite its warm-up call,
+        # whichever mode it was
+        modes = list(self.jac)
+        n = len(modes)
+        rounds = [{mode: _median(lambda: self.jac[mode](self.x))
+                   for mode in modes[i % n:] + modes[:i % n]} for i in range(2 * n)]
+        best = {mode: min(r[mode] for r in rounds) for mode in modes}
         return best["auto"] / min(best["forward"], best["reverse"])
 
     track_auto_over_best.unit = "ratio"
