@@ -282,3 +282,29 @@ def test_the_sweep_writes_only_into_cotangents_it_alone_holds():
     # exp's product with the ones makes a new cotangent; negation and square's step reuse it
     g = ad.grad(lambda x: dnp.sum(dnp.exp(-(x * x))))(x)
     np.testing.assert_array_equal(g, -UNARY_FWD["exp"](-(x * x))[0] * (2 * x))
+
+
+def test_a_unary_step_writes_into_a_cotangent_only_the_sweep_holds():
+    """With no running sum for its input yet, a unary node multiplies its cotangent in place
+    when nothing outside the sweep refers to it, and makes a new array when something does."""
+    import weakref
+    import dualad.numpy as dnp
+    from dualad._core._engine import ReverseTrace, sweep
+    from dualad._core.state import new_level
+    from dualad._kernels import UNARY_FWD
+
+    x0 = np.linspace(-1, 1, 5000)
+    want = 0.5 * UNARY_FWD["tanh"](x0)[1]
+    for held in (False, True):
+        trace = ReverseTrace(new_level(), keep_list=True)
+        x = trace.leaf(x0)
+        out = dnp.tanh(x)
+        seed = np.full((1, 5000), 0.5)
+        seeds, seed_ref = {out._node: seed}, weakref.ref(seed)
+        if not held:
+            del seed
+        got = sweep(reversed(trace.nodes), seeds, False)[x._node]
+        np.testing.assert_array_equal(got[0], want)
+        assert (got is seed_ref()) is not held
+        if held:
+            np.testing.assert_array_equal(seed, np.full((1, 5000), 0.5))

@@ -164,24 +164,6 @@ def test_purepython_forces_the_references(tmp_path):
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tmp_path)
 
 
-def test_threads_give_the_same_results():
-    x = np.random.default_rng(3).uniform(-5, 5, 200_001)
-    previous = _kernels.set_num_threads(2)
-    try:
-        threaded = {op: compiled.__dict__[op + "_fwd"](x) for op in ("sin", "tanh", "relu")}
-    finally:
-        _kernels.set_num_threads(previous)
-    for op, (y, d) in threaded.items():
-        y1, d1 = compiled.__dict__[op + "_fwd"](x)
-        np.testing.assert_array_equal(y, y1)
-        np.testing.assert_array_equal(d, d1)
-
-
-def test_thread_count_is_checked():
-    with pytest.raises(ValueError, match="at least 1"):
-        _kernels.set_num_threads(0)
-
-
 @contextlib.contextmanager
 def _threads(n):
     """The kernels on ``n`` threads inside the block."""
@@ -195,6 +177,21 @@ def _threads(n):
 def _one_thread(kernel, *args):
     with _threads(1):
         return kernel(*args)
+
+
+def test_threads_give_the_same_results():
+    x = np.random.default_rng(3).uniform(-5, 5, 200_001)
+    with _threads(2):
+        threaded = {op: compiled.__dict__[op + "_fwd"](x) for op in ("sin", "tanh", "relu")}
+    for op, (y, d) in threaded.items():
+        y1, d1 = compiled.__dict__[op + "_fwd"](x)
+        np.testing.assert_array_equal(y, y1)
+        np.testing.assert_array_equal(d, d1)
+
+
+def test_thread_count_is_checked():
+    with pytest.raises(ValueError, match="at least 1"):
+        _kernels.set_num_threads(0)
 
 
 def test_kernels_called_from_several_threads_at_once():
@@ -438,11 +435,8 @@ def test_product_rule_threads_give_the_same_result():
     rng = np.random.default_rng(5)
     tx, ty = rng.standard_normal((2, 3, 40_001)), rng.standard_normal((6, 3, 40_001))[::3]
     x, y = rng.standard_normal((3, 40_001)), rng.standard_normal((3, 40_001))
-    previous = _kernels.set_num_threads(2)
-    try:
+    with _threads(2):
         threaded = compiled.product_rule(tx, y, ty, x)
-    finally:
-        _kernels.set_num_threads(previous)
     np.testing.assert_array_equal(threaded, tx * y + ty * x)
 
 

@@ -214,13 +214,11 @@ cdef class Arithmetic:
 
     cdef Op op
     cdef object operator, ufunc
-    cdef str name
     cdef readonly str __name__
 
     def __init__(self, name, operator, ufunc):
         self.op = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY,
                    "divide": DIVIDE}.get(name, OTHER)
-        self.name = name
         self.operator = operator
         self.ufunc = ufunc
         self.__name__ = ufunc.__name__
@@ -236,7 +234,7 @@ cdef class Arithmetic:
         if (self.op != OTHER and tx is _ndarray and ty is _ndarray and _arithmetic_min > 0
                 and (cnp.PyArray_SIZE(<cnp.ndarray>x) >= _arithmetic_min
                      or cnp.PyArray_SIZE(<cnp.ndarray>y) >= _arithmetic_min)):
-            return arithmetic(self.name, x, y)   # large arrays: shared among the cores
+            return arithmetic(self.__name__, x, y)   # large arrays: shared among the cores
         if (tx in _NUMPY_TYPES and ty in _OPERATOR_SAFE) or (
                 ty in _NUMPY_TYPES and tx in _OPERATOR_SAFE):
             return self.operator(x, y)
@@ -739,7 +737,7 @@ def sweep(nodes_desc, dict seeds, bint retain):
         if isinstance(prim, UnaryPrimitive) and parents[0] is not None and _unary_step(
                 <UnaryPrimitive>prim, g, residuals, cts, parents[0], retain):
             n = 0   # done: its cotangent went straight into the input's
-        elif prim is multiply and _product_step(g, residuals, cts, parents):
+        elif prim is multiply and _product_step(g, residuals, cts, parents, add):
             n = 0
         elif prim is negative and _private(g, 1):
             n = 1
@@ -776,27 +774,27 @@ cdef bint _unary_step(UnaryPrimitive prim, g, deriv, dict cts, parent, bint reta
     ``sum``), ``f'`` itself (no pass; ``f'`` is private to the node and its node lets go of
     it), or else written into ``g`` when only the sweep holds it (a cotangent an earlier step
     made). Same bits as the rule's ``g * f'``. False: the node takes the general route."""
-    cdef bint g_private = _private(g, 1)   # before ga below refers to g
     if type(g) is not _ndarray or type(deriv) is not _ndarray:
         return False
-    cdef cnp.ndarray ga = <cnp.ndarray>g
-    if (cnp.PyArray_TYPE(ga) != cnp.PyArray_TYPE(<cnp.ndarray>deriv)
+    # g is read through casts, not a typed local: one would hold a reference to it and hide
+    # from _private that the sweep alone holds g
+    if (cnp.PyArray_TYPE(<cnp.ndarray>g) != cnp.PyArray_TYPE(<cnp.ndarray>deriv)
             or g.shape[1:] != deriv.shape):
         return False
     old = cts.get(parent)
     if old is None:
-        if g_private:
+        if _private(g, 1):
             cts[parent] = _np_multiply(g, deriv, out=g)
             return True
-        if (retain or prim.deriv_is_value or cnp.PyArray_DIMS(ga)[0] != 1
-                or not _ones(ga)):
+        if (retain or prim.deriv_is_value or cnp.PyArray_DIMS(<cnp.ndarray>g)[0] != 1
+                or not _ones(<cnp.ndarray>g)):
             return False
         cts[parent] = deriv[None]
         return True
     return _private(old, 2) and add_product(old, g, deriv)
 
 
-cdef bint _product_step(g, residuals, dict cts, tuple parents) except -1:
+cdef bint _product_step(g, residuals, dict cts, tuple parents, add) except -1:
     """A multiply node's VJP, ``g * y`` for ``x`` and ``g * x`` for ``y``, for plain NumPy
     operands of one dtype and of ``g``'s shape (no broadcasting to undo): each product is added
     into its input's running sum in one pass where only the sweep holds that sum, else computed
@@ -820,7 +818,7 @@ cdef bint _product_step(g, residuals, dict cts, tuple parents) except -1:
         if old is None:
             cts[parent] = _np_multiply(g, other)
         elif not (_private(old, 2) and add_product(old, g, other)):
-            cts[parent] = _bind(REGISTRY["add"], (old, _np_multiply(g, other)), _NO_PARAMS)
+            cts[parent] = _bind(add, (old, _np_multiply(g, other)), _NO_PARAMS)
     return True
 
 

@@ -125,7 +125,6 @@ def add_product(out, g, d):
     return True
 
 
-
 def arithmetic(name, x, y):
     """NumPy's ``name(x, y)`` for ``name`` in add, subtract, multiply, divide."""
     return getattr(np, name)(x, y)
