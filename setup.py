@@ -11,10 +11,15 @@ Compiler flags, each kept only if the compiler accepts it:
   without touching NaN, inf or signed-zero results (no ``-ffast-math``).
 * ``-ffp-contract=off``: no fused multiply-adds where the source rounds a product before a sum,
   so a kernel such as ``add_product`` gives the bits of the NumPy expression it replaces.
-* ``-march=native -mprefer-vector-width=512``: dualad builds from source on the machine that
-  runs it, where the widest vectors are worth 2-3x on the transcendental kernels. Set
-  ``DUALAD_MARCH`` to another ``-march`` value (``x86-64-v2``, say) for a binary to run
-  elsewhere, or to ``none`` to leave the compiler's default.
+* ``-march=x86-64-v3`` by default on x86-64 (AVX2 and FMA, Haswell and Zen onwards; no AVX-512),
+  so a wheel built here runs on any recent x86-64 machine. ``DUALAD_MARCH`` sets another
+  ``-march`` value: ``native`` (with ``-mprefer-vector-width=512``) builds for the machine at
+  hand, whose AVX-512, where present, is worth up to 2-3x on the transcendental kernels;
+  ``x86-64-v2`` for older CPUs; ``none`` leaves the compiler's default. Where the compiler
+  rejects the default (another architecture), the compiler's default is used.
+* ``-g0``, and ``-s`` at link: no debug information or symbol tables in the extensions (the
+  debug information was over 4/5 of their size); tracebacks still name ``.pyx`` lines through
+  Cython's own tables.
 * ``-pthread``: large arrays are split among the cores by the kernels' own pool of worker
   threads (``dualad/_kernels/_pool.h``, which says why not OpenMP).
 """
@@ -33,6 +38,7 @@ from setuptools import Extension, setup
 KERNELS = "dualad/_kernels"
 CORE = "dualad/_core"
 GENERATED = os.path.join("build", "tempita")
+DEFAULT_MARCH = "x86-64-v3"   # portable: see the module docstring
 
 
 def accepts(flags):
@@ -50,14 +56,16 @@ def compile_flags():
     """(compile args, link args) for every kernel module; see the module docstring."""
     compile_args = ["-O3"] + [f for f in ("-fno-math-errno", "-fno-trapping-math",
                                           "-ffp-contract=off") if accepts([f])]
-    march = os.environ.get("DUALAD_MARCH", "native")
+    march = os.environ.get("DUALAD_MARCH", DEFAULT_MARCH)
     if march != "none":
         if accepts(["-march=" + march]):
             compile_args.append("-march=" + march)
         elif "DUALAD_MARCH" in os.environ:
             sys.exit(f"setup.py: the C compiler rejects -march={march} (from DUALAD_MARCH)")
-        compile_args += [f for f in ("-mprefer-vector-width=512",) if accepts([f])]
-    link_args = []
+        if march == "native":
+            compile_args += [f for f in ("-mprefer-vector-width=512",) if accepts([f])]
+    compile_args.append("-g0")      # after Python's own CFLAGS, whose -g it overrides
+    link_args = [f for f in ("-s",) if accepts([f])]
     if accepts(["-pthread"]):
         compile_args.append("-pthread")
         link_args.append("-pthread")
