@@ -5,7 +5,17 @@ Forward mode carries dual-number arrays (``Dual``); reverse mode records a Wenge
 pick the cheaper direction. ``dualad.numpy`` is the NumPy-like namespace, ``dualad.nn`` and
 ``dualad.optim`` the PyTorch-like training face, ``dualad.extend`` the way to add primitives.
 """
-from . import numpy  # noqa: F401  (registers the primitives, installs operators on boxes)
+try:
+    from . import numpy  # noqa: F401  (registers the primitives, installs operators on boxes)
+except ModuleNotFoundError as error:     # a source tree without its compiled core
+    if error.name != __name__ + "._core._engine":
+        raise
+    raise ImportError(
+        f"dualad was imported from {__path__[0]}, a source tree whose Cython extensions are not "
+        "built (Python puts the current directory first on sys.path, so it shadows an installed "
+        "dualad). Run Python from another directory, or build in place: "
+        "`pip install --no-build-isolation -e .` or `python setup.py build_ext --inplace`."
+    ) from None
 from . import extend, special, testing  # noqa: F401
 from ._core.backend import backend_of
 from ._core.dual import Dual

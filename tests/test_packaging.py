@@ -1,0 +1,20 @@
+"""Packaging: a source tree without its built extensions says so when imported."""
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_unbuilt_source_tree_explains_itself(tmp_path):
+    # a copy of the package's sources without the compiled modules, as a fresh clone is
+    shutil.copytree(ROOT / "dualad", tmp_path / "dualad",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    run = subprocess.run([sys.executable, "-c", "import dualad"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert run.returncode != 0
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: dualad was imported from")
+    assert "Cython extensions are not built" in last
+    assert "pip install --no-build-isolation -e ." in last
