@@ -1,4 +1,7 @@
-"""Nonlinear least squares with SciPy's ``least_squares`` and dualad's exact Jacobian.
+"""Curve fitting with SciPy's least_squares
+========================================
+
+Nonlinear least squares with SciPy's ``least_squares`` and dualad's exact Jacobian.
 
 A damped oscillation with an offset,
 

@@ -1,4 +1,7 @@
-"""Linear regression as in the PyTorch tutorials: learn w in y = w x from data made with w = 2,
+"""Linear regression, PyTorch style
+================================
+
+Linear regression as in the PyTorch tutorials: learn w in y = w x from data made with w = 2,
 by gradient descent with ``optim.SGD`` and then with ``optim.Adam``; both converge to 2.0.
 
     python examples/linear_regression.py

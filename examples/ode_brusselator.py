@@ -1,4 +1,7 @@
-"""A stiff reaction-diffusion system: the 1-D Brusselator, solved by SciPy's BDF and Radau with
+"""A stiff PDE: the Brusselator with a sparse Jacobian
+===================================================
+
+A stiff reaction-diffusion system: the 1-D Brusselator, solved by SciPy's BDF and Radau with
 a sparse Jacobian from dualad.
 
     u_i' = A + u_i^2 v_i - (B + 1) u_i + alpha (N+1)^2 (u_{i-1} - 2 u_i + u_{i+1})

@@ -1,4 +1,7 @@
-"""Robertson's stiff chemical kinetics, solved by SciPy's BDF and Radau with dualad's Jacobian.
+"""Stiff kinetics: Robertson's problem
+===================================
+
+Robertson's stiff chemical kinetics, solved by SciPy's BDF and Radau with dualad's Jacobian.
 
     y1' = -0.04 y1 + 1e4 y2 y3
     y2' =  0.04 y1 - 1e4 y2 y3 - 3e7 y2^2

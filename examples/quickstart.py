@@ -1,4 +1,7 @@
-"""A short tour of dualad: a gradient, a Jacobian with the mode the selector chose, a Hessian,
+"""Quickstart
+==========
+
+A short tour of dualad: a gradient, a Jacobian with the mode the selector chose, a Hessian,
 and a PyTorch-style backward()."""
 import numpy as np
 

@@ -1,4 +1,7 @@
-"""Newton-type minimisation of the extended Rosenbrock function with dualad's derivatives.
+"""Newton's method on the Rosenbrock function
+==========================================
+
+Newton-type minimisation of the extended Rosenbrock function with dualad's derivatives.
 
     f(x) = sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2,    minimum f(1, ..., 1) = 0
 

@@ -1,4 +1,7 @@
-"""Train an MLP 64 -> 128 -> 10 (ReLU) on scikit-learn's bundled digits data with dualad.nn and
+"""Training an MLP on the digits
+=============================
+
+Train an MLP 64 -> 128 -> 10 (ReLU) on scikit-learn's bundled digits data with dualad.nn and
 dualad.optim: the training loop of the PyTorch tutorials, unchanged but for the imports.
 
     python examples/train_digits.py                  # W9: Adam lr 1e-3, batch 64, 20 epochs
@@ -119,7 +122,7 @@ def plot(history, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])  # "" in the gallery
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=64)

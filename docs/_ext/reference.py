@@ -1,0 +1,158 @@
+"""Sphinx extension: writes the API reference and the table of supported functions.
+
+Both are generated when the build starts (``builder-inited``) into ``docs/generated/``, so
+they always describe the dualad being documented:
+
+* ``generated/api/<module>.rst``, one page per module of ``conf.API_MODULES`` that imports,
+  documenting every public name: ``__all__`` where the module has one, else the public names
+  the module (or a private submodule of it) defines;
+* ``generated/supported.md``, one row per primitive of ``dualad._core.primitive.REGISTRY``:
+  its forward and reverse rules, the kind of rules (linear, elementwise) and where its value is
+  computed (a compiled kernel, NumPy, or Python).
+"""
+import importlib
+import inspect
+import os
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+def public_names(module):
+    """The public names of ``module``: its ``__all__``, or what it defines itself."""
+    if hasattr(module, "__all__"):
+        return list(module.__all__)
+    prefix = module.__name__
+    return [name for name, obj in vars(module).items()
+            if not name.startswith("_")
+            and (getattr(obj, "__module__", None) or "").startswith(prefix)
+            and not inspect.ismodule(obj)]
+
+
+def _kind(obj):
+    if inspect.ismodule(obj):
+        return "module"
+    if inspect.isclass(obj) and (obj.__module__ or "").startswith("dualad"):
+        return "class"
+    if callable(obj) and (getattr(obj, "__module__", None) or "").startswith("dualad"):
+        return "function"
+    return "data"               # constants, dtypes and NumPy functions passed through
+
+
+def _title(text, char):
+    return f"{text}\n{char * len(text)}\n"
+
+
+def module_page(name, module, documented):
+    """The reStructuredText of the reference page of ``module``."""
+    groups = {"module": [], "class": [], "function": [], "data": []}
+    for attr in public_names(module):
+        groups[_kind(getattr(module, attr))].append(attr)
+    lines = [_title(name, "="), f".. automodule:: {name}\n   :no-members:\n",
+             f".. currentmodule:: {name}\n"]
+    listed = groups["class"] + groups["function"]
+    if listed:
+        lines.append(".. autosummary::\n   :nosignatures:\n")
+        lines += [f"   {attr}" for attr in listed]
+        lines.append("")
+    if groups["module"]:
+        lines.append(_title("Submodules", "-"))
+        for attr in groups["module"]:
+            sub = getattr(module, attr).__name__
+            link = f":doc:`{sub}`" if sub in documented else f"``{sub}``"
+            lines.append(f"* ``{attr}``: {link}")
+        lines.append("")
+    if groups["class"]:
+        lines.append(_title("Classes", "-"))
+        for attr in groups["class"]:
+            lines.append(f".. autoclass:: {attr}\n   :members:\n   :special-members: __call__\n")
+    if groups["function"]:
+        lines.append(_title("Functions", "-"))
+        lines += [f".. autofunction:: {attr}\n" for attr in groups["function"]]
+    if groups["data"]:
+        lines.append(_title("Constants, dtypes and NumPy names passed through", "-"))
+        lines.append("These are NumPy's own objects, re-exported so that code written against "
+                     "``numpy`` runs unchanged; they compute nothing differentiable.\n")
+        for attr in groups["data"]:
+            obj = getattr(module, attr)
+            if inspect.isclass(obj) or callable(obj):
+                origin = f"{getattr(obj, '__module__', 'numpy')}.{obj.__name__}"
+                lines.append(f".. py:data:: {attr}\n\n   NumPy's ``{origin}``.\n")
+            else:
+                lines.append(f".. py:data:: {attr}\n   :value: {obj!r}\n")
+    return "\n".join(lines)
+
+
+def _where(primitive):
+    impl = primitive.impl
+    module = getattr(impl, "__module__", None) or type(impl).__module__
+    if module.startswith(("dualad._kernels", "dualad._core._")):
+        return "compiled kernel (``" + module.rsplit(".", 1)[-1] + "``)"
+    if module == "numpy" or module.startswith("numpy."):
+        return f"NumPy (``numpy.{impl.__name__}``)"
+    return f"Python (``{module}``)"
+
+
+def supported_page():
+    """The Markdown table of every registered primitive."""
+    from dualad._core.primitive import REGISTRY
+
+    rows = []
+    for name, p in sorted(REGISTRY.items()):
+        fwd = "declared" if p.jvp_rule is not None or p.jvps is not None else "from the VJP"
+        rev = "declared" if p.vjp_rule is not None or p.vjps is not None else "from the JVP"
+        kind = "linear" if p.linear else ("elementwise" if p.broadcasts else "")
+        rows.append(f"| `{name}` | {fwd} | {rev} | {kind} | {_where(p).replace('``', '`')} |")
+    return "\n".join([
+        "# Supported primitives",
+        "",
+        "Every `dualad.numpy` function, operator and layer is built from these primitives; this",
+        "page is generated from the registry (`dualad._core.primitive.REGISTRY`) when the",
+        f"documentation is built, so it lists exactly the {len(rows)} primitives of this version.",
+        "Each primitive declares its value, its forward rule (JVP) and its reverse rule (VJP)",
+        "together; *linear* primitives' JVPs are also their sparsity rules, *elementwise* ones",
+        "broadcast NumPy-style. *Value* says what computes the primal value: a compiled Cython",
+        "kernel (fused value-and-derivative loops for the elementwise ones), NumPy, or Python",
+        "code over NumPy.",
+        "",
+        "| primitive | forward mode | reverse mode | kind | value |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ])
+
+
+def _write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:         # unchanged: keep Sphinx's cache of it
+                return
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def generate(app):
+    out = os.path.join(app.srcdir, "generated")
+    modules = {}
+    for name in app.config.API_MODULES:
+        try:
+            modules[name] = importlib.import_module(name)
+        except ImportError:
+            logger.info(f"[reference] {name} is not in this build; no page")
+    for name, module in modules.items():
+        _write(os.path.join(out, "api", name + ".rst"), module_page(name, module, modules))
+    index = [_title("API reference", "="),
+             "Every public name of each module, with its docstring. The modules documented are "
+             "listed once, in ``docs/conf.py`` (``API_MODULES``).\n",
+             ".. toctree::\n   :maxdepth: 1\n"]
+    index += [f"   {name}" for name in modules]
+    _write(os.path.join(out, "api", "index.rst"), "\n".join(index) + "\n")
+    _write(os.path.join(out, "supported.md"), supported_page())
+
+
+def setup(app):
+    app.add_config_value("API_MODULES", [], "env")
+    app.connect("builder-inited", generate)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

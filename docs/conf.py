@@ -1,0 +1,85 @@
+"""Sphinx configuration of dualad's documentation.
+
+Build: ``pip install ".[docs]"`` then ``python -m sphinx -W -b html docs docs/_build/html``.
+The API reference and the table of supported functions are generated at build time
+(``_ext/reference.py``) into ``generated/``; the gallery is rendered from ``examples/`` by
+sphinx-gallery into ``gallery/`` (both ignored by git).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))
+
+import dualad  # noqa: E402  (the installed package, with its compiled extensions)
+
+project = "dualad"
+author = "the dualad developers"
+copyright = "2026, the dualad developers"
+release = version = dualad.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "myst_parser",
+    "sphinx_gallery.gen_gallery",
+    "reference",
+]
+
+# The modules whose public names (``__all__``) the API reference documents, in this order; a
+# module that does not exist in this build (an optional subpackage still to come) is skipped.
+API_MODULES = [
+    "dualad",
+    "dualad.numpy",
+    "dualad.numpy.linalg",
+    "dualad.numpy.fft",
+    "dualad.nn",
+    "dualad.nn.functional",
+    "dualad.nn.init",
+    "dualad.nn.utils",
+    "dualad.optim",
+    "dualad.optim.lr_scheduler",
+    "dualad.utils.data",
+    "dualad.special",
+    "dualad.scipy",
+    "dualad.scipy.special",
+    "dualad.scipy.stats",
+    "dualad.scipy.signal",
+    "dualad.scipy.linalg",
+    "dualad.scipy.integrate",
+    "dualad.optimizers",
+    "dualad.tree",
+    "dualad.distributed",
+    "dualad.extend",
+    "dualad.testing",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "gallery/*.ipynb", "gallery/*.py",
+                    "gallery/*.zip", "gallery/*.json"]
+myst_enable_extensions = ["colon_fence", "dollarmath"]
+myst_heading_anchors = 3
+
+autodoc_default_options = {"members": False}
+autodoc_typehints = "signature"
+autodoc_member_order = "bysource"
+autosummary_generate = False
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "gallery",
+    "filename_pattern": r"\.py$",          # run every example at build time
+    "ignore_pattern": r"solver_stats\.py",    # a helper of the SciPy examples
+    "image_scrapers": (),                  # the examples print; none draws by default
+    "download_all_examples": False,
+    "show_signature": False,
+    "remove_config_comments": True,
+}
+
+html_theme = "alabaster"
+html_title = f"dualad {release}"
+html_theme_options = {"description": "Dual-mode automatic differentiation for NumPy code"}
+html_static_path = []
