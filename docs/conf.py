@@ -10,7 +10,23 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))
 
-import dualad  # noqa: E402  (the installed package, with its compiled extensions)
+
+def _import_dualad():
+    """The dualad to document: the checkout's where its extensions are built in place (a
+    development install), else the installed one (``python -m sphinx`` from the repository
+    root puts the unbuilt checkout first on ``sys.path``)."""
+    try:
+        import dualad
+    except ImportError:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != root]
+        for name in [m for m in sys.modules if m == "dualad" or m.startswith("dualad.")]:
+            del sys.modules[name]
+        import dualad
+    return dualad
+
+
+dualad = _import_dualad()
 
 project = "dualad"
 author = "the dualad developers"

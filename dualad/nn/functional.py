@@ -33,10 +33,12 @@ def relu(x):
 
 
 def sigmoid(x):
+    """``1 / (1 + exp(-x))`` elementwise (``dualad.numpy.sigmoid``)."""
     return dnp.sigmoid(x)
 
 
 def tanh(x):
+    """``tanh(x)`` elementwise (``dualad.numpy.tanh``)."""
     return dnp.tanh(x)
 
 
@@ -47,11 +49,22 @@ def _shifted(x, dim):
 
 
 def log_softmax(x, dim=-1):
+    """``log(softmax(x, dim))``, computed from the shifted logits without forming the softmax.
+
+    >>> nn.functional.log_softmax(np.zeros((1, 2)))
+    array([[-0.69314718, -0.69314718]])
+    """
     z = _shifted(x, dim)
     return z - dnp.log(dnp.sum(dnp.exp(z), axis=dim, keepdims=True))
 
 
 def softmax(x, dim=-1):
+    """``exp(x) / sum(exp(x))`` along ``dim``, shifted by the maximum so that ``exp`` cannot
+    overflow.
+
+    >>> nn.functional.softmax(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
+    """
     e = dnp.exp(_shifted(x, dim))
     return e / dnp.sum(e, axis=dim, keepdims=True)
 

@@ -40,8 +40,10 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def zeros_(tensor):
+    """Fills ``tensor`` with zeros in place, without recording; returns it."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor):
+    """Fills ``tensor`` with ones in place, without recording; returns it."""
     return _fill(tensor, 1)

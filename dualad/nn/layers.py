@@ -77,22 +77,41 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
+    """``max(x, 0)`` elementwise (derivative 0 at 0), as ``torch.nn.ReLU``.
+
+    >>> nn.ReLU()(ad.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
+
     fn = staticmethod(F.relu)
 
 
 class Tanh(_Elementwise):
+    """``tanh(x)`` elementwise, as ``torch.nn.Tanh``."""
+
     fn = staticmethod(F.tanh)
 
 
 class Sigmoid(_Elementwise):
+    """``1 / (1 + exp(-x))`` elementwise, as ``torch.nn.Sigmoid``."""
+
     fn = staticmethod(F.sigmoid)
 
 
 class Identity(_Elementwise):
+    """Returns its input unchanged (a placeholder layer), as ``torch.nn.Identity``."""
+
     fn = staticmethod(lambda x: x)
 
 
 class Softmax(Module):
+    """``exp(x) / sum(exp(x))`` along ``dim`` (default the last axis), computed stably, as
+    ``torch.nn.Softmax``.
+
+    >>> nn.Softmax(dim=-1)(ad.tensor([[0.0, 0.0]]))
+    tensor([[0.5, 0.5]])
+    """
+
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
@@ -105,6 +124,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
+    """``log(softmax(x))`` along ``dim``, computed without forming the softmax (no underflow),
+    as ``torch.nn.LogSoftmax``."""
+
     def forward(self, x):
         return F.log_softmax(x, self.dim)
 
@@ -156,16 +178,39 @@ class _Loss(Module):
 
 
 class CrossEntropyLoss(_Loss):
+    """Cross-entropy of logits ``(N, C)`` against integer class labels ``(N,)``, averaged over the
+    batch by default (``reduction="mean"``; also ``"sum"`` and ``"none"``), as
+    ``torch.nn.CrossEntropyLoss``. See ``nn.functional.cross_entropy``.
+
+    >>> loss = nn.CrossEntropyLoss()(ad.tensor([[0.0, 0.0]]), np.array([1]))
+    >>> round(loss.item(), 4)    # log 2
+    0.6931
+    """
+
     fn = staticmethod(F.cross_entropy)
 
 
 class NLLLoss(_Loss):
+    """Negative log-likelihood of log-probabilities ``(N, C)`` (from ``LogSoftmax``) against
+    integer labels ``(N,)``, as ``torch.nn.NLLLoss``. See ``nn.functional.nll_loss``."""
+
     fn = staticmethod(F.nll_loss)
 
 
 class MSELoss(_Loss):
+    """Mean squared error between input and target of one shape (``reduction`` as
+    ``CrossEntropyLoss``), as ``torch.nn.MSELoss``.
+
+    >>> nn.MSELoss()(ad.tensor([1.0, 3.0]), np.array([1.0, 1.0]))
+    tensor(2.)
+    """
+
     fn = staticmethod(F.mse_loss)
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of logits against targets in [0, 1], computed stably from the
+    logits, as ``torch.nn.BCEWithLogitsLoss``. See
+    ``nn.functional.binary_cross_entropy_with_logits``."""
+
     fn = staticmethod(F.binary_cross_entropy_with_logits)

@@ -9,6 +9,11 @@ import math
 
 
 class LRScheduler:
+    """Base class of the schedulers: a subclass defines ``lr_at(base_lr, epoch)``, the rate of
+    a group whose initial rate is ``base_lr`` at ``epoch``. Constructing a scheduler sets the
+    rates of epoch 0 (``last_epoch=-1`` starts a schedule; another value resumes one).
+    """
+
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
         for group in optimizer.param_groups:
@@ -22,21 +27,26 @@ class LRScheduler:
         self.step()
 
     def lr_at(self, base_lr, epoch):
+        """The learning rate of a group starting at ``base_lr``, at ``epoch``."""
         raise NotImplementedError
 
     def step(self):
+        """Advance one epoch and set every group's ``"lr"``."""
         self.last_epoch += 1
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_at(base, self.last_epoch)
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self):
+        """The rates ``step`` set last, one per parameter group."""
         return list(self._last_lr)
 
     def state_dict(self):
+        """The scheduler's state (everything but the optimiser), for ``load_state_dict``."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore a state from ``state_dict()``."""
         self.__dict__.update(state_dict)
 
 
