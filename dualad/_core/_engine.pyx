@@ -39,6 +39,11 @@ cnp.import_array()
 cdef extern from "Python.h":
     object _PyObject_Call "PyObject_Call" (object callable, object args, PyObject* kwargs)
     Py_ssize_t _borrowed_refcnt "Py_REFCNT" (PyObject* obj)
+    ctypedef struct PySequenceMethods:
+        void* sq_item
+    ctypedef struct PyTypeObject:
+        PySequenceMethods* tp_as_sequence
+    void PyType_Modified(PyTypeObject* type)
 
 cdef extern from "_arrays.h":
     bint one_value "dualad_one_value" (cnp.ndarray a)
@@ -130,6 +135,28 @@ cdef class BoxBase:
 
     def __rmatmul__(self, other):
         return matmul(other, self)
+
+    def __getitem__(self, index):
+        return _getitem(self, index)
+
+
+cdef object _getitem = None   # dualad.numpy.getitem, set by use_indexing
+
+
+def use_indexing(getitem):
+    """Make ``getitem(box, index)`` (the facade's, which normalises the index) what
+    ``box[index]`` calls."""
+    global _getitem
+    _getitem = getitem
+
+
+# Boxes index like mappings, not sequences: Cython also fills the sequence slot ``sq_item`` for a
+# ``__getitem__``, and NumPy, storing a box into an array (``y[0] = x``), replaces the
+# ConcretizationError of ``float(x)`` with "setting an array element with a sequence" for any
+# object that has that slot (NOTE: escaped values in ``escape.py``). Subclasses inherit the
+# empty slot as long as they define no ``__getitem__`` of their own.
+(<PyTypeObject*>BoxBase).tp_as_sequence.sq_item = NULL
+PyType_Modified(<PyTypeObject*>BoxBase)
 
 
 cpdef matmul(a, b):

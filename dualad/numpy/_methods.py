@@ -12,6 +12,7 @@ unless no argument carries a derivative, in which case NumPy computes it on the 
 A derivative is never dropped silently.
 """
 
+from .._core import _engine
 from .._core.backend import raw_value
 from .._core.primitive import Box
 
@@ -86,7 +87,7 @@ def install():
     Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
     Box.__pos__ = lambda self: self
     Box.__abs__ = lambda self: dnp.abs(self)
-    Box.__getitem__ = lambda self, index: dnp.getitem(self, index)
+    _engine.use_indexing(dnp.getitem)   # on the compiled base: see _engine.pyx
     Box.__iter__ = lambda self: (self[i] for i in range(len(self)))
     Box.__array_ufunc__ = _array_ufunc
     Box.__array_function__ = _array_function
