@@ -21,7 +21,8 @@ __all__ = ["ConcretizationError", "concrete"]
 _FIXES = (
     "Use the dualad.numpy (dnp) function instead (dnp.sin(x), not math.sin(x); dnp.stack or "
     "dnp.array for building arrays); ad.stop_gradient(x) if the value is meant as a constant; "
-    "x.at[i].set(v) instead of writing into a NumPy array.")
+    "x.at[i].set(v) instead of writing into an array (dnp.at(y)[i].set(v) for a NumPy "
+    "array y).")
 
 
 class ConcretizationError(TypeError):

@@ -17,6 +17,7 @@ from types import ModuleType
 from .._core import _engine
 from .._core.backend import raw_value
 from .._core.primitive import Box
+from ._at import IndexUpdateHelper
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
 
@@ -118,3 +119,6 @@ def install():
     Box.transpose = lambda self, *axes: dnp.transpose(
         self, axes[0] if len(axes) == 1 else (axes or None))
     Box.T = property(lambda self: dnp.transpose(self))
+    Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
+                      "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
+                      "``min``, ``max``, ``get``), differentiable in both modes.")

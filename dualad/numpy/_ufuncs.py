@@ -105,9 +105,11 @@ def _not_differentiated(npfun):
     """A NumPy function whose result carries no derivative (comparisons, sign, rounding)."""
     name = npfun.__name__
 
+    inputs = getattr(npfun, "nin", None)   # a ufunc's arguments past its inputs are outputs
+
     def fn(*args, **kwargs):
-        if "out" in kwargs:
-            reject_kwargs(name, {"out": kwargs["out"]})
+        if "out" in kwargs or (inputs is not None and len(args) > inputs):
+            reject_kwargs(name, {"out": kwargs.get("out", args[-1])})
         result = npfun(*[raw_value(a) for a in args], **kwargs)
         observer = state.guard_observer   # set only while ad.record records (a guard)
         if observer is not None:
