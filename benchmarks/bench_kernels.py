@@ -16,6 +16,8 @@ import numpy as np
 from dualad import _kernels
 from dualad._kernels import reference
 
+from .common import heavy
+
 POSITIVE = {"log", "log1p", "sqrt"}   # ops timed on |x|: their domain is x >= 0
 
 
@@ -40,6 +42,7 @@ def _require_compiled():
         raise NotImplementedError("the compiled kernels are not built")   # asv: skipped
 
 
+@heavy
 class UnaryKernels:
     params = (list(_kernels.UNARY_OPS), ["float64", "float32"], [1_000, 1_000_000])
     param_names = ["op", "dtype", "n"]
@@ -73,6 +76,7 @@ UNBROADCAST_CASES = {
 }
 
 
+@heavy
 class Unbroadcast:
     params = (list(UNBROADCAST_CASES), ["float64", "float32"])
     param_names = ["case", "dtype"]
@@ -95,6 +99,7 @@ class Unbroadcast:
     track_speedup.unit = "reference time / compiled time"
 
 
+@heavy
 class AddProduct:
     params = (["contiguous", "one value"], ["float64", "float32"], [1_000, 1_000_000])
     param_names = ["g", "dtype", "n"]
@@ -120,6 +125,7 @@ class AddProduct:
     track_speedup.unit = "reference time / compiled time"
 
 
+@heavy
 class ProductRule:
     """Forward mode's ``tx * y + ty * x`` in one pass against NumPy's three."""
     params = (["float64", "float32"], [(1, 1_000_000), (200, 100)])
@@ -147,6 +153,7 @@ class ProductRule:
 
 
 
+@heavy
 class Arithmetic:
     """Large-array arithmetic shared among the cores against NumPy's single-threaded ufunc:
     two arrays of one shape, and a row repeated along a batch of tangents."""
@@ -173,6 +180,7 @@ class Arithmetic:
     track_speedup.unit = "reference time / compiled time"
 
 
+@heavy
 class BesideBlas:
     """A (256, 256) matmul on NumPy's multi-threaded OpenBLAS, then tanh's fused kernel on its
     result, with the kernels on one thread and on the default count. OpenBLAS's idle workers

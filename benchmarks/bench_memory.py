@@ -15,6 +15,7 @@ import dualad as ad
 import dualad.numpy as dnp
 from dualad._kernels import cache_stats, set_cache_limit, trim_cache
 
+from .common import heavy
 from .workloads import W3, dualad_derivative
 
 STATE_SIZE = 1000
@@ -58,6 +59,7 @@ def _best_time(fun, *args, repeats=3):
     return best
 
 
+@heavy
 class CheckpointLoop:
     """Gradient of the final state's squared norm after ``n_steps`` steps."""
 
@@ -98,6 +100,7 @@ class CheckpointLoop:
     track_gradient_difference.unit = "max abs difference of the gradients; target 0"
 
 
+@heavy
 class DeepScalarTape:
     """A tape of ``n`` scalar primitives recorded and swept (no recursion anywhere)."""
 
@@ -124,6 +127,7 @@ class DeepScalarTape:
     track_bytes_per_entry.unit = "peak bytes per tape entry (tracemalloc)"
 
 
+@heavy
 class BufferCache:
     """W3's gradient with dualad's cache of freed big buffers (``dualad._kernels._alloc``) on,
     and off (a limit of 0): the time the cache saves in page faults, and what it holds."""

@@ -10,6 +10,8 @@ import numpy as np
 import dualad as ad
 import dualad.numpy as dnp
 
+from .common import heavy
+
 SIZES = [1, 30, 300, 2000]
 
 
@@ -34,6 +36,7 @@ def _median(fun, budget=0.02, most=200):
     return sorted(times)[len(times) // 2]
 
 
+@heavy
 class ModeSelector:
     params = (["tanh_affine", "squared_affine"], SIZES, SIZES)
     param_names = ["function", "n_in", "n_out"]

@@ -14,6 +14,7 @@ import numpy as np
 import dualad as ad
 import dualad.numpy as dnp
 
+from .common import heavy
 from .measure import median_time
 from .workloads import brusselator
 
@@ -37,6 +38,7 @@ def jacobians(n):
     return y, sparse, ad.jacfwd(rhs)
 
 
+@heavy
 class BrusselatorSparseJacobian:
     """One Jacobian of the right-hand side, sparse (coloured) or dense."""
 
@@ -55,6 +57,7 @@ class BrusselatorSparseJacobian:
         self.jac(self.y)
 
 
+@heavy
 class BrusselatorSparsity:
     """The one-off cost: detection alone, and detection plus colouring (the plan)."""
 
@@ -76,6 +79,7 @@ class BrusselatorSparsity:
     track_colors.unit = "directions"
 
 
+@heavy
 class BrusselatorSpeedup:
     """Dense time over sparse time, and the largest difference between the two Jacobians."""
 

@@ -5,10 +5,22 @@ a subclass sets ``workload``, ``params`` and ``param_names``. ``setup`` builds t
 the transformed function (outside the timed region); ``time_*`` and ``peakmem_*`` call the
 derivative once; ``track_omega`` is the derivative's median time over the NumPy primal's.
 """
+import os
+
 import dualad.numpy as dnp
 
 from .measure import median_time, retained_bytes, tape_stats
 from .workloads import dualad_derivative, dualad_loss, numpy_primal
+
+FULL = os.environ.get("DUALAD_BENCH") == "full"
+
+
+def heavy(suite):
+    """Class decorator for a suite too slow for the default run (kernels, memory, sparse, the
+    mode-selector sweep: each takes minutes even with ``--quick``). asv discovers it only with
+    ``DUALAD_BENCH=full`` in the environment; otherwise the module attribute is None, which asv
+    passes over. The default suite keeps ``asv run --python=same --quick`` to a few minutes."""
+    return suite if FULL else None
 
 
 class _DerivativeSuite:

@@ -15,6 +15,10 @@ from dualad import nn, optim
 MODULES = [
     "dualad.nn.layers",
     "dualad.nn.functional",
+    "dualad.numpy._core",
+    "dualad.numpy._shape",
+    "dualad.numpy._at",
+    "dualad.transforms.stop",
 ]
 
 

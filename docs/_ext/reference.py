@@ -71,16 +71,19 @@ def module_page(name, module, documented):
         lines.append(_title("Functions", "-"))
         lines += [f".. autofunction:: {attr}\n" for attr in groups["function"]]
     if groups["data"]:
-        lines.append(_title("Constants, dtypes and NumPy names passed through", "-"))
-        lines.append("These are NumPy's own objects, re-exported so that code written against "
-                     "``numpy`` runs unchanged; they compute nothing differentiable.\n")
+        lines.append(_title("Data, and NumPy names passed through", "-"))
+        lines.append("NumPy's constants, dtypes and functions re-exported here are NumPy's own "
+                     "objects, so that code written against ``numpy`` runs unchanged; they "
+                     "compute nothing differentiable.\n")
         for attr in groups["data"]:
             obj = getattr(module, attr)
             if inspect.isclass(obj) or callable(obj):
                 origin = f"{getattr(obj, '__module__', 'numpy')}.{obj.__name__}"
                 lines.append(f".. py:data:: {attr}\n\n   NumPy's ``{origin}``.\n")
-            else:
+            elif len(repr(obj)) <= 60:
                 lines.append(f".. py:data:: {attr}\n   :value: {obj!r}\n")
+            else:                           # a registry or a table: its type, not its contents
+                lines.append(f".. py:data:: {attr}\n   :type: {type(obj).__name__}\n")
     return "\n".join(lines)
 
 

@@ -63,6 +63,7 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module):
+        """Add ``module`` at the end (named by its position); returns the ``Sequential``."""
         setattr(self, str(len(self)), module)
         return self
 

@@ -37,6 +37,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
+        """The computation of the module; subclasses define it, and calling the module runs it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -81,9 +82,11 @@ class Module:
 
     # -- traversal --------------------------------------------------------------------------
     def named_children(self):
+        """``(name, module)`` for each direct sub-module, in the order they were assigned."""
         return iter(self._modules.items())
 
     def children(self):
+        """The direct sub-modules, in the order they were assigned."""
         return iter(self._modules.values())
 
     def named_modules(self, prefix=""):
@@ -100,6 +103,7 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self):
+        """This module and all its sub-modules, depth first."""
         return (m for _, m in self.named_modules())
 
     def named_parameters(self, prefix="", recurse=True):
@@ -113,6 +117,9 @@ class Module:
                     yield (f"{mod_name}.{name}" if mod_name else name), p
 
     def parameters(self, recurse=True):
+        """The parameters (tensors that require grad) of this module and, with ``recurse``, of
+        its sub-modules: what an optimiser takes, e.g. ``optim.SGD(model.parameters(), lr=0.1)``.
+        """
         return (p for _, p in self.named_parameters(recurse=recurse))
 
     # -- modes and gradients ----------------------------------------------------------------
@@ -123,9 +130,11 @@ class Module:
         return self
 
     def eval(self):
+        """Evaluation mode (``train(False)``): dropout off. Returns the module."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all parameters: to None (default, as PyTorch), or to zeros."""
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -168,6 +177,7 @@ class Module:
 
     # -- printing ---------------------------------------------------------------------------
     def extra_repr(self):
+        """The module's settings shown inside its ``repr``, e.g. ``in_features=2, ...``."""
         return ""
 
     def __repr__(self):

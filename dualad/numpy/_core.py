@@ -14,6 +14,12 @@ from ._ufuncs import reject_kwargs
 
 
 def sum(x, axis=None, dtype=None, keepdims=False, **kwargs):
+    """Sum of ``x`` over ``axis`` (an int, a tuple, or None for all axes), as ``np.sum``;
+    ``keepdims=True`` keeps the reduced axes with length 1.
+
+    >>> dnp.sum(np.arange(6.0).reshape(2, 3), axis=0)
+    array([3., 5., 7.])
+    """
     if kwargs:
         reject_kwargs("sum", kwargs)
     if dtype is not None:
@@ -22,6 +28,12 @@ def sum(x, axis=None, dtype=None, keepdims=False, **kwargs):
 
 
 def mean(x, axis=None, keepdims=False, **kwargs):
+    """Arithmetic mean of ``x`` over ``axis`` (an int, a tuple, or None for all axes), as
+    ``np.mean``; ``keepdims=True`` keeps the reduced axes with length 1.
+
+    >>> dnp.mean(np.array([[1.0, 2.0], [3.0, 6.0]]), axis=1)
+    array([1.5, 4.5])
+    """
     if kwargs:
         reject_kwargs("mean", kwargs)
     axes = normalize_axis(axis, ndim_of(x), "mean")
@@ -30,6 +42,12 @@ def mean(x, axis=None, keepdims=False, **kwargs):
 
 
 def reshape(x, shape, order="C"):
+    """``x`` with a new ``shape`` (one entry may be -1) and the same elements in C order,
+    as ``np.reshape``.
+
+    >>> dnp.reshape(np.arange(6.0), (2, -1)).shape
+    (2, 3)
+    """
     if order != "C":
         reject_kwargs("reshape", {"order": order})
     shape = (shape,) if ndim_of(shape) == 0 else tuple(shape)
@@ -39,6 +57,11 @@ def reshape(x, shape, order="C"):
 
 
 def transpose(x, axes=None):
+    """``x`` with its axes permuted by ``axes`` (reversed by default), as ``np.transpose``.
+
+    >>> dnp.transpose(np.ones((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
     ndim = ndim_of(x)
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % max(ndim, 1) for a in axes)
     if axes == tuple(range(ndim)):
@@ -47,6 +70,13 @@ def transpose(x, axes=None):
 
 
 def broadcast_to(x, shape):
+    """``x`` broadcast to ``shape`` by NumPy's rules, as ``np.broadcast_to``; in reverse
+    mode the cotangent is summed back over the broadcast axes.
+
+    >>> dnp.broadcast_to(np.array([1.0, 2.0]), (2, 2))
+    array([[1., 2.],
+           [1., 2.]])
+    """
     shape = (shape,) if ndim_of(shape) == 0 else tuple(shape)
     if tuple(shape_of(x)) == shape:
         return x
@@ -54,6 +84,12 @@ def broadcast_to(x, shape):
 
 
 def matmul(a, b, **kwargs):
+    """Matrix product ``a @ b`` with NumPy's rules for 1-D and stacked (batched) operands, as
+    ``np.matmul``.
+
+    >>> dnp.matmul(np.eye(2), np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
     if kwargs:
         reject_kwargs("matmul", kwargs)
     return _engine.matmul(a, b)
@@ -66,6 +102,12 @@ def getitem(x, index):
 
 
 def moveaxis(x, source, destination):
+    """``x`` with the axes ``source`` moved to the positions ``destination`` (ints or
+    sequences of ints), the other axes keeping their order, as ``np.moveaxis``.
+
+    >>> dnp.moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
     ndim = ndim_of(x)
     src = [operator.index(a) % ndim for a in ((source,) if ndim_of(source) == 0 else source)]
     dst = [operator.index(a) % ndim
@@ -77,12 +119,23 @@ def moveaxis(x, source, destination):
 
 
 def swapaxes(x, axis1, axis2):
+    """``x`` with the axes ``axis1`` and ``axis2`` interchanged, as ``np.swapaxes``.
+
+    >>> dnp.swapaxes(np.ones((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
     axes = list(range(ndim_of(x)))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
 
 
 def expand_dims(x, axis):
+    """``x`` with new axes of length 1 inserted at ``axis`` (an int or a tuple), as
+    ``np.expand_dims``.
+
+    >>> dnp.expand_dims(np.ones(3), 0).shape
+    (1, 3)
+    """
     shape = list(shape_of(x))
     axes = (axis,) if ndim_of(axis) == 0 else tuple(axis)
     ndim = len(shape) + len(axes)
@@ -92,6 +145,12 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
+    """``x`` without its axes of length 1 (only those in ``axis``, if given; selecting an axis
+    of another length raises ``ValueError``), as ``np.squeeze``.
+
+    >>> dnp.squeeze(np.ones((1, 3, 1))).shape
+    (3,)
+    """
     shape = shape_of(x)
     if axis is None:
         axes = {n for n, s in enumerate(shape) if s == 1}
@@ -105,6 +164,12 @@ def squeeze(x, axis=None):
 
 
 def ravel(x):
+    """``x`` flattened to one dimension in C order, as ``np.ravel`` (``dnp.flatten`` is the
+    same function).
+
+    >>> dnp.ravel(np.arange(4.0).reshape(2, 2))
+    array([0., 1., 2., 3.])
+    """
     return reshape(x, (-1,) if ndim_of(x) != 1 else shape_of(x))
 
 
@@ -112,6 +177,12 @@ flatten = ravel
 
 
 def concatenate(arrays, axis=0, **kwargs):
+    """The ``arrays`` joined along an existing ``axis`` (None: flattened first), as
+    ``np.concatenate``; mixing NumPy arrays and traced values is allowed.
+
+    >>> dnp.concatenate([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
     if kwargs:
         reject_kwargs("concatenate", kwargs)
     arrays = list(arrays)
@@ -124,26 +195,54 @@ def concatenate(arrays, axis=0, **kwargs):
 
 
 def stack(arrays, axis=0):
+    """The ``arrays``, all of one shape, joined along a new ``axis``, as ``np.stack``.
+
+    >>> dnp.stack([np.zeros(2), np.ones(2)], axis=1)
+    array([[0., 1.],
+           [0., 1.]])
+    """
     arrays = list(arrays)
     axis = axis % (ndim_of(arrays[0]) + 1)
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
 def shape(x):
+    """The shape of ``x`` (a tuple of ints), for arrays and traced values alike.
+
+    >>> dnp.shape(np.ones((2, 3)))
+    (2, 3)
+    """
     return shape_of(x)
 
 
 def ndim(x):
+    """The number of axes of ``x``, for arrays and traced values alike.
+
+    >>> dnp.ndim(np.ones((2, 3)))
+    2
+    """
     return ndim_of(x)
 
 
 def size(x, axis=None):
+    """The number of elements of ``x`` (or the length of ``axis``), as ``np.size``.
+
+    >>> dnp.size(np.ones((2, 3))), dnp.size(np.ones((2, 3)), 1)
+    (6, 3)
+    """
     s = shape_of(x)
     return int(np.prod(s)) if axis is None else s[axis]
 
 
 def result_type(*xs):
-    return np.result_type(*[getattr(x, "dtype", x) for x in xs])
+    """The dtype NumPy's promotion rules give for the arguments (arrays, traced values,
+    dtypes or Python numbers), as ``np.result_type``.
+
+    >>> dnp.result_type(np.float32, 1.0)
+    dtype('float32')
+    """
+    # a scalar type such as np.float32 has a ``dtype`` attribute too (a descriptor): keep it
+    return np.result_type(*[x if isinstance(x, type) else getattr(x, "dtype", x) for x in xs])
 
 __all__ = [
     "sum", "mean", "reshape", "transpose", "broadcast_to", "matmul", "getitem", "moveaxis",

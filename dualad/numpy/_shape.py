@@ -65,10 +65,22 @@ def _atleast(arys, ndim, shape_for):
 
 
 def atleast_1d(*arys):
+    """Each argument as an array of at least one dimension (a scalar becomes shape
+    ``(1,)``), as ``np.atleast_1d``: one array for one argument, else a list.
+
+    >>> dnp.atleast_1d(3.0).shape
+    (1,)
+    """
     return _atleast(arys, 1, lambda s: (1,))
 
 
 def atleast_2d(*arys):
+    """Each argument as an array of at least two dimensions (``(n,)`` becomes ``(1, n)``), as
+    ``np.atleast_2d``: one array for one argument, else a list.
+
+    >>> dnp.atleast_2d(np.ones(3)).shape
+    (1, 3)
+    """
     return _atleast(arys, 2, lambda s: (1,) * (2 - len(s)) + s)
 
 
@@ -78,11 +90,24 @@ def atleast_3d(*arys):
 
 
 def hstack(tup):
+    """The arrays of ``tup`` joined along the second axis (the first for 1-D arrays), as
+    ``np.hstack``.
+
+    >>> dnp.hstack([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
     arrays = [atleast_1d(a) for a in tup]
     return concatenate(arrays, axis=0 if arrays and ndim_of(arrays[0]) == 1 else 1)
 
 
 def vstack(tup):
+    """The arrays of ``tup`` joined along the first axis, 1-D arrays taken as rows, as
+    ``np.vstack``.
+
+    >>> dnp.vstack([np.zeros(2), np.ones(2)])
+    array([[0., 0.],
+           [1., 1.]])
+    """
     return concatenate([atleast_2d(a) for a in tup], axis=0)
 
 
@@ -120,6 +145,12 @@ def repeat(x, repeats, axis=None):
 
 # ---------------------------------------------------------------- reordering
 def flip(x, axis=None):
+    """``x`` with the order of its elements reversed along ``axis`` (an int, a tuple, or None
+    for all axes), as ``np.flip``.
+
+    >>> dnp.flip(np.arange(3.0))
+    array([2., 1., 0.])
+    """
     ndim = ndim_of(x)
     axes = normalize_axis(axis, ndim, "flip")
     return getitem(x, tuple(slice(None, None, -1) if i - ndim in axes else slice(None)

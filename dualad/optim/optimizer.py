@@ -39,6 +39,8 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        """Add a dict with ``"params"`` and optional hyper-parameters (the optimiser's defaults
+        fill the others), e.g. a layer to be trained with its own learning rate."""
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         known = {id(p) for g in self.param_groups for p in g["params"]}

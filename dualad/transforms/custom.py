@@ -45,6 +45,8 @@ class custom_jvp:
         self._prim = None
 
     def defjvp(self, jvp):
+        """Set the rule ``jvp(primals, tangents) -> (primal_out, tangent_out)``; returns it, so
+        that it can be used as a decorator."""
         self.jvp_rule = jvp
         self._prim = None
         return jvp
@@ -136,6 +138,8 @@ class custom_vjp:
         self._prim = None
 
     def defvjp(self, fwd, bwd):
+        """Set the rules: ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, cotangent)``
+        returning one cotangent per argument (None for zero)."""
         self.fwd, self.bwd = fwd, bwd
         self._prim = None
 
