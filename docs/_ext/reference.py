@@ -105,7 +105,8 @@ def supported_page():
     for name, p in sorted(REGISTRY.items()):
         fwd = "declared" if p.jvp_rule is not None or p.jvps is not None else "from the VJP"
         rev = "declared" if p.vjp_rule is not None or p.vjps is not None else "from the JVP"
-        kind = "linear" if p.linear else ("elementwise" if p.broadcasts else "")
+        kind = ", ".join(name for name, on in (("linear", p.linear),
+                                               ("broadcasting", p.broadcasts)) if on)
         rows.append(f"| `{name}` | {fwd} | {rev} | {kind} | {_where(p).replace('``', '`')} |")
     return "\n".join([
         "# Supported primitives",
@@ -114,10 +115,10 @@ def supported_page():
         "page is generated from the registry (`dualad._core.primitive.REGISTRY`) when the",
         f"documentation is built, so it lists exactly the {len(rows)} primitives of this version.",
         "Each primitive declares its value, its forward rule (JVP) and its reverse rule (VJP)",
-        "together; *linear* primitives' JVPs are also their sparsity rules, *elementwise* ones",
-        "broadcast NumPy-style. *Value* says what computes the primal value: a compiled Cython",
-        "kernel (fused value-and-derivative loops for the elementwise ones), NumPy, or Python",
-        "code over NumPy.",
+        "together; *linear* primitives' JVPs are also their sparsity rules, *broadcasting* ones",
+        "broadcast their operands NumPy-style. *Value* says what computes the primal value: a",
+        "compiled Cython kernel (fused value-and-derivative loops for the elementwise ones),",
+        "NumPy, or Python code over NumPy.",
         "",
         "| primitive | forward mode | reverse mode | kind | value |",
         "|---|---|---|---|---|",
