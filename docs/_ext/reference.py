@@ -16,6 +16,8 @@ import os
 
 from sphinx.util import logging
 
+from dualad._core.primitive import Box
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,7 +68,10 @@ def module_page(name, module, documented):
     if groups["class"]:
         lines.append(_title("Classes", "-"))
         for attr in groups["class"]:
-            lines.append(f".. autoclass:: {attr}\n   :members:\n   :special-members: __call__\n")
+            options = "   :members:\n   :special-members: __call__\n"
+            if issubclass(getattr(module, attr), Box):   # Dual and Tensor: the array methods too
+                options += "   :inherited-members:\n"
+            lines.append(f".. autoclass:: {attr}\n{options}")
     if groups["function"]:
         lines.append(_title("Functions", "-"))
         lines += [f".. autofunction:: {attr}\n" for attr in groups["function"]]

@@ -90,6 +90,8 @@ def _forward(name):
 
     def method(self, *args, **kwargs):
         return fun(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``x.{name}(...)`` is ``dualad.numpy.{name}(x, ...)``."
     return method
 
 
