@@ -89,7 +89,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "gallery",
     "filename_pattern": r"\.py$",          # run every example at build time
     "ignore_pattern": r"solver_stats\.py",    # a helper of the SciPy examples
-    "image_scrapers": (),                  # the examples print; none draws by default
+    "image_scrapers": ("matplotlib",),
+    "reset_argv": "gallery_argv.gallery_argv",   # (docs/_ext) train_digits draws its curves
     "download_all_examples": False,
     "show_signature": False,
     "remove_config_comments": True,
