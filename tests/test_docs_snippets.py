@@ -11,7 +11,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_tutorial_code_runs(page, capsys):
+def test_tutorial_code_runs(page):
     path = DOCS / f"{page}.md"
     if not path.exists():               # an sdist or a checkout without the docs sources
         pytest.skip(f"{path} is not here")

@@ -22,14 +22,16 @@ logger = logging.getLogger(__name__)
 
 
 def public_names(module):
-    """The public names of ``module``: its ``__all__``, or what it defines itself."""
+    """The public names of ``module``: its ``__all__``, or what it (or a private submodule of it)
+    defines, and its public submodules."""
     if hasattr(module, "__all__"):
         return list(module.__all__)
     prefix = module.__name__
-    return [name for name, obj in vars(module).items()
-            if not name.startswith("_")
-            and (getattr(obj, "__module__", None) or "").startswith(prefix)
-            and not inspect.ismodule(obj)]
+    def own(obj):
+        where = obj.__name__ if inspect.ismodule(obj) else getattr(obj, "__module__", None) or ""
+        return where.startswith(prefix + ".") or where == prefix and not inspect.ismodule(obj)
+
+    return [name for name, obj in vars(module).items() if not name.startswith("_") and own(obj)]
 
 
 def _kind(obj):
