@@ -458,7 +458,8 @@ def test_messages_name_the_keyword_and_the_fix(call, pattern):
         call()
 
 
-def test_subpackages_are_attributes_imported_lazily():
+def test_subpackages_are_attributes_imported_lazily(tmp_path):
     code = ("import sys, dualad as ad; assert 'dualad.nn' not in sys.modules; "
             "ad.nn.Linear; ad.optim.SGD; assert 'dualad.nn' in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # not from the checkout's root, whose unbuilt dualad/ would shadow the installed one
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
