@@ -176,3 +176,38 @@ def test_registry_sweep_never_casts_complex_to_real():
         np.testing.assert_allclose(value, expect, err_msg=name)
         assert np.asarray(value).dtype == np.asarray(expect).dtype, name
         assert np.asarray(tangent).dtype == np.asarray(value).dtype, name
+
+
+M = np.array([[0.3 + 0.4j, -0.5 + 0.2j, 0.1 - 0.6j], [1.0 + 0.1j, 0.2 - 0.2j, 0.4 + 0.9j],
+              [0.5 - 0.5j, 0.3 + 0.3j, -1.0 + 0.2j]])
+
+
+@pytest.mark.parametrize("name,fun,reference", [
+    ("var", dnp.var, np.var), ("std", dnp.std, np.std), ("norm", dnp.linalg.norm, np.linalg.norm),
+    ("norm-fro", lambda a: dnp.linalg.norm(a, "fro"), lambda a: np.linalg.norm(a, "fro")),
+    ("norm-1", lambda a: dnp.linalg.norm(a[0], 1), lambda a: np.linalg.norm(a[0], 1)),
+    ("det-abs", lambda a: dnp.abs(dnp.linalg.det(a)), lambda a: np.abs(np.linalg.det(a))),
+    ("slogdet", lambda a: dnp.linalg.slogdet(a)[1], lambda a: np.linalg.slogdet(a)[1]),
+    ("inv-abs", lambda a: dnp.sum(dnp.abs(dnp.linalg.inv(a))),
+     lambda a: np.sum(np.abs(np.linalg.inv(a)))),
+])
+def test_reductions_and_linalg_of_complex_values(name, fun, reference):
+    value = fun(M)
+    assert np.asarray(value).dtype == np.asarray(reference(M)).dtype
+    np.testing.assert_allclose(value, reference(M), rtol=1e-12)
+    np.testing.assert_allclose(ad.grad(fun)(M), fd_gradient(lambda a: float(reference(a)), M),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_complex_cholesky_raises_rather_than_answer_the_symmetric_part():
+    with pytest.raises(TypeError, match="real input only"):
+        dnp.linalg.cholesky(M @ M.conj().T + 3 * np.eye(3))
+
+
+def test_real_results_of_complex_operands_have_real_tangents():
+    t = np.ones((3, 3)) * (0.5 - 0.25j)
+    for fun in (lambda a: dnp.linalg.slogdet(a)[1], lambda a: dnp.abs(dnp.linalg.det(a)),
+                lambda a: dnp.linalg.norm(a)):
+        _, tangent = ad.jvp(fun, (M,), (t,))
+        assert np.asarray(tangent).dtype == np.float64
+        assert tangent == pytest.approx(np.sum(np.real(ad.grad(fun)(M) * t)))

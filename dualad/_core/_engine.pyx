@@ -562,8 +562,12 @@ cdef class Primitive:
             # NumPy float64 scalar, say) give a float32 tangent of a float64 result, or the
             # reverse, when the rule's terms promote differently from the value
             out_dtype, ans_dtype = dtype_of(out), dtype_of(ans)
-            if out_dtype != ans_dtype:
+            if out_dtype != ans_dtype and not _is_complex(out):
                 out = _bind(REGISTRY["astype"], (out,), {"dtype": ans_dtype})
+        if out is not None and _is_complex(out) and not _is_complex(ans):
+            # a real result of complex operands: its tangent is the real part of the rule's
+            # (NOTE: complex convention in primitives/complex.py)
+            out = _bind(REGISTRY["real"], (out,), _NO_PARAMS)
         return out
 
     def pattern_rule(self):

@@ -49,6 +49,13 @@ conj = Primitive("conj", lambda x: array_module(x).conj(x),
                  linear=True)
 
 
+def squared_modulus(x):
+    """``|x|^2`` as a real value: ``x * x`` for real ``x``, ``Re(x conj(x))`` for complex."""
+    if not _is_complex(x):
+        return multiply(x, x)
+    return real(multiply(x, conj(x)))
+
+
 def _modulus_factor(ans, x):
     """``conj(z) / |z|``, 0 where ``z == 0`` (the convention of ``abs`` at 0)."""
     zero = raw_value(ans) == 0
