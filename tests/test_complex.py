@@ -211,3 +211,44 @@ def test_real_results_of_complex_operands_have_real_tangents():
         _, tangent = ad.jvp(fun, (M,), (t,))
         assert np.asarray(tangent).dtype == np.float64
         assert tangent == pytest.approx(np.sum(np.real(ad.grad(fun)(M) * t)))
+
+
+def _public_dnp_functions():
+    return [name for name in sorted(dir(dnp)) if not name.startswith("_")
+            and callable(getattr(dnp, name)) and not isinstance(getattr(dnp, name), type)]
+
+
+@pytest.mark.parametrize("name", _public_dnp_functions())
+def test_every_dnp_function_keeps_complex_values_complex(name):
+    """With complex arguments, a dnp function raises, or answers NumPy's value in NumPy's dtype
+    with a tangent of that dtype: never a silent cast to real (a ComplexWarning is an error)."""
+    fun, reference = getattr(dnp, name), getattr(np, name, None)
+    if name == "empty_like":
+        return   # its values are whatever the memory held
+    for args in ((Z,), (M,), (Z, W), (M, M), (Z, 2)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                value = fun(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+            except (TypeError, ValueError, np.exceptions.AxisError, IndexError, ZeroDivisionError,
+                    np.linalg.LinAlgError):
+                continue
+            if not isinstance(value, (np.ndarray, np.generic)) or np.ndim(value) == 0 and \
+                    np.asarray(value).dtype.kind not in "fc":
+                continue
+            if reference is not None:
+                try:
+                    expected = reference(*args)
+                except Exception:
+                    expected = None
+                if isinstance(expected, np.ndarray | np.generic):
+                    assert np.asarray(value).dtype == np.asarray(expected).dtype, name
+                    np.testing.assert_allclose(value, expected, rtol=1e-12, err_msg=name)
+            if np.asarray(value).dtype.kind not in "fc":
+                continue
+            try:
+                _, tangent = ad.jvp(lambda v: fun(v, *args[1:]), (args[0],),
+                                    (np.ones_like(args[0]),))
+            except TypeError:
+                continue
+            assert np.asarray(tangent).dtype == np.asarray(value).dtype, name
