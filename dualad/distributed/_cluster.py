@@ -1,0 +1,118 @@
+"""What every function of ``dualad.distributed`` does with the cluster: find the client, send
+data once, split directions into chunks, and collect results whole or not at all.
+
+# Design: a call either returns the complete result or raises; results are assembled only
+# after every task has finished. A worker that dies mid-task (killed, out of memory) is
+# handled by Dask: the scheduler runs the task again elsewhere, up to the scheduler's
+# ``distributed.scheduler.allowed-failures`` (3 by default) deaths per task, after which
+# ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
+"""
+import math
+
+import distributed
+
+# NOTE: task overhead. What one task costs the cluster beyond its computation: scheduling, a
+# round trip to the worker, (de)serialising a small result. Measured with a chunk of one
+# direction of a one-primitive function on a LocalCluster (2 processes, 1 thread each):
+# about 3 ms per task (tests/test_distributed.py::test_task_overhead prints it). Chunks are
+# made large enough that this stays under a tenth of a task's estimated compute.
+TASK_OVERHEAD = 3e-3
+MAX_OVERHEAD_SHARE = 0.1
+# a chunk's estimated working set may take at most this share of a worker's memory limit
+MAX_MEMORY_SHARE = 0.25
+
+
+def resolve_client(client, fname):
+    """``client``, or the current Dask client; a clear error when there is none."""
+    if client is not None:
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise ValueError(
+            f"{fname}: no Dask client. Start one first (from dask.distributed import Client; "
+            "client = Client() for a local cluster, Client('tcp://scheduler:8786') for an "
+            "existing one) or pass client=") from None
+
+
+def send(client, value):
+    """A future for ``value``, sent to the cluster once (not hashed: closures and large arrays
+    are sent as they are). Lists, tuples and dicts travel as one object."""
+    return client.scatter([value], hash=False)[0]
+
+
+def threads(client):
+    """The number of worker threads in the cluster (at least 1)."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def memory_limit(client):
+    """The smallest memory limit among the workers, in bytes (None: unlimited)."""
+    limits = [w.get("memory_limit") or 0
+              for w in client.scheduler_info(n_workers=-1)["workers"].values()]
+    limits = [m for m in limits if m > 0]
+    return min(limits) if limits else None
+
+
+def choose_chunk(total, client, chunk_size, seconds_per_direction=None,
+                 bytes_per_direction=None, most=None):
+    """The number of directions per task: ``chunk_size`` when given, else one chunk per worker
+    thread, enlarged so that the task overhead stays small (NOTE: task overhead) and shrunk
+    so that a chunk fits in a worker's memory and in ``most``."""
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+        return chunk_size
+    chunk = math.ceil(total / threads(client))
+    if seconds_per_direction:
+        chunk = max(chunk, math.ceil(TASK_OVERHEAD / (MAX_OVERHEAD_SHARE
+                                                      * seconds_per_direction)))
+    limit = memory_limit(client)
+    if bytes_per_direction and limit:
+        chunk = min(chunk, int(MAX_MEMORY_SHARE * limit // bytes_per_direction))
+    if most is not None:
+        chunk = min(chunk, most)
+    return max(1, min(chunk, total))
+
+
+def chunk_bounds(total, chunk):
+    """``[(start, stop), ...]`` covering ``range(total)``; one empty chunk when ``total`` is 0
+    (the function still runs once, to give the output's structure)."""
+    return [(start, min(total, start + chunk)) for start in range(0, max(total, 1), chunk)]
+
+
+def collect(client, futures, fname, timeout=None, task_bytes=None):
+    """The results of ``futures`` in order, once all have finished.
+
+    ``timeout`` (seconds) bounds the wait: past it the tasks are cancelled and a TimeoutError
+    raised. A task whose workers kept dying raises a RuntimeError naming the memory limit
+    (``task_bytes`` is the estimated working set of one task, for the message). Either way no
+    partial result is returned.
+    """
+    try:
+        distributed.wait(futures, timeout=timeout)
+    except TimeoutError:
+        done = sum(f.done() for f in futures)
+        client.cancel(futures)
+        raise TimeoutError(
+            f"{fname}: {done} of {len(futures)} tasks finished within timeout={timeout} s; the "
+            "others were cancelled and no partial result is returned. Raise timeout, or add "
+            "workers") from None
+    try:
+        return client.gather(futures)
+    except distributed.KilledWorker as exc:
+        client.cancel(futures)
+        limit = memory_limit(client)
+        need = (f"; one task's working set is estimated at {_size(task_bytes)}"
+                if task_bytes else "")
+        memory = (f"Each worker has a memory limit of {_size(limit)}{need}; a worker that runs "
+                  "past it is restarted by its nanny, which looks the same. "
+                  if limit else "")
+        raise RuntimeError(
+            f"{fname}: a task was lost with its worker each time it ran ({exc}); no partial "
+            f"result is returned. {memory}Try a smaller chunk_size, more memory per worker, or "
+            "look at the workers' logs for the cause") from exc
+
+
+def _size(n):
+    return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
