@@ -36,9 +36,16 @@ def resolve_client(client, fname):
 
 
 def send(client, value):
-    """A future for ``value``, sent to the cluster once (not hashed: closures and large arrays
-    are sent as they are). Lists, tuples and dicts travel as one object."""
-    return client.scatter([value], hash=False)[0]
+    """A future for ``value`` on the cluster, for the tasks of one call to share.
+
+    It is a task that returns ``value``, not scattered data: the scheduler keeps the task, so
+    when the worker holding the value dies Dask recomputes it elsewhere (scattered data would
+    be lost with its worker, and every task depending on it cancelled)."""
+    return client.submit(_hold, value, pure=False)
+
+
+def _hold(value):
+    return value
 
 
 def threads(client):
@@ -89,6 +96,7 @@ def collect(client, futures, fname, timeout=None, task_bytes=None):
     (``task_bytes`` is the estimated working set of one task, for the message). Either way no
     partial result is returned.
     """
+    limit = memory_limit(client)   # now: workers restarting after a crash do not report it
     try:
         distributed.wait(futures, timeout=timeout)
     except TimeoutError:
@@ -96,13 +104,12 @@ def collect(client, futures, fname, timeout=None, task_bytes=None):
         client.cancel(futures)
         raise TimeoutError(
             f"{fname}: {done} of {len(futures)} tasks finished within timeout={timeout} s; the "
-            "others were cancelled and no partial result is returned. Raise timeout, or add "
+            "unfinished ones were cancelled and no partial result is returned. Raise timeout, or add "
             "workers") from None
     try:
         return client.gather(futures)
     except distributed.KilledWorker as exc:
         client.cancel(futures)
-        limit = memory_limit(client)
         need = (f"; one task's working set is estimated at {_size(task_bytes)}"
                 if task_bytes else "")
         memory = (f"Each worker has a memory limit of {_size(limit)}{need}; a worker that runs "

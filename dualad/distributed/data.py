@@ -1,12 +1,15 @@
 """Data-parallel gradients: a loss summed over data shards that stay on the workers.
 
-# Design: the shards are sent once (the first call that sees them) and kept on the workers as
-# futures; later calls with the same shard objects reuse them, so an optimisation loop moves
-# only the parameters (once per step) and the gradients (once per shard, through the tree).
+# Design: the shards are scattered once (the first call that sees them) and kept on the
+# workers as futures; later calls with the same shard objects reuse them, so an optimisation
+# loop moves only the parameters (once per step) and the gradients (once per shard, through
+# the tree).
 # Each shard's ``(value, gradient)`` is computed where the shard lives (Dask places a task
 # with its largest input); the partial results are summed pairwise, a tree of depth
 # ceil(log2(shards)) whose additions also run on the workers, and one sum reaches the caller.
 """
+from concurrent.futures import CancelledError
+
 import distributed
 
 from .._core.tree import tree_map
@@ -54,11 +57,17 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
         if id(c) not in sent:
             sent.clear()
             sent[id(c)] = send(c, local)
-        shard_futures = kept.futures(c, shards)
         inputs = send(c, (params, args))
-        parts = [c.submit(_shard_value_and_grad, sent[id(c)], inputs, s, pure=False)
-                 for s in shard_futures]
-        value, grad = collect(c, [_tree_sum(c, parts)], fname, timeout)[0]
+        for attempt in range(2):
+            parts = [c.submit(_shard_value_and_grad, sent[id(c)], inputs, s, pure=False)
+                     for s in kept.futures(c, shards)]
+            try:
+                value, grad = collect(c, [_tree_sum(c, parts)], fname, timeout)[0]
+                break
+            except CancelledError:
+                if attempt or not kept.lost():
+                    raise
+                kept.forget()   # a worker died holding shards: send them again, once
         if reduce == "mean":
             n = len(shards)
             value, grad = value / n, tree_map(lambda g: g / n, grad)
@@ -68,19 +77,33 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
 
 
 class _KeptShards:
-    """The futures of the last shards sent, reused while the same objects come back."""
+    """The futures of the last shards sent, reused while the same objects come back.
+
+    Shards are scattered (spread over the workers, one copy each), not held by the scheduler
+    as ``send`` does: they are the big data. Scattered data dies with its worker; the caller's
+    shards are kept here, so they can be sent again (``lost``, ``forget``)."""
 
     def __init__(self):
-        self.client = self.originals = self.sent = None
+        self.client, self.originals, self.sent = None, [], []
 
     def futures(self, client, shards):
         same = (client is self.client and len(shards) == len(self.originals)
                 and all(a is b for a, b in zip(shards, self.originals)))
         if not same:
             self.client, self.originals = client, list(shards)
-            self.sent = [s if isinstance(s, distributed.Future) else send(client, s)
+            arrays = [s for s in shards if not isinstance(s, distributed.Future)]
+            scattered = iter(client.scatter(arrays, hash=False)) if arrays else iter(())
+            self.sent = [s if isinstance(s, distributed.Future) else next(scattered)
                          for s in shards]
         return self.sent
+
+    def lost(self):
+        """Whether a shard this object scattered is gone (its worker died)."""
+        return any(f.status != "finished" for f, s in zip(self.sent, self.originals)
+                   if f is not s)
+
+    def forget(self):
+        self.client = None
 
 
 def _shard_value_and_grad(local, inputs, shard):
