@@ -309,3 +309,22 @@ def test_dualad_imports_without_dask():
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.returncode == 0, out.stderr
     assert 'dualad[distributed]' in out.stdout
+
+
+# -- the example -------------------------------------------------------------------------------
+def test_ode_fit_example(client):
+    pytest.importorskip("scipy")
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "examples"))
+    try:
+        import distributed_ode_fit as example
+    finally:
+        sys.path.pop(0)
+    cloudpickle.register_pickle_by_value(example)
+    shards = example.make_shards(experiments=8)
+    full = tuple(np.concatenate([s[i] for s in shards]) for i in range(2))
+    start = np.log(example.START)
+    value, grad = dd.value_and_grad(example.shard_loss, reduce="mean")(start, shards)
+    v_full, g_full = ad.value_and_grad(example.shard_loss)(start, full)
+    assert abs(value - v_full) < 1e-12 and np.abs(grad - g_full).max() < 1e-12
+    result = example.fit(client, shards, maxiter=3)
+    assert result.fun < 0.1 * v_full

@@ -104,8 +104,8 @@ def collect(client, futures, fname, timeout=None, task_bytes=None):
         client.cancel(futures)
         raise TimeoutError(
             f"{fname}: {done} of {len(futures)} tasks finished within timeout={timeout} s; the "
-            "unfinished ones were cancelled and no partial result is returned. Raise timeout, or add "
-            "workers") from None
+            "unfinished ones were cancelled and no partial result is returned. Raise timeout, "
+            "or add workers") from None
     try:
         return client.gather(futures)
     except distributed.KilledWorker as exc:
