@@ -11,12 +11,13 @@ import math
 
 import distributed
 
-# NOTE: task overhead. What one task costs the cluster beyond its computation: scheduling, a
-# round trip to the worker, (de)serialising a small result. Measured with a chunk of one
-# direction of a one-primitive function on a LocalCluster (2 processes, 1 thread each):
-# about 3 ms per task (tests/test_distributed.py::test_task_overhead prints it). Chunks are
-# made large enough that this stays under a tenth of a task's estimated compute.
-TASK_OVERHEAD = 3e-3
+# NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
+# to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
+# on a LocalCluster (1 and 2 processes, 1 thread each, on a shared 2-core machine): 64
+# one-column tasks take 5-6 ms of worker time each beyond one such task; a whole call for a
+# 1-column Jacobian takes about 20 ms. Chunks are made large enough that this stays under a
+# tenth of a task's estimated compute.
+TASK_OVERHEAD = 5e-3
 MAX_OVERHEAD_SHARE = 0.1
 # a chunk's estimated working set may take at most this share of a worker's memory limit
 MAX_MEMORY_SHARE = 0.25
@@ -48,20 +49,19 @@ def _hold(value):
     return value
 
 
-def threads(client):
-    """The number of worker threads in the cluster (at least 1)."""
-    return max(1, sum(client.nthreads().values()))
+class Resources:
+    """The cluster as one request to the scheduler sees it: ``threads``, the number of worker
+    threads (at least 1), and ``memory_limit``, the smallest worker memory limit in bytes
+    (None: unlimited)."""
+
+    def __init__(self, client):
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+        self.threads = max(1, sum(w.get("nthreads", 1) for w in workers))
+        limits = [w.get("memory_limit") or 0 for w in workers]
+        self.memory_limit = min((m for m in limits if m > 0), default=None)
 
 
-def memory_limit(client):
-    """The smallest memory limit among the workers, in bytes (None: unlimited)."""
-    limits = [w.get("memory_limit") or 0
-              for w in client.scheduler_info(n_workers=-1)["workers"].values()]
-    limits = [m for m in limits if m > 0]
-    return min(limits) if limits else None
-
-
-def choose_chunk(total, client, chunk_size, seconds_per_direction=None,
+def choose_chunk(total, resources, chunk_size, seconds_per_direction=None,
                  bytes_per_direction=None, most=None):
     """The number of directions per task: ``chunk_size`` when given, else one chunk per worker
     thread, enlarged so that the task overhead stays small (NOTE: task overhead) and shrunk
@@ -70,11 +70,11 @@ def choose_chunk(total, client, chunk_size, seconds_per_direction=None,
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
         return chunk_size
-    chunk = math.ceil(total / threads(client))
+    chunk = math.ceil(total / resources.threads)
     if seconds_per_direction:
         chunk = max(chunk, math.ceil(TASK_OVERHEAD / (MAX_OVERHEAD_SHARE
                                                       * seconds_per_direction)))
-    limit = memory_limit(client)
+    limit = resources.memory_limit
     if bytes_per_direction and limit:
         chunk = min(chunk, int(MAX_MEMORY_SHARE * limit // bytes_per_direction))
     if most is not None:
@@ -88,15 +88,16 @@ def chunk_bounds(total, chunk):
     return [(start, min(total, start + chunk)) for start in range(0, max(total, 1), chunk)]
 
 
-def collect(client, futures, fname, timeout=None, task_bytes=None):
+def collect(client, futures, fname, timeout=None, task_bytes=None, resources=None):
     """The results of ``futures`` in order, once all have finished.
 
     ``timeout`` (seconds) bounds the wait: past it the tasks are cancelled and a TimeoutError
     raised. A task whose workers kept dying raises a RuntimeError naming the memory limit
-    (``task_bytes`` is the estimated working set of one task, for the message). Either way no
-    partial result is returned.
+    (``task_bytes`` is the estimated working set of one task, for the message; ``resources``
+    the cluster's ``Resources`` if known). Either way no partial result is returned.
     """
-    limit = memory_limit(client)   # now: workers restarting after a crash do not report it
+    # asked now: workers restarting after a crash do not report their limit
+    limit = (resources or Resources(client)).memory_limit
     try:
         distributed.wait(futures, timeout=timeout)
     except TimeoutError:

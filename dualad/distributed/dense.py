@@ -17,7 +17,7 @@ from ..transforms._args import differentiated_leaves, normalize_argnums
 from ..transforms.forward import MAX_SEED_ELEMENTS, assemble_forward, basis_tangents, push_forward
 from ..transforms.modes import MODES, calibration, plan_jacobian
 from ..transforms.reverse import Recorded, assemble_reverse, basis_cotangents, jacrev
-from ._cluster import choose_chunk, chunk_bounds, collect, resolve_client, send
+from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client, send
 
 
 def jacobian(fun, argnums=0, mode="auto", client=None, chunk_size=None, *, timeout=None):
@@ -80,13 +80,15 @@ def spread(fun, args, argnums, mode, plan, client, chunk_size, timeout, fname):
     leaves, _, defs = differentiated_leaves(list(args), nums, fname)
     total = plan.n_in if mode == "forward" else plan.n_out
     seconds, nbytes = _direction_cost(plan, mode, leaves)
-    chunk = choose_chunk(total, client, chunk_size, seconds, nbytes,
+    resources = Resources(client)
+    chunk = choose_chunk(total, resources, chunk_size, seconds, nbytes,
                          most=MAX_SEED_ELEMENTS // max(plan.n_in, 1))
     payload = send(client, (fun, args, nums))
     task = _forward_chunk if mode == "forward" else _reverse_chunk
     futures = [client.submit(task, payload, start, stop, pure=False)
                for start, stop in chunk_bounds(total, chunk)]
-    parts = collect(client, futures, fname, timeout, chunk * nbytes if nbytes else None)
+    parts = collect(client, futures, fname, timeout, chunk * nbytes if nbytes else None,
+                    resources)
     if mode == "forward":
         return assemble_forward(parts[0][0], [pairs for _, pairs in parts], leaves, defs,
                                 single)

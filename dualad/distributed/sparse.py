@@ -9,7 +9,7 @@
 import numpy as np
 
 from .. import sparse as local_sparse
-from ._cluster import choose_chunk, chunk_bounds, collect, resolve_client, send
+from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client, send
 
 
 class DistributedSparseDerivative:
@@ -30,11 +30,12 @@ class DistributedSparseDerivative:
         if not plan.nnz:
             return plan.decompress(None, x.dtype)
         client = resolve_client(self.client, self.fname)
-        chunk = choose_chunk(plan.colors, client, self.chunk_size)
+        resources = Resources(client)
+        chunk = choose_chunk(plan.colors, resources, self.chunk_size)
         payload = send(client, (self.local.evaluate, g, x, plan))
         futures = [client.submit(_colour_rows, payload, start, stop, pure=False)
                    for start, stop in chunk_bounds(plan.colors, chunk)]
-        rows = collect(client, futures, self.fname, self.timeout)
+        rows = collect(client, futures, self.fname, self.timeout, resources=resources)
         return plan.decompress(np.concatenate(rows), x.dtype)
 
 
