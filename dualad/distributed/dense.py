@@ -101,13 +101,14 @@ def spread(fun, args, argnums, mode, plan, client, chunk_size, timeout, fname):
 
 
 def _direction_cost(plan, mode, leaves):
-    """Estimated ``(seconds, bytes)`` one direction adds to a task, from the plan's operand
-    elements per pass and the calibrated cost of one element (None, None when unknown)."""
-    if plan.work is None or not leaves:
+    """Estimated ``(seconds, bytes)`` one direction adds to a task: the plan's operand elements
+    per pass at the calibrated cost of one element, and the elements its primitives produce
+    (each holds one direction's tangent or cotangent); None, None when unknown."""
+    if plan.work is None or plan.produced is None or not leaves:
         return None, None
     c = calibration(array_module(*leaves))
     per_element = c[4] if mode == "forward" else c[5]
-    return plan.work * per_element, plan.work * leaves[0].dtype.itemsize
+    return plan.work * per_element, (plan.produced + plan.n_in) * leaves[0].dtype.itemsize
 
 
 def _join(blocks):
