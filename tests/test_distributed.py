@@ -33,7 +33,7 @@ def client():
     # one death per task is retried, the second raises: the fault tests stay quick
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -281,6 +281,23 @@ def test_a_task_that_always_kills_its_worker_is_a_clear_error(client):
                                            "limit"):
         dd.jacobian(always_dies)(Z)
     client.wait_for_workers(2, timeout=30)
+
+
+def test_a_worker_over_its_memory_limit_is_reported_as_such():
+    def hog(z):
+        if on_worker():
+            block = np.ones(75_000_000)   # 600 MB, past the 400 MB limit
+            time.sleep(2.0)               # the nanny's monitor looks every 100 ms
+            del block
+        return dnp.sin(z)
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           memory_limit="400MB", dashboard_address=":0")
+    with cluster, distributed.Client(cluster, set_as_default=False) as small:
+        with pytest.raises(RuntimeError, match="memory limit of 381 MiB; one task's working set "
+                                               "is estimated at .*chunk_size"):
+            dd.jacobian(hog, client=small)(Z)
 
 
 def test_timeout_cancels_and_raises(client):

@@ -123,4 +123,7 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
 
 
 def _size(n):
-    return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
