@@ -8,15 +8,16 @@ data once, split directions into chunks, and collect results whole or not at all
 # ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
 """
 import math
+from numbers import Integral
 
 import distributed
 
 # NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
 # to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
-# on a LocalCluster (1 and 2 processes, 1 thread each, on a shared 2-core machine): 64
-# one-column tasks take 5-6 ms of worker time each beyond one such task; a whole call for a
-# 1-column Jacobian takes about 20 ms. Chunks are made large enough that this stays under a
-# tenth of a task's estimated compute.
+# on a LocalCluster (1 and 2 processes, 1 thread each, on a 2-core machine shared with other
+# jobs): 64 one-column tasks take 5-11 ms of worker time each beyond one such task; a whole
+# call for a 1-column Jacobian takes 20-40 ms, the lower figures on the less loaded runs.
+# Chunks are made large enough that this stays under a tenth of a task's estimated compute.
 TASK_OVERHEAD = 5e-3
 MAX_OVERHEAD_SHARE = 0.1
 # a chunk's estimated working set may take at most this share of a worker's memory limit
@@ -67,9 +68,10 @@ def choose_chunk(total, resources, chunk_size, seconds_per_direction=None,
     thread, enlarged so that the task overhead stays small (NOTE: task overhead) and shrunk
     so that a chunk fits in a worker's memory and in ``most``."""
     if chunk_size is not None:
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) \
+                or chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
-        return chunk_size
+        return int(chunk_size)
     chunk = math.ceil(total / resources.threads)
     if seconds_per_direction:
         chunk = max(chunk, math.ceil(TASK_OVERHEAD / (MAX_OVERHEAD_SHARE
