@@ -8,6 +8,7 @@ data once, split directions into chunks, and collect results whole or not at all
 # ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
 """
 import math
+import warnings
 from numbers import Integral
 
 import distributed
@@ -40,10 +41,14 @@ def resolve_client(client, fname):
 def send(client, value):
     """A future for ``value`` on the cluster, for the tasks of one call to share.
 
-    It is a task that returns ``value``, not scattered data: the scheduler keeps the task, so
-    when the worker holding the value dies Dask recomputes it elsewhere (scattered data would
-    be lost with its worker, and every task depending on it cancelled)."""
-    return client.submit(_hold, value, pure=False)
+    It is a task that returns ``value``, not scattered data: the scheduler keeps the task (a
+    copy of ``value``, while the call runs), so when the worker holding the value dies Dask
+    recomputes it elsewhere (scattered data would be lost with its worker, and every task
+    depending on it cancelled). Dask warns about a large object in a task; this one is sent
+    once and shared through its future, which is what that warning recommends."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        return client.submit(_hold, value, pure=False)
 
 
 def _hold(value):
