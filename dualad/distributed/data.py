@@ -42,7 +42,7 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
         raise ValueError(f"{fname}: reduce must be 'sum' or 'mean', got {reduce!r}")
     local = local_value_and_grad(loss, argnums)
     kept = _KeptShards()
-    sent = {}   # client id -> future of the local transform, sent once
+    held = {}   # the client and the future of the local transform, sent once per client
 
     def value_and_grad_fn(params, shards, *args):
         _, nums = normalize_argnums(argnums, 2 + len(args), fname)
@@ -54,12 +54,11 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
             raise TypeError(f"{fname}: shards must be a non-empty list of arrays or Dask "
                             f"futures, got {type(shards).__name__}")
         c = resolve_client(client, fname)
-        if id(c) not in sent:
-            sent.clear()
-            sent[id(c)] = send(c, local)
+        if held.get("client") is not c:
+            held.update(client=c, transform=send(c, local))
         inputs = send(c, (params, args))
         for attempt in range(2):
-            parts = [c.submit(_shard_value_and_grad, sent[id(c)], inputs, s, pure=False)
+            parts = [c.submit(_shard_value_and_grad, held["transform"], inputs, s, pure=False)
                      for s in kept.futures(c, shards)]
             try:
                 value, grad = collect(c, [_tree_sum(c, parts)], fname, timeout)[0]
