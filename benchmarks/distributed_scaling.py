@@ -8,8 +8,9 @@ that a worker is one core. Not part of the asv suite: it starts its own clusters
 """
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+if __name__ == "__main__":   # before NumPy loads; nothing changes when asv imports this module
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import statistics  # noqa: E402
 import sys  # noqa: E402
