@@ -240,10 +240,11 @@ def jacrev(fun, argnums=0):
     return jacobian_fn
 
 
-def basis_cotangents(out_leaves):
-    """The standard basis over all output leaves, as batched cotangents (one per leaf)."""
+def basis_cotangents(out_leaves, start=0, stop=None):
+    """Directions ``start:stop`` (default: all) of the standard basis over all output leaves,
+    as batched cotangents (one per leaf)."""
     sizes = [math.prod(shape_of(o)) for o in out_leaves]
-    m = sum(sizes)
+    stop = sum(sizes) if stop is None else stop
     seeds, offset = [], 0
     for o, size in zip(out_leaves, sizes):
         value = raw_value(o)
@@ -251,8 +252,9 @@ def basis_cotangents(out_leaves):
         dtype = getattr(value, "dtype", np.result_type(value))
         if np.dtype(dtype).kind not in "fc":
             dtype = np.float64
-        s = xp.eye(m, size, k=-offset, dtype=dtype)   # direction offset + i is element i
-        seeds.append(s.reshape((m,) + shape_of(o)))
+        # direction offset + i is element i: row r of the block is direction start + r
+        s = xp.eye(stop - start, size, k=start - offset, dtype=dtype)
+        seeds.append(s.reshape((stop - start,) + shape_of(o)))
         offset += size
     return seeds
 
