@@ -13,6 +13,7 @@ from ._products import *  # noqa: F401,F403
 from ._more_elementwise import *  # noqa: F401,F403
 from ._building import *  # noqa: F401,F403
 from ._order import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
 from . import _methods
 

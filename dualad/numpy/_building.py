@@ -15,11 +15,12 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
+from ..primitives.reductions import _cumprod_last
 from ._core import broadcast_to, concatenate, getitem, moveaxis, ravel, reshape, stack, \
     transpose
 from ._creation import _constant, _holds_box, asarray, astype
 from ._shape import _along, _positive_axis, atleast_3d, diag, flip, split, vstack
-from ._ufuncs import multiply, power, where
+from ._ufuncs import multiply, where
 
 
 def _zero_of(x):
@@ -553,8 +554,15 @@ def vander(x, N=None, increasing=False):
     if not isinstance(x, Box):
         return np.vander(x, N, increasing)
     n = shape_of(x)[0] if N is None else int(N)
-    powers = np.arange(n) if increasing else np.arange(n - 1, -1, -1)
-    return power(reshape(x, (-1, 1)), powers)
+    if n == 0:
+        return np.zeros(shape_of(x) + (0,), dtype=dtype_of(raw_value(x)))
+    # running products of [1, x, x, ...] (not x ** k, whose derivative masks 0 ** -1 at x = 0
+    # and leaves NaN in second derivatives); exact at 0
+    column = reshape(x, (-1, 1))
+    factors = concatenate([np.ones(shape_of(column), dtype=dtype_of(raw_value(x))),
+                           broadcast_to(column, (shape_of(x)[0], n - 1))], axis=1)
+    powers = _cumprod_last(factors)
+    return powers if increasing else flip(powers, 1)
 
 
 # ---------------------------------------------------------------- index helpers
