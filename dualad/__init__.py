@@ -6,13 +6,14 @@ pick the cheaper direction. ``dualad.numpy`` is the NumPy-like namespace, ``dual
 ``dualad.optim`` the PyTorch-like training face, ``dualad.extend`` the way to add primitives.
 """
 from . import numpy  # noqa: F401  (registers the primitives, installs operators on boxes)
-from . import extend, special, testing  # noqa: F401
+from . import extend, optimizers, special, testing, tree  # noqa: F401
 from ._core.backend import backend_of
 from ._core.dual import Dual
 from ._core.primitive import seal_builtins as _seal_builtins
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
 from .checkpoint import checkpoint, checkpoint_loop
+from .fixed_points import fixed_point
 from .recording import Recording, record
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
@@ -28,5 +29,5 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
     "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
-    "checkpoint", "checkpoint_loop", "record", "Recording",
+    "checkpoint", "checkpoint_loop", "record", "Recording", "fixed_point",
 ]
