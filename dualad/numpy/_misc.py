@@ -39,7 +39,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if _plain(x, xp, fp, left, right):
         return np.interp(x, xp, fp, left, right, period)
-    x, xp, fp = asarray(x), asarray(xp), asarray(fp)
+    # float64 throughout, as NumPy's interp
+    x, xp, fp = (astype(asarray(v), np.float64) for v in (x, xp, fp))
     if ndim_of(xp) != 1 or ndim_of(fp) != 1:
         raise ValueError("interp: data points xp and fp must be 1-D sequences")
     if shape_of(xp) != shape_of(fp):
@@ -69,7 +70,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         flat = raw_value(width) == 0
         slope = where(flat, 0.0, (f1 - f0) / where(flat, 1.0, width))
         value = slope * (x - x0) + f0
-        value = where(xr == xpr[-1], getitem(fp, -1), value)
+        # at the last knot anchored at its right end: NumPy's value fp[-1] exactly, and the
+        # slope of the last segment
+        value = where(xr == xpr[-1], slope * (x - x1) + f1, value)
     value = where(xr < xpr[0], getitem(fp, 0) if left is None else left, value)
     return where(xr > xpr[-1], getitem(fp, -1) if right is None else right, value)
 

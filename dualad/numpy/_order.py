@@ -125,6 +125,8 @@ def _neighbours(n, q, method):
         virtual = np.quantile(np.arange(n, dtype=np.float64), qr, method=method)
         lo = np.floor(virtual).astype(np.intp)
         weight = virtual - lo
+    if not isinstance(q, (Box, np.ndarray)) and np.ndim(q) == 0:
+        weight = float(weight)    # a Python number, weak as in NumPy: float32 stays float32
     lo = np.clip(lo, 0, n - 1)
     return lo, np.minimum(lo + 1, n - 1), weight
 
@@ -171,7 +173,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     qr = np.asarray(raw_value(q))
     if qr.size and not (np.all(qr >= 0) and np.all(qr <= 100)):
         raise ValueError("percentile: percentiles must be in the range [0, 100]")
-    q = q / 100 if isinstance(q, Box) else np.true_divide(q, 100)
+    # a Python number stays one (weak in NumPy's promotion: float32 data stays float32)
+    q = q / 100 if isinstance(q, (Box, int, float)) else np.true_divide(q, 100)
     return quantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
@@ -221,7 +224,11 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
 
 
 def _nan_count(a, axis, keepdims):
-    return np.sum(~_nan_mask(a), axis=axis, keepdims=keepdims)
+    """The number of non-NaN elements, in ``a``'s dtype (an integer count would promote
+    float32 to float64)."""
+    dtype = dtype_of(raw_value(a))
+    return np.sum(~_nan_mask(a), axis=axis, keepdims=keepdims).astype(
+        dtype if dtype.kind in "fc" else np.float64)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -250,7 +257,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs)
     axes = normalize_axis(axis, ndim_of(a), "nanvar")
     mask = _nan_mask(a)
     centred = where(mask, 0.0, a - nanmean(a, axes, keepdims=True))
-    divisor = np.maximum(_nan_count(a, axes, keepdims) - ddof, 0)
+    divisor = np.maximum(_nan_count(a, axes, keepdims) - ddof, 0).astype(
+        _nan_count(a, axes, keepdims).dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         return sum(centred * centred, axis=axes, keepdims=keepdims) / divisor
 
