@@ -475,3 +475,14 @@ def test_pad_matches_numpy_for_every_mode(shape, data):
     f = lambda v: dnp.pad(v, width, mode)
     np.testing.assert_array_equal(f(ad.Dual(x, np.zeros_like(x))).primal, np.pad(x, width, mode))
     check_grads(f, (x,), order=1)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in ("dualad.numpy._more_elementwise", "dualad.numpy._building",
+                 "dualad.numpy._order", "dualad.numpy._misc"):
+        result = doctest.testmod(importlib.import_module(name),
+                                 extraglobs={"np": np, "ad": ad, "dnp": dnp},
+                                 optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0 and result.attempted > 0, name

@@ -125,3 +125,13 @@ def test_optimizers_call_back_with_trees_and_converge():
         np.testing.assert_allclose(out["layers"][0], target["layers"][0], atol=2e-2)
         assert seen[0] == (0, (1, 1), (2,)) and len(seen) == kw["num_iters"]
     np.testing.assert_array_equal(x0["w"], np.zeros(2))   # the caller's parameters untouched
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import dualad.fixed_points
+    import dualad.optimizers
+    for module in (tree, dualad.optimizers, dualad.fixed_points):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

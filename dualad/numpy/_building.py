@@ -137,8 +137,9 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if not isinstance(array, Box) and not isinstance(cval, Box):
         return np.pad(array, pad_width, mode, **kwargs)
     if not isinstance(mode, str) or mode not in ("constant",) + _PAD_GATHER_MODES:
+        modes = ", ".join(map(repr, ("constant",) + _PAD_GATHER_MODES))
         raise ValueError(f"dualad.numpy.pad: mode {mode!r} is not supported on differentiated "
-                         f"values; use one of 'constant', {', '.join(map(repr, _PAD_GATHER_MODES))}")
+                         f"values; use one of {modes}")
     allowed = {"constant": {"constant_values"}, "edge": set(), "wrap": set(),
                "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}}[mode]
     unknown = set(kwargs) - allowed
@@ -475,12 +476,20 @@ def hsplit(ary, indices_or_sections):
 
 
 def vsplit(ary, indices_or_sections):
-    """``np.vsplit``: split along the first axis of an array of 2 or more dimensions."""
+    """``np.vsplit``: split along the first axis of an array of 2 or more dimensions.
+
+    >>> [p.shape for p in dnp.vsplit(np.ones((4, 2)), [1])]
+    [(1, 2), (3, 2)]
+    """
     return _split_checked(ary, indices_or_sections, 2, 0, "vsplit")
 
 
 def dsplit(ary, indices_or_sections):
-    """``np.dsplit``: split along the third axis of an array of 3 or more dimensions."""
+    """``np.dsplit``: split along the third axis of an array of 3 or more dimensions.
+
+    >>> [p.shape for p in dnp.dsplit(np.ones((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
     return _split_checked(ary, indices_or_sections, 3, 2, "dsplit")
 
 
