@@ -486,3 +486,21 @@ def test_docstring_examples_run():
                                  extraglobs={"np": np, "ad": ad, "dnp": dnp},
                                  optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0 and result.attempted > 0, name
+
+
+def test_recordings_guard_the_value_dependent_choices():
+    # the permutation of sort, the segment of interp, NaN masks and signs are guarded, so a
+    # Recording replayed on new values answers as eager evaluation does
+    rng = np.random.default_rng(3)
+    funs = [lambda x: dnp.sum(dnp.sort(x) * np.arange(6.0)),
+            lambda x: dnp.median(x) * dnp.quantile(x, 0.3),
+            lambda x: dnp.sum(dnp.interp(x, XP, FP) ** 2),
+            lambda x: dnp.nanmean(dnp.nan_to_num(x)) + dnp.nanmax(x),
+            lambda x: dnp.sum(dnp.copysign(x, x[::-1]) * dnp.fmax(x, 0.1)),
+            lambda x: dnp.sum(dnp.partition(x, 2)[:3])]
+    for f in funs:
+        recording = ad.record(f, rng.standard_normal(6))
+        for _ in range(3):
+            x = rng.standard_normal(6)
+            np.testing.assert_allclose(recording.grad(x), ad.grad(f)(x), rtol=1e-12)
+            np.testing.assert_allclose(recording.value(x), f(x), rtol=1e-12)

@@ -99,7 +99,7 @@ def install():
     Box.__array_function__ = _array_function
     for name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "ravel",
                  "squeeze", "dot", "clip", "swapaxes", "repeat", "flatten", "trace",
-                 "diagonal", "astype", "argmax", "argmin"):
+                 "diagonal", "astype", "argmax", "argmin", "cumprod", "all", "any"):
         setattr(Box, name, _forward(name))
     Box.reshape = lambda self, *shape, **kw: dnp.reshape(
         self, shape[0] if len(shape) == 1 else shape, **kw)

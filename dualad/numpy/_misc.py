@@ -3,7 +3,8 @@
 differentiable.
 
 All functions are composed from differentiable ``dnp`` functions; with plain arrays they call
-NumPy itself, so values are NumPy's.
+NumPy itself, so values are NumPy's. Decisions taken from values (the segment ``interp`` reads)
+go through non-differentiated ``dnp`` functions, so that ``ad.record`` guards them.
 """
 import numpy as np
 
@@ -14,13 +15,16 @@ from ._core import broadcast_to, concatenate, getitem, matmul, reshape, sum
 from ._creation import _holds_box, asarray, astype, zeros_like
 from ._more_elementwise import mod
 from ._shape import _along, _positive_axis, flip
-from ._ufuncs import sqrt, where
+from ._ufuncs import _not_differentiated, argsort, equal, greater, less, sqrt, where
 from .linalg import solve
 
 pi, e, inf, nan, newaxis, euler_gamma = np.pi, np.e, np.inf, np.nan, np.newaxis, np.euler_gamma
 float32, float64, complex64, complex128 = np.float32, np.float64, np.complex64, np.complex128
 int32, int64, bool_ = np.int32, np.int64, np.bool_
 finfo, iinfo, errstate, s_, index_exp = np.finfo, np.iinfo, np.errstate, np.s_, np.index_exp
+
+
+searchsorted = _not_differentiated(np.searchsorted)
 
 
 def _plain(*xs):
@@ -53,28 +57,28 @@ def interp(x, xp, fp, left=None, right=None, period=None):
             raise ValueError("interp: period must be a non-zero value")
         period, left, right = abs(period), None, None
         x, xp = mod(x, period), mod(xp, period)
-        order = np.argsort(raw_value(xp))
+        order = argsort(xp)
         xp, fp = getitem(xp, order), getitem(fp, order)
         xp = concatenate([getitem(xp, slice(-1, None)) - period, xp,
                           getitem(xp, slice(0, 1)) + period])
         fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))])
-    xr, xpr = np.asarray(raw_value(x)), np.asarray(raw_value(xp))
-    n = xpr.shape[0]
+    n = shape_of(xp)[0]
+    first, last = getitem(xp, 0), getitem(xp, -1)
     if n == 1:
-        value = broadcast_to(getitem(fp, 0), xr.shape)
+        value = broadcast_to(getitem(fp, 0), shape_of(x))
     else:
-        j = np.clip(np.searchsorted(xpr, xr, side="right") - 1, 0, n - 2)
+        j = np.clip(searchsorted(xp, x, side="right") - 1, 0, n - 2)
         x0, x1 = getitem(xp, j), getitem(xp, j + 1)
         f0, f1 = getitem(fp, j), getitem(fp, j + 1)
         width = x1 - x0
-        flat = raw_value(width) == 0
+        flat = equal(width, 0)
         slope = where(flat, 0.0, (f1 - f0) / where(flat, 1.0, width))
         value = slope * (x - x0) + f0
         # at the last knot anchored at its right end: NumPy's value fp[-1] exactly, and the
         # slope of the last segment
-        value = where(xr == xpr[-1], slope * (x - x1) + f1, value)
-    value = where(xr < xpr[0], getitem(fp, 0) if left is None else left, value)
-    return where(xr > xpr[-1], getitem(fp, -1) if right is None else right, value)
+        value = where(equal(x, last), slope * (x - x1) + f1, value)
+    value = where(less(x, first), getitem(fp, 0) if left is None else left, value)
+    return where(greater(x, last), getitem(fp, -1) if right is None else right, value)
 
 
 # ---------------------------------------------------------------- polynomials
@@ -329,7 +333,7 @@ def convolve(a, v, mode="full"):
     return _correlate_mode(a, v, mode, lambda n, m: (min(n, m) - 1) // 2)
 
 
-__all__ = ["interp", "polyval", "polyfit", "trapezoid", "gradient", "convolve", "correlate",
+__all__ = ["searchsorted", "interp", "polyval", "polyfit", "trapezoid", "gradient", "convolve", "correlate",
            "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float32", "float64",
            "complex64", "complex128", "int32", "int64", "bool_", "finfo", "iinfo", "errstate",
            "s_", "index_exp"]

@@ -3,7 +3,9 @@ angle conversions and sign manipulation.
 
 Non-smooth points follow JAX's conventions (each docstring says which). ``mod``, ``fmod``,
 ``hypot`` and ``logaddexp2`` are primitives (``dualad/primitives/remainders.py``); the others
-are written with differentiable ``dnp`` functions and need no rule of their own.
+are written with differentiable ``dnp`` functions and need no rule of their own. Decisions
+taken from values (NaN masks, signs) go through the non-differentiated ``dnp`` functions, so that
+``ad.record`` guards them (NOTE: guards in ``dualad/recording.py``).
 """
 import numpy as np
 
@@ -11,8 +13,8 @@ from .._core.backend import raw_value
 from .._core.primitive import Box
 from ..primitives import remainders as _rem
 from ._creation import astype
-from ._ufuncs import (_binary, _not_differentiated, abs, isnan, maximum, minimum, negative,
-                      power, reject_kwargs, where)
+from ._ufuncs import (_binary, _not_differentiated, abs, equal, isnan, maximum, minimum,
+                      negative, power, reject_kwargs, where)
 
 mod = remainder = _binary(_rem.mod, "mod")
 mod.__doc__ = """``np.mod`` (also ``remainder`` and ``x % y``): the remainder with the sign of
@@ -45,6 +47,9 @@ logaddexp2.__doc__ = """``np.logaddexp2``: ``log2(2**x + 2**y)`` without overflo
 """
 
 _floor_divide = _not_differentiated(np.floor_divide)
+signbit = _not_differentiated(np.signbit)
+isposinf, isneginf = _not_differentiated(np.isposinf), _not_differentiated(np.isneginf)
+_heaviside = _not_differentiated(np.heaviside)
 
 
 def floor_divide(x, y, **kwargs):
@@ -148,9 +153,9 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     info = np.finfo(value.dtype)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
-    x = where(np.isnan(value), nan, x)
-    x = where(np.isposinf(value), posinf, x)
-    return where(np.isneginf(value), neginf, x)
+    replaced = where(isnan(x), nan, x)
+    replaced = where(isposinf(x), posinf, replaced)
+    return where(isneginf(x), neginf, replaced)
 
 
 def copysign(x, y, **kwargs):
@@ -166,7 +171,7 @@ def copysign(x, y, **kwargs):
     if not isinstance(x, Box):
         return np.copysign(x, raw_value(y))
     magnitude = abs(x)
-    return where(np.signbit(raw_value(y)), negative(magnitude), magnitude)
+    return where(signbit(y), negative(magnitude), magnitude)
 
 
 def heaviside(x1, x2, **kwargs):
@@ -178,10 +183,9 @@ def heaviside(x1, x2, **kwargs):
     """
     if kwargs:
         reject_kwargs("heaviside", kwargs)
-    x1 = raw_value(x1)
     if not isinstance(x2, Box):
-        return np.heaviside(x1, x2)
-    return where(x1 == 0, x2, np.heaviside(x1, np.zeros((), dtype=raw_value(x2).dtype)))
+        return _heaviside(x1, x2)
+    return where(equal(x1, 0), x2, _heaviside(x1, np.zeros((), dtype=raw_value(x2).dtype)))
 
 
 def float_power(x, y, **kwargs):
@@ -198,4 +202,4 @@ def float_power(x, y, **kwargs):
 
 __all__ = ["mod", "remainder", "fmod", "floor_divide", "divmod", "hypot", "fabs", "fmax", "fmin",
            "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "nan_to_num", "copysign",
-           "heaviside", "float_power"]
+           "heaviside", "float_power", "signbit", "isposinf", "isneginf"]

@@ -11,6 +11,10 @@ non-smooth points:
   middle one or two.
 - ``nan*`` reductions give NaN elements a zero derivative.
 - ``cumprod`` is a scan of products (no division), exact where the input has zeros.
+
+Decisions taken from values (the permutations, NaN masks, interpolation branches) go through the
+non-differentiated ``dnp`` functions, so that ``ad.record`` guards them (NOTE: guards in
+``dualad/recording.py``).
 """
 import builtins
 
@@ -24,10 +28,12 @@ from ._building import take_along_axis
 from ._core import broadcast_to, getitem, moveaxis, ravel, reshape, sum, transpose
 from ._creation import asarray, astype
 from ._reductions import max, min
-from ._ufuncs import _not_differentiated, reject_kwargs, sqrt, where
+from ._ufuncs import (_not_differentiated, argsort, equal, floor, greater_equal, isnan,
+                      reject_kwargs, sqrt, where)
 
 all, any = _not_differentiated(np.all), _not_differentiated(np.any)
 count_nonzero = _not_differentiated(np.count_nonzero)
+argpartition = _not_differentiated(np.argpartition)
 
 
 def _plain(*xs):
@@ -56,7 +62,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
         return np.sort(a, axis, kind=kind, stable=stable)
     if axis is None:
         a, axis = ravel(a), -1
-    return take_along_axis(a, np.argsort(raw_value(a), axis, kind=kind, stable=stable), axis)
+    return take_along_axis(a, argsort(a, axis=axis, kind=kind, stable=stable), axis)
 
 
 def partition(a, kth, axis=-1, kind="introselect", order=None):
@@ -73,7 +79,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
         return np.partition(a, kth, axis, kind)
     if axis is None:
         a, axis = ravel(a), -1
-    return take_along_axis(a, np.argpartition(raw_value(a), kth, axis, kind), axis)
+    return take_along_axis(a, argpartition(a, kth=kth, axis=axis, kind=kind), axis)
 
 
 # ---------------------------------------------------------------- quantiles
@@ -96,17 +102,19 @@ def _slices_last(a, axis, name):
 def _with_nan_slices(result, ordered, extra_axes=0):
     """NaN where the slice holds a NaN (sorted last), as NumPy's quantiles; ``extra_axes``
     trailing axes of ``result`` (those of ``q``) broadcast against the slices."""
-    last = raw_value(ordered)[..., -1]
-    if dtype_of(last).kind not in "fc" or not np.isnan(last).any():
+    if dtype_of(raw_value(ordered)).kind not in "fc":
         return result
-    return where(np.isnan(last).reshape(last.shape + (1,) * extra_axes), np.nan, result)
+    nan_last = isnan(getitem(ordered, (Ellipsis, -1)))
+    if not nan_last.any():
+        return result
+    return where(nan_last.reshape(nan_last.shape + (1,) * extra_axes), np.nan, result)
 
 
 def _lerp(lo, hi, t):
     """NumPy's interpolation ``lo + t (hi - lo)``, taken from ``hi`` for ``t >= 0.5`` (the same
     rounding as NumPy)."""
     step = hi - lo
-    return where(raw_value(t) >= 0.5, hi - step * (1 - t), lo + step * t)
+    return where(greater_equal(t, 0.5), hi - step * (1 - t), lo + step * t)
 
 
 def _neighbours(n, q, method):
@@ -114,9 +122,9 @@ def _neighbours(n, q, method):
     ``linear`` (``q`` may be differentiated there), NumPy's own positions for other methods."""
     qr = np.asarray(raw_value(q), dtype=np.float64)
     if method == "linear":
-        virtual = (n - 1) * qr
-        lo = np.floor(virtual).astype(np.intp)
-        weight = q * (n - 1) - lo if isinstance(q, Box) else virtual - lo
+        virtual = (n - 1) * q if isinstance(q, Box) else (n - 1) * qr
+        lo = floor(virtual).astype(np.intp)
+        weight = virtual - lo
     else:
         if isinstance(q, Box):
             raise TypeError(f"dualad.numpy.quantile: q is differentiated only with "
@@ -207,8 +215,9 @@ def _nan_prepare(name, a, dtype, out, kwargs):
 
 
 def _nan_mask(a):
-    value = raw_value(a)
-    return np.isnan(value) if dtype_of(value).kind in "fc" else np.zeros(shape_of(a), bool)
+    if dtype_of(raw_value(a)).kind in "fc":
+        return isnan(a)
+    return np.zeros(shape_of(a), bool)
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -338,7 +347,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             weights = reshape(weights, tuple(wshape[0] if d - len(shape) == axes[0] else 1
                                              for d in range(len(shape))))
         scale = sum(broadcast_to(weights, shape), axis=axes, keepdims=keepdims)
-        if np.any(raw_value(scale) == 0):
+        if any(equal(scale, 0)):
             raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
         avg = sum(a * weights, axis=axes, keepdims=keepdims) / scale
     if not returned:
@@ -380,6 +389,6 @@ def ptp(a, axis=None, out=None, keepdims=False):
     return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
 
 
-__all__ = ["sort", "partition", "median", "percentile", "quantile", "nanmean", "nansum",
+__all__ = ["sort", "partition", "argpartition", "median", "percentile", "quantile", "nanmean", "nansum",
            "nanmax", "nanmin", "nanstd", "nanvar", "average", "cumprod", "all", "any", "ptp",
            "count_nonzero"]
