@@ -6,9 +6,10 @@ pick the cheaper direction. ``dualad.numpy`` is the NumPy-like namespace, ``dual
 ``dualad.optim`` the PyTorch-like training face, ``dualad.extend`` the way to add primitives.
 """
 from . import numpy  # noqa: F401  (registers the primitives, installs operators on boxes)
-from . import extend, optimizers, special, testing, tree  # noqa: F401
+from . import extend, special, testing, tree  # noqa: F401
 from ._core.backend import backend_of
 from ._core.dual import Dual
+from ._core.escape import ConcretizationError
 from ._core.primitive import seal_builtins as _seal_builtins
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
@@ -19,6 +20,7 @@ from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .transforms.custom import custom_jvp, custom_vjp
+from .transforms.stop import stop_gradient
 
 _seal_builtins()
 
@@ -29,5 +31,20 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
     "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
-    "checkpoint", "checkpoint_loop", "record", "Recording", "fixed_point",
+    "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
+    "stop_gradient", "fixed_point",
 ]
+
+# subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
+_SUBPACKAGES = ("nn", "optim", "optimizers")
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'dualad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES))
