@@ -183,11 +183,13 @@ MISC = [
     ("gradient-axis", lambda f: dnp.gradient(f, [0, 1, 3, 3.5], axis=-1),
      lambda f: np.gradient(f, [0, 1, 3, 3.5], axis=-1), (A,)),
 ]
-for _n, _m in [(7, 3), (3, 7), (6, 4), (4, 6), (1, 4)]:
+for _n, _m in [(7, 3), (3, 7), (6, 4), (4, 6), (1, 4), (3, 0)]:
     for _mode in ("full", "same", "valid"):
-        _args = (R.standard_normal(_n), R.standard_normal(_m))
+        _args = (R.standard_normal(_n), R.standard_normal(_m) if _m else 1.5)   # 0: a scalar
         MISC.append((f"convolve-{_n}-{_m}-{_mode}", lambda a, v, m=_mode: dnp.convolve(a, v, m),
                      lambda a, v, m=_mode: np.convolve(a, v, m), _args))
+        if not _m:
+            continue   # NumPy's correlate refuses a scalar
         MISC.append((f"correlate-{_n}-{_m}-{_mode}",
                      lambda a, v, m=_mode: dnp.correlate(a, v, m),
                      lambda a, v, m=_mode: np.correlate(a, v, m), _args))
@@ -247,8 +249,13 @@ def test_floor_divide_is_piecewise_constant():
     np.testing.assert_array_equal(ad.jacfwd(lambda v: v // 2.0 + v)(x), np.eye(2))
     np.testing.assert_array_equal(ad.jacrev(lambda v: 3.0 // v + v)(x), np.eye(2))
     q, r = divmod(ad.tensor(x, requires_grad=True), 2.0)
-    np.testing.assert_array_equal(q, np.floor_divide(x, 2.0))
+    np.testing.assert_array_equal(q.detach().numpy(), np.floor_divide(x, 2.0))
     np.testing.assert_array_equal(r.detach().numpy(), np.mod(x, 2.0))
+    # traced, with a zero derivative (as JAX): a recording recomputes it on new values
+    recording = ad.record(lambda v: dnp.sum((v // 2.0) * v), x)
+    np.testing.assert_array_equal(recording.grad(3 * x), np.floor_divide(3 * x, 2.0))
+    np.testing.assert_array_equal(ad.hessian(lambda v: dnp.sum((v // 2.0) * v ** 2))(x),
+                                  np.diag(2 * np.floor_divide(x, 2.0)))
 
 
 def test_hypot_at_the_origin_has_zero_derivative():
@@ -347,10 +354,10 @@ def test_operators_on_boxes_and_integers():
     for box in (ad.Dual(x, np.ones(2)), ad.tensor(x, requires_grad=True)):
         np.testing.assert_array_equal(raw_value(box % 2), np.mod(x, 2))
         np.testing.assert_array_equal(raw_value(7 % box), np.mod(7, x))
-        np.testing.assert_array_equal(box // 2, x // 2)
-        np.testing.assert_array_equal(2.0 // box, 2.0 // x)
+        np.testing.assert_array_equal(raw_value(box // 2), x // 2)
+        np.testing.assert_array_equal(raw_value(2.0 // box), 2.0 // x)
         q, r = divmod(7.0, box)
-        np.testing.assert_array_equal(q, np.floor_divide(7.0, x))
+        np.testing.assert_array_equal(raw_value(q), np.floor_divide(7.0, x))
     np.testing.assert_array_equal(dnp.mod(np.arange(5), 3), np.arange(5) % 3)
 
 

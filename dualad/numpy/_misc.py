@@ -289,7 +289,7 @@ def _correlate_mode(a, v, mode, same_offset):
     a, v = asarray(a), asarray(v)
     for name, arr in (("a", a), ("v", v)):
         if ndim_of(arr) != 1:
-            raise ValueError(f"object too deep for desired array: {name} must be 1-d, got shape "
+            raise ValueError(f"correlate/convolve: {name} must be 1-d, got shape "
                              f"{shape_of(arr)}")
         if shape_of(arr)[0] == 0:
             raise ValueError(f"{name} cannot be empty")
@@ -327,7 +327,8 @@ def convolve(a, v, mode="full"):
     """
     if _plain(a, v):
         return np.convolve(a, v, mode)
-    v = asarray(v)
+    # scalars count as sequences of one (NumPy's ndmin=1)
+    a, v = (reshape(x, (1,)) if ndim_of(x) == 0 else x for x in (asarray(a), asarray(v)))
     if ndim_of(v) == 1:
         v = flip(v)
     return _correlate_mode(a, v, mode, lambda n, m: (min(n, m) - 1) // 2)

@@ -46,20 +46,21 @@ logaddexp2.__doc__ = """``np.logaddexp2``: ``log2(2**x + 2**y)`` without overflo
 2.0
 """
 
-_floor_divide = _not_differentiated(np.floor_divide)
 signbit = _not_differentiated(np.signbit)
-isposinf, isneginf = _not_differentiated(np.isposinf), _not_differentiated(np.isneginf)
+_isposinf, _isneginf = _not_differentiated(np.isposinf), _not_differentiated(np.isneginf)
 _heaviside = _not_differentiated(np.heaviside)
 
 
 def floor_divide(x, y, **kwargs):
-    """``np.floor_divide`` (``x // y``): piecewise constant, so not differentiated (its
-    derivative is zero, as in JAX); returns a plain array.
+    """``np.floor_divide`` (``x // y``): piecewise constant, so its derivative is zero (as in
+    JAX); the result stays a traced value.
 
     >>> float(dnp.floor_divide(7.0, 2.0))
     3.0
     """
-    return _floor_divide(x, y, **kwargs)
+    if kwargs:
+        reject_kwargs("floor_divide", kwargs)
+    return _rem.floor_divide(x, y)
 
 
 def divmod(x, y, **kwargs):
@@ -154,8 +155,8 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
     replaced = where(isnan(x), nan, x)
-    replaced = where(isposinf(x), posinf, replaced)
-    return where(isneginf(x), neginf, replaced)
+    replaced = where(_isposinf(x), posinf, replaced)
+    return where(_isneginf(x), neginf, replaced)
 
 
 def copysign(x, y, **kwargs):
@@ -202,4 +203,4 @@ def float_power(x, y, **kwargs):
 
 __all__ = ["mod", "remainder", "fmod", "floor_divide", "divmod", "hypot", "fabs", "fmax", "fmin",
            "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "nan_to_num", "copysign",
-           "heaviside", "float_power", "signbit", "isposinf", "isneginf"]
+           "heaviside", "float_power", "signbit"]

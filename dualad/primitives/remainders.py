@@ -1,4 +1,5 @@
-"""More broadcasting binary primitives: ``mod``, ``fmod``, ``hypot`` and ``logaddexp2``.
+"""More broadcasting binary primitives: ``mod``, ``fmod``, ``floor_divide``, ``hypot`` and
+``logaddexp2``.
 
 Their values are NumPy's ufuncs (composing them from ``floor`` and ``divide`` would not round
 as NumPy does); their derivatives follow JAX's conventions:
@@ -6,13 +7,15 @@ as NumPy does); their derivatives follow JAX's conventions:
 - ``mod(x, y) = x - floor(x / y) * y``: 1 in ``x`` and ``-floor(x / y)`` in ``y``;
 - ``fmod(x, y) = x - trunc(x / y) * y``: 1 in ``x`` and ``-trunc(x / y)`` in ``y``;
   (the jumps of both are not differentiated: the quotient is piecewise constant)
+- ``floor_divide(x, y)``: piecewise constant, so its derivative is a (symbolic) zero; the
+  result stays traced, as in JAX, so that a recording recomputes it rather than guarding it;
 - ``hypot(x, y)``: ``x / hypot`` and ``y / hypot``, taken as 0 at ``x = y = 0``
   (as the derivative of ``abs`` at 0);
 - ``logaddexp2(x, y)``: ``2 ** (x - ans)`` and ``2 ** (y - ans)``.
 """
 import numpy as np
 
-from .._core.backend import raw_value
+from .._core.backend import array_module, raw_value
 from .._core._rules import unchanged
 from .._core.primitive import Primitive
 from .binary import _binary, _both, divide, where
@@ -35,6 +38,22 @@ def _remainder(name, impl, rounding):
 
 mod = _remainder("mod", np.mod, np.floor)
 fmod = _remainder("fmod", np.fmod, np.trunc)
+
+
+def _zero_tangent(tangents, ans, x, y):
+    """A materialised zero: the result stays a ``Dual``, traced as in reverse mode, so that
+    escaping it raises in both modes."""
+    k = next(t for t in tangents if t is not None).shape[0]
+    value = raw_value(ans)
+    return array_module(value).zeros((k,) + value.shape, dtype=value.dtype)
+
+
+def _zero_cotangents(g, ans, x, y):
+    return None, None
+
+
+floor_divide = Primitive("floor_divide", np.floor_divide, jvp=_zero_tangent,
+                         vjp=_zero_cotangents, broadcasts=True, saves_values=False)
 
 
 def _over_hypot(ans, v):
