@@ -2,7 +2,8 @@
 angle conversions and sign manipulation.
 
 Non-smooth points follow JAX's conventions (each docstring says which). ``mod``, ``fmod``,
-``hypot`` and ``logaddexp2`` are primitives (``dualad/primitives/remainders.py``); the others
+``floor_divide``, ``hypot`` and ``logaddexp2`` are primitives
+(``dualad/primitives/remainders.py``); the others
 are written with differentiable ``dnp`` functions and need no rule of their own. Decisions
 taken from values (NaN masks, signs) go through the non-differentiated ``dnp`` functions, so that
 ``ad.record`` guards them (NOTE: guards in ``dualad/recording.py``).
@@ -64,7 +65,7 @@ def floor_divide(x, y, **kwargs):
 
 
 def divmod(x, y, **kwargs):
-    """``np.divmod``: ``(floor_divide(x, y), mod(x, y))``; only the remainder is differentiated.
+    """``np.divmod``: ``(floor_divide(x, y), mod(x, y))``; the quotient's derivative is zero.
 
     >>> [float(v) for v in dnp.divmod(7.0, 2.0)]
     [3.0, 1.0]
