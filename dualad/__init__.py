@@ -17,8 +17,8 @@ from .checkpoint import checkpoint, checkpoint_loop
 from .fixed_points import fixed_point
 from .recording import Recording, record
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
-from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, plan_jacobian, value_and_grad, vjp)
+from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, holomorphic_grad, hvp,
+                         jacfwd, jacobian, jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .transforms.custom import custom_jvp, custom_vjp
 from .transforms.stop import stop_gradient
 
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
-    "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
+    "elementwise_grad", "holomorphic_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
     "stop_gradient", "fixed_point",

@@ -391,6 +391,12 @@ cpdef dtype_of(x):
     return np.asarray(_plain(x)).dtype if _holds_box(x) else np.result_type(x)
 
 
+cdef inline bint _is_complex(x):
+    if type(x) is _ndarray:
+        return cnp.PyArray_ISCOMPLEX(<cnp.ndarray>x)
+    return np.dtype(dtype_of(x)).kind == "c"
+
+
 cpdef Py_ssize_t ndim_of(x):
     return len(shape_of(x))
 
@@ -616,6 +622,12 @@ cdef class Primitive:
                     want = shape_of(args[i])
                     if shape_of(c)[1:] != want:
                         cts[i] = _bind(REGISTRY["unbroadcast"], (c,), {"shape": want, "lead": 1})
+        for i in range(n):
+            c = cts[i]
+            if c is not None and _is_complex(c) and not _is_complex(args[i]):
+                # a real operand of a complex result: its cotangent is the real part (NOTE:
+                # complex convention in primitives/complex.py)
+                cts[i] = _bind(REGISTRY["real"], (c,), _NO_PARAMS)
         return cts
 
 

@@ -126,6 +126,9 @@ def install():
     Box.transpose = lambda self, *axes: dnp.transpose(
         self, axes[0] if len(axes) == 1 else (axes or None))
     Box.T = property(lambda self: dnp.transpose(self))
+    Box.real = property(lambda self: dnp.real(self))
+    Box.imag = property(lambda self: dnp.imag(self))
+    Box.conj = Box.conjugate = lambda self: dnp.conj(self)
     Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
                       "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
                       "``min``, ``max``, ``get``), differentiable in both modes.")
