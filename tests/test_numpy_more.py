@@ -511,3 +511,45 @@ def test_recordings_guard_the_value_dependent_choices():
             x = rng.standard_normal(6)
             np.testing.assert_allclose(recording.grad(x), ad.grad(f)(x), rtol=1e-12)
             np.testing.assert_allclose(recording.value(x), f(x), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- complex values (API.md 9)
+def _fd_gradient(loss, z, eps=1e-6):
+    """``du/dx - i du/dy`` of the real ``loss`` at complex ``z`` (autograd's convention)."""
+    out = np.zeros(z.shape, dtype=complex)
+    for i in np.ndindex(z.shape):
+        e = np.zeros(z.shape)
+        e[i] = eps
+        out[i] = ((loss(z + e) - loss(z - e)) - 1j * (loss(z + 1j * e) - loss(z - 1j * e))) \
+            / (2 * eps)
+    return out
+
+
+ZC = R.standard_normal(5) + 1j * R.standard_normal(5)
+VC = R.standard_normal(3) - 1j * R.standard_normal(3)
+COMPLEX = [
+    ("correlate", lambda z: dnp.correlate(z, VC, "full"), lambda z: np.correlate(z, VC, "full")),
+    ("correlate-v", lambda z: dnp.correlate(VC, z, "same"), lambda z: np.correlate(VC, z, "same")),
+    ("convolve", lambda z: dnp.convolve(z, VC), lambda z: np.convolve(z, VC)),
+    ("kron", lambda z: dnp.kron(z, VC), lambda z: np.kron(z, VC)),
+    ("sort", dnp.sort, np.sort),
+    ("cumprod", dnp.cumprod, np.cumprod),
+    ("pad", lambda z: dnp.pad(z, 2, "symmetric"), lambda z: np.pad(z, 2, "symmetric")),
+    ("interp-fp", lambda z: dnp.interp(XS, np.arange(5.0), z),
+     lambda z: np.interp(XS, np.arange(5.0), z)),
+    ("polyval", lambda z: dnp.polyval(z, VC), lambda z: np.polyval(z, VC)),
+    ("trapezoid", dnp.trapezoid, np.trapezoid),
+    ("median", dnp.median, np.median),
+]
+
+
+@pytest.mark.parametrize("f, ref", [c[1:] for c in COMPLEX], ids=[c[0] for c in COMPLEX])
+def test_complex_values_follow_autograds_convention(f, ref):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a ComplexWarning would be a silent cast to real
+        np.testing.assert_allclose(raw_value(f(ad.Dual(ZC, np.ones_like(ZC)))), ref(ZC),
+                                   rtol=1e-12, atol=1e-14)
+    loss = lambda z: dnp.sum(dnp.abs(f(z)) ** 2)
+    np.testing.assert_allclose(ad.grad(loss)(ZC),
+                               _fd_gradient(lambda z: np.sum(np.abs(ref(z)) ** 2), ZC),
+                               rtol=1e-5, atol=1e-7)

@@ -11,6 +11,7 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._building import diff, vander
+from ._complex import conj
 from ._core import broadcast_to, concatenate, getitem, matmul, reshape, sum
 from ._creation import _holds_box, asarray, astype, zeros_like
 from ._more_elementwise import mod
@@ -43,8 +44,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if _plain(x, xp, fp, left, right):
         return np.interp(x, xp, fp, left, right, period)
-    # float64 throughout, as NumPy's interp
-    x, xp, fp = (astype(asarray(v), np.float64) for v in (x, xp, fp))
+    # float64 (complex128 for complex fp) throughout, as NumPy's interp
+    x, xp = (astype(asarray(v), np.float64) for v in (x, xp))
+    fp = asarray(fp)
+    fp = astype(fp, np.complex128 if dtype_of(raw_value(fp)).kind == "c" else np.float64)
     if ndim_of(xp) != 1 or ndim_of(fp) != 1:
         raise ValueError("interp: data points xp and fp must be 1-D sequences")
     if shape_of(xp) != shape_of(fp):
@@ -307,7 +310,7 @@ def _correlate_mode(a, v, mode, same_offset):
 
 
 def correlate(a, v, mode="valid"):
-    """``np.correlate`` of real 1-d sequences: ``c[k] = sum_n a[n + k] v[n]``, with
+    """``np.correlate`` of 1-d sequences: ``c[k] = sum_n a[n + k] conj(v[n])``, with
     ``mode`` ``'valid'``, ``'same'`` or ``'full'``; differentiable in both.
 
     >>> dnp.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0]))
@@ -315,6 +318,9 @@ def correlate(a, v, mode="valid"):
     """
     if _plain(a, v):
         return np.correlate(a, v, mode)
+    v = asarray(v)
+    if dtype_of(raw_value(v)).kind == "c":
+        v = conj(v)
     return _correlate_mode(a, v, mode, lambda n, m: (m - 1) // 2 if n >= m else n // 2)
 
 
