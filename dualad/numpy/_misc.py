@@ -340,7 +340,7 @@ def convolve(a, v, mode="full"):
     return _correlate_mode(a, v, mode, lambda n, m: (min(n, m) - 1) // 2)
 
 
-__all__ = ["searchsorted", "interp", "polyval", "polyfit", "trapezoid", "gradient", "convolve", "correlate",
-           "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float32", "float64",
+__all__ = ["searchsorted", "interp", "polyval", "polyfit", "trapezoid", "gradient", "convolve",
+           "correlate", "pi", "e", "inf", "nan", "newaxis", "euler_gamma", "float32", "float64",
            "complex64", "complex128", "int32", "int64", "bool_", "finfo", "iinfo", "errstate",
            "s_", "index_exp"]

@@ -389,6 +389,6 @@ def ptp(a, axis=None, out=None, keepdims=False):
     return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
 
 
-__all__ = ["sort", "partition", "argpartition", "median", "percentile", "quantile", "nanmean", "nansum",
-           "nanmax", "nanmin", "nanstd", "nanvar", "average", "cumprod", "all", "any", "ptp",
-           "count_nonzero"]
+__all__ = ["sort", "partition", "argpartition", "median", "percentile", "quantile", "nanmean",
+           "nansum", "nanmax", "nanmin", "nanstd", "nanvar", "average", "cumprod", "all", "any",
+           "ptp", "count_nonzero"]
