@@ -20,7 +20,7 @@ from ._core.primitive import dtype_of, shape_of
 from ._core.tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["tree_map", "tree_flatten", "tree_unflatten", "tree_leaves", "ravel_pytree",
-           "flatten_func"]
+           "flatten", "flatten_func"]
 
 
 def tree_leaves(tree):
@@ -64,6 +64,10 @@ def ravel_pytree(pytree):
         return tree_unflatten(treedef, parts)
 
     return flat, unravel
+
+
+flatten = ravel_pytree
+"""HIPS autograd's name for ``ravel_pytree`` (``autograd.misc.flatten``)."""
 
 
 def flatten_func(func, example):

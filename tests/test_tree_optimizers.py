@@ -37,6 +37,7 @@ def test_ravel_pytree_round_trips_shapes_and_dtypes():
     assert back["none"] is None and np.shape(back["b"][1]) == ()
     with pytest.raises(ValueError, match=r"expected a vector of shape \(11,\)"):
         unravel(np.zeros(3))
+    assert tree.flatten is tree.ravel_pytree   # autograd's name
     empty, unravel_empty = tree.ravel_pytree({"a": None})
     assert empty.shape == (0,) and unravel_empty(empty) == {"a": None}
 
