@@ -67,6 +67,15 @@ BUILDING = [
     ("pad-symmetric", lambda x: dnp.pad(x, (1, 4), "symmetric"),
      lambda x: np.pad(x, (1, 4), "symmetric"), (V,)),
     ("pad-wrap", lambda x: dnp.pad(x, 3, "wrap"), lambda x: np.pad(x, 3, "wrap"), (A,)),
+    ("pad-linear_ramp", lambda x: dnp.pad(x, ((2, 1), (0, 3)), "linear_ramp",
+                                          end_values=((1, 2), (-1, 3))),
+     lambda x: np.pad(x, ((2, 1), (0, 3)), "linear_ramp", end_values=((1, 2), (-1, 3))), (A,)),
+    ("pad-maximum", lambda x: dnp.pad(x, 2, "maximum"), lambda x: np.pad(x, 2, "maximum"), (A,)),
+    ("pad-minimum", lambda x: dnp.pad(x, (1, 2), "minimum", stat_length=2),
+     lambda x: np.pad(x, (1, 2), "minimum", stat_length=2), (A,)),
+    ("pad-mean", lambda x: dnp.pad(x, ((1, 2), (2, 1)), "mean", stat_length=((1, 2), (3, 1))),
+     lambda x: np.pad(x, ((1, 2), (2, 1)), "mean", stat_length=((1, 2), (3, 1))), (A,)),
+    ("pad-median", lambda x: dnp.pad(x, 2, "median"), lambda x: np.pad(x, 2, "median"), (B,)),
     ("kron", dnp.kron, np.kron, (A, V3)),
     ("kron-ranks", dnp.kron, np.kron, (V, A)),
     ("cross", dnp.cross, np.cross, (V3, W3)),
@@ -387,8 +396,12 @@ def test_pass_throughs_are_numpys():
 # ---------------------------------------------------------------- errors
 def test_errors_name_the_problem():
     d = ad.Dual(A, np.ones_like(A))
-    with pytest.raises(ValueError, match="mode 'mean' is not supported"):
-        dnp.pad(d, 1, mode="mean")
+    with pytest.raises(ValueError, match="mode 'empty' is not supported"):
+        dnp.pad(d, 1, mode="empty")
+    with pytest.raises(ValueError, match="stat_length of 0"):
+        dnp.pad(d, 1, mode="maximum", stat_length=0)
+    with pytest.raises(ValueError, match="stat_length"):
+        dnp.pad(d, 1, mode="edge", stat_length=2)
     with pytest.raises(ValueError, match="reflect_type"):
         dnp.pad(d, 1, mode="reflect", reflect_type="odd")
     with pytest.raises(ValueError, match="incompatible dimensions"):
@@ -476,11 +489,19 @@ def test_order_statistics_over_shapes_and_axes(shape, data):
 @given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), data=st.data())
 def test_pad_matches_numpy_for_every_mode(shape, data):
     x = np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape)
-    mode = data.draw(st.sampled_from(["constant", "edge", "reflect", "symmetric", "wrap"]))
+    mode = data.draw(st.sampled_from(["constant", "edge", "reflect", "symmetric", "wrap",
+                                      "linear_ramp", "maximum", "minimum", "mean", "median"]))
     width = data.draw(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)),
                                min_size=len(shape), max_size=len(shape)))
-    f = lambda v: dnp.pad(v, width, mode)
-    np.testing.assert_array_equal(f(ad.Dual(x, np.zeros_like(x))).primal, np.pad(x, width, mode))
+    kwargs = {}
+    if mode in ("maximum", "minimum", "mean", "median"):
+        kwargs["stat_length"] = data.draw(st.one_of(st.none(), st.integers(1, 4)))
+    elif mode == "linear_ramp":
+        kwargs["end_values"] = data.draw(st.floats(-2.0, 2.0))
+    f = lambda v: dnp.pad(v, width, mode, **kwargs)
+    # exact but for linear_ramp, whose steps may round as NumPy's linspace does not (1 ulp)
+    np.testing.assert_allclose(f(ad.Dual(x, np.zeros_like(x))).primal,
+                               np.pad(x, width, mode, **kwargs), rtol=1e-14, atol=1e-15)
     check_grads(f, (x,), order=1)
 
 

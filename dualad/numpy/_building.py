@@ -16,8 +16,8 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ..primitives.reductions import _cumprod_last
-from ._core import broadcast_to, concatenate, getitem, moveaxis, ravel, reshape, stack, \
-    transpose
+from ._core import broadcast_to, concatenate, getitem, mean, moveaxis, ravel, reshape, \
+    stack, transpose
 from ._creation import _constant, _holds_box, asarray, astype
 from ._shape import _along, _positive_axis, atleast_3d, diag, flip, split, vstack
 from ._ufuncs import multiply, where
@@ -122,13 +122,18 @@ def _gather(flat, labels):
 
 
 _PAD_GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
+_PAD_STATISTICS = ("maximum", "minimum", "mean", "median")
+_PAD_KEYWORDS = {"constant": {"constant_values"}, "edge": set(), "wrap": set(),
+                 "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+                 "linear_ramp": {"end_values"}, **{m: {"stat_length"} for m in _PAD_STATISTICS}}
 
 
 def pad(array, pad_width, mode="constant", **kwargs):
     """``np.pad`` with modes ``constant`` (``constant_values``), ``edge``, ``reflect``,
-    ``symmetric`` and ``wrap`` (the last two with ``reflect_type='even'``). The derivative
-    flows to every copy of an element; constant fill values are differentiated when they are
-    one (scalar) differentiated value.
+    ``symmetric``, ``wrap`` (the last two with ``reflect_type='even'``), ``linear_ramp``
+    (``end_values``) and ``maximum``, ``minimum``, ``mean``, ``median`` (``stat_length``).
+    The derivative flows to every copy of an element (and through the ramps and statistics);
+    constant fill values are differentiated when they are one (scalar) differentiated value.
 
     >>> dnp.pad(np.array([1.0, 2.0]), 1, mode="edge")
     array([1., 1., 2., 2.])
@@ -136,19 +141,19 @@ def pad(array, pad_width, mode="constant", **kwargs):
     cval = kwargs.get("constant_values", 0)
     if not isinstance(array, Box) and not isinstance(cval, Box):
         return np.pad(array, pad_width, mode, **kwargs)
-    if not isinstance(mode, str) or mode not in ("constant",) + _PAD_GATHER_MODES:
-        modes = ", ".join(map(repr, ("constant",) + _PAD_GATHER_MODES))
+    if not isinstance(mode, str) or mode not in _PAD_KEYWORDS:
+        modes = ", ".join(map(repr, _PAD_KEYWORDS))
         raise ValueError(f"dualad.numpy.pad: mode {mode!r} is not supported on differentiated "
                          f"values; use one of {modes}")
-    allowed = {"constant": {"constant_values"}, "edge": set(), "wrap": set(),
-               "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}}[mode]
-    unknown = set(kwargs) - allowed
+    unknown = set(kwargs) - _PAD_KEYWORDS[mode]
     if unknown:
         raise ValueError(f"dualad.numpy.pad: unsupported keyword(s) {sorted(unknown)} for mode "
                          f"{mode!r}")
     if kwargs.get("reflect_type", "even") != "even":
         raise ValueError("dualad.numpy.pad: reflect_type='odd' is not supported on "
                          "differentiated values")
+    if mode == "linear_ramp" or mode in _PAD_STATISTICS:
+        return _pad_axis_by_axis(array, pad_width, mode, kwargs)
     labels = _labels(array)
     flat = ravel(array)
     if mode != "constant":
@@ -163,6 +168,60 @@ def pad(array, pad_width, mode="constant", **kwargs):
     fill = np.pad(np.zeros(labels.shape, dtype=dtype_of(array)), pad_width,
                   constant_values=cval)
     return where(inside, gathered, fill)
+
+
+def _pairs(value, ndim, name):
+    """``value`` as one (before, after) pair per axis, as NumPy's ``pad`` reads it."""
+    try:
+        return np.broadcast_to(np.asarray(value, dtype=object), (ndim, 2))
+    except ValueError:
+        raise ValueError(f"dualad.numpy.pad: {name}={value!r} cannot be read as (before, after) "
+                         f"pairs for {ndim} axes") from None
+
+
+def _pad_axis_by_axis(x, pad_width, mode, kwargs):
+    """``linear_ramp`` and the statistic modes: each axis in turn gets blocks joined before and
+    after it, computed from the array padded so far along the earlier axes (as NumPy does)."""
+    from ._order import median   # _order builds on this module
+    from ._reductions import max, min
+    statistic = {"maximum": max, "minimum": min, "mean": mean, "median": median}.get(mode)
+    ndim = ndim_of(x)
+    widths = _pairs(pad_width, ndim, "pad_width").astype(np.intp)
+    if (widths < 0).any():
+        raise ValueError("dualad.numpy.pad: pad_width can't contain negative values")
+    extra = _pairs(kwargs.get("end_values", 0) if statistic is None
+                   else kwargs.get("stat_length"), ndim, "end_values/stat_length")
+    for axis in range(ndim):
+        n = shape_of(x)[axis]
+        (before, after), (first, second) = widths[axis], extra[axis]
+        if statistic is None:
+            edges = (getitem(x, _along(axis, slice(0, 1))),
+                     getitem(x, _along(axis, slice(n - 1, n))))
+            left, right = (_ramp(x, edge, end, width, axis)
+                           for edge, end, width in zip(edges, (first, second), (before, after)))
+            right = flip(right, axis)
+        else:
+            lengths = [n if length is None or length > n else int(length)
+                       for length in (first, second)]
+            if 0 in lengths and mode in ("maximum", "minimum"):
+                raise ValueError("dualad.numpy.pad: stat_length of 0 yields no value for padding")
+            stats = [statistic(getitem(x, _along(axis, chunk)), axis=axis, keepdims=True)
+                     for chunk in (slice(0, lengths[0]), slice(n - lengths[1], n))]
+            left, right = (broadcast_to(stat, shape_of(x)[:axis] + (width,)
+                                        + shape_of(x)[axis + 1:])
+                           for stat, width in zip(stats, (before, after)))
+        x = concatenate([left, x, right], axis=axis)
+    return x
+
+
+def _ramp(x, edge, end, width, axis):
+    """``width`` values from ``end`` towards ``edge`` (excluded), along ``axis``: NumPy's
+    ``linspace(end, edge, width, endpoint=False)``, in the same arithmetic."""
+    if width == 0:
+        return getitem(x, _along(axis, slice(0, 0)))
+    steps = np.arange(width, dtype=dtype_of(raw_value(x))).reshape(
+        tuple(-1 if d == axis else 1 for d in range(ndim_of(x))))
+    return steps * ((edge - end) / width) + end
 
 
 def insert(arr, obj, values, axis=None):
