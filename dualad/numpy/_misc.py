@@ -178,29 +178,31 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 def _spacings(varargs, f, axes):
     """NumPy's spacing arguments of ``gradient``: per axis, a scalar or the differences of 1-d
-    coordinates (constants)."""
+    coordinates (either may be differentiated)."""
     n = len(varargs)
-    if any(isinstance(v, Box) for v in varargs):
-        raise TypeError("dualad.numpy.gradient: spacings and coordinates are not "
-                        "differentiated; pass constants")
     if n == 0:
         return [1.0] * len(axes)
-    if n == 1 and np.ndim(varargs[0]) == 0:
+    if n == 1 and ndim_of(varargs[0]) == 0:
         return list(varargs) * len(axes)
     if n != len(axes):
         raise TypeError(f"gradient: invalid number of spacing arguments ({n} for {len(axes)} "
                         "axes)")
     out = []
     for ax, d in zip(axes, varargs):
-        d = np.asarray(d)
-        if d.ndim == 0:
+        d = asarray(d)
+        if ndim_of(d) == 0:
             out.append(d)
             continue
-        if d.ndim != 1 or len(d) != shape_of(f)[ax]:
+        if ndim_of(d) != 1 or shape_of(d)[0] != shape_of(f)[ax]:
             raise ValueError(f"gradient: coordinates must be scalars or 1-d of the axis's "
-                             f"length {shape_of(f)[ax]}, got shape {d.shape}")
-        step = np.diff(d.astype(np.float64) if d.dtype.kind in "iu" else d)
-        out.append(step[0] if (step == step[0]).all() else step)
+                             f"length {shape_of(f)[ax]}, got shape {shape_of(d)}")
+        if dtype_of(raw_value(d)).kind in "iu":
+            d = astype(d, np.float64)
+        step = diff(d)
+        # equal constant steps: the uniform formulas, as NumPy. Differentiated coordinates
+        # keep the general ones, equal in value but with a derivative for every coordinate
+        uniform = not isinstance(d, Box) and bool((step == step[0]).all())
+        out.append(step[0] if uniform else step)
     return out
 
 
@@ -212,9 +214,9 @@ def _gradient_axis(f, axis, h, edge_order):
         return getitem(f, _along(axis, slice(*items)))
 
     def coef(v):
-        return np.reshape(v, tuple(-1 if i == axis else 1 for i in range(nd)))
+        return reshape(v, tuple(-1 if i == axis else 1 for i in range(nd)))
 
-    uniform = np.ndim(h) == 0
+    uniform = ndim_of(h) == 0
     if uniform:
         inner = (part(2, None) - part(None, -2)) / (2.0 * h)
     else:
@@ -246,8 +248,8 @@ def _gradient_axis(f, axis, h, edge_order):
 def gradient(f, *varargs, axis=None, edge_order=1):
     """``np.gradient``: second-order central differences inside and first- or second-order
     (``edge_order``) one-sided differences at the boundaries, along each of ``axis`` (all by
-    default), with spacings given as scalars or 1-d coordinates (constants). Differentiable in
-    ``f``; one array per axis (a tuple when there are several).
+    default), with spacings given as scalars or 1-d coordinates. Differentiable in
+    ``f`` and in the spacings; one array per axis (a tuple when there are several).
 
     >>> dnp.gradient(np.array([1.0, 4.0, 9.0]))
     array([3., 4., 5.])
