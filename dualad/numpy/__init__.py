@@ -12,6 +12,10 @@ from ._creation import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
 from ._at import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
+from ._more_elementwise import *  # noqa: F401,F403
+from ._building import *  # noqa: F401,F403
+from ._order import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
 from . import fft, linalg  # noqa: F401
 from . import _methods
 
