@@ -17,6 +17,11 @@ def _gamma_density(a, x):
     return exp(_xlogy(a - 1.0, x) - x - _gammaln(a))
 
 
+def _beta_density(a, b, x):
+    """``dI_x(a, b)/dx = x^(a-1) (1-x)^(b-1) / B(a, b)``, formed in log space."""
+    return exp(_xlogy(a - 1.0, x) + _xlog1py(b - 1.0, -x) - _betaln(a, b))
+
+
 def _log_x_minus_digamma(a, x):
     return log(x) - _digamma(a)
 
@@ -51,7 +56,7 @@ _betainc = elementwise(
     "betainc", ("a", "b", "x"),
     (NoDerivative("the derivative of betainc in a is not implemented"),
      NoDerivative("the derivative of betainc in b is not implemented"),
-     lambda ans, a, b, x: exp(_xlogy(a - 1.0, x) + _xlog1py(b - 1.0, -x) - _betaln(a, b))))
+     lambda ans, a, b, x: _beta_density(a, b, x)))
 
 
 def gammainc(a, x):

@@ -1,0 +1,95 @@
+"""Student's t distribution with ``df`` degrees of freedom, SciPy's ``scipy.stats.t`` methods.
+
+Differentiable in ``x``, ``loc`` and ``scale`` everywhere, and in ``df`` for ``logpdf`` and
+``pdf``; the distribution function's derivative in ``df`` needs ``betainc``'s in ``a`` and
+raises ``NotImplementedError``.
+
+>>> from dualad.scipy.stats import t
+>>> round(float(t.logpdf(0.0, 1.0)), 12)          # Cauchy: -log(pi)
+-1.144729885849
+"""
+import numpy as np
+
+from ...numpy import exp, log, log1p
+from ..special import betainc, gammaln
+from ..special._declare import NoDerivative, elementwise
+from ._common import inside, log_probability, positive, raw, restrict, scipy_rvs, standardize
+
+_LOG_PI = float(np.log(np.pi))
+
+
+def _standard_logpdf(z, df):
+    half = 0.5 * (df + 1.0)
+    return (gammaln(half) - gammaln(0.5 * df) - 0.5 * (log(df) + _LOG_PI)
+            - half * log1p(z * z / df))
+
+
+_stdtrit = elementwise(
+    "stdtrit", ("df", "p"),
+    (NoDerivative("the t quantile's derivative in df is not implemented"),
+     lambda ans, df, p: exp(-_standard_logpdf(ans, df))))
+
+
+def _standard_cdf(z, df):
+    """``cdf`` of the standard t from ``betainc``. Near the centre (``z**2 < df``) it is
+    ``1/2 +- I_{z^2/(df+z^2)}(1/2, df/2) / 2``; in the tails ``I_{df/(df+z^2)}(df/2, 1/2) / 2``
+    (or one minus that), each tail computed where it is small. At ``z == 0``, where
+    ``betainc``'s derivative is infinite times 0, it is ``1/2 + z pdf(0)``: the same value and
+    first and second derivatives."""
+    df = positive(df)
+    r = raw(z)
+    centre = r == 0
+    z_off = inside(centre, 1.0, z)
+    z2 = z_off * z_off
+    near = 0.5 + (0.5 * np.sign(r)) * betainc(0.5, 0.5 * df, z2 / (df + z2))
+    tail = 0.5 * betainc(0.5 * df, 0.5, df / (df + z2))
+    value = restrict(r * r < raw(df), near, restrict(r < 0, tail, 1.0 - tail))
+    return restrict(centre, 0.5 + z * exp(_standard_logpdf(0.0, df)), value)
+
+
+def logpdf(x, df, loc=0.0, scale=1.0):
+    """``log Gamma((df+1)/2) - log Gamma(df/2) - log(df pi)/2 - log(scale)
+    - (df+1)/2 log(1 + z**2/df)``."""
+    z = standardize(x, loc, scale)
+    return _standard_logpdf(z, positive(df)) - log(positive(scale))
+
+
+def pdf(x, df, loc=0.0, scale=1.0):
+    """The density, ``exp(logpdf)``."""
+    return exp(logpdf(x, df, loc, scale))
+
+
+def cdf(x, df, loc=0.0, scale=1.0):
+    """The distribution function, from ``betainc``."""
+    return _standard_cdf(standardize(x, loc, scale), df)
+
+
+def logcdf(x, df, loc=0.0, scale=1.0):
+    """``log(cdf)``, accurate where the cdf is close to 0 or to 1."""
+    return log_probability(cdf(x, df, loc, scale), sf(x, df, loc, scale))
+
+
+def sf(x, df, loc=0.0, scale=1.0):
+    """``1 - cdf``, as the cdf at ``-z`` (the t distribution is symmetric)."""
+    return _standard_cdf(-standardize(x, loc, scale), df)
+
+
+def logsf(x, df, loc=0.0, scale=1.0):
+    """``log(sf)``, accurate where the sf is close to 0 or to 1."""
+    return log_probability(sf(x, df, loc, scale), cdf(x, df, loc, scale))
+
+
+def ppf(q, df, loc=0.0, scale=1.0):
+    """The quantile function (SciPy's ``stdtrit``); differentiable in ``q``, ``loc``,
+    ``scale``."""
+    return loc + positive(scale) * _stdtrit(positive(df), q)
+
+
+def isf(q, df, loc=0.0, scale=1.0):
+    """The inverse survival function, ``loc - scale * stdtrit(df, q)``."""
+    return loc - positive(scale) * _stdtrit(positive(df), q)
+
+
+rvs = scipy_rvs("t")
+
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]
