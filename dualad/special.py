@@ -9,7 +9,7 @@ defaults: ``axis=None`` reduces over every axis), differentiable in both modes.
 from ._core.backend import array_module, raw_value
 from ._core.primitive import ndim_of, shape_of
 from .numpy._axes import normalize_axis
-from .numpy._ufuncs import exp, log, multiply, reject_kwargs
+from .numpy._ufuncs import exp, log, multiply, reject_kwargs, where
 from .primitives.reductions import sum_p
 from .primitives.shape import reshape
 
@@ -30,6 +30,17 @@ def _shift(x, axes, b=None):
     return xp.where(xp.isfinite(m), m, 0).astype(m.dtype)
 
 
+def _unless_overflowing(shifted, b):
+    """``a - m``, except where a zero weight sits on an entry so large (above the weighted
+    maximum) that ``exp`` would overflow and ``0 * inf`` give NaN: there it is capped at 700.
+    Those entries add 0 either way; only the derivative in their ``b`` (``exp(a - out)``, an
+    overflowing number) is capped with them."""
+    big = raw_value(shifted) > 700
+    if not big.any():
+        return shifted
+    return where(big & (raw_value(b) == 0), 700.0, shifted)
+
+
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs):
     """``log(sum(b * exp(a), axis))`` without overflow (SciPy's signature); ``b`` (default 1)
     broadcasts against ``a`` and may be negative when ``return_sign=True``, which returns
@@ -45,7 +56,10 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs)
     ndim = ndim_of(a) if b is None else max(ndim_of(a), ndim_of(b))
     axes = normalize_axis(axis, ndim, "logsumexp")
     m = _shift(a, axes, b)
-    terms = exp(a - m) if b is None else multiply(b, exp(a - m))
+    if b is None:
+        terms = exp(a - m)
+    else:
+        terms = multiply(b, exp(_unless_overflowing(a - m, b)))
     total = sum_p(terms, axis=axes, keepdims=True)
     sign = None
     if return_sign:
