@@ -77,3 +77,13 @@ def log_probability(lower, upper):
     close to 1 (and ``logsf`` where the sf is), ``log(lower)`` elsewhere."""
     big = raw(lower) > 0.5
     return restrict(big, log1p(-inside(big, upper, 0.5)), log(inside(big, 0.5, lower)))
+
+
+def quantile(q, standard, lowest=-np.inf, highest=np.inf):
+    """``standard(q)`` for ``0 < q < 1`` (called with 1/2 in the other entries), the ends of
+    the support ``lowest``/``highest`` at ``q == 0``/``q == 1``, NaN outside [0, 1] (SciPy's
+    rules for ``ppf``; ``isf`` passes its ends swapped)."""
+    r = raw(q)
+    interior = (r > 0) & (r < 1)
+    ends = np.where(r == 0, lowest, np.where(r == 1, highest, np.nan))
+    return restrict(interior, standard(inside(interior, q, 0.5)), ends)

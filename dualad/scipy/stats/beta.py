@@ -8,11 +8,14 @@ the quantiles in ``x``/``q``, ``loc`` and ``scale`` (their derivatives in ``a`` 
 >>> float(beta.cdf(0.5, 2.0, 3.0))
 0.6875
 """
+import numpy as np
+
 from ...numpy import exp, log
 from ..special import betainc, betaln, xlog1py, xlogy
 from ..special._declare import NoDerivative, elementwise
 from ..special._incomplete import _beta_density
-from ._common import inside, log_probability, positive, raw, restrict, scipy_rvs, standardize
+from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
+                      standardize)
 
 
 _betaincinv = elementwise(
@@ -74,12 +77,14 @@ def logsf(x, a, b, loc=0.0, scale=1.0):
 
 def ppf(q, a, b, loc=0.0, scale=1.0):
     """The quantile function ``loc + scale * betaincinv(a, b, q)``."""
-    return loc + positive(scale) * _betaincinv(positive(a), positive(b), q)
+    a, b = positive(a), positive(b)
+    return loc + positive(scale) * quantile(q, lambda q: _betaincinv(a, b, q), 0.0, 1.0)
 
 
 def isf(q, a, b, loc=0.0, scale=1.0):
     """The inverse survival function ``loc + scale * (1 - betaincinv(b, a, q))``."""
-    return loc + positive(scale) * (1.0 - _betaincinv(positive(b), positive(a), q))
+    a, b = positive(a), positive(b)
+    return loc + positive(scale) * quantile(q, lambda q: 1.0 - _betaincinv(b, a, q), 1.0, 0.0)
 
 
 rvs = scipy_rvs("beta")

@@ -7,7 +7,8 @@
 import numpy as np
 
 from ...numpy import arctan, exp, log, log1p, tan
-from ._common import log_probability, positive, scipy_rvs, standardize
+from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
+                      standardize)
 
 _LOG_PI = float(np.log(np.pi))
 _PI = float(np.pi)
@@ -24,9 +25,28 @@ def pdf(x, loc=0.0, scale=1.0):
     return exp(logpdf(x, loc, scale))
 
 
+def _standard_cdf(z):
+    """``1/2 + arctan(z)/pi``; below -1 as ``arctan(-1/z)/pi``, which keeps the lower tail's
+    relative accuracy."""
+    tail = raw(z) < -1
+    return restrict(tail, arctan(-1.0 / inside(tail, z, -1.0)) / _PI,
+                    0.5 + arctan(inside(tail, 0.0, z)) / _PI)
+
+
+def _standard_ppf(q):
+    """``tan(pi (q - 1/2))`` in the middle; ``-1/tan(pi q)`` and ``1/tan(pi (1 - q))`` in the
+    tails, where ``q - 1/2`` would lose ``q``'s digits."""
+    r = raw(q)
+    low, high = r < 0.25, r > 0.75
+    middle = ~(low | high)
+    return restrict(low, -1.0 / tan(_PI * inside(low, q, 0.1)),
+                    restrict(high, 1.0 / tan(_PI * (1.0 - inside(high, q, 0.9))),
+                             tan(_PI * (inside(middle, q, 0.5) - 0.5))))
+
+
 def cdf(x, loc=0.0, scale=1.0):
     """``1/2 + arctan(z)/pi``."""
-    return 0.5 + arctan(standardize(x, loc, scale)) / _PI
+    return _standard_cdf(standardize(x, loc, scale))
 
 
 def logcdf(x, loc=0.0, scale=1.0):
@@ -35,8 +55,8 @@ def logcdf(x, loc=0.0, scale=1.0):
 
 
 def sf(x, loc=0.0, scale=1.0):
-    """``1/2 - arctan(z)/pi``."""
-    return 0.5 - arctan(standardize(x, loc, scale)) / _PI
+    """``1/2 - arctan(z)/pi``, the cdf at ``-z``."""
+    return _standard_cdf(-standardize(x, loc, scale))
 
 
 def logsf(x, loc=0.0, scale=1.0):
@@ -46,12 +66,12 @@ def logsf(x, loc=0.0, scale=1.0):
 
 def ppf(q, loc=0.0, scale=1.0):
     """``loc + scale * tan(pi (q - 1/2))``."""
-    return loc + positive(scale) * tan(_PI * (q - 0.5))
+    return loc + positive(scale) * quantile(q, _standard_ppf)
 
 
 def isf(q, loc=0.0, scale=1.0):
-    """``loc + scale * tan(pi (1/2 - q))``."""
-    return loc + positive(scale) * tan(_PI * (0.5 - q))
+    """``loc - scale * tan(pi (q - 1/2))``."""
+    return loc - positive(scale) * quantile(q, _standard_ppf)
 
 
 rvs = scipy_rvs("cauchy")

@@ -7,7 +7,7 @@
 import numpy as np
 
 from ...numpy import exp, expm1, log, log1p
-from ._common import inside, positive, raw, restrict, scipy_rvs, standardize
+from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
 
 _LOG2 = float(np.log(2.0))
 _INF = float("inf")
@@ -61,12 +61,12 @@ def logsf(x, loc=0.0, scale=1.0):
 
 def ppf(q, loc=0.0, scale=1.0):
     """``loc - scale * log(1 - q)``."""
-    return loc - positive(scale) * log1p(-q)
+    return loc + positive(scale) * quantile(q, lambda q: -log1p(-q), 0.0)
 
 
 def isf(q, loc=0.0, scale=1.0):
     """``loc - scale * log(q)``."""
-    return loc - positive(scale) * log(q)
+    return loc + positive(scale) * quantile(q, lambda q: -log(q), np.inf, 0.0)
 
 
 rvs = scipy_rvs("expon")

@@ -6,11 +6,14 @@ distribution function and the quantiles included (through ``gammainc``'s derivat
 >>> round(float(gamma.cdf(1.0, 1.0)), 12)          # 1 - exp(-1)
 0.632120558829
 """
+import numpy as np
+
 from ...numpy import exp, log
 from ..special import gammainc, gammaincc, gammaln, xlogy
 from ..special._declare import elementwise
 from ..special._incomplete import _gamma_density, _gammainc_da
-from ._common import inside, log_probability, positive, raw, restrict, scipy_rvs, standardize
+from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
+                      standardize)
 
 
 def _quantile_in_a(ans, a, y):
@@ -73,12 +76,14 @@ def logsf(x, a, loc=0.0, scale=1.0):
 def ppf(q, a, loc=0.0, scale=1.0):
     """The quantile function ``loc + scale * gammaincinv(a, q)``; its derivative in ``a``
     is ``-dP/da / density`` at the quantile."""
-    return loc + positive(scale) * _gammaincinv(positive(a), q)
+    a = positive(a)
+    return loc + positive(scale) * quantile(q, lambda q: _gammaincinv(a, q), 0.0)
 
 
 def isf(q, a, loc=0.0, scale=1.0):
     """The inverse survival function ``loc + scale * gammainccinv(a, q)``."""
-    return loc + positive(scale) * _gammainccinv(positive(a), q)
+    a = positive(a)
+    return loc + positive(scale) * quantile(q, lambda q: _gammainccinv(a, q), np.inf, 0.0)
 
 
 rvs = scipy_rvs("gamma")

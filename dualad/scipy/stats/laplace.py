@@ -11,7 +11,7 @@ The density's derivative in ``x`` at ``x == loc`` is 0 (the convention of ``abs`
 import numpy as np
 
 from ...numpy import abs, exp, log, log1p
-from ._common import inside, positive, raw, restrict, scipy_rvs, standardize
+from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
 
 _LOG2 = float(np.log(2.0))
 
@@ -70,12 +70,12 @@ def _standard_ppf(q):
 
 def ppf(q, loc=0.0, scale=1.0):
     """The quantile function."""
-    return loc + positive(scale) * _standard_ppf(q)
+    return loc + positive(scale) * quantile(q, _standard_ppf)
 
 
 def isf(q, loc=0.0, scale=1.0):
     """The inverse survival function, ``loc - scale * ppf_standard(q)``."""
-    return loc - positive(scale) * _standard_ppf(q)
+    return loc - positive(scale) * quantile(q, _standard_ppf)
 
 
 rvs = scipy_rvs("laplace")

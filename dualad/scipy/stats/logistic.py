@@ -5,15 +5,19 @@ with ``logaddexp``, ``expit`` and ``logit``, so both tails are accurate.
 >>> float(logistic.cdf(0.0))
 0.5
 """
+import numpy as np
+
 from ...numpy import exp, log, logaddexp
 from ..special import expit, logit
-from ._common import positive, scipy_rvs, standardize
+from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
 
 
 def logpdf(x, loc=0.0, scale=1.0):
-    """``-z - 2 log(1 + exp(-z)) - log(scale)``."""
+    """``-z - 2 log(1 + exp(-z)) - log(scale)``; ``-inf`` at infinite ``z``."""
     z = standardize(x, loc, scale)
-    return -z - 2.0 * logaddexp(0.0, -z) - log(positive(scale))
+    finite = np.isfinite(raw(z))
+    z = inside(finite, z, 0.0)
+    return restrict(finite, -z - 2.0 * logaddexp(0.0, -z) - log(positive(scale)), -np.inf)
 
 
 def pdf(x, loc=0.0, scale=1.0):
@@ -43,12 +47,12 @@ def logsf(x, loc=0.0, scale=1.0):
 
 def ppf(q, loc=0.0, scale=1.0):
     """``loc + scale * logit(q)``."""
-    return loc + positive(scale) * logit(q)
+    return loc + positive(scale) * quantile(q, logit)
 
 
 def isf(q, loc=0.0, scale=1.0):
     """``loc - scale * logit(q)``."""
-    return loc - positive(scale) * logit(q)
+    return loc - positive(scale) * quantile(q, logit)
 
 
 rvs = scipy_rvs("logistic")

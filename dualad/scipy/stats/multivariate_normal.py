@@ -25,9 +25,17 @@ _LOG_2PI = float(np.log(2 * np.pi))
 
 
 def _dimension(mean, cov):
+    """The dimension, as SciPy infers it: from ``mean``, else from a matrix ``cov``, else 1;
+    a ``cov`` that does not fit raises."""
     if mean is not None:
-        return int(np.prod(shape_of(mean)))
-    return shape_of(cov)[0] if ndim_of(cov) > 0 else 1
+        d = int(np.prod(shape_of(mean)))
+    else:
+        d = shape_of(cov)[0] if ndim_of(cov) == 2 else 1
+    if ndim_of(cov) > 2 or (ndim_of(cov) >= 1 and any(s != d for s in shape_of(cov))):
+        raise ValueError(f"multivariate_normal: cov of shape {shape_of(cov)} does not fit "
+                         f"dimension {d}; give a scalar, ({d},) variances or a ({d}, {d}) "
+                         "matrix")
+    return d
 
 
 def _points(x, d):

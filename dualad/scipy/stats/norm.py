@@ -9,7 +9,7 @@ import numpy as np
 
 from ...numpy import exp, log
 from ..special import log_ndtr, ndtr, ndtri
-from ._common import positive, scipy_rvs, standardize
+from ._common import positive, quantile, scipy_rvs, standardize
 
 _LOG_SQRT_2PI = float(0.5 * np.log(2 * np.pi))
 
@@ -47,12 +47,12 @@ def logsf(x, loc=0.0, scale=1.0):
 
 def ppf(q, loc=0.0, scale=1.0):
     """The quantile function, ``loc + scale * ndtri(q)``."""
-    return loc + positive(scale) * ndtri(q)
+    return loc + positive(scale) * quantile(q, ndtri)
 
 
 def isf(q, loc=0.0, scale=1.0):
     """The inverse survival function, ``loc - scale * ndtri(q)``."""
-    return loc - positive(scale) * ndtri(q)
+    return loc - positive(scale) * quantile(q, ndtri)
 
 
 rvs = scipy_rvs("norm")

@@ -3,7 +3,7 @@ differentiable in ``mu``.
 
 >>> from dualad.scipy.stats import poisson
 >>> round(float(poisson.logpmf(3, 2.0)), 12)      # 3 log 2 - 2 - log 6
--1.712317196653
+-1.712317927548
 """
 from ...numpy import exp
 from ..special import gammainc, gammaincc, gammaln, xlogy

@@ -13,7 +13,8 @@ import numpy as np
 from ...numpy import exp, log, log1p
 from ..special import betainc, gammaln
 from ..special._declare import NoDerivative, elementwise
-from ._common import inside, log_probability, positive, raw, restrict, scipy_rvs, standardize
+from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
+                      standardize)
 
 _LOG_PI = float(np.log(np.pi))
 
@@ -82,12 +83,14 @@ def logsf(x, df, loc=0.0, scale=1.0):
 def ppf(q, df, loc=0.0, scale=1.0):
     """The quantile function (SciPy's ``stdtrit``); differentiable in ``q``, ``loc``,
     ``scale``."""
-    return loc + positive(scale) * _stdtrit(positive(df), q)
+    df = positive(df)
+    return loc + positive(scale) * quantile(q, lambda q: _stdtrit(df, q))
 
 
 def isf(q, df, loc=0.0, scale=1.0):
     """The inverse survival function, ``loc - scale * stdtrit(df, q)``."""
-    return loc - positive(scale) * _stdtrit(positive(df), q)
+    df = positive(df)
+    return loc - positive(scale) * quantile(q, lambda q: _stdtrit(df, q))
 
 
 rvs = scipy_rvs("t")

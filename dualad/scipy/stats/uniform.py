@@ -4,8 +4,10 @@
 >>> float(uniform.cdf(0.25, 0.0, 0.5))
 0.5
 """
-from ...numpy import exp, log
-from ._common import inside, positive, raw, restrict, scipy_rvs, standardize
+import numpy as np
+
+from ...numpy import exp, log, log1p
+from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
 
 _INF = float("inf")
 
@@ -44,18 +46,18 @@ def sf(x, loc=0.0, scale=1.0):
 
 
 def logsf(x, loc=0.0, scale=1.0):
-    """``log(sf)``."""
-    return log(sf(x, loc, scale))
+    """``log(1 - cdf)``, as ``log1p(-cdf)``."""
+    return log1p(-cdf(x, loc, scale))
 
 
 def ppf(q, loc=0.0, scale=1.0):
     """``loc + scale * q`` for ``0 <= q <= 1``, NaN outside."""
-    return restrict(_support(q), loc + positive(scale) * q, float("nan"))
+    return loc + positive(scale) * quantile(q, lambda q: q, 0.0, 1.0)
 
 
 def isf(q, loc=0.0, scale=1.0):
     """``loc + scale * (1 - q)`` for ``0 <= q <= 1``, NaN outside."""
-    return restrict(_support(q), loc + positive(scale) * (1.0 - q), float("nan"))
+    return loc + positive(scale) * quantile(q, lambda q: 1.0 - q, 1.0, 0.0)
 
 
 rvs = scipy_rvs("uniform")
