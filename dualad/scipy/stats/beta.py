@@ -1,8 +1,7 @@
 """The beta distribution on ``[loc, loc + scale]``, SciPy's ``scipy.stats.beta`` methods.
 
-``logpdf`` and ``pdf`` are differentiable in every argument; the distribution function and
-the quantiles in ``x``/``q``, ``loc`` and ``scale`` (their derivatives in ``a`` and ``b`` need
-``betainc``'s and raise ``NotImplementedError``).
+Differentiable in every argument (the distribution function and the quantiles in ``a`` and
+``b`` through ``betainc``'s derivatives in them, to second order).
 
 >>> from dualad.scipy.stats import beta
 >>> float(beta.cdf(0.5, 2.0, 3.0))
@@ -12,16 +11,17 @@ import numpy as np
 
 from ...numpy import exp, log
 from ..special import betainc, betaln, xlog1py, xlogy
-from ..special._declare import NoDerivative, elementwise
-from ..special._incomplete import _beta_density
+from ..special._declare import elementwise
+from ..special._incomplete import _BETAINC, _beta_density
 from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
                       standardize)
 
 
+# dx/da along I_x(a, b) = y is -dI/da / density, and likewise in b
 _betaincinv = elementwise(
     "betaincinv", ("a", "b", "y"),
-    (NoDerivative("the beta quantile's derivative in a is not implemented"),
-     NoDerivative("the beta quantile's derivative in b is not implemented"),
+    (lambda ans, a, b, y: -_BETAINC[(1, 0)](a, b, ans) / _beta_density(a, b, ans),
+     lambda ans, a, b, y: -_BETAINC[(0, 1)](a, b, ans) / _beta_density(a, b, ans),
      lambda ans, a, b, y: 1.0 / _beta_density(a, b, ans)))
 
 

@@ -1,6 +1,6 @@
 """The binomial distribution with ``n`` trials of success probability ``p``, SciPy's
-``scipy.stats.binom`` methods. Differentiable in ``p``; ``n`` is a count (``logpmf`` would
-differentiate it through ``gammaln``, the distribution function raises).
+``scipy.stats.binom`` methods, differentiable in ``p`` (and in ``n`` through the continuous
+extension ``gammaln``/``betainc`` give, should it be traced).
 
 >>> from dualad.scipy.stats import binom
 >>> float(binom.pmf(1, 2, 0.5))

@@ -1,7 +1,5 @@
 """The negative binomial distribution (failures before the ``n``-th success, ``n > 0`` real),
-SciPy's ``scipy.stats.nbinom`` methods. ``logpmf`` and ``pmf`` are differentiable in ``n`` and
-``p``; the distribution function in ``p`` (its derivative in ``n`` needs ``betainc``'s in
-``a`` and raises).
+SciPy's ``scipy.stats.nbinom`` methods, differentiable in ``n`` and ``p``.
 
 >>> from dualad.scipy.stats import nbinom
 >>> float(nbinom.pmf(0, 2, 0.5))

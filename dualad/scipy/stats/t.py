@@ -1,8 +1,8 @@
 """Student's t distribution with ``df`` degrees of freedom, SciPy's ``scipy.stats.t`` methods.
 
-Differentiable in ``x``, ``loc`` and ``scale`` everywhere, and in ``df`` for ``logpdf`` and
-``pdf``; the distribution function's derivative in ``df`` needs ``betainc``'s in ``a`` and
-raises ``NotImplementedError``.
+Differentiable in ``x``, ``df``, ``loc`` and ``scale`` (the distribution function in ``df``
+through ``betainc``'s derivatives in ``a`` and ``b``; the quantiles in ``df`` by the implicit
+function theorem), to second order.
 
 >>> from dualad.scipy.stats import t
 >>> round(float(t.logpdf(0.0, 1.0)), 12)          # Cauchy: -log(pi)
@@ -12,7 +12,8 @@ import numpy as np
 
 from ...numpy import exp, log, log1p
 from ..special import betainc, gammaln
-from ..special._declare import NoDerivative, elementwise
+from ..special._declare import elementwise
+from ..special._incomplete import _BETAINC, _beta_density
 from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
                       standardize)
 
@@ -25,9 +26,21 @@ def _standard_logpdf(z, df):
             - half * log1p(z * z / df))
 
 
+def _cdf_in_df(z, df):
+    """``dF(z; df)/ddf``: the tail ``I_u(df/2, 1/2)/2``, ``u = df/(df + z^2)``, differentiated in
+    ``df`` (through ``a`` and ``u``), with the sign of the tail; 0 at ``z == 0``."""
+    r = raw(z)
+    z = inside(r == 0, 1.0, z)
+    u = df / (df + z * z)
+    du = z * z / ((df + z * z) * (df + z * z))
+    tail = 0.25 * _BETAINC[(1, 0)](0.5 * df, 0.5, u) + 0.5 * _beta_density(0.5 * df, 0.5, u) * du
+    return tail * -np.sign(r)
+
+
+# along F(x; df) = p: dx/dp = 1/pdf(x) and dx/ddf = -dF/ddf / pdf(x)
 _stdtrit = elementwise(
     "stdtrit", ("df", "p"),
-    (NoDerivative("the t quantile's derivative in df is not implemented"),
+    (lambda ans, df, p: -_cdf_in_df(ans, df) * exp(-_standard_logpdf(ans, df)),
      lambda ans, df, p: exp(-_standard_logpdf(ans, df))))
 
 
@@ -81,8 +94,7 @@ def logsf(x, df, loc=0.0, scale=1.0):
 
 
 def ppf(q, df, loc=0.0, scale=1.0):
-    """The quantile function (SciPy's ``stdtrit``); differentiable in ``q``, ``loc``,
-    ``scale``."""
+    """The quantile function (SciPy's ``stdtrit``)."""
     df = positive(df)
     return loc + positive(scale) * quantile(q, lambda q: _stdtrit(df, q))
 
