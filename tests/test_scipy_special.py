@@ -56,7 +56,8 @@ SMOOTH = {
     "i1e": ([lambda: np.r_[uniform(-20, -0.2, 2), uniform(0.2, 20, 3)]], [0]),
     "iv": ([lambda: np.array([0.5, 1.5, 2.0, 7.3, 30.0]), lambda: uniform(0.5, 10)], [1]),
     "ive": ([lambda: np.array([0.5, 1.5, 2.0, 7.3, 30.0]), lambda: uniform(0.5, 10)], [1]),
-    "zeta": ([lambda: uniform(1.5, 5), lambda: uniform(0.5, 3)], [1]),
+    "zeta": ([lambda: uniform(1.2, 8), lambda: uniform(0.2, 3)], [0, 1]),
+    "zeta_riemann": ([lambda: np.r_[uniform(-9, -0.6, 2), uniform(-0.4, 0.9, 2), 3.3]], [0]),
     "gammainc": ([lambda: uniform(0.3, 10), lambda: uniform(0.1, 15)], [0, 1]),
     "gammaincc": ([lambda: uniform(0.3, 10), lambda: uniform(0.1, 15)], [0, 1]),
     "betainc": ([lambda: uniform(0.3, 8), lambda: uniform(0.3, 8), lambda: uniform(0.02, 0.98)],
@@ -65,7 +66,7 @@ SMOOTH = {
 
 
 def function(name):
-    return getattr(sp, name.split("_")[0] if name.startswith("polygamma") else name)
+    return getattr(sp, name.split("_")[0] if name.startswith(("polygamma", "zeta")) else name)
 
 
 def partial(f, args, wrt):
@@ -225,8 +226,6 @@ def test_third_derivative_of_gammainc_in_a_raises():
     (lambda v: sp.iv(v, 1.5), "v"),
     (lambda v: sp.ive(v, 1.5), "v"),
     (lambda n: sp.polygamma(n, 1.5), "n"),
-    (lambda x: sp.zeta(x, 1.5), "x"),
-    (lambda x: sp.zeta(x), "x"),
 ])
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
 def test_undifferentiated_arguments_raise(call, argument, mode):
@@ -259,6 +258,23 @@ def test_third_derivative_of_betainc_in_a_and_b_raises():
     f = ad.grad(ad.grad(ad.grad(sp.betainc, 1)), 1)
     with pytest.raises(NotImplementedError, match="third derivatives of betainc"):
         f(2.0, 3.0, 0.4)
+
+
+# ---------------------------------------------------------------- zeta in x
+def test_zeta_derivatives_in_x_against_mpmath():
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 30
+    x = np.array([-7.3, -2.5, -0.6, -0.5, 0.0, 0.3, 0.999, 1.001, 1.5, 2.0, 10.0, 30.0])
+    first = ad.elementwise_grad(sp.zeta)(x)
+    second = ad.elementwise_grad(ad.elementwise_grad(sp.zeta))(x)
+    for i, xi in enumerate(x):
+        np.testing.assert_allclose(first[i], float(mp.zeta(xi, 1, 1)), rtol=1e-12)
+        np.testing.assert_allclose(second[i], float(mp.zeta(xi, 1, 2)), rtol=1e-12)
+    q = np.array([0.3, 1.0, 2.5, 0.8])
+    x = np.array([1.5, 2.3, 4.0, 7.0])
+    third = ad.elementwise_grad(ad.elementwise_grad(ad.elementwise_grad(sp.zeta)))(x, q)
+    for i in range(4):
+        np.testing.assert_allclose(third[i], float(mp.zeta(x[i], q[i], 3)), rtol=1e-12)
 
 
 def test_constant_orders_are_fine():

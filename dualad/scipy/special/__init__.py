@@ -7,8 +7,10 @@ order that their rules reach (see each function; the values come from ``scipy.sp
     from dualad.scipy.special import gammaln, logsumexp
     ad.grad(gammaln)(3.0)          # digamma(3) = 0.9227843350984671
 
-An argument in which a function is not differentiated (a Bessel order, ``polygamma``'s ``n``,
-``betainc``'s ``a`` and ``b``) raises ``NotImplementedError`` when a derivative reaches it.
+Every continuous argument is differentiated, the incomplete gamma and beta functions in their
+shape parameters too (to second order) and ``zeta`` in ``x`` (to fourth order); an order
+argument (a Bessel order, ``polygamma``'s ``n``), or a derivative beyond those orders, raises
+``NotImplementedError`` naming the function and the argument when a derivative reaches it.
 """
 from ...special import log_softmax, logsumexp, softmax
 from ._bessel import i0, i0e, i1, i1e, iv, ive, j0, j1, jn, y0, y1, yn
