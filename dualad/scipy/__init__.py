@@ -4,6 +4,8 @@
   functions, differentiable in every continuous argument (see each function's docstring).
 - ``dualad.scipy.stats``: distributions as modules (``norm``, ``t``, ``multivariate_normal`` …)
   with SciPy's method names, differentiable in the data and the parameters.
+- ``dualad.scipy.linalg``: ``solve_triangular cho_factor cho_solve block_diag expm sqrtm
+  solve_sylvester``.
 
 SciPy computes the values; the derivatives are dualad's own rules, written with dualad
 operations so that they differentiate again. SciPy is an optional dependency (the ``examples``
@@ -13,6 +15,6 @@ and ``test`` extras) and is imported when a value is first computed::
     from dualad.scipy.stats import norm
     ad.grad(lambda mu: norm.logpdf(1.0, mu, 2.0))(0.5)      # 0.125
 """
-from . import special, stats  # noqa: F401
+from . import linalg, special, stats  # noqa: F401
 
-__all__ = ["special", "stats"]
+__all__ = ["special", "stats", "linalg"]
