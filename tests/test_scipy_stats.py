@@ -335,3 +335,14 @@ def test_docstring_examples():
     for name in stats.__all__:
         module = importlib.import_module(f"dualad.scipy.stats.{name}")
         assert doctest.testmod(module).failed == 0, name
+
+
+def test_lists_are_accepted_as_scipy_accepts_them():
+    np.testing.assert_allclose(stats.norm.logpdf([0.1, 0.2], 0.0, 2.0),
+                               scipy_stats.norm.logpdf([0.1, 0.2], 0.0, 2.0), rtol=1e-15)
+    np.testing.assert_allclose(stats.poisson.logpmf([1, 2], 3.0),
+                               scipy_stats.poisson.logpmf([1, 2], 3.0), rtol=1e-15)
+    np.testing.assert_allclose(mvn.logpdf([0.1, 0.2], [0.0, 0.0], [[1.0, 0.0], [0.0, 2.0]]),
+                               scipy_stats.multivariate_normal.logpdf(
+                                   [0.1, 0.2], [0.0, 0.0], [[1.0, 0.0], [0.0, 2.0]]),
+                               rtol=1e-15)

@@ -10,8 +10,14 @@
 import numpy as np
 
 from ..._core.backend import raw_value
-from ...numpy import log, log1p, where
+from ...numpy import asarray, log, log1p, where
 from .._scipy import scipy_module
+
+
+def array(x):
+    """``x``, with a list or tuple (of numbers or traced values) made an array, as SciPy
+    accepts them."""
+    return asarray(x) if isinstance(x, (list, tuple)) else x
 
 
 def raw(x):
@@ -42,7 +48,7 @@ def probability(p):
 
 def standardize(x, loc, scale):
     """``(x - loc) / scale``, NaN where ``scale <= 0``."""
-    return (x - loc) / positive(scale)
+    return (array(x) - loc) / positive(scale)
 
 
 def scipy_rvs(name):
@@ -57,7 +63,7 @@ def scipy_rvs(name):
 def counts(k, loc, lowest=0, highest=None):
     """A discrete distribution's ``k - loc``, the mask of its support (whole numbers from
     ``lowest`` to ``highest``, a raw bound or None) and ``k - loc`` set to ``lowest`` off it."""
-    k = k - loc
+    k = array(k) - loc
     r = raw(k)
     support = (r == np.floor(r)) & (r >= lowest)
     if highest is not None:
@@ -68,7 +74,7 @@ def counts(k, loc, lowest=0, highest=None):
 def floor_counts(k, loc):
     """``floor(k - loc)`` as a plain array: a discrete distribution function is piecewise
     constant in ``k`` and ``loc``."""
-    return np.floor(raw(k - loc))
+    return np.floor(raw(array(k) - loc))
 
 
 def log_probability(lower, upper):
@@ -83,6 +89,7 @@ def quantile(q, standard, lowest=-np.inf, highest=np.inf):
     """``standard(q)`` for ``0 < q < 1`` (called with 1/2 in the other entries), the ends of
     the support ``lowest``/``highest`` at ``q == 0``/``q == 1``, NaN outside [0, 1] (SciPy's
     rules for ``ppf``; ``isf`` passes its ends swapped)."""
+    q = array(q)
     r = raw(q)
     interior = (r > 0) & (r < 1)
     ends = np.where(r == 0, lowest, np.where(r == 1, highest, np.nan))

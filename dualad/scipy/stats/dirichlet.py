@@ -15,7 +15,7 @@ import numpy as np
 from ..._core.primitive import shape_of
 from ...numpy import concatenate, exp, expand_dims, reshape, sum
 from ..special import gammaln, xlogy
-from ._common import raw, scipy_rvs
+from ._common import array, raw, scipy_rvs
 
 
 def _components(x, alpha):
@@ -37,6 +37,7 @@ def _components(x, alpha):
 
 def logpdf(x, alpha):
     """``sum((alpha - 1) log x) - (sum(log Gamma(alpha)) - log Gamma(sum(alpha)))``."""
+    x, alpha = array(x), array(alpha)
     x = _components(x, alpha)
     log_norm = sum(gammaln(alpha)) - gammaln(sum(alpha))
     # alpha along the first axis, against the points on the others

@@ -19,7 +19,7 @@ import numpy as np
 from ..._core.primitive import Box, ndim_of, shape_of
 from ...numpy import diagonal, exp, log, reshape, sum, transpose, zeros
 from ...numpy.linalg import cholesky, solve
-from ._common import scipy_rvs
+from ._common import array, scipy_rvs
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -84,6 +84,7 @@ def _mahalanobis_and_logdet(dev, cov, d, allow_singular):
 def logpdf(x, mean=None, cov=1, allow_singular=False):
     """``-(rank log(2 pi) + log det cov + (x - mean)^T cov^-1 (x - mean)) / 2`` for each row
     of ``x``."""
+    x, mean, cov = array(x), None if mean is None else array(mean), array(cov)
     d = _dimension(mean, cov)
     dev = _points(x, d) - (zeros(d) if mean is None else mean)
     maha, logdet, rank = _mahalanobis_and_logdet(dev, cov, d, allow_singular)
@@ -97,6 +98,7 @@ def pdf(x, mean=None, cov=1, allow_singular=False):
 
 def entropy(mean=None, cov=1, allow_singular=False):
     """``(rank (1 + log(2 pi)) + log det cov) / 2``."""
+    mean, cov = None if mean is None else array(mean), array(cov)
     d = _dimension(mean, cov)
     _, logdet, rank = _mahalanobis_and_logdet(zeros((1, d)), cov, d, allow_singular)
     return 0.5 * (rank * (1.0 + _LOG_2PI) + logdet)
