@@ -141,6 +141,17 @@ def test_multigammaln_values_and_derivatives():
         sp.multigammaln(0.5, 3)
 
 
+def test_erf_and_erfc_are_holomorphic_on_complex_input():
+    z = np.array([0.3 + 0.2j, -0.5 + 1.0j, 2.0 - 0.7j])
+    slope = 2 / np.sqrt(np.pi) * np.exp(-z * z)
+    for f, sign in ((sp.erf, 1), (sp.erfc, -1)):
+        np.testing.assert_allclose(f(z), getattr(S, f.__name__)(z), rtol=1e-14)
+        for i, zi in enumerate(z):
+            np.testing.assert_allclose(ad.holomorphic_grad(f)(zi), sign * slope[i], rtol=1e-14)
+        _, tangent = ad.jvp(f, (z,), (np.ones_like(z),))
+        np.testing.assert_allclose(tangent, sign * slope, rtol=1e-14)
+
+
 def test_float32_stays_float32():
     x = np.array([0.5, 1.5], dtype=np.float32)
     for f in (sp.gammaln, sp.erf, sp.j0, sp.log_ndtr):
