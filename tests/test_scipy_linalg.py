@@ -65,6 +65,31 @@ def test_cho_factor_and_cho_solve(lower):
                 (s, b), order=2)
 
 
+@pytest.mark.parametrize("trans", [0, 1])
+def test_lu_factor_and_lu_solve(trans):
+    a, b = RNG.standard_normal((4, 4)), RNG.standard_normal((4, 2))
+    lu, piv = linalg.lu_factor(a)
+    want_lu, want_piv = SL.lu_factor(a)
+    np.testing.assert_allclose(lu, want_lu, rtol=1e-13)
+    np.testing.assert_array_equal(piv, want_piv)
+    np.testing.assert_allclose(linalg.lu_solve((lu, piv), b, trans=trans),
+                               SL.lu_solve((want_lu, want_piv), b, trans=trans), rtol=1e-12)
+    check_grads(lambda a, b: linalg.lu_solve(linalg.lu_factor(a), b, trans=trans), (a, b),
+                order=2)
+    check_grads(lambda a, b: linalg.lu_solve(linalg.lu_factor(a), b, trans=trans),
+                (a, b[:, 0]), order=2)
+
+
+def test_lu_factor_derivative():
+    a = RNG.standard_normal((4, 4))
+
+    def packed(a):
+        return linalg.lu_factor(a)[0]
+    check_grads(packed, (a,), order=2)
+    np.testing.assert_allclose(ad.jacfwd(packed)(a), ad.jacrev(packed)(a), rtol=1e-11,
+                               atol=1e-14)
+
+
 def test_block_diag():
     blocks = [RNG.standard_normal((2, 2)), RNG.standard_normal(3), np.array(1.5),
               RNG.standard_normal((1, 2))]

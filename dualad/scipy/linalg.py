@@ -1,6 +1,7 @@
-"""``dualad.scipy.linalg``: ``solve_triangular``, ``cho_factor``, ``cho_solve``, ``block_diag``,
-``expm``, ``sqrtm`` and ``solve_sylvester`` with SciPy's signatures, differentiable in both
-modes to any order (the rules are written with these same functions).
+"""``dualad.scipy.linalg``: ``solve_triangular``, ``cho_factor``, ``cho_solve``, ``lu_factor``,
+``lu_solve``, ``block_diag``, ``expm``, ``sqrtm`` and ``solve_sylvester`` with SciPy's
+signatures, differentiable in both modes to any order (the rules are written with these same
+functions).
 
 # Design: ``solve_triangular``, ``expm`` and ``solve_sylvester`` are primitives whose values come
 # from ``scipy.linalg``. ``solve_triangular`` reads one triangle of ``a`` (SciPy ignores the other,
@@ -19,6 +20,7 @@ array([0.375, 0.25 ])
 """
 import numpy as np
 
+from .._core.backend import raw_value
 from .._core.primitive import ndim_of, shape_of
 from ..extend import defprim
 from ..numpy import (concatenate, expand_dims, matmul, moveaxis, reshape, stack, swapaxes,
@@ -127,6 +129,73 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         return solve_triangular(c, y, trans=1, lower=True)
     y = solve_triangular(c, b, trans=1, lower=False)
     return solve_triangular(c, y, lower=False)
+
+
+def _permutation(piv):
+    """The row order ``p`` with ``P^T b == b[p]`` for LAPACK's pivots (row i swapped with row
+    piv[i], in turn)."""
+    order = np.arange(len(piv))
+    for i, j in enumerate(piv):
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def _lu_parts(lu, a):
+    """``(P, L, U)`` of ``a = P L U`` from the packed ``lu``; ``P`` a constant matrix."""
+    n = shape_of(lu)[0]
+    piv = scipy_module("linalg").lu_factor(raw_value(a), check_finite=False)[1]
+    p = np.eye(n)[:, _permutation(piv)]
+    lower = np.tril(np.ones((n, n)), -1)
+    return p, lu * lower + np.eye(n), lu * (1.0 - lower)
+
+
+def _lu_jvp(t, lu, a):
+    # F = L^-1 P^T dA U^-1; d(lu) = L stril(F) + triu(F) U
+    p, low, up = _lu_parts(lu, a)
+    f = _solve_stacked(lu, matmul(p.T, t), True, 0, True)
+    f = _mT(_solve_stacked(lu, _mT(f), False, 1, False))
+    strict = np.tril(np.ones(shape_of(lu)), -1)
+    return matmul(low, f * strict) + matmul(f * (1.0 - strict), up)
+
+
+def _lu_vjp(g, lu, a):
+    # dA = P L^-T (stril(L^T G) + triu(G U^T)) U^-T, G split into the two triangles of lu
+    p, low, up = _lu_parts(lu, a)
+    strict = np.tril(np.ones(shape_of(lu)), -1)
+    m = (matmul(_mT(low), g * strict) * strict
+         + matmul(g * (1.0 - strict), _mT(up)) * (1.0 - strict))
+    m = _solve_stacked(lu, m, True, 1, True)
+    return matmul(p, _mT(_solve_stacked(lu, _mT(m), False, 0, False)))
+
+
+_lu_p = defprim("scipy.linalg.lu_factor",
+                lambda a: scipy_module("linalg").lu_factor(a, check_finite=False)[0],
+                jvp=(_lu_jvp,), vjp=(_lu_vjp,), batched=True)
+
+
+def lu_factor(a, overwrite_a=False, check_finite=True):
+    """``(lu, piv)``: the pivoted LU factorization ``a = P L U`` of a square ``a``, packed as
+    SciPy packs it (``L`` unit lower below the diagonal, ``U`` on and above; ``piv`` LAPACK's
+    row interchanges, an integer array without derivative). ``lu`` is differentiable in ``a``
+    (``d lu = L stril(F) + triu(F) U`` with ``F = L^-1 P^T da U^-1``)."""
+    shape = shape_of(a)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"lu_factor: a must be a square matrix, got shape {shape}")
+    piv = scipy_module("linalg").lu_factor(raw_value(a), check_finite=False)[1]
+    return _lu_p(a), piv
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` (``trans=0``) or ``a^T x = b`` (``trans=1``) from ``lu_factor(a)``,
+    by a permutation and two triangular solves; differentiable in ``lu`` and ``b``."""
+    lu, piv = lu_and_piv
+    order = _permutation(np.asarray(piv))
+    if _TRANS[trans] == 0:                 # x = U^-1 L^-1 P^T b
+        y = solve_triangular(lu, b[order], lower=True, unit_diagonal=True)
+        return solve_triangular(lu, y, lower=False)
+    y = solve_triangular(lu, b, trans=1, lower=False)   # x = P L^-T U^-T b
+    y = solve_triangular(lu, y, trans=1, lower=True, unit_diagonal=True)
+    return y[np.argsort(order)]
 
 
 def block_diag(*arrs):
@@ -244,5 +313,5 @@ _sqrtm_p = defprim("scipy.linalg.sqrtm", _sqrtm_value,
                    vjp=(lambda g, x, a: solve_sylvester(_mT(x), _mT(x), g),))
 
 
-__all__ = ["solve_triangular", "cho_factor", "cho_solve", "block_diag", "expm", "sqrtm",
-           "solve_sylvester"]
+__all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "block_diag",
+           "expm", "sqrtm", "solve_sylvester"]
