@@ -90,6 +90,24 @@ def test_lu_factor_derivative():
                                atol=1e-14)
 
 
+@pytest.mark.parametrize("l_and_u, b_shape", [((1, 1), (5,)), ((2, 0), (5, 2)),
+                                              ((0, 1), (5,)), ((1, 2), (5, 2))])
+def test_solve_banded(l_and_u, b_shape):
+    lower, upper = l_and_u
+    ab = RNG.standard_normal((lower + upper + 1, 5))
+    ab[upper] += 4.0
+    b = RNG.standard_normal(b_shape)
+    np.testing.assert_allclose(linalg.solve_banded(l_and_u, ab, b),
+                               SL.solve_banded(l_and_u, ab, b), rtol=1e-12)
+    # the corners of ab lie off the matrix: SciPy ignores them, and so do the derivatives
+    check_grads(lambda ab, b: linalg.solve_banded(l_and_u, ab, b), (ab, b), order=2)
+
+    def of_ab(ab):
+        return linalg.solve_banded(l_and_u, ab, b)
+    np.testing.assert_allclose(ad.jacfwd(of_ab)(ab), ad.jacrev(of_ab)(ab), rtol=1e-11,
+                               atol=1e-14)
+
+
 def test_block_diag():
     blocks = [RNG.standard_normal((2, 2)), RNG.standard_normal(3), np.array(1.5),
               RNG.standard_normal((1, 2))]

@@ -4,8 +4,8 @@
   functions, differentiable in every continuous argument (see each function's docstring).
 - ``dualad.scipy.stats``: distributions as modules (``norm``, ``t``, ``multivariate_normal`` …)
   with SciPy's method names, differentiable in the data and the parameters.
-- ``dualad.scipy.linalg``: ``solve_triangular cho_factor cho_solve block_diag expm sqrtm
-  solve_sylvester``.
+- ``dualad.scipy.linalg``: ``solve_triangular cho_factor cho_solve lu_factor lu_solve
+  solve_banded block_diag expm sqrtm solve_sylvester``.
 
 SciPy computes the values; the derivatives are dualad's own rules, written with dualad
 operations so that they differentiate again. SciPy is an optional dependency (the ``examples``

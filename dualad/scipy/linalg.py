@@ -1,6 +1,6 @@
 """``dualad.scipy.linalg``: ``solve_triangular``, ``cho_factor``, ``cho_solve``, ``lu_factor``,
-``lu_solve``, ``block_diag``, ``expm``, ``sqrtm`` and ``solve_sylvester`` with SciPy's
-signatures, differentiable in both modes to any order (the rules are written with these same
+``lu_solve``, ``solve_banded``, ``block_diag``, ``expm``, ``sqrtm`` and ``solve_sylvester`` with
+SciPy's signatures, differentiable in both modes to any order (the rules are written with these same
 functions).
 
 # Design: ``solve_triangular``, ``expm`` and ``solve_sylvester`` are primitives whose values come
@@ -198,6 +198,84 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     return y[np.argsort(order)]
 
 
+def _band_indices(n, lower, upper):
+    """For the n x n matrix of a band ``(lower, upper)``: the row of ``ab`` holding each entry
+    ``A[i, j]`` (``upper + i - j``, clipped), and the mask of the entries inside the band."""
+    i, j = np.indices((n, n))
+    rows = upper + i - j
+    inside = (rows >= 0) & (rows <= lower + upper)
+    return np.clip(rows, 0, lower + upper), j, inside.astype(float)
+
+
+def _dense(ab, lower, upper):
+    """The full matrix of the banded ``ab`` (a leading batch axis allowed): a gather."""
+    rows, cols, inside = _band_indices(shape_of(ab)[-1], lower, upper)
+    return ab[..., rows, cols] * inside
+
+
+def _band(m, lower, upper):
+    """The ``ab`` storage of the band of a full matrix ``m`` (a leading batch axis allowed):
+    ``ab[upper + i - j, j] = m[i, j]``, 0 where the band runs off the matrix."""
+    n = shape_of(m)[-1]
+    r, j = np.indices((lower + upper + 1, n))
+    i = r - upper + j
+    valid = ((i >= 0) & (i < n)).astype(float)
+    return m[..., np.clip(i, 0, n - 1), j] * valid
+
+
+def _banded_solve_stacked(ab, rhs, lower, upper):
+    shape = shape_of(rhs)
+    columns = reshape(moveaxis(rhs, 0, -1), (shape[1], -1))
+    x = _banded_p(ab, columns, lower=lower, upper=upper)
+    return moveaxis(reshape(x, shape[1:] + (shape[0],)), -1, 0)
+
+
+def _banded_jvp(tangents, x, ab, b, *, lower, upper):
+    # A x = b  =>  A dx = db - dA x
+    t_ab, t_b = tangents
+    rhs = t_b
+    if t_ab is not None:
+        change = -matmul(_dense(t_ab, lower, upper), x)
+        rhs = change if rhs is None else rhs + change
+    return _banded_solve_stacked(ab, rhs, lower, upper)
+
+
+def _banded_vjp(g, x, ab, b, *, lower, upper):
+    # g_b = A^-T g (A^T is banded with the bands swapped); g_A = -g_b x^T on the band
+    transposed = _band(_mT(_dense(ab, lower, upper)), upper, lower)
+    gb = _banded_solve_stacked(transposed, g, upper, lower)
+    if ndim_of(x) == 1:
+        outer = expand_dims(gb, -1) * expand_dims(x, 0)
+    else:
+        outer = matmul(gb, _mT(x))
+    return -_band(outer, lower, upper), gb
+
+
+_banded_p = defprim(
+    "scipy.linalg.solve_banded",
+    lambda ab, b, *, lower, upper: scipy_module("linalg").solve_banded((lower, upper), ab, b),
+    jvp=_banded_jvp, vjp=_banded_vjp, batched=True)
+
+
+def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
+    """Solve ``A x = b`` for a banded ``A`` given in SciPy's storage: ``ab[u + i - j, j] ==
+    A[i, j]`` with ``(l, u)`` the numbers of sub- and super-diagonals; differentiable in ``ab``
+    (on the band) and ``b``.
+
+    >>> solve_banded((1, 1), np.array([[0.0, 1.0], [2.0, 2.0], [1.0, 0.0]]), np.ones(2))
+    array([0.33333333, 0.33333333])
+    """
+    lower, upper = (int(v) for v in l_and_u)
+    n = shape_of(ab)[-1]
+    if shape_of(ab) != (lower + upper + 1, n):
+        raise ValueError(f"solve_banded: ab must have shape (l + u + 1, n) = "
+                         f"({lower + upper + 1}, {n}), got {shape_of(ab)}")
+    if ndim_of(b) not in (1, 2) or shape_of(b)[0] != n:
+        raise ValueError(f"solve_banded: b must have shape ({n},) or ({n}, m), got "
+                         f"{shape_of(b)}")
+    return _banded_p(ab, b, lower=lower, upper=upper)
+
+
 def block_diag(*arrs):
     """The block-diagonal matrix of the given blocks (scalars and vectors count as 1 x n rows,
     as in SciPy), differentiable in every block.
@@ -313,5 +391,5 @@ _sqrtm_p = defprim("scipy.linalg.sqrtm", _sqrtm_value,
                    vjp=(lambda g, x, a: solve_sylvester(_mT(x), _mT(x), g),))
 
 
-__all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "block_diag",
-           "expm", "sqrtm", "solve_sylvester"]
+__all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "solve_banded",
+           "block_diag", "expm", "sqrtm", "solve_sylvester"]
