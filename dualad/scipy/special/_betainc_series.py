@@ -78,11 +78,11 @@ def _fraction(a, b, x):
     for n in range(1, _MAX_TERMS):
         if n == 1:                          # partial numerators: 1, then d_1, d_2, ...
             d = one
-        elif n % 2 == 0:                    # d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1))
+        elif n % 2 == 0:        # d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1))
             m = (n - 2) // 2
             d = _div(_mul(_mul(ja + m * one, ja + jb + m * one), _constant(-x)),
                      _mul(ja + 2 * m * one, ja + (2 * m + 1) * one))
-        else:                               # d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m))
+        else:                   # d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m))
             m = (n - 1) // 2
             d = _div(_mul(jb - m * one, _constant(m * x)),
                      _mul(ja + (2 * m - 1) * one, ja + 2 * m * one))

@@ -7,8 +7,6 @@ Differentiable in every argument (the distribution function and the quantiles in
 >>> float(beta.cdf(0.5, 2.0, 3.0))
 0.6875
 """
-import numpy as np
-
 from ...numpy import exp, log
 from ..special import betainc, betaln, xlog1py, xlogy
 from ..special._declare import elementwise

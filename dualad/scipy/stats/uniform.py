@@ -4,8 +4,6 @@
 >>> float(uniform.cdf(0.25, 0.0, 0.5))
 0.5
 """
-import numpy as np
-
 from ...numpy import exp, log, log1p
 from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
 
