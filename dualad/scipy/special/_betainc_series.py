@@ -15,8 +15,8 @@ import threading
 import numpy as np
 
 from .._scipy import scipy_module
+from ._iterate import until_converged
 
-_MAX_TERMS = 100000
 # relative change that ends the iteration: the jets' rounding jitters at a few eps
 _TOL = 8 * np.finfo(np.float64).eps
 
@@ -67,37 +67,35 @@ def _constant(value):
 
 
 def _fraction(a, b, x):
-    """The continued fraction ``1/(1+ d1/(1+ d2/(1+ ...)))`` as a jet in (a, b)."""
-    ja, jb = _variable(a, _A), _variable(b, _B)
-    one = _constant(np.ones_like(a))
-    # levels n-2 and n-1 of the numerators and denominators (A_-1 = 1, A_0 = 0 as NR's c, d)
-    num2, den2 = one, _constant(np.zeros_like(a))
-    num1, den1 = _constant(np.zeros_like(a)), one
-    h = _constant(np.zeros_like(a))
-    active = np.ones(a.shape, dtype=bool)
-    for n in range(1, _MAX_TERMS):
+    """The continued fraction ``1/(1+ d1/(1+ d2/(1+ ...)))`` as a jet in (a, b), by the
+    forward recurrence ``A_n = A_{n-1} + d_{n-1} A_{n-2}`` (the same for B)."""
+    one, zero = _constant(np.ones_like(a)), _constant(np.zeros_like(a))
+
+    def step(n, state):
+        # levels n-2 and n-1 of the numerators and denominators, and the current fraction
+        a, b, x, num2, den2, num1, den1, h = state
+        ja, jb = _variable(a, _A), _variable(b, _B)
+        unit = _constant(np.ones_like(a))
         if n == 1:                          # partial numerators: 1, then d_1, d_2, ...
-            d = one
+            d = unit
         elif n % 2 == 0:        # d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1))
             m = (n - 2) // 2
-            d = _div(_mul(_mul(ja + m * one, ja + jb + m * one), _constant(-x)),
-                     _mul(ja + 2 * m * one, ja + (2 * m + 1) * one))
+            d = _div(_mul(_mul(ja + m * unit, ja + jb + m * unit), _constant(-x)),
+                     _mul(ja + 2 * m * unit, ja + (2 * m + 1) * unit))
         else:                   # d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m))
             m = (n - 1) // 2
-            d = _div(_mul(jb - m * one, _constant(m * x)),
-                     _mul(ja + (2 * m - 1) * one, ja + 2 * m * one))
-        num0 = _mul(one, num1) + _mul(d, num2)
-        den0 = _mul(one, den1) + _mul(d, den2)
+            d = _div(_mul(jb - m * unit, _constant(m * x)),
+                     _mul(ja + (2 * m - 1) * unit, ja + 2 * m * unit))
+        num0 = num1 + _mul(d, num2)
+        den0 = den1 + _mul(d, den2)
         # rescale levels n and n-1 by 1/B_n (a plain number): the ratios are unchanged
         s = 1 / den0[_V]
-        num2, den2, num1, den1 = num1 * s, den1 * s, num0 * s, den0 * s
-        new = _div(num1, den1)
-        moved = np.any(np.abs(new - h) > _TOL * np.abs(new), axis=0)
-        h = np.where(active, new, h)
-        active &= moved
-        if not active.any():
-            break
-    return h
+        new = _div(num0 * s, den0 * s)
+        done = np.all(np.abs(new - h) <= _TOL * np.abs(new), axis=0)
+        return (a, b, x, num1 * s, den1 * s, num0 * s, den0 * s, new), done
+
+    # A_-1 = 1, B_-1 = 0; A_0 = 0, B_0 = 1
+    return until_converged((a, b, x, one, zero, zero, one, zero), step)[-1]
 
 
 def _log_prefactor(a, b, x):

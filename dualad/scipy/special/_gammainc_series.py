@@ -17,9 +17,10 @@
 import numpy as np
 
 from .._scipy import scipy_module
+from ._iterate import until_converged
 
-_MAX_TERMS = 100000
-_EPS = np.finfo(np.float64).eps
+# relative change that ends an iteration (rounding makes the last digits jitter)
+_TOL = 8 * np.finfo(np.float64).eps
 
 
 def gammainc_a_derivatives(a, x):
@@ -44,42 +45,37 @@ def gammainc_a_derivatives(a, x):
 
 def _by_series(a, x):
     special = scipy_module("special")
-    gammaln, polygamma = special.gammaln, special.polygamma
-    term = np.ones_like(a)
-    total, total_d, total_dd = term.copy(), np.zeros_like(a), np.zeros_like(a)
-    d_sum, e_sum = np.zeros_like(a), np.zeros_like(a)
-    active = np.ones(a.shape, dtype=bool)
-    for k in range(1, _MAX_TERMS):
+    one, zero = np.ones_like(a), np.zeros_like(a)
+
+    def step(k, state):
+        a, x, term, total, total_d, total_dd, d_sum, e_sum = state
         ak = a + k
         term = term * x / ak
         d_sum = d_sum - 1 / ak
         e_sum = e_sum + 1 / (ak * ak)
-        step = np.where(active, term, 0.0)
-        total = total + step
-        total_d = total_d + step * d_sum
-        total_dd = total_dd + step * (d_sum * d_sum + e_sum)
-        active &= term > _EPS * 1e-3 * total
-        if not active.any():
-            break
-    log_p = a * np.log(x) - x - gammaln(a + 1) + np.log(total)
-    p = np.exp(log_p)
-    first = np.log(x) - polygamma(0, a + 1) + total_d / total
-    second = -polygamma(1, a + 1) + total_dd / total - (total_d / total) ** 2
+        total = total + term
+        total_d = total_d + term * d_sum
+        total_dd = total_dd + term * (d_sum * d_sum + e_sum)
+        return (a, x, term, total, total_d, total_dd, d_sum, e_sum), term <= _TOL * 1e-3 * total
+
+    _, _, _, total, total_d, total_dd, _, _ = until_converged(
+        (a, x, one, one, zero, zero, zero, zero), step)
+    p = np.exp(a * np.log(x) - x - special.gammaln(a + 1) + np.log(total))
+    first = np.log(x) - special.polygamma(0, a + 1) + total_d / total
+    second = -special.polygamma(1, a + 1) + total_dd / total - (total_d / total) ** 2
     return p * first, p * (first * first + second)
 
 
 def _by_fraction(a, x):
     special = scipy_module("special")
-    gammaln, polygamma = special.gammaln, special.polygamma
-    zero = np.zeros_like(a)
-    # levels n-2 and n-1 of numerators A and denominators B, with their a-derivatives
-    a2, a2d, a2dd, b2, b2d, b2dd = np.ones_like(a), zero, zero, zero, zero, zero
-    a1, a1d, a1dd, b1, b1d, b1dd = zero, zero, zero, np.ones_like(a), zero, zero
-    h, hd, hdd = zero, zero, zero
-    active = np.ones(a.shape, dtype=bool)
-    for n in range(1, _MAX_TERMS):
+    one, zero = np.ones_like(a), np.zeros_like(a)
+
+    def step(n, state):
+        # levels n-2 (a2 …) and n-1 (a1 …) of numerators A and denominators B, with their
+        # a-derivatives, and the current value of the fraction h
+        a, x, a2, a2d, a2dd, b2, b2d, b2dd, a1, a1d, a1dd, b1, b1d, b1dd, h, hd, hdd = state
         bn, bn_d = x + (2 * n - 1) - a, -1.0
-        an, an_d = (np.ones_like(a), 0.0) if n == 1 else (-(n - 1) * ((n - 1) - a), n - 1.0)
+        an, an_d = (1.0, 0.0) if n == 1 else (-(n - 1) * ((n - 1) - a), n - 1.0)
         a0 = bn * a1 + an * a2
         a0d = bn_d * a1 + bn * a1d + an_d * a2 + an * a2d
         a0dd = 2 * bn_d * a1d + bn * a1dd + 2 * an_d * a2d + an * a2dd
@@ -89,21 +85,18 @@ def _by_fraction(a, x):
         # rescale levels n and n-1 by 1/B_n: the ratios (and so h, h', h'') are unchanged
         s = 1 / b0
         a2, a2d, a2dd, b2, b2d, b2dd = a1 * s, a1d * s, a1dd * s, b1 * s, b1d * s, b1dd * s
-        a1, a1d, a1dd, b1, b1d, b1dd = a0 * s, a0d * s, a0dd * s, 1.0, b0d * s, b0dd * s
-        new_h = a1
-        new_hd = a1d - new_h * b1d
-        new_hdd = a1dd - 2 * new_hd * b1d - new_h * b1dd
-        moved = (np.abs(new_h - h) > _EPS * np.abs(new_h)) | (
-            np.abs(new_hd - hd) > _EPS * np.abs(new_hd)) | (
-            np.abs(new_hdd - hdd) > _EPS * np.abs(new_hdd))
-        h = np.where(active, new_h, h)
-        hd = np.where(active, new_hd, hd)
-        hdd = np.where(active, new_hdd, hdd)
-        active &= moved
-        if not active.any():
-            break
-    log_q = a * np.log(x) - x - gammaln(a) + np.log(h)
-    q = np.exp(log_q)
-    first = np.log(x) - polygamma(0, a) + hd / h
-    second = -polygamma(1, a) + hdd / h - (hd / h) ** 2
+        a1, a1d, a1dd = a0 * s, a0d * s, a0dd * s
+        b1, b1d, b1dd = np.ones_like(s), b0d * s, b0dd * s
+        new = (a1, a1d - a1 * b1d, a1dd - 2 * (a1d - a1 * b1d) * b1d - a1 * b1dd)
+        done = np.ones(s.shape, dtype=bool)
+        for old_v, new_v in zip((h, hd, hdd), new):
+            done &= np.abs(new_v - old_v) <= _TOL * np.abs(new_v)
+        return (a, x, a2, a2d, a2dd, b2, b2d, b2dd, a1, a1d, a1dd, b1, b1d, b1dd) + new, done
+
+    state = until_converged((a, x, one, zero, zero, zero, zero, zero, zero, zero, zero, one,
+                             zero, zero, zero, zero, zero), step)
+    h, hd, hdd = state[-3:]
+    q = np.exp(a * np.log(x) - x - special.gammaln(a) + np.log(h))
+    first = np.log(x) - special.polygamma(0, a) + hd / h
+    second = -special.polygamma(1, a) + hdd / h - (hd / h) ** 2
     return -q * first, -q * (first * first + second)
