@@ -1,4 +1,7 @@
-"""Fitting an ODE model's parameters with gradients spread over a Dask cluster.
+"""Fitting an ODE model on a Dask cluster
+======================================
+
+Fitting an ODE model's parameters with gradients spread over a Dask cluster.
 
 The Lotka-Volterra predator-prey model,
 

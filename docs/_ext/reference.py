@@ -3,9 +3,9 @@
 Both are generated when the build starts (``builder-inited``) into ``docs/generated/``, so
 they always describe the dualad being documented:
 
-* ``generated/api/<module>.rst``, one page per module of ``conf.API_MODULES`` that imports,
-  documenting every public name: ``__all__`` where the module has one, else the public names
-  the module (or a private submodule of it) defines;
+* ``generated/api/<module>.rst``, one page per module of ``conf.API_MODULES`` that imports
+  and per public submodule of one, documenting every public name: ``__all__`` where the module
+  has one, else the public names the module (or a private submodule of it) defines;
 * ``generated/supported.md``, one row per primitive of ``dualad._core.primitive.REGISTRY``:
   its forward and reverse rules, the kind of rules (linear, elementwise) and where its value is
   computed (a compiled kernel, NumPy, or Python).
@@ -144,19 +144,45 @@ def _write(path, text):
         f.write(text)
 
 
+def _import(name):
+    """The module ``name``, or None where this version of dualad has none."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if name == error.name or name.startswith(error.name + "."):
+            logger.info(f"[reference] {name} is not in this version of dualad; no page")
+            return None
+        logger.warning(f"[reference] {name} cannot be imported ({error}); "   # a docs dependency
+                       f'pip install ".[docs]" installs what the reference needs')
+        return None
+
+
+def documented_modules(names):
+    """``{name: module}`` of the modules of ``names`` that import, each followed by its public
+    submodules (``dualad.scipy.stats.norm`` …), recursively."""
+    modules = {}
+    queue = list(names)
+    while queue:
+        name = queue.pop(0)
+        module = name not in modules and _import(name)
+        if not module:
+            continue
+        modules[name] = module
+        subs = [getattr(module, attr).__name__ for attr in public_names(module)
+                if inspect.ismodule(getattr(module, attr))]
+        queue[:0] = [sub for sub in subs if sub.startswith(name + ".") and sub not in names]
+    return modules
+
+
 def generate(app):
     out = os.path.join(app.srcdir, "generated")
-    modules = {}
-    for name in app.config.API_MODULES:
-        try:
-            modules[name] = importlib.import_module(name)
-        except ImportError:
-            logger.info(f"[reference] {name} is not in this build; no page")
+    modules = documented_modules(app.config.API_MODULES)
     for name, module in modules.items():
         _write(os.path.join(out, "api", name + ".rst"), module_page(name, module, modules))
     index = [_title("API reference", "="),
              "Every public name of each module, with its docstring. The modules documented are "
-             "listed once, in ``docs/conf.py`` (``API_MODULES``).\n",
+             "listed once, in ``docs/conf.py`` (``API_MODULES``), and each brings its public "
+             "submodules.\n",
              ".. toctree::\n   :maxdepth: 1\n"]
     index += [f"   {name}" for name in modules]
     _write(os.path.join(out, "api", "index.rst"), "\n".join(index) + "\n")
