@@ -314,7 +314,7 @@ def test_timeout_cancels_and_raises(client):
 
 
 # -- without Dask ------------------------------------------------------------------------------
-def test_dualad_imports_without_dask():
+def test_dualad_imports_without_dask(tmp_path):
     code = ("import sys\n"
             "sys.modules['dask'] = sys.modules['distributed'] = None\n"
             "import dualad\n"
@@ -322,8 +322,9 @@ def test_dualad_imports_without_dask():
             "    import dualad.distributed\n"
             "except ImportError as exc:\n"
             "    print(exc)\n")
+    # cwd: not the checkout's root, whose unbuilt dualad/ would shadow the installed one
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert 'dualad[distributed]' in out.stdout
 
