@@ -423,7 +423,10 @@ def test_argnums_must_be_an_int_or_distinct_ints():
     assert ad.grad(f, argnums=(1, 0))(2.0, 3.0) == (2.0, 3.0)
 
 
-def test_jvp_with_none_primals():
+def test_jvp_with_none_primals_and_none_tangents():
+    # a None tangent of a float argument: no direction there
+    assert ad.jvp(lambda a, b: a * b, (2.0, 3.0), (1.0, None)) == (6.0, 3.0)
+    assert ad.jvp(lambda a, b: a * b, (2.0, 3.0), (None, 1.0)) == (6.0, 2.0)
     out, tangent = ad.jvp(lambda a, b: a * 2 if b is None else a, (1.0, None), (1.0, None))
     assert (out, tangent) == (2.0, 2.0)
     tree = ({"w": 1.0, "skip": None},)
