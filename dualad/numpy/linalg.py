@@ -7,15 +7,16 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._core.backend import array_module, raw_value
-from .._core.primitive import ndim_of, shape_of
+from .._core.backend import array_module
+from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..primitives import linalg as _la
 from ..primitives.complex import squared_modulus
 from . import _reductions
 from ._axes import normalize_one
 from ._core import matmul, reshape, sum
 from ._products import tensordot
-from ._ufuncs import abs, power, refuse_complex, sqrt, where
+from ._ufuncs import (_not_differentiated, abs, equal, not_equal, power, refuse_complex, sqrt,
+                      where)
 
 LinAlgError = np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -63,12 +64,20 @@ def det(a):
     return _la.det(a)
 
 
+def _sign_of_determinant(a):
+    return array_module(a).linalg.slogdet(a)[0]
+
+
+# the sign is piecewise constant: not differentiated, and a guard while ad.record records
+_slogdet_sign = _not_differentiated(_sign_of_determinant)
+
+
 def slogdet(a):
     """``SlogdetResult(sign, logabsdet)`` of a (stack of) square matrices. ``sign`` is a plain
     array (its derivative is zero wherever it is defined); ``logabsdet`` is differentiated,
     with derivative ``inv(a).T``."""
     _check_square("slogdet", a)
-    sign = array_module(a).linalg.slogdet(raw_value(a))[0]
+    sign = _slogdet_sign(a)
     return SlogdetResult(sign, _la.logabsdet(a))
 
 
@@ -92,7 +101,7 @@ def _two_norm(x, axis, keepdims):
     """``sqrt(sum(x**2))`` over ``axis``; at the zero vector its derivative (of every order) is
     taken as 0, the subgradient of least norm, rather than NaN."""
     sq = sum(squared_modulus(x), axis=axis, keepdims=keepdims)
-    zero = raw_value(sq) == 0
+    zero = equal(sq, 0)   # a dnp comparison: ad.record guards it
     return where(zero, 0.0, sqrt(where(zero, 1.0, sq)))
 
 
@@ -106,7 +115,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return _reductions.min(abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        nonzero = (raw_value(x) != 0).astype(np.result_type(raw_value(x), np.float32))
+        nonzero = not_equal(x, 0).astype(np.result_type(dtype_of(x), np.float32))
         return nonzero.sum(axis=axis, keepdims=keepdims)
     if ord == 1:
         return sum(abs(x), axis=axis, keepdims=keepdims)
