@@ -479,3 +479,14 @@ def test_a_recording_inside_a_transform_is_differentiated():
     rec = ad.record(fun, 1.0)
     assert ad.grad(lambda x: rec.value(x))(0.5) == pytest.approx(ad.grad(fun)(0.5))
     assert ad.jacfwd(lambda x: rec.grad(x))(0.5) == pytest.approx(ad.hessian(fun)(0.5))
+
+
+@pytest.mark.parametrize("fun", [dnp.logsumexp, lambda x: dnp.sum(ad.special.log_softmax(x)),
+                                 lambda x: dnp.sum(ad.special.softmax(x) * x)],
+                         ids=["logsumexp", "log_softmax", "softmax"])
+def test_the_max_shift_is_replayed_not_frozen(fun):
+    rec = ad.record(fun, np.zeros(3))
+    x = np.array([1000.0, 1001.0, 999.0])   # the recorded shift (0) would overflow here
+    np.testing.assert_allclose(rec.value(x), fun(x))
+    np.testing.assert_allclose(rec.grad(x), ad.grad(fun)(x))
+    assert len(paths(rec)) == 1
