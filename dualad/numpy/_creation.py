@@ -29,7 +29,7 @@ def astype(x, dtype, copy=True, **kwargs):
         return array_module(x).asarray(x).astype(dtype, copy=copy)
     if dtype == x.dtype:
         return x
-    if dtype.kind == "c" or (dtype.kind == "f" and x.dtype.kind == "f"):
+    if dtype.kind == "c" or (dtype.kind == "f" and x.dtype.kind != "c"):
         return _m.astype(x, dtype=dtype)
     if dtype.kind in "biu":   # piecewise constant: a guard while ad.record records
         return _cast_to_integers(x, dtype)
