@@ -1,0 +1,430 @@
+"""Matrix decompositions: eigh, eigvalsh, eig, eigvals, svd, svdvals, qr and pinv.
+
+Every primitive works on stacks of matrices ``(..., m, n)``; the rules are written with dualad's
+own primitives, so they differentiate again (Hessians through ``eigh``). The conventions (JAX's
+and HIPS autograd's) are the standard ones: Giles' eigenvector rule with ``1/(λj − λi)``,
+Townsend's SVD rule with ``1/(σj² − σi²)``, Walter's QR rule, Golub and Pereyra's for ``pinv``.
+
+NOTE: packed results. A primitive has one result, a decomposition several, so each returns its
+factors packed side by side: every factor flattened over its own trailing axes and concatenated
+along the last axis (``pack``/``unpack``). ``dualad.numpy.linalg`` unpacks them with
+differentiable slices; a rule unpacks its ``ans`` (no batch axis) and its cotangent (batch axis
+first, NOTE: batch axis) with the same helper, and packs its tangent the same way.
+
+NOTE: values given their vectors. The eigenvalues and singular values are primitives of their own
+(``eigvalsh``, ``eigvals``, ``svdvals``) whose derivative uses the vectors only at first order
+(``dλi = vi^T dA vi``), never the gaps between values. Called with the packed decomposition as a
+second argument they read their value from it instead of recomputing it, and they declare their
+whole derivative through ``a`` (none through the packed argument, which depends on ``a`` only).
+So a loss that uses only ``w`` of ``w, v = eigh(a)`` never reaches the eigenvector rule and its
+``1/(λj − λi)``: it stays finite where eigenvalues repeat, as in autograd and JAX.
+
+NOTE: degenerate points. Where two eigenvalues (eigh, eig) or two singular values (svd) coincide,
+the vectors are not differentiable (any rotation within the repeated space is as good) and their
+rules divide by zero: the tangent or cotangent of the vectors is then inf or NaN, never a
+finite wrong number (the JAX convention for eigh). The same holds for the singular vectors of a
+non-square matrix with a zero singular value, and for eig where ``V`` is singular (defective
+``a``). The values themselves keep their first derivative (NOTE: values given their vectors).
+"""
+import numpy as np
+
+from .._core.backend import array_module
+from .._core.primitive import Primitive, dtype_of, shape_of
+from .binary import divide, multiply, subtract
+from .elementwise import negative
+from .indexing import concatenate, getitem
+from .linalg import inv, matmul, mT, solve_batched, stack_pattern
+from .reductions import sum_p
+from .shape import reshape
+
+
+# ---------------------------------------------------------------- packing (NOTE: packed results)
+def pack(parts, trailing):
+    """Flatten each of ``parts`` over its last ``trailing[i]`` axes and join them on the last."""
+    flat = []
+    for p, nd in zip(parts, trailing):
+        shape = shape_of(p)
+        lead = shape[:len(shape) - nd]
+        flat.append(reshape(p, shape=lead + (int(np.prod(shape[len(shape) - nd:])),)))
+    return concatenate(*flat, axis=-1)
+
+
+def unpack(v, shapes):
+    """The factors of a packed ``v`` whose trailing shapes are ``shapes``."""
+    shape = shape_of(v)
+    lead, start, parts = shape[:-1], 0, []
+    for s in shapes:
+        size = int(np.prod(s))
+        index = (slice(None),) * len(lead) + (slice(start, start + size),)
+        parts.append(reshape(getitem(v, index=index), shape=lead + tuple(s)))
+        start += size
+    return parts
+
+
+def _pack_raw(parts, trailing):
+    """``pack`` for the plain arrays of an ``impl``."""
+    xp = array_module(*parts)
+    return xp.concatenate([p.reshape(p.shape[:p.ndim - nd] + (-1,))
+                           for p, nd in zip(parts, trailing)], axis=-1)
+
+
+# ---------------------------------------------------------------- small matrix helpers
+def _row(v):
+    """``v[..., None, :]``: a vector as a row, to scale the columns of a matrix."""
+    return reshape(v, shape=shape_of(v)[:-1] + (1, shape_of(v)[-1]))
+
+
+def _col(v):
+    """``v[..., :, None]``."""
+    return reshape(v, shape=shape_of(v) + (1,))
+
+
+def _eye(n, like):
+    return array_module(like).eye(n, dtype=dtype_of(like))
+
+
+def _diagonal(m):
+    """The diagonal of each matrix of a stack (a constant mask, so linear)."""
+    return sum_p(multiply(m, _eye(shape_of(m)[-1], m)), axis=(-1,), keepdims=False)
+
+
+def _diag_embed(v):
+    """Diagonal matrices with the vectors ``v`` on their diagonals."""
+    return multiply(_row(v), _eye(shape_of(v)[-1], v))
+
+
+def _gap_reciprocals(d):
+    """``F[i, j] = 1 / (d[j] - d[i])`` off the diagonal and 0 on it; inf where two entries of
+    ``d`` coincide (NOTE: degenerate points)."""
+    eye = _eye(shape_of(d)[-1], d)
+    with np.errstate(divide="ignore"):
+        return subtract(divide(1.0, subtract(_row(d), _col(d)) + eye), eye)
+
+
+def _mask(n, like, lower, diagonal):
+    xp = array_module(like)
+    ones = xp.ones((n, n), dtype=dtype_of(like))
+    k = 0 if diagonal else 1
+    return xp.tril(ones, -k) if lower else xp.triu(ones, k)
+
+
+def _reflect_triangle(x, lower):
+    """The symmetric matrix that LAPACK reads from one triangle of ``x`` (NumPy's ``UPLO``):
+    ``tril(x) + tril(x, -1)^T`` for the lower one. Linear in ``x``."""
+    n = shape_of(x)[-1]
+    return multiply(x, _mask(n, x, lower, True)) + mT(multiply(x, _mask(n, x, lower, False)))
+
+
+def _reflect_triangle_transpose(g, lower):
+    """The transpose of ``_reflect_triangle``: ``tril(g) + tril(g^T, -1)`` for the lower one."""
+    n = shape_of(g)[-1]
+    return multiply(g, _mask(n, g, lower, True)) + multiply(mT(g), _mask(n, g, lower, False))
+
+
+def _refuse_complex(name, ans):
+    if np.issubdtype(np.dtype(dtype_of(ans)), np.complexfloating):
+        raise TypeError(
+            f"{name}: this real matrix has complex eigenvalues, and the derivatives of "
+            "complex results need dualad's complex support, which eig does not have yet; "
+            "differentiate a function of a matrix with real eigenvalues, or use eigh for a "
+            "symmetric matrix")
+
+
+# ---------------------------------------------------------------- eigh and eigvalsh
+def _eigh_impl(a, *, lower):
+    w, v = array_module(a).linalg.eigh(a, UPLO="L" if lower else "U")
+    return _pack_raw([w, v], (1, 2))
+
+
+def eigen_parts(packed, n):
+    """``(w, V)`` of a packed ``eigh`` or ``eig`` result (or of its tangent or cotangent)."""
+    return unpack(packed, ((n,), (n, n)))
+
+
+def _eigh_jvp(t, ans, a, *, lower):
+    n = shape_of(a)[-1]
+    w, v = eigen_parts(ans, n)
+    m = matmul(matmul(mT(v), _reflect_triangle(t, lower)), v)
+    dv = matmul(v, multiply(_gap_reciprocals(w), m))
+    return pack([_diagonal(m), dv], (1, 2))
+
+
+def _eigh_vjp(g, ans, a, *, lower):
+    n = shape_of(a)[-1]
+    w, v = eigen_parts(ans, n)
+    gw, gv = eigen_parts(g, n)
+    gm = _diag_embed(gw) + multiply(_gap_reciprocals(w), matmul(mT(v), gv))
+    return _reflect_triangle_transpose(matmul(matmul(v, gm), mT(v)), lower)
+
+
+eigh = Primitive("eigh", _eigh_impl, jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
+                 pattern=stack_pattern(reduced=False))
+
+
+def _eigvalsh_impl(a, *decomposition, lower):
+    if decomposition:
+        return decomposition[0][..., :shape_of(a)[-1]].copy()
+    return array_module(a).linalg.eigvalsh(a, UPLO="L" if lower else "U")
+
+
+def _eigh_vectors(a, decomposition, lower):
+    packed = decomposition[0] if decomposition else eigh(a, lower=lower)
+    return eigen_parts(packed, shape_of(a)[-1])[1]
+
+
+def _eigvalsh_jvp(t, ans, a, *decomposition, lower):
+    v = _eigh_vectors(a, decomposition, lower)   # dw_i = v_i^T dA v_i
+    return sum_p(multiply(v, matmul(_reflect_triangle(t, lower), v)), axis=(-2,),
+                 keepdims=False)
+
+
+def _eigvalsh_vjp(g, ans, a, *decomposition, lower):
+    v = _eigh_vectors(a, decomposition, lower)
+    return _reflect_triangle_transpose(matmul(multiply(v, _row(g)), mT(v)), lower)
+
+
+eigvalsh = Primitive("eigvalsh", _eigvalsh_impl, jvp=(_eigvalsh_jvp, None),
+                     vjp=(_eigvalsh_vjp, None), pattern=stack_pattern(reduced=True))
+
+
+# ---------------------------------------------------------------- eig and eigvals
+def _eig_impl(a):
+    w, v = array_module(a).linalg.eig(a)
+    return _pack_raw([w, v], (1, 2))
+
+
+def _normalized_columns_transpose(x, v):
+    """Project ``x`` onto the tangent space of unit columns at ``v``: ``x_i - v_i (v_i . x_i)``.
+    NumPy's eigenvectors have unit norm, so their tangents lie there; the map is its own
+    transpose."""
+    return subtract(x, multiply(v, _row(sum_p(multiply(v, x), axis=(-2,), keepdims=False))))
+
+
+def _eig_jvp(t, ans, a):
+    _refuse_complex("eig", ans)
+    n = shape_of(a)[-1]
+    w, v = eigen_parts(ans, n)
+    m = matmul(matmul(inv(v), t), v)
+    dv = matmul(v, multiply(_gap_reciprocals(w), m))
+    return pack([_diagonal(m), _normalized_columns_transpose(dv, v)], (1, 2))
+
+
+def _eig_vjp(g, ans, a):
+    _refuse_complex("eig", ans)
+    n = shape_of(a)[-1]
+    w, v = eigen_parts(ans, n)
+    gw, gv = eigen_parts(g, n)
+    gm = _diag_embed(gw) + multiply(_gap_reciprocals(w),
+                                    matmul(mT(v), _normalized_columns_transpose(gv, v)))
+    return matmul(matmul(mT(inv(v)), gm), mT(v))
+
+
+eig = Primitive("eig", _eig_impl, jvp=(_eig_jvp,), vjp=(_eig_vjp,),
+                pattern=stack_pattern(reduced=False))
+
+
+def _eigvals_impl(a, *decomposition):
+    if decomposition:
+        return decomposition[0][..., :shape_of(a)[-1]].copy()
+    return array_module(a).linalg.eigvals(a)
+
+
+def _eig_vectors(a, decomposition):
+    packed = decomposition[0] if decomposition else eig(a)
+    return eigen_parts(packed, shape_of(a)[-1])[1]
+
+
+def _eigvals_jvp(t, ans, a, *decomposition):
+    _refuse_complex("eigvals", ans)
+    v = _eig_vectors(a, decomposition)     # dw_i = (V^-1 dA V)_ii
+    return sum_p(multiply(mT(inv(v)), matmul(t, v)), axis=(-2,), keepdims=False)
+
+
+def _eigvals_vjp(g, ans, a, *decomposition):
+    _refuse_complex("eigvals", ans)
+    v = _eig_vectors(a, decomposition)
+    return matmul(mT(inv(v)), multiply(_col(g), mT(v)))
+
+
+eigvals = Primitive("eigvals", _eigvals_impl, jvp=(_eigvals_jvp, None),
+                    vjp=(_eigvals_vjp, None), pattern=stack_pattern(reduced=True))
+
+
+# ---------------------------------------------------------------- svd and svdvals
+def svd_shapes(m, n, full):
+    """The trailing shapes of ``U``, ``s`` and ``V`` (not ``V^T``) in a packed ``svd``."""
+    k = min(m, n)
+    return ((m, m if full else k), (k,), (n, n if full else k))
+
+
+def _svd_impl(a, *, full_matrices):
+    u, s, vt = array_module(a).linalg.svd(a, full_matrices=full_matrices)
+    return _pack_raw([u, s, np.swapaxes(vt, -1, -2)], (2, 1, 2))
+
+
+def svd_parts(packed, m, n, full):
+    """``(U, s, V)`` of a packed ``svd`` result (or of its tangent or cotangent)."""
+    return unpack(packed, svd_shapes(m, n, full))
+
+
+def _refuse_full(m, n, full):
+    if full and m != n:
+        raise NotImplementedError(
+            f"svd: the derivative of full_matrices=True for a non-square matrix ({m}x{n}) is "
+            "not defined (the extra singular vectors are any basis of the complement); use "
+            "full_matrices=False")
+
+
+def _svd_jvp(t, ans, a, *, full_matrices):
+    m, n = shape_of(a)[-2:]
+    _refuse_full(m, n, full_matrices)
+    u, s, v = svd_parts(ans, m, n, False)
+    srow, scol = _row(s), _col(s)
+    f = _gap_reciprocals(multiply(s, s))
+    dp = matmul(matmul(mT(u), t), v)                  # dP = U^T dA V
+    du = matmul(u, multiply(f, multiply(dp, srow) + multiply(scol, mT(dp))))
+    dv = matmul(v, multiply(f, multiply(scol, dp) + multiply(mT(dp), srow)))
+    if m > n:   # the part of dA V outside span(U)
+        tv = matmul(t, v)
+        du = du + divide(tv - matmul(u, matmul(mT(u), tv)), srow)
+    elif n > m:
+        tu = matmul(mT(t), u)
+        dv = dv + divide(tu - matmul(v, matmul(mT(v), tu)), srow)
+    return pack([du, _diagonal(dp), dv], (2, 1, 2))
+
+
+def _svd_vjp(g, ans, a, *, full_matrices):
+    m, n = shape_of(a)[-2:]
+    _refuse_full(m, n, full_matrices)
+    u, s, v = svd_parts(ans, m, n, False)
+    gu, gs, gv = svd_parts(g, m, n, False)
+    srow, scol = _row(s), _col(s)
+    f = _gap_reciprocals(multiply(s, s))
+    j = multiply(f, matmul(mT(u), gu))
+    k = multiply(f, matmul(mT(v), gv))
+    gp = multiply(j + mT(j), srow) + multiply(scol, k + mT(k)) + _diag_embed(gs)
+    ga = matmul(matmul(u, gp), mT(v))
+    if m > n:
+        ga = ga + matmul(divide(gu - matmul(u, matmul(mT(u), gu)), srow), mT(v))
+    elif n > m:
+        ga = ga + matmul(u, mT(divide(gv - matmul(v, matmul(mT(v), gv)), srow)))
+    return ga
+
+
+svd = Primitive("svd", _svd_impl, jvp=(_svd_jvp,), vjp=(_svd_vjp,),
+                pattern=stack_pattern(reduced=False))
+
+
+def _svdvals_impl(a, *decomposition, full_matrices):
+    m, n = shape_of(a)[-2:]
+    if decomposition:
+        u_size = int(np.prod(svd_shapes(m, n, full_matrices)[0]))
+        return decomposition[0][..., u_size:u_size + min(m, n)].copy()
+    return array_module(a).linalg.svd(a, compute_uv=False)
+
+
+def _singular_vectors(a, decomposition, full_matrices):
+    """The first min(m, n) left and right singular vectors, from the packed decomposition when
+    it is given, else from a thin ``svd``."""
+    m, n = shape_of(a)[-2:]
+    if not decomposition:
+        u, _, v = svd_parts(svd(a, full_matrices=False), m, n, False)
+        return u, v
+    u, _, v = svd_parts(decomposition[0], m, n, full_matrices)
+    if full_matrices and m != n:
+        k = min(m, n)
+        cols = (slice(None),) * (len(shape_of(u)) - 1) + (slice(0, k),)
+        u, v = getitem(u, index=cols), getitem(v, index=cols)
+    return u, v
+
+
+def _svdvals_jvp(t, ans, a, *decomposition, full_matrices):
+    u, v = _singular_vectors(a, decomposition, full_matrices)     # ds_i = u_i^T dA v_i
+    return sum_p(multiply(u, matmul(t, v)), axis=(-2,), keepdims=False)
+
+
+def _svdvals_vjp(g, ans, a, *decomposition, full_matrices):
+    u, v = _singular_vectors(a, decomposition, full_matrices)
+    return matmul(multiply(u, _row(g)), mT(v))
+
+
+svdvals = Primitive("svdvals", _svdvals_impl, jvp=(_svdvals_jvp, None),
+                    vjp=(_svdvals_vjp, None), pattern=stack_pattern(reduced=True))
+
+
+# ---------------------------------------------------------------- qr
+def qr_shapes(m, n, complete):
+    """The trailing shapes of ``Q`` and ``R`` in a packed ``qr``."""
+    k = m if complete else min(m, n)
+    return ((m, k), (k, n))
+
+
+def _qr_impl(a, *, complete):
+    q, r = array_module(a).linalg.qr(a, mode="complete" if complete else "reduced")
+    return _pack_raw([q, r], (2, 2))
+
+
+def _refuse_wide(m, n, complete):
+    if m < n or (complete and m != n):
+        raise NotImplementedError(
+            f"qr: derivatives need a matrix with at least as many rows as columns and "
+            f"mode='reduced' or 'r' (got a {m}x{n} matrix"
+            f"{', mode=complete' if complete else ''}); for a wide matrix differentiate "
+            "qr(a.T) or use the SVD")
+
+
+def _qr_jvp(t, ans, a, *, complete):
+    m, n = shape_of(a)[-2:]
+    _refuse_wide(m, n, complete)
+    q, r = unpack(ans, qr_shapes(m, n, complete))
+    x = mT(solve_batched(mT(r), mT(t)))              # dA R^-1
+    y = matmul(mT(q), x)
+    low = multiply(y, _mask(n, y, True, False))
+    omega = low - mT(low)                             # skew-symmetric: Q^T dQ off R's part
+    dq = matmul(q, omega - y) + x
+    dr = matmul(y - omega, r)
+    return pack([dq, dr], (2, 2))
+
+
+def _qr_vjp(g, ans, a, *, complete):
+    m, n = shape_of(a)[-2:]
+    _refuse_wide(m, n, complete)
+    q, r = unpack(ans, qr_shapes(m, n, complete))
+    gq, gr = unpack(g, qr_shapes(m, n, complete))
+    c = matmul(mT(q), gq) - matmul(gr, mT(r))
+    gy = multiply(c - mT(c), _mask(n, c, True, False)) - c
+    gx = gq + matmul(q, gy)
+    return mT(solve_batched(r, mT(gx)))              # gX R^-T
+
+
+qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
+               pattern=stack_pattern(reduced=False))
+
+
+# ---------------------------------------------------------------- pinv
+def _pinv_impl(a, *, rcond, hermitian):
+    return array_module(a).linalg.pinv(a, rcond=rcond, hermitian=hermitian)
+
+
+def _pinv_jvp(t, ans, a, *, rcond, hermitian):
+    # d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+, where the rank of
+    # A is locally constant (Golub and Pereyra)
+    p = ans
+    tt = mT(t)
+    left = tt - matmul(matmul(tt, a), p)              # dA^T (I - A A+)
+    right = tt - matmul(matmul(p, a), tt)             # (I - A+ A) dA^T
+    return (negative(matmul(matmul(p, t), p)) + matmul(matmul(p, mT(p)), left)
+            + matmul(right, matmul(mT(p), p)))
+
+
+def _pinv_vjp(g, ans, a, *, rcond, hermitian):
+    p = ans
+    gt = mT(g)
+    left = gt - matmul(matmul(a, p), gt)              # (I - A A+) g^T
+    right = gt - matmul(matmul(gt, p), a)             # g^T (I - A+ A)
+    return (negative(matmul(matmul(mT(p), g), mT(p))) + matmul(left, matmul(p, mT(p)))
+            + matmul(matmul(mT(p), p), right))
+
+
+pinv = Primitive("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,),
+                 pattern=stack_pattern(reduced=False))
