@@ -66,10 +66,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     ``1/(σⱼ² − σᵢ²)``, so where two singular values coincide the derivatives of ``U`` and
     ``Vh`` are inf or NaN (they are not defined there); ``S`` itself stays differentiable
     (``compute_uv=False``, or ``S`` of the full result). The signs of the vectors are NumPy's
-    and the derivatives are those of the vectors NumPy returns. The derivative of
-    ``full_matrices=True`` needs a square matrix (the extra vectors of a non-square one are
-    arbitrary): pass ``full_matrices=False``. ``hermitian=True`` is computed for plain arrays
-    only.
+    and the derivatives are those of the vectors NumPy returns. With ``full_matrices=True`` and
+    a non-square ``a``, the vectors past the first min(m, n) are any basis of a complement:
+    their derivatives are NaN (the others' are finite). ``hermitian=True`` is computed for
+    plain arrays only.
 
     >>> import dualad as ad, dualad.numpy as dnp, numpy as np
     >>> a = np.array([[3.0, 0.0], [4.0, 5.0]])
@@ -164,9 +164,10 @@ def qr(a, mode="reduced"):
     """``numpy.linalg.qr``: ``QRResult(Q, R)`` for ``mode='reduced'`` or ``'complete'``, ``R``
     alone for ``mode='r'``, and LAPACK's ``(h, tau)`` for ``mode='raw'`` (plain arrays only).
 
-    Differentiable (Walter's rule, JAX's) for matrices with at least as many rows as columns
-    and full column rank, in modes ``'reduced'`` and ``'r'`` (and ``'complete'`` when square);
-    other shapes and modes raise NotImplementedError when differentiated.
+    Differentiable (Walter's rule, JAX's) where the leading min(m, n) columns have full rank;
+    a wide ``a = [X | Y]`` is differentiated through the QR of ``X`` and ``R_Y = Qᵀ Y``. With
+    ``mode='complete'`` and m > n, the columns of ``Q`` past the n-th are any basis of a
+    complement: their derivatives are NaN.
 
     >>> import dualad.numpy as dnp, numpy as np
     >>> q, r = dnp.linalg.qr(np.array([[3.0, 1.0], [4.0, 2.0]]))

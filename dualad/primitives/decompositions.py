@@ -25,10 +25,13 @@ rules divide by zero: the tangent or cotangent of the vectors is then inf or NaN
 finite wrong number (the JAX convention for eigh). The same holds for the singular vectors of a
 non-square matrix with a zero singular value, and for eig where ``V`` is singular (defective
 ``a``). The values themselves keep their first derivative (NOTE: values given their vectors).
+The columns of a full ``U`` or ``V`` (svd, ``full_matrices=True``, non-square) and of a complete
+``Q`` (qr, m > n) past the first min(m, n) are any basis of a complement: their tangents are NaN,
+and a cotangent that reaches them makes the cotangent of ``a`` NaN.
 """
 import numpy as np
 
-from .._core.backend import array_module
+from .._core.backend import array_module, raw_value
 from .._core.primitive import Primitive, dtype_of, shape_of
 from .binary import divide, multiply, subtract
 from .elementwise import negative
@@ -119,6 +122,44 @@ def _reflect_triangle_transpose(g, lower):
     """The transpose of ``_reflect_triangle``: ``tril(g) + tril(g^T, -1)`` for the lower one."""
     n = shape_of(g)[-1]
     return multiply(g, _mask(n, g, lower, True)) + multiply(mT(g), _mask(n, g, lower, False))
+
+
+def _columns(x, start, stop):
+    """``x[..., start:stop]``."""
+    return getitem(x, index=(slice(None),) * (len(shape_of(x)) - 1) + (slice(start, stop),))
+
+
+def _rows(x, start, stop):
+    """``x[..., start:stop, :]``."""
+    return getitem(x, index=(slice(None),) * (len(shape_of(x)) - 2) + (slice(start, stop),
+                                                                         slice(None)))
+
+
+def _with_undefined_columns(d, total):
+    """The tangent of a full factor from that of its first columns: the columns past them are
+    any basis of the complement, not determined by ``a``, so their tangent is NaN (NOTE:
+    degenerate points)."""
+    shape = shape_of(d)
+    if shape[-1] == total:
+        return d
+    nan = array_module(d).full(shape[:-1] + (total - shape[-1],), np.nan, dtype=dtype_of(d))
+    return concatenate(d, nan, axis=-1)
+
+
+def _undefined_if_used(ct, *free_parts):
+    """The cotangent ``ct`` of ``a``, NaN for each direction (batch index) whose cotangent
+    reaches the free columns of a full factor (NOTE: degenerate points); a non-differentiable
+    decision on the raw values."""
+    used = None
+    for p in free_parts:
+        raw = raw_value(p)
+        hit = (raw != 0).reshape(raw.shape[0], -1).any(axis=1)
+        used = hit if used is None else used | hit
+    if used is None or not bool(used.any()):
+        return ct
+    xp = array_module(raw)
+    factor = xp.where(used, np.nan, 1.0).astype(dtype_of(ct))
+    return multiply(ct, factor.reshape((-1,) + (1,) * (len(shape_of(ct)) - 1)))
 
 
 def _refuse_complex(name, ans):
@@ -267,18 +308,8 @@ def svd_parts(packed, m, n, full):
     return unpack(packed, svd_shapes(m, n, full))
 
 
-def _refuse_full(m, n, full):
-    if full and m != n:
-        raise NotImplementedError(
-            f"svd: the derivative of full_matrices=True for a non-square matrix ({m}x{n}) is "
-            "not defined (the extra singular vectors are any basis of the complement); use "
-            "full_matrices=False")
-
-
-def _svd_jvp(t, ans, a, *, full_matrices):
-    m, n = shape_of(a)[-2:]
-    _refuse_full(m, n, full_matrices)
-    u, s, v = svd_parts(ans, m, n, False)
+def _thin_svd_jvp(t, u, s, v):
+    m, n = shape_of(t)[-2:]
     srow, scol = _row(s), _col(s)
     f = _gap_reciprocals(multiply(s, s))
     dp = matmul(matmul(mT(u), t), v)                  # dP = U^T dA V
@@ -290,14 +321,11 @@ def _svd_jvp(t, ans, a, *, full_matrices):
     elif n > m:
         tu = matmul(mT(t), u)
         dv = dv + divide(tu - matmul(v, matmul(mT(v), tu)), srow)
-    return pack([du, _diagonal(dp), dv], (2, 1, 2))
+    return du, _diagonal(dp), dv
 
 
-def _svd_vjp(g, ans, a, *, full_matrices):
-    m, n = shape_of(a)[-2:]
-    _refuse_full(m, n, full_matrices)
-    u, s, v = svd_parts(ans, m, n, False)
-    gu, gs, gv = svd_parts(g, m, n, False)
+def _thin_svd_vjp(gu, gs, gv, u, s, v):
+    m, n = shape_of(u)[-2], shape_of(v)[-2]
     srow, scol = _row(s), _col(s)
     f = _gap_reciprocals(multiply(s, s))
     j = multiply(f, matmul(mT(u), gu))
@@ -309,6 +337,25 @@ def _svd_vjp(g, ans, a, *, full_matrices):
     elif n > m:
         ga = ga + matmul(u, mT(divide(gv - matmul(v, matmul(mT(v), gv)), srow)))
     return ga
+
+
+def _svd_jvp(t, ans, a, *, full_matrices):
+    m, n = shape_of(a)[-2:]
+    u, s, v = svd_parts(ans, m, n, full_matrices)
+    k = min(m, n)
+    du, ds, dv = _thin_svd_jvp(t, _columns(u, 0, k), s, _columns(v, 0, k))
+    return pack([_with_undefined_columns(du, m) if full_matrices else du, ds,
+                 _with_undefined_columns(dv, n) if full_matrices else dv], (2, 1, 2))
+
+
+def _svd_vjp(g, ans, a, *, full_matrices):
+    m, n = shape_of(a)[-2:]
+    u, s, v = svd_parts(ans, m, n, full_matrices)
+    gu, gs, gv = svd_parts(g, m, n, full_matrices)
+    k = min(m, n)
+    ga = _thin_svd_vjp(_columns(gu, 0, k), gs, _columns(gv, 0, k), _columns(u, 0, k), s,
+                       _columns(v, 0, k))
+    return _undefined_if_used(ga, _columns(gu, k, m), _columns(gv, k, n))
 
 
 svd = Primitive("svd", _svd_impl, jvp=(_svd_jvp,), vjp=(_svd_vjp,),
@@ -331,11 +378,8 @@ def _singular_vectors(a, decomposition, full_matrices):
         u, _, v = svd_parts(svd(a, full_matrices=False), m, n, False)
         return u, v
     u, _, v = svd_parts(decomposition[0], m, n, full_matrices)
-    if full_matrices and m != n:
-        k = min(m, n)
-        cols = (slice(None),) * (len(shape_of(u)) - 1) + (slice(0, k),)
-        u, v = getitem(u, index=cols), getitem(v, index=cols)
-    return u, v
+    k = min(m, n)
+    return (_columns(u, 0, k), _columns(v, 0, k)) if full_matrices else (u, v)
 
 
 def _svdvals_jvp(t, ans, a, *decomposition, full_matrices):
@@ -364,37 +408,50 @@ def _qr_impl(a, *, complete):
     return _pack_raw([q, r], (2, 2))
 
 
-def _refuse_wide(m, n, complete):
-    if m < n or (complete and m != n):
-        raise NotImplementedError(
-            f"qr: derivatives need a matrix with at least as many rows as columns and "
-            f"mode='reduced' or 'r' (got a {m}x{n} matrix"
-            f"{', mode=complete' if complete else ''}); for a wide matrix differentiate "
-            "qr(a.T) or use the SVD")
+def _square_qr_jvp(t, q, r):
+    """dQ and dR for a matrix with at least as many rows as columns and full column rank."""
+    x = mT(solve_batched(mT(r), mT(t)))              # dA R^-1
+    y = matmul(mT(q), x)
+    low = multiply(y, _mask(shape_of(r)[-1], y, True, False))
+    omega = low - mT(low)                             # skew-symmetric: Q^T dQ off R's part
+    return matmul(q, omega - y) + x, matmul(y - omega, r)
+
+
+def _square_qr_vjp(gq, gr, q, r):
+    c = matmul(mT(q), gq) - matmul(gr, mT(r))
+    gy = multiply(c - mT(c), _mask(shape_of(r)[-1], c, True, False)) - c
+    gx = gq + matmul(q, gy)
+    return mT(solve_batched(r, mT(gx)))              # gX R^-T
 
 
 def _qr_jvp(t, ans, a, *, complete):
     m, n = shape_of(a)[-2:]
-    _refuse_wide(m, n, complete)
     q, r = unpack(ans, qr_shapes(m, n, complete))
-    x = mT(solve_batched(mT(r), mT(t)))              # dA R^-1
-    y = matmul(mT(q), x)
-    low = multiply(y, _mask(n, y, True, False))
-    omega = low - mT(low)                             # skew-symmetric: Q^T dQ off R's part
-    dq = matmul(q, omega - y) + x
-    dr = matmul(y - omega, r)
-    return pack([dq, dr], (2, 2))
+    if m >= n:
+        dq, dr = _square_qr_jvp(t, _columns(q, 0, n), _rows(r, 0, n))
+        if complete:   # R's extra rows are zero whatever a is; Q's extra columns are free
+            dq = _with_undefined_columns(dq, m)
+            zeros = array_module(dr).zeros(shape_of(dr)[:-2] + (m - n, n), dtype=dtype_of(dr))
+            dr = concatenate(dr, zeros, axis=-2)
+        return pack([dq, dr], (2, 2))
+    # a wide a = [X | Y]: Q R_X is the QR of the square X, and R_Y = Q^T Y
+    dq, drx = _square_qr_jvp(_columns(t, 0, m), q, _columns(r, 0, m))
+    dry = matmul(mT(dq), _columns(a, m, n)) + matmul(mT(q), _columns(t, m, n))
+    return pack([dq, concatenate(drx, dry, axis=-1)], (2, 2))
 
 
 def _qr_vjp(g, ans, a, *, complete):
     m, n = shape_of(a)[-2:]
-    _refuse_wide(m, n, complete)
     q, r = unpack(ans, qr_shapes(m, n, complete))
     gq, gr = unpack(g, qr_shapes(m, n, complete))
-    c = matmul(mT(q), gq) - matmul(gr, mT(r))
-    gy = multiply(c - mT(c), _mask(n, c, True, False)) - c
-    gx = gq + matmul(q, gy)
-    return mT(solve_batched(r, mT(gx)))              # gX R^-T
+    if m >= n:
+        ga = _square_qr_vjp(_columns(gq, 0, n), _rows(gr, 0, n), _columns(q, 0, n),
+                            _rows(r, 0, n))
+        return _undefined_if_used(ga, _columns(gq, n, m)) if complete else ga
+    gry = _columns(gr, m, n)
+    y = _columns(a, m, n)
+    gx = _square_qr_vjp(gq + matmul(y, mT(gry)), _columns(gr, 0, m), q, _columns(r, 0, m))
+    return concatenate(gx, matmul(q, gry), axis=-1)
 
 
 qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
