@@ -207,6 +207,38 @@ def test_jacfwd_equals_jacrev(f, a):
     np.testing.assert_allclose(ad.jacfwd(f)(a), ad.jacrev(f)(a), rtol=1e-9, atol=1e-10)
 
 
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.integers(1, 2), max_size=1), st.integers(1, 4), st.integers(1, 4))
+def test_derivatives_on_drawn_shapes(batch, m, n):
+    """First order, both modes, for stacks of every orientation (tall, wide, square, 1xn)."""
+    rng = np.random.default_rng([m, n] + batch)     # one fixed matrix per shape
+    a = rng.standard_normal(tuple(batch) + (m, n)) + 0.5 * np.eye(m, n)
+
+    def factors(a):
+        return (*la.svd(a, full_matrices=False), la.qr(a)[1], la.pinv(a))
+
+    check_grads(factors, (a,), order=1)
+
+
+def test_doctests_of_the_facade():
+    import doctest
+
+    from dualad.numpy import _decompositions
+    result = doctest.testmod(_decompositions, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10 and result.failed == 0
+
+
+def test_sparsity_of_stacks_is_block_diagonal():
+    from dualad.sparse import jacobian_sparsity
+    a = R.standard_normal((3, 4, 2))
+    for f, per_block in [(lambda a: la.svd(a, full_matrices=False).U, 8 * 8),
+                         (lambda a: la.svd(a, compute_uv=False), 2 * 8),
+                         (lambda a: la.eigh(a[..., :2, :]).eigenvalues, 2 * 4),
+                         (la.pinv, 8 * 8)]:
+        p = jacobian_sparsity(f, a)
+        assert p.nnz == 3 * per_block
+
+
 def test_hessian_through_eigh_is_symmetric_and_matches_finite_differences():
     def top(a):
         return la.eigh(a)[0][-1]

@@ -173,7 +173,7 @@ def qr(a, mode="reduced"):
     >>> q, r = dnp.linalg.qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
     >>> r
     array([[-5. , -2.2],
-           [ 0. , -0.4]])
+           [ 0. ,  0.4]])
     """
     a = _matrices("qr", a)
     if mode not in ("reduced", "complete", "r", "raw"):

@@ -36,7 +36,7 @@ from .._core.primitive import Primitive, dtype_of, shape_of
 from .binary import divide, multiply, subtract
 from .elementwise import negative
 from .indexing import concatenate, getitem
-from .linalg import inv, matmul, mT, solve_batched, stack_pattern
+from .linalg import inv, matmul, mT, solve_batched
 from .reductions import sum_p
 from .shape import reshape
 
@@ -162,6 +162,18 @@ def _undefined_if_used(ct, *free_parts):
     return multiply(ct, factor.reshape((-1,) + (1,) * (len(shape_of(ct)) - 1)))
 
 
+def _whole_matrix(patterns, ans, a, *decomposition, **params):
+    """Sparsity-pattern rule: each matrix's results (the trailing axes of ``ans`` past the
+    stack's) depend on all of that matrix; a packed decomposition argument depends on ``a``
+    alone."""
+    p = patterns[0]
+    if p is None:
+        return None
+    trailing = len(shape_of(ans)) - (len(shape_of(a)) - 2)
+    whole = p.any(axis=(-2, -1))
+    return whole.reshape(whole.shape + (1,) * trailing)
+
+
 def _refuse_complex(name, ans):
     if np.issubdtype(np.dtype(dtype_of(ans)), np.complexfloating):
         raise TypeError(
@@ -199,7 +211,7 @@ def _eigh_vjp(g, ans, a, *, lower):
 
 
 eigh = Primitive("eigh", _eigh_impl, jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
-                 pattern=stack_pattern(reduced=False))
+                 pattern=_whole_matrix)
 
 
 def _eigvalsh_impl(a, *decomposition, lower):
@@ -225,7 +237,7 @@ def _eigvalsh_vjp(g, ans, a, *decomposition, lower):
 
 
 eigvalsh = Primitive("eigvalsh", _eigvalsh_impl, jvp=(_eigvalsh_jvp, None),
-                     vjp=(_eigvalsh_vjp, None), pattern=stack_pattern(reduced=True))
+                     vjp=(_eigvalsh_vjp, None), pattern=_whole_matrix)
 
 
 # ---------------------------------------------------------------- eig and eigvals
@@ -261,7 +273,7 @@ def _eig_vjp(g, ans, a):
 
 
 eig = Primitive("eig", _eig_impl, jvp=(_eig_jvp,), vjp=(_eig_vjp,),
-                pattern=stack_pattern(reduced=False))
+                pattern=_whole_matrix)
 
 
 def _eigvals_impl(a, *decomposition):
@@ -288,7 +300,7 @@ def _eigvals_vjp(g, ans, a, *decomposition):
 
 
 eigvals = Primitive("eigvals", _eigvals_impl, jvp=(_eigvals_jvp, None),
-                    vjp=(_eigvals_vjp, None), pattern=stack_pattern(reduced=True))
+                    vjp=(_eigvals_vjp, None), pattern=_whole_matrix)
 
 
 # ---------------------------------------------------------------- svd and svdvals
@@ -359,7 +371,7 @@ def _svd_vjp(g, ans, a, *, full_matrices):
 
 
 svd = Primitive("svd", _svd_impl, jvp=(_svd_jvp,), vjp=(_svd_vjp,),
-                pattern=stack_pattern(reduced=False))
+                pattern=_whole_matrix)
 
 
 def _svdvals_impl(a, *decomposition, full_matrices):
@@ -393,7 +405,7 @@ def _svdvals_vjp(g, ans, a, *decomposition, full_matrices):
 
 
 svdvals = Primitive("svdvals", _svdvals_impl, jvp=(_svdvals_jvp, None),
-                    vjp=(_svdvals_vjp, None), pattern=stack_pattern(reduced=True))
+                    vjp=(_svdvals_vjp, None), pattern=_whole_matrix)
 
 
 # ---------------------------------------------------------------- qr
@@ -455,7 +467,7 @@ def _qr_vjp(g, ans, a, *, complete):
 
 
 qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
-               pattern=stack_pattern(reduced=False))
+               pattern=_whole_matrix)
 
 
 # ---------------------------------------------------------------- pinv
@@ -484,4 +496,4 @@ def _pinv_vjp(g, ans, a, *, rcond, hermitian):
 
 
 pinv = Primitive("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,),
-                 pattern=stack_pattern(reduced=False))
+                 pattern=_whole_matrix)
