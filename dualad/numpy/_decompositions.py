@@ -12,13 +12,13 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ..primitives import decompositions as _dec
 from ..primitives import linalg as _la
 from . import _reductions
 from ._core import matmul, reshape, sum, swapaxes, transpose
 from ._creation import asarray
+from ._ufuncs import _not_differentiated
 
 LinAlgError = np.linalg.LinAlgError
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
@@ -251,8 +251,7 @@ def lstsq(a, b, rcond=None):
         if rcond is None else rcond
     s = _dec.svdvals(a, full_matrices=False)
     x = matmul(_dec.pinv(a, rcond=float(cutoff), hermitian=False), b)
-    raw_s = np.asarray(raw_value(s))
-    rank = int(np.sum(raw_s > cutoff * raw_s.max())) if raw_s.size else 0
+    rank = _rank_of_values(s, cutoff)
     if rank == n and m > n:
         residuals = sum((b - matmul(a, x)) ** 2, axis=0)
         if len(sb) == 1:
@@ -260,6 +259,17 @@ def lstsq(a, b, rcond=None):
     else:
         residuals = np.empty((0,), dtype=np.result_type(dtype_of(a), dtype_of(b)))
     return x, residuals, rank, s
+
+
+def _count_above_cutoff(s, cutoff):
+    """The number of singular values ``s`` above ``cutoff`` times the largest."""
+    s = np.asarray(s)
+    return int(np.sum(s > cutoff * s.max())) if s.size else 0
+
+
+# value-dependent results: guarded, so that ad.record checks them again on every replay
+_rank_of_values = _not_differentiated(_count_above_cutoff)
+_matrix_rank = _not_differentiated(np.linalg.matrix_rank)
 
 
 # ---------------------------------------------------------------- products
@@ -361,8 +371,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     >>> int(dnp.linalg.matrix_rank(np.ones((3, 3))))
     1
     """
-    return np.linalg.matrix_rank(np.asarray(raw_value(asarray(A))), tol=tol,
-                                 hermitian=hermitian, rtol=rtol)
+    return _matrix_rank(asarray(A), tol=tol, hermitian=hermitian, rtol=rtol)
 
 
 # ---------------------------------------------------------------- norm
