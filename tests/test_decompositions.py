@@ -347,3 +347,28 @@ def test_bad_arguments_are_named():
     with pytest.raises(NotImplementedError, match="hermitian=True"):
         ad.grad(lambda a: dnp.sum(la.svd(a, hermitian=True)[1]))(np.eye(2))
     np.testing.assert_allclose(la.svd(np.eye(2), hermitian=True)[1], [1.0, 1.0])
+
+
+def test_imperative_face_and_recorded_replays():
+    a = R.standard_normal((5, 3))
+
+    def loss(a):
+        u, s, vt = la.svd(a, full_matrices=False)
+        return dnp.sum(s) + dnp.sum(u ** 2 * W4[:1, :1]) + dnp.sum(la.eigvalsh(dnp.matmul(
+            dnp.swapaxes(a, 0, 1), a)))
+
+    t = ad.tensor(a, requires_grad=True)
+    loss(t).backward()
+    np.testing.assert_allclose(t.grad, ad.grad(loss)(a), atol=1e-12)
+
+    def fitted(a, b):
+        x, residuals, rank, _ = la.lstsq(a, b)
+        return dnp.sum(x ** 2) + (dnp.sum(residuals) if rank == 3 else 0.0)
+
+    b = R.standard_normal(5)
+    rec = ad.record(fitted, a, b)
+    deficient = a.copy()
+    deficient[:, 2] = deficient[:, 0]          # the rank (a guard) changes: no residuals
+    for x in (a * 1.1, deficient):
+        np.testing.assert_allclose(rec.value(x, b), fitted(x, b), rtol=1e-12)
+        np.testing.assert_allclose(rec.grad(x, b), ad.grad(fitted)(x, b), atol=1e-10)
