@@ -112,6 +112,22 @@ def test_eig_pinv_and_products_match_numpy():
     np.testing.assert_array_equal(la.matrix_rank(R.standard_normal((3, 4, 4))), [4, 4, 4])
 
 
+@pytest.mark.parametrize("f,g,a", [
+    (la.svd, np.linalg.svd, np.zeros((0, 3, 2))),
+    (lambda a: la.svd(a, full_matrices=False), lambda a: np.linalg.svd(a, full_matrices=False),
+     np.zeros((2, 3, 0))),
+    (la.eigh, np.linalg.eigh, np.zeros((2, 0, 0))),
+    (la.eig, np.linalg.eig, np.zeros((0, 2, 2))),
+    (la.qr, np.linalg.qr, np.zeros((0, 3, 2))),
+    (la.pinv, np.linalg.pinv, np.zeros((2, 0, 3))),
+])
+def test_empty_stacks_have_numpys_shapes(f, g, a):
+    mine, ref = f(a), g(a)
+    pairs = zip(mine, ref) if isinstance(ref, tuple) else [(mine, ref)]
+    for x, y in pairs:
+        assert x.shape == y.shape
+
+
 @pytest.mark.parametrize("shape", [(6, 3), (6, 6), (3, 6)])
 @pytest.mark.parametrize("k", [None, 2])
 def test_lstsq_matches_numpy(shape, k):

@@ -66,9 +66,9 @@ def unpack(v, shapes):
 
 def _pack_raw(parts, trailing):
     """``pack`` for the plain arrays of an ``impl``."""
-    xp = array_module(*parts)
-    return xp.concatenate([p.reshape(p.shape[:p.ndim - nd] + (-1,))
-                           for p, nd in zip(parts, trailing)], axis=-1)
+    flat = [p.reshape(p.shape[:p.ndim - nd] + (int(np.prod(p.shape[p.ndim - nd:])),))
+            for p, nd in zip(parts, trailing)]     # sizes spelled out: stacks may be empty
+    return array_module(*parts).concatenate(flat, axis=-1)
 
 
 # ---------------------------------------------------------------- small matrix helpers
