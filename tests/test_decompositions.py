@@ -388,3 +388,32 @@ def test_imperative_face_and_recorded_replays():
     for x in (a * 1.1, deficient):
         np.testing.assert_allclose(rec.value(x, b), fitted(x, b), rtol=1e-12)
         np.testing.assert_allclose(rec.grad(x, b), ad.grad(fitted)(x, b), atol=1e-10)
+
+
+def test_rules_refuse_complex_values():
+    """Written for real matrices: once complex values can be traced, these must not answer."""
+    from dualad.primitives import decompositions as dec
+    z = np.array([[1 + 1j, 2.0], [0.5j, 3.0]])
+    s = np.linalg.svd(z, compute_uv=False)
+    for rule, args in [(dec.svdvals.jvps[0], (z[None], s, z)),
+                       (dec.svdvals.vjps[0], (s[None], s, z)),
+                       (dec.eigh.jvps[0], (z[None], dec.eigh(z, lower=True), z))]:
+        with pytest.raises(TypeError, match="complex"):
+            rule(*args, **({"full_matrices": False} if "svdvals" in rule.__name__ else
+                           {"lower": True}))
+
+
+def test_results_are_traced_or_plain_as_documented():
+    m = _sym(3, 3) + 6 * np.eye(3)
+    calls = [la.svd, la.eigh, la.eig, la.qr, la.pinv, la.eigvalsh, la.eigvals,
+             lambda a: la.matrix_power(a, 2), lambda a: la.norm(a, "nuc"),
+             lambda a: la.lstsq(a[:, :2], np.ones(3))[:2], lambda a: la.multi_dot([a, a, a])]
+    for f in calls:
+        seen = []
+        ad.grad(lambda v: seen.append(f(v)) or dnp.sum(v))(m)
+        leaves = seen[0] if isinstance(seen[0], tuple) else (seen[0],)
+        assert all(isinstance(x, ad.Tensor) for x in leaves), f
+    seen = []
+    ad.grad(lambda v: seen.append((la.matrix_rank(v), la.lstsq(v, np.ones(3))[2]))
+            or dnp.sum(v))(m)
+    assert int(seen[0][0]) == 3 and seen[0][1] == 3 and not isinstance(seen[0][0], ad.Tensor)

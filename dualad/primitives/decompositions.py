@@ -29,6 +29,8 @@ The columns of a full ``U`` or ``V`` (svd, ``full_matrices=True``, non-square) a
 ``Q`` (qr, m > n) past the first min(m, n) are any basis of a complement: their tangents are NaN,
 and a cotangent that reaches them makes the cotangent of ``a`` NaN.
 """
+import functools
+
 import numpy as np
 
 from .._core.backend import array_module, raw_value
@@ -174,13 +176,22 @@ def _whole_matrix(patterns, ans, a, *decomposition, **params):
     return whole.reshape(whole.shape + (1,) * trailing)
 
 
-def _refuse_complex(name, ans):
-    if np.issubdtype(np.dtype(dtype_of(ans)), np.complexfloating):
-        raise TypeError(
-            f"{name}: this real matrix has complex eigenvalues, and the derivatives of "
-            "complex results need dualad's complex support, which eig does not have yet; "
-            "differentiate a function of a matrix with real eigenvalues, or use eigh for a "
-            "symmetric matrix")
+def _real_only(name):
+    """Decorate a rule of ``name`` so that it refuses complex values: the rules are written for
+    real matrices (transposes where complex ones need conjugate transposes), and a real matrix
+    can have complex eigenvalues."""
+    def decorate(rule):
+        @functools.wraps(rule)
+        def checked(ct, ans, a, *args, **params):
+            if any(np.issubdtype(np.dtype(dtype_of(v)), np.complexfloating) for v in (a, ans)):
+                raise TypeError(
+                    f"{name}: the derivatives of complex values (a complex matrix, or a real "
+                    "matrix with complex eigenvalues) are not supported by dualad's "
+                    "decompositions yet; differentiate a function of a real matrix with real "
+                    "results (eigh for a symmetric matrix)")
+            return rule(ct, ans, a, *args, **params)
+        return checked
+    return decorate
 
 
 # ---------------------------------------------------------------- eigh and eigvalsh
@@ -194,6 +205,7 @@ def eigen_parts(packed, n):
     return unpack(packed, ((n,), (n, n)))
 
 
+@_real_only("eigh")
 def _eigh_jvp(t, ans, a, *, lower):
     n = shape_of(a)[-1]
     w, v = eigen_parts(ans, n)
@@ -202,6 +214,7 @@ def _eigh_jvp(t, ans, a, *, lower):
     return pack([_diagonal(m), dv], (1, 2))
 
 
+@_real_only("eigh")
 def _eigh_vjp(g, ans, a, *, lower):
     n = shape_of(a)[-1]
     w, v = eigen_parts(ans, n)
@@ -225,12 +238,14 @@ def _eigh_vectors(a, decomposition, lower):
     return eigen_parts(packed, shape_of(a)[-1])[1]
 
 
+@_real_only("eigvalsh")
 def _eigvalsh_jvp(t, ans, a, *decomposition, lower):
     v = _eigh_vectors(a, decomposition, lower)   # dw_i = v_i^T dA v_i
     return sum_p(multiply(v, matmul(_reflect_triangle(t, lower), v)), axis=(-2,),
                  keepdims=False)
 
 
+@_real_only("eigvalsh")
 def _eigvalsh_vjp(g, ans, a, *decomposition, lower):
     v = _eigh_vectors(a, decomposition, lower)
     return _reflect_triangle_transpose(matmul(multiply(v, _row(g)), mT(v)), lower)
@@ -253,8 +268,8 @@ def _normalized_columns_transpose(x, v):
     return subtract(x, multiply(v, _row(sum_p(multiply(v, x), axis=(-2,), keepdims=False))))
 
 
+@_real_only("eig")
 def _eig_jvp(t, ans, a):
-    _refuse_complex("eig", ans)
     n = shape_of(a)[-1]
     w, v = eigen_parts(ans, n)
     m = matmul(matmul(inv(v), t), v)
@@ -262,8 +277,8 @@ def _eig_jvp(t, ans, a):
     return pack([_diagonal(m), _normalized_columns_transpose(dv, v)], (1, 2))
 
 
+@_real_only("eig")
 def _eig_vjp(g, ans, a):
-    _refuse_complex("eig", ans)
     n = shape_of(a)[-1]
     w, v = eigen_parts(ans, n)
     gw, gv = eigen_parts(g, n)
@@ -287,14 +302,14 @@ def _eig_vectors(a, decomposition):
     return eigen_parts(packed, shape_of(a)[-1])[1]
 
 
+@_real_only("eigvals")
 def _eigvals_jvp(t, ans, a, *decomposition):
-    _refuse_complex("eigvals", ans)
     v = _eig_vectors(a, decomposition)     # dw_i = (V^-1 dA V)_ii
     return sum_p(multiply(mT(inv(v)), matmul(t, v)), axis=(-2,), keepdims=False)
 
 
+@_real_only("eigvals")
 def _eigvals_vjp(g, ans, a, *decomposition):
-    _refuse_complex("eigvals", ans)
     v = _eig_vectors(a, decomposition)
     return matmul(mT(inv(v)), multiply(_col(g), mT(v)))
 
@@ -351,6 +366,7 @@ def _thin_svd_vjp(gu, gs, gv, u, s, v):
     return ga
 
 
+@_real_only("svd")
 def _svd_jvp(t, ans, a, *, full_matrices):
     m, n = shape_of(a)[-2:]
     u, s, v = svd_parts(ans, m, n, full_matrices)
@@ -360,6 +376,7 @@ def _svd_jvp(t, ans, a, *, full_matrices):
                  _with_undefined_columns(dv, n) if full_matrices else dv], (2, 1, 2))
 
 
+@_real_only("svd")
 def _svd_vjp(g, ans, a, *, full_matrices):
     m, n = shape_of(a)[-2:]
     u, s, v = svd_parts(ans, m, n, full_matrices)
@@ -394,11 +411,13 @@ def _singular_vectors(a, decomposition, full_matrices):
     return (_columns(u, 0, k), _columns(v, 0, k)) if full_matrices else (u, v)
 
 
+@_real_only("svdvals")
 def _svdvals_jvp(t, ans, a, *decomposition, full_matrices):
     u, v = _singular_vectors(a, decomposition, full_matrices)     # ds_i = u_i^T dA v_i
     return sum_p(multiply(u, matmul(t, v)), axis=(-2,), keepdims=False)
 
 
+@_real_only("svdvals")
 def _svdvals_vjp(g, ans, a, *decomposition, full_matrices):
     u, v = _singular_vectors(a, decomposition, full_matrices)
     return matmul(multiply(u, _row(g)), mT(v))
@@ -436,6 +455,7 @@ def _square_qr_vjp(gq, gr, q, r):
     return mT(solve_batched(r, mT(gx)))              # gX R^-T
 
 
+@_real_only("qr")
 def _qr_jvp(t, ans, a, *, complete):
     m, n = shape_of(a)[-2:]
     q, r = unpack(ans, qr_shapes(m, n, complete))
@@ -452,6 +472,7 @@ def _qr_jvp(t, ans, a, *, complete):
     return pack([dq, concatenate(drx, dry, axis=-1)], (2, 2))
 
 
+@_real_only("qr")
 def _qr_vjp(g, ans, a, *, complete):
     m, n = shape_of(a)[-2:]
     q, r = unpack(ans, qr_shapes(m, n, complete))
@@ -475,6 +496,7 @@ def _pinv_impl(a, *, rcond, hermitian):
     return array_module(a).linalg.pinv(a, rcond=rcond, hermitian=hermitian)
 
 
+@_real_only("pinv")
 def _pinv_jvp(t, ans, a, *, rcond, hermitian):
     # d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+, where the rank of
     # A is locally constant (Golub and Pereyra)
@@ -486,6 +508,7 @@ def _pinv_jvp(t, ans, a, *, rcond, hermitian):
             + matmul(right, matmul(mT(p), p)))
 
 
+@_real_only("pinv")
 def _pinv_vjp(g, ans, a, *, rcond, hermitian):
     p = ans
     gt = mT(g)
