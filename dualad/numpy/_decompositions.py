@@ -80,8 +80,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     a = _matrices("svd", a)
     if hermitian:
         _values_only("svd", a, "hermitian=True")
-        return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv,
-                             hermitian=True)
+        out = np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv,
+                            hermitian=True)
+        return SVDResult(*out) if compute_uv else out
     if not compute_uv:
         return _dec.svdvals(a, full_matrices=False)
     m, n = shape_of(a)[-2:]

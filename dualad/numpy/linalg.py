@@ -1,7 +1,8 @@
 """``dualad.numpy.linalg``: ``solve``, ``inv``, ``det``, ``slogdet``, ``norm``, ``cholesky`` with
 NumPy's semantics (stacks of matrices ``(..., n, n)`` included), differentiable in both modes to
 any order. The matrix functions are primitives (``dualad/primitives/linalg.py``); ``norm`` is
-composed from elementwise operations and reductions.
+composed from elementwise operations and reductions. The decompositions (``svd``, ``eigh``,
+``qr``, ``pinv``, ``lstsq`` …) live in ``_decompositions.py``.
 """
 from collections import namedtuple
 
