@@ -327,7 +327,7 @@ def svd_shapes(m, n, full):
 
 def _svd_impl(a, *, full_matrices):
     u, s, vt = array_module(a).linalg.svd(a, full_matrices=full_matrices)
-    return _pack_raw([u, s, np.swapaxes(vt, -1, -2)], (2, 1, 2))
+    return _pack_raw([u, s, vt.swapaxes(-1, -2)], (2, 1, 2))
 
 
 def svd_parts(packed, m, n, full):
@@ -493,7 +493,8 @@ qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
 
 # ---------------------------------------------------------------- pinv
 def _pinv_impl(a, *, rcond, hermitian):
-    return array_module(a).linalg.pinv(a, rcond=rcond, hermitian=hermitian)
+    options = {"hermitian": True} if hermitian else {}   # CuPy's pinv has no such option
+    return array_module(a).linalg.pinv(a, rcond=rcond, **options)
 
 
 @_real_only("pinv")
