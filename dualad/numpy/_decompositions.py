@@ -206,9 +206,10 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     """``numpy.linalg.pinv``: the Moore-Penrose pseudo-inverse of a (stack of) matrices, with
     singular values at or below ``rcond`` (or ``rtol``) times the largest treated as zero.
 
-    Its derivative is Golub and Pereyra's, exact where the rank of ``a`` does not change
-    (JAX's convention): a singular value on the cutoff is a jump. ``hermitian=True`` is
-    computed for plain arrays only.
+    Its derivative is that of the function computed, wherever the set of kept singular values
+    does not change (a singular value crossing the cutoff is a jump): Golub and Pereyra's
+    formula when every value is kept, the truncated SVD's otherwise (NOTE: pinv's two rules).
+    ``hermitian=True`` is computed for plain arrays only.
 
     >>> import dualad as ad, dualad.numpy as dnp, numpy as np
     >>> dnp.linalg.pinv(np.array([[1.0, 2.0]]))
@@ -232,7 +233,7 @@ def lstsq(a, b, rcond=None):
 
     ``x = pinv(a) @ b`` with the same cutoff (``rcond`` times the largest singular value,
     default ``eps * max(m, n)``); ``x``, ``residuals`` and ``s`` are differentiable in ``a``
-    and ``b`` where the rank does not change.
+    and ``b`` wherever the set of kept singular values does not change.
 
     >>> import dualad.numpy as dnp, numpy as np
     >>> x, res, rank, s = dnp.linalg.lstsq(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),

@@ -492,17 +492,74 @@ qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
 
 
 # ---------------------------------------------------------------- pinv
+# NOTE: pinv's two rules. Where A = A A+ A (the cutoff kept every singular value, or dropped
+# only zeros: A has exactly the rank pinv used), the derivative is Golub and Pereyra's, written
+# with A and A+ alone: smooth to every order, whatever the singular values. Where the cutoff
+# drops singular values that are not zero, A+ = V_r S_r^-1 U_r^T is a spectral function of the
+# SVD and the rule is its derivative from the SVD: kept values couple with each other through
+# 1/(si sj) and with dropped ones through 1/(si^2 - sj^2), so no gap between kept values is
+# divided by and the first derivative is finite wherever the set of kept values does not
+# change (a value crossing the cutoff is a jump). That rule's own derivative goes through the
+# SVD's vectors: its second derivatives are NaN where singular values repeat (NOTE: degenerate
+# points).
 def _pinv_impl(a, *, rcond, hermitian):
     options = {"hermitian": True} if hermitian else {}   # CuPy's pinv has no such option
     return array_module(a).linalg.pinv(a, rcond=rcond, **options)
 
 
+def _drops_values(a, p):
+    """Whether ``p = pinv(a)`` dropped a singular value of ``a`` that is not zero (beyond
+    rounding) from some matrix of the stack: then ``a != a p a`` (a decision on raw values)."""
+    raw_a, raw_p = raw_value(a), raw_value(p)
+    dropped = raw_a - raw_a @ raw_p @ raw_a
+    size = array_module(raw_a).sqrt((raw_a * raw_a).sum(axis=(-2, -1)))
+    tol = 100 * max(shape_of(a)[-2:]) * np.finfo(raw_a.dtype).eps
+    return bool((array_module(raw_a).sqrt((dropped * dropped).sum(axis=(-2, -1)))
+                 > tol * size).any())
+
+
+def _safe(x, mask):
+    """``x`` where ``mask`` (constant 0/1) is 1, else 1: a denominator that never divides by the
+    entries the mask discards."""
+    return x * mask + (1.0 - mask)
+
+
+def _truncated_parts(a, rcond):
+    """U, V, the coefficient matrices D1, D2 (dT's core is D1*dP + D2*dP^T with dP = U^T dA V)
+    and h = 1/s^2 on the kept values, of a pinv that drops singular values below the cutoff."""
+    m, n = shape_of(a)[-2:]
+    u, s, v = svd_parts(svd(a, full_matrices=False), m, n, False)
+    raw_s = raw_value(s)
+    xp = array_module(raw_s)
+    cutoff = xp.asarray(rcond, dtype=raw_s.dtype)[..., None] * raw_s.max(axis=-1, keepdims=True)
+    kept = (raw_s > cutoff).astype(raw_s.dtype)
+    ki, kj = kept[..., :, None], kept[..., None, :]
+    kk, kd, dk = ki * kj, ki * (1 - kj), (1 - ki) * kj
+    si, sj = _col(s), _row(s)
+    gap = si * si - sj * sj
+    d1 = (negative(kk / _safe(si * sj, kk)) + kd * sj / _safe(si * gap, kd)
+          - dk * si / _safe(sj * gap, dk))
+    d2 = kd / _safe(gap, kd) - dk / _safe(gap, dk)
+    return u, v, d1, d2, kept / _safe(s * s, kept)
+
+
 @_real_only("pinv")
 def _pinv_jvp(t, ans, a, *, rcond, hermitian):
-    # d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+, where the rank of
-    # A is locally constant (Golub and Pereyra)
-    p = ans
     tt = mT(t)
+    if _drops_values(a, ans):
+        m, n = shape_of(a)[-2:]
+        u, v, d1, d2, h = _truncated_parts(a, rcond)
+        dp = matmul(matmul(mT(u), t), v)
+        out = matmul(matmul(v, multiply(d1, dp) + multiply(d2, mT(dp))), mT(u))
+        if m > n:    # V H V^T dA^T (I - U U^T)
+            out = out + matmul(matmul(multiply(v, _row(h)), mT(v)),
+                               tt - matmul(matmul(tt, u), mT(u)))
+        elif n > m:  # (I - V V^T) dA^T U H U^T
+            out = out + matmul(tt - matmul(v, matmul(mT(v), tt)),
+                               matmul(multiply(u, _row(h)), mT(u)))
+        return out
+    # d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+ (Golub, Pereyra)
+    p = ans
     left = tt - matmul(matmul(tt, a), p)              # dA^T (I - A A+)
     right = tt - matmul(matmul(p, a), tt)             # (I - A+ A) dA^T
     return (negative(matmul(matmul(p, t), p)) + matmul(matmul(p, mT(p)), left)
@@ -511,8 +568,20 @@ def _pinv_jvp(t, ans, a, *, rcond, hermitian):
 
 @_real_only("pinv")
 def _pinv_vjp(g, ans, a, *, rcond, hermitian):
-    p = ans
     gt = mT(g)
+    if _drops_values(a, ans):
+        m, n = shape_of(a)[-2:]
+        u, v, d1, d2, h = _truncated_parts(a, rcond)
+        gamma = matmul(matmul(mT(v), g), u)
+        out = matmul(matmul(u, multiply(d1, gamma) + mT(multiply(d2, gamma))), mT(v))
+        if m > n:    # (I - U U^T) g^T V H V^T
+            out = out + matmul(gt - matmul(u, matmul(mT(u), gt)),
+                               matmul(multiply(v, _row(h)), mT(v)))
+        elif n > m:  # U H U^T g^T (I - V V^T)
+            out = out + matmul(matmul(multiply(u, _row(h)), mT(u)),
+                               gt - matmul(matmul(gt, v), mT(v)))
+        return out
+    p = ans
     left = gt - matmul(matmul(a, p), gt)              # (I - A A+) g^T
     right = gt - matmul(matmul(gt, p), a)             # g^T (I - A+ A)
     return (negative(matmul(matmul(mT(p), g), mT(p))) + matmul(left, matmul(p, mT(p)))
