@@ -68,8 +68,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     (``compute_uv=False``, or ``S`` of the full result). The signs of the vectors are NumPy's
     and the derivatives are those of the vectors NumPy returns. With ``full_matrices=True`` and
     a non-square ``a``, the vectors past the first min(m, n) are any basis of a complement:
-    their derivatives are NaN (the others' are finite). ``hermitian=True`` is computed for
-    plain arrays only.
+    their derivatives are NaN (the others' are finite). At a zero singular value (a kink, as of
+    ``|x|`` at 0) the derivative is that of NumPy's pair of vectors there, a subgradient.
+    ``hermitian=True`` is computed for plain arrays only.
 
     >>> import dualad as ad, dualad.numpy as dnp, numpy as np
     >>> a = np.array([[3.0, 0.0], [4.0, 5.0]])

@@ -3,7 +3,8 @@
 Every primitive works on stacks of matrices ``(..., m, n)``; the rules are written with dualad's
 own primitives, so they differentiate again (Hessians through ``eigh``). The conventions (JAX's
 and HIPS autograd's) are the standard ones: Giles' eigenvector rule with ``1/(λj − λi)``,
-Townsend's SVD rule with ``1/(σj² − σi²)``, Walter's QR rule, Golub and Pereyra's for ``pinv``.
+Townsend's SVD rule with ``1/(σj² − σi²)``, Walter's QR rule, Golub and Pereyra's for ``pinv``
+(NOTE: pinv's two rules).
 
 NOTE: packed results. A primitive has one result, a decomposition several, so each returns its
 factors packed side by side: every factor flattened over its own trailing axes and concatenated
@@ -261,7 +262,7 @@ def _eig_impl(a):
     return _pack_raw([w, v], (1, 2))
 
 
-def _normalized_columns_transpose(x, v):
+def _tangent_to_unit_columns(x, v):
     """Project ``x`` onto the tangent space of unit columns at ``v``: ``x_i - v_i (v_i . x_i)``.
     NumPy's eigenvectors have unit norm, so their tangents lie there; the map is its own
     transpose."""
@@ -274,7 +275,7 @@ def _eig_jvp(t, ans, a):
     w, v = eigen_parts(ans, n)
     m = matmul(matmul(inv(v), t), v)
     dv = matmul(v, multiply(_gap_reciprocals(w), m))
-    return pack([_diagonal(m), _normalized_columns_transpose(dv, v)], (1, 2))
+    return pack([_diagonal(m), _tangent_to_unit_columns(dv, v)], (1, 2))
 
 
 @_real_only("eig")
@@ -283,7 +284,7 @@ def _eig_vjp(g, ans, a):
     w, v = eigen_parts(ans, n)
     gw, gv = eigen_parts(g, n)
     gm = _diag_embed(gw) + multiply(_gap_reciprocals(w),
-                                    matmul(mT(v), _normalized_columns_transpose(gv, v)))
+                                    matmul(mT(v), _tangent_to_unit_columns(gv, v)))
     return matmul(matmul(mT(inv(v)), gm), mT(v))
 
 
