@@ -363,14 +363,6 @@ def test_near_degenerate_values_and_vectors_match_finite_differences():
 
 
 # ---------------------------------------------------------------- what is refused
-def test_complex_eig_derivative_raises():
-    rot = np.array([[0.0, -1.0], [1.0, 0.5]])
-    for f in (la.eigvals, lambda a: la.eig(a)[1]):
-        for jac in (ad.jacfwd, ad.jacrev):
-            with pytest.raises(TypeError, match="complex eigenvalues"):
-                jac(f)(rot)
-
-
 @pytest.mark.parametrize("f,a,free", [
     (lambda a: la.svd(a).U, A_TALL, (slice(None), slice(3, 4))),
     (lambda a: la.svd(a).Vh, A_TALL.T, (slice(3, 4), slice(None))),
@@ -433,17 +425,87 @@ def test_imperative_face_and_recorded_replays():
         np.testing.assert_allclose(rec.grad(x, b), ad.grad(fitted)(x, b), atol=1e-10)
 
 
-def test_rules_refuse_complex_values():
-    """Written for real matrices: once complex values can be traced, these must not answer."""
-    from dualad.primitives import decompositions as dec
-    z = np.array([[1 + 1j, 2.0], [0.5j, 3.0]])
-    s = np.linalg.svd(z, compute_uv=False)
-    for rule, args in [(dec.svdvals.jvps[0], (z[None], s, z)),
-                       (dec.svdvals.vjps[0], (s[None], s, z)),
-                       (dec.eigh.jvps[0], (z[None], dec.eigh(z, lower=True), z))]:
-        with pytest.raises(TypeError, match="complex"):
-            rule(*args, **({"full_matrices": False} if "svdvals" in rule.__name__ else
-                           {"lower": True}))
+def test_qr_and_pinv_refuse_complex_values():
+    """Their rules are written for real matrices (transposes, not conjugate transposes)."""
+    z = R.standard_normal((3, 2)) + 1j * R.standard_normal((3, 2))
+    for f in (lambda z: dnp.sum(dnp.abs(la.qr(z)[1])), lambda z: dnp.sum(dnp.abs(la.pinv(z)))):
+        for derivative in (ad.grad(f), lambda z: ad.jvp(f, (z,), (z,))):
+            with pytest.raises(TypeError, match="complex"):
+                derivative(z)
+
+
+# ---------------------------------------------------------------- complex values
+def _complex_gradient_by_differences(f, z, eps=1e-6):
+    """``df/dx - i df/dy`` of a real ``f`` of complex ``z`` (NOTE: complex convention)."""
+    g = np.zeros_like(z)
+    for index in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[index] = eps
+        g[index] = ((f(z + e) - f(z - e)) - 1j * (f(z + 1j * e) - f(z - 1j * e))) / (2 * eps)
+    return g
+
+
+def _check_complex(f, z, second_order=True):
+    """Both modes against finite differences over the real and imaginary parts, and the
+    forward-over-reverse second derivative against differences of the gradient."""
+    scale = lambda x: max(1.0, float(np.max(np.abs(x))))     # noqa: E731
+    expected = _complex_gradient_by_differences(f, z)
+    np.testing.assert_allclose(ad.grad(f)(z), expected, atol=1e-6 * scale(expected))
+    t = R.standard_normal(z.shape) + 1j * R.standard_normal(z.shape)
+    along = (f(z + 1e-6 * t) - f(z - 1e-6 * t)) / 2e-6
+    np.testing.assert_allclose(ad.jvp(f, (z,), (t,))[1], along, atol=1e-6 * scale(along))
+    if second_order:
+        g = ad.grad(f)
+        along = (g(z + 1e-6 * t) - g(z - 1e-6 * t)) / 2e-6
+        np.testing.assert_allclose(ad.jvp(g, (z,), (t,))[1], along, atol=1e-5 * scale(along))
+
+
+def _complex(*shape):
+    return R.standard_normal(shape) + 1j * R.standard_normal(shape)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 4, 3), (3, 5)])
+def test_complex_svd(shape):
+    """Phase-invariant functions of the factors (autograd's tests take abs of U and Vh)."""
+    z = _complex(*shape)
+    wu, wv = R.standard_normal(shape[:-1] + (min(shape[-2:]),)), R.standard_normal(
+        shape[:-2] + (min(shape[-2:]), shape[-1]))
+
+    def f(z):
+        u, s, vh = la.svd(z, full_matrices=False)
+        return dnp.sum(dnp.abs(u) * wu) + dnp.sum(s ** 2) + dnp.sum(dnp.abs(vh) * wv)
+
+    for mine, ref in zip(la.svd(z, full_matrices=False), np.linalg.svd(z, full_matrices=False)):
+        np.testing.assert_allclose(mine, ref, atol=1e-12)
+    _check_complex(f, z)
+    _check_complex(lambda z: la.norm(z[..., :3, :3], "nuc", axis=(-2, -1)).sum(), z)
+    rebuilt = lambda z: dnp.sum(dnp.abs(   # noqa: E731
+        (lambda u, s, vh: dnp.matmul(u * dnp.expand_dims(s, -2) ** 2, vh))(
+            *la.svd(z, full_matrices=False))))
+    _check_complex(rebuilt, z, second_order=False)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_complex_eigh(uplo):
+    """Only the UPLO triangle and the real part of the diagonal are read, as LAPACK does."""
+    z = _complex(2, 4, 4)
+    c, w = R.standard_normal(4), R.standard_normal((4, 4))
+    np.testing.assert_allclose(la.eigvalsh(z, uplo), np.linalg.eigvalsh(z, uplo), atol=1e-12)
+    _check_complex(lambda z: dnp.sum(la.eigh(z, uplo)[0] * c)
+                   + dnp.sum(dnp.abs(la.eigh(z, uplo)[1]) * w), z)
+    _check_complex(lambda z: dnp.sum(la.eigvalsh(z, uplo) ** 3), z)
+
+
+def test_complex_eig_of_complex_and_of_real_matrices():
+    z = _complex(2, 4, 4)
+    c, w = R.standard_normal(4), R.standard_normal((4, 4))
+    _check_complex(lambda z: dnp.sum(dnp.real(la.eig(z)[0]) * c + dnp.imag(la.eig(z)[0]))
+                   + dnp.sum(dnp.abs(la.eig(z)[1]) * w), z)
+    _check_complex(lambda z: dnp.sum(dnp.abs(la.eigvals(z)) * c), z)
+    x = R.standard_normal((6, 6))          # a real matrix with complex eigenvalues
+    assert np.iscomplexobj(np.linalg.eigvals(x))
+    check_grads(lambda x: (dnp.abs(la.eig(x)[0]), dnp.abs(la.eig(x)[1])), (x,), order=2)
+    check_grads(lambda x: dnp.real(la.eigvals(x)), (x,), order=2)
 
 
 def test_results_are_traced_or_plain_as_documented():

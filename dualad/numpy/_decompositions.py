@@ -17,6 +17,7 @@ from ..primitives import decompositions as _dec
 from ..primitives import linalg as _la
 from . import _reductions
 from ._core import matmul, reshape, sum, swapaxes, transpose
+from ._complex import conj
 from ._creation import asarray
 from ._ufuncs import _not_differentiated
 
@@ -65,8 +66,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     Derivatives follow JAX and autograd: ``dS = diag(Uᵀ dA V)``, and the vectors' rule carries
     ``1/(σⱼ² − σᵢ²)``, so where two singular values coincide the derivatives of ``U`` and
     ``Vh`` are inf or NaN (they are not defined there); ``S`` itself stays differentiable
-    (``compute_uv=False``, or ``S`` of the full result). The signs of the vectors are NumPy's
-    and the derivatives are those of the vectors NumPy returns. With ``full_matrices=True`` and
+    (``compute_uv=False``, or ``S`` of the full result). For real matrices the signs of the
+    vectors are NumPy's and the derivatives are those of the vectors NumPy returns; for complex
+    ones each pair of vectors has a free phase, and the derivatives are those of functions that
+    it leaves alone (``abs(U)``, ``U @ (S[..., None] * Vh)``). With ``full_matrices=True`` and
     a non-square ``a``, the vectors past the first min(m, n) are any basis of a complement:
     their derivatives are NaN (the others' are finite). At a zero singular value (a kink, as of
     ``|x|`` at 0) the derivative is that of NumPy's pair of vectors there, a subgradient.
@@ -90,7 +93,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     full = bool(full_matrices)
     packed = _dec.svd(a, full_matrices=full)
     u, _, v = _dec.svd_parts(packed, m, n, full)
-    return SVDResult(u, _dec.svdvals(a, packed, full_matrices=full), swapaxes(v, -1, -2))
+    return SVDResult(u, _dec.svdvals(a, packed, full_matrices=full), conj(swapaxes(v, -1, -2)))
 
 
 # ---------------------------------------------------------------- eigh, eigvalsh
@@ -98,9 +101,11 @@ def eigh(a, UPLO="L"):
     """``numpy.linalg.eigh``: ``EighResult(eigenvalues, eigenvectors)`` of a symmetric (stack
     of) matrices, eigenvalues ascending.
 
-    As in NumPy only the triangle named by ``UPLO`` is read, and the derivatives are those of
-    that function: the tangent ``dA`` enters through its reflected triangle, and the gradient is
-    ``tril(G) + tril(Gᵀ, -1)`` of the symmetric ``G`` (autograd's convention). The eigenvector
+    As in NumPy only the triangle named by ``UPLO`` is read (and the real part of the diagonal
+    of a complex matrix), and the derivatives are those of that function: the tangent ``dA``
+    enters through its reflected triangle, and the gradient is ``tril(G + Gᴴ, -1) + diag(G)``
+    of the Hermitian ``G`` (autograd's convention). A complex eigenvector's phase is free: the
+    derivatives are those of functions that it leaves alone (``abs(v)``, ``v vᴴ``). The eigenvector
     rule carries ``1/(λⱼ − λᵢ)``: where eigenvalues repeat, the eigenvectors' derivatives are
     inf or NaN (not defined there) while the eigenvalues' stay finite.
 
@@ -135,10 +140,11 @@ def eig(a):
     """``numpy.linalg.eig``: ``EigResult(eigenvalues, eigenvectors)`` of a general (stack of)
     square matrices, the eigenvectors of unit norm, as NumPy returns them.
 
-    Differentiable where the eigenvalues are real and distinct (``dλ = diag(V⁻¹ dA V)``; the
-    vectors' derivative keeps their unit norm). A real matrix with complex eigenvalues has a
-    complex result, whose derivative needs complex support that dualad's ``eig`` does not
-    have yet: differentiating it raises TypeError.
+    Differentiable where the eigenvalues are distinct (``dλ = diag(V⁻¹ dA V)``; the vectors'
+    derivative keeps their unit norm), complex ones included: a real matrix with complex
+    eigenvalues has a complex result, differentiated with dualad's complex convention. The
+    phase of a complex eigenvector is free; the derivatives are those of functions that it
+    leaves alone (``abs(v)``, ``v vᴴ``).
 
     >>> import dualad.numpy as dnp, numpy as np
     >>> dnp.linalg.eig(np.array([[2.0, 1.0], [0.0, 3.0]])).eigenvalues
@@ -169,7 +175,8 @@ def qr(a, mode="reduced"):
     Differentiable (Walter's rule, JAX's) where the leading min(m, n) columns have full rank;
     a wide ``a = [X | Y]`` is differentiated through the QR of ``X`` and ``R_Y = Qᵀ Y``. With
     ``mode='complete'`` and m > n, the columns of ``Q`` past the n-th are any basis of a
-    complement: their derivatives are NaN.
+    complement: their derivatives are NaN. Complex matrices are computed, not differentiated
+    (TypeError).
 
     >>> import dualad.numpy as dnp, numpy as np
     >>> q, r = dnp.linalg.qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
@@ -210,7 +217,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     Its derivative is that of the function computed, wherever the set of kept singular values
     does not change (a singular value crossing the cutoff is a jump): Golub and Pereyra's
     formula when every value is kept, the truncated SVD's otherwise (NOTE: pinv's two rules).
-    ``hermitian=True`` is computed for plain arrays only.
+    ``hermitian=True`` is computed for plain arrays only; complex matrices are computed, not
+    differentiated (TypeError).
 
     >>> import dualad as ad, dualad.numpy as dnp, numpy as np
     >>> dnp.linalg.pinv(np.array([[1.0, 2.0]]))

@@ -20,6 +20,15 @@ whole derivative through ``a`` (none through the packed argument, which depends 
 So a loss that uses only ``w`` of ``w, v = eigh(a)`` never reaches the eigenvector rule and its
 ``1/(λj − λi)``: it stays finite where eigenvalues repeat, as in autograd and JAX.
 
+NOTE: complex values. eigh, eigvalsh, eig, eigvals, svd and svdvals take complex matrices (and
+eig a real one with complex eigenvalues) with the pairing ``Re(g t)`` of NOTE: complex convention
+in ``primitives/complex.py``: the rules use conjugate transposes, and each rule that conjugates
+or takes a real part has its transpose conjugate or take the real part in turn. The vectors of
+a complex decomposition have a free phase each; the rules choose JAX's (``Im(v_i^H dv_i) = 0``
+for eigh's and V's, U's phase following from ``dP``), so the derivatives are those of functions
+that the phases leave alone (``abs(v)``, ``v v^H``, ``U diag(s) Vh``), not of LAPACK's choice of
+phase. qr and pinv refuse complex values.
+
 NOTE: degenerate points. Where two eigenvalues (eigh, eig) or two singular values (svd) coincide,
 the vectors are not differentiable (any rotation within the repeated space is as good) and their
 rules divide by zero: the tangent or cotangent of the vectors is then inf or NaN, never a
@@ -37,6 +46,7 @@ import numpy as np
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Primitive, dtype_of, shape_of
 from .binary import divide, multiply, subtract
+from .complex import conj, real
 from .elementwise import negative
 from .indexing import concatenate, getitem
 from .linalg import inv, matmul, mT, solve_batched
@@ -114,17 +124,36 @@ def _mask(n, like, lower, diagonal):
     return xp.tril(ones, -k) if lower else xp.triu(ones, k)
 
 
+def _is_complex(x):
+    return np.dtype(dtype_of(x)).kind == "c"
+
+
+def _conj(x):
+    return conj(x) if _is_complex(x) else x
+
+
+def _re(x):
+    return real(x) if _is_complex(x) else x
+
+
+def _h(x):
+    """The conjugate transpose of each matrix of a stack (the transpose of real ones)."""
+    return _conj(mT(x))
+
+
 def _reflect_triangle(x, lower):
-    """The symmetric matrix that LAPACK reads from one triangle of ``x`` (NumPy's ``UPLO``):
-    ``tril(x) + tril(x, -1)^T`` for the lower one. Linear in ``x``."""
+    """The Hermitian matrix that LAPACK reads from one triangle of ``x`` (NumPy's ``UPLO``):
+    ``tril(x, -1) + tril(x, -1)^H + diag(Re x)`` for the lower one. Real-linear in ``x``."""
     n = shape_of(x)[-1]
-    return multiply(x, _mask(n, x, lower, True)) + mT(multiply(x, _mask(n, x, lower, False)))
+    strict = multiply(x, _mask(n, x, lower, False))
+    return strict + _h(strict) + multiply(_re(x), _eye(n, x))
 
 
 def _reflect_triangle_transpose(g, lower):
-    """The transpose of ``_reflect_triangle``: ``tril(g) + tril(g^T, -1)`` for the lower one."""
+    """The transpose of ``_reflect_triangle`` under the pairing ``Re(g t)`` (NOTE: complex
+    convention in ``primitives/complex.py``): ``tril(g + g^H, -1) + diag(Re g)``."""
     n = shape_of(g)[-1]
-    return multiply(g, _mask(n, g, lower, True)) + multiply(mT(g), _mask(n, g, lower, False))
+    return multiply(g + _h(g), _mask(n, g, lower, False)) + multiply(_re(g), _eye(n, g))
 
 
 def _columns(x, start, stop):
@@ -178,18 +207,15 @@ def _whole_matrix(patterns, ans, a, *decomposition, **params):
 
 
 def _real_only(name):
-    """Decorate a rule of ``name`` so that it refuses complex values: the rules are written for
-    real matrices (transposes where complex ones need conjugate transposes), and a real matrix
-    can have complex eigenvalues."""
+    """Decorate a rule of ``name`` so that it refuses complex values: qr's and pinv's rules are
+    written for real matrices (transposes where complex ones need conjugate transposes)."""
     def decorate(rule):
         @functools.wraps(rule)
         def checked(ct, ans, a, *args, **params):
             if any(np.issubdtype(np.dtype(dtype_of(v)), np.complexfloating) for v in (a, ans)):
                 raise TypeError(
-                    f"{name}: the derivatives of complex values (a complex matrix, or a real "
-                    "matrix with complex eigenvalues) are not supported by dualad's "
-                    "decompositions yet; differentiate a function of a real matrix with real "
-                    "results (eigh for a symmetric matrix)")
+                    f"{name}: dualad does not differentiate {name} of complex matrices yet "
+                    "(svd, eigh and eig do); differentiate a function of a real matrix")
             return rule(ct, ans, a, *args, **params)
         return checked
     return decorate
@@ -206,22 +232,27 @@ def eigen_parts(packed, n):
     return unpack(packed, ((n,), (n, n)))
 
 
-@_real_only("eigh")
+def _eigh_parts(packed, n):
+    """``eigen_parts`` of ``eigh``, whose eigenvalues are real even where the packing is complex
+    (a Hermitian matrix): their tangents and cotangents are real too."""
+    w, v = eigen_parts(packed, n)
+    return _re(w), v
+
+
 def _eigh_jvp(t, ans, a, *, lower):
     n = shape_of(a)[-1]
-    w, v = eigen_parts(ans, n)
-    m = matmul(matmul(mT(v), _reflect_triangle(t, lower)), v)
+    w, v = _eigh_parts(ans, n)
+    m = matmul(matmul(_h(v), _reflect_triangle(t, lower)), v)    # Hermitian
     dv = matmul(v, multiply(_gap_reciprocals(w), m))
-    return pack([_diagonal(m), dv], (1, 2))
+    return pack([_re(_diagonal(m)), dv], (1, 2))
 
 
-@_real_only("eigh")
 def _eigh_vjp(g, ans, a, *, lower):
     n = shape_of(a)[-1]
-    w, v = eigen_parts(ans, n)
-    gw, gv = eigen_parts(g, n)
+    w, v = _eigh_parts(ans, n)
+    gw, gv = _eigh_parts(g, n)
     gm = _diag_embed(gw) + multiply(_gap_reciprocals(w), matmul(mT(v), gv))
-    return _reflect_triangle_transpose(matmul(matmul(v, gm), mT(v)), lower)
+    return _reflect_triangle_transpose(matmul(matmul(_conj(v), gm), mT(v)), lower)
 
 
 eigh = Primitive("eigh", _eigh_impl, jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
@@ -229,8 +260,8 @@ eigh = Primitive("eigh", _eigh_impl, jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
 
 
 def _eigvalsh_impl(a, *decomposition, lower):
-    if decomposition:
-        return decomposition[0][..., :shape_of(a)[-1]].copy()
+    if decomposition:   # real eigenvalues, also where a Hermitian matrix packs them as complex
+        return decomposition[0][..., :shape_of(a)[-1]].real.copy()
     return array_module(a).linalg.eigvalsh(a, UPLO="L" if lower else "U")
 
 
@@ -239,17 +270,15 @@ def _eigh_vectors(a, decomposition, lower):
     return eigen_parts(packed, shape_of(a)[-1])[1]
 
 
-@_real_only("eigvalsh")
 def _eigvalsh_jvp(t, ans, a, *decomposition, lower):
-    v = _eigh_vectors(a, decomposition, lower)   # dw_i = v_i^T dA v_i
-    return sum_p(multiply(v, matmul(_reflect_triangle(t, lower), v)), axis=(-2,),
-                 keepdims=False)
+    v = _eigh_vectors(a, decomposition, lower)   # dw_i = v_i^H dA v_i
+    return _re(sum_p(multiply(_conj(v), matmul(_reflect_triangle(t, lower), v)), axis=(-2,),
+                     keepdims=False))
 
 
-@_real_only("eigvalsh")
 def _eigvalsh_vjp(g, ans, a, *decomposition, lower):
     v = _eigh_vectors(a, decomposition, lower)
-    return _reflect_triangle_transpose(matmul(multiply(v, _row(g)), mT(v)), lower)
+    return _reflect_triangle_transpose(matmul(multiply(_conj(v), _row(g)), mT(v)), lower)
 
 
 eigvalsh = Primitive("eigvalsh", _eigvalsh_impl, jvp=(_eigvalsh_jvp, None),
@@ -263,13 +292,18 @@ def _eig_impl(a):
 
 
 def _tangent_to_unit_columns(x, v):
-    """Project ``x`` onto the tangent space of unit columns at ``v``: ``x_i - v_i (v_i . x_i)``.
-    NumPy's eigenvectors have unit norm, so their tangents lie there; the map is its own
-    transpose."""
-    return subtract(x, multiply(v, _row(sum_p(multiply(v, x), axis=(-2,), keepdims=False))))
+    """``x_i - v_i Re(v_i^H x_i)``: NumPy's eigenvectors have unit norm, so their tangents have
+    no component that would change it (their phase, for complex ones, is left as it comes)."""
+    return subtract(x, multiply(v, _row(_re(sum_p(multiply(_conj(v), x), axis=(-2,),
+                                                  keepdims=False)))))
 
 
-@_real_only("eig")
+def _tangent_to_unit_columns_transpose(g, v):
+    """The transpose of ``_tangent_to_unit_columns`` under the pairing ``Re(g t)``."""
+    return subtract(g, multiply(_conj(v), _row(_re(sum_p(multiply(v, g), axis=(-2,),
+                                                         keepdims=False)))))
+
+
 def _eig_jvp(t, ans, a):
     n = shape_of(a)[-1]
     w, v = eigen_parts(ans, n)
@@ -278,13 +312,12 @@ def _eig_jvp(t, ans, a):
     return pack([_diagonal(m), _tangent_to_unit_columns(dv, v)], (1, 2))
 
 
-@_real_only("eig")
 def _eig_vjp(g, ans, a):
     n = shape_of(a)[-1]
     w, v = eigen_parts(ans, n)
     gw, gv = eigen_parts(g, n)
     gm = _diag_embed(gw) + multiply(_gap_reciprocals(w),
-                                    matmul(mT(v), _tangent_to_unit_columns(gv, v)))
+                                    matmul(mT(v), _tangent_to_unit_columns_transpose(gv, v)))
     return matmul(matmul(mT(inv(v)), gm), mT(v))
 
 
@@ -303,13 +336,11 @@ def _eig_vectors(a, decomposition):
     return eigen_parts(packed, shape_of(a)[-1])[1]
 
 
-@_real_only("eigvals")
 def _eigvals_jvp(t, ans, a, *decomposition):
     v = _eig_vectors(a, decomposition)     # dw_i = (V^-1 dA V)_ii
     return sum_p(multiply(mT(inv(v)), matmul(t, v)), axis=(-2,), keepdims=False)
 
 
-@_real_only("eigvals")
 def _eigvals_vjp(g, ans, a, *decomposition):
     v = _eig_vectors(a, decomposition)
     return matmul(mT(inv(v)), multiply(_col(g), mT(v)))
@@ -321,53 +352,74 @@ eigvals = Primitive("eigvals", _eigvals_impl, jvp=(_eigvals_jvp, None),
 
 # ---------------------------------------------------------------- svd and svdvals
 def svd_shapes(m, n, full):
-    """The trailing shapes of ``U``, ``s`` and ``V`` (not ``V^T``) in a packed ``svd``."""
+    """The trailing shapes of ``U``, ``s`` and ``V`` (not ``V^H``) in a packed ``svd``."""
     k = min(m, n)
     return ((m, m if full else k), (k,), (n, n if full else k))
 
 
 def _svd_impl(a, *, full_matrices):
     u, s, vt = array_module(a).linalg.svd(a, full_matrices=full_matrices)
-    return _pack_raw([u, s, vt.swapaxes(-1, -2)], (2, 1, 2))
+    return _pack_raw([u, s, vt.swapaxes(-1, -2).conj()], (2, 1, 2))   # V = Vh^H
 
 
 def svd_parts(packed, m, n, full):
-    """``(U, s, V)`` of a packed ``svd`` result (or of its tangent or cotangent)."""
-    return unpack(packed, svd_shapes(m, n, full))
+    """``(U, s, V)`` of a packed ``svd`` result (or of its tangent or cotangent); ``s`` is real
+    even where the packing is complex."""
+    u, s, v = unpack(packed, svd_shapes(m, n, full))
+    return u, _re(s), v
+
+
+def _phase_part(x, s):
+    """``diag(i Im(x_ii) / s_i)`` (0 where ``s_i`` is 0): the phase the complex SVD's tangent
+    gives U, with V's left unchanged (JAX's gauge); None for real values."""
+    if not _is_complex(x):
+        return None
+    raw = raw_value(s)
+    nonzero = (raw != 0).astype(raw.dtype)
+    d = _diagonal(x)
+    return _diag_embed(divide(multiply(d - _re(d), nonzero), _safe(s, nonzero)))
 
 
 def _thin_svd_jvp(t, u, s, v):
     m, n = shape_of(t)[-2:]
     srow, scol = _row(s), _col(s)
     f = _gap_reciprocals(multiply(s, s))
-    dp = matmul(matmul(mT(u), t), v)                  # dP = U^T dA V
-    du = matmul(u, multiply(f, multiply(dp, srow) + multiply(scol, mT(dp))))
-    dv = matmul(v, multiply(f, multiply(scol, dp) + multiply(mT(dp), srow)))
+    dp = matmul(matmul(_h(u), t), v)                  # dP = U^H dA V
+    du = multiply(f, multiply(dp, srow) + multiply(scol, _h(dp)))
+    phase = _phase_part(dp, s)
+    du = matmul(u, du if phase is None else du + phase)
+    dv = matmul(v, multiply(f, multiply(scol, dp) + multiply(_h(dp), srow)))
     if m > n:   # the part of dA V outside span(U)
         tv = matmul(t, v)
-        du = du + divide(tv - matmul(u, matmul(mT(u), tv)), srow)
+        du = du + divide(tv - matmul(u, matmul(_h(u), tv)), srow)
     elif n > m:
-        tu = matmul(mT(t), u)
-        dv = dv + divide(tu - matmul(v, matmul(mT(v), tu)), srow)
-    return du, _diagonal(dp), dv
+        tu = matmul(_h(t), u)
+        dv = dv + divide(tu - matmul(v, matmul(_h(v), tu)), srow)
+    return du, _re(_diagonal(dp)), dv
 
 
 def _thin_svd_vjp(gu, gs, gv, u, s, v):
+    """The transpose of ``_thin_svd_jvp`` under the pairing ``Re(g t)``."""
     m, n = shape_of(u)[-2], shape_of(v)[-2]
     srow, scol = _row(s), _col(s)
     f = _gap_reciprocals(multiply(s, s))
-    j = multiply(f, matmul(mT(u), gu))
+    ju = matmul(mT(u), gu)
+    j = multiply(f, ju)
     k = multiply(f, matmul(mT(v), gv))
-    gp = multiply(j + mT(j), srow) + multiply(scol, k + mT(k)) + _diag_embed(gs)
-    ga = matmul(matmul(u, gp), mT(v))
+    gp = multiply(j + _h(j), srow) + multiply(scol, k + _h(k)) + _diag_embed(gs)
+    phase = _phase_part(ju, s)
+    if phase is not None:
+        gp = gp + phase
+    cu = _conj(u)
+    ga = matmul(matmul(cu, gp), mT(v))
     if m > n:
-        ga = ga + matmul(divide(gu - matmul(u, matmul(mT(u), gu)), srow), mT(v))
+        ga = ga + matmul(divide(gu - matmul(cu, matmul(mT(u), gu)), srow), mT(v))
     elif n > m:
-        ga = ga + matmul(u, mT(divide(gv - matmul(v, matmul(mT(v), gv)), srow)))
+        gvh = _h(gv)
+        ga = ga + matmul(divide(cu, srow), gvh - matmul(matmul(gvh, _conj(v)), mT(v)))
     return ga
 
 
-@_real_only("svd")
 def _svd_jvp(t, ans, a, *, full_matrices):
     m, n = shape_of(a)[-2:]
     u, s, v = svd_parts(ans, m, n, full_matrices)
@@ -377,7 +429,6 @@ def _svd_jvp(t, ans, a, *, full_matrices):
                  _with_undefined_columns(dv, n) if full_matrices else dv], (2, 1, 2))
 
 
-@_real_only("svd")
 def _svd_vjp(g, ans, a, *, full_matrices):
     m, n = shape_of(a)[-2:]
     u, s, v = svd_parts(ans, m, n, full_matrices)
@@ -396,7 +447,7 @@ def _svdvals_impl(a, *decomposition, full_matrices):
     m, n = shape_of(a)[-2:]
     if decomposition:
         u_size = int(np.prod(svd_shapes(m, n, full_matrices)[0]))
-        return decomposition[0][..., u_size:u_size + min(m, n)].copy()
+        return decomposition[0][..., u_size:u_size + min(m, n)].real.copy()
     return array_module(a).linalg.svd(a, compute_uv=False)
 
 
@@ -412,16 +463,14 @@ def _singular_vectors(a, decomposition, full_matrices):
     return (_columns(u, 0, k), _columns(v, 0, k)) if full_matrices else (u, v)
 
 
-@_real_only("svdvals")
 def _svdvals_jvp(t, ans, a, *decomposition, full_matrices):
-    u, v = _singular_vectors(a, decomposition, full_matrices)     # ds_i = u_i^T dA v_i
-    return sum_p(multiply(u, matmul(t, v)), axis=(-2,), keepdims=False)
+    u, v = _singular_vectors(a, decomposition, full_matrices)     # ds_i = Re(u_i^H dA v_i)
+    return _re(sum_p(multiply(_conj(u), matmul(t, v)), axis=(-2,), keepdims=False))
 
 
-@_real_only("svdvals")
 def _svdvals_vjp(g, ans, a, *decomposition, full_matrices):
     u, v = _singular_vectors(a, decomposition, full_matrices)
-    return matmul(multiply(u, _row(g)), mT(v))
+    return matmul(multiply(_conj(u), _row(g)), mT(v))
 
 
 svdvals = Primitive("svdvals", _svdvals_impl, jvp=(_svdvals_jvp, None),
