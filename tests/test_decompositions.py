@@ -425,15 +425,6 @@ def test_imperative_face_and_recorded_replays():
         np.testing.assert_allclose(rec.grad(x, b), ad.grad(fitted)(x, b), atol=1e-10)
 
 
-def test_qr_and_pinv_refuse_complex_values():
-    """Their rules are written for real matrices (transposes, not conjugate transposes)."""
-    z = R.standard_normal((3, 2)) + 1j * R.standard_normal((3, 2))
-    for f in (lambda z: dnp.sum(dnp.abs(la.qr(z)[1])), lambda z: dnp.sum(dnp.abs(la.pinv(z)))):
-        for derivative in (ad.grad(f), lambda z: ad.jvp(f, (z,), (z,))):
-            with pytest.raises(TypeError, match="complex"):
-                derivative(z)
-
-
 # ---------------------------------------------------------------- complex values
 def _complex_gradient_by_differences(f, z, eps=1e-6):
     """``df/dx - i df/dy`` of a real ``f`` of complex ``z`` (NOTE: complex convention)."""
@@ -494,6 +485,37 @@ def test_complex_eigh(uplo):
     _check_complex(lambda z: dnp.sum(la.eigh(z, uplo)[0] * c)
                    + dnp.sum(dnp.abs(la.eigh(z, uplo)[1]) * w), z)
     _check_complex(lambda z: dnp.sum(la.eigvalsh(z, uplo) ** 3), z)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3), (3, 5), (2, 4, 3)])
+def test_complex_qr_pinv_and_lstsq(shape):
+    """qr's factors themselves (R's real diagonal fixes their phases), pinv kept whole and
+    truncated, lstsq's solution and residuals."""
+    z = _complex(*shape)
+    m, n = shape[-2:]
+    k = min(m, n)
+    wq, wr = R.standard_normal(shape[:-1] + (k,)), R.standard_normal(shape[:-2] + (k, n))
+    w = R.standard_normal(shape[:-2] + (n, m))
+
+    def parts(x, weight):
+        return dnp.sum(dnp.real(x) * weight + dnp.imag(x) * weight ** 2)
+
+    for mine, ref in zip(la.qr(z), np.linalg.qr(z)):
+        np.testing.assert_allclose(mine, ref, atol=1e-12)
+    np.testing.assert_allclose(la.pinv(z), np.linalg.pinv(z), atol=1e-12)
+    _check_complex(lambda z: parts(la.qr(z)[0], wq) + parts(la.qr(z)[1], wr), z)
+    _check_complex(lambda z: parts(la.pinv(z), w), z)
+    u = np.linalg.qr(_complex(*shape[:-1], k))[0]
+    v = np.linalg.qr(_complex(*shape[:-2], n, k))[0]
+    values = np.array([3.0, 2.0, 1e-3][:k])
+    truncated = (u * values) @ np.conj(np.swapaxes(v, -1, -2))
+    _check_complex(lambda z: parts(la.pinv(z, 1e-2), w), truncated)
+    if len(shape) == 2:
+        b = _complex(m)
+        for mine, ref in zip(la.lstsq(z, b), np.linalg.lstsq(z, b)):
+            np.testing.assert_allclose(mine, ref, atol=1e-10)
+        _check_complex(lambda z: parts(la.lstsq(z, b)[0], w[:, 0]) + dnp.sum(
+            la.lstsq(z, b)[1]), z)
 
 
 def test_complex_eig_of_complex_and_of_real_matrices():

@@ -15,6 +15,7 @@ import numpy as np
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ..primitives import decompositions as _dec
 from ..primitives import linalg as _la
+from ..primitives.complex import squared_modulus
 from . import _reductions
 from ._core import matmul, reshape, sum, swapaxes, transpose
 from ._complex import conj
@@ -175,8 +176,8 @@ def qr(a, mode="reduced"):
     Differentiable (Walter's rule, JAX's) where the leading min(m, n) columns have full rank;
     a wide ``a = [X | Y]`` is differentiated through the QR of ``X`` and ``R_Y = Qᵀ Y``. With
     ``mode='complete'`` and m > n, the columns of ``Q`` past the n-th are any basis of a
-    complement: their derivatives are NaN. Complex matrices are computed, not differentiated
-    (TypeError).
+    complement: their derivatives are NaN. For complex matrices R keeps LAPACK's real
+    diagonal, so Q and R have no free phase and their own derivatives are given.
 
     >>> import dualad.numpy as dnp, numpy as np
     >>> q, r = dnp.linalg.qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
@@ -217,8 +218,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     Its derivative is that of the function computed, wherever the set of kept singular values
     does not change (a singular value crossing the cutoff is a jump): Golub and Pereyra's
     formula when every value is kept, the truncated SVD's otherwise (NOTE: pinv's two rules).
-    ``hermitian=True`` is computed for plain arrays only; complex matrices are computed, not
-    differentiated (TypeError).
+    ``hermitian=True`` is computed for plain arrays only.
 
     >>> import dualad as ad, dualad.numpy as dnp, numpy as np
     >>> dnp.linalg.pinv(np.array([[1.0, 2.0]]))
@@ -264,11 +264,12 @@ def lstsq(a, b, rcond=None):
     x = matmul(_dec.pinv(a, rcond=float(cutoff), hermitian=False), b)
     rank = _rank_of_values(s, cutoff)
     if rank == n and m > n:
-        residuals = sum((b - matmul(a, x)) ** 2, axis=0)
+        residuals = sum(squared_modulus(b - matmul(a, x)), axis=0)
         if len(sb) == 1:
             residuals = reshape(residuals, (1,))
     else:
-        residuals = np.empty((0,), dtype=np.result_type(dtype_of(a), dtype_of(b)))
+        real = np.finfo(np.result_type(dtype_of(a), dtype_of(b))).dtype   # also for complex
+        residuals = np.empty((0,), dtype=real)
     return x, residuals, rank, s
 
 

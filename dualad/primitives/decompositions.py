@@ -20,14 +20,14 @@ whole derivative through ``a`` (none through the packed argument, which depends 
 So a loss that uses only ``w`` of ``w, v = eigh(a)`` never reaches the eigenvector rule and its
 ``1/(λj − λi)``: it stays finite where eigenvalues repeat, as in autograd and JAX.
 
-NOTE: complex values. eigh, eigvalsh, eig, eigvals, svd and svdvals take complex matrices (and
-eig a real one with complex eigenvalues) with the pairing ``Re(g t)`` of NOTE: complex convention
+NOTE: complex values. Every primitive here takes complex matrices (and eig a real one with
+complex eigenvalues) with the pairing ``Re(g t)`` of NOTE: complex convention
 in ``primitives/complex.py``: the rules use conjugate transposes, and each rule that conjugates
 or takes a real part has its transpose conjugate or take the real part in turn. The vectors of
 a complex decomposition have a free phase each; the rules choose JAX's (``Im(v_i^H dv_i) = 0``
 for eigh's and V's, U's phase following from ``dP``), so the derivatives are those of functions
 that the phases leave alone (``abs(v)``, ``v v^H``, ``U diag(s) Vh``), not of LAPACK's choice of
-phase. qr and pinv refuse complex values.
+phase. qr's R keeps a real diagonal, as LAPACK's, so its Q and R have no free phase.
 
 NOTE: degenerate points. Where two eigenvalues (eigh, eig) or two singular values (svd) coincide,
 the vectors are not differentiable (any rotation within the repeated space is as good) and their
@@ -39,8 +39,6 @@ The columns of a full ``U`` or ``V`` (svd, ``full_matrices=True``, non-square) a
 ``Q`` (qr, m > n) past the first min(m, n) are any basis of a complement: their tangents are NaN,
 and a cotangent that reaches them makes the cotangent of ``a`` NaN.
 """
-import functools
-
 import numpy as np
 
 from .._core.backend import array_module, raw_value
@@ -204,21 +202,6 @@ def _whole_matrix(patterns, ans, a, *decomposition, **params):
     trailing = len(shape_of(ans)) - (len(shape_of(a)) - 2)
     whole = p.any(axis=(-2, -1))
     return whole.reshape(whole.shape + (1,) * trailing)
-
-
-def _real_only(name):
-    """Decorate a rule of ``name`` so that it refuses complex values: qr's and pinv's rules are
-    written for real matrices (transposes where complex ones need conjugate transposes)."""
-    def decorate(rule):
-        @functools.wraps(rule)
-        def checked(ct, ans, a, *args, **params):
-            if any(np.issubdtype(np.dtype(dtype_of(v)), np.complexfloating) for v in (a, ans)):
-                raise TypeError(
-                    f"{name}: dualad does not differentiate {name} of complex matrices yet "
-                    "(svd, eigh and eig do); differentiate a function of a real matrix")
-            return rule(ct, ans, a, *args, **params)
-        return checked
-    return decorate
 
 
 # ---------------------------------------------------------------- eigh and eigvalsh
@@ -489,23 +472,37 @@ def _qr_impl(a, *, complete):
     return _pack_raw([q, r], (2, 2))
 
 
+def _imaginary_diagonal(y):
+    """``diag(i Im(y_ii))``; None for real values."""
+    if not _is_complex(y):
+        return None
+    d = _diagonal(y)
+    return _diag_embed(d - _re(d))
+
+
 def _square_qr_jvp(t, q, r):
     """dQ and dR for a matrix with at least as many rows as columns and full column rank."""
     x = mT(solve_batched(mT(r), mT(t)))              # dA R^-1
-    y = matmul(mT(q), x)
+    y = matmul(_h(q), x)
     low = multiply(y, _mask(shape_of(r)[-1], y, True, False))
-    omega = low - mT(low)                             # skew-symmetric: Q^T dQ off R's part
+    omega = low - _h(low)               # skew-Hermitian: Q^H dQ, off R's part
+    phase = _imaginary_diagonal(y)      # R keeps a real diagonal (LAPACK's, JAX's gauge)
+    if phase is not None:
+        omega = omega + phase
     return matmul(q, omega - y) + x, matmul(y - omega, r)
 
 
 def _square_qr_vjp(gq, gr, q, r):
+    """The transpose of ``_square_qr_jvp`` under the pairing ``Re(g t)``."""
     c = matmul(mT(q), gq) - matmul(gr, mT(r))
-    gy = multiply(c - mT(c), _mask(shape_of(r)[-1], c, True, False)) - c
-    gx = gq + matmul(q, gy)
+    gy = multiply(c - _h(c), _mask(shape_of(r)[-1], c, True, False)) - c
+    phase = _imaginary_diagonal(c)
+    if phase is not None:
+        gy = gy + phase
+    gx = gq + matmul(_conj(q), gy)
     return mT(solve_batched(r, mT(gx)))              # gX R^-T
 
 
-@_real_only("qr")
 def _qr_jvp(t, ans, a, *, complete):
     m, n = shape_of(a)[-2:]
     q, r = unpack(ans, qr_shapes(m, n, complete))
@@ -516,13 +513,12 @@ def _qr_jvp(t, ans, a, *, complete):
             zeros = array_module(dr).zeros(shape_of(dr)[:-2] + (m - n, n), dtype=dtype_of(dr))
             dr = concatenate(dr, zeros, axis=-2)
         return pack([dq, dr], (2, 2))
-    # a wide a = [X | Y]: Q R_X is the QR of the square X, and R_Y = Q^T Y
+    # a wide a = [X | Y]: Q R_X is the QR of the square X, and R_Y = Q^H Y
     dq, drx = _square_qr_jvp(_columns(t, 0, m), q, _columns(r, 0, m))
-    dry = matmul(mT(dq), _columns(a, m, n)) + matmul(mT(q), _columns(t, m, n))
+    dry = matmul(_h(dq), _columns(a, m, n)) + matmul(_h(q), _columns(t, m, n))
     return pack([dq, concatenate(drx, dry, axis=-1)], (2, 2))
 
 
-@_real_only("qr")
 def _qr_vjp(g, ans, a, *, complete):
     m, n = shape_of(a)[-2:]
     q, r = unpack(ans, qr_shapes(m, n, complete))
@@ -533,8 +529,9 @@ def _qr_vjp(g, ans, a, *, complete):
         return _undefined_if_used(ga, _columns(gq, n, m)) if complete else ga
     gry = _columns(gr, m, n)
     y = _columns(a, m, n)
-    gx = _square_qr_vjp(gq + matmul(y, mT(gry)), _columns(gr, 0, m), q, _columns(r, 0, m))
-    return concatenate(gx, matmul(q, gry), axis=-1)
+    gx = _square_qr_vjp(gq + matmul(_conj(y), _h(gry)), _columns(gr, 0, m), q,
+                        _columns(r, 0, m))
+    return concatenate(gx, matmul(_conj(q), gry), axis=-1)
 
 
 qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
@@ -561,11 +558,11 @@ def _drops_values(a, p):
     """Whether ``p = pinv(a)`` dropped a singular value of ``a`` that is not zero (beyond
     rounding) from some matrix of the stack: then ``a != a p a`` (a decision on raw values)."""
     raw_a, raw_p = raw_value(a), raw_value(p)
+    xp = array_module(raw_a)
     dropped = raw_a - raw_a @ raw_p @ raw_a
-    size = array_module(raw_a).sqrt((raw_a * raw_a).sum(axis=(-2, -1)))
+    size = xp.sqrt((xp.abs(raw_a) ** 2).sum(axis=(-2, -1)))
     tol = 100 * max(shape_of(a)[-2:]) * np.finfo(raw_a.dtype).eps
-    return bool((array_module(raw_a).sqrt((dropped * dropped).sum(axis=(-2, -1)))
-                 > tol * size).any())
+    return bool((xp.sqrt((xp.abs(dropped) ** 2).sum(axis=(-2, -1))) > tol * size).any())
 
 
 def _safe(x, mask):
@@ -575,7 +572,7 @@ def _safe(x, mask):
 
 
 def _truncated_parts(a, rcond):
-    """U, V, the coefficient matrices D1, D2 (dT's core is D1*dP + D2*dP^T with dP = U^T dA V)
+    """U, V, the coefficient matrices D1, D2 (dT's core is D1*dP + D2*dP^H with dP = U^H dA V)
     and h = 1/s^2 on the kept values, of a pinv that drops singular values below the cutoff."""
     m, n = shape_of(a)[-2:]
     u, s, v = svd_parts(svd(a, full_matrices=False), m, n, False)
@@ -593,49 +590,49 @@ def _truncated_parts(a, rcond):
     return u, v, d1, d2, kept / _safe(s * s, kept)
 
 
-@_real_only("pinv")
 def _pinv_jvp(t, ans, a, *, rcond, hermitian):
-    tt = mT(t)
+    th = _h(t)
     if _drops_values(a, ans):
         m, n = shape_of(a)[-2:]
         u, v, d1, d2, h = _truncated_parts(a, rcond)
-        dp = matmul(matmul(mT(u), t), v)
-        out = matmul(matmul(v, multiply(d1, dp) + multiply(d2, mT(dp))), mT(u))
-        if m > n:    # V H V^T dA^T (I - U U^T)
-            out = out + matmul(matmul(multiply(v, _row(h)), mT(v)),
-                               tt - matmul(matmul(tt, u), mT(u)))
-        elif n > m:  # (I - V V^T) dA^T U H U^T
-            out = out + matmul(tt - matmul(v, matmul(mT(v), tt)),
-                               matmul(multiply(u, _row(h)), mT(u)))
+        dp = matmul(matmul(_h(u), t), v)
+        out = matmul(matmul(v, multiply(d1, dp) + multiply(d2, _h(dp))), _h(u))
+        if m > n:    # V H V^H dA^H (I - U U^H)
+            out = out + matmul(matmul(multiply(v, _row(h)), _h(v)),
+                               th - matmul(matmul(th, u), _h(u)))
+        elif n > m:  # (I - V V^H) dA^H U H U^H
+            out = out + matmul(th - matmul(v, matmul(_h(v), th)),
+                               matmul(multiply(u, _row(h)), _h(u)))
         return out
-    # d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+ (Golub, Pereyra)
+    # d(A+) = -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+ (Golub, Pereyra)
     p = ans
-    left = tt - matmul(matmul(tt, a), p)              # dA^T (I - A A+)
-    right = tt - matmul(matmul(p, a), tt)             # (I - A+ A) dA^T
-    return (negative(matmul(matmul(p, t), p)) + matmul(matmul(p, mT(p)), left)
-            + matmul(right, matmul(mT(p), p)))
+    left = th - matmul(matmul(th, a), p)              # dA^H (I - A A+)
+    right = th - matmul(matmul(p, a), th)             # (I - A+ A) dA^H
+    return (negative(matmul(matmul(p, t), p)) + matmul(matmul(p, _h(p)), left)
+            + matmul(right, matmul(_h(p), p)))
 
 
-@_real_only("pinv")
 def _pinv_vjp(g, ans, a, *, rcond, hermitian):
-    gt = mT(g)
+    """The transpose of ``_pinv_jvp`` under the pairing ``Re(g t)``."""
+    gh = _h(g)
     if _drops_values(a, ans):
         m, n = shape_of(a)[-2:]
         u, v, d1, d2, h = _truncated_parts(a, rcond)
-        gamma = matmul(matmul(mT(v), g), u)
-        out = matmul(matmul(u, multiply(d1, gamma) + mT(multiply(d2, gamma))), mT(v))
-        if m > n:    # (I - U U^T) g^T V H V^T
-            out = out + matmul(gt - matmul(u, matmul(mT(u), gt)),
-                               matmul(multiply(v, _row(h)), mT(v)))
-        elif n > m:  # U H U^T g^T (I - V V^T)
-            out = out + matmul(matmul(multiply(u, _row(h)), mT(u)),
-                               gt - matmul(matmul(gt, v), mT(v)))
+        cu, cv = _conj(u), _conj(v)
+        gamma = matmul(matmul(mT(v), g), cu)
+        out = matmul(matmul(cu, multiply(d1, gamma) + _h(multiply(d2, gamma))), mT(v))
+        if m > n:    # conj((I - U U^H)) g^H conj(V H V^H)
+            out = out + matmul(gh - matmul(cu, matmul(mT(u), gh)),
+                               matmul(multiply(cv, _row(h)), mT(v)))
+        elif n > m:  # conj(U H U^H) g^H conj(I - V V^H)
+            out = out + matmul(matmul(multiply(cu, _row(h)), mT(u)),
+                               gh - matmul(matmul(gh, cv), mT(v)))
         return out
-    p = ans
-    left = gt - matmul(matmul(a, p), gt)              # (I - A A+) g^T
-    right = gt - matmul(matmul(gt, p), a)             # g^T (I - A+ A)
-    return (negative(matmul(matmul(mT(p), g), mT(p))) + matmul(left, matmul(p, mT(p)))
-            + matmul(matmul(mT(p), p), right))
+    p, cp, ca = ans, _conj(ans), _conj(a)
+    left = gh - matmul(matmul(ca, cp), gh)            # conj(I - A A+) g^H
+    right = gh - matmul(matmul(gh, cp), ca)           # g^H conj(I - A+ A)
+    return (negative(matmul(matmul(mT(p), g), mT(p))) + matmul(left, matmul(cp, mT(p)))
+            + matmul(matmul(mT(p), cp), right))
 
 
 pinv = Primitive("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,),
