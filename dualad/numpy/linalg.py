@@ -1,7 +1,8 @@
 """``dualad.numpy.linalg``: ``solve``, ``inv``, ``det``, ``slogdet``, ``norm``, ``cholesky`` with
 NumPy's semantics (stacks of matrices ``(..., n, n)`` included), differentiable in both modes to
 any order. The matrix functions are primitives (``dualad/primitives/linalg.py``); ``norm`` is
-composed from elementwise operations and reductions.
+composed from elementwise operations and reductions. The decompositions (``svd``, ``eigh``,
+``qr``, ``pinv``, ``lstsq`` …) live in ``_decompositions.py``.
 """
 from collections import namedtuple
 
@@ -11,7 +12,8 @@ from .._core.backend import array_module
 from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..primitives import linalg as _la
 from ..primitives.complex import squared_modulus
-from . import _reductions
+from . import _decompositions, _reductions
+from ._decompositions import *  # noqa: F401,F403  (svd, eigh, qr, pinv, lstsq, ...)
 from ._axes import normalize_one
 from ._core import matmul, reshape, sum
 from ._products import tensordot
@@ -130,8 +132,7 @@ def _matrix_norm(x, ord, row_axis, col_axis, keepdims):
         pick = _reductions.max if ord > 0 else _reductions.min
         out = pick(sum(abs(x), axis=inner, keepdims=True), axis=outer, keepdims=True)
     elif ord in (2, -2, "nuc"):
-        raise NotImplementedError(f"norm: the matrix norm ord={ord!r} needs singular values, "
-                                  "which dualad does not differentiate; use ord='fro', 1 or inf")
+        out = _decompositions.singular_value_norm(x, ord, row_axis, col_axis)
     else:
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
     if keepdims:
@@ -144,7 +145,8 @@ def _matrix_norm(x, ord, row_axis, col_axis, keepdims):
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """``numpy.linalg.norm``: vector norms (``ord`` None/2, 1, inf, -inf, 0 or any p) along one
-    axis, matrix norms (``ord`` None/'fro', 1, -1, inf, -inf) over two axes, and with
+    axis, matrix norms (``ord`` None/'fro', 1, -1, inf, -inf, and 2, -2, 'nuc' from the singular
+    values) over two axes, and with
     ``axis=None`` the 2-norm of the flattened array (or the norm of a 1-D/2-D array for a
     given ``ord``).
 
@@ -173,4 +175,4 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 __all__ = ["solve", "inv", "det", "slogdet", "norm", "cholesky", "matmul", "tensordot",
-           "LinAlgError"]
+           "LinAlgError"] + _decompositions.__all__
