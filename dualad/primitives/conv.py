@@ -1,0 +1,88 @@
+"""Sliding windows for convolution and pooling: ``unfold`` (im2col) and its transpose ``fold``
+(col2im), for any number of spatial axes.
+
+# Design: a convolution is a matrix product of its weights with the patches of its input, and
+# max and average pooling are reductions over the patches. So the one new primitive is the map
+# x -> patches, which is linear (affine when it pads with a constant other than 0, as max
+# pooling pads with -inf): its JVP is itself (padding with 0) and its VJP its transpose, ``fold``,
+# which sums each patch back where it came from; ``fold``'s rules are ``unfold`` and itself. The
+# derivatives of every convolution and pooling layer, to any order and in both modes, follow from
+# these two rules and those of ``matmul``, ``max`` and ``mean``. Both run in NumPy (a strided
+# view copied once; one strided add per kernel offset); Cython kernels are a later step.
+
+Layout: ``x`` is ``lead + spatial`` (``lead`` ends with the channel axis, and may start with
+the batch axis of the NOTE: batch axis); ``unfold(x)`` is ``lead + (prod(kernel),) + out``,
+the kernel offsets in C order, as ``torch.nn.functional.unfold`` orders them after the channel.
+"""
+import itertools
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._core.backend import array_module
+from .._core.primitive import Primitive, shape_of
+
+
+def out_size(size, kernel, stride, padding, dilation):
+    """Output extent along each spatial axis (``padding`` holds ``(before, after)`` pairs)."""
+    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (lo, hi), d in zip(size, kernel, stride, padding, dilation))
+
+
+def _unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
+    d = len(kernel)
+    xp = array_module(x)
+    lead, size = x.shape[:-d], x.shape[-d:]
+    out = out_size(size, kernel, stride, padding, dilation)
+    if any(n <= 0 for n in out):
+        raise ValueError(f"unfold: the kernel {kernel} (dilation {dilation}) does not fit the "
+                         f"input's spatial size {size} with padding {padding}")
+    if any(lo or hi for lo, hi in padding):
+        x = xp.pad(x, [(0, 0)] * len(lead) + list(padding), constant_values=pad_value)
+    extent = tuple(dil * (k - 1) + 1 for k, dil in zip(kernel, dilation))
+    axes = tuple(range(len(lead), len(lead) + d))
+    win = sliding_window_view(x, extent, axis=axes)           # lead + full + extent
+    pick = (Ellipsis,) + tuple(slice(None, None, s) for s in stride) + tuple(
+        slice(None, None, dil) for dil in dilation)
+    win = win[pick]                                           # lead + out + kernel
+    n = len(lead)
+    order = tuple(range(n)) + tuple(range(n + d, n + 2 * d)) + tuple(range(n, n + d))
+    return xp.ascontiguousarray(win.transpose(order)).reshape(
+        lead + (int(np.prod(kernel)),) + out)
+
+
+def _fold(g, size, kernel, stride, padding, dilation):
+    d = len(kernel)
+    xp = array_module(g)
+    lead, out = g.shape[:-1 - d], g.shape[-d:]
+    g = g.reshape(lead + tuple(kernel) + out)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
+    acc = xp.zeros(lead + padded, dtype=g.dtype)
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        target = (Ellipsis,) + tuple(
+            slice(o * dil, o * dil + s * (m - 1) + 1, s)
+            for o, dil, s, m in zip(offset, dilation, stride, out))
+        acc[target] += g[(Ellipsis,) + offset + (slice(None),) * d]
+    crop = (Ellipsis,) + tuple(slice(lo, lo + n) for (lo, _), n in zip(padding, size))
+    return acc[crop]
+
+
+def _unfold_jvp(t, ans, x, kernel, stride, padding, dilation, pad_value=0.0):
+    return unfold(t, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+def _unfold_vjp(g, ans, x, kernel, stride, padding, dilation, pad_value=0.0):
+    return fold(g, size=shape_of(x)[-len(kernel):], kernel=kernel, stride=stride,
+                padding=padding, dilation=dilation)
+
+
+def _fold_jvp(t, ans, g, size, kernel, stride, padding, dilation):
+    return fold(t, size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+def _fold_vjp(ct, ans, g, size, kernel, stride, padding, dilation):
+    return unfold(ct, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+unfold = Primitive("unfold", _unfold, jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True)
+fold = Primitive("fold", _fold, jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True)
