@@ -1,30 +1,22 @@
-"""The random generator behind layer initialisation and dropout, and in-place initialisers.
+"""In-place initialisers with ``torch.nn.init``'s names and formulas, and the seed of
+``dualad.nn``'s random draws.
 
-Every random draw in ``dualad.nn`` comes from one module-level ``numpy.random.Generator``;
-``dualad.nn.manual_seed(n)`` resets it, so that a model built (and trained with dropout) after
-the same seed is the same model, as ``torch.manual_seed`` gives in PyTorch. The streams differ
-from PyTorch's: the same seed does not give PyTorch's numbers.
+Every random draw in ``dualad.nn`` comes from the default generator of ``dualad._random``;
+``dualad.nn.manual_seed(n)`` (the same as ``ad.manual_seed``) resets it, so that a model built
+(and trained with dropout) after the same seed is the same model, as ``torch.manual_seed`` gives
+in PyTorch. The streams differ from PyTorch's: the same seed does not give PyTorch's numbers.
 """
 import math
 
 import numpy as np
 
 from .._core.backend import array_module, raw_value
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed):
-    """Reseed the generator used by ``dualad.nn`` (initialisation and dropout) and by
-    ``ad.randn`` and its kin (``ad.manual_seed`` is the same function)."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
+from .._random import default_rng, manual_seed
 
 
 def generator():
-    """The current ``numpy.random.Generator`` of ``dualad.nn``."""
-    return _generator
+    """The ``numpy.random.Generator`` that ``dualad.nn`` draws from."""
+    return default_rng()
 
 
 def _fill(tensor, values):
@@ -35,12 +27,12 @@ def _fill(tensor, values):
 
 def uniform_(tensor, a=0.0, b=1.0):
     """Fill ``tensor`` in place with draws from U(a, b)."""
-    return _fill(tensor, _generator.uniform(a, b, np.shape(raw_value(tensor))))
+    return _fill(tensor, default_rng().uniform(a, b, np.shape(raw_value(tensor))))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
     """Fill ``tensor`` in place with draws from N(mean, std**2)."""
-    return _fill(tensor, _generator.normal(mean, std, np.shape(raw_value(tensor))))
+    return _fill(tensor, default_rng().normal(mean, std, np.shape(raw_value(tensor))))
 
 
 def zeros_(tensor):
@@ -127,7 +119,7 @@ def orthogonal_(tensor, gain=1.0):
         raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported")
     rows = shape[0]
     cols = int(np.prod(shape[1:]))
-    flat = _generator.normal(0.0, 1.0, (rows, cols))
+    flat = default_rng().normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
