@@ -18,6 +18,7 @@ from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .transforms.custom import custom_jvp, custom_vjp
+from .torch_api import *  # noqa: F401,F403  (PyTorch's top-level names; shadows sum, max …)
 
 _seal_builtins()
 
@@ -29,4 +30,4 @@ __all__ = [
     "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording",
-]
+] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
