@@ -26,6 +26,7 @@ import json
 import numpy as np
 
 from . import nn, optim, utils  # noqa: F401  (ad.nn, ad.optim, ad.utils, as torch.nn …)
+from . import _torch_methods
 from . import numpy as dnp
 from ._core.backend import raw_value
 from ._core.primitive import Box, ndim_of
@@ -535,5 +536,7 @@ __all__ = [
     "sum", "mean", "max", "min", "argmax", "argmin", "clamp", "clip", "where", "softmax",
     "log_softmax", "flatten", "allclose", "save", "load",
 ]
+
+_torch_methods.install()
 
 bool = _bool_dtype   # last: the builtin ``bool`` is used above
