@@ -412,3 +412,71 @@ def test_parameters_to_vector_round_trips():
     assert all(np.all(p.detach().numpy() == 1) for p in model.parameters())
     with pytest.raises(ValueError, match="11"):
         nn.utils.vector_to_parameters(np.zeros(3), model.parameters())
+
+
+# ------------------------------------------------------------------------------ attention
+def np_attention(q_in, k_in, v_in, w, b, wo, bo, heads, mask=None):
+    """PyTorch's multi_head_attention_forward for (L, N, E) inputs, written out."""
+    e = q_in.shape[-1]
+    d = e // heads
+    q = q_in @ w[:e].T + b[:e]
+    k = k_in @ w[e:2 * e].T + b[e:2 * e]
+    v = v_in @ w[2 * e:].T + b[2 * e:]
+    L, N, _ = q.shape
+    S = k.shape[0]
+    split = lambda t, n: t.reshape(n, N, heads, d).transpose(1, 2, 0, 3)  # noqa: E731
+    q, k, v = split(q, L) / np.sqrt(d), split(k, S), split(v, S)
+    s = q @ k.transpose(0, 1, 3, 2)
+    if mask is not None:
+        s = s + np.where(mask, -np.inf, 0)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    out = (p @ v).transpose(2, 0, 1, 3).reshape(L, N, e)
+    return out @ wo.T + bo, p.mean(1)
+
+
+def test_multihead_attention_matches_pytorch_equations():
+    nn.manual_seed(0)
+    mha = nn.MultiheadAttention(8, 2, dtype=np.float64)
+    assert list(mha.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight",
+                                      "out_proj.bias"]
+    assert mha.in_proj_weight.shape == (24, 8) and np.all(mha.in_proj_bias.numpy() == 0)
+    nn.init.normal_(mha.in_proj_bias)
+    nn.init.normal_(mha.out_proj.bias)
+    q, k = R.standard_normal((4, 3, 8)), R.standard_normal((5, 3, 8))
+    w, b = mha.in_proj_weight.detach().numpy(), mha.in_proj_bias.detach().numpy()
+    wo, bo = mha.out_proj.weight.detach().numpy(), mha.out_proj.bias.detach().numpy()
+    out, weights = mha(q, k, k)
+    want, want_w = np_attention(q, k, k, w, b, wo, bo, 2)
+    np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-10)
+    np.testing.assert_allclose(weights.detach().numpy(), want_w, rtol=1e-10)
+    causal = np.triu(np.ones((4, 4), bool), 1)
+    out_c, _ = mha(q, q, q, attn_mask=causal)
+    want_c, _ = np_attention(q, q, q, w, b, wo, bo, 2, causal)
+    np.testing.assert_allclose(out_c.detach().numpy(), want_c, rtol=1e-10)
+    out_ic, _ = mha(q, q, q, is_causal=True)
+    np.testing.assert_allclose(out_ic.detach().numpy(), want_c, rtol=1e-10)
+    bf = nn.MultiheadAttention(8, 2, batch_first=True, dtype=np.float64)
+    bf.load_state_dict(mha.state_dict())
+    out_bf, _ = bf(q.transpose(1, 0, 2), k.transpose(1, 0, 2), k.transpose(1, 0, 2))
+    np.testing.assert_allclose(out_bf.detach().numpy(), want.transpose(1, 0, 2), rtol=1e-10)
+    pad = np.zeros((3, 5), bool)
+    pad[:, -1] = True
+    out_p, _ = mha(q, k, k, key_padding_mask=pad)
+    want_p, _ = np_attention(q, k[:-1], k[:-1], w, b, wo, bo, 2)
+    np.testing.assert_allclose(out_p.detach().numpy(), want_p, rtol=1e-10)
+    params = {n: v.detach().numpy().copy() for n, v in mha.named_parameters()}
+    check_grads(lambda p, x: nn.functional_call(mha, p, (x, x, x))[0], (params, q), order=1)
+
+
+def test_multihead_attention_with_other_key_and_value_sizes():
+    nn.manual_seed(0)
+    mha = nn.MultiheadAttention(8, 4, kdim=6, vdim=4)
+    assert list(mha.state_dict()) == ["q_proj_weight", "k_proj_weight", "v_proj_weight",
+                                      "in_proj_bias", "out_proj.weight", "out_proj.bias"]
+    q = np.ones((3, 8), np.float32)                                     # unbatched
+    out, w = mha(q, np.ones((5, 6), np.float32), np.ones((5, 4), np.float32))
+    assert out.shape == (3, 8) and w.shape == (3, 5)
+    out, w = mha(q, np.ones((5, 6), np.float32), np.ones((5, 4), np.float32),
+                 average_attn_weights=False)
+    assert w.shape == (4, 3, 5)

@@ -17,6 +17,7 @@ move across by ``load_state_dict``. Layers are float32 by default and refuse inp
 dtype, as PyTorch's do.
 """
 from . import functional, init, utils  # noqa: F401
+from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList
 from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d,
                    MaxPool1d, MaxPool2d)
@@ -33,7 +34,7 @@ __all__ = ["Module", "Parameter", "functional_call", "manual_seed", "functional"
            "utils", "Sequential", "ModuleList", "ModuleDict", "Linear", "Identity", "Flatten",
            "Dropout", "Embedding", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
            "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "BatchNorm1d",
-           "BatchNorm2d", "LayerNorm", "RNN", "LSTM", "GRU",
+           "BatchNorm2d", "LayerNorm", "RNN", "LSTM", "GRU", "MultiheadAttention",
            "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
            "LogSoftmax", "Softplus",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
