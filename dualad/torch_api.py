@@ -29,7 +29,7 @@ from . import nn, optim, utils  # noqa: F401  (ad.nn, ad.optim, ad.utils, as tor
 from . import _torch_methods
 from . import numpy as dnp
 from ._core.backend import raw_value
-from ._core.primitive import Box, ndim_of
+from ._core.primitive import Box
 from ._core.state import state as _grad_state
 from ._core.tape import IMPERATIVE, Tensor
 from ._random import Generator, manual_seed, rng_of
@@ -53,6 +53,50 @@ def set_default_dtype(d):
 def get_default_dtype():
     """The dtype Python floats take in tensor creation (float32 unless changed)."""
     return _default_dtype
+
+
+# ------------------------------------------------------------------------------ devices
+class device:
+    """``torch.device``, for code that moves models and tensors with ``.to(device)``: only
+    ``"cpu"`` exists here (``ad.cuda.is_available()`` is False)."""
+
+    def __init__(self, type="cpu", index=None):
+        self.type = str(type).split(":")[0]
+        self.index = index
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+class _Cuda:
+    """``torch.cuda`` as seen from dualad's CPU tensors: no CUDA device (CuPy arrays are
+    used by passing them to the functional transforms)."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def manual_seed(seed):
+        """Nothing to seed (no CUDA generator); present for ported code."""
+
+    manual_seed_all = manual_seed
+
+
+cuda = _Cuda()
 
 
 # ------------------------------------------------------------------------------ creation
@@ -527,7 +571,8 @@ def _load_from(data):
 
 
 __all__ = [
-    "nn", "optim", "utils", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
+    "nn", "optim", "utils", "device", "cuda", "zeros", "ones", "empty", "full", "arange",
+    "linspace", "eye",
     "zeros_like", "ones_like", "full_like", "randn", "rand", "randint", "randn_like",
     "rand_like", "from_numpy", "is_tensor", "numel", "cat", "concat", "concatenate", "stack",
     "manual_seed", "Generator", "set_grad_enabled", "is_grad_enabled", "set_default_dtype",

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-import dualad as ad
 from dualad import nn
 from dualad.nn import functional as F
 from dualad.testing import check_grads
@@ -73,7 +72,8 @@ def test_pooling_values():
                                x[..., :2, :2].sum(axis=(-2, -1)) / 9, rtol=1e-12)
     np.testing.assert_array_equal(F.max_pool2d(x, 3, stride=1, padding=1)[..., 0, 0],
                                   x[..., :2, :2].max(axis=(-2, -1)))
-    np.testing.assert_array_equal(F.max_pool1d(x[:, :, 0], 2), x[:, :, 0].reshape(2, 3, 2, 2).max(-1))
+    np.testing.assert_array_equal(F.max_pool1d(x[:, :, 0], 2),
+                                  x[:, :, 0].reshape(2, 3, 2, 2).max(-1))
     np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 1)[..., 0, 0], x.mean(axis=(-2, -1)),
                                rtol=1e-12)
     # PyTorch's uneven windows: 6 -> 4 is [0,2) [1,3) [3,5) [4,6)

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 
-import dualad as ad
 from dualad import nn, optim
 from dualad.optim import lr_scheduler
 

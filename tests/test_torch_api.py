@@ -172,3 +172,12 @@ def test_load_never_unpickles_and_save_refuses_objects(tmp_path):
         ad.load(plain)
     with pytest.raises(TypeError, match="state_dict"):
         ad.save(nn.Linear(2, 2), tmp_path / "m.npz")
+
+
+def test_device_idiom_of_tutorials():
+    device = ad.device("cuda" if ad.cuda.is_available() else "cpu")
+    assert str(device) == "cpu" and device == "cpu"
+    model = nn.Linear(2, 2).to(device)
+    assert ad.ones(1, 2).to(device).shape == (1, 2) and model(ad.ones(1, 2).to(device)).shape
+    with pytest.raises(RuntimeError, match="CPU"):
+        nn.Linear(2, 2).to(ad.device("cuda"))
