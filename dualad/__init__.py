@@ -9,6 +9,7 @@ from . import numpy  # noqa: F401  (registers the primitives, installs operators
 from . import extend, special, testing  # noqa: F401
 from ._core.backend import backend_of
 from ._core.dual import Dual
+from ._core.escape import ConcretizationError
 from ._core.primitive import seal_builtins as _seal_builtins
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
@@ -18,6 +19,7 @@ from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_
 from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .transforms.custom import custom_jvp, custom_vjp
+from .transforms.stop import stop_gradient
 from .torch_api import *  # noqa: F401,F403  (PyTorch's top-level names; shadows sum, max …)
 
 _seal_builtins()
@@ -29,5 +31,20 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
     "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
-    "checkpoint", "checkpoint_loop", "record", "Recording",
+    "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
+    "stop_gradient",
 ] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
+
+# subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
+_SUBPACKAGES = ("nn", "optim", "utils")
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'dualad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES))

@@ -30,7 +30,7 @@ from . import numpy as dnp
 from ._core.backend import raw_value
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.state import state as _state
-from ._core.tape import IMPERATIVE, Tensor, _escaping
+from ._core.tape import IMPERATIVE, Tensor
 
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
 
@@ -418,12 +418,6 @@ def clone(self):
     return self + np.zeros((), dtype_of(self))
 
 
-def tolist(self):
-    """The values as (nested) Python lists."""
-    _escaping(self)
-    return np.asarray(raw_value(self)).tolist()
-
-
 # ------------------------------------------------------------------------------ in place
 _UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}
 _OPS = {"add": dnp.add, "sub": dnp.subtract, "mul": dnp.multiply, "div": dnp.divide}
@@ -555,7 +549,7 @@ def install():
         __ge__=_compare("greater_equal"),
         float=_cast(np.float32), double=_cast(np.float64), long=_cast(np.int64),
         int=_cast(np.int32), bool=_cast(np.bool_), to=to, type=type_,
-        numel=numel, dim=dim, ndimension=dim, clone=clone, tolist=tolist,
+        numel=numel, dim=dim, ndimension=dim, clone=clone,
         contiguous=lambda self: self, cpu=lambda self: self,
         zero_=zero_, fill_=fill_, copy_=copy_, clamp_=clamp_,
         add_=_inplace("add"), sub_=_inplace("sub"), mul_=_inplace("mul"),

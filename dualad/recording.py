@@ -41,9 +41,10 @@ decide something is recorded as a guard and checked again on every replay:
   ``logical_and`` …) applied to traced values; so ``dnp.where`` and ``dnp.clip`` conditions
   computed from traced values, and ``maximum(x, 0)``-style masks, are covered;
 * ``bool(x)`` and ``if x:`` on a traced value (``x != 0``);
-* a traced value leaving the tape as a plain value: ``float(x)``, ``int(x)``, ``x.item()``,
-  ``x.numpy()``, ``x.detach()``, ``x.data``, or a primitive applied to it under ``ad.no_grad``.
-  These pin the exact value: a replay with any other value there records again.
+* a traced value leaving the tape as a constant: ``ad.stop_gradient(x)``, ``x.detach()``,
+  ``x.data``, or a primitive applied to it under ``ad.no_grad``. These pin the exact value: a
+  replay with any other value there records again. (``float(x)``, ``x.item()``,
+  ``np.asarray(x)`` … raise ``ConcretizationError`` while recording, as in every transform.)
 
 When a replay's guard comes out differently, the replay is abandoned before any derivative is
 returned: the Recording tries its other recorded paths (the ``MAX_PATHS`` most recently used are

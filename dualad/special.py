@@ -19,6 +19,9 @@ def _shift(x, axes):
     finite, so that slices of ``-inf`` give ``-inf`` and not NaN."""
     xr = raw_value(x)
     xp = array_module(xr)
+    if xr.size == 0:   # no maximum; any shift will do (the sum of nothing is 0: log gives -inf)
+        return xp.zeros(tuple(1 if i in axes else n for i, n in
+                              enumerate(xr.shape, -xr.ndim)), dtype=xr.dtype)
     m = xp.max(xr, axis=axes, keepdims=True)
     return xp.where(xp.isfinite(m), m, 0).astype(m.dtype)
 

@@ -25,7 +25,6 @@ import json
 
 import numpy as np
 
-from . import nn, optim, utils  # noqa: F401  (ad.nn, ad.optim, ad.utils, as torch.nn …)
 from . import _torch_methods
 from . import numpy as dnp
 from ._core.backend import raw_value
@@ -353,8 +352,13 @@ def sigmoid(input):
     return dnp.sigmoid(input)
 
 
+def _functional():
+    from .nn import functional   # dualad.nn is imported when first used
+    return functional
+
+
 def relu(input):
-    return nn.functional.relu(input)
+    return _functional().relu(input)
 
 
 def abs(input):
@@ -459,15 +463,17 @@ def where(condition, input=None, other=None):
 
 
 def softmax(input, dim):
-    return nn.functional.softmax(input, dim)
+    return _functional().softmax(input, dim)
 
 
 def log_softmax(input, dim):
-    return nn.functional.log_softmax(input, dim)
+    return _functional().log_softmax(input, dim)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    return nn.Flatten(start_dim, end_dim)(input)
+    """Merge the axes ``start_dim`` … ``end_dim`` into one."""
+    return Tensor.flatten(input, start_dim, end_dim) if isinstance(input, Tensor) else (
+        _torch_methods.flatten(input, start_dim, end_dim))
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
@@ -571,7 +577,7 @@ def _load_from(data):
 
 
 __all__ = [
-    "nn", "optim", "utils", "device", "cuda", "zeros", "ones", "empty", "full", "arange",
+    "device", "cuda", "zeros", "ones", "empty", "full", "arange",
     "linspace", "eye",
     "zeros_like", "ones_like", "full_like", "randn", "rand", "randint", "randn_like",
     "rand_like", "from_numpy", "is_tensor", "numel", "cat", "concat", "concatenate", "stack",

@@ -114,7 +114,7 @@ CASES = [
     *[(f"{name}-argnums-{bad}", (lambda t, b: lambda: t(f, argnums=b)(X))(t, bad),
        ValueError if bad != "x" else TypeError,
        "out of range for a call with 1 positional argument" if bad != "x" else
-       "argnums must be an int or a tuple of ints")
+       "argnums must be an int or a tuple of distinct ints")
       for name, t in [("grad", ad.grad), ("jacfwd", ad.jacfwd), ("jacrev", ad.jacrev),
                       ("hessian", ad.hessian), ("jacobian", ad.jacobian),
                       ("elementwise_grad", ad.elementwise_grad)]

@@ -151,13 +151,13 @@ def test_vjp_reports_modified_input_on_later_pullback():
 def test_tensor_numpy_is_read_only_view():
     t = ad.tensor([1.0, 2.0], requires_grad=True)
     y = dnp.exp(t)
-    for a in (y.numpy(), np.asarray(y.detach()), t.detach().numpy()):
+    for a in (y.detach().numpy(), np.asarray(y.detach()), t.detach().numpy()):
         assert not a.flags.writeable
         with pytest.raises(ValueError, match="read-only"):
             a[0] = 0.0
     y.sum().backward()
     np.testing.assert_allclose(t.grad.numpy(), np.exp([1.0, 2.0]))
-    copy = y.numpy().copy()
+    copy = y.detach().numpy().copy()
     copy[0] = 0.0
     assert np.array(y.detach(), copy=True).flags.writeable
 

@@ -440,7 +440,7 @@ def test_multihead_attention_matches_pytorch_equations():
     mha = nn.MultiheadAttention(8, 2, dtype=np.float64)
     assert list(mha.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight",
                                       "out_proj.bias"]
-    assert mha.in_proj_weight.shape == (24, 8) and np.all(mha.in_proj_bias.numpy() == 0)
+    assert mha.in_proj_weight.shape == (24, 8) and np.all(mha.in_proj_bias.detach().numpy() == 0)
     nn.init.normal_(mha.in_proj_bias)
     nn.init.normal_(mha.out_proj.bias)
     q, k = R.standard_normal((4, 3, 8)), R.standard_normal((5, 3, 8))

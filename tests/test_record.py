@@ -339,19 +339,26 @@ def test_clip_and_relu_masks_are_guarded(rng):
         assert_tree_close(rec.grad(x), ad.grad(fun)(x))
 
 
-@pytest.mark.parametrize("escape", [
-    lambda t: float(t), lambda t: t.item(), lambda t: int(t) * 1.0,
-], ids=["float", "item", "int"])
-def test_escaping_values_are_pinned(escape):
-    fun = lambda x: x * escape(x)     # the escaped value is a constant: d/dx = escape(x)
+@pytest.mark.parametrize("escape", [lambda t: float(t), lambda t: t.item(), lambda t: int(t),
+                                    lambda t: t.numpy(), lambda t: np.asarray(t)],
+                         ids=["float", "item", "int", "numpy", "asarray"])
+def test_escaping_values_raise_while_recording(escape):
+    with pytest.raises(ad.ConcretizationError):
+        ad.record(lambda x: x * escape(x), 2.0)
+
+
+@pytest.mark.parametrize("constant", [ad.stop_gradient, lambda t: t.detach()],
+                         ids=["stop_gradient", "detach"])
+def test_constants_are_pinned(constant):
+    fun = lambda x: x * constant(x)     # a constant: d/dx = x's value
     rec = ad.record(fun, 2.0)
     for x in (2.0, 3.0, 5.5):
-        assert rec.grad(x) == pytest.approx(ad.grad(fun)(x))
-        assert rec.value(x) == pytest.approx(fun(np.float64(x)))
+        assert rec.grad(x) == pytest.approx(x)
+        assert rec.value(x) == pytest.approx(x * x)
 
 
 def test_pinned_nan_does_not_rerecord():
-    rec = ad.record(lambda x: x * float(x), np.nan)
+    rec = ad.record(lambda x: x * ad.stop_gradient(x), np.nan)
     assert np.isnan(rec.grad(np.nan))
     assert len(paths(rec)) == 1
 

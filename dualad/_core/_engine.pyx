@@ -39,6 +39,11 @@ cnp.import_array()
 cdef extern from "Python.h":
     object _PyObject_Call "PyObject_Call" (object callable, object args, PyObject* kwargs)
     Py_ssize_t _borrowed_refcnt "Py_REFCNT" (PyObject* obj)
+    ctypedef struct PySequenceMethods:
+        void* sq_item
+    ctypedef struct PyTypeObject:
+        PySequenceMethods* tp_as_sequence
+    void PyType_Modified(PyTypeObject* type)
 
 cdef extern from "_arrays.h":
     bint one_value "dualad_one_value" (cnp.ndarray a)
@@ -131,6 +136,50 @@ cdef class BoxBase:
     def __rmatmul__(self, other):
         return matmul(other, self)
 
+    def __getitem__(self, index):
+        return _getitem(self, index)
+
+
+cdef object _getitem = None   # dualad.numpy.getitem, set by use_facade
+cdef object _as_array = None  # dualad.numpy.array, set by use_facade
+
+
+def use_facade(getitem, as_array):
+    """The facade's functions the boxes need: ``getitem(box, index)`` (which normalises the
+    index) for ``box[index]``, and ``as_array(list)`` to stack a (nested) list holding boxes
+    into one differentiable array wherever an operation gets such a list."""
+    global _getitem, _as_array
+    _getitem = getitem
+    _as_array = as_array
+
+
+cdef bint _holds_box(x):
+    """Whether ``x`` is a box or a (nested) list or tuple holding one."""
+    if type(x) is list or type(x) is tuple:
+        for e in x:
+            if _holds_box(e):
+                return True
+        return False
+    return isinstance(x, BoxBase)
+
+
+cdef object _plain(x):
+    """``x`` with every box in a (nested) list or tuple replaced by its value."""
+    while isinstance(x, BoxBase):
+        x = x._raw()
+    if type(x) is list or type(x) is tuple:
+        return [_plain(e) for e in x]
+    return x
+
+
+# Boxes index like mappings, not sequences: Cython also fills the sequence slot ``sq_item`` for a
+# ``__getitem__``, and NumPy, storing a box into an array (``y[0] = x``), replaces the
+# ConcretizationError of ``float(x)`` with "setting an array element with a sequence" for any
+# object that has that slot (NOTE: escaped values in ``escape.py``). Subclasses inherit the
+# empty slot as long as they define no ``__getitem__`` of their own.
+(<PyTypeObject*>BoxBase).tp_as_sequence.sq_item = NULL
+PyType_Modified(<PyTypeObject*>BoxBase)
+
 
 cpdef matmul(a, b):
     """``a @ b`` through the ``matmul`` primitive, scalars refused as NumPy refuses them (the
@@ -156,6 +205,7 @@ def bind(prim, *args, **params):
 
 cdef object _bind(object prim, tuple args, dict params):
     cdef BoxBase top = None
+    cdef bint sequences = False
     for a in args:
         t = type(a)
         if t is _ndarray or t is _float64 or t is float:   # exact types first: no MRO walks
@@ -163,6 +213,11 @@ cdef object _bind(object prim, tuple args, dict params):
         if (t is _Tensor or t is _Dual or isinstance(a, BoxBase)) and (
                 top is None or (<BoxBase>a)._level > top._level):
             top = <BoxBase>a
+        elif t is list or t is tuple:
+            sequences = True
+    if sequences and top is None and _holds_box(args):
+        # lists of boxes where NumPy takes a list (dnp.sin([x, y])): stacked into one array
+        return _bind(prim, tuple(_as_array(a) if _holds_box(a) else a for a in args), params)
     if top is None:
         try:
             return prim.impl(*args, **params) if params else prim.impl(*args)
@@ -324,12 +379,16 @@ cpdef tuple shape_of(x):
     if isinstance(x, DualBase):
         return shape_of((<DualBase>x)._primal)
     s = getattr(x, "shape", None)
-    return tuple(s) if s is not None else np.shape(x)
+    if s is not None:
+        return tuple(s)
+    return np.shape(_plain(x)) if _holds_box(x) else np.shape(x)
 
 
 cpdef dtype_of(x):
     d = getattr(x, "dtype", None)
-    return d if d is not None else np.result_type(x)
+    if d is not None:
+        return d
+    return np.asarray(_plain(x)).dtype if _holds_box(x) else np.result_type(x)
 
 
 cpdef Py_ssize_t ndim_of(x):
@@ -493,6 +552,12 @@ cdef class Primitive:
             if shape[1:] != shape_of(ans):
                 out = _bind(REGISTRY["broadcast_to"], (out,),
                             {"shape": shape[:1] + shape_of(ans)})
+            # a tangent has its primal's dtype: float32 operands meeting a float64 one (a
+            # NumPy float64 scalar, say) give a float32 tangent of a float64 result, or the
+            # reverse, when the rule's terms promote differently from the value
+            out_dtype, ans_dtype = dtype_of(out), dtype_of(ans)
+            if out_dtype != ans_dtype:
+                out = _bind(REGISTRY["astype"], (out,), {"dtype": ans_dtype})
         return out
 
     def pattern_rule(self):

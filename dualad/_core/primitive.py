@@ -19,13 +19,16 @@ the same axis with or without the batch axis in front.
 NOTE: symbolic zeros. A tangent or cotangent that is known to be zero is ``None``; rules are not
 called for it and nothing is materialised.
 """
+import operator
+
 import numpy as np
 
 from ._engine import (_BUILTINS, REGISTRY, BoxBase, Primitive, ShapeOnly, add_any,  # noqa: F401
                       align_batched, bind, dtype_of, ndim_of, seal_builtins, shape_of)
+from .escape import concrete
 
 __all__ = ["REGISTRY", "Box", "Primitive", "ShapeOnly", "add_any", "align_batched", "bind",
-           "dtype_of", "ndim_of", "op", "seal_builtins", "shape_of"]
+           "dtype_of", "ndim_of", "op", "read_only_view", "seal_builtins", "shape_of"]
 
 
 class Box(BoxBase):
@@ -58,6 +61,58 @@ class Box(BoxBase):
 
     def __len__(self):
         return len(self._raw())
+
+    # -- conversions to plain values: each asks ``concrete`` (NOTE: escaped values) ----------
+    def __float__(self):
+        return float(concrete(self, "float() (which math.* functions and y[i] = x on a NumPy "
+                                     "array call)"))
+
+    def __int__(self):
+        return int(concrete(self, "int()"))
+
+    def __complex__(self):
+        return complex(concrete(self, "complex()"))
+
+    def __index__(self):
+        return operator.index(concrete(self, "use as an index (operator.index)"))
+
+    def item(self, *args):
+        """The value of a one-element array as a Python number (NumPy's ``item``)."""
+        v = concrete(self, "item()")
+        if not args and _size(v) != 1:
+            raise ValueError(f"item() needs an array with one element, this one has shape "
+                             f"{shape_of(v)}")
+        return v.item(*args) if hasattr(v, "item") else v
+
+    def tolist(self):
+        """The values as nested Python lists (NumPy's ``tolist``)."""
+        v = concrete(self, "tolist()")
+        return v.tolist() if hasattr(v, "tolist") else v
+
+    def numpy(self):
+        """The values as a read-only NumPy array (NOTE: mutation guard in ``_engine.pyx``);
+        ``.copy()`` it to get an array to modify."""
+        return read_only_view(np.asarray(concrete(self, "numpy()", reporting=False)))
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(concrete(self, "numpy.asarray()/numpy.array() (or storing into a NumPy "
+                                      "array, y[i] = x)", reporting=False))
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else read_only_view(a)
+
+
+def _size(v):
+    return getattr(v, "size", 1)
+
+
+def read_only_view(a):
+    """A view of the NumPy array ``a`` that cannot be written through (other values pass)."""
+    if type(a) is not np.ndarray:
+        return a
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 def op(name):

@@ -21,7 +21,7 @@ from ._engine import (FREED, Node, ReverseTrace, TensorBase, make_tensor, reacha
                       sweep)
 from .._kernels import cache_scope
 from .backend import array_module, is_cupy_array, raw_value
-from .primitive import Box, dtype_of, shape_of
+from .primitive import Box, dtype_of, read_only_view, shape_of  # noqa: F401
 from .state import IMPERATIVE_LEVEL, new_level, state
 
 
@@ -196,27 +196,13 @@ class Tensor(TensorBase, Box):
 
     @property
     def data(self):
-        _escaping(self)
+        note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
     def detach(self):
         """The same values, cut from the tape (a constant)."""
-        _escaping(self)
+        note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
-
-    def item(self):
-        _escaping(self)
-        v = raw_value(self._value)
-        if np.size(v) != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape "
-                             f"{np.shape(v)}")
-        return v.item() if hasattr(v, "item") else v
-
-    def numpy(self):
-        """The values as a read-only NumPy view (NOTE: mutation guard); ``.copy()`` it to get
-        an array to modify."""
-        _escaping(self)
-        return read_only_view(np.asarray(raw_value(self._value)))
 
     def zero_grad(self):
         """Reset the accumulated gradient to zeros (it stays None if none was accumulated)."""
@@ -248,43 +234,19 @@ class Tensor(TensorBase, Box):
                                              None, IMPERATIVE)
 
     # -- array-like --------------------------------------------------------------------------
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
     def __repr__(self):
         extra = ", requires_grad=True" if self.requires_grad else ""
         body = np.array2string(np.asarray(raw_value(self._value)), separator=", ")
         return f"tensor({body}{extra})"
 
-    def __array__(self, dtype=None, copy=None):
-        if self._node is not None:
-            raise TypeError(
-                "cannot convert a tensor that requires grad to a NumPy array: that would drop "
-                "its derivative; use .detach().numpy() (or dualad.numpy functions)")
-        a = np.asarray(raw_value(self._value))
-        if dtype is not None:
-            return a.astype(dtype)
-        return a.copy() if copy else read_only_view(a)
 
-
-def _escaping(t):
-    """``t``'s values leave the tape as plain values (``item``, ``numpy``, ``detach``): while
-    ad.record records, that pins them (a guard; ``None`` stands for "the value itself")."""
+def note_escape(t):
+    """The box ``t``'s values leave its trace as a constant (``detach``, ``data``,
+    ``ad.stop_gradient``): while ad.record records, that pins them (a guard; ``None`` stands
+    for "the value itself")."""
     observer = state.guard_observer
     if observer is not None:
-        observer(None, (t,), {}, raw_value(t._value))
-
-
-def read_only_view(a):
-    """A view of the NumPy array ``a`` that cannot be written through (other values pass)."""
-    if type(a) is not np.ndarray:
-        return a
-    v = a.view()
-    v.flags.writeable = False
-    return v
+        observer(None, (t,), {}, raw_value(t))
 
 
 def tensor(data, requires_grad=False, dtype=None):

@@ -10,6 +10,7 @@ from ._reductions import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
+from ._at import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
 from . import _methods
 

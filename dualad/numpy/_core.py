@@ -1,4 +1,6 @@
 """Reductions, shape functions and products of ``dualad.numpy`` built on the primitives."""
+import operator
+
 import numpy as np
 
 from .._core import _engine
@@ -65,8 +67,9 @@ def getitem(x, index):
 
 def moveaxis(x, source, destination):
     ndim = ndim_of(x)
-    src = [a % ndim for a in ((source,) if ndim_of(source) == 0 else source)]
-    dst = [a % ndim for a in ((destination,) if ndim_of(destination) == 0 else destination)]
+    src = [operator.index(a) % ndim for a in ((source,) if ndim_of(source) == 0 else source)]
+    dst = [operator.index(a) % ndim
+           for a in ((destination,) if ndim_of(destination) == 0 else destination)]
     order = [n for n in range(ndim) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)

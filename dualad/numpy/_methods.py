@@ -12,8 +12,12 @@ unless no argument carries a derivative, in which case NumPy computes it on the 
 A derivative is never dropped silently.
 """
 
+from types import ModuleType
+
+from .._core import _engine
 from .._core.backend import raw_value
 from .._core.primitive import Box
+from ._at import IndexUpdateHelper
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
 
@@ -45,24 +49,40 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         return fun(*inputs, **kwargs)
     if not any(_carries_derivative(v) for v in inputs):
         return getattr(ufunc, method)(*_strip(inputs), **kwargs)
-    raise TypeError(
-        f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not "
-        "differentiable by dualad; use the dualad.numpy (dnp) function of the same name, or "
-        "take .primal / .detach() first if no derivative is wanted")
+    call = f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
+    if fun is not None:
+        fix = f"call dualad.numpy.{name} (or a dnp reduction) instead"
+    else:
+        fix = f"dualad.numpy has no {name}; compose it from dualad.numpy functions"
+    raise TypeError(f"{call} is not differentiable by dualad: {fix}, or apply it to "
+                    "ad.stop_gradient(x) if no derivative is wanted")
+
+
+def _dnp_namespace(module):
+    """The dualad.numpy namespace mirroring the NumPy module ``module`` ("numpy.linalg" …),
+    or None."""
+    dnp = _dnp()
+    if module == "numpy" or module.startswith("numpy._core") or module.startswith("numpy.core"):
+        return dnp
+    sub = module.split(".")[1] if module.startswith("numpy.") else None
+    namespace = getattr(dnp, sub, None) if sub else None
+    return namespace if isinstance(namespace, ModuleType) else None
 
 
 def _array_function(self, func, types, args, kwargs):
-    dnp = _dnp()
-    namespace = dnp.linalg if func.__module__ == "numpy.linalg" else dnp
-    fun = getattr(namespace, func.__name__, None)
+    namespace = _dnp_namespace(func.__module__ or "")
+    fun = getattr(namespace, func.__name__, None) if namespace is not None else None
     if fun is not None:
         return fun(*args, **kwargs)
     if not any(_carries_derivative(v) for v in args) and not any(
             _carries_derivative(v) for v in kwargs.values()):
         return func(*_strip(args), **{k: _strip(v) for k, v in kwargs.items()})
+    module = func.__module__ or "numpy"
+    mirror = "dualad.numpy" + module[len("numpy"):] if module.startswith("numpy") else None
     raise TypeError(
-        f"numpy.{func.__name__} is not differentiable by dualad; use dualad.numpy."
-        f"{func.__name__} if it exists, or compose it from dualad.numpy functions")
+        f"{module}.{func.__name__} is not differentiable by dualad: "
+        f"{mirror or 'dualad.numpy'} has no {func.__name__}; compose it from dualad.numpy "
+        "functions, or apply it to ad.stop_gradient(x) if no derivative is wanted")
 
 
 def _forward(name):
@@ -86,7 +106,7 @@ def install():
     Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
     Box.__pos__ = lambda self: self
     Box.__abs__ = lambda self: dnp.abs(self)
-    Box.__getitem__ = lambda self, index: dnp.getitem(self, index)
+    _engine.use_facade(dnp.getitem, dnp.array)   # indexing lives on the compiled base
     Box.__iter__ = lambda self: (self[i] for i in range(len(self)))
     Box.__array_ufunc__ = _array_ufunc
     Box.__array_function__ = _array_function
@@ -99,3 +119,6 @@ def install():
     Box.transpose = lambda self, *axes: dnp.transpose(
         self, axes[0] if len(axes) == 1 else (axes or None))
     Box.T = property(lambda self: dnp.transpose(self))
+    Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
+                      "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
+                      "``min``, ``max``, ``get``), differentiable in both modes.")

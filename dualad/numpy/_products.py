@@ -6,6 +6,8 @@ einsum subscripts in ``dualad/primitives/linalg.py``).
 """
 import string
 
+import math
+
 import numpy as np
 
 from .._core.primitive import ndim_of, shape_of
@@ -88,9 +90,12 @@ def tensordot(a, b, axes=2):
     axes_a, axes_b = _tensordot_axes(axes, sa, sb)
     free_a = [ax for ax in range(len(sa)) if ax not in axes_a]
     free_b = [ax for ax in range(len(sb)) if ax not in axes_b]
-    summed = int(np.prod([sa[ax] for ax in axes_a]))
-    a2 = reshape(transpose(a, free_a + axes_a), (-1, summed))
-    b2 = reshape(transpose(b, axes_b + free_b), (summed, -1))
+    # explicit sizes, not -1: a zero-length axis leaves -1 undetermined
+    summed = math.prod(sa[ax] for ax in axes_a)
+    rows = math.prod(sa[ax] for ax in free_a)
+    cols = math.prod(sb[ax] for ax in free_b)
+    a2 = reshape(transpose(a, free_a + axes_a), (rows, summed))
+    b2 = reshape(transpose(b, axes_b + free_b), (summed, cols))
     out_shape = tuple(sa[ax] for ax in free_a) + tuple(sb[ax] for ax in free_b)
     return reshape(_la.matmul(a2, b2), out_shape)
 

@@ -3,6 +3,9 @@
 Keyword arguments NumPy accepts but dualad cannot honour (``out=``, ``where=``, ``dtype=`` …)
 raise a TypeError naming them; they are never silently ignored.
 """
+import difflib
+import inspect
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -12,12 +15,64 @@ from ..primitives import binary as _b
 from ..primitives import elementwise as _e
 
 
+# keywords NumPy's functions take that dualad's cannot honour, and what to do instead
+_UNSUPPORTED = {
+    "out": "dualad never writes into arrays; use the returned value (x.at[i].set(v) for a "
+           "functional update)",
+    "where": "there is no masked variant; select the inputs with dnp.where first",
+    "dtype": "compute in the inputs' dtype, then cast the result with .astype(dtype)",
+    "casting": "there are no cast variants; cast the inputs with .astype first",
+    "order": "only C order is supported",
+    "subok": "results are always plain arrays or dualad values",
+    "signature": "ufunc signatures are not supported",
+}
+# PyTorch's spellings of NumPy's keywords
+_RENAMED = {"dim": "axis", "keepdim": "keepdims", "input": "x", "unbiased": "ddof"}
+
+
 def reject_kwargs(name, kwargs):
-    if kwargs:
-        keys = ", ".join(f"{k}=" for k in kwargs)
-        raise TypeError(
-            f"dualad.numpy.{name} does not support {keys}: dualad never writes into arrays "
-            "(out=) and has no masked or cast variants; compute the value and assign it instead")
+    """Raise a TypeError for keyword arguments the dualad.numpy function ``name`` does not
+    take: each one named, with NumPy's or PyTorch's meaning and the fix."""
+    if not kwargs:
+        return
+    reasons = []
+    for key in kwargs:
+        if key in _UNSUPPORTED or key in _numpy_parameters(name):
+            reasons.append(f"does not support {key}=: "
+                           + _UNSUPPORTED.get(key, "NumPy's option has no dualad counterpart"))
+        elif key in _RENAMED:
+            reasons.append(f"got an unexpected keyword argument {key!r} (PyTorch's name; "
+                           f"dualad.numpy takes NumPy's {_RENAMED[key]}=)")
+        else:
+            hint = _closest_parameter(name, key)
+            reasons.append(f"got an unexpected keyword argument {key!r}"
+                           + (f" (did you mean {hint!r}?)" if hint else ""))
+    raise TypeError(f"dualad.numpy.{name} " + "; ".join(reasons))
+
+
+def _numpy_parameters(name):
+    return _parameters(getattr(np, name, None))
+
+
+def _parameters(fun):
+    try:
+        return list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _closest_parameter(name, key):
+    """The parameter of ``numpy.<name>`` (or the dualad function) closest to ``key``."""
+    for fun in (getattr(np, name, None), _dnp_function(name)):
+        found = difflib.get_close_matches(key, _parameters(fun), n=1)
+        if found:
+            return found[0]
+    return None
+
+
+def _dnp_function(name):
+    from .. import numpy as dnp   # the whole namespace, complete once any error is raised
+    return getattr(dnp, name, None)
 
 
 def _unary(prim, name=None):
@@ -50,9 +105,11 @@ def _not_differentiated(npfun):
     """A NumPy function whose result carries no derivative (comparisons, sign, rounding)."""
     name = npfun.__name__
 
+    inputs = getattr(npfun, "nin", None)   # a ufunc's arguments past its inputs are outputs
+
     def fn(*args, **kwargs):
-        if "out" in kwargs:
-            reject_kwargs(name, {"out": kwargs["out"]})
+        if "out" in kwargs or (inputs is not None and len(args) > inputs):
+            reject_kwargs(name, {"out": kwargs.get("out", args[-1])})
         result = npfun(*[raw_value(a) for a in args], **kwargs)
         observer = state.guard_observer   # set only while ad.record records (a guard)
         if observer is not None:

@@ -44,13 +44,16 @@ def _scaled(g, c, v):
 
 
 def _power_x(g, ans, x, y):
-    # g * d/dx x**y = g * y x**(y-1), taken as 0 where y == 0 (so 0**0 has derivative 0, not nan)
+    # g * d/dx x**y = g * y x**(y-1), taken as 0 at x == y == 0 (0**0 has derivative 0, not
+    # 0 * inf). Masked there only: elsewhere y x**(y-1) is finite at y == 0 and its own
+    # derivative in y (x**-1 there) must survive for the Hessian to be symmetric.
     yr = raw_value(y)
     if ndim_of(yr) == 0 and not isinstance(y, Box):  # a constant exponent: no masking pass
         if yr == 0:
             return multiply(g, np.zeros_like(raw_value(ans)))
         return _scaled(g, yr, x if yr == 2 else power(x, yr - 1))
-    return multiply(g, where(yr == 0, 0.0, multiply(y, power(x, y - 1))))
+    both_zero = (yr == 0) & (raw_value(x) == 0)
+    return multiply(g, where(both_zero, 0.0, multiply(y, power(x, y - 1))))
 
 
 def _power_dy(ans, x, y):

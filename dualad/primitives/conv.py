@@ -84,5 +84,5 @@ def _fold_vjp(ct, ans, g, size, kernel, stride, padding, dilation):
     return unfold(ct, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
 
 
-unfold = Primitive("unfold", _unfold, jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True)
-fold = Primitive("fold", _fold, jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True)
+unfold = Primitive("nn.unfold", _unfold, jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True)
+fold = Primitive("nn.fold", _fold, jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True)

@@ -5,10 +5,13 @@ the VJP is ``g * f'``: one formula serves both modes. The derivative is written 
 operations, so it is itself differentiable. When ``x`` is a plain array and a fused kernel
 exists, value and derivative come from one pass over memory (``dualad._kernels``).
 """
+import math
+
 import numpy as np
 
 from .._core._engine import UnaryPrimitive
-from .._core.primitive import Primitive
+from .._core.backend import array_module
+from .._core.primitive import Primitive, dtype_of
 from .._kernels import UNARY_FWD, UNARY_VALUE, reference
 
 
@@ -42,9 +45,41 @@ def the_value(ans, x):
     return ans
 
 
+def _sinc_derivative_impl(x, order):
+    """The ``order``-th derivative of NumPy's (normalised) ``sinc`` at ``x``.
+
+    With ``u = pi x`` and ``f(u) = sin(u) / u``: near 0 (``|u| < 1``) the Taylor series
+    ``f^(n)(u) = sum_k (-1)^k (2k)! / ((2k - n)! (2k + 1)!) u^(2k - n)`` (exact at 0, where the
+    quotient form divides by zero); elsewhere the recurrence ``u f^(n) = sin^(n)(u) - n f^(n-1)``
+    that differentiating ``u f(u) = sin(u)`` n times gives."""
+    xp = array_module(x)
+    u = np.pi * xp.asarray(x, dtype=np.float64)
+    small = xp.abs(u) < 1
+    us = xp.where(small, u, 0.0)
+    series = xp.zeros_like(u)
+    for k in range((order + 1) // 2, (order + 1) // 2 + 20):
+        coef = (-1) ** k * math.factorial(2 * k) / (
+            math.factorial(2 * k - order) * math.factorial(2 * k + 1))
+        series = series + coef * us ** (2 * k - order)
+    ul = xp.where(small, 1.0, u)
+    f = xp.sin(ul) / ul
+    for n in range(1, order + 1):
+        f = (xp.sin(ul + n * np.pi / 2) - n * f) / ul
+    out = xp.where(small, series, f) * np.pi ** order
+    return out.astype(dtype_of(x), copy=False)
+
+
+def _sinc_derivative_rule(t, ans, x, order):
+    return multiply(t, sinc_derivative(x, order=order + 1))
+
+
+sinc_derivative = Primitive("sinc_derivative", _sinc_derivative_impl,
+                            jvp=(_sinc_derivative_rule,), vjp=(_sinc_derivative_rule,),
+                            pattern=same_pattern)
+
+
 def _sinc_deriv(ans, x):
-    safe = where(x == 0, 1.0, x)
-    return where(x == 0, 0.0, (cos(np.pi * x) - ans) / safe)
+    return sinc_derivative(x, order=1)
 
 
 _LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))  # Python floats keep float32

@@ -23,7 +23,7 @@ import numpy as np
 from .._core._rules import MatmulVJP, matmul_value
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Primitive, align_batched, dtype_of, ndim_of, shape_of
-from .binary import multiply
+from .binary import multiply, subtract
 from .elementwise import negative
 from .reductions import sum_p
 from .shape import reshape, transpose, unbroadcast
@@ -350,10 +350,37 @@ def _logdet_vjp(g, a):
     return multiply(reshape(g, shape=shape_of(g) + (1, 1)), mT(inv(a)))
 
 
+def _cofactor_impl(a):
+    """The cofactor matrix ``d det(a) / da`` (the adjugate's transpose), defined for singular
+    ``a`` too: with ``a = U diag(s) V^T``, it is ``det(U) det(V) U diag(p) V^T`` where ``p_i`` is
+    the product of the singular values other than ``s_i`` (``det(a) a^-T`` would divide by 0)."""
+    xp = array_module(a)
+    u, sv, vt = xp.linalg.svd(a)
+    ones = xp.ones(sv.shape[:-1] + (1,), dtype=sv.dtype)
+    before = xp.cumprod(xp.concatenate([ones, sv[..., :-1]], axis=-1), axis=-1)
+    after = xp.cumprod(xp.concatenate([ones, sv[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = xp.linalg.det(u) * xp.linalg.det(vt)
+    return (u * (before * after * sign[..., None])[..., None, :]) @ vt
+
+
+def _cofactor_jvp(t, ans, a):
+    # d(det(a) a^-T) = tr(a^-1 da) cof(a) - a^-T da^T cof(a), for invertible a
+    trace = sum_p(multiply(t, mT(inv(a))), axis=(-2, -1), keepdims=True)
+    return subtract(multiply(trace, ans), matmul(solve_batched(mT(a), mT(t)), ans))
+
+
+def _cofactor_vjp(g, ans, a):
+    trace = sum_p(multiply(g, ans), axis=(-2, -1), keepdims=True)
+    return subtract(multiply(trace, mT(inv(a))), mT(matmul(solve_batched(a, g), mT(ans))))
+
+
+cofactor = Primitive("cofactor", _cofactor_impl, jvp=(_cofactor_jvp,), vjp=(_cofactor_vjp,),
+                     pattern=stack_pattern(reduced=False))
+
 det = Primitive(
     "det", lambda a: _xp_linalg(a).det(a),
-    jvp=(lambda t, ans, a: multiply(ans, _logdet_jvp(t, a)),),
-    vjp=(lambda g, ans, a: _logdet_vjp(multiply(g, ans), a),),
+    jvp=(lambda t, ans, a: sum_p(multiply(t, cofactor(a)), axis=(-2, -1), keepdims=False),),
+    vjp=(lambda g, ans, a: multiply(reshape(g, shape=shape_of(g) + (1, 1)), cofactor(a)),),
     pattern=stack_pattern(reduced=True))
 
 logabsdet = Primitive(

@@ -10,11 +10,29 @@ the primals and outputs, exactly as in JAX.
 import functools
 
 from .._core.backend import array_module, raw_value
-from .._core.primitive import Primitive, dtype_of, shape_of
+from .._core.primitive import Primitive, ShapeOnly, dtype_of, shape_of
+from .._core.tree import tree_flatten
 
 
 def _zeros_like(x):
     return array_module(x).zeros(shape_of(x), dtype=dtype_of(raw_value(x)))
+
+
+def _live_levels(tree):
+    """Levels of the boxes in ``tree`` whose transform is still running."""
+    return [v._level for v in tree_flatten(tree)[0] if hasattr(v, "_level") and v._trace.active]
+
+
+def refuse_closures(name, what, args, produced):
+    """Raise when a user function of a custom rule returned a value traced at a level that none
+    of its arguments has: it closed over a value being differentiated (``x`` of the enclosing
+    function), whose derivative the rule cannot see. JAX refuses the same."""
+    top = max(_live_levels(args), default=-1)
+    if any(level > top for level in _live_levels(produced)):
+        raise TypeError(
+            f"{name}: its {what} closes over a value that an enclosing transform is "
+            "differentiating, so that dependence would be silently dropped; pass the value as "
+            "an argument of the custom function instead (and give its cotangent in the rule)")
 
 
 class custom_jvp:
@@ -31,16 +49,24 @@ class custom_jvp:
         self._prim = None
         return jvp
 
+    def _impl(self, *args):
+        out = self.fun(*args)
+        refuse_closures(f"custom_jvp function {self.fun.__name__!r}", "function", args, out)
+        return out
+
     def _rule(self, tangents, ans, *primals):
         tangents = tuple(_zeros_like(x) if t is None else t for t, x in zip(tangents, primals))
-        return self.jvp_rule(primals, tangents)[1]
+        out = self.jvp_rule(primals, tangents)
+        refuse_closures(f"custom_jvp function {self.fun.__name__!r}", "JVP rule",
+                        (primals, tangents), out)
+        return out[1]
 
     def __call__(self, *args):
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp function {self.fun.__name__!r} has no JVP rule; "
                             "define one with @f.defjvp")
         if self._prim is None:
-            self._prim = Primitive(f"custom_jvp:{self.fun.__name__}", self.fun, jvp=self._rule,
+            self._prim = Primitive(f"custom_jvp:{self.fun.__name__}", self._impl, jvp=self._rule,
                                    batched=False, register=False)
         return self._prim(*args)
 
@@ -49,17 +75,31 @@ class _CustomVJPPrimitive(Primitive):
     """A primitive whose residuals come from the user's forward function."""
 
     def __init__(self, owner):
-        super().__init__(f"custom_vjp:{owner.fun.__name__}", owner.fun, register=False)
+        super().__init__(f"custom_vjp:{owner.fun.__name__}", self._impl, register=False)
         self.owner = owner
+        self.label = f"custom_vjp function {owner.fun.__name__!r}"
+
+    def _impl(self, *args):
+        out = self.owner.fun(*args)
+        refuse_closures(self.label, "function", args, out)
+        return out
+
+    def _fwd(self, args):
+        out, residuals = self.owner.fwd(*args)
+        refuse_closures(self.label, "forward function", args, (out, residuals))
+        return out, residuals
 
     def record(self, args, params):
-        out, residuals = self.owner.fwd(*args)
-        return out, (out, residuals)
+        out, residuals = self._fwd(args)
+        return out, (out, residuals, [ShapeOnly(a) for a in args])
 
     def backward(self, g, residuals, needs, params):
-        return self._sweep_directions(g, residuals[1], needs)
+        _, res, operands = residuals
+        return self._sweep_directions(g, res, operands, needs)
 
-    def _sweep_directions(self, g, res, needs):
+    def _sweep_directions(self, g, res, operands, needs):
+        """One call of the user's backward function per cotangent direction; a None it
+        returns is a zero cotangent."""
         from .derived import _stack
         per_arg = [[] for _ in needs]
         for j in range(g.shape[0]):
@@ -67,16 +107,21 @@ class _CustomVJPPrimitive(Primitive):
             if len(cts) != len(needs):
                 raise ValueError(f"custom_vjp backward of {self.owner.fun.__name__!r} returned "
                                  f"{len(cts)} cotangents for {len(needs)} arguments")
+            refuse_closures(self.label, "backward function", (res, g[j]), cts)
             for i, c in enumerate(cts):
-                per_arg[i].append(c)
+                if needs[i]:
+                    x = operands[i]
+                    per_arg[i].append(
+                        array_module(g).zeros(x.shape, dtype=x.dtype) if c is None else c)
         return [_stack(p) if need else None for p, need in zip(per_arg, needs)]
 
     def jvp(self, tangents, ans, primals, params):
         from .derived import apply_jacobian_rows, basis
-        _, res = self.owner.fwd(*primals)
+        _, res = self._fwd(primals)
         needs = [t is not None for t in tangents]
         rows = self._sweep_directions(
-            basis(shape_of(ans), dtype_of(raw_value(ans)), raw_value(ans)), res, needs)
+            basis(shape_of(ans), dtype_of(raw_value(ans)), raw_value(ans)), res,
+            [ShapeOnly(x) for x in primals], needs)
         return apply_jacobian_rows(rows, tangents, ans)
 
 

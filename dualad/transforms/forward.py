@@ -9,7 +9,7 @@ from .._core.primitive import shape_of
 from .._core.state import new_level
 from .._core.tree import check_float_leaf, tree_flatten, tree_unflatten
 from .._kernels import cache_scope
-from ._args import differentiated_leaves, normalize_argnums, selected_structure
+from ._args import differentiated_leaves, normalize_argnums, selected_structure, with_kwargs
 
 # Design: jacfwd pushes all n input directions through the function at once (a tangent batch
 # of width n). Memory grows with n times the size of every intermediate, so past this many
@@ -102,8 +102,9 @@ def jacfwd(fun, argnums=0):
     """Jacobian of ``fun`` by forward mode: all input directions in one batched pass (chunked
     when the tangents would be too large). Shape: ``out.shape + x.shape``."""
 
-    def jacobian_fn(*args):
+    def jacobian_fn(*args, **kwargs):
         single, nums = normalize_argnums(argnums, len(args), "jacfwd")
+        f = with_kwargs(fun, kwargs)
         leaves, rebuild, defs = differentiated_leaves(list(args), nums, "jacfwd")
         n = sum(math.prod(shape_of(x)) for x in leaves)
         chunk = max(1, min(n, MAX_SEED_ELEMENTS // max(n, 1)))
@@ -111,7 +112,7 @@ def jacfwd(fun, argnums=0):
         with cache_scope():
             for start in range(0, max(n, 1), chunk):
                 stop = min(n, start + chunk)
-                out_def, pairs = push_forward(fun, list(args), leaves, rebuild,
+                out_def, pairs = push_forward(f, list(args), leaves, rebuild,
                                               basis_tangents(leaves, start, stop), True)
                 chunks.append(pairs)
             return assemble_forward(out_def, chunks, leaves, defs, single)

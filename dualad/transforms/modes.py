@@ -27,7 +27,7 @@ from .._core.primitive import shape_of
 from .._core.state import new_level
 from .._core.tape import ReverseTrace
 from .._core.tree import tree_flatten, tree_signature
-from ._args import differentiated_leaves, normalize_argnums
+from ._args import differentiated_leaves, normalize_argnums, with_kwargs
 from .forward import jacfwd, push_forward
 from .reverse import Recorded, jacrev
 
@@ -188,12 +188,16 @@ def jacobian(fun, argnums=0, mode="auto"):
     decisions = {}   # argument signature -> mode, for this jacobian function only
     transforms = {"forward": jacfwd(fun, argnums), "reverse": jacrev(fun, argnums)}
 
-    def jacobian_fn(*args):
+    def jacobian_fn(*args, **kwargs):
         key = tree_signature(args)
+        if kwargs:   # they may change the sizes, so they are part of what the plan depends on
+            names = tuple(sorted(kwargs))
+            key = (key, names, tree_signature([kwargs[k] for k in names]))
         mode = decisions.get(key)
         if mode is None:
-            mode = decisions[key] = plan_jacobian(fun, *args, argnums=argnums).mode
-        return transforms[mode](*args)
+            mode = decisions[key] = plan_jacobian(with_kwargs(fun, kwargs), *args,
+                                                  argnums=argnums).mode
+        return transforms[mode](*args, **kwargs)
 
     return jacobian_fn
 

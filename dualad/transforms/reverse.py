@@ -10,7 +10,7 @@ from .._core.state import new_level
 from .._core.tape import ReverseTrace, Tensor, check_cotangent, read_only_view, sweep
 from .._core.tree import tree_flatten, tree_unflatten
 from .._kernels import cache_scope
-from ._args import differentiated_leaves, normalize_argnums, selected_structure
+from ._args import differentiated_leaves, normalize_argnums, selected_structure, with_kwargs
 
 
 class Recorded:
@@ -155,10 +155,10 @@ def _argnums_cache(argnums, fname):
 def value_and_grad(fun, argnums=0, has_aux=False):
     """A function returning ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``."""
 
-    run = _gradient_run(fun, argnums, has_aux)
+    run = _gradient_run(fun, argnums, has_aux, "value_and_grad")
 
-    def value_and_grad_fn(*args):
-        rec, g = run(args)
+    def value_and_grad_fn(*args, **kwargs):
+        rec, g = run(args, kwargs)
         return ((rec.primal_out, rec.aux), g) if has_aux else (rec.primal_out, g)
 
     return value_and_grad_fn
@@ -166,24 +166,25 @@ def value_and_grad(fun, argnums=0, has_aux=False):
 
 def grad(fun, argnums=0, has_aux=False):
     """Gradient of a scalar-valued ``fun`` (reverse mode); same structure as the argument(s)."""
-    run = _gradient_run(fun, argnums, has_aux)
+    run = _gradient_run(fun, argnums, has_aux, "grad")
 
-    def grad_fn(*args):
-        rec, g = run(args)
+    def grad_fn(*args, **kwargs):
+        rec, g = run(args, kwargs)
         return (g, rec.aux) if has_aux else g
 
     return grad_fn
 
 
-def _gradient_run(fun, argnums, has_aux):
-    """What ``grad`` and ``value_and_grad`` share: ``run(args) -> (Recorded, gradient)``."""
-    argnums_for = _argnums_cache(argnums, "value_and_grad")
+def _gradient_run(fun, argnums, has_aux, fname):
+    """What ``grad`` and ``value_and_grad`` share: ``run(args, kwargs) -> (Recorded,
+    gradient)``."""
+    argnums_for = _argnums_cache(argnums, fname)
 
-    def run(args):
+    def run(args, kwargs):
         single, nums = argnums_for(len(args))
         with cache_scope():   # one scope around both passes: the nested ones cost less
-            rec = Recorded(fun, args, nums, "grad", has_aux)
-            seed = _scalar_seed(rec, "grad")
+            rec = Recorded(with_kwargs(fun, kwargs), args, nums, fname, has_aux)
+            seed = _scalar_seed(rec, fname)
             grads = [g[0] for g in rec.backward([seed], retain=False)]
         return rec, selected_structure(rec.defs, grads, single)
 
@@ -194,9 +195,9 @@ def jacrev(fun, argnums=0):
     """Jacobian of ``fun`` by reverse mode: all output cotangents in one batched sweep.
     Shape: ``out.shape + x.shape``."""
 
-    def jacobian_fn(*args):
+    def jacobian_fn(*args, **kwargs):
         single, nums = normalize_argnums(argnums, len(args), "jacrev")
-        rec = Recorded(fun, args, nums, "jacrev")
+        rec = Recorded(with_kwargs(fun, kwargs), args, nums, "jacrev")
         seeds = basis_cotangents(rec.out_leaves)
         grads = rec.backward(seeds, retain=False)
         return assemble_reverse(rec, grads, single)
@@ -237,9 +238,9 @@ def assemble_reverse(rec, grads, single):
 def elementwise_grad(fun, argnums=0):
     """Sum of the Jacobian's rows: the vjp with a cotangent of ones (autograd's convention)."""
 
-    def egrad_fn(*args):
+    def egrad_fn(*args, **kwargs):
         single, nums = normalize_argnums(argnums, len(args), "elementwise_grad")
-        rec = Recorded(fun, args, nums, "elementwise_grad")
+        rec = Recorded(with_kwargs(fun, kwargs), args, nums, "elementwise_grad")
         seeds = []
         for o in rec.out_leaves:
             value = raw_value(o)
