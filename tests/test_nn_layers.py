@@ -64,6 +64,9 @@ def test_pooling_values():
     x = R.standard_normal((2, 3, 6, 4))
     want = x.reshape(2, 3, 3, 2, 2, 2).max(axis=(3, 5))
     np.testing.assert_array_equal(F.max_pool2d(x, 2), want)
+    np.testing.assert_array_equal(F.max_pool2d(x[..., :5, :3], 2),        # remainder dropped
+                                  x[..., :4, :2].reshape(2, 3, 2, 2, 1, 2).max(axis=(3, 5)))
+    np.testing.assert_array_equal(F.max_pool2d(x[0], 2), want[0])          # unbatched
     np.testing.assert_allclose(F.avg_pool2d(x, 2), x.reshape(2, 3, 3, 2, 2, 2).mean(axis=(3, 5)),
                                rtol=1e-12)
     padded = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)

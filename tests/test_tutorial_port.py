@@ -123,3 +123,26 @@ def test_lstm_sequence_classifier_runs_and_learns():
     with torch.no_grad():
         accuracy = (model(x).argmax(dim=1) == y).float().mean().item()
     assert accuracy > 0.9
+
+
+def _example(name):
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cnn_digits_example_learns():
+    import pytest
+    pytest.importorskip("sklearn")
+    history = _example("cnn_digits").main(["--epochs", "2"])
+    assert history["test_acc"][-1] > 0.85 and history["loss"][-1] < history["loss"][0]
+
+
+def test_lstm_sequence_example_learns():
+    history = _example("lstm_sequence").main(["--epochs", "2", "--steps", "12", "--hidden",
+                                              "16"])
+    assert history["test_loss"][-1] < 0.1

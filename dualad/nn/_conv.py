@@ -77,13 +77,19 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, d, what):
     dilation = _tuple(dilation, d, f"{what}: dilation")
     pads = _padding(padding, kernel, dilation, stride, d, what)
     out = out_size(shape_of(x)[2:], kernel, stride, pads, dilation)
+    rows, ck = n * int(np.prod(out)), cg * int(np.prod(kernel))
     cols = unfold(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
-    cols = dnp.reshape(cols, (n, groups, cg * int(np.prod(kernel)), int(np.prod(out))))
-    w = dnp.reshape(weight, (groups, o // groups, cg * int(np.prod(kernel))))
-    y = dnp.reshape(dnp.matmul(w, cols), (n, o) + out)
+    if groups == 1:     # one matrix product of every output position's row with the weights
+        y = dnp.matmul(dnp.reshape(cols, (rows, ck)),
+                       dnp.transpose(dnp.reshape(weight, (o, ck))))
+    else:               # one product per group, batched
+        cols = dnp.transpose(dnp.reshape(cols, (rows, groups, ck)), (1, 0, 2))
+        w = dnp.transpose(dnp.reshape(weight, (groups, o // groups, ck)), (0, 2, 1))
+        y = dnp.reshape(dnp.transpose(dnp.matmul(cols, w), (1, 0, 2)), (rows, o))
+    y = dnp.reshape(y, (n,) + out + (o,))
     if bias is not None:
-        y = y + dnp.reshape(bias, (o,) + (1,) * d)
-    return _unbatched(y, added)
+        y = y + bias
+    return _unbatched(dnp.moveaxis(y, -1, 1), added)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -101,29 +107,52 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
-def _windows(x, kernel_size, stride, padding, dilation, ceil_mode, d, what, pad_value):
+def _pool_geometry(kernel_size, stride, padding, dilation, ceil_mode, d, what):
     if ceil_mode:
         raise NotImplementedError(f"{what}: ceil_mode=True is not implemented; pad the input "
                                   "instead")
-    x, added = _batched(x, d, what)
     kernel = _tuple(kernel_size, d, f"{what}: kernel_size")
     stride = kernel if stride is None or stride == () else _tuple(stride, d, f"{what}: stride")
     pads = tuple((p, p) for p in _tuple(padding, d, f"{what}: padding"))
     if any(2 * p > k for (p, _), k in zip(pads, kernel)):
         raise ValueError(f"{what}: padding should be at most half of the kernel size, got "
                          f"padding {padding} for kernel {kernel}")
-    dilation = _tuple(dilation, d, f"{what}: dilation")
+    return kernel, stride, pads, _tuple(dilation, d, f"{what}: dilation")
+
+
+def _tiles(x, kernel, stride, pads, dilation):
+    """``x`` ``(N, C, *spatial)`` as ``(N, C, o1, k1, o2, k2, …)`` when the windows tile it
+    (stride = kernel, no padding or dilation; a remainder is dropped, as PyTorch drops it), so
+    that pooling is a reduction over the ``k`` axes of a reshaped view; None otherwise."""
+    if stride != kernel or any(p for p, _ in pads) or any(dil != 1 for dil in dilation):
+        return None
+    size = shape_of(x)[2:]
+    out = tuple(m // k for m, k in zip(size, kernel))
+    if any(o == 0 for o in out):
+        return None
+    if any(o * k != m for o, k, m in zip(out, kernel, size)):
+        x = x[(slice(None), slice(None)) + tuple(slice(0, o * k) for o, k in zip(out, kernel))]
+    split = tuple(v for o, k in zip(out, kernel) for v in (o, k))
+    return dnp.reshape(x, shape_of(x)[:2] + split)
+
+
+def _pool(x, reduce, geometry, d, what, pad_value):
+    """``reduce(windows, axes)`` over every pooling window of ``x``."""
+    x, added = _batched(x, d, what)
+    kernel, stride, pads, dilation = geometry
+    tiles = _tiles(x, kernel, stride, pads, dilation)
+    if tiles is not None:
+        return _unbatched(reduce(tiles, tuple(range(3, 3 + 2 * d, 2))), added)
     cols = unfold(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation,
-                  pad_value=pad_value)
-    return cols, added, (kernel, stride, pads, dilation)
+                  pad_value=pad_value)                            # (N, *out, C, K)
+    return _unbatched(dnp.moveaxis(reduce(cols, (-1,)), -1, 1), added)
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, d, what):
     if return_indices:
         raise NotImplementedError(f"{what}: return_indices=True is not implemented")
-    cols, added, _ = _windows(x, kernel_size, stride, padding, dilation, ceil_mode, d, what,
-                              -np.inf)
-    return _unbatched(dnp.max(cols, axis=2), added)
+    geometry = _pool_geometry(kernel_size, stride, padding, dilation, ceil_mode, d, what)
+    return _pool(x, lambda w, axes: dnp.max(w, axis=axes), geometry, d, what, -np.inf)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -146,20 +175,19 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               d, what):
-    cols, added, (kernel, stride, pads, dil) = _windows(
-        x, kernel_size, stride, padding, 1, ceil_mode, d, what, 0.0)
-    total = dnp.sum(cols, axis=2)
+    geometry = _pool_geometry(kernel_size, stride, padding, 1, ceil_mode, d, what)
+    total = _pool(x, lambda w, axes: dnp.sum(w, axis=axes), geometry, d, what, 0.0)
+    kernel, stride, pads, dil = geometry
     if divisor_override is not None:
-        y = total / divisor_override
-    elif count_include_pad or not any(p for p, _ in pads):
-        y = total / int(np.prod(kernel))
-    else:
-        raw = raw_value(x)
-        ones = array_module(raw).ones((1, 1) + shape_of(x)[-d:], dtype=dtype_of(x))
-        counts = unfold(ones, kernel=kernel, stride=stride, padding=pads, dilation=dil).sum(
-            axis=2)
-        y = total / counts
-    return _unbatched(y, added)
+        return total / divisor_override
+    if count_include_pad or not any(p for p, _ in pads):
+        return total / int(np.prod(kernel))
+    # PyTorch's count_include_pad=False: divide by the number of real elements per window
+    ones = array_module(raw_value(x)).ones((1, 1) + shape_of(x)[-d:], dtype=dtype_of(x))
+    counts = unfold(ones, kernel=kernel, stride=stride, padding=pads, dilation=dil).sum(
+        axis=-1)
+    counts = np.moveaxis(counts, -1, 1)
+    return total / (counts[0] if ndim_of(x) == d + 1 else counts)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

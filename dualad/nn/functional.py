@@ -16,6 +16,7 @@ import numpy as np
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
+from .._core.tape import IMPERATIVE, Tensor
 from ..primitives.activations import normal_cdf
 from ..primitives.training import check_labels, relu_p, softmax_cross_entropy
 from . import init
@@ -36,8 +37,9 @@ def _reduce(loss, reduction, what):
 
 
 # ------------------------------------------------------------------------------ activations
-def relu(x):
-    """max(x, 0), derivative 0 at 0; one fused pass forward and backward."""
+def relu(x, inplace=False):
+    """max(x, 0), derivative 0 at 0; one fused pass forward and backward. (``inplace`` is
+    accepted for PyTorch's sake and ignored: the input is never overwritten.)"""
     return relu_p(x)
 
 
@@ -49,13 +51,13 @@ def tanh(x):
     return dnp.tanh(x)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x, negative_slope=0.01, inplace=False):
     """``x`` where positive, ``negative_slope * x`` elsewhere (derivative ``negative_slope``
     at 0, as PyTorch)."""
     return dnp.where(raw_value(x) > 0, x, x * negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=1.0, inplace=False):
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     neg = dnp.minimum(x, 0.0)   # keeps exp from overflowing where x is large
     return dnp.where(raw_value(x) > 0, x, dnp.expm1(neg) * alpha)
@@ -72,7 +74,7 @@ def gelu(x, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x):
+def silu(x, inplace=False):
     """``x * sigmoid(x)`` (also called swish)."""
     return x * dnp.sigmoid(x)
 
@@ -108,7 +110,7 @@ def linear(x, weight, bias=None):
     return y if bias is None else y + bias
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(x, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` when
     ``training``; the identity otherwise. Draws come from ``dualad.nn``'s seeded generator."""
     if not 0 <= p <= 1:
@@ -366,7 +368,8 @@ def one_hot(tensor, num_classes=-1):
     idx = np.asarray(raw_value(tensor))
     if num_classes < 0:
         num_classes = int(idx.max()) + 1 if idx.size else 0
-    return (idx[..., None] == np.arange(num_classes)).astype(np.int64)
+    out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
+    return Tensor._make(out, None, IMPERATIVE) if isinstance(tensor, Tensor) else out
 
 
 from ._norm import batch_norm, layer_norm  # noqa: E402,F401

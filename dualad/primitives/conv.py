@@ -10,9 +10,11 @@
 # these two rules and those of ``matmul``, ``max`` and ``mean``. Both run in NumPy (a strided
 # view copied once; one strided add per kernel offset); Cython kernels are a later step.
 
-Layout: ``x`` is ``lead + spatial`` (``lead`` ends with the channel axis, and may start with
-the batch axis of the NOTE: batch axis); ``unfold(x)`` is ``lead + (prod(kernel),) + out``,
-the kernel offsets in C order, as ``torch.nn.functional.unfold`` orders them after the channel.
+Layout: ``x`` is ``lead + (C,) + spatial`` (``lead`` holds the sample axis, and the batch
+axis of the NOTE: batch axis in front of it in rules); ``unfold(x)`` is
+``lead + out + (C, prod(kernel))``: one row of ``C * prod(kernel)`` values per output position,
+the kernel offsets in C order after the channel (as ``torch.nn.functional.unfold`` orders a
+column), so that a convolution is one matrix product of all rows with the weights.
 """
 import itertools
 
@@ -32,38 +34,42 @@ def out_size(size, kernel, stride, padding, dilation):
 def _unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
     d = len(kernel)
     xp = array_module(x)
-    lead, size = x.shape[:-d], x.shape[-d:]
+    lead, c, size = x.shape[:-d - 1], x.shape[-d - 1], x.shape[-d:]
     out = out_size(size, kernel, stride, padding, dilation)
     if any(n <= 0 for n in out):
         raise ValueError(f"unfold: the kernel {kernel} (dilation {dilation}) does not fit the "
                          f"input's spatial size {size} with padding {padding}")
     if any(lo or hi for lo, hi in padding):
-        x = xp.pad(x, [(0, 0)] * len(lead) + list(padding), constant_values=pad_value)
+        x = xp.pad(x, [(0, 0)] * (len(lead) + 1) + list(padding), constant_values=pad_value)
     extent = tuple(dil * (k - 1) + 1 for k, dil in zip(kernel, dilation))
-    axes = tuple(range(len(lead), len(lead) + d))
-    win = sliding_window_view(x, extent, axis=axes)           # lead + full + extent
+    n = len(lead)
+    win = sliding_window_view(x, extent, axis=tuple(range(n + 1, n + 1 + d)))
     pick = (Ellipsis,) + tuple(slice(None, None, s) for s in stride) + tuple(
         slice(None, None, dil) for dil in dilation)
-    win = win[pick]                                           # lead + out + kernel
-    n = len(lead)
-    order = tuple(range(n)) + tuple(range(n + d, n + 2 * d)) + tuple(range(n, n + d))
+    win = win[pick]                                    # lead + (C,) + out + kernel
+    order = (tuple(range(n)) + tuple(range(n + 1, n + 1 + d)) + (n,)
+             + tuple(range(n + 1 + d, n + 1 + 2 * d)))
     return xp.ascontiguousarray(win.transpose(order)).reshape(
-        lead + (int(np.prod(kernel)),) + out)
+        lead + out + (c, int(np.prod(kernel))))
 
 
 def _fold(g, size, kernel, stride, padding, dilation):
     d = len(kernel)
     xp = array_module(g)
-    lead, out = g.shape[:-1 - d], g.shape[-d:]
-    g = g.reshape(lead + tuple(kernel) + out)
-    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
-    acc = xp.zeros(lead + padded, dtype=g.dtype)
+    lead, out, c = g.shape[:-d - 2], g.shape[-d - 2:-2], g.shape[-2]
+    n = len(lead)
+    # lead + out + (C,) + kernel  ->  lead + (C,) + kernel + out: each offset's slice in place
+    g = g.reshape(lead + out + (c,) + tuple(kernel)).transpose(
+        tuple(range(n)) + (n + d,) + tuple(range(n + d + 1, n + 2 * d + 1))
+        + tuple(range(n, n + d)))
+    padded = tuple(m + lo + hi for m, (lo, hi) in zip(size, padding))
+    acc = xp.zeros(lead + (c,) + padded, dtype=g.dtype)
     for offset in itertools.product(*(range(k) for k in kernel)):
         target = (Ellipsis,) + tuple(
             slice(o * dil, o * dil + s * (m - 1) + 1, s)
             for o, dil, s, m in zip(offset, dilation, stride, out))
-        acc[target] += g[(Ellipsis,) + offset + (slice(None),) * d]
-    crop = (Ellipsis,) + tuple(slice(lo, lo + n) for (lo, _), n in zip(padding, size))
+        acc[target] += g[(Ellipsis, slice(None)) + offset + (slice(None),) * d]
+    crop = (Ellipsis,) + tuple(slice(lo, lo + m) for (lo, _), m in zip(padding, size))
     return acc[crop]
 
 
