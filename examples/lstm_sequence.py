@@ -8,8 +8,9 @@ batch 32).
     python examples/lstm_sequence.py --plot lstm.png # also draw the loss curve
 
 The test error falls from the variance of the targets (about 0.5) to 0.006 after 15 epochs
-(the noise alone is 0.05**2 = 0.0025). The LSTM is composed from dualad operations (no fused cell kernel yet): set
-OPENBLAS_NUM_THREADS=1 on a busy machine. tqdm and matplotlib are used when installed.
+(the noise alone is 0.05**2 = 0.0025). The LSTM is composed from dualad operations (no fused
+cell kernel yet): set OPENBLAS_NUM_THREADS=1 on a busy machine. tqdm and matplotlib are used
+when installed.
 """
 import argparse
 import pathlib
