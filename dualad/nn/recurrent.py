@@ -3,10 +3,11 @@
 initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden)) for every parameter) and call convention
 (``output, h_n`` / ``output, (h_n, c_n)``), so weights move across by ``load_state_dict``.
 
-# Design: the cells are composed from ``dualad.numpy`` operations (one matrix product for the
-# input projections of the whole sequence, then per time step one product with the recurrent
-# weights and the gate nonlinearities), so both modes and every order of derivative come from
-# existing rules. A fused per-step gate kernel is a later step.
+# Design: one matrix product gives the input projections of the whole sequence (with both
+# biases where they simply add); then each time step is one product with the recurrent weights
+# and the fused gate arithmetic of ``dualad/primitives/recurrent.py`` (``lstm_cell_c`` and
+# ``lstm_cell_h``, ``gru_cell``; plain RNNs use tanh or relu). The gate rules are NumPy
+# expressions for now; a compiled per-step kernel is a later step.
 """
 import math
 
@@ -15,6 +16,7 @@ import numpy as np
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
+from ..primitives.recurrent import gru_cell, lstm_cell_c, lstm_cell_h
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -30,20 +32,15 @@ def _rnn_relu_step(xp, h, w_hh, b_hh, state):
 
 def _lstm_step(xp, h, w_hh, b_hh, c):
     """PyTorch's LSTM cell: gates ``i, f, g, o`` in that order along the last axis."""
-    i, f, g, o = dnp.split(xp + _hidden_proj(h, w_hh, b_hh), 4, axis=-1)
-    c = dnp.sigmoid(f) * c + dnp.sigmoid(i) * dnp.tanh(g)
-    return dnp.sigmoid(o) * dnp.tanh(c), c
+    z = xp + _hidden_proj(h, w_hh, b_hh)
+    c = lstm_cell_c(z, c)
+    return lstm_cell_h(z, c), c
 
 
 def _gru_step(xp, h, w_hh, b_hh, state):
     """PyTorch's GRU cell: gates ``r, z, n``; ``n = tanh(x_n + r * (W_hn h + b_hn))``,
     ``h' = (1 - z) * n + z * h``."""
-    xr, xz, xn = dnp.split(xp, 3, axis=-1)
-    hr, hz, hn = dnp.split(_hidden_proj(h, w_hh, b_hh), 3, axis=-1)
-    r = dnp.sigmoid(xr + hr)
-    z = dnp.sigmoid(xz + hz)
-    n = dnp.tanh(xn + r * hn)
-    return n + z * (h - n), None
+    return gru_cell(xp, _hidden_proj(h, w_hh, b_hh), h), None
 
 
 def _hidden_proj(h, w_hh, b_hh):
@@ -54,6 +51,7 @@ def _hidden_proj(h, w_hh, b_hh):
 class _RNNBase(Module):
     gates = 1
     has_cell = False
+    bias_hh_outside = True     # b_hh simply adds to the pre-activations (not so in a GRU)
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=np.float32):
@@ -91,6 +89,8 @@ class _RNNBase(Module):
         proj = dnp.matmul(seq, dnp.transpose(w_ih))     # every step's input projection at once
         if b_ih is not None:
             proj = proj + b_ih
+        if b_hh is not None and self.bias_hh_outside:
+            proj, b_hh = proj + b_hh, None
         steps = range(shape_of(seq)[0])
         if suffix:
             steps = reversed(steps)
@@ -205,4 +205,5 @@ class GRU(_RNNBase):
     """Gated recurrent unit, PyTorch's gates ``r, z, n`` (``weight_ih_l0`` is
     ``(3 * hidden, input)``)."""
     gates = 3
+    bias_hh_outside = False
     _step = staticmethod(_gru_step)
