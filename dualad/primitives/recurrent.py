@@ -12,16 +12,37 @@ in PyTorch's gate order, so that a step records a handful of tape entries instea
 # differentiable again; on plain arrays they run as NumPy expressions (a compiled per-step
 # kernel is a later step).
 """
+import numpy as np
+
 from .. import numpy as dnp
-from .._core.primitive import Primitive
+from .._core.primitive import Box, Primitive
+
+
+def _pieces(z, k):
+    """``z`` split into ``k`` equal blocks along the last axis (plain arrays: NumPy views,
+    without the dispatch of ``dnp.split``)."""
+    if isinstance(z, Box):
+        return dnp.split(z, k, axis=-1)
+    h = z.shape[-1] // k
+    return [z[..., j * h:(j + 1) * h] for j in range(k)]
 
 
 def _quarters(z):
-    return dnp.split(z, 4, axis=-1)
+    return _pieces(z, 4)
 
 
 def _thirds(z):
-    return dnp.split(z, 3, axis=-1)
+    return _pieces(z, 3)
+
+
+def _sigmoid(x):
+    """``sigmoid``; a strided block of a plain array is copied first, so that the compiled
+    kernel (which takes contiguous arrays) computes it in one pass."""
+    return dnp.sigmoid(x if isinstance(x, Box) else np.ascontiguousarray(x))
+
+
+def _tanh(x):
+    return dnp.tanh(x if isinstance(x, Box) else np.ascontiguousarray(x))
 
 
 def _dsigmoid(s):
@@ -34,8 +55,10 @@ def _dtanh(t):
 
 # ------------------------------------------------------------------------------ LSTM
 def _lstm_gates(z):
-    i, f, g, o = _quarters(z)
-    return dnp.sigmoid(i), dnp.sigmoid(f), dnp.tanh(g), dnp.sigmoid(o)
+    # one sigmoid over the whole contiguous block (the compiled kernel takes it; a strided
+    # quarter would not) rather than three over quarters
+    i, f, _, o = _quarters(_sigmoid(z))
+    return i, f, _tanh(_quarters(z)[2]), o
 
 
 def _lstm_c(z, c):
@@ -56,7 +79,7 @@ def _lstm_c_vjp_z(ct, ans, z, c):
 
 
 def _lstm_c_dc(t, ans, z, c):
-    return t * dnp.sigmoid(_quarters(z)[1])
+    return t * _lstm_gates(z)[1]
 
 
 lstm_cell_c = Primitive("nn.lstm_cell_c", _lstm_c, jvp=(_lstm_c_jvp_z, _lstm_c_dc),
@@ -64,22 +87,22 @@ lstm_cell_c = Primitive("nn.lstm_cell_c", _lstm_c, jvp=(_lstm_c_jvp_z, _lstm_c_d
 
 
 def _lstm_h(z, c):
-    return dnp.sigmoid(_quarters(z)[3]) * dnp.tanh(c)
+    return _sigmoid(_quarters(z)[3]) * dnp.tanh(c)
 
 
 def _lstm_h_jvp_z(t, ans, z, c):
-    o = dnp.sigmoid(_quarters(z)[3])
+    o = _sigmoid(_quarters(z)[3])
     return _quarters(t)[3] * (dnp.tanh(c) * _dsigmoid(o))
 
 
 def _lstm_h_vjp_z(ct, ans, z, c):
-    o = dnp.sigmoid(_quarters(z)[3])
+    o = _sigmoid(_quarters(z)[3])
     zero = dnp.zeros_like(ct)
     return dnp.concatenate([zero, zero, zero, ct * (dnp.tanh(c) * _dsigmoid(o))], axis=-1)
 
 
 def _lstm_h_dc(t, ans, z, c):
-    return t * (dnp.sigmoid(_quarters(z)[3]) * _dtanh(dnp.tanh(c)))
+    return t * (_sigmoid(_quarters(z)[3]) * _dtanh(dnp.tanh(c)))
 
 
 lstm_cell_h = Primitive("nn.lstm_cell_h", _lstm_h, jvp=(_lstm_h_jvp_z, _lstm_h_dc),
@@ -91,8 +114,8 @@ def _gru_parts(x, hp, h):
     """The gates r, z, the candidate n and the recurrent part h_n of one GRU step."""
     xr, xz, xn = _thirds(x)
     hr, hz, hn = _thirds(hp)
-    r = dnp.sigmoid(xr + hr)
-    u = dnp.sigmoid(xz + hz)
+    r = _sigmoid(xr + hr)
+    u = _sigmoid(xz + hz)
     n = dnp.tanh(xn + r * hn)
     return r, u, n, hn
 
