@@ -44,6 +44,12 @@ def _constant(value):
     return Tensor._make(value, None, IMPERATIVE)
 
 
+def _result(self, value):
+    """A non-differentiable result (indices, booleans): a tensor on the imperative face, the
+    plain array NumPy would give for a traced value."""
+    return _constant(value) if _torch_face(self) else value
+
+
 def _dims(args, what):
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -196,7 +202,7 @@ def _extremum(self, dim, keepdim, axis, keepdims, reduce, arg, pair, torch_call)
     idx = arg(raw_value(self), axis=dim)
     if keepdim:
         idx = np.expand_dims(idx, dim)
-    return MaxMin(values, _constant(np.asarray(idx, np.int64)))
+    return MaxMin(values, _result(self, np.asarray(idx, np.int64)))
 
 
 def _extremum_call(self, args, kwargs, reduce, arg, pair, what):
@@ -235,7 +241,7 @@ def _arg(fn, self, dim, keepdim, axis, keepdims):
     else:
         out = fn(raw, axis=dim)
         out = np.expand_dims(out, dim) if keep else out
-    return _constant(np.asarray(out, np.int64))
+    return _result(self, np.asarray(out, np.int64))
 
 
 def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -290,12 +296,14 @@ def norm(self, p=2, dim=None, keepdim=False):
     return dnp.sum(dnp.abs(self) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
 
 
-def any(self, dim=None, keepdim=False):
-    return _constant(np.any(raw_value(self), axis=dim, keepdims=keepdim))
+def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _result(self, np.any(raw_value(self), axis=_axis(dim, axis, "any"),
+                                keepdims=_keep(keepdim, keepdims)))
 
 
-def all(self, dim=None, keepdim=False):
-    return _constant(np.all(raw_value(self), axis=dim, keepdims=keepdim))
+def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _result(self, np.all(raw_value(self), axis=_axis(dim, axis, "all"),
+                                keepdims=_keep(keepdim, keepdims)))
 
 
 # ------------------------------------------------------------------------------ math
@@ -319,6 +327,13 @@ def clamp(self, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return dnp.clip(self, min, max)
+
+
+def clip(self, a_min=None, a_max=None, **kwargs):
+    """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``)."""
+    a_min = kwargs.pop("min", a_min)
+    a_max = kwargs.pop("max", a_max)
+    return dnp.clip(self, a_min, a_max, **kwargs)
 
 
 def matmul(self, other):
@@ -540,7 +555,7 @@ def install():
         abs=_unary(dnp.abs), exp=_unary(dnp.exp), log=_unary(dnp.log), sin=_unary(dnp.sin),
         cos=_unary(dnp.cos), tanh=_unary(dnp.tanh), sigmoid=_unary(dnp.sigmoid),
         relu=_unary(_relu), sqrt=_unary(dnp.sqrt), neg=_unary(dnp.negative), pow=pow,
-        clamp=clamp, clip=clamp, matmul=matmul, mm=mm, bmm=bmm, softmax=softmax,
+        clamp=clamp, clip=clip, matmul=matmul, mm=mm, bmm=bmm, softmax=softmax,
         log_softmax=log_softmax, masked_fill=masked_fill,
         eq=_compare("equal"), ne=_compare("not_equal"), lt=_compare("less"),
         le=_compare("less_equal"), gt=_compare("greater"), ge=_compare("greater_equal"),
