@@ -373,3 +373,12 @@ def one_hot(tensor, num_classes=-1):
 
 
 from ._norm import batch_norm, layer_norm  # noqa: E402,F401
+
+__all__ = [
+    "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "softmax",
+    "log_softmax", "linear", "dropout", "embedding", "one_hot",
+    "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]
