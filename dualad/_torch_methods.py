@@ -253,11 +253,13 @@ def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _arg(np.argmin, self, dim, keepdim, axis, keepdims)
 
 
-def _moment(fn, self, args, kwargs):
+def moment(fn, self, args, kwargs, torch_call=False):
     """``var``/``std`` with PyTorch's ``(dim, unbiased, keepdim, correction)`` or NumPy's
-    ``(axis, dtype, out, ddof, keepdims)``."""
+    ``(axis, dtype, out, ddof, keepdims)``; ``torch_call``: PyTorch's meaning whatever the
+    face (``ad.var``)."""
     numpy_call = bool({"axis", "ddof", "keepdims", "dtype", "out"} & set(kwargs)) or (
-        not _torch_face(self) and not {"dim", "unbiased", "keepdim", "correction"} & set(kwargs))
+        not torch_call and not _torch_face(self)
+        and not {"dim", "unbiased", "keepdim", "correction"} & set(kwargs))
     if numpy_call:
         return fn(self, *args, **kwargs)
     names = ("dim", "unbiased", "keepdim")
@@ -279,12 +281,12 @@ def _moment(fn, self, args, kwargs):
 def var(self, *args, **kwargs):
     """Variance; PyTorch's default is unbiased (divisor n - 1): ``x.var(dim=0)``,
     ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted."""
-    return _moment(dnp.var, self, args, kwargs)
+    return moment(dnp.var, self, args, kwargs)
 
 
 def std(self, *args, **kwargs):
     """Standard deviation, unbiased by default (see ``var``)."""
-    return _moment(dnp.std, self, args, kwargs)
+    return moment(dnp.std, self, args, kwargs)
 
 
 def norm(self, p=2, dim=None, keepdim=False):

@@ -29,6 +29,7 @@ from . import _torch_methods
 from . import numpy as dnp
 from ._core.backend import raw_value
 from ._core.primitive import Box
+from ._core.state import no_grad
 from ._core.state import state as _grad_state
 from ._core.tape import IMPERATIVE, Tensor
 from ._random import Generator, manual_seed, rng_of
@@ -480,6 +481,83 @@ def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     return builtins.bool(np.allclose(raw_value(input), raw_value(other), rtol, atol, equal_nan))
 
 
+def _as_tensor(x):
+    return x if isinstance(x, Box) else _make(np.asarray(x))
+
+
+def _method_function(name):
+    """``ad.<name>(input, ...)``: the ``Tensor`` method of the same name, as PyTorch's
+    functions mirror its methods."""
+    def function(input, *args, **kwargs):
+        return getattr(_as_tensor(input), name)(*args, **kwargs)
+    function.__name__ = name
+    function.__doc__ = f"``input.{name}(...)`` (see the Tensor method)."
+    return function
+
+
+unsqueeze = _method_function("unsqueeze")
+squeeze = _method_function("squeeze")
+reshape = _method_function("reshape")
+transpose = _method_function("transpose")
+permute = _method_function("permute")
+mm = _method_function("mm")
+bmm = _method_function("bmm")
+norm = _method_function("norm")
+
+
+def std(input, *args, **kwargs):
+    """Standard deviation, unbiased unless ``unbiased=False`` / ``correction=0`` (PyTorch's
+    meaning on every input, traced values included)."""
+    return _torch_methods.moment(dnp.std, input, args, kwargs, torch_call=True)
+
+
+def var(input, *args, **kwargs):
+    """Variance, unbiased by default (see ``std``)."""
+    return _torch_methods.moment(dnp.var, input, args, kwargs, torch_call=True)
+
+
+prod = _method_function("prod")
+chunk = _method_function("chunk")
+split = _method_function("split")
+masked_fill = _method_function("masked_fill")
+
+
+def cumsum(input, dim, dtype=None):
+    """Cumulative sum along ``dim`` (differentiable)."""
+    return dnp.cumsum(input, axis=dim, dtype=dtype)
+
+
+def einsum(equation, *operands):
+    """``einsum`` with PyTorch's calling forms (operands listed or in one list)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return dnp.einsum(equation, *operands)
+
+
+def outer(input, vec2):
+    return dnp.outer(input, vec2)
+
+
+def randperm(n, generator=None, dtype=None, requires_grad=False, device=None):
+    """A random permutation of ``0 … n-1`` (int64)."""
+    values = rng_of(generator).permutation(int(n))
+    return _make(values.astype(np.int64 if dtype is None else dtype), requires_grad, device)
+
+
+class inference_mode(no_grad):
+    """``torch.inference_mode``: recording off, as ``no_grad`` (``mode=False`` leaves it
+    on)."""
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def __enter__(self):
+        return super().__enter__() if self.mode else self
+
+    def __exit__(self, *exc):
+        return super().__exit__(*exc) if self.mode else False
+
+
 # ------------------------------------------------------------------------------ save / load
 _TREE_KEY = "__dualad_tree__"
 
@@ -585,7 +663,9 @@ __all__ = [
     "get_default_dtype", "float32", "float64", "int64", "int32", "long", "double", "bool",
     "sin", "cos", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "pow", "matmul",
     "sum", "mean", "max", "min", "argmax", "argmin", "clamp", "clip", "where", "softmax",
-    "log_softmax", "flatten", "allclose", "save", "load",
+    "log_softmax", "flatten", "allclose", "save", "load", "unsqueeze", "squeeze", "reshape",
+    "transpose", "permute", "mm", "bmm", "norm", "std", "var", "prod", "chunk", "split",
+    "masked_fill", "cumsum", "einsum", "outer", "randperm", "inference_mode",
 ]
 
 _torch_methods.install()

@@ -181,3 +181,32 @@ def test_device_idiom_of_tutorials():
     assert ad.ones(1, 2).to(device).shape == (1, 2) and model(ad.ones(1, 2).to(device)).shape
     with pytest.raises(RuntimeError, match="CPU"):
         nn.Linear(2, 2).to(ad.device("cuda"))
+
+
+def test_functions_that_mirror_tensor_methods():
+    x = R.standard_normal((2, 3))
+    assert ad.unsqueeze(x, 0).shape == (1, 2, 3) and ad.squeeze(ad.ones(1, 3)).shape == (3,)
+    assert ad.reshape(x, (3, 2)).shape == (3, 2) and ad.transpose(x, 0, 1).shape == (3, 2)
+    assert ad.permute(ad.ones(2, 3, 4), (2, 0, 1)).shape == (4, 2, 3)
+    np.testing.assert_allclose(ad.mm(x, x.T), x @ x.T)
+    np.testing.assert_allclose(ad.std(x).item(), x.std(ddof=1))
+    np.testing.assert_allclose(ad.cumsum(x, dim=1), np.cumsum(x, 1))
+    np.testing.assert_allclose(ad.einsum("ij,kj->ik", x, x), x @ x.T)
+    np.testing.assert_allclose(ad.einsum("ij,kj->ik", [x, x]), x @ x.T)
+    np.testing.assert_allclose(ad.outer(x[0], x[1]), np.outer(x[0], x[1]))
+    assert sorted(ad.randperm(5).numpy()) == [0, 1, 2, 3, 4]
+    w = ad.ones(2, requires_grad=True)
+    with ad.inference_mode():
+        assert not (w * 2).requires_grad
+    assert (w * 2).requires_grad
+    check_grads(lambda a: ad.cumsum(a, 0) * ad.prod(a, 1)[:, None], (x,), order=2)
+
+
+def test_top_level_functions_mean_pytorch_inside_transforms_too():
+    x = R.standard_normal(5)
+    assert ad.var(x).item() == pytest.approx(x.var(ddof=1))
+    g = ad.grad(lambda a: ad.var(a))(x)                   # the same function, differentiated
+    np.testing.assert_allclose(g, 2 * (x - x.mean()) / 4, rtol=1e-12)
+    m = x.reshape(1, 5)
+    g = ad.grad(lambda a: ad.max(a, 1)[0].sum())(m)        # (values, indices) under grad too
+    np.testing.assert_array_equal(g, np.eye(5)[[x.argmax()]])
