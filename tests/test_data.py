@@ -77,8 +77,9 @@ def test_random_split_and_errors():
     assert [len(p) for p in parts] == [7, 3]
     seen = sorted(int(p[i][1]) for p in parts for i in range(len(p)))
     assert seen == list(range(10))
+    assert len(list(DataLoader(Squares(), num_workers=2, pin_memory=True))) == 5
     with pytest.raises(ValueError, match="num_workers"):
-        DataLoader(Squares(), num_workers=2)
+        DataLoader(Squares(), num_workers=-1)
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(Squares(), batch_size=0)
     with pytest.raises(TypeError, match="Generator"):

@@ -272,6 +272,10 @@ class Module:
     def cpu(self):
         return self
 
+    def cuda(self, device=None):
+        raise RuntimeError("cuda(): dualad's nn runs on the CPU (NumPy); use .to('cpu') or "
+                           "leave the module where it is")
+
     # -- state ------------------------------------------------------------------------------
     def _state_items(self):
         for mod_name, module in self.named_modules():

@@ -12,7 +12,8 @@
 Batches are ``Tensor``s that do not require grad, made by ``default_collate`` (samples that are
 tensors, arrays or numbers are stacked; tuples, lists and dicts are collated field by field).
 A ``TensorDataset`` is batched by indexing its tensors once per batch, not sample by sample.
-Loading runs in the calling process (``num_workers`` other than 0 is refused).
+Loading runs in the calling process: ``num_workers``, ``pin_memory`` and the other worker
+options are accepted (ported code passes them) and change nothing.
 """
 import bisect
 from collections.abc import Mapping, Sequence
@@ -157,9 +158,9 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
                  timeout=0, worker_init_fn=None, generator=None, **kwargs):
-        if num_workers:
-            raise ValueError("DataLoader: num_workers must be 0 (dualad loads batches in the "
-                             "calling process)")
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative integer, got "
+                             f"{num_workers!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
