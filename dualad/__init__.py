@@ -6,7 +6,7 @@ pick the cheaper direction. ``dualad.numpy`` is the NumPy-like namespace, ``dual
 ``dualad.optim`` the PyTorch-like training face, ``dualad.extend`` the way to add primitives.
 """
 from . import numpy  # noqa: F401  (registers the primitives, installs operators on boxes)
-from . import extend, special, testing  # noqa: F401
+from . import extend, special, testing, tree  # noqa: F401
 from ._core.backend import backend_of
 from ._core.dual import Dual
 from ._core.escape import ConcretizationError
@@ -14,10 +14,11 @@ from ._core.primitive import seal_builtins as _seal_builtins
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
 from .checkpoint import checkpoint, checkpoint_loop
+from .fixed_points import fixed_point
 from .recording import Recording, record
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
-from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, plan_jacobian, value_and_grad, vjp)
+from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, holomorphic_grad, hvp,
+                         jacfwd, jacobian, jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .transforms.custom import custom_jvp, custom_vjp
 from .transforms.stop import stop_gradient
 from .torch_api import *  # noqa: F401,F403  (PyTorch's top-level names; shadows sum, max …)
@@ -29,14 +30,14 @@ __version__ = "0.1.0"
 __all__ = [
     "Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
-    "elementwise_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
+    "elementwise_grad", "holomorphic_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
-    "stop_gradient",
+    "stop_gradient", "fixed_point",
 ] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
 
 # subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
-_SUBPACKAGES = ("nn", "optim", "utils")
+_SUBPACKAGES = ("nn", "optim", "optimizers", "utils")
 
 
 def __getattr__(name):

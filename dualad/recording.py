@@ -108,6 +108,14 @@ class Recording:
         self._paths = []
         self._record(*self._sig.split(example_args))
 
+    def __getstate__(self):
+        # The recorded paths are compiled programs (Cython interpreters, closures over NumPy
+        # functions) that do not pickle; a copy sent elsewhere (dualad.distributed, a process
+        # pool) keeps the function and its signature and records again on its first call.
+        state = self.__dict__.copy()
+        state["_paths"] = []
+        return state
+
     def __repr__(self):
         name = getattr(self.fun, "__name__", repr(self.fun))
         paths = "; ".join(p.describe() for p in self._paths)

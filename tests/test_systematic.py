@@ -31,6 +31,7 @@ BINARY = [
     (dnp.add, ANY, POS), (dnp.subtract, ANY, POS), (dnp.multiply, ANY, POS),
     (dnp.divide, ANY, POS), (dnp.power, POS, ANY), (dnp.arctan2, ANY, POS),
     (dnp.logaddexp, ANY, POS), (dnp.maximum, ANY, POS), (dnp.minimum, ANY, POS),
+    (dnp.mod, ANY, POS), (dnp.fmod, ANY, POS), (dnp.hypot, ANY, POS), (dnp.logaddexp2, ANY, POS),
 ]
 
 

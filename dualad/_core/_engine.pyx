@@ -391,6 +391,12 @@ cpdef dtype_of(x):
     return np.asarray(_plain(x)).dtype if _holds_box(x) else np.result_type(x)
 
 
+cdef inline bint _is_complex(x):
+    if type(x) is _ndarray:
+        return cnp.PyArray_ISCOMPLEX(<cnp.ndarray>x)
+    return np.dtype(dtype_of(x)).kind == "c"
+
+
 cpdef Py_ssize_t ndim_of(x):
     return len(shape_of(x))
 
@@ -556,8 +562,12 @@ cdef class Primitive:
             # NumPy float64 scalar, say) give a float32 tangent of a float64 result, or the
             # reverse, when the rule's terms promote differently from the value
             out_dtype, ans_dtype = dtype_of(out), dtype_of(ans)
-            if out_dtype != ans_dtype:
+            if out_dtype != ans_dtype and not _is_complex(out):
                 out = _bind(REGISTRY["astype"], (out,), {"dtype": ans_dtype})
+        if out is not None and _is_complex(out) and not _is_complex(ans):
+            # a real result of complex operands: its tangent is the real part of the rule's
+            # (NOTE: complex convention in primitives/complex.py)
+            out = _bind(REGISTRY["real"], (out,), _NO_PARAMS)
         return out
 
     def pattern_rule(self):
@@ -616,6 +626,12 @@ cdef class Primitive:
                     want = shape_of(args[i])
                     if shape_of(c)[1:] != want:
                         cts[i] = _bind(REGISTRY["unbroadcast"], (c,), {"shape": want, "lead": 1})
+        for i in range(n):
+            c = cts[i]
+            if c is not None and _is_complex(c) and not _is_complex(args[i]):
+                # a real operand of a complex result: its cotangent is the real part (NOTE:
+                # complex convention in primitives/complex.py)
+                cts[i] = _bind(REGISTRY["real"], (c,), _NO_PARAMS)
         return cts
 
 

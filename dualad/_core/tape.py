@@ -135,9 +135,9 @@ def _seed(target, given, what):
 
 def check_cotangent(ct, value, what):
     """``ct`` checked as the cotangent of ``value``: same shape, and the same floating-point
-    dtype when ``value`` is floating (Python numbers and lists take ``value``'s dtype)."""
+    or complex dtype when ``value`` is one (Python numbers and lists take ``value``'s dtype)."""
     want = np.dtype(dtype_of(value))
-    floating = np.issubdtype(want, np.floating)
+    floating = np.issubdtype(want, np.inexact)
     if not hasattr(ct, "dtype"):
         ct = np.asarray(ct, dtype=want if floating else None)
     if shape_of(ct) != shape_of(value):
@@ -145,9 +145,9 @@ def check_cotangent(ct, value, what):
                          f"{shape_of(value)}")
     have = np.dtype(dtype_of(ct))
     cast = want.name if floating else "float64"
-    if not np.issubdtype(have, np.floating):
-        raise TypeError(f"{what} has dtype {have}; cotangents must be floating-point (cast it "
-                        f"with .astype({cast}))")
+    if not np.issubdtype(have, np.inexact):
+        raise TypeError(f"{what} has dtype {have}; cotangents must be floating-point or complex "
+                        f"(cast it with .astype({cast}))")
     if floating and have != want:
         raise TypeError(f"{what} has dtype {have}, but the value it seeds has dtype {want}; cast "
                         f"it with .astype({cast})")

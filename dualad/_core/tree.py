@@ -131,10 +131,11 @@ def tree_signature(args):
 def check_float_leaf(x, what):
     """``x`` as a floating-point array for differentiation, or a TypeError naming ``what``.
 
-    Python floats become float64 arrays; float32 stays float32; CuPy arrays and dualad boxes pass
-    through. Integers, booleans, complex numbers and objects are refused.
+    Python floats become float64 arrays and Python complex numbers complex128 arrays; float32
+    and complex64 stay as they are; CuPy arrays and dualad boxes pass through. Integers,
+    booleans and objects are refused.
     """
-    if type(x) is np.ndarray and x.dtype.kind == "f":   # the common case first
+    if type(x) is np.ndarray and x.dtype.kind in "fc":   # the common case first
         return x
     if hasattr(x, "_level"):
         dtype = x.dtype
@@ -142,7 +143,7 @@ def check_float_leaf(x, what):
         dtype = x.dtype
     elif isinstance(x, (bool, np.bool_)):
         dtype = np.dtype(bool)
-    elif isinstance(x, (float, np.floating)):
+    elif isinstance(x, (float, np.floating, complex, np.complexfloating)):
         return np.asarray(x)
     elif isinstance(x, (int, np.integer)):
         dtype = np.dtype(int)
@@ -152,12 +153,11 @@ def check_float_leaf(x, what):
         except Exception:
             raise TypeError(f"{what} must be a float array, got {type(x).__name__}") from None
         dtype = x.dtype
-    if np.dtype(dtype).kind != "f":
+    if np.dtype(dtype).kind not in "fc":
         hint = ""
         if np.issubdtype(dtype, np.integer) or dtype == bool:
             hint = " (pass floats, e.g. 3.0 instead of 3, or x.astype(float))"
-        elif np.issubdtype(dtype, np.complexfloating):
-            hint = " (dualad differentiates real floating-point functions only)"
         raise TypeError(
-            f"{what} has dtype {dtype}; only floating-point values can be differentiated{hint}")
+            f"{what} has dtype {dtype}; only floating-point and complex values can be "
+            f"differentiated{hint}")
     return x

@@ -11,7 +11,12 @@ from ._shape import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._products import *  # noqa: F401,F403
 from ._at import *  # noqa: F401,F403
-from . import linalg  # noqa: F401
+from ._complex import *  # noqa: F401,F403
+from ._more_elementwise import *  # noqa: F401,F403
+from ._building import *  # noqa: F401,F403
+from ._order import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
+from . import fft, linalg  # noqa: F401
 from . import _methods
 
 _methods.install()

@@ -1,4 +1,6 @@
 """Axis arguments, normalised the way the primitives expect them (see NOTE: batch axis)."""
+import operator
+
 import numpy as np
 
 
@@ -11,7 +13,11 @@ def normalize_axis(axis, ndim, name):
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     out = []
     for a in axes:
-        a = int(a)
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"{name}: axis must be an integer or a tuple of integers, got "
+                            f"{axis!r}") from None
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(
                 f"{name}: axis {a} is out of bounds for an array of dimension {ndim}")
@@ -23,3 +29,19 @@ def normalize_axis(axis, ndim, name):
 
 def normalize_one(axis, ndim, name):
     return normalize_axis(axis, ndim, name)[0]
+
+
+def as_int(value, what, name):
+    """``value`` as a Python int, or a TypeError naming the argument: a float or complex
+    number is never truncated silently."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}: {what} must be an integer, got {value!r}") from None
+
+
+def as_ints(values, what, name):
+    """A tuple of ints from an int or a sequence of them (``shape``, ``reps``, ``axes``)."""
+    if np.ndim(values) == 0:
+        return (as_int(values, what, name),)
+    return tuple(as_int(v, what, name) for v in values)

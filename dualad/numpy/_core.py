@@ -9,7 +9,7 @@ from .._core.primitive import ndim_of, shape_of
 from ..primitives import indexing as _ix
 from ..primitives import reductions as _r
 from ..primitives import shape as _s
-from ._axes import normalize_axis
+from ._axes import as_ints, normalize_axis
 from ._ufuncs import reject_kwargs
 
 
@@ -32,7 +32,7 @@ def mean(x, axis=None, keepdims=False, **kwargs):
 def reshape(x, shape, order="C"):
     if order != "C":
         reject_kwargs("reshape", {"order": order})
-    shape = (shape,) if ndim_of(shape) == 0 else tuple(shape)
+    shape = as_ints(shape, "shape", "reshape")
     if tuple(shape_of(x)) == shape:
         return x
     return _s.reshape(x, shape=shape)
@@ -40,14 +40,15 @@ def reshape(x, shape, order="C"):
 
 def transpose(x, axes=None):
     ndim = ndim_of(x)
-    axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % max(ndim, 1) for a in axes)
+    axes = (tuple(range(ndim))[::-1] if axes is None
+            else tuple(a % max(ndim, 1) for a in as_ints(axes, "axes", "transpose")))
     if axes == tuple(range(ndim)):
         return x
     return _s.transpose(x, axes=axes)
 
 
 def broadcast_to(x, shape):
-    shape = (shape,) if ndim_of(shape) == 0 else tuple(shape)
+    shape = as_ints(shape, "shape", "broadcast_to")
     if tuple(shape_of(x)) == shape:
         return x
     return _s.broadcast_to(x, shape=shape)

@@ -18,9 +18,10 @@ from ._ufuncs import reject_kwargs
 
 
 def astype(x, dtype, copy=True, **kwargs):
-    """``x`` cast to ``dtype``. Float-to-float casts are differentiable (the derivative is cast
-    along); a cast to an integer or boolean dtype is piecewise constant and returns a plain
-    array, as ``floor`` does."""
+    """``x`` cast to ``dtype``. Casts among float and complex dtypes are differentiable (the
+    derivative is cast along), except complex to real, which would drop the imaginary part
+    silently (take ``dnp.real`` or ``dnp.abs``); a cast to an integer or boolean dtype is
+    piecewise constant and returns a plain array, as ``floor`` does."""
     if kwargs:
         reject_kwargs("astype", kwargs)
     dtype = np.dtype(dtype)
@@ -28,12 +29,13 @@ def astype(x, dtype, copy=True, **kwargs):
         return array_module(x).asarray(x).astype(dtype, copy=copy)
     if dtype == x.dtype:
         return x
-    if dtype.kind == "f":
+    if dtype.kind == "c" or (dtype.kind == "f" and x.dtype.kind == "f"):
         return _m.astype(x, dtype=dtype)
     if dtype.kind in "biu":
         return raw_value(x).astype(dtype)
     raise TypeError(f"dualad.numpy.astype: cannot cast a differentiated {x.dtype} value to "
-                    f"{dtype}; dualad differentiates real floating-point values only")
+                    f"{dtype}: that drops the imaginary part; take dnp.real(x) (or dnp.abs(x)) "
+                    "instead")
 
 
 def _holds_box(obj):

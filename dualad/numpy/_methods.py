@@ -101,6 +101,13 @@ def install():
     for dunder, name in comparisons.items():
         setattr(Box, f"__{dunder}__", _forward(name))
     Box.__hash__ = object.__hash__
+    # % // divmod(), both operand orders
+    Box.__mod__ = lambda self, other: dnp.mod(self, other)
+    Box.__rmod__ = lambda self, other: dnp.mod(other, self)
+    Box.__floordiv__ = lambda self, other: dnp.floor_divide(self, other)
+    Box.__rfloordiv__ = lambda self, other: dnp.floor_divide(other, self)
+    Box.__divmod__ = lambda self, other: dnp.divmod(self, other)
+    Box.__rdivmod__ = lambda self, other: dnp.divmod(other, self)
     # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so that
     # ad.record sees the branch and guards it
     Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
@@ -112,13 +119,16 @@ def install():
     Box.__array_function__ = _array_function
     for name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "ravel",
                  "squeeze", "dot", "clip", "swapaxes", "repeat", "flatten", "trace",
-                 "diagonal", "astype", "argmax", "argmin"):
+                 "diagonal", "astype", "argmax", "argmin", "cumprod", "all", "any"):
         setattr(Box, name, _forward(name))
     Box.reshape = lambda self, *shape, **kw: dnp.reshape(
         self, shape[0] if len(shape) == 1 else shape, **kw)
     Box.transpose = lambda self, *axes: dnp.transpose(
         self, axes[0] if len(axes) == 1 else (axes or None))
     Box.T = property(lambda self: dnp.transpose(self))
+    Box.real = property(lambda self: dnp.real(self))
+    Box.imag = property(lambda self: dnp.imag(self))
+    Box.conj = Box.conjugate = lambda self: dnp.conj(self)
     Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
                       "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
                       "``min``, ``max``, ``get``), differentiable in both modes.")

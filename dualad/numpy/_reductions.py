@@ -11,6 +11,7 @@ import numpy as np
 
 from .._core.primitive import ndim_of, shape_of
 from ..primitives import reductions as _r
+from ..primitives.complex import squared_modulus
 from ..special import logsumexp
 from ._axes import normalize_axis, normalize_one
 from ._core import mean, ravel, sum
@@ -60,7 +61,7 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     axes = normalize_axis(axis, ndim_of(x), "var")
     centred = x - mean(x, axis=axes, keepdims=True)
     divisor = builtins.max(_count(x, axes) - ddof, 0)
-    return sum(centred * centred, axis=axes, keepdims=keepdims) / divisor
+    return sum(squared_modulus(centred), axis=axes, keepdims=keepdims) / divisor
 
 
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):

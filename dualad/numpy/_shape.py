@@ -9,7 +9,7 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import ndim_of, shape_of
 from ..primitives import indexing as _ix
-from ._axes import normalize_axis, normalize_one
+from ._axes import as_int, as_ints, normalize_axis, normalize_one
 from ._core import broadcast_to, concatenate, getitem, moveaxis, ravel, reshape, sum
 from ._creation import asarray, astype
 from ._ufuncs import reject_kwargs
@@ -28,8 +28,8 @@ def _along(axis, item):
 def _split_bounds(n, indices_or_sections, equal, name):
     """The boundaries of the pieces along an axis of length ``n``."""
     if np.ndim(indices_or_sections) > 0:
-        return [0] + [int(i) for i in indices_or_sections] + [n]
-    sections = int(indices_or_sections)
+        return [0] + list(as_ints(indices_or_sections, "indices_or_sections", name)) + [n]
+    sections = as_int(indices_or_sections, "indices_or_sections", name)
     if sections <= 0:
         raise ValueError(f"{name}: number of sections must be larger than 0, got {sections}")
     if equal and n % sections:
@@ -90,7 +90,7 @@ def vstack(tup):
 def tile(x, reps):
     """``np.tile``, as one broadcast: each axis of length s becomes a pair ``(r, s)`` that is
     broadcast from ``(1, s)`` and then merged."""
-    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
+    reps = as_ints(reps, "reps", "tile")
     shape = shape_of(x)
     ndim = max(len(shape), len(reps))
     shape = (1,) * (ndim - len(shape)) + shape
@@ -140,7 +140,7 @@ def roll(x, shift, axis=None):
     total = {}
     for s, a in zip(shifts.ravel(), axes.ravel()):
         a = _positive_axis(a, len(shape), "roll")
-        total[a] = total.get(a, 0) + int(s)
+        total[a] = total.get(a, 0) + as_int(s, "shift", "roll")
     for a, s in total.items():
         n = shape[a]
         s = s % n if n else 0

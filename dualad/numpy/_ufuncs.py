@@ -9,9 +9,10 @@ import inspect
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core.primitive import Box
+from .._core.primitive import Box, dtype_of
 from .._core.state import state
 from ..primitives import binary as _b
+from ..primitives import complex as _complex
 from ..primitives import elementwise as _e
 
 
@@ -75,17 +76,28 @@ def _dnp_function(name):
     return getattr(dnp, name, None)
 
 
-def _unary(prim, name=None):
+def _unary(prim, name=None, real_only=False):
     name = name or prim.name
 
     def fn(x, **kwargs):
         if kwargs:
             reject_kwargs(name, kwargs)
+        if real_only:
+            refuse_complex(name, x)
         return prim(x)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}``, differentiable in forward and reverse mode."
     return fn
+
+
+def refuse_complex(name, *xs):
+    """A TypeError for complex input to a function defined on real numbers only (an order
+    comparison, a kink at 0), rather than a silent cast to real."""
+    for x in xs:
+        if np.dtype(dtype_of(x)).kind == "c":
+            raise TypeError(f"dualad.numpy.{name} is defined for real input only, got dtype "
+                            f"{dtype_of(x)}; take dnp.real(x) or dnp.abs(x) first")
 
 
 def _binary(prim, name=None):
@@ -130,9 +142,20 @@ sinh, cosh, tanh = _unary(_e.sinh), _unary(_e.cosh), _unary(_e.tanh)
 arcsinh, arccosh, arctanh = _unary(_e.arcsinh), _unary(_e.arccosh), _unary(_e.arctanh)
 sqrt, cbrt, square = _unary(_e.sqrt), _unary(_e.cbrt), _unary(_e.square)
 reciprocal, negative = _unary(_e.reciprocal), _unary(_e.negative)
-abs = absolute = _unary(_e.absolute)
+def abs(x, **kwargs):
+    """Elementwise ``abs``: derivative ``sign(x)`` (0 at 0); the modulus of a complex array,
+    whose gradient is ``conj(z) / |z|`` (NOTE: complex convention in
+    ``primitives/complex.py``)."""
+    if kwargs:
+        reject_kwargs("abs", kwargs)
+    if np.dtype(dtype_of(x)).kind == "c":
+        return _complex.complex_abs(x)
+    return _e.absolute(x)
+
+
+absolute = abs
 sinc = _unary(_e.sinc)
-sigmoid, relu = _unary(_e.sigmoid), _unary(_e.relu)
+sigmoid, relu = _unary(_e.sigmoid, real_only=True), _unary(_e.relu, real_only=True)
 
 add, subtract, multiply = _binary(_b.add), _binary(_b.subtract), _binary(_b.multiply)
 divide = true_divide = _binary(_b.divide)

@@ -10,11 +10,12 @@ import numpy as np
 from .._core.backend import array_module, raw_value
 from .._core.primitive import ndim_of, shape_of
 from ..primitives import linalg as _la
+from ..primitives.complex import squared_modulus
 from . import _reductions
 from ._axes import normalize_one
 from ._core import matmul, reshape, sum
 from ._products import tensordot
-from ._ufuncs import abs, power, sqrt, where
+from ._ufuncs import abs, power, refuse_complex, sqrt, where
 
 LinAlgError = np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -73,7 +74,8 @@ def slogdet(a):
 
 def cholesky(a):
     """The lower-triangular Cholesky factor ``L`` of a symmetric positive-definite (stack of)
-    matrices, ``a = L @ L.T``.
+    matrices, ``a = L @ L.T``; real matrices only (a Hermitian one would need its conjugate
+    transposes: it raises rather than answer the symmetric part's factor).
 
     As in JAX, ``a`` is read as its symmetric part ``(a + a.T) / 2``: for a symmetric ``a`` (the
     intended input) the value is NumPy's, and the derivative, ``L Φ(L⁻¹ ȧ L⁻ᵀ)`` with Φ the lower
@@ -81,6 +83,7 @@ def cholesky(a):
     ``ȧ``, symmetric or not. Its cotangent is symmetric.
     """
     _check_square("cholesky", a)
+    refuse_complex("linalg.cholesky", a)
     return _la.cholesky(a)
 
 
@@ -88,7 +91,7 @@ def cholesky(a):
 def _two_norm(x, axis, keepdims):
     """``sqrt(sum(x**2))`` over ``axis``; at the zero vector its derivative (of every order) is
     taken as 0, the subgradient of least norm, rather than NaN."""
-    sq = sum(x * x, axis=axis, keepdims=keepdims)
+    sq = sum(squared_modulus(x), axis=axis, keepdims=keepdims)
     zero = raw_value(sq) == 0
     return where(zero, 0.0, sqrt(where(zero, 1.0, sq)))
 

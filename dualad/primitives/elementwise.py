@@ -53,7 +53,7 @@ def _sinc_derivative_impl(x, order):
     quotient form divides by zero); elsewhere the recurrence ``u f^(n) = sin^(n)(u) - n f^(n-1)``
     that differentiating ``u f(u) = sin(u)`` n times gives."""
     xp = array_module(x)
-    u = np.pi * xp.asarray(x, dtype=np.float64)
+    u = np.pi * xp.asarray(x, dtype=np.result_type(dtype_of(x), np.float64))
     small = xp.abs(u) < 1
     us = xp.where(small, u, 0.0)
     series = xp.zeros_like(u)
@@ -101,7 +101,10 @@ sinh = Unary("sinh", np.sinh, lambda ans, x: cosh(x))
 cosh = Unary("cosh", np.cosh, lambda ans, x: sinh(x))
 tanh = Unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans)
 arcsinh = Unary("arcsinh", np.arcsinh, lambda ans, x: reciprocal(sqrt(x * x + 1)))
-arccosh = Unary("arccosh", np.arccosh, lambda ans, x: reciprocal(sqrt(x * x - 1)))
+# 1/sqrt(x - 1)/sqrt(x + 1), not 1/sqrt(x*x - 1): the same for real x, and the principal
+# branch's derivative for complex x
+arccosh = Unary("arccosh", np.arccosh,
+                lambda ans, x: reciprocal(multiply(sqrt(x - 1), sqrt(x + 1))))
 arctanh = Unary("arctanh", np.arctanh, lambda ans, x: reciprocal(1 - x * x))
 sqrt = Unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans)
 cbrt = Unary("cbrt", np.cbrt, lambda ans, x: reciprocal(3 * ans * ans))

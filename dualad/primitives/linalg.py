@@ -353,14 +353,17 @@ def _logdet_vjp(g, a):
 def _cofactor_impl(a):
     """The cofactor matrix ``d det(a) / da`` (the adjugate's transpose), defined for singular
     ``a`` too: with ``a = U diag(s) V^T``, it is ``det(U) det(V) U diag(p) V^T`` where ``p_i`` is
-    the product of the singular values other than ``s_i`` (``det(a) a^-T`` would divide by 0)."""
+    the product of the singular values other than ``s_i`` (``det(a) a^-T`` would divide by 0)
+    (complex ``a``: conjugates of ``U`` and ``V^H``)."""
     xp = array_module(a)
     u, sv, vt = xp.linalg.svd(a)
     ones = xp.ones(sv.shape[:-1] + (1,), dtype=sv.dtype)
     before = xp.cumprod(xp.concatenate([ones, sv[..., :-1]], axis=-1), axis=-1)
     after = xp.cumprod(xp.concatenate([ones, sv[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     sign = xp.linalg.det(u) * xp.linalg.det(vt)
-    return (u * (before * after * sign[..., None])[..., None, :]) @ vt
+    if xp.iscomplexobj(a):   # a = U S V^H: the cofactor is det(U) det(V^H) conj(U) P conj(V^H)
+        u, vt = u.conj(), vt.conj()
+    return (u * (before * after)[..., None, :]) @ vt * sign[..., None, None]
 
 
 def _cofactor_jvp(t, ans, a):

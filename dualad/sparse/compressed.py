@@ -54,11 +54,14 @@ class SparsePlan:
     def n_out(self):
         return self.shape[0]
 
-    def seeds(self, dtype):
+    def seeds(self, dtype, start=0, stop=None):
         """The compression matrix, one row per colour: ``seeds[c, j] = 1`` where ``j`` has
-        colour ``c``."""
-        out = np.zeros((self.colors, self.coloring.size), dtype=dtype)
-        out[self.coloring, np.arange(self.coloring.size)] = 1
+        colour ``c``; only colours ``start:stop`` (default: all) when given, for a pass that
+        computes some of the rows of the compressed product (``dualad.distributed``)."""
+        stop = self.colors if stop is None else stop
+        mine = np.flatnonzero((self.coloring >= start) & (self.coloring < stop))
+        out = np.zeros((stop - start, self.coloring.size), dtype=dtype)
+        out[self.coloring[mine] - start, mine] = 1
         return out
 
     def decompress(self, compressed, dtype):
@@ -124,7 +127,8 @@ class SparseDerivative:
     """The function ``sparse_jacobian`` and ``sparse_hessian`` return: call it with ``fun``'s
     arguments. Its plans (pattern, colouring, direction) are cached in ``plans`` per argument
     signature (the structure, shapes and dtypes of the arguments); ``plan(*args)`` returns
-    the one for ``args``."""
+    the one for ``args``. ``evaluate(g, x, plan, start, stop)`` computes rows ``start:stop``
+    of the compressed product (colours ``start:stop``), so that they can be spread out."""
 
     def __init__(self, fun, sparsity, argnums, fname, make_plan, evaluate):
         if isinstance(sparsity, str) and sparsity != "auto":
@@ -155,15 +159,16 @@ class SparseDerivative:
         return plan.decompress(compressed, x.dtype)
 
 
-def _forward_compressed(g, x, plan):
-    seeds = plan.seeds(x.dtype).reshape((plan.colors,) + x.shape)
-    _, tangent = jvp(g, (x,), (seeds,))
-    tangent = np.asarray(tangent).reshape(plan.colors, -1)
+def _forward_compressed(g, x, plan, start=0, stop=None):
+    seeds = plan.seeds(x.dtype, start, stop)
+    k = seeds.shape[0]
+    _, tangent = jvp(g, (x,), (seeds.reshape((k,) + x.shape),))
+    tangent = np.asarray(tangent).reshape(k, -1)
     _check_rows(tangent.shape[1], plan)
     return tangent
 
 
-def _reverse_compressed(g, x, plan):
+def _reverse_compressed(g, x, plan, start=0, stop=None):
     rec = Recorded(g, (x,), (0,), "sparse_jacobian")
     if len(rec.out_leaves) != 1:
         rec.close()
@@ -171,9 +176,10 @@ def _reverse_compressed(g, x, plan):
     out = np.asarray(rec.primal_out)
     _check_rows(out.size, plan)
     dtype = out.dtype if np.issubdtype(out.dtype, np.floating) else x.dtype
-    seeds = plan.seeds(dtype).reshape((plan.colors,) + out.shape)
-    (ct,) = rec.backward([seeds], retain=False)
-    return np.asarray(ct).reshape(plan.colors, -1)
+    seeds = plan.seeds(dtype, start, stop)
+    k = seeds.shape[0]
+    (ct,) = rec.backward([seeds.reshape((k,) + out.shape)], retain=False)
+    return np.asarray(ct).reshape(k, -1)
 
 
 def _check_rows(m, plan):
@@ -207,9 +213,9 @@ def sparse_jacobian(fun, sparsity="auto", argnums=0, mode="auto"):
         pattern = given if given is not None else detect_jacobian(g, x, "sparse_jacobian")
         return plan_jacobian_pattern(*pattern, mode=mode)
 
-    def evaluate(g, x, plan):
+    def evaluate(g, x, plan, start=0, stop=None):
         compressed = _forward_compressed if plan.direction == "forward" else _reverse_compressed
-        return compressed(g, x, plan)
+        return compressed(g, x, plan, start, stop)
 
     return SparseDerivative(fun, sparsity, argnums, "sparse_jacobian", make_plan, evaluate)
 
@@ -233,10 +239,11 @@ def sparse_hessian(fun, sparsity="auto", argnums=0):
                                      shape))
         return plan_hessian_pattern(rows, cols, shape[0])
 
-    def evaluate(g, x, plan):
-        seeds = plan.seeds(x.dtype).reshape((plan.colors,) + x.shape)
-        _, hs = jvp(grad(g), (x,), (seeds,))
-        return np.asarray(hs).reshape(plan.colors, -1)
+    def evaluate(g, x, plan, start=0, stop=None):
+        seeds = plan.seeds(x.dtype, start, stop)
+        k = seeds.shape[0]
+        _, hs = jvp(grad(g), (x,), (seeds.reshape((k,) + x.shape),))
+        return np.asarray(hs).reshape(k, -1)
 
     return SparseDerivative(fun, sparsity, argnums, "sparse_hessian", make_plan, evaluate)
 

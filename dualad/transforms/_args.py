@@ -46,7 +46,7 @@ def differentiated_leaves(args, nums, fname):
     for i in nums:
         ls, td = tree_flatten(args[i])
         for leaf in ls:
-            if type(leaf) is np.ndarray and leaf.dtype.kind == "f":   # the common case first
+            if type(leaf) is np.ndarray and leaf.dtype.kind in "fc":   # the common case first
                 leaves.append(leaf)
             else:
                 what = f"{fname}: argument {i}"

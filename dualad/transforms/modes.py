@@ -42,7 +42,8 @@ MODES = ("auto", "forward", "reverse")
 class JacobianPlan:
     """The mode selector's decision for one Jacobian, with the estimate behind it."""
 
-    def __init__(self, mode, n_in, n_out, cost_forward, cost_reverse, ops=None, work=None):
+    def __init__(self, mode, n_in, n_out, cost_forward, cost_reverse, ops=None, work=None,
+                 produced=None):
         self.mode = mode
         self.n_in = n_in
         self.n_out = n_out
@@ -50,6 +51,9 @@ class JacobianPlan:
         self.cost_reverse = cost_reverse
         self.ops = ops                      # primitive applications in one pass
         self.work = work                    # operand elements touched in one pass
+        # result elements made in one pass: a bound on what one direction's tangents or
+        # cotangents hold (dualad.distributed sizes its chunks with it)
+        self.produced = produced
 
     @property
     def cost(self):
@@ -74,10 +78,10 @@ class JacobianPlan:
 class FunctionSize:
     """What the sizing pass learnt about a function at one argument signature."""
 
-    __slots__ = ("n_out", "ops", "work")
+    __slots__ = ("n_out", "ops", "work", "produced")
 
-    def __init__(self, n_out, ops, work):
-        self.n_out, self.ops, self.work = n_out, ops, work
+    def __init__(self, n_out, ops, work, produced):
+        self.n_out, self.ops, self.work, self.produced = n_out, ops, work, produced
 
 
 class _CountingTrace(ReverseTrace):
@@ -87,11 +91,13 @@ class _CountingTrace(ReverseTrace):
         super().__init__(new_level(), keep_list=False)
         self.ops = 0
         self.work = 0
+        self.produced = 0
 
     def process(self, prim, args, params):
         out = super().process(prim, args, params)
         self.ops += 1
         self.work += max(math.prod(shape_of(v)) for v in (out,) + tuple(args))
+        self.produced += math.prod(shape_of(out))
         return out
 
 
@@ -109,7 +115,7 @@ def _function_size(fun, args, nums):
         finally:
             trace.active = False
         n_out = sum(math.prod(shape_of(o)) for o in tree_flatten(out)[0])
-        cache[sig] = FunctionSize(n_out, trace.ops, trace.work)
+        cache[sig] = FunctionSize(n_out, trace.ops, trace.work, trace.produced)
     return cache[sig]
 
 
@@ -171,7 +177,8 @@ def plan_jacobian(fun, *args, argnums=0):
     cost_forward = c_fcall + size.ops * c_fop + size.work * n_in * c_fel
     cost_reverse = c_rcall + size.ops * c_rop + size.work * size.n_out * c_rel
     mode = "forward" if cost_forward <= cost_reverse else "reverse"
-    return JacobianPlan(mode, n_in, size.n_out, cost_forward, cost_reverse, size.ops, size.work)
+    return JacobianPlan(mode, n_in, size.n_out, cost_forward, cost_reverse, size.ops, size.work,
+                        size.produced)
 
 
 def jacobian(fun, argnums=0, mode="auto"):

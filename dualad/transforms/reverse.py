@@ -60,7 +60,9 @@ class Recorded:
                 xp = np if type(x) is np.ndarray else array_module(x)
                 g = xp.zeros((k or 1,) + shape_of(x), dtype=x.dtype)
             elif g.dtype != x.dtype:
-                g = g.astype(x.dtype)
+                # a complex cotangent of a real input is its real part (NOTE: complex
+                # convention in primitives/complex.py)
+                g = (g.real if g.dtype.kind == "c" and x.dtype.kind != "c" else g).astype(x.dtype)
             grads.append(g)
         if not retain:
             self.close()
@@ -108,7 +110,7 @@ _FLOAT_SCALARS = (np.float64, np.float32)
 _SEED_TEMPLATES = {}   # (shape, dtype) of a one-element output -> its seed, copied per call
 
 
-def _scalar_seed(rec, fname):
+def _scalar_seed(rec, fname, holomorphic=False):
     if len(rec.out_leaves) != 1:
         raise TypeError(f"{fname}: fun must return one scalar, got a pytree with "
                         f"{len(rec.out_leaves)} leaves")
@@ -131,10 +133,15 @@ def _scalar_seed(rec, fname):
         raise TypeError(f"{fname}: gradient is only defined for scalar-output functions, but "
                         f"the output has shape {shape}; reduce it (e.g. dnp.sum) or use jacrev "
                         "or vjp")
-    if np.dtype(dtype).kind != "f":
+    dtype_kind = np.dtype(dtype).kind
+    if dtype_kind == "c" and holomorphic:
+        return array_module(value).ones((1,) + shape, dtype=dtype)
+    if dtype_kind != "f":
         rec.close()
+        hint = (" (for a holomorphic function use ad.holomorphic_grad; otherwise reduce to a "
+                "real loss, e.g. with dnp.abs or dnp.real)" if dtype_kind == "c" else "")
         raise TypeError(f"{fname}: the output has dtype {dtype}; a gradient needs a "
-                        "floating-point output")
+                        f"floating-point output{hint}")
     return array_module(value).ones((1,) + shape, dtype=dtype)
 
 
@@ -175,20 +182,48 @@ def grad(fun, argnums=0, has_aux=False):
     return grad_fn
 
 
-def _gradient_run(fun, argnums, has_aux, fname):
-    """What ``grad`` and ``value_and_grad`` share: ``run(args, kwargs) -> (Recorded,
-    gradient)``."""
+def holomorphic_grad(fun, argnums=0, has_aux=False):
+    """The complex derivative ``f'(z)`` of a holomorphic ``fun`` (complex input, complex
+    scalar output), JAX's ``grad(fun, holomorphic=True)``: one reverse sweep seeded with 1,
+    since the VJP of a holomorphic function is ``g f'(z)`` (NOTE: complex convention in
+    ``primitives/complex.py``).
+
+    >>> import dualad as ad, dualad.numpy as dnp
+    >>> ad.holomorphic_grad(lambda z: z ** 3)(1.0 + 1.0j)   # 3 z^2
+    np.complex128(6j)
+    """
+    run = _gradient_run(fun, argnums, has_aux, "holomorphic_grad", holomorphic=True)
+
+    def holomorphic_grad_fn(*args, **kwargs):
+        rec, g = run(args, kwargs)
+        return (g, rec.aux) if has_aux else g
+
+    return holomorphic_grad_fn
+
+
+def _gradient_run(fun, argnums, has_aux, fname, holomorphic=False):
+    """What ``grad``, ``value_and_grad`` and ``holomorphic_grad`` share: ``run(args, kwargs)
+    -> (Recorded, gradient)``."""
     argnums_for = _argnums_cache(argnums, fname)
 
     def run(args, kwargs):
         single, nums = argnums_for(len(args))
         with cache_scope():   # one scope around both passes: the nested ones cost less
             rec = Recorded(with_kwargs(fun, kwargs), args, nums, fname, has_aux)
-            seed = _scalar_seed(rec, fname)
+            if holomorphic:
+                _require_complex(rec.leaves, fname)
+            seed = _scalar_seed(rec, fname, holomorphic)
             grads = [g[0] for g in rec.backward([seed], retain=False)]
         return rec, selected_structure(rec.defs, grads, single)
 
     return run
+
+
+def _require_complex(leaves, fname):
+    for i, x in enumerate(leaves):
+        if np.dtype(x.dtype).kind != "c":
+            raise TypeError(f"{fname}: input {i} has dtype {x.dtype}; a holomorphic derivative "
+                            "needs complex inputs (cast with .astype(complex))")
 
 
 def jacrev(fun, argnums=0):
@@ -205,19 +240,21 @@ def jacrev(fun, argnums=0):
     return jacobian_fn
 
 
-def basis_cotangents(out_leaves):
-    """The standard basis over all output leaves, as batched cotangents (one per leaf)."""
+def basis_cotangents(out_leaves, start=0, stop=None):
+    """Directions ``start:stop`` (default: all) of the standard basis over all output leaves,
+    as batched cotangents (one per leaf)."""
     sizes = [math.prod(shape_of(o)) for o in out_leaves]
-    m = sum(sizes)
+    stop = sum(sizes) if stop is None else stop
     seeds, offset = [], 0
     for o, size in zip(out_leaves, sizes):
         value = raw_value(o)
         xp = array_module(value)
         dtype = getattr(value, "dtype", np.result_type(value))
-        if np.dtype(dtype).kind != "f":
+        if np.dtype(dtype).kind not in "fc":
             dtype = np.float64
-        s = xp.eye(m, size, k=-offset, dtype=dtype)   # direction offset + i is element i
-        seeds.append(s.reshape((m,) + shape_of(o)))
+        # direction offset + i is element i: row r of the block is direction start + r
+        s = xp.eye(stop - start, size, k=start - offset, dtype=dtype)
+        seeds.append(s.reshape((stop - start,) + shape_of(o)))
         offset += size
     return seeds
 

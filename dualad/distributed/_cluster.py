@@ -1,0 +1,136 @@
+"""What every function of ``dualad.distributed`` does with the cluster: find the client, send
+data once, split directions into chunks, and collect results whole or not at all.
+
+# Design: a call either returns the complete result or raises; results are assembled only
+# after every task has finished. A worker that dies mid-task (killed, out of memory) is
+# handled by Dask: the scheduler runs the task again elsewhere, up to the scheduler's
+# ``distributed.scheduler.allowed-failures`` (3 by default) deaths per task, after which
+# ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
+"""
+import math
+import warnings
+from numbers import Integral
+
+import distributed
+
+# NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
+# to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
+# on a LocalCluster (1 and 2 processes, 1 thread each, on a 2-core machine shared with other
+# jobs): 64 one-column tasks take 5-11 ms of worker time each beyond one such task; a whole
+# call for a 1-column Jacobian takes 20-50 ms, the lower figures on the less loaded runs.
+# Chunks are made large enough that this stays under a tenth of a task's estimated compute.
+TASK_OVERHEAD = 5e-3
+MAX_OVERHEAD_SHARE = 0.1
+# a chunk's estimated working set may take at most this share of a worker's memory limit
+MAX_MEMORY_SHARE = 0.25
+
+
+def resolve_client(client, fname):
+    """``client``, or the current Dask client; a clear error when there is none."""
+    if client is not None:
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise ValueError(
+            f"{fname}: no Dask client. Start one first (from dask.distributed import Client; "
+            "client = Client() for a local cluster, Client('tcp://scheduler:8786') for an "
+            "existing one) or pass client=") from None
+
+
+def send(client, value):
+    """A future for ``value`` on the cluster, for the tasks of one call to share.
+
+    It is a task that returns ``value``, not scattered data: the scheduler keeps the task (a
+    copy of ``value``, while the call runs), so when the worker holding the value dies Dask
+    recomputes it elsewhere (scattered data would be lost with its worker, and every task
+    depending on it cancelled). Dask warns about a large object in a task; this one is sent
+    once and shared through its future, which is what that warning recommends."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        return client.submit(_hold, value, pure=False)
+
+
+def _hold(value):
+    return value
+
+
+class Resources:
+    """The cluster as one request to the scheduler sees it: ``threads``, the number of worker
+    threads (at least 1), and ``memory_limit``, the smallest worker memory limit in bytes
+    (None: unlimited)."""
+
+    def __init__(self, client):
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+        self.threads = max(1, sum(w.get("nthreads", 1) for w in workers))
+        limits = [w.get("memory_limit") or 0 for w in workers]
+        self.memory_limit = min((m for m in limits if m > 0), default=None)
+
+
+def choose_chunk(total, resources, chunk_size, seconds_per_direction=None,
+                 bytes_per_direction=None, most=None):
+    """The number of directions per task: ``chunk_size`` when given, else one chunk per worker
+    thread, enlarged so that the task overhead stays small (NOTE: task overhead) and shrunk
+    so that a chunk fits in a worker's memory and in ``most``."""
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) \
+                or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+        return int(chunk_size)
+    chunk = math.ceil(total / resources.threads)
+    if seconds_per_direction:
+        chunk = max(chunk, math.ceil(TASK_OVERHEAD / (MAX_OVERHEAD_SHARE
+                                                      * seconds_per_direction)))
+    limit = resources.memory_limit
+    if bytes_per_direction and limit:
+        chunk = min(chunk, int(MAX_MEMORY_SHARE * limit // bytes_per_direction))
+    if most is not None:
+        chunk = min(chunk, most)
+    return max(1, min(chunk, total))
+
+
+def chunk_bounds(total, chunk):
+    """``[(start, stop), ...]`` covering ``range(total)``; one empty chunk when ``total`` is 0
+    (the function still runs once, to give the output's structure)."""
+    return [(start, min(total, start + chunk)) for start in range(0, max(total, 1), chunk)]
+
+
+def collect(client, futures, fname, timeout=None, task_bytes=None, resources=None):
+    """The results of ``futures`` in order, once all have finished.
+
+    ``timeout`` (seconds) bounds the wait: past it the tasks are cancelled and a TimeoutError
+    raised. A task whose workers kept dying raises a RuntimeError naming the memory limit
+    (``task_bytes`` is the estimated working set of one task, for the message; ``resources``
+    the cluster's ``Resources`` if known). Either way no partial result is returned.
+    """
+    # asked now: workers restarting after a crash do not report their limit
+    limit = (resources or Resources(client)).memory_limit
+    try:
+        distributed.wait(futures, timeout=timeout)
+    except TimeoutError:
+        done = sum(f.done() for f in futures)
+        client.cancel(futures)
+        raise TimeoutError(
+            f"{fname}: {done} of {len(futures)} tasks finished within timeout={timeout} s; the "
+            "unfinished ones were cancelled and no partial result is returned. Raise timeout, "
+            "or add workers") from None
+    try:
+        return client.gather(futures)
+    except distributed.KilledWorker as exc:
+        client.cancel(futures)
+        need = (f"; one task's working set is estimated at {_size(task_bytes)}"
+                if task_bytes else "")
+        memory = (f"Each worker has a memory limit of {_size(limit)}{need}; a worker that runs "
+                  "past it is restarted by its nanny, which looks the same. "
+                  if limit else "")
+        raise RuntimeError(
+            f"{fname}: a task was lost with its worker each time it ran ({exc}); no partial "
+            f"result is returned. {memory}Try a smaller chunk_size, more memory per worker, or "
+            "look at the workers' logs for the cause") from exc
+
+
+def _size(n):
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
