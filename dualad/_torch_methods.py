@@ -430,9 +430,9 @@ def dim(self):
 
 def clone(self):
     """A copy with its own memory, still in the graph."""
-    if self._node is None:
-        return Tensor._make(raw_value(self).copy(), None, self._trace)
-    return self + np.zeros((), dtype_of(self))
+    if self._node is None and type(self._value) is np.ndarray:
+        return Tensor._make(self._value.copy(), None, self._trace)
+    return self + np.zeros((), dtype_of(self))    # recorded (and any inner box kept)
 
 
 # ------------------------------------------------------------------------------ in place
