@@ -384,11 +384,24 @@ def _compare(name):
 
 
 # ------------------------------------------------------------------------------ dtypes
+def cast(self, dtype):
+    """``self`` in ``dtype``: a float (or complex) value that carries a derivative through the
+    differentiable ``astype``; integer and boolean values, and constants, by casting the array
+    (nothing to differentiate)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.dtype(self.dtype):
+        return self
+    value = self._value
+    if (self._node is None and type(value) is np.ndarray) or np.dtype(self.dtype).kind in "biu":
+        return Tensor._make(np.asarray(raw_value(value)).astype(dtype), None, self._trace)
+    out = dnp.astype(self, dtype)
+    # a cast to an integer or boolean dtype is a constant (dnp gives a plain array)
+    return out if isinstance(out, Box) else Tensor._make(out, None, self._trace)
+
+
 def _cast(dtype):
     def method(self):
-        out = dnp.astype(self, dtype)
-        # a cast to an integer or boolean dtype is a constant (dnp gives a plain array)
-        return out if isinstance(out, Box) else Tensor._make(out, None, self._trace)
+        return cast(self, dtype)
     return method
 
 
@@ -397,13 +410,13 @@ def to(self, *args, **kwargs):
     dtype)``; a float-to-float cast stays differentiable."""
     from .nn.module import _parse_to
     dtype = _parse_to(args, dict(kwargs))
-    return self if dtype is None or dtype == self.dtype else dnp.astype(self, dtype)
+    return self if dtype is None else cast(self, dtype)
 
 
 def type_(self, dtype=None):
     if dtype is None:
         return str(self.dtype)
-    return dnp.astype(self, dtype)
+    return cast(self, dtype)
 
 
 # ------------------------------------------------------------------------------ sizes
