@@ -30,14 +30,15 @@ __version__ = "0.1.0"
 __all__ = [
     "Dual", "Tape", "Tensor", "tensor", "no_grad", "enable_grad", "backend_of",
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
-    "elementwise_grad", "holomorphic_grad", "plan_jacobian", "JacobianPlan", "custom_jvp", "custom_vjp",
+    "elementwise_grad", "holomorphic_grad", "plan_jacobian", "JacobianPlan", "custom_jvp",
+    "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
     "stop_gradient", "fixed_point",
 ] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
 
 # subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
-_SUBPACKAGES = ("nn", "optim", "optimizers", "utils")
+_SUBPACKAGES = ("nn", "optim", "optimizers", "scipy", "distributed", "utils")
 
 
 def __getattr__(name):

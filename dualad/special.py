@@ -9,16 +9,20 @@ defaults: ``axis=None`` reduces over every axis), differentiable in both modes.
 from ._core.backend import array_module, raw_value
 from ._core.primitive import ndim_of, shape_of
 from .numpy._axes import normalize_axis
-from .numpy._ufuncs import exp, log, reject_kwargs
+from .numpy._ufuncs import exp, log, multiply, reject_kwargs, where
 from .primitives.reductions import sum_p
 from .primitives.shape import reshape
 
 
-def _shift(x, axes):
+def _shift(x, axes, b=None):
     """The maximum of ``x`` over ``axes`` (kept as unit axes), as a constant; 0 where it is not
-    finite, so that slices of ``-inf`` give ``-inf`` and not NaN."""
+    finite, so that slices of ``-inf`` give ``-inf`` and not NaN. Entries whose weight ``b`` is 0
+    do not count (they must not set a shift under which the others underflow)."""
     xr = raw_value(x)
     xp = array_module(xr)
+    if b is not None:
+        xr, br = xp.broadcast_arrays(xr, raw_value(b))
+        xr = xp.where(br == 0, -xp.inf, xr)
     if xr.size == 0:   # no maximum; any shift will do (the sum of nothing is 0: log gives -inf)
         return xp.zeros(tuple(1 if i in axes else n for i, n in
                               enumerate(xr.shape, -xr.ndim)), dtype=xr.dtype)
@@ -26,17 +30,47 @@ def _shift(x, axes):
     return xp.where(xp.isfinite(m), m, 0).astype(m.dtype)
 
 
-def logsumexp(x, axis=None, keepdims=False, **kwargs):
-    """``log(sum(exp(x), axis))`` without overflow; its gradient is ``softmax(x, axis)``."""
+def _unless_overflowing(shifted, b):
+    """``a - m``, except where a zero weight sits on an entry so large (above the weighted
+    maximum) that ``exp`` would overflow and ``0 * inf`` give NaN: there it is capped at 700.
+    Those entries add 0 either way; only the derivative in their ``b`` (``exp(a - out)``, an
+    overflowing number) is capped with them."""
+    big = raw_value(shifted) > 700
+    if not big.any():
+        return shifted
+    return where(big & (raw_value(b) == 0), 700.0, shifted)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs):
+    """``log(sum(b * exp(a), axis))`` without overflow (SciPy's signature); ``b`` (default 1)
+    broadcasts against ``a`` and may be negative when ``return_sign=True``, which returns
+    ``(log|sum|, sign)`` with the sign a plain array. Differentiable in ``a`` and ``b``; the
+    gradient in ``a`` is ``softmax(a, axis)`` when ``b`` is absent.
+
+    >>> import numpy as np
+    >>> round(float(logsumexp(np.array([1000.0, 1000.0]))), 6)
+    1000.693147
+    """
     if kwargs:
         reject_kwargs("logsumexp", kwargs)
-    axes = normalize_axis(axis, ndim_of(x), "logsumexp")
-    m = _shift(x, axes)
-    out = log(sum_p(exp(x - m), axis=axes, keepdims=True)) + m
-    if keepdims:
-        return out
-    kept = tuple(s for i, s in enumerate(shape_of(out), -ndim_of(out)) if i not in axes)
-    return reshape(out, shape=kept)
+    ndim = ndim_of(a) if b is None else max(ndim_of(a), ndim_of(b))
+    axes = normalize_axis(axis, ndim, "logsumexp")
+    m = _shift(a, axes, b)
+    if b is None:
+        terms = exp(a - m)
+    else:
+        terms = multiply(b, exp(_unless_overflowing(a - m, b)))
+    total = sum_p(terms, axis=axes, keepdims=True)
+    sign = None
+    if return_sign:
+        sign = array_module(raw_value(total)).sign(raw_value(total))
+        total = multiply(total, sign)
+    out = log(total) + m
+    if not keepdims:
+        kept = tuple(s for i, s in enumerate(shape_of(out), -ndim_of(out)) if i not in axes)
+        out = reshape(out, shape=kept)
+        sign = None if sign is None else sign.reshape(kept)
+    return (out, sign) if return_sign else out
 
 
 def log_softmax(x, axis=None):

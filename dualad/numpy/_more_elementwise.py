@@ -11,7 +11,7 @@ taken from values (NaN masks, signs) go through the non-differentiated ``dnp`` f
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core.primitive import Box
+from .._core.primitive import Box, dtype_of
 from ..primitives import remainders as _rem
 from ._creation import astype
 from ._ufuncs import (_binary, _not_differentiated, abs, equal, isnan, maximum, minimum,
@@ -191,15 +191,16 @@ def heaviside(x1, x2, **kwargs):
 
 
 def float_power(x, y, **kwargs):
-    """``np.float_power``: ``x ** y`` computed in float64 (the result is float64 whatever the
-    input dtypes; derivatives as ``power``).
+    """``np.float_power``: ``x ** y`` computed in float64, or complex128 for complex input
+    (derivatives as ``power``).
 
     >>> float(dnp.float_power(2, 3))
     8.0
     """
     if kwargs:
         reject_kwargs("float_power", kwargs)
-    return power(astype(x, np.float64), astype(y, np.float64))
+    dtype = np.result_type(dtype_of(x), dtype_of(y), np.float64)
+    return power(astype(x, dtype), astype(y, dtype))
 
 
 __all__ = ["mod", "remainder", "fmod", "floor_divide", "divmod", "hypot", "fabs", "fmax", "fmin",

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
+from ..primitives.complex import squared_modulus
 from ..primitives.reductions import _cumprod_last
 from ._axes import normalize_axis
 from ._building import take_along_axis
@@ -233,11 +234,11 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
 
 
 def _nan_count(a, axis, keepdims):
-    """The number of non-NaN elements, in ``a``'s dtype (an integer count would promote
-    float32 to float64)."""
+    """The number of non-NaN elements, in ``a``'s real dtype (an integer count would promote
+    float32 to float64; a complex one would make a variance complex)."""
     dtype = dtype_of(raw_value(a))
     return np.sum(~_nan_mask(a), axis=axis, keepdims=keepdims).astype(
-        dtype if dtype.kind in "fc" else np.float64)
+        np.finfo(dtype).dtype if dtype.kind in "fc" else np.float64)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
@@ -269,7 +270,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs)
     divisor = np.maximum(_nan_count(a, axes, keepdims) - ddof, 0).astype(
         _nan_count(a, axes, keepdims).dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return sum(centred * centred, axis=axes, keepdims=keepdims) / divisor
+        return sum(squared_modulus(centred), axis=axes, keepdims=keepdims) / divisor
 
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):

@@ -1,0 +1,20 @@
+"""``dualad.scipy``: differentiable versions of SciPy functions, with SciPy's names and signatures.
+
+- ``dualad.scipy.special``: gamma, error, Bessel, zeta, incomplete gamma/beta and log-space
+  functions, differentiable in every continuous argument (see each function's docstring).
+- ``dualad.scipy.stats``: distributions as modules (``norm``, ``t``, ``multivariate_normal`` …)
+  with SciPy's method names, differentiable in the data and the parameters.
+- ``dualad.scipy.linalg``: ``solve_triangular cho_factor cho_solve lu_factor lu_solve
+  solve_banded block_diag expm sqrtm solve_sylvester``.
+
+SciPy computes the values; the derivatives are dualad's own rules, written with dualad
+operations so that they differentiate again. SciPy is an optional dependency (the ``examples``
+and ``test`` extras) and is imported when a value is first computed::
+
+    import dualad as ad
+    from dualad.scipy.stats import norm
+    ad.grad(lambda mu: norm.logpdf(1.0, mu, 2.0))(0.5)      # 0.125
+"""
+from . import linalg, special, stats  # noqa: F401
+
+__all__ = ["special", "stats", "linalg"]

@@ -1,0 +1,55 @@
+"""The chi-squared distribution with ``df`` degrees of freedom, SciPy's ``scipy.stats.chi2``
+methods: the gamma distribution with shape ``df/2`` and scale ``2 * scale``, so it is
+differentiable in ``df`` as well.
+
+>>> from dualad.scipy.stats import chi2
+>>> round(float(chi2.cdf(2.0, 2.0)), 12)          # 1 - exp(-1)
+0.632120558829
+"""
+from . import gamma as _gamma
+from ._common import scipy_rvs
+
+
+def logpdf(x, df, loc=0.0, scale=1.0):
+    """The log density."""
+    return _gamma.logpdf(x, 0.5 * df, loc, 2.0 * scale)
+
+
+def pdf(x, df, loc=0.0, scale=1.0):
+    """The density."""
+    return _gamma.pdf(x, 0.5 * df, loc, 2.0 * scale)
+
+
+def cdf(x, df, loc=0.0, scale=1.0):
+    """The distribution function, ``gammainc(df/2, z/2)``."""
+    return _gamma.cdf(x, 0.5 * df, loc, 2.0 * scale)
+
+
+def logcdf(x, df, loc=0.0, scale=1.0):
+    """``log(cdf)``."""
+    return _gamma.logcdf(x, 0.5 * df, loc, 2.0 * scale)
+
+
+def sf(x, df, loc=0.0, scale=1.0):
+    """The survival function, ``gammaincc(df/2, z/2)``."""
+    return _gamma.sf(x, 0.5 * df, loc, 2.0 * scale)
+
+
+def logsf(x, df, loc=0.0, scale=1.0):
+    """``log(sf)``."""
+    return _gamma.logsf(x, 0.5 * df, loc, 2.0 * scale)
+
+
+def ppf(q, df, loc=0.0, scale=1.0):
+    """The quantile function."""
+    return _gamma.ppf(q, 0.5 * df, loc, 2.0 * scale)
+
+
+def isf(q, df, loc=0.0, scale=1.0):
+    """The inverse survival function."""
+    return _gamma.isf(q, 0.5 * df, loc, 2.0 * scale)
+
+
+rvs = scipy_rvs("chi2")
+
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]

@@ -1,0 +1,60 @@
+"""The logistic distribution, SciPy's ``scipy.stats.logistic`` methods; everything is written
+with ``logaddexp``, ``expit`` and ``logit``, so both tails are accurate.
+
+>>> from dualad.scipy.stats import logistic
+>>> float(logistic.cdf(0.0))
+0.5
+"""
+import numpy as np
+
+from ...numpy import exp, log, logaddexp
+from ..special import expit, logit
+from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
+
+
+def logpdf(x, loc=0.0, scale=1.0):
+    """``-z - 2 log(1 + exp(-z)) - log(scale)``; ``-inf`` at infinite ``z``."""
+    z = standardize(x, loc, scale)
+    finite = np.isfinite(raw(z))
+    z = inside(finite, z, 0.0)
+    return restrict(finite, -z - 2.0 * logaddexp(0.0, -z) - log(positive(scale)), -np.inf)
+
+
+def pdf(x, loc=0.0, scale=1.0):
+    """The density, ``exp(logpdf)``."""
+    return exp(logpdf(x, loc, scale))
+
+
+def cdf(x, loc=0.0, scale=1.0):
+    """``expit(z)``."""
+    return expit(standardize(x, loc, scale))
+
+
+def logcdf(x, loc=0.0, scale=1.0):
+    """``-log(1 + exp(-z))``."""
+    return -logaddexp(0.0, -standardize(x, loc, scale))
+
+
+def sf(x, loc=0.0, scale=1.0):
+    """``expit(-z)``."""
+    return expit(-standardize(x, loc, scale))
+
+
+def logsf(x, loc=0.0, scale=1.0):
+    """``-log(1 + exp(z))``."""
+    return -logaddexp(0.0, standardize(x, loc, scale))
+
+
+def ppf(q, loc=0.0, scale=1.0):
+    """``loc + scale * logit(q)``."""
+    return loc + positive(scale) * quantile(q, logit)
+
+
+def isf(q, loc=0.0, scale=1.0):
+    """``loc - scale * logit(q)``."""
+    return loc - positive(scale) * quantile(q, logit)
+
+
+rvs = scipy_rvs("logistic")
+
+__all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs"]
