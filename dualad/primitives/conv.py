@@ -7,8 +7,9 @@
 # pooling pads with -inf): its JVP is itself (padding with 0) and its VJP its transpose, ``fold``,
 # which sums each patch back where it came from; ``fold``'s rules are ``unfold`` and itself. The
 # derivatives of every convolution and pooling layer, to any order and in both modes, follow from
-# these two rules and those of ``matmul``, ``max`` and ``mean``. Both run in NumPy (a strided
-# view copied once; one strided add per kernel offset); Cython kernels are a later step.
+# these two rules and those of ``matmul``, ``max`` and ``mean``. The values come from
+# ``dualad._kernels.CONV``: Cython loops for 1-D and 2-D windows of NumPy arrays, the NumPy
+# reference (``conv_reference.py``) otherwise.
 
 Layout: ``x`` is ``lead + (C,) + spatial`` (``lead`` holds the sample axis, and the batch
 axis of the NOTE: batch axis in front of it in rules); ``unfold(x)`` is
@@ -16,61 +17,9 @@ axis of the NOTE: batch axis in front of it in rules); ``unfold(x)`` is
 the kernel offsets in C order after the channel (as ``torch.nn.functional.unfold`` orders a
 column), so that a convolution is one matrix product of all rows with the weights.
 """
-import itertools
-
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-
-from .._core.backend import array_module
 from .._core.primitive import Primitive, shape_of
-
-
-def out_size(size, kernel, stride, padding, dilation):
-    """Output extent along each spatial axis (``padding`` holds ``(before, after)`` pairs)."""
-    return tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
-                 for n, k, s, (lo, hi), d in zip(size, kernel, stride, padding, dilation))
-
-
-def _unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
-    d = len(kernel)
-    xp = array_module(x)
-    lead, c, size = x.shape[:-d - 1], x.shape[-d - 1], x.shape[-d:]
-    out = out_size(size, kernel, stride, padding, dilation)
-    if any(n <= 0 for n in out):
-        raise ValueError(f"unfold: the kernel {kernel} (dilation {dilation}) does not fit the "
-                         f"input's spatial size {size} with padding {padding}")
-    if any(lo or hi for lo, hi in padding):
-        x = xp.pad(x, [(0, 0)] * (len(lead) + 1) + list(padding), constant_values=pad_value)
-    extent = tuple(dil * (k - 1) + 1 for k, dil in zip(kernel, dilation))
-    n = len(lead)
-    win = sliding_window_view(x, extent, axis=tuple(range(n + 1, n + 1 + d)))
-    pick = (Ellipsis,) + tuple(slice(None, None, s) for s in stride) + tuple(
-        slice(None, None, dil) for dil in dilation)
-    win = win[pick]                                    # lead + (C,) + out + kernel
-    order = (tuple(range(n)) + tuple(range(n + 1, n + 1 + d)) + (n,)
-             + tuple(range(n + 1 + d, n + 1 + 2 * d)))
-    return xp.ascontiguousarray(win.transpose(order)).reshape(
-        lead + out + (c, int(np.prod(kernel))))
-
-
-def _fold(g, size, kernel, stride, padding, dilation):
-    d = len(kernel)
-    xp = array_module(g)
-    lead, out, c = g.shape[:-d - 2], g.shape[-d - 2:-2], g.shape[-2]
-    n = len(lead)
-    # lead + out + (C,) + kernel  ->  lead + (C,) + kernel + out: each offset's slice in place
-    g = g.reshape(lead + out + (c,) + tuple(kernel)).transpose(
-        tuple(range(n)) + (n + d,) + tuple(range(n + d + 1, n + 2 * d + 1))
-        + tuple(range(n, n + d)))
-    padded = tuple(m + lo + hi for m, (lo, hi) in zip(size, padding))
-    acc = xp.zeros(lead + (c,) + padded, dtype=g.dtype)
-    for offset in itertools.product(*(range(k) for k in kernel)):
-        target = (Ellipsis,) + tuple(
-            slice(o * dil, o * dil + s * (m - 1) + 1, s)
-            for o, dil, s, m in zip(offset, dilation, stride, out))
-        acc[target] += g[(Ellipsis, slice(None)) + offset + (slice(None),) * d]
-    crop = (Ellipsis,) + tuple(slice(lo, lo + m) for (lo, _), m in zip(padding, size))
-    return acc[crop]
+from .._kernels import CONV
+from .._kernels.conv_reference import out_size  # noqa: F401  (the layers' geometry)
 
 
 def _unfold_jvp(t, ans, x, kernel, stride, padding, dilation, pad_value=0.0):
@@ -90,5 +39,7 @@ def _fold_vjp(ct, ans, g, size, kernel, stride, padding, dilation):
     return unfold(ct, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
 
 
-unfold = Primitive("nn.unfold", _unfold, jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True)
-fold = Primitive("nn.fold", _fold, jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True)
+unfold = Primitive("nn.unfold", lambda x, **geometry: CONV["unfold"](x, **geometry),
+                   jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True)
+fold = Primitive("nn.fold", lambda g, **geometry: CONV["fold"](g, **geometry),
+                 jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True)
