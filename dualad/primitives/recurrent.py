@@ -15,7 +15,8 @@ in PyTorch's gate order, so that a step records a handful of tape entries instea
 import numpy as np
 
 from .. import numpy as dnp
-from .._core.primitive import Box, Primitive
+from .._core.primitive import Box, Primitive, dtype_of, shape_of
+from . import elementwise as _e
 
 
 def _pieces(z, k):
@@ -35,14 +36,27 @@ def _thirds(z):
     return _pieces(z, 3)
 
 
+# The rules call the primitives themselves (not their dualad.numpy wrappers, whose argument
+# checks cost more than the arithmetic at these sizes); on plain arrays they are NumPy calls.
 def _sigmoid(x):
     """``sigmoid``; a strided block of a plain array is copied first, so that the compiled
     kernel (which takes contiguous arrays) computes it in one pass."""
-    return dnp.sigmoid(x if isinstance(x, Box) else np.ascontiguousarray(x))
+    return _e.sigmoid(x if isinstance(x, Box) else np.ascontiguousarray(x))
 
 
 def _tanh(x):
-    return dnp.tanh(x if isinstance(x, Box) else np.ascontiguousarray(x))
+    return _e.tanh(x if isinstance(x, Box) else np.ascontiguousarray(x))
+
+
+def _join(parts):
+    """The blocks side by side along the last axis."""
+    if any(isinstance(p, Box) for p in parts):
+        return dnp.concatenate(parts, axis=-1)
+    return np.concatenate(parts, axis=-1)
+
+
+def _zeros(like):
+    return np.zeros(shape_of(like), dtype_of(like))
 
 
 def _dsigmoid(s):
@@ -74,8 +88,8 @@ def _lstm_c_jvp_z(t, ans, z, c):
 
 def _lstm_c_vjp_z(ct, ans, z, c):
     i, f, g, _ = _lstm_gates(z)
-    return dnp.concatenate([ct * (g * _dsigmoid(i)), ct * (c * _dsigmoid(f)),
-                            ct * (i * _dtanh(g)), dnp.zeros_like(ct)], axis=-1)
+    return _join([ct * (g * _dsigmoid(i)), ct * (c * _dsigmoid(f)), ct * (i * _dtanh(g)),
+                  _zeros(ct)])
 
 
 def _lstm_c_dc(t, ans, z, c):
@@ -87,22 +101,22 @@ lstm_cell_c = Primitive("nn.lstm_cell_c", _lstm_c, jvp=(_lstm_c_jvp_z, _lstm_c_d
 
 
 def _lstm_h(z, c):
-    return _sigmoid(_quarters(z)[3]) * dnp.tanh(c)
+    return _sigmoid(_quarters(z)[3]) * _tanh(c)
 
 
 def _lstm_h_jvp_z(t, ans, z, c):
     o = _sigmoid(_quarters(z)[3])
-    return _quarters(t)[3] * (dnp.tanh(c) * _dsigmoid(o))
+    return _quarters(t)[3] * (_tanh(c) * _dsigmoid(o))
 
 
 def _lstm_h_vjp_z(ct, ans, z, c):
     o = _sigmoid(_quarters(z)[3])
-    zero = dnp.zeros_like(ct)
-    return dnp.concatenate([zero, zero, zero, ct * (dnp.tanh(c) * _dsigmoid(o))], axis=-1)
+    zero = _zeros(ct)
+    return _join([zero, zero, zero, ct * (_tanh(c) * _dsigmoid(o))])
 
 
 def _lstm_h_dc(t, ans, z, c):
-    return t * (_sigmoid(_quarters(z)[3]) * _dtanh(dnp.tanh(c)))
+    return t * (_sigmoid(_quarters(z)[3]) * _dtanh(_tanh(c)))
 
 
 lstm_cell_h = Primitive("nn.lstm_cell_h", _lstm_h, jvp=(_lstm_h_jvp_z, _lstm_h_dc),
@@ -116,7 +130,7 @@ def _gru_parts(x, hp, h):
     hr, hz, hn = _thirds(hp)
     r = _sigmoid(xr + hr)
     u = _sigmoid(xz + hz)
-    n = dnp.tanh(xn + r * hn)
+    n = _tanh(xn + r * hn)
     return r, u, n, hn
 
 
@@ -136,12 +150,12 @@ def _gru_pre_cotangents(ct, x, hp, h):
 
 def _gru_vjp_x(ct, ans, x, hp, h):
     dr, du, dn, _ = _gru_pre_cotangents(ct, x, hp, h)
-    return dnp.concatenate([dr, du, dn], axis=-1)
+    return _join([dr, du, dn])
 
 
 def _gru_vjp_hp(ct, ans, x, hp, h):
     dr, du, dn, r = _gru_pre_cotangents(ct, x, hp, h)
-    return dnp.concatenate([dr, du, dn * r], axis=-1)
+    return _join([dr, du, dn * r])
 
 
 def _gru_dh(t, ans, x, hp, h):
