@@ -526,6 +526,31 @@ def _augmented(name):
     return dunder
 
 
+def _plain_index(index):
+    """An index with its tensors replaced by their arrays (indices carry no derivative)."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return raw_value(index) if isinstance(index, Box) else index
+
+
+def setitem(self, index, value):
+    """``t[index] = value``: written into the tensor's array when nothing is recorded; when
+    recording, a non-leaf tensor takes ``t.at[index].set(value)`` (the write is differentiated)
+    and a leaf that requires grad raises, as in PyTorch. A value traced by a transform has no
+    item assignment: ``x = x.at[index].set(value)``."""
+    if not _torch_face(self):
+        raise TypeError("a value traced by a dualad transform does not support item assignment; "
+                        "write x = x.at[index].set(value) (a functional update)")
+    index = _plain_index(index)
+    if not _would_record(self, value):
+        raw = raw_value(self)
+        if not raw.flags.writeable:
+            raw = self._value = raw.copy()
+        raw[index] = raw_value(value)
+        return
+    _assign(self, self.at[index].set(value), "item assignment")
+
+
 def zero_(self):
     """Set every element to 0, in place."""
     return fill_(self, 0)
@@ -585,7 +610,7 @@ def install():
         add_=_inplace("add"), sub_=_inplace("sub"), mul_=_inplace("mul"),
         div_=_inplace("div"),
         __iadd__=_augmented("add"), __isub__=_augmented("sub"), __imul__=_augmented("mul"),
-        __itruediv__=_augmented("div"),
+        __itruediv__=_augmented("div"), __setitem__=setitem,
     )
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

@@ -483,3 +483,11 @@ def test_multihead_attention_with_other_key_and_value_sizes():
     out, w = mha(q, np.ones((5, 6), np.float32), np.ones((5, 4), np.float32),
                  average_attn_weights=False)
     assert w.shape == (4, 3, 5)
+
+
+def test_embedding_from_pretrained():
+    table = R.standard_normal((5, 3)).astype(np.float32)
+    emb = nn.Embedding.from_pretrained(table)
+    assert not emb.weight.requires_grad and emb.weight.dtype == np.float32
+    np.testing.assert_array_equal(emb(np.array([4, 0])).detach().numpy(), table[[4, 0]])
+    assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad

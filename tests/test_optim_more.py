@@ -197,3 +197,15 @@ def test_reduce_lr_on_plateau():
     sched_max.step(1.0)
     sched_max.step(1.00001)                      # not better by the relative threshold 1e-4
     assert sched_max.get_last_lr() == [pytest.approx(0.1)]
+
+
+def test_frozen_parameters_are_accepted_and_skipped():
+    nn.manual_seed(0)
+    model = nn.Sequential(nn.Embedding.from_pretrained(np.eye(3, dtype=np.float32)),
+                          nn.Linear(3, 1))
+    opt = optim.SGD(model.parameters(), lr=0.1)                  # the frozen table included
+    frozen = model[0].weight.detach().numpy().copy()
+    model(np.array([0, 2])).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(model[0].weight.detach().numpy(), frozen)
+    assert model[0].weight.grad is None and model[1].weight.grad is not None

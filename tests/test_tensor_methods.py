@@ -182,3 +182,25 @@ def test_traced_values_keep_numpy_meanings():
 
     np.testing.assert_allclose(ad.grad(h)(A), 2 * (A + 1))
 
+
+
+def test_item_assignment():
+    x = ad.zeros(2, 3)
+    x[0] = 1.0
+    x[x == 0] = 2.0                                      # a boolean tensor as the index
+    x[:, ad.tensor(np.array([2]))] = ad.tensor(np.array([[5.0], [6.0]]))
+    np.testing.assert_array_equal(x.numpy(), [[1, 1, 5], [2, 2, 6]])
+    w = T(requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        w[0] = 0.0
+    with ad.no_grad():
+        w[0] = 0.0
+    assert np.all(w.detach().numpy()[0] == 0) and w.is_leaf
+    h = w * 3
+    h[1] = w[2] * 10                                     # recorded: a functional update
+    h.sum().backward()
+    want = np.full((3, 4), 3.0)
+    want[1], want[2] = 0.0, 3.0 + 10.0
+    np.testing.assert_allclose(w.grad.numpy(), want)
+    with pytest.raises(TypeError, match="at\\[index\\].set"):
+        ad.grad(lambda a: a.__setitem__(0, 1.0))(A)

@@ -209,6 +209,19 @@ class Embedding(Module):
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx)
 
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An ``Embedding`` holding a copy of ``embeddings`` ``(num, dim)``, left out of
+        training when ``freeze``."""
+        value = np.asarray(raw_value(embeddings))
+        if value.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{value.shape}")
+        layer = cls(*value.shape, padding_idx=padding_idx, dtype=value.dtype)
+        raw_value(layer.weight)[...] = value
+        layer.weight.requires_grad_(not freeze)
+        return layer
+
     def extra_repr(self):
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
