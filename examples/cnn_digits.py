@@ -8,8 +8,8 @@ layer, trained with Adam through a ``DataLoader`` (the W10 configuration).
 The 1797 8x8 images (no download) are split 80/20, stratified, and scaled to [0, 1]; the seed
 (``--seed``) fixes the split, the initialisation and the batch order. With the defaults the test
 accuracy after 10 epochs is 0.967 (seed 0). Needs scikit-learn; tqdm (progress bar) and
-matplotlib (``--plot``) are used when installed. Convolutions run as im2col plus one matrix product in
-NumPy (no compiled kernel yet): set OPENBLAS_NUM_THREADS=1 on a busy machine.
+matplotlib (``--plot``) are used when installed. A convolution is a compiled im2col and one
+matrix product: set OPENBLAS_NUM_THREADS=1 on a busy machine.
 """
 import argparse
 import pathlib
