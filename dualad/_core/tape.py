@@ -21,7 +21,7 @@ from ._engine import (FREED, Node, ReverseTrace, TensorBase, make_tensor, reacha
                       sweep)
 from .._kernels import cache_scope
 from .backend import array_module, is_cupy_array, raw_value
-from .primitive import Box, dtype_of, read_only_view, shape_of  # noqa: F401
+from .primitive import Box, dtype_of, shape_of
 from .state import IMPERATIVE_LEVEL, new_level, state
 
 
