@@ -32,28 +32,12 @@ from ._core.primitive import Box
 from ._core.state import no_grad
 from ._core.state import state as _grad_state
 from ._core.tape import IMPERATIVE, Tensor
+from ._core.dtypes import get_default_dtype, infer_dtype, set_default_dtype
 from ._random import Generator, manual_seed, rng_of
 
 float32, float64, int64, int32 = np.float32, np.float64, np.int64, np.int32
 long, double = np.int64, np.float64
 _bool_dtype = np.bool_
-
-_default_dtype = np.float32
-
-
-def set_default_dtype(d):
-    """Set the dtype that Python floats take in tensor creation (float32 or float64)."""
-    global _default_dtype
-    d = np.dtype(d)
-    if d not in (np.float32, np.float64):
-        raise TypeError(f"set_default_dtype: only float32 and float64 are supported, got {d}")
-    _default_dtype = d.type
-
-
-def get_default_dtype():
-    """The dtype Python floats take in tensor creation (float32 unless changed)."""
-    return _default_dtype
-
 
 # ------------------------------------------------------------------------------ devices
 class device:
@@ -124,24 +108,7 @@ def _size(size, what):
 
 
 def _float_dtype(dtype):
-    return np.dtype(_default_dtype if dtype is None else dtype)
-
-
-def infer_dtype(data, dtype=None):
-    """``torch.tensor``'s dtype for ``data``: ``dtype`` if given; NumPy arrays and tensors keep
-    theirs; Python floats (anywhere in a nested list) the default dtype; ints int64; bools
-    bool."""
-    if dtype is not None:
-        return np.dtype(dtype)
-    raw = raw_value(data)
-    if hasattr(raw, "dtype"):
-        return np.dtype(raw.dtype)
-    kind = np.asarray(raw).dtype
-    if kind.kind == "f":
-        return np.dtype(_default_dtype)
-    if kind.kind in "iu":
-        return np.dtype(np.int64)
-    return kind
+    return np.dtype(get_default_dtype() if dtype is None else dtype)
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
@@ -175,7 +142,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if ints else _default_dtype
+        dtype = np.int64 if ints else get_default_dtype()
     return _make(np.arange(start, end, step).astype(dtype), requires_grad, device)
 
 
