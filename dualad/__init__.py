@@ -31,6 +31,7 @@ from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, holomorp
                          jacfwd, jacobian, jacrev, jvp, plan_jacobian, value_and_grad, vjp)
 from .transforms.custom import custom_jvp, custom_vjp
 from .transforms.stop import stop_gradient
+from .torch_api import *  # noqa: F401,F403  (PyTorch's top-level names; shadows sum, max …)
 
 _seal_builtins()
 
@@ -44,10 +45,10 @@ __all__ = [
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
     "stop_gradient", "fixed_point",
-]
+] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
 
 # subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
-_SUBPACKAGES = ("nn", "optim", "optimizers", "scipy", "distributed")
+_SUBPACKAGES = ("nn", "optim", "optimizers", "scipy", "distributed", "utils")
 
 
 def __getattr__(name):

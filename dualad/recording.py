@@ -125,11 +125,16 @@ class Recording:
     # -- the transforms --------------------------------------------------------------------------
     def value(self, *args):
         """``fun(*args)``."""
+        if _traced(args):   # inside a transform: the eager function, which it differentiates
+            return self.fun(*args)
         path, vals = self._run("value", args)
         return tree_unflatten(path.out_def, vals)
 
     def value_and_grad(self, *args):
         """``(fun(*args), gradient)``, as ``ad.value_and_grad(fun, argnums)(*args)``."""
+        if _traced(args):
+            from .transforms import value_and_grad
+            return value_and_grad(self.fun, self.argnums)(*args)
         path, (value, grads) = self._run("value_and_grad", args)
         if self._sig.one_leaf:
             return value, grads[0]
@@ -142,6 +147,9 @@ class Recording:
     def jacobian(self, *args):
         """The Jacobian at ``args``, as ``ad.jacobian(fun, argnums)``: each output leaf's block
         has shape ``out.shape + x.shape``."""
+        if _traced(args):
+            from .transforms import jacobian
+            return jacobian(self.fun, self.argnums)(*args)
         path, blocks = self._run("jacobian", args)
         sig = self._sig
         return tree_unflatten(path.out_def, [selected_structure(sig.defs, row, sig.single)
@@ -150,6 +158,9 @@ class Recording:
     def hessian(self, *args):
         """The Hessian of the scalar ``fun`` at ``args``, as ``ad.hessian(fun, argnums)``.
         Compiled for scalar programs; for array programs it is ``ad.hessian`` itself."""
+        if _traced(args):
+            from .transforms import hessian
+            return hessian(self.fun, self.argnums)(*args)
         path, blocks = self._run("hessian", args)
         if blocks is NOT_COMPILED:
             from .transforms import hessian
@@ -434,6 +445,12 @@ class _Program:
 
     def guard_count(self):
         return sum(s[0] == "guard" for s in self.steps)
+
+
+def _traced(args):
+    """Whether ``args`` hold a value an enclosing transform is differentiating: a replay would
+    see only its value (NOTE: escaped values), so the Recording answers eagerly instead."""
+    return any(isinstance(v, Box) and v._trace.active for v in tree_flatten(list(args))[0])
 
 
 def _frozen(v):
@@ -886,7 +903,11 @@ _GATHERS = frozenset({"reshape", "broadcast_to", "transpose", "getitem"})
 
 
 def _is_real_constant(v):
-    return np.asarray(v).dtype.kind in "fiu"
+    """A constant the C arena (doubles) may hold: a float array, or an integer scalar (an
+    exponent, a count). Integer arrays (class labels, indices) keep their dtype on the NumPy
+    steps, where the primitives that read them check it."""
+    a = np.asarray(v)
+    return a.dtype.kind == "f" or (a.dtype.kind in "iu" and a.ndim == 0)
 
 
 class _ArrayTapePath(_StepPath):

@@ -1,33 +1,41 @@
 """``dualad.special``: numerically stable log-sum-exp, softmax and log-softmax (SciPy's names and
 defaults: ``axis=None`` reduces over every axis), differentiable in both modes.
 
-# Design: the inputs are shifted by their maximum before exponentiating. The shift is taken
-# from the values only and not differentiated: ``logsumexp(x) = m + log(sum(exp(x - m)))`` for
-# any constant ``m``, so its derivative is the softmax whatever ``m`` is. Large inputs (1000)
-# never overflow and ``-inf`` entries get a derivative of exactly 0.
+# Design: the inputs are shifted by their maximum before exponentiating. The shift carries no
+# derivative (``stop_gradient``): ``logsumexp(x) = m + log(sum(exp(x - m)))`` for any constant
+# ``m``, so its derivative is the softmax whatever ``m`` is. Large inputs (1000) never overflow
+# and ``-inf`` entries get a derivative of exactly 0.
 """
+import math
+
+import numpy as np
+
 from ._core.backend import array_module, raw_value
-from ._core.primitive import ndim_of, shape_of
+from ._core.primitive import dtype_of, ndim_of, shape_of
 from .numpy._axes import normalize_axis
-from .numpy._ufuncs import exp, log, multiply, reject_kwargs, where
-from .primitives.reductions import sum_p
+from .numpy._ufuncs import (equal, exp, greater, isfinite, log, logical_and, multiply,
+                            reject_kwargs, where)
+from .numpy._ufuncs import sign as sign_of
+from .primitives.movement import stop_gradient
+from .primitives.reductions import max_p, sum_p
 from .primitives.shape import reshape
 
 
 def _shift(x, axes, b=None):
-    """The maximum of ``x`` over ``axes`` (kept as unit axes), as a constant; 0 where it is not
-    finite, so that slices of ``-inf`` give ``-inf`` and not NaN. Entries whose weight ``b`` is 0
-    do not count (they must not set a shift under which the others underflow)."""
-    xr = raw_value(x)
-    xp = array_module(xr)
+    """The maximum of ``x`` over ``axes`` (kept as unit axes) with a zero derivative; 0 where it
+    is not finite, so that slices of ``-inf`` give ``-inf`` and not NaN. Entries whose weight
+    ``b`` is 0 do not count (they must not set a shift under which the others underflow).
+    Computed with operations, not from raw values, so that ``ad.record`` replays it for new
+    inputs rather than keeping the first one's shift."""
     if b is not None:
-        xr, br = xp.broadcast_arrays(xr, raw_value(b))
-        xr = xp.where(br == 0, -xp.inf, xr)
-    if xr.size == 0:   # no maximum; any shift will do (the sum of nothing is 0: log gives -inf)
-        return xp.zeros(tuple(1 if i in axes else n for i, n in
-                              enumerate(xr.shape, -xr.ndim)), dtype=xr.dtype)
-    m = xp.max(xr, axis=axes, keepdims=True)
-    return xp.where(xp.isfinite(m), m, 0).astype(m.dtype)
+        x = where(equal(b, 0), -np.inf, x)
+    shape = shape_of(x)
+    if math.prod(shape) == 0:   # no maximum; any shift will do (log of the empty sum is -inf)
+        return array_module(raw_value(x)).zeros(
+            tuple(1 if i in axes else n for i, n in enumerate(shape, -len(shape))),
+            dtype=dtype_of(x))
+    m = max_p(x, axis=axes, keepdims=True)
+    return stop_gradient(where(isfinite(m), m, 0.0))
 
 
 def _unless_overflowing(shifted, b):
@@ -35,10 +43,10 @@ def _unless_overflowing(shifted, b):
     maximum) that ``exp`` would overflow and ``0 * inf`` give NaN: there it is capped at 700.
     Those entries add 0 either way; only the derivative in their ``b`` (``exp(a - out)``, an
     overflowing number) is capped with them."""
-    big = raw_value(shifted) > 700
+    big = logical_and(greater(shifted, 700), equal(b, 0))
     if not big.any():
         return shifted
-    return where(big & (raw_value(b) == 0), 700.0, shifted)
+    return where(big, 700.0, shifted)
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs):
@@ -63,7 +71,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs)
     total = sum_p(terms, axis=axes, keepdims=True)
     sign = None
     if return_sign:
-        sign = array_module(raw_value(total)).sign(raw_value(total))
+        sign = sign_of(total)
         total = multiply(total, sign)
     out = log(total) + m
     if not keepdims:

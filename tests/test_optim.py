@@ -181,11 +181,14 @@ def test_parameter_groups_and_closure():
     np.testing.assert_allclose(b.detach().numpy(), [0.0, 0.0])
 
 
-def test_model_with_float64_inputs_keeps_float32_parameters():
+def test_float32_model_refuses_float64_inputs_and_keeps_float32_parameters():
     nn.manual_seed(0)
     model = nn.Linear(3, 2)
     opt = optim.Adam(model.parameters())
-    nn.functional.mse_loss(model(np.ones((4, 3))), np.zeros((4, 2))).backward()
+    with pytest.raises(RuntimeError, match="must be the same"):   # PyTorch raises too
+        model(np.ones((4, 3)))
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    nn.functional.mse_loss(model(x), y).backward()
     opt.step()
     assert all(p.dtype == np.float32 for p in model.parameters())
 

@@ -442,3 +442,51 @@ def test_bool_on_boxes_follows_numpy():
     with pytest.raises(ValueError, match="ambiguous"):
         bool(x)
     assert bool(ad.tensor(2.0)) and not bool(ad.tensor(0.0))
+
+
+# ------------------------------------------------------------------ decisions taken from values
+@pytest.mark.parametrize("fun,first,later", [
+    (dnp.linalg.norm, np.zeros(2), np.array([3.0, 4.0])),                  # the zero test
+    (lambda x: dnp.linalg.norm(x, 0) * dnp.sum(x), np.array([0.0, 1.0]), np.array([1.0, 1.0])),
+    (lambda a: dnp.linalg.slogdet(a)[0] * dnp.sum(a), np.eye(2), np.diag([-1.0, 2.0])),
+    (lambda x: dnp.sum(x * x.astype(int)), np.array([1.5, 2.5]), np.array([3.5, 2.5])),
+], ids=["norm-at-zero", "norm-ord-0", "slogdet-sign", "astype-int"])
+def test_value_dependent_decisions_are_guards(fun, first, later):
+    rec = ad.record(fun, first)
+    np.testing.assert_allclose(rec.value(later), fun(later))
+    np.testing.assert_allclose(rec.grad(later), ad.grad(fun)(later))
+
+
+def test_compiled_paths_keep_nan_as_eager():
+    rec = ad.record(lambda x: dnp.maximum(x, 0.0), np.ones(3))
+    np.testing.assert_array_equal(rec.value(np.array([np.nan, 1.0, -1.0])), [np.nan, 1.0, 0.0])
+    assert np.isnan(ad.record(lambda x: dnp.maximum(x, 0.0), 1.0).value(np.nan))
+    assert np.isnan(ad.record(dnp.abs, 1.0).grad(np.nan))
+    assert np.isnan(ad.grad(dnp.abs)(np.nan))
+
+
+def test_integer_constants_keep_their_dtype():
+    from dualad import nn
+    labels = np.array([0, 1])
+    loss = lambda w: nn.functional.cross_entropy(w, labels)
+    rec = ad.record(loss, np.ones((2, 3)))
+    w = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(rec.grad(w), ad.grad(loss)(w))
+
+
+def test_a_recording_inside_a_transform_is_differentiated():
+    fun = lambda x: dnp.sin(x) * x
+    rec = ad.record(fun, 1.0)
+    assert ad.grad(lambda x: rec.value(x))(0.5) == pytest.approx(ad.grad(fun)(0.5))
+    assert ad.jacfwd(lambda x: rec.grad(x))(0.5) == pytest.approx(ad.hessian(fun)(0.5))
+
+
+@pytest.mark.parametrize("fun", [dnp.logsumexp, lambda x: dnp.sum(ad.special.log_softmax(x)),
+                                 lambda x: dnp.sum(ad.special.softmax(x) * x)],
+                         ids=["logsumexp", "log_softmax", "softmax"])
+def test_the_max_shift_is_replayed_not_frozen(fun):
+    rec = ad.record(fun, np.zeros(3))
+    x = np.array([1000.0, 1001.0, 999.0])   # the recorded shift (0) would overflow here
+    np.testing.assert_allclose(rec.value(x), fun(x))
+    np.testing.assert_allclose(rec.grad(x), ad.grad(fun)(x))
+    assert len(paths(rec)) == 1

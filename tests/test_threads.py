@@ -48,7 +48,7 @@ def _tape(i):
 
 
 def _imperative(i):
-    w = ad.tensor([0.5, -0.5], requires_grad=True)
+    w = ad.tensor(np.array([0.5, -0.5]), requires_grad=True)
     scale = i % 4 + 1.0
     dnp.sum(dnp.tanh(w * scale)).backward()
     np.testing.assert_allclose(w.grad.numpy(), scale * (1 - np.tanh(w.detach().numpy() * scale) ** 2))

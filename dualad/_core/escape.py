@@ -33,9 +33,11 @@ class ConcretizationError(TypeError):
     >>> ad.grad(lambda x: x * float(x))(3.0)
     Traceback (most recent call last):
       ...
-    dualad._core.escape.ConcretizationError: float() ...
+    dualad.ConcretizationError: float() ...
     """
 
+
+ConcretizationError.__module__ = "dualad"   # where users meet it: ad.ConcretizationError
 
 class GradTensorToNumpyError(ConcretizationError, RuntimeError):
     """``t.numpy()`` of a tensor that requires grad (a ``RuntimeError`` as in PyTorch)."""

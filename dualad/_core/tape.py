@@ -21,7 +21,8 @@ from ._engine import (FREED, Node, ReverseTrace, TensorBase, make_tensor, reacha
                       sweep)
 from .._kernels import cache_scope
 from .backend import array_module, is_cupy_array, raw_value
-from .primitive import Box, dtype_of, read_only_view, shape_of  # noqa: F401
+from .primitive import Box, dtype_of, shape_of
+from .dtypes import infer_dtype
 from .state import IMPERATIVE_LEVEL, new_level, state
 
 
@@ -250,13 +251,19 @@ def note_escape(t):
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """A ``Tensor`` on the imperative tape. Python floats become float64 (dualad's scientific
-    default); float32 arrays stay float32."""
+    """A ``Tensor`` on the imperative tape, with ``torch.tensor``'s dtypes: Python floats (and
+    lists of them) take the default dtype (float32 unless ``ad.set_default_dtype`` changes it),
+    Python ints int64, NumPy arrays keep theirs.
+
+    >>> import dualad as ad
+    >>> ad.tensor([1.0, 2.0]).dtype, ad.tensor(np.ones(2)).dtype
+    (dtype('float32'), dtype('float64'))
+    """
     value = raw_value(data)
     if is_cupy_array(value):
         value = value if dtype is None else value.astype(dtype)
-    else:
-        value = np.array(value, dtype=dtype)  # a copy: dualad never aliases the caller's array
+    else:   # a copy: dualad never aliases the caller's array
+        value = np.array(value, dtype=infer_dtype(value, dtype))
     t = Tensor._make(value, None, IMPERATIVE)
     if requires_grad:
         t.requires_grad = True

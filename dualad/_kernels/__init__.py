@@ -40,7 +40,7 @@ import os
 
 import numpy as np
 
-from . import reference, train_reference
+from . import conv_reference, reference, train_reference
 
 UNARY_OPS = ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh",
              "sqrt", "arctan", "sigmoid", "abs", "relu", "square")
@@ -69,6 +69,7 @@ _unary = _load("_unary")
 _train = _load("_train")
 _guard = _load("_guard")
 _alloc = _load("_alloc")
+_conv = _load("_conv")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -111,6 +112,24 @@ def _train_kernel(name):
     return kernel
 
 
+def _conv_kernel(name):
+    """The compiled sliding-window kernel for float64/float32 NumPy arrays with one or two
+    spatial axes (a strided array is copied to C order first), the reference otherwise."""
+    ref = getattr(conv_reference, name)
+    fast = getattr(_conv, name, None)
+    if fast is None:
+        return ref
+
+    def kernel(a, **geometry):
+        if type(a) is np.ndarray and a.dtype in _FLOATS and len(geometry["kernel"]) in (1, 2):
+            return fast(np.ascontiguousarray(a), **geometry)
+        return ref(a, **geometry)
+
+    kernel.__name__ = name
+    kernel.__doc__ = ref.__doc__
+    return kernel
+
+
 def set_num_threads(n):
     """Threads for the compiled elementwise kernels on large arrays (default: the usable
     cores, or ``DUALAD_NUM_THREADS``); returns the previous count (always 1 without the
@@ -130,6 +149,7 @@ product_rule = _unary_kernel("product_rule")
 arithmetic = _unary_kernel("arithmetic")
 ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
+CONV = {name: _conv_kernel(name) for name in ("unfold", "fold")}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 
 

@@ -70,7 +70,7 @@ cdef inline double value(int op, double a, double b) noexcept nogil:
         e = exp(-fabs(a))   # never overflows
         return 1.0 / (1.0 + e) if a >= 0 else e / (1.0 + e)
     if op == ABS: return fabs(a)
-    if op == RELU: return a if a > 0 else 0.0
+    if op == RELU: return a if a > 0 or a != a else 0.0   # NaN stays NaN, as np.maximum
     if op == RECIPROCAL: return 1.0 / a
     return a   # COPY
 
@@ -142,7 +142,7 @@ cdef inline Partials partials(int op, double a, double b, double y, bint second)
     elif op == SIGMOID:
         p.fa = y * (1.0 - y); p.faa = p.fa * (1.0 - 2.0 * y)
     elif op == ABS:
-        p.fa = (a > 0) - (a < 0)   # 0 at 0
+        p.fa = a if a != a else (a > 0) - (a < 0)   # 0 at 0; NaN at NaN, as np.sign
     elif op == RELU:
         p.fa = 1.0 if a > 0 else 0.0   # 0 at 0
     elif op == RECIPROCAL:

@@ -11,14 +11,31 @@
 
 The same model is usable functionally through ``nn.functional_call(model, params, x)`` with
 ``params = model.state_dict()`` (a dict of arrays), e.g. under ``ad.value_and_grad``.
+
+Parameter shapes, default initialisation and state-dict keys are PyTorch's, so that weights
+move across by ``load_state_dict``. Layers are float32 by default and refuse input of another
+dtype, as PyTorch's do.
 """
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
+from .attention import MultiheadAttention
+from .containers import ModuleDict, ModuleList
+from .conv import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d,
+                   MaxPool1d, MaxPool2d)
 from .init import manual_seed
-from .layers import (BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, Identity, Linear,
-                     LogSoftmax, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .layers import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, ELU, Embedding,
+                     Flatten, GELU, HuberLoss, Identity, KLDivLoss, L1Loss, LeakyReLU, Linear,
+                     LogSoftmax, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, SiLU,
+                     SmoothL1Loss, Softmax, Softplus, Tanh)
 from .module import Module, Parameter, functional_call
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .recurrent import GRU, LSTM, RNN
 
 __all__ = ["Module", "Parameter", "functional_call", "manual_seed", "functional", "init",
-           "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
-           "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss",
-           "BCEWithLogitsLoss"]
+           "utils", "Sequential", "ModuleList", "ModuleDict", "Linear", "Identity", "Flatten",
+           "Dropout", "Embedding", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+           "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "BatchNorm1d",
+           "BatchNorm2d", "LayerNorm", "RNN", "LSTM", "GRU", "MultiheadAttention",
+           "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
+           "LogSoftmax", "Softplus",
+           "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]

@@ -3,15 +3,25 @@
 Every function works on plain arrays, on tensors of the imperative tape and under the
 functional transforms (it is written with ``dualad.numpy`` and the fused training primitives).
 Losses take ``reduction="mean"`` (the default), ``"sum"`` or ``"none"``. Where PyTorch needs a
-``dim`` (softmax, log_softmax), the default here is the last axis.
+``dim`` (softmax, log_softmax), the default here is the last axis. Convolution and pooling
+(``conv2d``, ``max_pool2d`` …) live in ``_conv.py``, normalisation in ``_norm.py``; all are
+re-exported here.
+
+Composed vs fused: ``relu`` and ``cross_entropy`` are fused primitives (one kernel pass forward
+and backward on plain arrays); the other activations and losses are composed from
+``dualad.numpy`` operations.
 """
 import numpy as np
 
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
-from .._core.primitive import ndim_of, shape_of
+from .._core.primitive import dtype_of, ndim_of, shape_of
+from .._core.tape import IMPERATIVE, Tensor
+from ..primitives.activations import normal_cdf
 from ..primitives.training import check_labels, relu_p, softmax_cross_entropy
 from . import init
+from ._conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
+                    avg_pool2d, check_same_dtype, conv1d, conv2d, max_pool1d, max_pool2d)
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -27,8 +37,9 @@ def _reduce(loss, reduction, what):
 
 
 # ------------------------------------------------------------------------------ activations
-def relu(x):
-    """max(x, 0), derivative 0 at 0; one fused pass forward and backward."""
+def relu(x, inplace=False):
+    """max(x, 0), derivative 0 at 0; one fused pass forward and backward. (``inplace`` is
+    accepted for PyTorch's sake and ignored: the input is never overwritten.)"""
     return relu_p(x)
 
 
@@ -40,6 +51,41 @@ def sigmoid(x):
 def tanh(x):
     """``tanh(x)`` elementwise (``dualad.numpy.tanh``)."""
     return dnp.tanh(x)
+
+
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (derivative ``negative_slope``
+    at 0, as PyTorch)."""
+    return dnp.where(raw_value(x) > 0, x, x * negative_slope)
+
+
+def elu(x, alpha=1.0, inplace=False):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    neg = dnp.minimum(x, 0.0)   # keeps exp from overflowing where x is large
+    return dnp.where(raw_value(x) > 0, x, dnp.expm1(neg) * alpha)
+
+
+def gelu(x, approximate="none"):
+    """``x * Phi(x)`` (``Phi`` the standard normal CDF); ``approximate="tanh"`` uses
+    ``0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x**3)))``, as PyTorch."""
+    if approximate == "none":
+        return x * normal_cdf(x)
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * float(np.sqrt(2.0 / np.pi))
+        return x * (dnp.tanh(inner) + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(x, inplace=False):
+    """``x * sigmoid(x)`` (also called swish)."""
+    return x * dnp.sigmoid(x)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``."""
+    bx = x * beta
+    soft = dnp.logaddexp(bx, 0.0) / beta
+    return dnp.where(raw_value(bx) > threshold, x, soft)
 
 
 def _shifted(x, dim):
@@ -70,12 +116,14 @@ def softmax(x, dim=-1):
 
 
 def linear(x, weight, bias=None):
-    """``x @ weight.T + bias`` with PyTorch's layout: ``weight`` is ``(out, in)``."""
+    """``x @ weight.T + bias`` with PyTorch's layout: ``weight`` is ``(out, in)``. The input
+    must have the weight's dtype (a float32 layer refuses float64 input, as PyTorch does)."""
+    check_same_dtype(x, weight, "linear")
     y = dnp.matmul(x, dnp.transpose(weight))
     return y if bias is None else y + bias
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(x, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` when
     ``training``; the identity otherwise. Draws come from ``dualad.nn``'s seeded generator."""
     if not 0 <= p <= 1:
@@ -101,32 +149,115 @@ def _class_last(x, labels, what):
     return x
 
 
-def cross_entropy(input, target, reduction="mean"):
-    """Softmax cross-entropy of logits ``input`` against integer class indices ``target``.
+def _legacy(size_average, reduce, what):
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{what}: size_average and reduce are deprecated in PyTorch and not "
+                        "supported here; use reduction='mean' | 'sum' | 'none'")
+
+
+def _class_axis(input, what):
+    if ndim_of(input) == 0:
+        raise ValueError(f"{what}: input must have a class axis, got a scalar")
+    return 1 if ndim_of(input) > 1 else 0
+
+
+def _targets(target, c, weight, ignore_index, what):
+    """Labels with the ignored ones replaced by 0 (checked to lie in [0, c)), and the weight
+    of each sample (``weight[label]``, 0 where ignored) or None when every weight is 1."""
+    raw = raw_value(target)
+    xp = array_module(raw)
+    raw = xp.asarray(raw)
+    ignored = raw == ignore_index
+    any_ignored = bool(ignored.any())
+    labels = check_labels(xp.where(ignored, 0, raw) if any_ignored else raw, c, what)
+    if weight is None and not any_ignored:
+        return labels, None
+    w = xp.ones(c) if weight is None else xp.asarray(raw_value(weight))
+    if w.shape != (c,):
+        raise ValueError(f"{what}: weight must have shape ({c},) (one per class), got "
+                         f"{w.shape}")
+    return labels, w[labels] * ~ignored
+
+
+def _weighted_reduce(loss, sample_w, reduction, what):
+    """PyTorch's reduction of weighted per-sample losses: "mean" divides by the total weight."""
+    if sample_w is None or reduction != "mean":
+        return _reduce(loss, reduction, what)
+    return dnp.sum(loss) / sample_w.sum().astype(dtype_of(loss))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy of logits ``input`` against integer class indices ``target`` (or
+    class probabilities of ``input``'s shape), with PyTorch's ``weight`` (per class),
+    ``ignore_index`` and ``label_smoothing``.
 
     Shapes as in PyTorch: ``(N, C)`` with labels ``(N,)``, ``(C,)`` with a scalar label, or
-    ``(N, C, d1, ...)`` with labels ``(N, d1, ...)``. Stable for any logits, and one fused pass
-    forward and backward on plain arrays; differentiable to any order.
+    ``(N, C, d1, ...)`` with labels ``(N, d1, ...)``. Stable for any logits. Without weights,
+    ignored labels and smoothing it is one fused pass forward and backward on plain arrays::
+
+        loss = F.cross_entropy(logits, labels, label_smoothing=0.1)
     """
-    if ndim_of(input) == 0:
-        raise ValueError("cross_entropy: input must have a class axis, got a scalar")
-    labels = check_labels(target, shape_of(input)[1 if ndim_of(input) > 1 else 0],
-                          "cross_entropy")
-    logits = _class_last(input, labels, "cross_entropy")
-    return _reduce(softmax_cross_entropy(logits, labels), reduction, "cross_entropy")
+    _legacy(size_average, reduce, "cross_entropy")
+    axis = _class_axis(input, "cross_entropy")
+    c = shape_of(input)[axis]
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    if np.issubdtype(np.dtype(dtype_of(target)), np.floating):
+        if shape_of(target) != shape_of(input):
+            raise TypeError(f"cross_entropy: labels must be integer class indices, got dtype "
+                            f"{np.dtype(dtype_of(target))} (floating targets are class "
+                            f"probabilities and need the input's shape {shape_of(input)})")
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, axis, c)
+    labels, sample_w = _targets(target, c, weight, ignore_index, "cross_entropy")
+    if sample_w is None and label_smoothing == 0.0:
+        logits = _class_last(input, labels, "cross_entropy")
+        return _reduce(softmax_cross_entropy(logits, labels), reduction, "cross_entropy")
+    logp = log_softmax(input, axis)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0.0:
+        return nll
+    w = 1.0 if weight is None else _along_class(raw_value(weight), axis, ndim_of(input))
+    smooth = -dnp.sum(logp * w, axis=axis)
+    if sample_w is not None:
+        smooth = dnp.where(raw_value(target) == ignore_index, 0.0, smooth)
+    smooth = _weighted_reduce(smooth, sample_w, reduction, "cross_entropy")
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
 
 
-def nll_loss(input, target, reduction="mean"):
+def _along_class(w, axis, ndim):
+    """A per-class array shaped to broadcast along the class axis."""
+    return w.reshape((-1,) + (1,) * (ndim - axis - 1))
+
+
+def _soft_cross_entropy(input, target, weight, reduction, label_smoothing, axis, c):
+    if label_smoothing:
+        target = target * (1.0 - label_smoothing) + label_smoothing / c
+    logp = log_softmax(input, axis)
+    if weight is not None:
+        logp = logp * _along_class(raw_value(weight), axis, ndim_of(input))
+    loss = -dnp.sum(logp * target, axis=axis)
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (e.g. ``log_softmax`` output) at
-    integer ``target``; shapes as in ``cross_entropy``."""
-    if ndim_of(input) == 0:
-        raise ValueError("nll_loss: input must have a class axis, got a scalar")
-    labels = check_labels(target, shape_of(input)[1 if ndim_of(input) > 1 else 0], "nll_loss")
+    integer ``target``; shapes, ``weight`` and ``ignore_index`` as in ``cross_entropy`` (the
+    mean divides by the total weight of the samples not ignored, as PyTorch)."""
+    _legacy(size_average, reduce, "nll_loss")
+    axis = _class_axis(input, "nll_loss")
+    labels, sample_w = _targets(target, shape_of(input)[axis], weight, ignore_index,
+                                "nll_loss")
     logp = _class_last(input, labels, "nll_loss")
     c = shape_of(logp)[-1]
     flat = dnp.reshape(logp, (-1, c))
     picked = dnp.getitem(flat, (np.arange(shape_of(flat)[0]), labels.reshape(-1)))
-    return _reduce(-dnp.reshape(picked, shape_of(labels)), reduction, "nll_loss")
+    loss = -dnp.reshape(picked, shape_of(labels))
+    if sample_w is not None:
+        loss = loss * sample_w.astype(dtype_of(loss))
+    return _weighted_reduce(loss, sample_w, reduction, "nll_loss")
 
 
 def _check_same_shape(input, target, what):
@@ -135,18 +266,87 @@ def _check_same_shape(input, target, what):
                          f"{shape_of(target)}; they must match")
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean squared error (``(input - target) ** 2``, averaged by default)."""
+    _legacy(size_average, reduce, "mse_loss")
     _check_same_shape(input, target, "mse_loss")
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean absolute error, ``|input - target|`` (derivative 0 where they are equal)."""
+    _legacy(size_average, reduce, "l1_loss")
+    _check_same_shape(input, target, "l1_loss")
+    return _reduce(dnp.abs(input - target), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
+                   beta=1.0):
+    """``0.5 d**2 / beta`` where ``|d| < beta``, ``|d| - 0.5 beta`` elsewhere
+    (``d = input - target``); ``beta=0`` is the L1 loss."""
+    _legacy(size_average, reduce, "smooth_l1_loss")
+    _check_same_shape(input, target, "smooth_l1_loss")
+    d = input - target
+    a = dnp.abs(d)
+    if beta == 0:
+        return _reduce(a, reduction, "smooth_l1_loss")
+    loss = dnp.where(raw_value(a) < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """``0.5 d**2`` where ``|d| < delta``, ``delta (|d| - 0.5 delta)`` elsewhere."""
+    _check_same_shape(input, target, "huber_loss")
+    d = input - target
+    a = dnp.abs(d)
+    loss = dnp.where(raw_value(a) < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """``-(t log(x) + (1 - t) log(1 - x))`` for probabilities ``input``, each log clamped at
+    -100 as PyTorch does (so a 0 or 1 gives a finite loss)."""
+    _legacy(size_average, reduce, "binary_cross_entropy")
+    _check_same_shape(input, target, "binary_cross_entropy")
+    raw = raw_value(input)
+    if raw.size and (raw.min() < 0 or raw.max() > 1):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1] "
+                         "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
+    log_x = dnp.maximum(dnp.log(input), -100.0)
+    log_1mx = dnp.maximum(dnp.log(1.0 - input), -100.0)
+    loss = -(target * log_x + (1.0 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence with ``input`` as log-probabilities:
+    ``target (log target - input)`` (0 where ``target`` is 0); ``log_target=True`` takes
+    ``target`` as log-probabilities too. ``reduction="batchmean"`` divides the sum by the batch
+    size (the true KL divergence; PyTorch's default "mean" averages over every element)."""
+    _legacy(size_average, reduce, "kl_div")
+    if log_target:
+        loss = dnp.exp(target) * (target - input)
+    else:
+        t = raw_value(target)
+        positive = t > 0
+        log_t = dnp.log(dnp.where(positive, target, 1.0))
+        loss = dnp.where(positive, target * (log_t - input), 0.0)
+    if reduction == "batchmean":
+        n = shape_of(input)[0] if ndim_of(input) else 1
+        return dnp.sum(loss) / n
+    return _reduce(loss, reduction, "kl_div")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
     """Sigmoid cross-entropy of logits ``input`` against targets in [0, 1]:
     ``(1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x))``, computed without overflow, and
     multiplied by ``weight`` when given."""
+    _legacy(size_average, reduce, "binary_cross_entropy_with_logits")
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     softplus_neg = dnp.logaddexp(0.0, -input)          # log(1 + exp(-x)), stable
     coeff = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
@@ -154,3 +354,44 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+# ------------------------------------------------------------------------------ lookups
+def embedding(input, weight, padding_idx=None):
+    """Rows of ``weight`` ``(num_embeddings, dim)`` at the integer indices ``input``; the
+    result has shape ``input.shape + (dim,)``. Rows at ``padding_idx`` get no gradient."""
+    idx = raw_value(input)
+    xp = array_module(idx)
+    idx = xp.asarray(idx)
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype} (cast "
+                        "with .long())")
+    n = shape_of(weight)[0]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"embedding: index out of range for {n} embeddings")
+    rows = dnp.getitem(weight, idx)
+    if padding_idx is not None:
+        keep = (idx != padding_idx % n)[..., None]
+        rows = dnp.where(keep, rows, raw_value(rows))   # the padding rows as constants
+    return rows
+
+
+def one_hot(tensor, num_classes=-1):
+    """``(…, num_classes)`` int64 array with a 1 at each index (not differentiable)."""
+    idx = np.asarray(raw_value(tensor))
+    if num_classes < 0:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
+    return Tensor._make(out, None, IMPERATIVE) if isinstance(tensor, Tensor) else out
+
+
+from ._norm import batch_norm, layer_norm  # noqa: E402,F401
+
+__all__ = [
+    "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "softmax",
+    "log_softmax", "linear", "dropout", "embedding", "one_hot",
+    "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]

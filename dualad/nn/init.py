@@ -1,26 +1,22 @@
-"""The random generator behind layer initialisation and dropout, and in-place initialisers.
+"""In-place initialisers with ``torch.nn.init``'s names and formulas, and the seed of
+``dualad.nn``'s random draws.
 
-Every random draw in ``dualad.nn`` comes from one module-level ``numpy.random.Generator``;
-``dualad.nn.manual_seed(n)`` resets it, so that a model built (and trained with dropout) after
-the same seed is the same model, as ``torch.manual_seed`` gives in PyTorch. The streams differ
-from PyTorch's: the same seed does not give PyTorch's numbers.
+Every random draw in ``dualad.nn`` comes from the default generator of ``dualad._random``;
+``dualad.nn.manual_seed(n)`` (the same as ``ad.manual_seed``) resets it, so that a model built
+(and trained with dropout) after the same seed is the same model, as ``torch.manual_seed`` gives
+in PyTorch. The streams differ from PyTorch's: the same seed does not give PyTorch's numbers.
 """
+import math
+
 import numpy as np
 
 from .._core.backend import array_module, raw_value
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed):
-    """Reseed the generator used by ``dualad.nn`` (initialisation and dropout)."""
-    global _generator
-    _generator = np.random.default_rng(seed)
+from .._random import default_rng, manual_seed
 
 
 def generator():
-    """The current ``numpy.random.Generator`` of ``dualad.nn``."""
-    return _generator
+    """The ``numpy.random.Generator`` that ``dualad.nn`` draws from."""
+    return default_rng()
 
 
 def _fill(tensor, values):
@@ -31,19 +27,108 @@ def _fill(tensor, values):
 
 def uniform_(tensor, a=0.0, b=1.0):
     """Fill ``tensor`` in place with draws from U(a, b)."""
-    return _fill(tensor, _generator.uniform(a, b, np.shape(raw_value(tensor))))
+    return _fill(tensor, default_rng().uniform(a, b, np.shape(raw_value(tensor))))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
     """Fill ``tensor`` in place with draws from N(mean, std**2)."""
-    return _fill(tensor, _generator.normal(mean, std, np.shape(raw_value(tensor))))
+    return _fill(tensor, default_rng().normal(mean, std, np.shape(raw_value(tensor))))
 
 
 def zeros_(tensor):
-    """Fills ``tensor`` with zeros in place, without recording; returns it."""
+    """Fill ``tensor`` in place with zeros."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor):
-    """Fills ``tensor`` with ones in place, without recording; returns it."""
+    """Fill ``tensor`` in place with ones."""
     return _fill(tensor, 1)
+
+
+def constant_(tensor, val):
+    """Fill ``tensor`` in place with ``val``."""
+    return _fill(tensor, val)
+
+
+def calculate_gain(nonlinearity, param=None):
+    """PyTorch's recommended gain for an activation: 1 for linear/sigmoid, 5/3 for tanh,
+    sqrt(2) for relu, sqrt(2 / (1 + slope**2)) for leaky_relu (slope ``param``, 0.01)."""
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+              "conv_transpose3d", "sigmoid")
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def fans(tensor):
+    """``(fan_in, fan_out)`` of a weight ``(out, in, *kernel)``, as PyTorch computes them."""
+    shape = np.shape(raw_value(tensor))
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out cannot be computed for a tensor of shape {shape} "
+                         "(fewer than 2 dimensions)")
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio)."""
+    fan_in, fan_out = fans(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a)
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fans(tensor)[0 if mode == "fan_in" else 1]
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """U(-b, b) with ``b = gain * sqrt(3 / fan)`` (He et al.); ``Linear`` and ``Conv`` use
+    ``a=sqrt(5)``, which gives ``b = 1 / sqrt(fan_in)``."""
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """N(0, std**2) with ``std = gain / sqrt(fan)``."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """A (semi-)orthogonal matrix, from the QR decomposition of a Gaussian draw with the signs
+    of R's diagonal folded in (Saxe et al.); extra axes are flattened into the columns."""
+    shape = np.shape(raw_value(tensor))
+    if len(shape) < 2:
+        raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported")
+    rows = shape[0]
+    cols = int(np.prod(shape[1:]))
+    flat = default_rng().normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(shape))
+
+
+__all__ = ["manual_seed", "generator", "uniform_", "normal_", "constant_", "zeros_", "ones_",
+           "calculate_gain", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+           "kaiming_normal_", "orthogonal_"]

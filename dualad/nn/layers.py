@@ -5,6 +5,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import numpy as dnp
+from .._core.backend import raw_value
 from .._core.primitive import shape_of
 from . import functional as F
 from . import init
@@ -69,9 +70,13 @@ class Sequential(Module):
 
 
 class _Elementwise(Module):
-    """A parameter-free layer applying ``fn``."""
+    """A parameter-free layer applying ``fn`` (``inplace=`` is accepted and ignored: dualad's
+    layers never overwrite their input)."""
 
     fn = None
+
+    def __init__(self, inplace=False):
+        super().__init__()
 
     def forward(self, x):
         return type(self).fn(x)
@@ -105,6 +110,60 @@ class Identity(_Elementwise):
     fn = staticmethod(lambda x: x)
 
 
+class SiLU(_Elementwise):
+    fn = staticmethod(F.silu)
+
+
+class _Parametrised(Module):
+    """A parameter-free layer applying ``fn(x, **options)``; the options are attributes."""
+
+    fn = None
+    options = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        names = [name for name, _ in self.options]
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional "
+                            "arguments")
+        values = dict(self.options)
+        values.update(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in values and k != "inplace":
+                raise TypeError(f"{type(self).__name__} got an unexpected keyword argument "
+                                f"{k!r}")
+            values[k] = v
+        values.pop("inplace", None)
+        for k, v in values.items():
+            setattr(self, k, v)
+
+    def forward(self, x):
+        return type(self).fn(x, **{name: getattr(self, name) for name, _ in self.options})
+
+    def extra_repr(self):
+        return ", ".join(f"{name}={getattr(self, name)}" for name, _ in self.options)
+
+
+class LeakyReLU(_Parametrised):
+    fn = staticmethod(F.leaky_relu)
+    options = (("negative_slope", 0.01),)
+
+
+class ELU(_Parametrised):
+    fn = staticmethod(F.elu)
+    options = (("alpha", 1.0),)
+
+
+class GELU(_Parametrised):
+    fn = staticmethod(F.gelu)
+    options = (("approximate", "none"),)
+
+
+class Softplus(_Parametrised):
+    fn = staticmethod(F.softplus)
+    options = (("beta", 1.0), ("threshold", 20.0))
+
+
 class Softmax(Module):
     """``exp(x) / sum(exp(x))`` along ``dim`` (default the last axis), computed stably, as
     ``torch.nn.Softmax``.
@@ -133,15 +192,62 @@ class LogSoftmax(Softmax):
 
 
 class Flatten(Module):
-    """Flattens the axes from ``start_dim`` (default 1: keep the batch axis) to the end."""
+    """Flattens the axes ``start_dim`` (default 1: keep the batch axis) to ``end_dim``
+    (default -1, the last) into one."""
 
-    def __init__(self, start_dim=1):
+    def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim = start_dim
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
         shape = shape_of(x)
-        return dnp.reshape(x, shape[:self.start_dim] + (int(np.prod(shape[self.start_dim:])),))
+        start = self.start_dim % len(shape) if shape else 0
+        end = self.end_dim % len(shape) if shape else 0
+        merged = int(np.prod(shape[start:end + 1]))
+        return dnp.reshape(x, shape[:start] + (merged,) + shape[end + 1:])
+
+
+class Embedding(Module):
+    """A lookup table: ``weight`` ``(num_embeddings, embedding_dim)`` drawn from N(0, 1) (the
+    row ``padding_idx``, if given, zero and left without gradient), indexed by integer
+    tensors::
+
+        emb = nn.Embedding(1000, 64)
+        vectors = emb(token_ids)          # token_ids.shape + (64,)
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float32):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for "
+                                 f"{num_embeddings} embeddings")
+            padding_idx %= num_embeddings
+        self.padding_idx = padding_idx
+        self.weight = init.normal_(Parameter(np.empty((num_embeddings, embedding_dim), dtype)))
+        if padding_idx is not None:
+            raw_value(self.weight)[padding_idx] = 0
+
+    def forward(self, input):
+        return F.embedding(input, self.weight, self.padding_idx)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An ``Embedding`` holding a copy of ``embeddings`` ``(num, dim)``, left out of
+        training when ``freeze``."""
+        value = np.asarray(raw_value(embeddings))
+        if value.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{value.shape}")
+        layer = cls(*value.shape, padding_idx=padding_idx, dtype=value.dtype)
+        raw_value(layer.weight)[...] = value
+        layer.weight.requires_grad_(not freeze)
+        return layer
+
+    def extra_repr(self):
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
 
 
 class Dropout(Module):
@@ -149,7 +255,7 @@ class Dropout(Module):
     rest by ``1 / (1 - p)``; the identity in evaluation mode (``model.eval()``). Seeded by
     ``dualad.nn.manual_seed``."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
@@ -163,32 +269,41 @@ class Dropout(Module):
 
 
 class _Loss(Module):
-    """A loss module over ``fn(input, target, reduction=...)``."""
+    """A loss module over ``fn(input, target, reduction=..., **options)``."""
 
     fn = None
+    options = ()
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, *args, reduction="mean", size_average=None, reduce=None, **kwargs):
         super().__init__()
+        if size_average is not None or reduce is not None:
+            raise TypeError(f"{type(self).__name__}: size_average and reduce are deprecated "
+                            "in PyTorch and not supported; use reduction=")
+        names = [name for name, _ in self.options]
+        values = dict(self.options)
+        values.update(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in values:
+                raise TypeError(f"{type(self).__name__} got an unexpected keyword argument "
+                                f"{k!r}")
+            values[k] = v
         self.reduction = reduction
+        for k, v in values.items():
+            setattr(self, k, v)
 
     def forward(self, input, target):
-        return type(self).fn(input, target, reduction=self.reduction)
+        options = {name: getattr(self, name) for name, _ in self.options}
+        return type(self).fn(input, target, reduction=self.reduction, **options)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
 
 
 class CrossEntropyLoss(_Loss):
-    """Cross-entropy of logits ``(N, C)`` against integer class labels ``(N,)``, averaged over the
-    batch by default (``reduction="mean"``; also ``"sum"`` and ``"none"``), as
-    ``torch.nn.CrossEntropyLoss``. See ``nn.functional.cross_entropy``.
-
-    >>> loss = nn.CrossEntropyLoss()(ad.tensor([[0.0, 0.0]]), np.array([1]))
-    >>> round(loss.item(), 4)    # log 2
-    0.6931
-    """
-
+    """``F.cross_entropy`` as a module: ``CrossEntropyLoss(weight=None, ignore_index=-100,
+    reduction="mean", label_smoothing=0.0)``."""
     fn = staticmethod(F.cross_entropy)
+    options = (("weight", None), ("ignore_index", -100), ("label_smoothing", 0.0))
 
 
 class NLLLoss(_Loss):
@@ -196,6 +311,7 @@ class NLLLoss(_Loss):
     integer labels ``(N,)``, as ``torch.nn.NLLLoss``. See ``nn.functional.nll_loss``."""
 
     fn = staticmethod(F.nll_loss)
+    options = (("weight", None), ("ignore_index", -100))
 
 
 class MSELoss(_Loss):
@@ -209,9 +325,35 @@ class MSELoss(_Loss):
     fn = staticmethod(F.mse_loss)
 
 
+class L1Loss(_Loss):
+    fn = staticmethod(F.l1_loss)
+
+
+class SmoothL1Loss(_Loss):
+    fn = staticmethod(F.smooth_l1_loss)
+    options = (("beta", 1.0),)
+
+
+class HuberLoss(_Loss):
+    fn = staticmethod(F.huber_loss)
+    options = (("delta", 1.0),)
+
+
+class BCELoss(_Loss):
+    fn = staticmethod(F.binary_cross_entropy)
+    options = (("weight", None),)
+
+
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of logits against targets in [0, 1], computed stably from the
     logits, as ``torch.nn.BCEWithLogitsLoss``. See
     ``nn.functional.binary_cross_entropy_with_logits``."""
 
     fn = staticmethod(F.binary_cross_entropy_with_logits)
+    options = (("weight", None), ("pos_weight", None))
+
+
+class KLDivLoss(_Loss):
+    """``F.kl_div`` as a module (``reduction="batchmean"`` gives the true KL divergence)."""
+    fn = staticmethod(F.kl_div)
+    options = (("log_target", False),)

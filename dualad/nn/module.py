@@ -6,6 +6,7 @@
 # length of one call, which is how one model serves both faces: the imperative tape
 # (``loss.backward()``) and the functional transforms (``ad.grad(loss)(params, x, y)``).
 """
+import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -15,24 +16,73 @@ from .._core.tape import Tensor, tensor
 
 LoadResult = namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
 
+# the tensors made by ``Parameter``, by id (weak values: an entry dies with its tensor)
+_MADE_AS_PARAMETER = weakref.WeakValueDictionary()
 
-def Parameter(data):
-    """A trainable parameter: ``ad.tensor(data, requires_grad=True)`` (the float32-or-float64
-    dtype of ``data`` is kept). Assigning one to a module attribute registers it."""
-    return tensor(data, requires_grad=True)
+
+class _ParameterType(type):
+    def __instancecheck__(cls, value):
+        return isinstance(value, Tensor) and _MADE_AS_PARAMETER.get(id(value)) is value
+
+
+class Parameter(metaclass=_ParameterType):
+    """A trainable parameter, ``nn.Parameter(data, requires_grad=True)``: a leaf ``Tensor``
+    holding a copy of ``data`` (its dtype kept: ``nn.Parameter(ad.randn(3, 4))`` is float32).
+    Assigning one to a module attribute registers it; ``isinstance(p, nn.Parameter)`` is true
+    of it (it is a plain ``Tensor`` otherwise, so every operation treats it as one)::
+
+        self.scale = nn.Parameter(ad.ones(4))
+    """
+
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            data = np.empty(0, np.float32)
+        value = raw_value(data)
+        if isinstance(data, Tensor) and not hasattr(value, "dtype"):
+            value = np.asarray(value)
+        t = tensor(value, requires_grad=requires_grad)
+        _MADE_AS_PARAMETER[id(t)] = t
+        return t
 
 
 def _is_parameter(value):
-    return type(value) is Tensor and value.requires_grad and value.is_leaf
+    return isinstance(value, Tensor) and (isinstance(value, Parameter) or (
+        value.requires_grad and value.is_leaf))
+
+
+def _foreign_array(value):
+    """A state-dict entry as an array: dualad values unboxed, PyTorch tensors through
+    ``.detach().cpu().numpy()`` (so ``model.load_state_dict(torch_model.state_dict())``
+    works without importing torch here)."""
+    if type(value).__module__.startswith("torch"):
+        return value.detach().cpu().numpy()
+    return raw_value(value)
 
 
 class Module:
     """Base class of layers and models: subclass it, assign parameters (``Parameter(...)`` or
     any leaf tensor with ``requires_grad=True``) and sub-modules as attributes in ``__init__``,
-    and define ``forward``."""
+    register non-trainable state with ``register_buffer``, and define ``forward``::
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+                self.register_buffer("scale", ad.ones(4))
+
+            def forward(self, x):
+                for layer in self.layers:
+                    x = ad.tanh(layer(x))
+                return x * self.scale
+
+    As in PyTorch, modules kept in a plain Python list or dict attribute are not registered
+    (their parameters are not in ``parameters()``); use ``nn.ModuleList`` / ``nn.ModuleDict``.
+    """
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -49,15 +99,21 @@ class Module:
         if params is None:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() was called; "
                                  "call super().__init__() first in your __init__")
-        modules = self._modules
+        modules, buffers = self._modules, self._buffers
         if _is_parameter(value):
             self.__dict__.pop(name, None)
             modules.pop(name, None)
+            buffers.pop(name, None)
             params[name] = value
         elif isinstance(value, Module):
             self.__dict__.pop(name, None)
             params.pop(name, None)
+            buffers.pop(name, None)
             modules[name] = value
+        elif name in buffers:
+            buffers[name] = None if value is None else _as_buffer(value, name)
+        elif name in params and value is None:
+            params[name] = None
         elif name in params or name in modules:
             raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}, which is a "
                             f"{'parameter' if name in params else 'sub-module'} of "
@@ -67,27 +123,66 @@ class Module:
 
     def __getattr__(self, name):
         d = self.__dict__
-        if name in d.get("_parameters", ()):
-            return d["_parameters"][name]
-        if name in d.get("_modules", ()):
-            return d["_modules"][name]
+        for table in ("_parameters", "_buffers", "_modules"):
+            if name in d.get(table, ()):
+                return d[table][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):
-        for table in (self._parameters, self._modules):
+        for table in (self._parameters, self._buffers, self._modules):
             if name in table:
                 del table[name]
+                self._non_persistent.discard(name)
                 return
         object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a parameter, or None for an absent one such as ``bias=False``)
+        under ``name``."""
+        if param is None:
+            self.__dict__.pop(name, None)
+            self._parameters[name] = None
+        elif not _is_parameter(param):
+            raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter (or a leaf "
+                            f"tensor with requires_grad=True), got {type(param).__name__}")
+        else:
+            setattr(self, name, param)
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register non-trainable state (``BatchNorm``'s ``running_mean``): a tensor saved in
+        ``state_dict`` (unless ``persistent=False``) and moved by ``to``, but not a parameter.
+        ``self.name = value`` later replaces its value."""
+        if "." in name or not name:
+            raise KeyError(f"register_buffer: invalid buffer name {name!r}")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: {name!r} is already a parameter or sub-module")
+        self.__dict__.pop(name, None)
+        self._buffers[name] = None if tensor is None else _as_buffer(tensor, name)
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        """Register ``module`` (or None) as the sub-module ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got "
+                            f"{type(module).__name__}")
+        self.__dict__.pop(name, None)
+        self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._modules[name] = module
+
+    register_module = add_module
 
     # -- traversal --------------------------------------------------------------------------
     def named_children(self):
         """``(name, module)`` for each direct sub-module, in the order they were assigned."""
-        return iter(self._modules.items())
+        return ((n, m) for n, m in self._modules.items() if m is not None)
 
     def children(self):
         """The direct sub-modules, in the order they were assigned."""
-        return iter(self._modules.values())
+        return (m for _, m in self.named_children())
 
     def named_modules(self, prefix=""):
         """This module and every sub-module, each once, with dotted names ("" for this one)."""
@@ -99,22 +194,25 @@ class Module:
                 continue
             seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
             stack.extend(reversed(children))
 
     def modules(self):
         """This module and all its sub-modules, depth first."""
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix="", recurse=True):
-        """``(dotted name, parameter)`` pairs; a parameter shared by two modules appears once."""
+    def _named_members(self, table, prefix, recurse):
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_name, module in modules:
-            for name, p in module._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{mod_name}.{name}" if mod_name else name), p
+            for name, v in getattr(module, table).items():
+                if v is not None and id(v) not in seen:
+                    seen.add(id(v))
+                    yield (f"{mod_name}.{name}" if mod_name else name), v
+
+    def named_parameters(self, prefix="", recurse=True):
+        """``(dotted name, parameter)`` pairs; a parameter shared by two modules appears once."""
+        return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
         """The parameters (tensors that require grad) of this module and, with ``recurse``, of
@@ -122,9 +220,24 @@ class Module:
         """
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    # -- modes and gradients ----------------------------------------------------------------
+    def named_buffers(self, prefix="", recurse=True):
+        """``(dotted name, buffer)`` pairs (``running_mean`` …)."""
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def apply(self, fn):
+        """Call ``fn`` on every sub-module (children first) and on this module; returns self.
+        The usual way to initialise a model: ``model.apply(init_weights)``."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- modes, gradients, dtypes -----------------------------------------------------------
     def train(self, mode=True):
-        """Set training mode (affects ``Dropout``) here and in every sub-module."""
+        """Set training mode (``Dropout``, ``BatchNorm``) here and in every sub-module."""
         for m in self.modules():
             m.training = bool(mode)
         return self
@@ -132,6 +245,11 @@ class Module:
     def eval(self):
         """Evaluation mode (``train(False)``): dropout off. Returns the module."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters: to None (default, as PyTorch), or to zeros."""
@@ -141,23 +259,59 @@ class Module:
             else:
                 p.zero_grad()
 
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)`` or ``to(device, dtype)``: floating-point parameters and
+        buffers are cast in place (the same tensor objects: an optimiser built before still
+        holds them). Only the CPU device exists here: ``"cpu"`` is accepted, others raise."""
+        dtype = _parse_to(args, kwargs)
+        if dtype is not None:
+            for t in list(self.parameters()) + list(self.buffers()):
+                if np.issubdtype(t.dtype, np.floating):
+                    t._value = raw_value(t).astype(dtype)
+                    if t.grad is not None:
+                        t.grad._value = raw_value(t.grad).astype(dtype)
+        return self
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        raise RuntimeError("cuda(): dualad's nn runs on the CPU (NumPy); use .to('cpu') or "
+                           "leave the module where it is")
+
     # -- state ------------------------------------------------------------------------------
+    def _state_items(self):
+        for mod_name, module in self.named_modules():
+            for table in (module._parameters, module._buffers):
+                for name, v in table.items():
+                    if v is not None and not (table is module._buffers
+                                              and name in module._non_persistent):
+                        yield (f"{mod_name}.{name}" if mod_name else name), v
+
     def state_dict(self):
-        """An ``OrderedDict`` from dotted parameter names to copies of their arrays.
+        """An ``OrderedDict`` from dotted names to copies of the parameters' and persistent
+        buffers' arrays, with PyTorch's keys (``"0.weight"``, ``"bn.running_mean"``).
 
         Unlike PyTorch, whose state dict shares storage with the parameters, these are copies: a
         snapshot that later training does not change. The dict is also the parameters pytree of
         the functional face: ``ad.grad(loss)(model.state_dict(), ...)`` with
-        ``functional_call``.
+        ``functional_call`` (for models with integer buffers such as ``BatchNorm``'s
+        ``num_batches_tracked``, differentiate ``dict(model.named_parameters())`` instead).
         """
-        return OrderedDict((name, raw_value(p).copy()) for name, p in self.named_parameters())
+        return OrderedDict((name, raw_value(v).copy()) for name, v in self._state_items())
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy the arrays of ``state_dict`` into the parameters, in place (optimisers holding the
-        parameters see the new values). With ``strict``, missing or unexpected keys raise
-        ``RuntimeError``; a shape mismatch always does. Returns ``(missing_keys,
-        unexpected_keys)``."""
-        own = dict(self.named_parameters())
+        """Copy the arrays of ``state_dict`` (NumPy arrays, dualad tensors or PyTorch tensors)
+        into the parameters and buffers, in place (optimisers holding the parameters see the
+        new values). With ``strict``, missing or unexpected keys raise ``RuntimeError``; a
+        shape mismatch always does. Returns ``(missing_keys, unexpected_keys)``."""
+        own = OrderedDict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
@@ -167,7 +321,7 @@ class Module:
             if name not in own:
                 continue
             target = raw_value(own[name])
-            value = raw_value(value)
+            value = _foreign_array(value)
             if tuple(np.shape(value)) != tuple(target.shape):
                 raise RuntimeError(f"load_state_dict: {name!r} has shape {np.shape(value)} in "
                                    f"the state dict, but the parameter has shape "
@@ -189,6 +343,37 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
+def _as_buffer(value, name):
+    """A buffer's value as a tensor that does not require grad (arrays are not copied)."""
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise TypeError(f"buffer {name!r} must not require grad; register it as a "
+                            "parameter, or pass value.detach()")
+        return value
+    from .._core.tape import IMPERATIVE
+    return Tensor._make(np.asarray(raw_value(value)), None, IMPERATIVE)
+
+
+def _parse_to(args, kwargs):
+    """The dtype requested by ``to(...)`` (None for none); refuses devices other than CPU."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, str) or type(a).__name__ == "device":
+            device = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+        else:
+            dtype = a
+    if device is not None and not str(device).startswith("cpu"):
+        raise RuntimeError(f"to({device!r}): dualad's nn runs on the CPU (NumPy); CuPy arrays "
+                           "are used by passing them, not by moving a module")
+    return None if dtype is None else np.dtype(dtype)
+
+
 def _owner(module, dotted):
     """The sub-module holding the parameter ``dotted`` and its local name, or a KeyError."""
     *path, name = dotted.split(".")
@@ -197,7 +382,7 @@ def _owner(module, dotted):
         owner = owner._modules.get(part)
         if owner is None:
             break
-    if owner is None or name not in owner._parameters:
+    if owner is None or name not in owner._parameters and name not in owner._buffers:
         names = [n for n, _ in module.named_parameters()]
         raise KeyError(f"functional_call: {type(module).__name__} has no parameter "
                        f"{dotted!r}; its parameters are {names}")
@@ -218,11 +403,15 @@ def functional_call(module, params, args, kwargs=None):
     """
     args = args if isinstance(args, tuple) else (args,)
     swaps = [(*_owner(module, name), value) for name, value in params.items()]
-    saved = [(owner, name, owner._parameters[name]) for owner, name, _ in swaps]
+    saved = [(owner, name, _table(owner, name)[name]) for owner, name, _ in swaps]
     try:
         for owner, name, value in swaps:
-            owner._parameters[name] = value
+            _table(owner, name)[name] = value
         return module(*args, **(kwargs or {}))
     finally:
         for owner, name, value in saved:
-            owner._parameters[name] = value
+            _table(owner, name)[name] = value
+
+
+def _table(owner, name):
+    return owner._parameters if name in owner._parameters else owner._buffers

@@ -17,6 +17,9 @@ from ._building import *  # noqa: F401,F403
 from ._order import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from . import fft, linalg  # noqa: F401
-from . import _methods
+from . import _methods, _passthrough
 
 _methods.install()
+# the rest of NumPy's names: aliases, a few compositions, and NumPy's own functions under the
+# rule of _passthrough (never a silent constant)
+globals().update(_passthrough._namespace(set(globals())))

@@ -14,7 +14,7 @@ from .._core.backend import array_module, raw_value
 from .._core.primitive import Box, dtype_of, shape_of
 from ..primitives import movement as _m
 from ._core import broadcast_to, stack
-from ._ufuncs import reject_kwargs
+from ._ufuncs import _not_differentiated, reject_kwargs
 
 
 def astype(x, dtype, copy=True, **kwargs):
@@ -29,13 +29,20 @@ def astype(x, dtype, copy=True, **kwargs):
         return array_module(x).asarray(x).astype(dtype, copy=copy)
     if dtype == x.dtype:
         return x
-    if dtype.kind == "c" or (dtype.kind == "f" and x.dtype.kind == "f"):
+    if dtype.kind == "c" or (dtype.kind == "f" and x.dtype.kind != "c"):
         return _m.astype(x, dtype=dtype)
-    if dtype.kind in "biu":
-        return raw_value(x).astype(dtype)
+    if dtype.kind in "biu":   # piecewise constant: a guard while ad.record records
+        return _cast_to_integers(x, dtype)
     raise TypeError(f"dualad.numpy.astype: cannot cast a differentiated {x.dtype} value to "
                     f"{dtype}: that drops the imaginary part; take dnp.real(x) (or dnp.abs(x)) "
                     "instead")
+
+
+def _integer_cast(x, dtype):
+    return x.astype(dtype)
+
+
+_cast_to_integers = _not_differentiated(_integer_cast)
 
 
 def _holds_box(obj):

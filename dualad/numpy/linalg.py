@@ -1,21 +1,24 @@
 """``dualad.numpy.linalg``: ``solve``, ``inv``, ``det``, ``slogdet``, ``norm``, ``cholesky`` with
 NumPy's semantics (stacks of matrices ``(..., n, n)`` included), differentiable in both modes to
 any order. The matrix functions are primitives (``dualad/primitives/linalg.py``); ``norm`` is
-composed from elementwise operations and reductions.
+composed from elementwise operations and reductions. The decompositions (``svd``, ``eigh``,
+``qr``, ``pinv``, ``lstsq`` …) live in ``_decompositions.py``.
 """
 from collections import namedtuple
 
 import numpy as np
 
-from .._core.backend import array_module, raw_value
-from .._core.primitive import ndim_of, shape_of
+from .._core.backend import array_module
+from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..primitives import linalg as _la
 from ..primitives.complex import squared_modulus
-from . import _reductions
+from . import _decompositions, _reductions
+from ._decompositions import *  # noqa: F401,F403  (svd, eigh, qr, pinv, lstsq, ...)
 from ._axes import normalize_one
 from ._core import matmul, reshape, sum
 from ._products import tensordot
-from ._ufuncs import abs, power, refuse_complex, sqrt, where
+from ._ufuncs import (_not_differentiated, abs, equal, not_equal, power, refuse_complex, sqrt,
+                      where)
 
 LinAlgError = np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -63,12 +66,20 @@ def det(a):
     return _la.det(a)
 
 
+def _sign_of_determinant(a):
+    return array_module(a).linalg.slogdet(a)[0]
+
+
+# the sign is piecewise constant: not differentiated, and a guard while ad.record records
+_slogdet_sign = _not_differentiated(_sign_of_determinant)
+
+
 def slogdet(a):
     """``SlogdetResult(sign, logabsdet)`` of a (stack of) square matrices. ``sign`` is a plain
     array (its derivative is zero wherever it is defined); ``logabsdet`` is differentiated,
     with derivative ``inv(a).T``."""
     _check_square("slogdet", a)
-    sign = array_module(a).linalg.slogdet(raw_value(a))[0]
+    sign = _slogdet_sign(a)
     return SlogdetResult(sign, _la.logabsdet(a))
 
 
@@ -92,7 +103,7 @@ def _two_norm(x, axis, keepdims):
     """``sqrt(sum(x**2))`` over ``axis``; at the zero vector its derivative (of every order) is
     taken as 0, the subgradient of least norm, rather than NaN."""
     sq = sum(squared_modulus(x), axis=axis, keepdims=keepdims)
-    zero = raw_value(sq) == 0
+    zero = equal(sq, 0)   # a dnp comparison: ad.record guards it
     return where(zero, 0.0, sqrt(where(zero, 1.0, sq)))
 
 
@@ -106,7 +117,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return _reductions.min(abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        nonzero = (raw_value(x) != 0).astype(np.result_type(raw_value(x), np.float32))
+        nonzero = not_equal(x, 0).astype(np.result_type(dtype_of(x), np.float32))
         return nonzero.sum(axis=axis, keepdims=keepdims)
     if ord == 1:
         return sum(abs(x), axis=axis, keepdims=keepdims)
@@ -121,8 +132,7 @@ def _matrix_norm(x, ord, row_axis, col_axis, keepdims):
         pick = _reductions.max if ord > 0 else _reductions.min
         out = pick(sum(abs(x), axis=inner, keepdims=True), axis=outer, keepdims=True)
     elif ord in (2, -2, "nuc"):
-        raise NotImplementedError(f"norm: the matrix norm ord={ord!r} needs singular values, "
-                                  "which dualad does not differentiate; use ord='fro', 1 or inf")
+        out = _decompositions.singular_value_norm(x, ord, row_axis, col_axis)
     else:
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
     if keepdims:
@@ -135,7 +145,8 @@ def _matrix_norm(x, ord, row_axis, col_axis, keepdims):
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """``numpy.linalg.norm``: vector norms (``ord`` None/2, 1, inf, -inf, 0 or any p) along one
-    axis, matrix norms (``ord`` None/'fro', 1, -1, inf, -inf) over two axes, and with
+    axis, matrix norms (``ord`` None/'fro', 1, -1, inf, -inf, and 2, -2, 'nuc' from the singular
+    values) over two axes, and with
     ``axis=None`` the 2-norm of the flattened array (or the norm of a 1-D/2-D array for a
     given ``ord``).
 
@@ -164,4 +175,4 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 __all__ = ["solve", "inv", "det", "slogdet", "norm", "cholesky", "matmul", "tensordot",
-           "LinAlgError"]
+           "LinAlgError"] + _decompositions.__all__

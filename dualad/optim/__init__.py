@@ -10,14 +10,17 @@ defaults and state dicts.
             opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
         sched.step()
 
-Updates run in place on the parameters' arrays through fused kernels (Cython for NumPy arrays).
+Updates run in place on the parameters' arrays, through fused kernels (Cython for NumPy arrays) for
+SGD, Adam(W) and RMSprop, and in NumPy for Adagrad and LBFGS.
 """
 from . import lr_scheduler
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .lr_scheduler import CosineAnnealingLR, StepLR
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler", "StepLR",
-           "CosineAnnealingLR"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler",
+           "StepLR", "CosineAnnealingLR"]

@@ -45,9 +45,11 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         known = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
-            if not (type(p) is Tensor and p.requires_grad and p.is_leaf):
+            # a frozen leaf (requires_grad=False) is accepted and skipped, as in PyTorch
+            if not (type(p) is Tensor and p.is_leaf):
+                what = "a non-leaf Tensor" if type(p) is Tensor else type(p).__name__
                 raise TypeError(f"{type(self).__name__}: parameter {i} must be a leaf tensor "
-                                f"with requires_grad=True, got {type(p).__name__}")
+                                f"with requires_grad=True (or a frozen leaf), got {what}")
             if id(p) in known:
                 raise ValueError(f"{type(self).__name__}: parameter {i} appears in more than "
                                  "one parameter group")

@@ -1,3 +1,3 @@
 """The built-in primitives, one module per family; importing this package registers them all."""
-from . import (binary, elementwise, indexing, linalg, movement, reductions,  # noqa: F401
-               remainders, shape, training)
+from . import (binary, decompositions, elementwise, indexing, linalg, movement,  # noqa: F401
+               reductions, remainders, shape, training)

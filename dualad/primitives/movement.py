@@ -28,3 +28,14 @@ astype = Primitive(
     jvp=(lambda t, ans, x, dtype: astype(t, dtype=dtype),),
     vjp=(lambda g, ans, x, dtype: _cast_back(g, dtype_of(x)),),
     linear=True)
+
+
+def _no_derivative(t, ans, x):
+    return None
+
+
+# the value of x as a constant inside a traced program: ``ad.record`` replays it (recomputing
+# it from the new x), while every transform sees a zero derivative
+stop_gradient = Primitive("stop_gradient", lambda x: x, jvp=(_no_derivative,),
+                          vjp=(_no_derivative,), pattern=lambda patterns, ans, x: None,
+                          saves_values=False)

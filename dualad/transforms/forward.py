@@ -58,6 +58,9 @@ def jvp(fun, primals, tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     nums = tuple(range(len(primals)))
     leaves, rebuild, _ = differentiated_leaves(list(primals), nums, "jvp")
+    # a None tangent of an argument that is not None: no direction there (a zero tangent)
+    tangents = [_zeros_tree(p) if t is None and p is not None else t
+                for p, t in zip(primals, tangents)]
     t_leaves, t_def = tree_flatten(list(tangents))
     p_def = tree_flatten(list(primals))[1]
     if t_def != p_def:
@@ -84,6 +87,12 @@ def jvp(fun, primals, tangents):
     prim_out = tree_unflatten(out_def, [p for p, _ in pairs])
     tan_out = tree_unflatten(out_def, [t if batch is not None else t[0] for _, t in pairs])
     return prim_out, tan_out
+
+
+def _zeros_tree(tree):
+    leaves, td = tree_flatten(tree)
+    return tree_unflatten(td, [array_module(x).zeros(shape_of(x), dtype=np.asarray(
+        raw_value(x)).dtype if hasattr(raw_value(x), "dtype") else np.float64) for x in leaves])
 
 
 def basis_tangents(leaves, start, stop):

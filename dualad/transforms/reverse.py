@@ -5,9 +5,9 @@ import math
 import numpy as np
 
 from .._core.backend import array_module, raw_value
-from .._core.primitive import add_any, shape_of
+from .._core.primitive import add_any, read_only_view, shape_of
 from .._core.state import new_level
-from .._core.tape import ReverseTrace, Tensor, check_cotangent, read_only_view, sweep
+from .._core.tape import ReverseTrace, Tensor, check_cotangent, sweep
 from .._core.tree import tree_flatten, tree_unflatten
 from .._kernels import cache_scope
 from ._args import differentiated_leaves, normalize_argnums, selected_structure, with_kwargs

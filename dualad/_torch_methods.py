@@ -1,0 +1,620 @@
+"""PyTorch's ``Tensor`` methods (API.md section 13), installed on ``Tensor`` by ``install()``.
+
+::
+
+    x = ad.randn(8, 4, requires_grad=True)
+    y = x.view(-1, 2).unsqueeze(0).sum(dim=2, keepdim=True)
+    values, indices = x.max(dim=1)
+    with ad.no_grad():
+        x -= 0.1 * x.grad               # in place, the same leaf
+
+# Design: one class, two faces. A ``Tensor`` is the imperative face's value (PyTorch's
+# habits) and also the traced value that ``ad.grad`` and the other reverse transforms pass to a
+# user's NumPy code, which runs on plain arrays too. Where PyTorch and NumPy give one call two
+# meanings (positional ``x.max(1)``: values and indices, or values; ``x.var()``: unbiased or
+# not; ``x.repeat(2)``: tile or repeat elements), a traced value keeps NumPy's meaning, so that
+# a function and its derivative describe the same mathematics; an imperative tensor takes
+# PyTorch's. PyTorch's keywords (``dim=``, ``keepdim=``, ``unbiased=``) and NumPy's (``axis=``,
+# ``keepdims=``, ``ddof=``) select their library's meaning on either.
+
+In-place methods (``add_`` …, ``+=`` …) write into the tensor's array when nothing is recorded
+(inside ``no_grad``, or when no operand requires grad); when recording, a non-leaf tensor takes
+the recorded result (PyTorch's rebasing of the graph) and a leaf that requires grad raises
+``RuntimeError``, as in PyTorch.
+"""
+import collections
+
+import numpy as np
+
+from . import numpy as dnp
+from ._core.backend import raw_value
+from ._core.primitive import Box, dtype_of, ndim_of, shape_of
+from ._core.state import state as _state
+from ._core.tape import IMPERATIVE, Tensor
+
+MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
+
+
+def _torch_face(t):
+    """Does ``t`` follow PyTorch's meaning where NumPy's differs (see the Design note)?"""
+    return t._trace is IMPERATIVE
+
+
+def _constant(value):
+    return Tensor._make(value, None, IMPERATIVE)
+
+
+def _result(self, value):
+    """A non-differentiable result (indices, booleans): a tensor on the imperative face, the
+    plain array NumPy would give for a traced value."""
+    return _constant(value) if _torch_face(self) else value
+
+
+def _dims(args, what):
+    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
+def _axis(dim, axis, what):
+    if dim is not None and axis is not None:
+        raise TypeError(f"{what}() got both dim and axis; give one")
+    dim = axis if dim is None else dim
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _keep(keepdim, keepdims):
+    return bool(keepdims if keepdims is not None else keepdim)
+
+
+# ------------------------------------------------------------------------------ shapes
+def view(self, *shape):
+    """``reshape`` (``-1`` infers one size); dualad's arrays need no contiguity."""
+    return dnp.reshape(self, _dims(shape, "view"))
+
+
+def reshape(self, *shape, **kwargs):
+    if kwargs:           # NumPy's order=
+        return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
+    return dnp.reshape(self, _dims(shape, "reshape"))
+
+
+def view_as(self, other):
+    return dnp.reshape(self, shape_of(other))
+
+
+def flatten(self, start_dim=0, end_dim=-1):
+    """Merge the axes ``start_dim`` … ``end_dim`` (all: a 1-D tensor); NumPy's
+    ``flatten("C")`` also accepted."""
+    if isinstance(start_dim, str):
+        return dnp.ravel(self)
+    shape = shape_of(self)
+    if not shape:
+        return dnp.reshape(self, (1,))
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    merged = int(np.prod(shape[start:end + 1]))
+    return dnp.reshape(self, shape[:start] + (merged,) + shape[end + 1:])
+
+
+def t(self):
+    """The transpose of a matrix (a 0-D or 1-D tensor as it is)."""
+    if ndim_of(self) > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{ndim_of(self)}D; use transpose(dim0, dim1) or permute")
+    return dnp.transpose(self) if ndim_of(self) == 2 else self
+
+
+def permute(self, *dims):
+    return dnp.transpose(self, _dims(dims, "permute"))
+
+
+def transpose(self, *axes):
+    """``transpose(dim0, dim1)`` swaps two axes (PyTorch); ``transpose()`` or
+    ``transpose(axes_tuple)`` permutes them (NumPy). For a matrix both agree."""
+    if len(axes) == 2 and isinstance(axes[0], (int, np.integer)) and isinstance(
+            axes[1], (int, np.integer)):
+        return dnp.swapaxes(self, int(axes[0]), int(axes[1]))
+    return dnp.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+
+def unsqueeze(self, dim):
+    return dnp.expand_dims(self, dim if dim >= 0 else dim + ndim_of(self) + 1)
+
+
+def squeeze(self, dim=None, axis=None):
+    """Drop axes of length 1: all, or ``dim`` (PyTorch: left alone if its length is not 1;
+    NumPy's ``axis=`` raises then)."""
+    if axis is not None:
+        return dnp.squeeze(self, axis)
+    if dim is None:
+        return dnp.squeeze(self)
+    shape = shape_of(self)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(d for d in dims if shape[d] == 1)
+    return dnp.squeeze(self, dims) if dims else self
+
+
+def expand(self, *sizes):
+    """A broadcast view to ``sizes`` (``-1`` keeps an axis)."""
+    sizes = _dims(sizes, "expand")
+    shape = shape_of(self)
+    lead = len(sizes) - len(shape)
+    target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return dnp.broadcast_to(self, target)
+
+
+def expand_as(self, other):
+    return dnp.broadcast_to(self, shape_of(other))
+
+
+def repeat(self, *args, axis=None):
+    """PyTorch's ``repeat(*sizes)`` tiles the tensor; NumPy's ``repeat(n, axis=)`` repeats
+    each element (a traced value's positional call keeps NumPy's meaning)."""
+    if axis is not None or not _torch_face(self):
+        return dnp.repeat(self, *args, axis=axis)
+    reps = _dims(args, "repeat")
+    x = self
+    if len(reps) > ndim_of(x):
+        x = dnp.reshape(x, (1,) * (len(reps) - ndim_of(x)) + shape_of(x))
+    return dnp.tile(x, reps)
+
+
+def chunk(self, chunks, dim=0):
+    """Split into ``chunks`` pieces along ``dim`` (the last may be smaller)."""
+    n = shape_of(self)[dim]
+    size = -(-n // chunks)
+    return tuple(dnp.split(self, list(range(size, n, size)), axis=dim))
+
+
+def split(self, split_size_or_sections, dim=0):
+    n = shape_of(self)[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        bounds = list(range(int(split_size_or_sections), n, int(split_size_or_sections)))
+    else:
+        bounds = list(np.cumsum(split_size_or_sections)[:-1])
+    return tuple(dnp.split(self, bounds, axis=dim))
+
+
+# ------------------------------------------------------------------------------ reductions
+def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
+    x = self if dtype is None else dnp.astype(self, dtype)
+    return dnp.sum(x, axis=_axis(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims), **kwargs)
+
+
+def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
+    x = self if dtype is None else dnp.astype(self, dtype)
+    return dnp.mean(x, axis=_axis(dim, axis, "mean"), keepdims=_keep(keepdim, keepdims),
+                    **kwargs)
+
+
+def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    return dnp.prod(self, axis=_axis(dim, axis, "prod"), dtype=dtype,
+                    keepdims=_keep(keepdim, keepdims))
+
+
+def _extremum(self, dim, keepdim, axis, keepdims, reduce, arg, pair, torch_call):
+    if isinstance(dim, Box) or isinstance(dim, np.ndarray):
+        return pair(self, dim)                                      # x.max(other)
+    if axis is not None or not torch_call or dim is None:
+        return reduce(self, axis=_axis(dim, axis, "max"), keepdims=_keep(keepdim, keepdims))
+    values = reduce(self, axis=dim, keepdims=bool(keepdim))
+    idx = arg(raw_value(self), axis=dim)
+    if keepdim:
+        idx = np.expand_dims(idx, dim)
+    return MaxMin(values, _result(self, np.asarray(idx, np.int64)))
+
+
+def _extremum_call(self, args, kwargs, reduce, arg, pair, what):
+    """``x.max()``, ``x.max(dim[, keepdim])``, ``x.max(dim=…)``, ``x.max(other)`` or
+    NumPy's ``x.max(axis=…, keepdims=…)``."""
+    torch_call = "dim" in kwargs or "keepdim" in kwargs or _torch_face(self)
+    names = ("dim", "keepdim")
+    opts = dict(zip(names, args))
+    if len(args) > 2:
+        raise TypeError(f"{what}() takes at most 2 positional arguments")
+    for k, v in kwargs.items():
+        if k not in ("dim", "keepdim", "axis", "keepdims"):
+            raise TypeError(f"{what}() got an unexpected keyword argument {k!r}")
+        opts[k] = v
+    return _extremum(self, opts.get("dim"), opts.get("keepdim", False), opts.get("axis"),
+                     opts.get("keepdims"), reduce, arg, pair, torch_call)
+
+
+def max(self, *args, **kwargs):
+    """``x.max()``: the largest value; ``x.max(dim)`` / ``x.max(dim=1)``: ``(values,
+    indices)``; ``x.max(axis=1)``: the values (NumPy). Ties share the derivative evenly."""
+    return _extremum_call(self, args, kwargs, dnp.max, np.argmax, dnp.maximum, "max")
+
+
+def min(self, *args, **kwargs):
+    """``x.min()``, ``x.min(dim)`` -> ``(values, indices)``; see ``max``."""
+    return _extremum_call(self, args, kwargs, dnp.min, np.argmin, dnp.minimum, "min")
+
+
+def _arg(fn, self, dim, keepdim, axis, keepdims):
+    dim = _axis(dim, axis, fn.__name__)
+    raw = raw_value(self)
+    keep = _keep(keepdim, keepdims)
+    if dim is None:
+        out = np.asarray(fn(raw)).reshape((1,) * np.ndim(raw) if keep else ())
+    else:
+        out = fn(raw, axis=dim)
+        out = np.expand_dims(out, dim) if keep else out
+    return _result(self, np.asarray(out, np.int64))
+
+
+def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Indices of the largest values (int64, not differentiable)."""
+    return _arg(np.argmax, self, dim, keepdim, axis, keepdims)
+
+
+def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _arg(np.argmin, self, dim, keepdim, axis, keepdims)
+
+
+def moment(fn, self, args, kwargs, torch_call=False):
+    """``var``/``std`` with PyTorch's ``(dim, unbiased, keepdim, correction)`` or NumPy's
+    ``(axis, dtype, out, ddof, keepdims)``; ``torch_call``: PyTorch's meaning whatever the
+    face (``ad.var``)."""
+    numpy_call = bool({"axis", "ddof", "keepdims", "dtype", "out"} & set(kwargs)) or (
+        not torch_call and not _torch_face(self)
+        and not {"dim", "unbiased", "keepdim", "correction"} & set(kwargs))
+    if numpy_call:
+        return fn(self, *args, **kwargs)
+    names = ("dim", "unbiased", "keepdim")
+    if args and isinstance(args[0], bool):           # x.var(False): unbiased first
+        names = ("unbiased", "keepdim")
+    opts = dict(zip(names, args))
+    opts.update(kwargs)
+    dim = opts.pop("dim", None)
+    correction = opts.pop("correction", None)
+    unbiased = opts.pop("unbiased", None)
+    keepdim = opts.pop("keepdim", False)
+    if opts:
+        raise TypeError(f"{fn.__name__}() got unexpected arguments {sorted(opts)}")
+    ddof = correction if correction is not None else (0 if unbiased is False else 1)
+    return fn(self, axis=tuple(dim) if isinstance(dim, list) else dim, ddof=ddof,
+              keepdims=bool(keepdim))
+
+
+def var(self, *args, **kwargs):
+    """Variance; PyTorch's default is unbiased (divisor n - 1): ``x.var(dim=0)``,
+    ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted."""
+    return moment(dnp.var, self, args, kwargs)
+
+
+def std(self, *args, **kwargs):
+    """Standard deviation, unbiased by default (see ``var``)."""
+    return moment(dnp.std, self, args, kwargs)
+
+
+def norm(self, p=2, dim=None, keepdim=False):
+    """The ``p``-norm of the flattened tensor, or along ``dim``."""
+    if p == 2:
+        return dnp.sqrt(dnp.sum(self * self, axis=dim, keepdims=keepdim))
+    if p in (np.inf, "inf"):
+        return dnp.max(dnp.abs(self), axis=dim, keepdims=keepdim)
+    return dnp.sum(dnp.abs(self) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
+
+
+def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _result(self, np.any(raw_value(self), axis=_axis(dim, axis, "any"),
+                                keepdims=_keep(keepdim, keepdims)))
+
+
+def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _result(self, np.all(raw_value(self), axis=_axis(dim, axis, "all"),
+                                keepdims=_keep(keepdim, keepdims)))
+
+
+# ------------------------------------------------------------------------------ math
+def _unary(fn):
+    def method(self):
+        return fn(self)
+    method.__name__ = fn.__name__
+    return method
+
+
+def _relu(x):
+    from .nn.functional import relu as f
+    return f(x)
+
+
+def pow(self, exponent):
+    return self ** exponent
+
+
+def clamp(self, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return dnp.clip(self, min, max)
+
+
+def clip(self, a_min=None, a_max=None, **kwargs):
+    """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``)."""
+    a_min = kwargs.pop("min", a_min)
+    a_max = kwargs.pop("max", a_max)
+    return dnp.clip(self, a_min, a_max, **kwargs)
+
+
+def matmul(self, other):
+    return dnp.matmul(self, other)
+
+
+def mm(self, other):
+    if ndim_of(self) != 2 or ndim_of(other) != 2:
+        raise RuntimeError(f"mm: expected two matrices, got shapes {shape_of(self)} and "
+                           f"{shape_of(other)}")
+    return dnp.matmul(self, other)
+
+
+def bmm(self, other):
+    if ndim_of(self) != 3 or ndim_of(other) != 3 or shape_of(self)[0] != shape_of(other)[0]:
+        raise RuntimeError(f"bmm: expected two batches of matrices (b, n, m) and (b, m, p), "
+                           f"got shapes {shape_of(self)} and {shape_of(other)}")
+    return dnp.matmul(self, other)
+
+
+def softmax(self, dim):
+    from .nn.functional import softmax as f
+    return f(self, dim)
+
+
+def log_softmax(self, dim):
+    from .nn.functional import log_softmax as f
+    return f(self, dim)
+
+
+def masked_fill(self, mask, value):
+    """``value`` where ``mask`` is true, the tensor elsewhere."""
+    return dnp.where(raw_value(mask), value, self)
+
+
+def _compare(name):
+    """A comparison giving a boolean tensor on the imperative face (a plain boolean array for
+    traced values, as NumPy code expects)."""
+    fn = getattr(dnp, name)
+
+    def method(self, other):
+        out = fn(self, other)
+        return _constant(out) if _torch_face(self) and not isinstance(out, Box) else out
+    method.__name__ = name
+    return method
+
+
+# ------------------------------------------------------------------------------ dtypes
+def cast(self, dtype):
+    """``self`` in ``dtype``: a float (or complex) value that carries a derivative through the
+    differentiable ``astype``; integer and boolean values, and constants, by casting the array
+    (nothing to differentiate)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.dtype(self.dtype):
+        return self
+    value = self._value
+    if (self._node is None and type(value) is np.ndarray) or np.dtype(self.dtype).kind in "biu":
+        return Tensor._make(np.asarray(raw_value(value)).astype(dtype), None, self._trace)
+    out = dnp.astype(self, dtype)
+    # a cast to an integer or boolean dtype is a constant (dnp gives a plain array)
+    return out if isinstance(out, Box) else Tensor._make(out, None, self._trace)
+
+
+def _cast(dtype):
+    def method(self):
+        return cast(self, dtype)
+    return method
+
+
+def to(self, *args, **kwargs):
+    """``to(dtype)``, ``to(other_tensor)`` (its dtype), ``to("cpu")`` or ``to(device,
+    dtype)``; a float-to-float cast stays differentiable."""
+    from .nn.module import _parse_to
+    dtype = _parse_to(args, dict(kwargs))
+    return self if dtype is None else cast(self, dtype)
+
+
+def type_(self, dtype=None):
+    if dtype is None:
+        return str(self.dtype)
+    return cast(self, dtype)
+
+
+# ------------------------------------------------------------------------------ sizes
+class _Size(int):
+    """NumPy's ``x.size`` (the element count, an int) that can also be called as PyTorch's
+    ``x.size()`` (the shape) or ``x.size(dim)``."""
+
+    def __new__(cls, shape):
+        obj = super().__new__(cls, int(np.prod(shape)))
+        obj.shape = tuple(shape)
+        return obj
+
+    def __call__(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+
+def numel(self):
+    return int(np.prod(shape_of(self)))
+
+
+def dim(self):
+    return ndim_of(self)
+
+
+def clone(self):
+    """A copy with its own memory, still in the graph."""
+    if self._node is None and type(self._value) is np.ndarray:
+        return Tensor._make(self._value.copy(), None, self._trace)
+    return self + np.zeros((), dtype_of(self))    # recorded (and any inner box kept)
+
+
+# ------------------------------------------------------------------------------ in place
+_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}
+_OPS = {"add": dnp.add, "sub": dnp.subtract, "mul": dnp.multiply, "div": dnp.divide}
+
+
+def _carries(v, level):
+    return isinstance(v, Tensor) and v._level == level and v._node is not None
+
+
+def _assign(self, result, what):
+    """``self`` takes ``result``'s value (and place in the graph) in place."""
+    if not _torch_face(self):
+        return result                       # a traced value: ``x += y`` rebinds the name
+    recording = _state.no_grad_upto < self._level and (
+        self._node is not None or _carries(result, self._level))
+    if not recording:
+        value = raw_value(self)
+        new = np.asarray(raw_value(result))
+        if not np.can_cast(new.dtype, value.dtype, "same_kind"):
+            raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired "
+                               f"output type {value.dtype}")
+        if value.flags.writeable and value.shape == new.shape:
+            value[...] = new
+        else:
+            self._value = new.astype(value.dtype).reshape(np.shape(value) or new.shape)
+        return self
+    if self.is_leaf and self.requires_grad:
+        raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an "
+                           "in-place operation (update it inside ad.no_grad(), or on .data)")
+    if dtype_of(result) != dtype_of(self):
+        result = dnp.astype(result, dtype_of(self))
+    if shape_of(result) != shape_of(self):
+        raise RuntimeError(f"{what}: output with shape {shape_of(self)} doesn't match the "
+                           f"broadcast shape {shape_of(result)}")
+    self._value, self._node = result._value, result._node
+    return self
+
+
+def _inplace(name):
+    op = _OPS[name]
+
+    def method(self, other, alpha=None):
+        if alpha is not None:
+            other = other * alpha
+        if _torch_face(self) and not _would_record(self, other):
+            _check_castable(self, other, f"{name}_")
+            ufunc = _UFUNCS[name]
+            value = raw_value(self)
+            if value.flags.writeable and np.broadcast_shapes(
+                    value.shape, np.shape(raw_value(other))) == value.shape:
+                ufunc(value, raw_value(other), out=value, casting="same_kind")
+                return self
+        return _assign(self, op(self, other), f"{name}_")
+    method.__name__ = f"{name}_"
+    method.__doc__ = f"In-place ``{name}`` (``alpha`` scales ``other`` first, where given)."
+    return method
+
+
+def _would_record(self, other):
+    return _state.no_grad_upto < self._level and (
+        self._node is not None or _carries(other, self._level))
+
+
+def _check_castable(self, other, what):
+    have = np.result_type(raw_value(self), raw_value(other))
+    if not np.can_cast(have, dtype_of(self), "same_kind"):
+        raise RuntimeError(f"{what}: result type {have} can't be cast to the desired output "
+                           f"type {np.dtype(dtype_of(self))}")
+
+
+def _augmented(name):
+    method = _inplace(name)
+
+    def dunder(self, other):
+        return method(self, other)
+    return dunder
+
+
+def _plain_index(index):
+    """An index with its tensors replaced by their arrays (indices carry no derivative)."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return raw_value(index) if isinstance(index, Box) else index
+
+
+def setitem(self, index, value):
+    """``t[index] = value``: written into the tensor's array when nothing is recorded; when
+    recording, a non-leaf tensor takes ``t.at[index].set(value)`` (the write is differentiated)
+    and a leaf that requires grad raises, as in PyTorch. A value traced by a transform has no
+    item assignment: ``x = x.at[index].set(value)``."""
+    if not _torch_face(self):
+        raise TypeError("a value traced by a dualad transform does not support item assignment; "
+                        "write x = x.at[index].set(value) (a functional update)")
+    index = _plain_index(index)
+    if not _would_record(self, value):
+        raw = raw_value(self)
+        if not raw.flags.writeable:
+            raw = self._value = raw.copy()
+        raw[index] = raw_value(value)
+        return
+    _assign(self, self.at[index].set(value), "item assignment")
+
+
+def zero_(self):
+    """Set every element to 0, in place."""
+    return fill_(self, 0)
+
+
+def fill_(self, value):
+    """Set every element to ``value``, in place."""
+    if _torch_face(self) and not _would_record(self, value):
+        raw = raw_value(self)
+        if raw.flags.writeable:
+            raw[...] = raw_value(value)
+        else:
+            self._value = np.full_like(raw, raw_value(value))
+        return self
+    if isinstance(value, Box):
+        return _assign(self, dnp.broadcast_to(value, shape_of(self)) + np.zeros(
+            (), dtype_of(self)), "fill_")
+    return _assign(self, _constant(np.full(shape_of(self), value, dtype_of(self))), "fill_")
+
+
+def copy_(self, src):
+    """Copy ``src``'s values into this tensor, in place (broadcast to its shape)."""
+    if _torch_face(self) and not _would_record(self, src):
+        raw_value(self)[...] = raw_value(src)
+        return self
+    return _assign(self, dnp.broadcast_to(src, shape_of(self)) + np.zeros((), dtype_of(self)),
+                   "copy_")
+
+
+def clamp_(self, min=None, max=None):
+    return _assign(self, clamp(self, min, max), "clamp_")
+
+
+# ------------------------------------------------------------------------------ install
+def install():
+    methods = dict(
+        view=view, reshape=reshape, view_as=view_as, reshape_as=view_as, flatten=flatten,
+        t=t, permute=permute, transpose=transpose, unsqueeze=unsqueeze, squeeze=squeeze,
+        expand=expand, expand_as=expand_as, repeat=repeat, chunk=chunk, split=split,
+        sum=sum, mean=mean, prod=prod, max=max, min=min, argmax=argmax, argmin=argmin,
+        var=var, std=std, norm=norm, any=any, all=all,
+        abs=_unary(dnp.abs), exp=_unary(dnp.exp), log=_unary(dnp.log), sin=_unary(dnp.sin),
+        cos=_unary(dnp.cos), tanh=_unary(dnp.tanh), sigmoid=_unary(dnp.sigmoid),
+        relu=_unary(_relu), sqrt=_unary(dnp.sqrt), neg=_unary(dnp.negative), pow=pow,
+        clamp=clamp, clip=clip, matmul=matmul, mm=mm, bmm=bmm, softmax=softmax,
+        log_softmax=log_softmax, masked_fill=masked_fill,
+        eq=_compare("equal"), ne=_compare("not_equal"), lt=_compare("less"),
+        le=_compare("less_equal"), gt=_compare("greater"), ge=_compare("greater_equal"),
+        __eq__=_compare("equal"), __ne__=_compare("not_equal"), __lt__=_compare("less"),
+        __le__=_compare("less_equal"), __gt__=_compare("greater"),
+        __ge__=_compare("greater_equal"),
+        float=_cast(np.float32), double=_cast(np.float64), long=_cast(np.int64),
+        int=_cast(np.int32), bool=_cast(np.bool_), to=to, type=type_,
+        numel=numel, dim=dim, ndimension=dim, clone=clone,
+        contiguous=lambda self: self, cpu=lambda self: self,
+        zero_=zero_, fill_=fill_, copy_=copy_, clamp_=clamp_,
+        add_=_inplace("add"), sub_=_inplace("sub"), mul_=_inplace("mul"),
+        div_=_inplace("div"),
+        __iadd__=_augmented("add"), __isub__=_augmented("sub"), __imul__=_augmented("mul"),
+        __itruediv__=_augmented("div"), __setitem__=setitem,
+    )
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+    Tensor.__hash__ = object.__hash__   # defining __eq__ would otherwise unset it
+    Tensor.size = property(lambda self: _Size(shape_of(self)))
+    Tensor.device = property(lambda self: "cpu")
+    Tensor.is_cuda = False

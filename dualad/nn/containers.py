@@ -1,0 +1,124 @@
+"""``ModuleList`` and ``ModuleDict``: sub-modules held in a list or a dict, registered so that
+their parameters are the container's (a plain Python list of layers is not, as in PyTorch)."""
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from .module import Module
+
+
+class ModuleList(Module):
+    """A list of modules, registered under the names ``"0"``, ``"1"``, …::
+
+        self.layers = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)])
+        for layer in self.layers:
+            x = layer(x)
+
+    It has no ``forward``: iterate over it (or index it) in the owner's ``forward``.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _index(self, i):
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
+        return i + n if i < 0 else i
+
+    def __getitem__(self, i):
+        items = list(self._modules.values())
+        if isinstance(i, slice):
+            return ModuleList(items[i])
+        return items[self._index(i)]
+
+    def __setitem__(self, i, module):
+        setattr(self, str(self._index(i)), module)
+
+    def __delitem__(self, i):
+        items = list(self._modules.values())
+        del items[i]
+        self._modules.clear()
+        self.extend(items)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
+
+    def append(self, module):
+        self.add_module(str(len(self)), _checked(module, "ModuleList.append"))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        items = list(self._modules.values())
+        items.insert(index, _checked(module, "ModuleList.insert"))
+        self._modules.clear()
+        self.extend(items)
+
+
+class ModuleDict(Module):
+    """A dict of modules, registered under their keys (insertion order kept)::
+
+        self.heads = nn.ModuleDict({"cls": nn.Linear(16, 10), "box": nn.Linear(16, 4)})
+        y = self.heads["cls"](h)
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, _checked(module, "ModuleDict"))
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def pop(self, key):
+        return self._modules.pop(key)
+
+    def clear(self):
+        self._modules.clear()
+
+    def update(self, modules):
+        items = modules.items() if isinstance(modules, (Mapping, OrderedDict)) else modules
+        for key, module in items:
+            self[key] = module
+
+
+def _checked(module, what):
+    if not isinstance(module, Module):
+        raise TypeError(f"{what}: expected an nn.Module, got {type(module).__name__}")
+    return module

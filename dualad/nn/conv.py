@@ -1,0 +1,138 @@
+"""Convolution and pooling layers, with PyTorch's parameter shapes, initialisation and names."""
+import math
+
+import numpy as np
+
+from . import functional as F
+from . import init
+from ._conv import _tuple
+from .module import Module, Parameter
+
+
+class _ConvNd(Module):
+    d = None
+    fn = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", dtype=np.float32):
+        super().__init__()
+        name = type(self).__name__
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
+                                      "implemented (only 'zeros')")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must be divisible by groups ({groups})")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _tuple(kernel_size, self.d, f"{name}: kernel_size")
+        self.stride = _tuple(stride, self.d, f"{name}: stride")
+        self.padding = padding if isinstance(padding, str) else _tuple(
+            padding, self.d, f"{name}: padding")
+        self.dilation = _tuple(dilation, self.d, f"{name}: dilation")
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        # PyTorch's reset_parameters: kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in))
+        self.weight = init.kaiming_uniform_(Parameter(np.empty(shape, dtype)), a=math.sqrt(5))
+        if bias:
+            bound = 1.0 / math.sqrt(init.fans(self.weight)[0])
+            self.bias = init.uniform_(Parameter(np.empty(out_channels, dtype)), -bound, bound)
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        return type(self).fn(x, self.weight, self.bias, self.stride, self.padding,
+                             self.dilation, self.groups)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding not in ((0,) * self.d, "valid"):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * self.d:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over ``(N, C_in, L)``: ``weight`` ``(C_out, C_in / groups, k)``,
+    ``bias`` ``(C_out,)``, both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as in PyTorch."""
+    d = 1
+    fn = staticmethod(F.conv1d)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over ``(N, C_in, H, W)``: ``weight`` ``(C_out, C_in / groups, kh, kw)``,
+    ``bias`` ``(C_out,)``::
+
+        conv = nn.Conv2d(1, 8, 3, padding=1)
+        y = conv(x)                     # (N, 8, H, W)
+    """
+    d = 2
+    fn = staticmethod(F.conv2d)
+
+
+class _Pool(Module):
+    fn = None
+    options = ()
+
+    def __init__(self, kernel_size, stride=None, padding=0, **kwargs):
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        values = dict(self.options)
+        for k, v in kwargs.items():
+            if k not in values:
+                raise TypeError(f"{type(self).__name__} got an unexpected keyword argument "
+                                f"{k!r}")
+            values[k] = v
+        for k, v in values.items():
+            setattr(self, k, v)
+
+    def forward(self, x):
+        extra = {name: getattr(self, name) for name, _ in self.options}
+        return type(self).fn(x, self.kernel_size, self.stride, self.padding, **extra)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool1d(_Pool):
+    fn = staticmethod(F.max_pool1d)
+    options = (("dilation", 1), ("ceil_mode", False), ("return_indices", False))
+
+
+class MaxPool2d(_Pool):
+    """Maximum over ``kernel_size`` windows (stride: the kernel size): ``nn.MaxPool2d(2)``."""
+    fn = staticmethod(F.max_pool2d)
+    options = (("dilation", 1), ("ceil_mode", False), ("return_indices", False))
+
+
+class AvgPool1d(_Pool):
+    fn = staticmethod(F.avg_pool1d)
+    options = (("ceil_mode", False), ("count_include_pad", True))
+
+
+class AvgPool2d(_Pool):
+    fn = staticmethod(F.avg_pool2d)
+    options = (("ceil_mode", False), ("count_include_pad", True), ("divisor_override", None))
+
+
+class AdaptiveAvgPool1d(Module):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
+    """Average pooling to a fixed ``output_size`` (``nn.AdaptiveAvgPool2d((1, 1))`` is global
+    average pooling)."""
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)

@@ -1,0 +1,108 @@
+"""``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``, with PyTorch's parameters, buffers,
+state-dict keys (``weight bias running_mean running_var num_batches_tracked``) and defaults."""
+import numpy as np
+
+from .._core.backend import raw_value
+from .._core.primitive import ndim_of, shape_of
+from . import functional as F
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=np.float32):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, np.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            raw_value(self.running_mean)[...] = 0
+            raw_value(self.running_var)[...] = 1
+            raw_value(self.num_batches_tracked)[...] = 0
+
+    def forward(self, x):
+        if ndim_of(x) not in self.dims:
+            raise ValueError(f"{type(self).__name__}: expected a {' or '.join(map(str, self.dims))}"
+                             f"-D input, got shape {shape_of(x)}")
+        if shape_of(x)[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels "
+                             f"(axis 1), got input of shape {shape_of(x)}")
+        if self.weight is not None:
+            F.check_same_dtype(x, self.weight, type(self).__name__)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            count = raw_value(self.num_batches_tracked)
+            count += 1
+            if self.momentum is None:   # a cumulative moving average
+                momentum = 1.0 / float(count)
+        use_batch = self.training or not self.track_running_stats
+        update = self.training and self.track_running_stats
+        return F.batch_norm(x, self.running_mean if update or not use_batch else None,
+                            self.running_var if update or not use_batch else None,
+                            self.weight, self.bias, use_batch, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over ``(N, C)`` or ``(N, C, L)``: ``weight`` ones, ``bias`` zeros,
+    buffers ``running_mean`` (0), ``running_var`` (1), ``num_batches_tracked``; in training
+    mode the batch's statistics normalise and the running ones move by ``momentum`` (0.1)."""
+    dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of each channel of ``(N, C, H, W)``; see ``BatchNorm1d``."""
+    dims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalisation over the last axes, ``normalized_shape``, with ``weight`` (ones) and
+    ``bias`` (zeros) of that shape when ``elementwise_affine``::
+
+        ln = nn.LayerNorm(64)
+        y = ln(x)        # x: (..., 64)
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 dtype=np.float32):
+        super().__init__()
+        self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+                                 else tuple(normalized_shape))
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        if self.weight is not None:
+            F.check_same_dtype(x, self.weight, "LayerNorm")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

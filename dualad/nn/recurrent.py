@@ -1,0 +1,209 @@
+"""``RNN``, ``LSTM`` and ``GRU``, with PyTorch's gate order, parameter names
+(``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ``…_reverse``), shapes,
+initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden)) for every parameter) and call convention
+(``output, h_n`` / ``output, (h_n, c_n)``), so weights move across by ``load_state_dict``.
+
+# Design: one matrix product gives the input projections of the whole sequence (with both
+# biases where they simply add); then each time step is one product with the recurrent weights
+# and the fused gate arithmetic of ``dualad/primitives/recurrent.py`` (``lstm_cell_c`` and
+# ``lstm_cell_h``, ``gru_cell``; plain RNNs use tanh or relu). The gate rules are NumPy
+# expressions for now; a compiled per-step kernel is a later step.
+"""
+import math
+
+import numpy as np
+
+from .. import numpy as dnp
+from .._core.backend import array_module, raw_value
+from .._core.primitive import dtype_of, ndim_of, shape_of
+from ..primitives.recurrent import gru_cell, lstm_cell_c, lstm_cell_h
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _rnn_tanh_step(xp, h, w_hh, b_hh, state):
+    return dnp.tanh(xp + _hidden_proj(h, w_hh, b_hh)), None
+
+
+def _rnn_relu_step(xp, h, w_hh, b_hh, state):
+    return F.relu(xp + _hidden_proj(h, w_hh, b_hh)), None
+
+
+def _lstm_step(xp, h, w_hh, b_hh, c):
+    """PyTorch's LSTM cell: gates ``i, f, g, o`` in that order along the last axis."""
+    z = xp + _hidden_proj(h, w_hh, b_hh)
+    c = lstm_cell_c(z, c)
+    return lstm_cell_h(z, c), c
+
+
+def _gru_step(xp, h, w_hh, b_hh, state):
+    """PyTorch's GRU cell: gates ``r, z, n``; ``n = tanh(x_n + r * (W_hn h + b_hn))``,
+    ``h' = (1 - z) * n + z * h``."""
+    return gru_cell(xp, _hidden_proj(h, w_hh, b_hh), h), None
+
+
+def _hidden_proj(h, w_hh, b_hh):
+    y = dnp.matmul(h, dnp.transpose(w_hh))
+    return y if b_hh is None else y + b_hh
+
+
+class _RNNBase(Module):
+    gates = 1
+    has_cell = False
+    bias_hh_outside = True     # b_hh simply adds to the pre-activations (not so in a GRU)
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=np.float32):
+        super().__init__()
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bidirectional
+        directions = 2 if bidirectional else 1
+        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+        g = self.gates * hidden_size
+        for layer in range(num_layers):
+            in_size = input_size if layer == 0 else hidden_size * directions
+            for suffix in ("", "_reverse")[:directions]:
+                shapes = {"weight_ih": (g, in_size), "weight_hh": (g, hidden_size)}
+                if bias:
+                    shapes.update(bias_ih=(g,), bias_hh=(g,))
+                for name, shape in shapes.items():
+                    p = init.uniform_(Parameter(np.empty(shape, dtype)), -bound, bound)
+                    setattr(self, f"{name}_l{layer}{suffix}", p)
+
+    def _step(self, xp, h, w_hh, b_hh, state):
+        raise NotImplementedError
+
+    def _weights(self, layer, suffix):
+        get = self._parameters.get
+        return (get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}"),
+                get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"))
+
+    def _run_direction(self, seq, layer, suffix, h, c):
+        """One layer in one direction over ``seq`` ``(T, N, in)``: outputs ``(T, N, H)``, the
+        last hidden state and (LSTM) the last cell state."""
+        w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
+        proj = dnp.matmul(seq, dnp.transpose(w_ih))     # every step's input projection at once
+        if b_ih is not None:
+            proj = proj + b_ih
+        if b_hh is not None and self.bias_hh_outside:
+            proj, b_hh = proj + b_hh, None
+        steps = range(shape_of(seq)[0])
+        if suffix:
+            steps = reversed(steps)
+        outputs = []
+        for t in steps:
+            h, c = self._step(proj[t], h, w_hh, b_hh, c)
+            outputs.append(h)
+        if suffix:
+            outputs.reverse()
+        return dnp.stack(outputs, axis=0), h, c
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        if ndim_of(input) not in (2, 3):
+            raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
+                             f"{shape_of(input)}")
+        F.check_same_dtype(input, self.weight_ih_l0, name)
+        unbatched = ndim_of(input) == 2
+        seq = dnp.expand_dims(input, 1) if unbatched else (
+            dnp.swapaxes(input, 0, 1) if self.batch_first else input)
+        if shape_of(seq)[2] != self.input_size:
+            raise ValueError(f"{name}: expected input with {self.input_size} features, got "
+                             f"shape {shape_of(input)}")
+        h0, c0 = self._initial_state(hx, shape_of(seq)[1], dtype_of(input), unbatched,
+                                     raw_value(input))
+        directions = ("", "_reverse") if self.bidirectional else ("",)
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0:
+                seq = F.dropout(seq, self.dropout, self.training)
+            outs = []
+            for d, suffix in enumerate(directions):
+                k = layer * len(directions) + d
+                out, h, c = self._run_direction(seq, layer, suffix, h0[k],
+                                                None if c0 is None else c0[k])
+                outs.append(out)
+                h_n.append(h)
+                c_n.append(c)
+            seq = outs[0] if len(outs) == 1 else dnp.concatenate(outs, axis=-1)
+        output = dnp.squeeze(seq, 1) if unbatched else (
+            dnp.swapaxes(seq, 0, 1) if self.batch_first else seq)
+        h_n = dnp.stack(h_n, axis=0)
+        if unbatched:
+            h_n = dnp.squeeze(h_n, 1)
+        if not self.has_cell:
+            return output, h_n
+        c_n = dnp.stack(c_n, axis=0)
+        return output, (h_n, dnp.squeeze(c_n, 1) if unbatched else c_n)
+
+    def _initial_state(self, hx, n, dtype, unbatched, like):
+        """The initial hidden (and cell) states, ``(layers * directions, N, H)``."""
+        shape = (self.num_layers * (2 if self.bidirectional else 1), n, self.hidden_size)
+        if hx is None:
+            zeros = array_module(like).zeros(shape, dtype=dtype)
+            return zeros, (zeros if self.has_cell else None)
+        h, c = hx if self.has_cell else (hx, None)
+        if unbatched:
+            h = dnp.expand_dims(h, 1)
+            c = None if c is None else dnp.expand_dims(c, 1)
+        for what, v in (("h_0", h), ("c_0", c)):
+            if v is not None and shape_of(v) != shape:
+                raise ValueError(f"{type(self).__name__}: {what} must have shape {shape}, got "
+                                 f"{shape_of(v)}")
+        return h, c
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(_RNNBase):
+    """Elman RNN, ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``nonlinearity="relu"`` for
+    ReLU)::
+
+        rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
+        output, h_n = rnn(x)       # x: (N, T, 10) -> output (N, T, 20), h_n (2, N, 20)
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, dtype=np.float32):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got "
+                             f"{nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype)
+        self.nonlinearity = nonlinearity
+
+    def _step(self, xp, h, w_hh, b_hh, state):
+        step = _rnn_tanh_step if self.nonlinearity == "tanh" else _rnn_relu_step
+        return step(xp, h, w_hh, b_hh, state)
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory, PyTorch's gates ``i, f, g, o`` (``weight_ih_l0`` is
+    ``(4 * hidden, input)``)::
+
+        lstm = nn.LSTM(8, 64, batch_first=True)
+        output, (h_n, c_n) = lstm(x)
+    """
+    gates = 4
+    has_cell = True
+    _step = staticmethod(_lstm_step)
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit, PyTorch's gates ``r, z, n`` (``weight_ih_l0`` is
+    ``(3 * hidden, input)``)."""
+    gates = 3
+    bias_hh_outside = False
+    _step = staticmethod(_gru_step)

@@ -1,0 +1,230 @@
+"""The rest of NumPy's namespace in ``dualad.numpy``, so that code written for NumPy (or for HIPS
+autograd, whose ``autograd.numpy`` wraps all of it) finds every name it uses.
+
+NumPy's newer spellings are aliases of the differentiable functions (``acos`` is ``arccos``,
+``pow`` is ``power``, ``permute_dims`` is ``transpose``); a few functions are composed from
+differentiable ones (``vdot``, ``cov``, ``corrcoef``, the remaining nan-aware reductions).
+Everything else passes through under one rule (NOTE: escaped values): the function runs on the
+plain values, and when a differentiated value went in and a floating-point result came out the
+call raises, since that result would silently be a constant; an integer or boolean result
+(``unique``'s counts, ``isin``, ``argwhere``, ``digitize``) is piecewise constant and returned as
+it is, as ``argmax`` is. Types, dtypes, constants and ``numpy.random`` pass as they are.
+"""
+import inspect
+
+import numpy as np
+
+from .._core.backend import raw_value
+from .._core.primitive import Box, dtype_of, shape_of
+from .._core.tree import tree_flatten
+from . import _core, _order, _reductions, _shape, _ufuncs
+from ._complex import conj
+from ._core import ravel, reshape, sum, transpose
+from ._ufuncs import isnan, multiply, reject_kwargs, where
+
+_ALIASES = {
+    "acos": _ufuncs.arccos, "asin": _ufuncs.arcsin, "atan": _ufuncs.arctan,
+    "acosh": _ufuncs.arccosh, "asinh": _ufuncs.arcsinh, "atanh": _ufuncs.arctanh,
+    "atan2": _ufuncs.arctan2, "pow": _ufuncs.power, "concat": _core.concatenate,
+    "permute_dims": transpose, "cumulative_sum": _reductions.cumsum,
+}
+
+
+def positive(x):
+    """``+x``, differentiable (the identity).
+
+    >>> import dualad.numpy as dnp
+    >>> float(dnp.positive(-2.0))
+    -2.0
+    """
+    return x
+
+
+def copy(a):
+    """``np.copy``: the values (dualad values are never written into, so a box is its own
+    copy).
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.copy(np.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+    return a if isinstance(a, Box) else np.copy(a)
+
+
+def matrix_transpose(x):
+    """The last two axes swapped (``np.matrix_transpose``), differentiable.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.matrix_transpose(np.ones((2, 3))).shape
+    (3, 2)
+    """
+    return _core.swapaxes(x, -1, -2)
+
+
+def vdot(a, b):
+    """``np.vdot``: the dot product of the flattened arrays, ``a`` conjugated.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> complex(dnp.vdot(np.array([1j, 2.0]), np.array([1j, 1.0])))
+    (3+0j)
+    """
+    return sum(multiply(conj(ravel(a)), ravel(b)))
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+    """``np.cov`` (without ``fweights``/``aweights``), differentiable: rows are variables unless
+    ``rowvar=False``.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> float(dnp.cov(np.array([1.0, 2.0, 4.0])))
+    2.333333333333333
+    """
+    x = m if len(shape_of(m)) > 1 else reshape(m, (1, -1))
+    if not rowvar:
+        x = transpose(x)
+    if y is not None:
+        y = y if len(shape_of(y)) > 1 else reshape(y, (1, -1))
+        x = _core.concatenate([x, y if rowvar else transpose(y)], axis=0)
+    n = shape_of(x)[1]
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    centred = x - _core.mean(x, axis=1, keepdims=True)
+    out = (centred @ transpose(conj(centred))) / (n - ddof)
+    return reshape(out, ()) if shape_of(out) == (1, 1) else out
+
+
+def corrcoef(x, y=None, rowvar=True):
+    """``np.corrcoef``, differentiable: the covariance scaled by the standard deviations.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.corrcoef(np.array([[1.0, 2.0, 4.0], [2.0, 4.0, 8.0]])).round(12).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    c = cov(x, y, rowvar)
+    if len(shape_of(c)) == 0:
+        return c / c
+    d = _ufuncs.sqrt(_shape.diagonal(c))
+    return c / (reshape(d, (-1, 1)) * reshape(d, (1, -1)))
+
+
+def _nan_to(a, fill):
+    return where(isnan(a), fill, a)
+
+
+def nancumsum(a, axis=None):
+    """``np.nancumsum``: NaNs count as 0 (derivative 0 there)."""
+    return _reductions.cumsum(_nan_to(a, 0.0), axis=axis)
+
+
+def nanprod(a, axis=None, keepdims=False):
+    """``np.nanprod``: NaNs count as 1 (derivative 0 there)."""
+    return _reductions.prod(_nan_to(a, 1.0), axis=axis, keepdims=keepdims)
+
+
+def nancumprod(a, axis=None):
+    """``np.nancumprod``: NaNs count as 1 (derivative 0 there)."""
+    return _order.cumprod(_nan_to(a, 1.0), axis=axis)
+
+
+def nanquantile(a, q, axis=None, keepdims=False, method="linear"):
+    """``np.nanquantile``: the quantile of the non-NaN elements along ``axis`` (computed slice
+    by slice over the non-NaN positions, which are a guard of ``ad.record``)."""
+    if not np.isnan(raw_value(a)).any():
+        return _order.quantile(a, q, axis=axis, keepdims=keepdims, method=method)
+    if axis is None:
+        flat = ravel(a)
+        keep = np.flatnonzero(~np.isnan(raw_value(flat)))
+        out = _order.quantile(flat[keep], q, method=method)
+        return reshape(out, shape_of(out) + (1,) * len(shape_of(a))) if keepdims else out
+    raise NotImplementedError("dualad.numpy.nanquantile: NaNs along an axis of a "
+                              "differentiated array; use axis=None or remove the NaNs first")
+
+
+def nanpercentile(a, q, axis=None, keepdims=False, method="linear"):
+    """``np.nanpercentile``: ``nanquantile`` at ``q / 100``."""
+    return nanquantile(a, np.asarray(q) / 100, axis=axis, keepdims=keepdims, method=method)
+
+
+def nanmedian(a, axis=None, keepdims=False):
+    """``np.nanmedian``: ``nanquantile`` at 0.5."""
+    return nanquantile(a, 0.5, axis=axis, keepdims=keepdims)
+
+
+_COMPOSED = {f.__name__: f for f in (positive, copy, matrix_transpose, vdot, cov, corrcoef,
+                                     nancumsum, nanprod, nancumprod, nanquantile,
+                                     nanpercentile, nanmedian)}
+
+# NumPy's own housekeeping, which has no place in a differentiation namespace
+_SKIP = {"test", "show_config", "show_runtime", "info", "get_include"}
+# NumPy's functions that write into their first argument: kept for plain arrays (the caller's
+# explicit request, as in NumPy); a traced value given to them raises (``x.at[i].set(v)`` is the
+# functional update)
+IN_PLACE = {"copyto", "place", "put", "putmask", "put_along_axis", "fill_diagonal"}
+
+
+def _carries_derivative(args, kwargs):
+    leaves = tree_flatten((list(args), dict(kwargs)))[0]
+    return any(isinstance(v, Box) and v._trace.active for v in leaves)
+
+
+def _strip(tree):
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_strip(v) for v in tree)
+    if isinstance(tree, dict):
+        return {k: _strip(v) for k, v in tree.items()}
+    return raw_value(tree)
+
+
+def _floating(result):
+    return any(np.dtype(dtype_of(v)).kind in "fc" for v in tree_flatten(result)[0]
+               if hasattr(v, "dtype") or isinstance(v, (float, complex)))
+
+
+def _output_position(fun):
+    """Where ``fun`` takes an ``out`` array positionally (None if nowhere)."""
+    if isinstance(fun, np.ufunc):
+        return fun.nin
+    try:
+        params = list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        return None
+    return params.index("out") if "out" in params else None
+
+
+def _passthrough(name, fun):
+    out_at = _output_position(fun)
+
+    def passthrough(*args, **kwargs):
+        if "out" in kwargs or (out_at is not None and len(args) > out_at):
+            reject_kwargs(name, {"out": None})
+        if name in IN_PLACE and _carries_derivative(args, kwargs):
+            raise TypeError(f"numpy.{name} writes into an array, which a differentiated value "
+                            "cannot be stored into; use x.at[i].set(v) (dnp.at(y)[i].set(v) for "
+                            "a NumPy array y)")
+        result = fun(*_strip(list(args)), **_strip(kwargs))
+        if _floating(result) and _carries_derivative(args, kwargs):
+            raise TypeError(
+                f"numpy.{name} is not differentiable by dualad: dualad.numpy has no "
+                f"differentiable {name}; compose it from dualad.numpy functions, or apply it "
+                "to ad.stop_gradient(x) if no derivative is wanted")
+        return result
+
+    passthrough.__name__ = passthrough.__qualname__ = name
+    passthrough.numpy_passthrough = True
+    passthrough.__doc__ = (f"``numpy.{name}`` on plain values; not differentiated (a "
+                           "floating-point result of a differentiated argument raises).")
+    return passthrough
+
+
+def _namespace(existing):
+    """The names of NumPy's namespace that ``existing`` lacks, each as described above."""
+    out = dict(_ALIASES)
+    out.update(_COMPOSED)
+    for name in dir(np):
+        if name.startswith("_") or name in existing or name in out or name in _SKIP:
+            continue
+        value = getattr(np, name)
+        if isinstance(value, type) or not callable(value):
+            out[name] = value   # types, dtypes, constants, and modules such as numpy.random
+        else:
+            out[name] = _passthrough(name, value)
+    return out

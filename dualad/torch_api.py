@@ -1,0 +1,640 @@
+"""PyTorch's top-level functions in the ``dualad`` namespace (API.md section 13): tensor
+creation with PyTorch's dtype defaults, random tensors, ``cat``/``stack``, dtypes, the grad
+switch, the math functions with ``dim=``/``keepdim=``, and ``save``/``load`` of state dicts.
+
+::
+
+    import dualad as torch            # a PyTorch tutorial, renamed
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)            # float32, as in PyTorch
+    values, indices = torch.max(x, 1)
+    torch.save(model.state_dict(), "model.npz")
+    model.load_state_dict(torch.load("model.npz"))
+
+# Design: creation follows ``torch.tensor``'s dtype inference: Python floats (and ranges with a
+# float bound) take the default dtype, float32 unless ``set_default_dtype`` says otherwise;
+# Python ints give int64 and bools bool. The functional transforms (``ad.grad`` of NumPy code)
+# are not affected: they keep NumPy's float64. Results are ``Tensor``s on the imperative tape
+# (``requires_grad=`` makes a leaf). The math functions are ``dualad.numpy``'s with PyTorch's
+# keywords, so they are differentiable in every mode.
+"""
+import builtins
+import collections
+import io
+import json
+
+import numpy as np
+
+from . import _torch_methods
+from . import numpy as dnp
+from ._core.backend import raw_value
+from ._core.primitive import Box
+from ._core.state import no_grad
+from ._core.state import state as _grad_state
+from ._core.tape import IMPERATIVE, Tensor
+from ._core.dtypes import get_default_dtype, infer_dtype, set_default_dtype
+from ._random import Generator, manual_seed, rng_of
+
+float32, float64, int64, int32 = np.float32, np.float64, np.int64, np.int32
+long, double = np.int64, np.float64
+_bool_dtype = np.bool_
+
+# ------------------------------------------------------------------------------ devices
+class device:
+    """``torch.device``, for code that moves models and tensors with ``.to(device)``: only
+    ``"cpu"`` exists here (``ad.cuda.is_available()`` is False)."""
+
+    def __init__(self, type="cpu", index=None):
+        self.type = str(type).split(":")[0]
+        self.index = index
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+class _Cuda:
+    """``torch.cuda`` as seen from dualad's CPU tensors: no CUDA device (CuPy arrays are
+    used by passing them to the functional transforms)."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def manual_seed(seed):
+        """Nothing to seed (no CUDA generator); present for ported code."""
+
+    manual_seed_all = manual_seed
+
+
+cuda = _Cuda()
+
+
+# ------------------------------------------------------------------------------ creation
+def _check_device(device):
+    if device is not None and not str(device).startswith("cpu"):
+        raise RuntimeError(f"device={device!r}: dualad's tensors live on the CPU (NumPy); pass "
+                           "CuPy arrays to the functional transforms for the GPU")
+
+
+def _make(value, requires_grad=False, device=None):
+    _check_device(device)
+    t = Tensor._make(value, None, IMPERATIVE)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _size(size, what):
+    """``(2, 3)`` from ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if not all(isinstance(s, (int, np.integer)) for s in size):
+        raise TypeError(f"{what}: size must be integers, got {size!r}")
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype):
+    return np.dtype(get_default_dtype() if dtype is None else dtype)
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor of zeros, float32 by default: ``ad.zeros(2, 3)`` or ``ad.zeros((2, 3))``."""
+    return _make(np.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor of ones, float32 by default."""
+    return _make(np.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    """An uninitialised tensor (zeros here: NumPy's ``empty`` can hold NaN, which would turn up
+    in a sum of gradients), float32 by default."""
+    return _make(np.zeros(_size(size, "empty"), _float_dtype(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    """A tensor of ``fill_value``; its dtype as ``torch.full`` infers it (floats: the
+    default dtype, ints: int64, bools: bool)."""
+    dtype = infer_dtype(fill_value, dtype)
+    return _make(np.full(_size((size,), "full"), raw_value(fill_value), dtype), requires_grad,
+                 device)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    """``[start, end)`` by ``step``; int64 when every bound is an integer, else the default
+    dtype: ``ad.arange(5)``, ``ad.arange(0, 1, 0.25)``."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else get_default_dtype()
+    return _make(np.arange(start, end, step).astype(dtype), requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (default dtype)."""
+    return _make(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)),
+                 requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    """The ``n x m`` identity matrix (default dtype)."""
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def _like(input, dtype):
+    raw = raw_value(input)
+    return np.shape(raw), np.dtype(dtype if dtype is not None else np.asarray(raw).dtype)
+
+
+def zeros_like(input, dtype=None, requires_grad=False, device=None):
+    """Zeros of ``input``'s shape and dtype."""
+    shape, dtype = _like(input, dtype)
+    return _make(np.zeros(shape, dtype), requires_grad, device)
+
+
+def ones_like(input, dtype=None, requires_grad=False, device=None):
+    """Ones of ``input``'s shape and dtype."""
+    shape, dtype = _like(input, dtype)
+    return _make(np.ones(shape, dtype), requires_grad, device)
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
+    """``fill_value`` in ``input``'s shape and dtype."""
+    shape, dtype = _like(input, dtype)
+    return _make(np.full(shape, fill_value, dtype), requires_grad, device)
+
+
+def _random_float(draw, size, generator, dtype, requires_grad, device, what):
+    dtype = _float_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{what}: dtype must be floating-point, got {dtype}")
+    values = draw(rng_of(generator), _size(size, what)).astype(dtype)
+    return _make(values, requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False, device=None):
+    """Standard normal draws (default dtype) from ``generator`` or the default generator
+    (seeded by ``ad.manual_seed``)."""
+    return _random_float(lambda g, s: g.standard_normal(s), size, generator, dtype,
+                         requires_grad, device, "randn")
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
+    """Uniform draws from [0, 1) (default dtype)."""
+    return _random_float(lambda g, s: g.random(s), size, generator, dtype, requires_grad,
+                         device, "rand")
+
+
+def randint(low=0, high=None, size=None, generator=None, dtype=None, requires_grad=False,
+            device=None):
+    """Integers uniform in ``[low, high)``, int64: ``ad.randint(10, (3,))`` or
+    ``ad.randint(2, 10, (3,))``."""
+    if size is None:                     # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint: give (high, size) or (low, high, size)")
+    values = rng_of(generator).integers(low, high, _size((size,), "randint"))
+    return _make(values.astype(np.int64 if dtype is None else dtype), requires_grad, device)
+
+
+def randn_like(input, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal draws in ``input``'s shape and (floating) dtype."""
+    shape, like = _like(input, dtype)
+    return randn(shape, generator=generator, dtype=like, requires_grad=requires_grad,
+                 device=device)
+
+
+def rand_like(input, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform [0, 1) draws in ``input``'s shape and (floating) dtype."""
+    shape, like = _like(input, dtype)
+    return rand(shape, generator=generator, dtype=like, requires_grad=requires_grad,
+                device=device)
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with the NumPy array ``ndarray`` (its dtype kept), as
+    ``torch.from_numpy``: writes through either are seen by both."""
+    if type(ndarray) is not np.ndarray:
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    return _make(ndarray)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return int(np.prod(np.shape(raw_value(input))))
+
+
+def _dim(dim, axis, what):
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{what}: give dim or axis, not both")
+        return axis
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def cat(tensors, dim=0, axis=None):
+    """Concatenate along ``dim`` (differentiable)."""
+    return dnp.concatenate(list(tensors), axis=_dim(dim, axis, "cat"))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, axis=None):
+    """Stack along a new axis ``dim`` (differentiable)."""
+    return dnp.stack(list(tensors), axis=_dim(dim, axis, "stack"))
+
+
+# ------------------------------------------------------------------------------ grad mode
+def is_grad_enabled():
+    """Whether operations on tensors that require grad are recorded (False inside
+    ``no_grad``)."""
+    return _grad_state.no_grad_upto < IMPERATIVE.level
+
+
+class set_grad_enabled:
+    """Switch recording on or off: as a function (``ad.set_grad_enabled(False)``) it stays so;
+    as a context manager (``with ad.set_grad_enabled(is_train):``) it is restored on exit."""
+
+    def __init__(self, mode):
+        from ._core._engine import note_no_grad
+        note_no_grad()   # traces start reading the per-thread switch (as no_grad does)
+        self._saved = _grad_state.no_grad_upto
+        _grad_state.no_grad_upto = -1 if mode else _grad_state.next_level - 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _grad_state.no_grad_upto = self._saved
+        return False
+
+
+# ------------------------------------------------------------------------------ math
+def _maybe_tensor(x):
+    """NumPy results of the functions below as tensors (PyTorch's functions return
+    tensors)."""
+    return x if isinstance(x, Box) else _make(np.asarray(x))
+
+
+def sin(input):
+    return dnp.sin(input)
+
+
+def cos(input):
+    return dnp.cos(input)
+
+
+def exp(input):
+    return dnp.exp(input)
+
+
+def log(input):
+    return dnp.log(input)
+
+
+def tanh(input):
+    return dnp.tanh(input)
+
+
+def sigmoid(input):
+    return dnp.sigmoid(input)
+
+
+def _functional():
+    from .nn import functional   # dualad.nn is imported when first used
+    return functional
+
+
+def relu(input):
+    return _functional().relu(input)
+
+
+def abs(input):
+    return dnp.abs(input)
+
+
+def sqrt(input):
+    return dnp.sqrt(input)
+
+
+def pow(input, exponent):
+    return dnp.power(input, exponent)
+
+
+def matmul(input, other):
+    return dnp.matmul(input, other)
+
+
+def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+    """Sum over ``dim`` (an int or a tuple; all axes when None)."""
+    x = input if dtype is None else dnp.astype(input, dtype)
+    return dnp.sum(x, axis=_dim(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims))
+
+
+def mean(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+    """Mean over ``dim`` (an int or a tuple; all axes when None)."""
+    x = input if dtype is None else dnp.astype(input, dtype)
+    if np.dtype(dnp.result_type(x)).kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {dnp.result_type(x)}")
+    return dnp.mean(x, axis=_dim(dim, axis, "mean"), keepdims=_keep(keepdim, keepdims))
+
+
+def _keep(keepdim, keepdims):
+    return builtins.bool(keepdim if keepdims is None else keepdims)
+
+
+MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
+
+
+def _extremum(input, dim, keepdim, reducer, arg, pair, what):
+    if dim is None:
+        return reducer(input)
+    if isinstance(dim, Box) or isinstance(dim, np.ndarray) and dim.ndim > 0:
+        return pair(input, dim)                  # torch.max(a, b): elementwise
+    values = reducer(input, axis=dim, keepdims=keepdim)
+    idx = arg(raw_value(input), axis=dim)
+    if keepdim:
+        idx = np.expand_dims(idx, dim)
+    return MaxMin(values, _make(np.asarray(idx, dtype=np.int64)))
+
+
+def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)`` along ``dim``;
+    ``max(x, y)`` with a tensor ``y``: the elementwise maximum. Tied maxima share the
+    derivative evenly (API.md section 8)."""
+    return _extremum(input, _dim(dim, axis, "max"), _keep(keepdim, keepdims), dnp.max,
+                     np.argmax, dnp.maximum, "max")
+
+
+def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, y)`` elementwise."""
+    return _extremum(input, _dim(dim, axis, "min"), _keep(keepdim, keepdims), dnp.min,
+                     np.argmin, dnp.minimum, "min")
+
+
+def _arg(fn, input, dim, keepdim):
+    raw = raw_value(input)
+    if dim is None:
+        out = fn(raw)
+        return _make(np.asarray(out, np.int64).reshape((1,) * np.ndim(raw) if keepdim else ()))
+    out = fn(raw, axis=dim)
+    return _make(np.asarray(np.expand_dims(out, dim) if keepdim else out, np.int64))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Indices of the largest values along ``dim`` (of the flattened input when None),
+    int64, not differentiable."""
+    return _arg(np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg(np.argmin, input, dim, keepdim)
+
+
+def clamp(input, min=None, max=None):
+    """``input`` limited to ``[min, max]``; derivative 1 inside, bounds included."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return dnp.clip(input, min, max)
+
+
+clip = clamp
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, ``other`` elsewhere (differentiable in both);
+    ``where(condition)`` alone gives the indices of the true elements, as ``nonzero``."""
+    if input is None and other is None:
+        return tuple(_make(i.astype(np.int64)) for i in np.nonzero(raw_value(condition)))
+    return dnp.where(raw_value(condition), input, other)
+
+
+def softmax(input, dim):
+    return _functional().softmax(input, dim)
+
+
+def log_softmax(input, dim):
+    return _functional().log_softmax(input, dim)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge the axes ``start_dim`` … ``end_dim`` into one."""
+    return Tensor.flatten(input, start_dim, end_dim) if isinstance(input, Tensor) else (
+        _torch_methods.flatten(input, start_dim, end_dim))
+
+
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return builtins.bool(np.allclose(raw_value(input), raw_value(other), rtol, atol, equal_nan))
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Box) else _make(np.asarray(x))
+
+
+def _method_function(name):
+    """``ad.<name>(input, ...)``: the ``Tensor`` method of the same name, as PyTorch's
+    functions mirror its methods."""
+    def function(input, *args, **kwargs):
+        return getattr(_as_tensor(input), name)(*args, **kwargs)
+    function.__name__ = name
+    function.__doc__ = f"``input.{name}(...)`` (see the Tensor method)."
+    return function
+
+
+unsqueeze = _method_function("unsqueeze")
+squeeze = _method_function("squeeze")
+reshape = _method_function("reshape")
+transpose = _method_function("transpose")
+permute = _method_function("permute")
+mm = _method_function("mm")
+bmm = _method_function("bmm")
+norm = _method_function("norm")
+
+
+def std(input, *args, **kwargs):
+    """Standard deviation, unbiased unless ``unbiased=False`` / ``correction=0`` (PyTorch's
+    meaning on every input, traced values included)."""
+    return _torch_methods.moment(dnp.std, input, args, kwargs, torch_call=True)
+
+
+def var(input, *args, **kwargs):
+    """Variance, unbiased by default (see ``std``)."""
+    return _torch_methods.moment(dnp.var, input, args, kwargs, torch_call=True)
+
+
+prod = _method_function("prod")
+chunk = _method_function("chunk")
+split = _method_function("split")
+masked_fill = _method_function("masked_fill")
+
+
+def cumsum(input, dim, dtype=None):
+    """Cumulative sum along ``dim`` (differentiable)."""
+    return dnp.cumsum(input, axis=dim, dtype=dtype)
+
+
+def einsum(equation, *operands):
+    """``einsum`` with PyTorch's calling forms (operands listed or in one list)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return dnp.einsum(equation, *operands)
+
+
+def outer(input, vec2):
+    return dnp.outer(input, vec2)
+
+
+def randperm(n, generator=None, dtype=None, requires_grad=False, device=None):
+    """A random permutation of ``0 … n-1`` (int64)."""
+    values = rng_of(generator).permutation(int(n))
+    return _make(values.astype(np.int64 if dtype is None else dtype), requires_grad, device)
+
+
+class inference_mode(no_grad):
+    """``torch.inference_mode``: recording off, as ``no_grad`` (``mode=False`` leaves it
+    on)."""
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def __enter__(self):
+        return super().__enter__() if self.mode else self
+
+    def __exit__(self, *exc):
+        return super().__exit__(*exc) if self.mode else False
+
+
+# ------------------------------------------------------------------------------ save / load
+_TREE_KEY = "__dualad_tree__"
+
+
+def _encode(obj, arrays):
+    """A JSON-able description of ``obj``; its arrays go into ``arrays``."""
+    if isinstance(obj, (Tensor, np.ndarray, np.generic)):
+        raw = np.asarray(raw_value(obj))
+        if raw.dtype.hasobject:
+            raise TypeError("save: arrays of Python objects cannot be saved (they would need "
+                            "pickle); convert them to numbers first")
+        arrays[f"a{len(arrays)}"] = raw
+        node = {"t": "tensor" if isinstance(obj, Tensor) else "array", "i": len(arrays) - 1}
+        if isinstance(obj, Tensor) and obj.requires_grad:
+            node["rg"] = True
+        if isinstance(obj, np.generic):
+            node["t"] = "scalar"
+        return node
+    if obj is None or isinstance(obj, (builtins.bool, int, float, str)):
+        return {"t": "py", "v": obj}
+    if isinstance(obj, complex):
+        return {"t": "complex", "v": [obj.real, obj.imag]}
+    if isinstance(obj, dict):
+        return {"t": "odict" if isinstance(obj, collections.OrderedDict) else "dict",
+                "k": [_encode(k, arrays) for k in obj], "v": [_encode(v, arrays)
+                                                            for v in obj.values()]}
+    if isinstance(obj, (list, tuple)):
+        return {"t": type(obj).__name__ if type(obj) in (list, tuple) else "list",
+                "v": [_encode(v, arrays) for v in obj]}
+    raise TypeError(f"save: cannot store a {type(obj).__name__}; ad.save writes nested dicts, "
+                    "lists and tuples of tensors, arrays, numbers and strings (save "
+                    "model.state_dict(), not the model)")
+
+
+def _decode(node, arrays):
+    kind = node["t"]
+    if kind == "py":
+        return node["v"]
+    if kind == "complex":
+        return complex(*node["v"])
+    if kind in ("array", "tensor", "scalar"):
+        a = arrays[f"a{node['i']}"]
+        if kind == "scalar":
+            return a[()]
+        if kind == "array":
+            return a
+        return _make(a, node.get("rg", False))
+    if kind in ("dict", "odict"):
+        pairs = [(_hashable(_decode(k, arrays)), _decode(v, arrays))
+                 for k, v in zip(node["k"], node["v"])]
+        return collections.OrderedDict(pairs) if kind == "odict" else dict(pairs)
+    if kind in ("list", "tuple"):
+        items = [_decode(v, arrays) for v in node["v"]]
+        return items if kind == "list" else tuple(items)
+    raise ValueError(f"load: unknown entry kind {kind!r} in the file")
+
+
+def _hashable(key):
+    return tuple(key) if isinstance(key, list) else key
+
+
+def save(obj, f):
+    """Write ``obj`` (a state dict, an optimiser's state dict, or any nested dicts, lists and
+    tuples of tensors, arrays, numbers and strings) to exactly the path ``f`` (or a binary
+    file object) as a ``.npz`` archive: one entry per array and a JSON description of the
+    structure. Nothing is pickled, so loading never runs code."""
+    arrays = {}
+    tree = json.dumps(_encode(obj, arrays)).encode()
+    arrays[_TREE_KEY] = np.frombuffer(tree, dtype=np.uint8)
+    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+        with open(f, "wb") as handle:        # np.savez would append ".npz" to a bare path
+            np.savez(handle, **arrays)
+    else:
+        np.savez(f, **arrays)
+
+
+def load(f, map_location=None, weights_only=True, **kwargs):
+    """Read what ``save`` wrote (``map_location`` and ``weights_only`` are accepted for
+    PyTorch's sake; loading never executes code: ``numpy.load(allow_pickle=False)``).
+    Tensors come back as tensors, arrays as arrays, dicts in their order."""
+    if isinstance(f, io.IOBase) or hasattr(f, "read"):
+        data = np.load(f, allow_pickle=False)
+        return _load_from(data)
+    with np.load(f, allow_pickle=False) as data:
+        return _load_from(data)
+
+
+def _load_from(data):
+    if _TREE_KEY not in data.files:
+        raise ValueError("load: this .npz file was not written by dualad.save (no structure "
+                         "entry); read it with numpy.load")
+    arrays = {k: data[k] for k in data.files if k != _TREE_KEY}
+    tree = json.loads(bytes(data[_TREE_KEY]).decode())
+    return _decode(tree, arrays)
+
+
+__all__ = [
+    "device", "cuda", "zeros", "ones", "empty", "full", "arange",
+    "linspace", "eye",
+    "zeros_like", "ones_like", "full_like", "randn", "rand", "randint", "randn_like",
+    "rand_like", "from_numpy", "is_tensor", "numel", "cat", "concat", "concatenate", "stack",
+    "manual_seed", "Generator", "set_grad_enabled", "is_grad_enabled", "set_default_dtype",
+    "get_default_dtype", "float32", "float64", "int64", "int32", "long", "double", "bool",
+    "sin", "cos", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "pow", "matmul",
+    "sum", "mean", "max", "min", "argmax", "argmin", "clamp", "clip", "where", "softmax",
+    "log_softmax", "flatten", "allclose", "save", "load", "unsqueeze", "squeeze", "reshape",
+    "transpose", "permute", "mm", "bmm", "norm", "std", "var", "prod", "chunk", "split",
+    "masked_fill", "cumsum", "einsum", "outer", "randperm", "inference_mode",
+]
+
+_torch_methods.install()
+
+bool = _bool_dtype   # last: the builtin ``bool`` is used above
