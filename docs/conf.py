@@ -90,7 +90,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"\.py$",          # run every example at build time
     "ignore_pattern": r"solver_stats\.py",    # a helper of the SciPy examples
     "image_scrapers": ("matplotlib",),
-    "reset_argv": "gallery_argv.gallery_argv",   # (docs/_ext) train_digits draws its curves
+    "reset_argv": "gallery_argv.gallery_argv",   # (docs/_ext) the training curves
     "download_all_examples": False,
     "show_signature": False,
     "remove_config_comments": True,

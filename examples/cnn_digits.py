@@ -1,4 +1,7 @@
-"""A small CNN on scikit-learn's digits, written as a PyTorch tutorial is (``import dualad as
+"""A CNN on the digits, PyTorch style
+==================================
+
+A small CNN on scikit-learn's digits, written as a PyTorch tutorial is (``import dualad as
 torch`` is the only change): two 3x3 convolutions (8 and 16 channels), max-pooling and a linear
 layer, trained with Adam through a ``DataLoader`` (the W10 configuration).
 
@@ -12,8 +15,6 @@ matplotlib (``--plot``) are used when installed. A convolution is a compiled im2
 matrix product: set OPENBLAS_NUM_THREADS=1 on a busy machine.
 """
 import argparse
-import pathlib
-import sys
 import time
 
 import numpy as np
@@ -23,8 +24,7 @@ import dualad.nn as nn
 import dualad.nn.functional as F
 from dualad.utils.data import DataLoader, TensorDataset
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from train_digits import plot, progress, report  # noqa: E402  (tqdm; the same figure)
+from train_digits import plot, progress, report  # (tqdm; the same figure)
 
 
 class Net(nn.Module):
@@ -96,7 +96,7 @@ def train(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])  # "" in the gallery
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--batch-size", type=int, default=64)

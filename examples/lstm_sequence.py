@@ -1,4 +1,7 @@
-"""An LSTM that learns to continue sine waves, written as a PyTorch tutorial is (``import dualad
+"""An LSTM continuing sine waves
+=============================
+
+An LSTM that learns to continue sine waves, written as a PyTorch tutorial is (``import dualad
 as torch`` is the only change): sequences of 50 noisy samples of waves with random frequency and
 phase, an ``nn.LSTM`` with 64 hidden units (batch_first) and a linear head predicting the next
 value, trained with Adam and gradient clipping (the W11 configuration: hidden 64, sequence 50,
@@ -13,8 +16,6 @@ cell kernel yet): set OPENBLAS_NUM_THREADS=1 on a busy machine. tqdm and matplot
 when installed.
 """
 import argparse
-import pathlib
-import sys
 import time
 
 import numpy as np
@@ -23,7 +24,6 @@ import dualad as torch
 import dualad.nn as nn
 from dualad.utils.data import DataLoader, TensorDataset
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from train_digits import progress, report  # noqa: E402  (tqdm when installed)
 
 
@@ -105,7 +105,7 @@ def plot(history, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])  # "" in the gallery
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--batch-size", type=int, default=32)

@@ -128,10 +128,15 @@ def test_lstm_sequence_classifier_runs_and_learns():
 def _example(name):
     import importlib.util
     import pathlib
-    path = pathlib.Path(__file__).parent.parent / "examples" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
+    import sys
+    examples = pathlib.Path(__file__).parent.parent / "examples"
+    spec = importlib.util.spec_from_file_location(name, examples / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(examples))        # for its sibling import, as a script would have
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(examples))
     return module
 
 

@@ -68,7 +68,9 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of modules, registered under their keys (insertion order kept)::
+    """A dict of modules, registered under their keys (insertion order kept), e.g.
+
+    ::
 
         self.heads = nn.ModuleDict({"cls": nn.Linear(16, 10), "box": nn.Linear(16, 4)})
         y = self.heads["cls"](h)

@@ -101,7 +101,7 @@ class ConcatDataset(Dataset):
 
 
 def random_split(dataset, lengths, generator=None):
-    """Split ``dataset`` at random into ``Subset``s of the given lengths (or fractions that
+    """Split ``dataset`` at random into ``Subset`` objects of the given lengths (or fractions that
     sum to 1, rounded as PyTorch rounds them)."""
     n = len(dataset)
     lengths = list(lengths)
