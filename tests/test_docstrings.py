@@ -5,6 +5,7 @@ As with ``doctest.testmod``, an example sees its module's names; ``np``, ``ad``,
 ``nn`` and ``optim`` are imported for it too, as NumPy's examples assume ``np``."""
 import doctest
 import importlib
+import inspect
 import pathlib
 
 import numpy as np
@@ -35,7 +36,16 @@ def test_docstring_examples(name):
     globs = {**vars(module), "np": np, "ad": ad, "dnp": dnp, "nn": nn, "optim": optim}
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(module, name, globs=globs) if t.examples]
+    tests = finder.find(module, name, globs=globs)
+    # a class or function defined here but presented as the package's (``__module__`` set to
+    # "dualad", as ConcretizationError's) is not the module's for doctest: collect it here
+    source = pathlib.Path(module.__file__).read_text()
+    found = {t.name for t in tests}
+    for attr, obj in vars(module).items():
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) and f"{name}.{attr}" not in found \
+                and obj.__doc__ and obj.__doc__ in source and obj.__module__ != name:
+            tests += finder.find(obj, f"{name}.{attr}", globs=globs, module=False)
+    tests = [t for t in tests if t.examples]
     assert tests, f"{name} has '>>> ' in its source but no docstring example"
     report = []
     for test in tests:
