@@ -13,6 +13,7 @@ import numpy as np
 import dualad as ad
 import dualad.numpy as dnp
 
+from .common import heavy
 from .measure import median_time
 
 SIZES = [64, 256]
@@ -46,6 +47,7 @@ def runners(kind, n):
             "jvp": lambda: ad.jvp(loss, (a,), (w,))}
 
 
+@heavy
 class DecompositionGradient:
     params = [["eigh", "svd"], SIZES, ["primal", "grad", "jvp"]]
     param_names = ["decomposition", "n", "call"]
@@ -58,6 +60,7 @@ class DecompositionGradient:
         self.run()
 
 
+@heavy
 class DecompositionRatio:
     """The derivative's time over the primal's: the figure the target bounds."""
 

@@ -17,7 +17,7 @@ FULL = os.environ.get("DUALAD_BENCH") == "full"
 
 def heavy(suite):
     """Class decorator for a suite too slow for the default run (kernels, memory, sparse, the
-    mode-selector sweep: each takes minutes even with ``--quick``). asv discovers it only with
+    mode-selector sweep, decompositions: minutes even with ``--quick``). asv discovers it only with
     ``DUALAD_BENCH=full`` in the environment; otherwise the module attribute is None, which asv
     passes over. The default suite keeps ``asv run --python=same --quick`` to a few minutes."""
     return suite if FULL else None
