@@ -30,6 +30,7 @@ class Generator:
         return self
 
     def initial_seed(self):
+        """The seed this generator was created or last seeded with."""
         return self._seed
 
     def seed(self):

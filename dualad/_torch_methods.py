@@ -75,12 +75,14 @@ def view(self, *shape):
 
 
 def reshape(self, *shape, **kwargs):
+    """``self`` with a new shape (sizes as arguments or one tuple; one may be -1)."""
     if kwargs:           # NumPy's order=
         return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
     return dnp.reshape(self, _dims(shape, "reshape"))
 
 
 def view_as(self, other):
+    """``self`` reshaped to ``other``'s shape."""
     return dnp.reshape(self, shape_of(other))
 
 
@@ -106,6 +108,7 @@ def t(self):
 
 
 def permute(self, *dims):
+    """``self`` with its axes in the order ``dims``."""
     return dnp.transpose(self, _dims(dims, "permute"))
 
 
@@ -119,6 +122,7 @@ def transpose(self, *axes):
 
 
 def unsqueeze(self, dim):
+    """``self`` with a new axis of length 1 at ``dim``."""
     return dnp.expand_dims(self, dim if dim >= 0 else dim + ndim_of(self) + 1)
 
 
@@ -145,6 +149,7 @@ def expand(self, *sizes):
 
 
 def expand_as(self, other):
+    """``self`` broadcast to ``other``'s shape."""
     return dnp.broadcast_to(self, shape_of(other))
 
 
@@ -168,6 +173,8 @@ def chunk(self, chunks, dim=0):
 
 
 def split(self, split_size_or_sections, dim=0):
+    """Pieces of ``self`` along ``dim``: of ``split_size`` each (the last may be shorter), or of
+    the listed sizes."""
     n = shape_of(self)[dim]
     if isinstance(split_size_or_sections, (int, np.integer)):
         bounds = list(range(int(split_size_or_sections), n, int(split_size_or_sections)))
@@ -178,17 +185,20 @@ def split(self, split_size_or_sections, dim=0):
 
 # ------------------------------------------------------------------------------ reductions
 def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
+    """Sum over ``dim`` (an int or a tuple; all axes when None)."""
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.sum(x, axis=_axis(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims), **kwargs)
 
 
 def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
+    """Mean over ``dim`` (an int or a tuple; all axes when None)."""
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.mean(x, axis=_axis(dim, axis, "mean"), keepdims=_keep(keepdim, keepdims),
                     **kwargs)
 
 
 def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    """Product over ``dim`` (all axes when None)."""
     return dnp.prod(self, axis=_axis(dim, axis, "prod"), dtype=dtype,
                     keepdims=_keep(keepdim, keepdims))
 
@@ -250,6 +260,7 @@ def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Indices of the smallest values along ``dim`` (int64, not differentiated)."""
     return _arg(np.argmin, self, dim, keepdim, axis, keepdims)
 
 
@@ -299,11 +310,13 @@ def norm(self, p=2, dim=None, keepdim=False):
 
 
 def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether any element (along ``dim``) is true: a boolean tensor."""
     return _result(self, np.any(raw_value(self), axis=_axis(dim, axis, "any"),
                                 keepdims=_keep(keepdim, keepdims)))
 
 
 def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether all elements (along ``dim``) are true: a boolean tensor."""
     return _result(self, np.all(raw_value(self), axis=_axis(dim, axis, "all"),
                                 keepdims=_keep(keepdim, keepdims)))
 
@@ -313,6 +326,7 @@ def _unary(fn):
     def method(self):
         return fn(self)
     method.__name__ = fn.__name__
+    method.__doc__ = f"``{fn.__name__}`` elementwise, as ``torch.Tensor.{fn.__name__}``."
     return method
 
 
@@ -322,10 +336,12 @@ def _relu(x):
 
 
 def pow(self, exponent):
+    """``self ** exponent`` elementwise."""
     return self ** exponent
 
 
 def clamp(self, min=None, max=None):
+    """``self`` limited to ``[min, max]``; derivative 1 inside, bounds included."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return dnp.clip(self, min, max)
@@ -339,10 +355,12 @@ def clip(self, a_min=None, a_max=None, **kwargs):
 
 
 def matmul(self, other):
+    """``self @ other``."""
     return dnp.matmul(self, other)
 
 
 def mm(self, other):
+    """Product of two matrices (2-d only), as ``torch.mm``."""
     if ndim_of(self) != 2 or ndim_of(other) != 2:
         raise RuntimeError(f"mm: expected two matrices, got shapes {shape_of(self)} and "
                            f"{shape_of(other)}")
@@ -350,6 +368,7 @@ def mm(self, other):
 
 
 def bmm(self, other):
+    """Batched product of two stacks of matrices (3-d only), as ``torch.bmm``."""
     if ndim_of(self) != 3 or ndim_of(other) != 3 or shape_of(self)[0] != shape_of(other)[0]:
         raise RuntimeError(f"bmm: expected two batches of matrices (b, n, m) and (b, m, p), "
                            f"got shapes {shape_of(self)} and {shape_of(other)}")
@@ -357,11 +376,13 @@ def bmm(self, other):
 
 
 def softmax(self, dim):
+    """Softmax along ``dim``."""
     from .nn.functional import softmax as f
     return f(self, dim)
 
 
 def log_softmax(self, dim):
+    """Log-softmax along ``dim``."""
     from .nn.functional import log_softmax as f
     return f(self, dim)
 
@@ -380,6 +401,7 @@ def _compare(name):
         out = fn(self, other)
         return _constant(out) if _torch_face(self) and not isinstance(out, Box) else out
     method.__name__ = name
+    method.__doc__ = f"``dualad.numpy.{name}(self, other)``: a boolean tensor, not differentiated."
     return method
 
 
@@ -402,6 +424,7 @@ def cast(self, dtype):
 def _cast(dtype):
     def method(self):
         return cast(self, dtype)
+    method.__doc__ = f"``self`` as {np.dtype(dtype).name} (see ``cast``)."
     return method
 
 
@@ -414,6 +437,7 @@ def to(self, *args, **kwargs):
 
 
 def type_(self, dtype=None):
+    """The dtype's name with no argument, else ``self`` cast to ``dtype``."""
     if dtype is None:
         return str(self.dtype)
     return cast(self, dtype)
@@ -434,10 +458,12 @@ class _Size(int):
 
 
 def numel(self):
+    """The number of elements."""
     return int(np.prod(shape_of(self)))
 
 
 def dim(self):
+    """The number of axes."""
     return ndim_of(self)
 
 
@@ -581,6 +607,7 @@ def copy_(self, src):
 
 
 def clamp_(self, min=None, max=None):
+    """In-place ``clamp`` (a leaf that requires grad only under ``no_grad``)."""
     return _assign(self, clamp(self, min, max), "clamp_")
 
 

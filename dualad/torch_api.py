@@ -236,10 +236,12 @@ def from_numpy(ndarray):
 
 
 def is_tensor(obj):
+    """Whether ``obj`` is a dualad ``Tensor``, as ``torch.is_tensor``."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """The number of elements of ``input``, as ``torch.numel``."""
     return int(np.prod(np.shape(raw_value(input))))
 
 
@@ -297,26 +299,32 @@ def _maybe_tensor(x):
 
 
 def sin(input):
+    """``sin`` elementwise (differentiable), as ``torch.sin``."""
     return dnp.sin(input)
 
 
 def cos(input):
+    """``cos`` elementwise (differentiable), as ``torch.cos``."""
     return dnp.cos(input)
 
 
 def exp(input):
+    """``exp`` elementwise (differentiable), as ``torch.exp``."""
     return dnp.exp(input)
 
 
 def log(input):
+    """Natural logarithm elementwise (differentiable), as ``torch.log``."""
     return dnp.log(input)
 
 
 def tanh(input):
+    """``tanh`` elementwise (differentiable), as ``torch.tanh``."""
     return dnp.tanh(input)
 
 
 def sigmoid(input):
+    """``1 / (1 + exp(-x))`` elementwise (differentiable), as ``torch.sigmoid``."""
     return dnp.sigmoid(input)
 
 
@@ -326,22 +334,27 @@ def _functional():
 
 
 def relu(input):
+    """``max(x, 0)`` elementwise, derivative 0 at 0, as ``torch.relu``."""
     return _functional().relu(input)
 
 
 def abs(input):
+    """``|x|`` elementwise, derivative 0 at 0, as ``torch.abs``."""
     return dnp.abs(input)
 
 
 def sqrt(input):
+    """Square root elementwise (differentiable), as ``torch.sqrt``."""
     return dnp.sqrt(input)
 
 
 def pow(input, exponent):
+    """``input ** exponent`` elementwise, differentiable in both, as ``torch.pow``."""
     return dnp.power(input, exponent)
 
 
 def matmul(input, other):
+    """Matrix product with NumPy's (and PyTorch's) broadcasting rules, as ``torch.matmul``."""
     return dnp.matmul(input, other)
 
 
@@ -409,6 +422,8 @@ def argmax(input, dim=None, keepdim=False):
 
 
 def argmin(input, dim=None, keepdim=False):
+    """Indices of the smallest values along ``dim`` (of the flattened input when None),
+    int64, not differentiable."""
     return _arg(np.argmin, input, dim, keepdim)
 
 
@@ -431,10 +446,12 @@ def where(condition, input=None, other=None):
 
 
 def softmax(input, dim):
+    """Softmax along ``dim``, as ``torch.softmax``."""
     return _functional().softmax(input, dim)
 
 
 def log_softmax(input, dim):
+    """Log-softmax along ``dim``, as ``torch.log_softmax``."""
     return _functional().log_softmax(input, dim)
 
 
@@ -445,6 +462,8 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Whether all elements are close (``|a - b| <= atol + rtol |b|``), a Python bool, as
+    ``torch.allclose``."""
     return builtins.bool(np.allclose(raw_value(input), raw_value(other), rtol, atol, equal_nan))
 
 
@@ -502,6 +521,7 @@ def einsum(equation, *operands):
 
 
 def outer(input, vec2):
+    """Outer product of two vectors (differentiable), as ``torch.outer``."""
     return dnp.outer(input, vec2)
 
 

@@ -83,6 +83,7 @@ def _flatten(tree, leaves):
 
 
 def tree_unflatten(treedef, leaves):
+    """The tree of structure ``treedef`` (from ``tree_flatten``) with ``leaves`` in order."""
     if treedef.flat and type(leaves) is list and len(leaves) == len(treedef.children):
         return tuple(leaves) if treedef.kind is tuple else leaves.copy()
     return _unflatten(treedef, iter(leaves))
@@ -104,6 +105,8 @@ def _unflatten(td, it):
 
 
 def tree_map(fun, tree, *rest):
+    """``fun`` applied to each leaf of ``tree`` (and the matching leaves of the trees ``rest``),
+    in a tree of the same structure: ``tree_map(lambda w, g: w - 0.1 * g, params, grads)``."""
     leaves, td = tree_flatten(tree)
     others = [tree_flatten(r)[0] for r in rest]
     return tree_unflatten(td, [fun(*xs) for xs in zip(leaves, *others)])
