@@ -170,7 +170,8 @@ def make_diagonal(D, offset=0, axis1=-1, axis2=-2):
     [[1.0, 0.0], [0.0, 2.0]]
     """
     if offset != 0 or {axis1, axis2} != {-1, -2}:
-        raise NotImplementedError("make_diagonal supports offset=0, axis1=-1, axis2=-2 only")
+        raise ValueError("make_diagonal supports offset=0, axis1=-1, axis2=-2 only (as HIPS "
+                         "autograd's)")
     n = shape_of(D)[-1]
     return multiply(_core.expand_dims(D, -1), np.eye(n, dtype=np.result_type(dtype_of(D),
                                                                                np.float32)))
