@@ -15,6 +15,6 @@ and ``test`` extras) and is imported when a value is first computed::
     from dualad.scipy.stats import norm
     ad.grad(lambda mu: norm.logpdf(1.0, mu, 2.0))(0.5)      # 0.125
 """
-from . import linalg, special, stats  # noqa: F401
+from . import integrate, linalg, special, stats  # noqa: F401
 
-__all__ = ["special", "stats", "linalg"]
+__all__ = ["special", "stats", "linalg", "integrate"]

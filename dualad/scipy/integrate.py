@@ -34,6 +34,7 @@ the extra arguments, and ``trapezoid`` (``dualad.numpy.trapezoid``).
 """
 import inspect
 import math
+import warnings
 
 import numpy as np
 
@@ -160,9 +161,15 @@ def _check_times(t):
 
 def _refuse_closed_over(func, flat_func, y0, t0, leaves):
     """One evaluation on plain values: a result traced by some transform means ``func`` closed
-    over a value that transform differentiates."""
-    refuse_closures(f"odeint's func {getattr(func, '__name__', func)!r}", "function",
-                    (y0, t0, leaves), flat_func(y0, t0, *leaves))
+    over a value that transform differentiates, a dependence the rules could not see."""
+    name = getattr(func, "__name__", repr(func))
+    try:
+        refuse_closures(name, "function", (y0, t0, leaves), flat_func(y0, t0, *leaves))
+    except TypeError:
+        raise TypeError(f"odeint: func {name!r} closes over a value that an enclosing transform "
+                        "is differentiating, whose derivative odeint cannot see; pass it as an "
+                        "extra argument instead: odeint(func, y0, t, k) with func(y, t, k)"
+                        ) from None
 
 
 def _jacobian_of(flat_func):
@@ -188,14 +195,19 @@ class _ODEPrimitive(Primitive):
 
     # ---------------------------------------------------------------- values
     def _values(self, y0, t, *leaves):
+        if len(t) == 1:     # LSODA refuses an empty interval
+            return y0[None].copy()
         func, jac_y = self.func, self.jac_y
-        ys, info = scipy_module("integrate").odeint(
-            lambda y, s: np.asarray(func(y, s, *leaves)), y0, t,
-            Dfun=lambda y, s: jac_y(y, s, *leaves),
-            rtol=self.options["rtol"], atol=self.options["atol"],
-            mxstep=int(min(self.options["mxstep"], _INT_MAX)),
-            hmax=0.0 if np.isinf(self.options["hmax"]) else self.options["hmax"],
-            full_output=True)
+        integrate = scipy_module("integrate")
+        with warnings.catch_warnings():   # a failure raises below, with the fix
+            warnings.simplefilter("ignore", integrate.ODEintWarning)
+            ys, info = integrate.odeint(
+                lambda y, s: np.asarray(func(y, s, *leaves)), y0, t,
+                Dfun=lambda y, s: jac_y(y, s, *leaves),
+                rtol=self.options["rtol"], atol=self.options["atol"],
+                mxstep=int(min(self.options["mxstep"], _INT_MAX)),
+                hmax=0.0 if np.isinf(self.options["hmax"]) else self.options["hmax"],
+                full_output=True)
         if info["message"] != "Integration successful.":
             raise RuntimeError(f"odeint: LSODA failed ({info['message']}); raise mxstep "
                                f"(now {self.options['mxstep']}) or loosen rtol/atol")
