@@ -236,3 +236,21 @@ def test_agrees_with_jax_odeint():
     theirs = jax.grad(jax_loss, argnums=(0, 1, 2, 3))(*args)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------- the example
+def test_parameter_fitting_example_gradient():
+    import importlib
+    import pathlib
+    import sys
+    examples = str(pathlib.Path(__file__).resolve().parent.parent / "examples")
+    sys.path.insert(0, examples)
+    try:
+        ex = importlib.import_module("ode_fit_params")
+    finally:
+        sys.path.remove(examples)
+    t, data = ex.make_data(6)
+    value, grad = ad.value_and_grad(ex.loss)(ex.START, t, data)
+    np.testing.assert_allclose(value, ex.loss(ex.START, t, data))
+    fd = central_jacobian(lambda p: ex.loss(p, t, data), (ex.START,), 0, 1e-4)
+    np.testing.assert_allclose(grad, fd, rtol=1e-4)

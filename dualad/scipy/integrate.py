@@ -88,12 +88,19 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
     arg_leaves, arg_def = tree_flatten(list(args))
     arg_leaves = [_as_float64(v, "an argument") if _is_float(v) else v for v in arg_leaves]
 
+    # a vector state (the common case) needs no packing: func sees and returns it as it is
+    vector = len(y_leaves) == 1 and y_leaves[0] is y0 and len(y_shapes[0]) == 1
+
     def unravel(v):
+        if vector:
+            return v
         return tree_unflatten(y_def, [reshape(v[bounds[i]:bounds[i + 1]], y_shapes[i])
                                       for i in range(len(y_shapes))])
 
     def flat_func(y, s, *leaves):
         dy = func(unravel(y), s, *tree_unflatten(arg_def, list(leaves)))
+        if vector and shape_of(dy) == y_shapes[0]:
+            return dy
         dy_leaves, dy_def = tree_flatten(dy)
         if dy_def != y_def or [shape_of(v) for v in dy_leaves] != y_shapes:
             raise ValueError(f"odeint: func must return the structure and shapes of y0 "
@@ -104,6 +111,8 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
                         [raw_value(v) for v in arg_leaves])
     options = {"rtol": rtol, "atol": atol, "mxstep": mxstep, "hmax": hmax}
     ys = _solve(flat_func, _jacobian_of(flat_func), y_flat, t, arg_leaves, options)
+    if vector:
+        return ys
     n_t = shape_of(t)[0]
     leaves = [reshape(ys[:, bounds[i]:bounds[i + 1]], (n_t,) + y_shapes[i])
               for i in range(len(y_shapes))]
