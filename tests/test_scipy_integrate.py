@@ -130,8 +130,8 @@ def test_forced_system_derivative_in_every_time():
 
     def trajectory(t, w):
         return odeint(forced, y0, t, w, **TIGHT)
-    for argnum, jacobian in enumerate((ad.jacrev(trajectory, argnums=(0, 1))(t, 2.0),
-                                       ad.jacfwd(trajectory, argnums=(0, 1))(t, 2.0))):
+    for jacobian in (ad.jacrev(trajectory, argnums=(0, 1))(t, 2.0),
+                     ad.jacfwd(trajectory, argnums=(0, 1))(t, 2.0)):
         for i in range(2):
             np.testing.assert_allclose(jacobian[i], central_jacobian(trajectory, (t, 2.0), i,
                                                                      1e-5), atol=1e-7)

@@ -41,7 +41,8 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import BoxBase, Primitive, shape_of
 from .._core.tree import tree_flatten, tree_unflatten
-from ..numpy import astype, concatenate, reshape, stack
+from ..fixed_points import _replaced
+from ..numpy import astype, concatenate, moveaxis, reshape, stack
 from ..numpy import trapezoid  # noqa: F401  (re-exported: scipy.integrate.trapezoid)
 from ..transforms import jacfwd, jvp
 from ..transforms.custom import refuse_closures
@@ -75,7 +76,7 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
     >>> np.round(ys[:, 0], 6)
     array([1.      , 0.606531, 0.367879])
     """
-    args = _scipy_style_args(func, y0, t, args, kwargs)
+    args = _scipy_style_args(func, args, kwargs)
     y_leaves, y_def = tree_flatten(y0)
     if not y_leaves:
         raise ValueError("odeint: y0 has no arrays")
@@ -119,7 +120,7 @@ def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.
     return tree_unflatten(y_def, leaves)
 
 
-def _scipy_style_args(func, y0, t, args, kwargs):
+def _scipy_style_args(func, args, kwargs):
     """The extra arguments of ``func``: JAX's ``*args``, or SciPy's/autograd's ``args`` tuple."""
     scipy_args = kwargs.pop("args", None)
     if kwargs:
@@ -130,12 +131,10 @@ def _scipy_style_args(func, y0, t, args, kwargs):
             raise TypeError("odeint: give func's extra arguments either positionally (JAX) or "
                             "as args=(...) (SciPy), not both")
         return tuple(scipy_args)
-    if len(args) == 1 and isinstance(args[0], tuple) and _takes(func, 2 + len(args[0])) \
-            and not _takes(func, 3):
-        return tuple(args[0])   # autograd's positional args tuple
-    if len(args) == 1 and isinstance(args[0], tuple) and len(args[0]) == 1 \
-            and _takes(func, 3):
-        return tuple(args[0])   # odeint(f, y0, t, (params,)): autograd's examples
+    if (len(args) == 1 and isinstance(args[0], tuple) and _takes(func, 2 + len(args[0]))
+            and (len(args[0]) == 1 or not _takes(func, 3))):
+        # autograd's positional args tuple, odeint(f, y0, t, (params,)) in its examples
+        return tuple(args[0])
     return args
 
 
@@ -266,7 +265,7 @@ class _ODEPrimitive(Primitive):
         solved = _solve(augmented, augmented_jacobian, state0, t,
                         list(leaves) + [t_leaves[i] for i in moving], self.options)
         n_t = shape_of(t)[0]
-        out = moveaxis_time(reshape(solved[:, n:], (n_t, k, n)))
+        out = moveaxis(reshape(solved[:, n:], (n_t, k, n)), 1, 0)   # directions first
         if t_t is not None:
             rates = stack([func(ys[i], t[i], *leaves) for i in range(n_t)])   # (T, n)
             out = out + t_t[:, :, None] * rates[None]
@@ -330,16 +329,3 @@ class _ODEPrimitive(Primitive):
         if not sol.success:
             raise RuntimeError(f"odeint (adjoint): {sol.message}")
         return sol.y[:, -1]
-
-
-def moveaxis_time(v):
-    """``(T, k, n) -> (k, T, n)``: the batch axis of directions first."""
-    from ..numpy import moveaxis
-    return moveaxis(v, 1, 0)
-
-
-def _replaced(values, positions, new):
-    out = list(values)
-    for i, v in zip(positions, new):
-        out[i] = v
-    return out
