@@ -254,3 +254,14 @@ def test_parameter_fitting_example_gradient():
     np.testing.assert_allclose(value, ex.loss(ex.START, t, data))
     fd = central_jacobian(lambda p: ex.loss(p, t, data), (ex.START,), 0, 1e-4)
     np.testing.assert_allclose(grad, fd, rtol=1e-4)
+
+
+def test_autograd_style_call_second_order():
+    """HIPS autograd's own case: a positional args tuple, derivatives in y0, t and the tuple."""
+    rng = np.random.default_rng(1)
+
+    def func(y, t, arg1, arg2):
+        return -dnp.sqrt(t) - y + arg1 - dnp.mean((y + arg2) ** 2)
+    check_grads(lambda y0, t, args: odeint(func, y0, t, args),
+                (rng.standard_normal(3), np.linspace(0.1, 0.2, 4),
+                 (rng.standard_normal(3), rng.standard_normal(3))), modes=("fwd", "rev"), order=2)

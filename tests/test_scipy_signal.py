@@ -169,3 +169,40 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="boundary"):
         ad.grad(lambda v: signal.convolve2d(v, np.ones((2, 2)), boundary="reflect").sum())(
             np.ones((3, 3)))
+
+
+# ---------------------------------------------------------------- autograd's generalisation
+def test_tensor_convolution_values():
+    """``axes`` pairs convolved axes, ``dot_axes`` summed ones; out: in1's rest, in2's, conv."""
+    a35, a34, a342 = (RNG.standard_normal(s) for s in ((3, 5), (3, 4), (3, 4, 2)))
+    a2543, a24232 = RNG.standard_normal((2, 5, 4, 3)), RNG.standard_normal((2, 4, 2, 3, 2))
+    for mode in MODES:
+        np.testing.assert_allclose(signal.convolve(a35, a34, axes=([1], [0]), mode=mode)[1, 2],
+                                   SS.convolve(a35[1], a34[:, 2], mode))
+        np.testing.assert_allclose(
+            signal.convolve(a35, a34, axes=([], []), dot_axes=([0], [0]), mode=mode),
+            np.tensordot(a35, a34, axes=([0], [0])))
+        np.testing.assert_allclose(
+            signal.convolve(a35, a342, axes=([1], [2]), dot_axes=([0], [0]), mode=mode)[2],
+            sum(SS.convolve(a35[i], a342[i, 2], mode) for i in range(3)))
+        np.testing.assert_allclose(
+            signal.convolve(a2543, a24232, axes=([1, 2], [2, 4]), dot_axes=([0, 3], [0, 3]),
+                            mode=mode)[2],
+            sum(SS.convolve(a2543[i, :, :, j], a24232[i, 2, :, j, :], mode)
+                for i in range(2) for j in range(3)))
+    small, large = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 6))
+    for mode in MODES:   # in 'valid' mode the larger input slides under the smaller
+        np.testing.assert_allclose(
+            signal.convolve(small, large, axes=([1], [1]), mode=mode)[1, 0],
+            SS.convolve(small[1], large[0], mode))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("axes, dot_axes, shapes", [
+    (([0], [1]), ((), ()), ((4, 3), (3, 2))),
+    (([1, 0], [1, 0]), ((), ()), ((4, 3), (3, 2))),
+    (([1], [1]), ([0], [2]), ((3, 3, 2), (3, 2, 3))),
+])
+def test_tensor_convolution_gradients(mode, axes, dot_axes, shapes):
+    check_grads(lambda x, y: signal.convolve(x, y, axes=axes, dot_axes=dot_axes, mode=mode),
+                tuple(RNG.standard_normal(s) for s in shapes), order=2)

@@ -24,7 +24,7 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ..extend import defprim
-from ..numpy import asarray, conj, flip, getitem, multiply, pad
+from ..numpy import asarray, conj, einsum, flip, getitem, multiply, pad, take, transpose
 from ..numpy import fft as dfft
 from ._scipy import scipy_module
 
@@ -104,17 +104,82 @@ def _convolve(in1, in2, mode):
     return _conv_p(in1, in2, mode=mode)
 
 
+def _tensor_convolve(a, b, axes, dot_axes, mode):
+    """autograd's generalised convolution, composed from ``take`` (the sliding windows of
+    ``a``, ``b`` flipped by the indices) and ``einsum``."""
+    na, nb = ndim_of(a), ndim_of(b)
+    conv_a, conv_b = ([list(range(na)), list(range(nb))] if axes is None else
+                      [[ax % n for ax in v] for v, n in zip(axes, (na, nb))])
+    dot_a, dot_b = [[ax % n for ax in v] for v, n in zip(dot_axes, (na, nb))]
+    if len(conv_a) != len(conv_b) or len(dot_a) != len(dot_b):
+        raise ValueError(f"convolve: axes and dot_axes must pair as many axes of in1 as of in2, "
+                         f"got axes={axes} and dot_axes={dot_axes}")
+    sa, sb = shape_of(a), shape_of(b)
+    for i, j in zip(dot_a, dot_b):
+        if sa[i] != sb[j]:
+            raise ValueError(f"convolve: dot_axes pair axis {i} of in1 (length {sa[i]}) with "
+                             f"axis {j} of in2 (length {sb[j]}); the lengths must agree")
+    ignore_a = [i for i in range(na) if i not in conv_a and i not in dot_a]
+    ignore_b = [j for j in range(nb) if j not in conv_b and j not in dot_b]
+    if not all(sa[i] >= sb[j] for i, j in zip(conv_a, conv_b)):
+        if mode == "valid" and not all(sb[j] >= sa[i] for i, j in zip(conv_a, conv_b)):
+            raise ValueError(f"convolve: in 'valid' mode one input must be at least as large as "
+                             f"the other along every convolved axis, got shapes {sa} and {sb}")
+        if mode == "valid":   # convolution commutes: slide the smaller a over the larger b
+            out = _tensor_convolve(b, a, (conv_b, conv_a), (dot_b, dot_a), mode)
+            k, m = len(ignore_b), len(ignore_a)
+            return transpose(out, list(range(k, k + m)) + list(range(k)) +
+                             list(range(k + m, ndim_of(out))))
+    if mode != "valid":       # the full result is the valid one of a padded by m - 1 a side
+        width = [(0, 0)] * na
+        for i, j in zip(conv_a, conv_b):
+            width[i] = (sb[j] - 1, sb[j] - 1)
+        padded = pad(a, width)
+    else:
+        padded = a
+    windows = transpose(padded, ignore_a + dot_a + conv_a)
+    lead = len(ignore_a) + len(dot_a)
+    for k, (i, j) in enumerate(zip(conv_a, conv_b)):
+        n, m = shape_of(padded)[i], sb[j]
+        # window r of the axis, entry q: a[r + m - 1 - q], which meets b[q] (b flipped)
+        index = np.arange(n - m + 1)[:, None] + (m - 1) - np.arange(m)[None, :]
+        windows = take(windows, index, axis=lead + 2 * k)
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    ia, ib, dots = ([next(letters) for _ in v] for v in (ignore_a, ignore_b, dot_a))
+    slide, inner = ([next(letters) for _ in conv_a] for _ in range(2))
+    spec_a = "".join(ia + dots + [c for pair in zip(slide, inner) for c in pair])
+    spec_b = "".join(ib + dots + inner)
+    out = einsum(f"{spec_a},{spec_b}->{''.join(ia + ib + slide)}", windows,
+                 transpose(b, ignore_b + dot_b + conv_b))
+    if mode != "same":
+        return out
+    shape = list(shape_of(out))
+    for k, i in enumerate(conv_a):
+        shape[len(ia) + len(ib) + k] = sa[i]
+    return _centered(out, shape)
+
+
 def _reversed_conj(x):
     return _flip_all(conj(x) if dtype_of(raw_value(x)).kind == "c" else x)
 
 
-def convolve(in1, in2, mode="full", method="auto"):
+def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), ())):
     """N-d convolution of ``in1`` and ``in2`` (same number of dimensions), SciPy's
     ``scipy.signal.convolve``; ``method`` is passed to SciPy for plain arrays.
 
+    HIPS autograd's generalisation is accepted by keyword: ``axes=(axes1, axes2)`` pairs the
+    convolved axes of the two inputs and ``dot_axes=(axes1, axes2)`` the axes summed over (a
+    tensor dot); the output has ``in1``'s other axes, then ``in2``'s, then the convolved ones.
+
     >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
     array([0. , 1. , 2.5, 4. , 1.5])
+    >>> convolve(np.ones((2, 3)), np.ones((4, 2)), axes=([1], [0])).shape   # rows by columns
+    (2, 2, 6)
     """
+    if axes is not None or any(len(d) for d in dot_axes):
+        if mode not in _MODES:
+            raise ValueError(f"convolve: mode must be 'full', 'same' or 'valid', got {mode!r}")
+        return _tensor_convolve(asarray(in1), asarray(in2), axes, dot_axes, mode)
     in1, in2 = _checked(in1, in2, mode, "convolve")
     if _plain(in1, in2):
         return scipy_module("signal").convolve(in1, in2, mode=mode, method=method)
