@@ -125,6 +125,9 @@ class OdeintGradient:
         scipy.integrate.odeint(lambda y, t: self.a @ y, self.y0, self.t, rtol=1.4e-8,
                                atol=1.4e-8)
 
+    def time_dualad_value(self, n, method):
+        ode_loss(self.a, self.y0, self.t)
+
 
 def main():
     rows = []
@@ -142,6 +145,10 @@ def main():
         rows.append((f"odeint gradient, 10 states ({method})",
                      median_time(lambda: od.time_gradient(10, method), 3, 0),
                      median_time(lambda: od.time_scipy_primal(10, method), 3, 0)))
+        if method == "adjoint":
+            rows.append(("odeint value alone, 10 states (dualad)",
+                         median_time(lambda: od.time_dualad_value(10, method), 3, 0),
+                         rows[-1][2]))
     print(f"{'workload':40s} {'gradient [ms]':>13s} {'primal [ms]':>11s} {'ratio':>7s}")
     for name, grad_time, primal_time in rows:
         print(f"{name:40s} {1e3 * grad_time:13.2f} {1e3 * primal_time:11.2f} "
