@@ -43,6 +43,8 @@ from .._core.primitive import BoxBase, Primitive, shape_of
 from .._core.tree import tree_flatten, tree_unflatten
 from ..fixed_points import _replaced
 from ..numpy import astype, concatenate, moveaxis, reshape, stack
+from ..numpy import sum as dnp_sum
+from ..recording import record
 from ..numpy import trapezoid  # noqa: F401  (re-exported: scipy.integrate.trapezoid)
 from ..transforms import jacfwd, jvp
 from ..transforms.custom import refuse_closures
@@ -286,10 +288,11 @@ class _ODEPrimitive(Primitive):
         p = int(sum(sizes))
         a, a_args = g[:, -1].copy(), np.zeros((k, p))
         t_bar = np.zeros((k, n_t))
+        pullback = self._pullback(leaves, floats, k, ys[-1], t[-1]) if n_t > 1 else None
         for i in range(n_t - 1, 0, -1):
             t_bar[:, i] = g[:, i] @ np.asarray(self.func(ys[i], t[i], *leaves))
             y_of = self._dense(ys[i - 1], t[i - 1], t[i], leaves)
-            z = self._adjoint_interval(y_of, t[i], t[i - 1], a, a_args, leaves, floats)
+            z = self._adjoint_interval(pullback, y_of, t[i], t[i - 1], a, a_args, leaves, floats)
             a, a_args = z[:k * n].reshape(k, n), z[k * n:].reshape(k, p)
             a = a + g[:, i - 1]
         t_bar[:, 0] = -(a - g[:, 0]) @ np.asarray(self.func(y0, t[0], *leaves))
@@ -300,19 +303,41 @@ class _ODEPrimitive(Primitive):
                 (k,) + np.shape(leaves[i]))
         return [c if need else None for c, need in zip(cts, needs)]
 
-    def _adjoint_interval(self, y_of, s1, s0, a, a_args, leaves, floats):
+    def _pullback(self, leaves, floats, k, y_example, s_example):
+        """``pull(y, s, a)``: ``[a J_y, a J_leaf for the float leaves]``, each ``(k, size)``.
+        One direction (a gradient) replays a recording of ``a . f`` (``ad.record``: no Python
+        per operation); several directions sweep a fresh tape of ``f`` per call."""
+        func = self.func
+
+        def moved_func(y, s, moved):
+            return func(y, s, *_replaced(leaves, floats, moved))
+        moved = [leaves[i] for i in floats]
+        if k == 1:
+            def pairing(y, s, a, *moved_leaves):
+                return dnp_sum(a * moved_func(y, s, moved_leaves))
+            argnums = (0,) + tuple(range(3, 3 + len(moved)))
+            recording = record(pairing, y_example, s_example, np.zeros(len(y_example)), *moved,
+                               argnums=argnums)
+
+            def pull(y, s, a):
+                grads = recording.grad(y, s, a[0], *moved)
+                return [np.reshape(gr, (1, -1)) for gr in grads]
+            return pull
+
+        def pull(y, s, a):
+            rec = Recorded(lambda y_, *m: moved_func(y_, s, m), [y] + moved,
+                           tuple(range(1 + len(moved))), "odeint")
+            return [gr.reshape(k, -1) for gr in rec.backward([a], retain=False)]
+        return pull
+
+    def _adjoint_interval(self, pullback, y_of, s1, s0, a, a_args, leaves, floats):
         """Integrate ``(a, a_args)`` from ``s1`` back to ``s0``: ``a' = -a J_y``,
         ``a_args' = -a J_args``."""
-        func, jac_y = self.func, self.jac_y
+        jac_y = self.jac_y
         k, n = a.shape
 
         def rhs(s, z):
-            def at_s(y, *moved_leaves):
-                return func(y, s, *_replaced(leaves, floats, moved_leaves))
-            rec = Recorded(at_s, [y_of(s)] + [leaves[i] for i in floats],
-                           tuple(range(1 + len(floats))), "odeint")
-            grads = rec.backward([z[:k * n].reshape(k, n)], retain=False)
-            parts = [gr.reshape(k, -1) for gr in grads]   # a J_y, then a J_args leaf by leaf
+            parts = pullback(y_of(s), s, z[:k * n].reshape(k, n))   # a J_y, a J_args by leaf
             return -np.concatenate([parts[0].ravel(), np.concatenate(parts[1:], axis=1).ravel()
                                     if floats else np.zeros(0)])
 
