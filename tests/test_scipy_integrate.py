@@ -265,3 +265,17 @@ def test_autograd_style_call_second_order():
     check_grads(lambda y0, t, args: odeint(func, y0, t, args),
                 (rng.standard_normal(3), np.linspace(0.1, 0.2, 4),
                  (rng.standard_normal(3), rng.standard_normal(3))), modes=("fwd", "rev"), order=2)
+
+
+def test_many_reverse_directions_go_in_chunks(monkeypatch):
+    monkeypatch.setattr(integrate, "_ADJOINT_STATES", 7)    # 3 states + 2 args: 1 at a time
+    t = np.linspace(0.0, 1.0, 3)
+
+    def trajectory(y0, a):
+        return odeint(lambda y, s, a: dnp.stack([a[0] * y[1], -a[1] * y[0], -y[2]]), y0, t, a,
+                      **TIGHT)
+    args = (np.array([1.0, 0.5, 2.0]), np.array([1.3, 0.7]))
+    rev = ad.jacrev(trajectory, argnums=(0, 1))(*args)
+    fwd = ad.jacfwd(trajectory, argnums=(0, 1))(*args)
+    for r, f in zip(rev, fwd):
+        np.testing.assert_allclose(r, f, rtol=1e-8, atol=1e-10)

@@ -18,6 +18,9 @@ the extra arguments, and ``trapezoid`` (``dualad.numpy.trapezoid``).
 #   integrated backwards, where it is unstable). The cotangent of ``t_i`` (i > 0) is
 #   ``g_i . f(y_i, t_i)``, that of ``t_0`` is ``-a(t_0) . f(y0, t0)``, ``a(t_0)`` the adjoint
 #   before ``g_0`` is added (the flow's derivative in its start time is ``-Phi_y f(y0, t0)``).
+#   The products ``a J`` replay an ``ad.record`` of ``a . f`` for one direction (a gradient),
+#   and sweep a tape of ``f`` per evaluation for several (``jacrev``, in chunks that keep the
+#   stiff solver's dense Jacobian small).
 #   When the values reaching the VJP rule are themselves being differentiated (Hessians by
 #   forward over reverse, ``grad(grad(...))``), the cotangents are instead ``g J`` with ``J``
 #   from the forward-sensitivity rule, which differentiates again.
@@ -55,6 +58,7 @@ from ._scipy import scipy_module
 __all__ = ["odeint", "trapezoid"]
 
 _INT_MAX = 2 ** 31 - 1   # LSODA counts steps in a Fortran integer
+_ADJOINT_STATES = 2000   # at most this many adjoint states in one solve (its dense Jacobian)
 
 
 def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.inf,
@@ -286,6 +290,12 @@ class _ODEPrimitive(Primitive):
         floats = [i for i, v in enumerate(leaves) if needs[2 + i] and _is_float(v)]
         sizes = [np.size(leaves[i]) for i in floats]
         p = int(sum(sizes))
+        chunk = max(1, _ADJOINT_STATES // (n + p))
+        if k > chunk:   # many directions (jacrev): a few at a time keep the stiff solve small
+            parts = [self._adjoint(g[i:i + chunk], ys, y0, t, leaves, needs)
+                     for i in range(0, k, chunk)]
+            return [None if c is None else np.concatenate([q[j] for q in parts])
+                    for j, c in enumerate(parts[0])]
         a, a_args = g[:, -1].copy(), np.zeros((k, p))
         t_bar = np.zeros((k, n_t))
         pullback = self._pullback(leaves, floats, k, ys[-1], t[-1]) if n_t > 1 else None
