@@ -50,26 +50,23 @@ def _flip_all(x):
     return flip(x, axis=None)
 
 
-def _conv_jvp(tangents, ans, a, b, *, mode):
-    ta, tb = tangents
-    out = None if ta is None else _conv_p(ta, b, mode=mode)
-    if tb is not None:
-        term = _conv_p(a, tb, mode=mode)
-        out = term if out is None else out + term
-    return out
-
-
-def _conv_vjp(g, ans, a, b, *, mode):
+def _conv_vjp_a(g, ans, a, b, *, mode):
     if mode == "full":
-        return _conv_p(g, _flip_all(b), mode="valid"), _conv_p(g, _flip_all(a), mode="valid")
+        return _conv_p(g, _flip_all(b), mode="valid")
     if _larger_first(a, b):
-        return _conv_p(g, _flip_all(b), mode="full"), _conv_p(_flip_all(a), g, mode="valid")
-    return _conv_p(_flip_all(b), g, mode="valid"), _conv_p(g, _flip_all(a), mode="full")
+        return _conv_p(g, _flip_all(b), mode="full")
+    return _conv_p(_flip_all(b), g, mode="valid")
+
+
+def _conv_vjp_b(g, ans, a, b, *, mode):
+    return _conv_vjp_a(g, ans, b, a, mode=mode)     # convolution commutes
 
 
 _conv_p = defprim("scipy.signal.convolve",
                   lambda a, b, *, mode: scipy_module("signal").convolve(a, b, mode=mode),
-                  jvp=_conv_jvp, vjp=_conv_vjp)
+                  jvp=(lambda t, ans, a, b, *, mode: _conv_p(t, b, mode=mode),
+                       lambda t, ans, a, b, *, mode: _conv_p(a, t, mode=mode)),
+                  vjp=(_conv_vjp_a, _conv_vjp_b))
 
 
 def _plain(*xs):
