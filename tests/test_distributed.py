@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -322,8 +323,10 @@ def test_dualad_imports_without_dask():
             "    import dualad.distributed\n"
             "except ImportError as exc:\n"
             "    print(exc)\n")
+    # from another directory: in a source checkout the unbuilt tree would shadow the install
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                         cwd=tempfile.gettempdir())
     assert out.returncode == 0, out.stderr
     assert 'dualad[distributed]' in out.stdout
 
