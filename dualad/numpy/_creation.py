@@ -5,8 +5,9 @@ derivative. The exceptions are the functions that only rearrange values they are
 ``array``/``asarray`` of a box return it, a (nested) list holding boxes is stacked
 differentiably, and ``full``/``full_like`` with a boxed fill value broadcast it. A box passed
 where only a constant makes sense (``arange(a, b)`` with a traced ``a``) raises TypeError
-rather than silently losing its derivative; ``linspace`` is differentiable in its endpoints. ``*_like`` functions follow the array module of
-their argument (a CuPy array gives a CuPy array).
+rather than silently losing its derivative; ``linspace`` is differentiable in its endpoints.
+``*_like`` functions follow the array module of their argument (a CuPy array gives a CuPy
+array).
 """
 import operator
 
