@@ -44,7 +44,7 @@ def tape_stats(fun, args):
         with ad.Tape() as tape:
             watched = (tuple(tape.watch(a) for a in first) if isinstance(first, tuple)
                        else tape.watch(first))
-            out = fun(watched, *args[1:])
+            _out = fun(watched, *args[1:])   # held: the outputs count as recorded memory
             held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
@@ -57,7 +57,7 @@ def retained_bytes(forward):
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        out = forward()
+        _out = forward()   # held while measuring, as the caller would hold it
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()

@@ -70,8 +70,8 @@ def test_full_with_a_boxed_fill_value_is_differentiable():
 
 
 def test_constants_refuse_differentiated_arguments():
-    with pytest.raises(TypeError, match="dualad.numpy.linspace"):
-        ad.grad(lambda x: dnp.sum(dnp.linspace(0.0, x[0], 4)))(X)
+    with pytest.raises(TypeError, match="dualad.numpy.arange"):
+        ad.grad(lambda x: dnp.sum(dnp.arange(0.0, x[0], 0.5)))(X)
     with pytest.raises(TypeError, match="dualad.numpy.zeros_like"):
         ad.jvp(lambda x: dnp.zeros_like(X, shape=x), (X,), (X,))
 

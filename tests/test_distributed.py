@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -314,7 +315,7 @@ def test_timeout_cancels_and_raises(client):
 
 
 # -- without Dask ------------------------------------------------------------------------------
-def test_dualad_imports_without_dask(tmp_path):
+def test_dualad_imports_without_dask():
     code = ("import sys\n"
             "sys.modules['dask'] = sys.modules['distributed'] = None\n"
             "import dualad\n"
@@ -322,9 +323,10 @@ def test_dualad_imports_without_dask(tmp_path):
             "    import dualad.distributed\n"
             "except ImportError as exc:\n"
             "    print(exc)\n")
-    # cwd: not the checkout's root, whose unbuilt dualad/ would shadow the installed one
+    # from another directory: in a source checkout the unbuilt tree would shadow the install
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, cwd=tmp_path)
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                         cwd=tempfile.gettempdir())
     assert out.returncode == 0, out.stderr
     assert 'dualad[distributed]' in out.stdout
 

@@ -315,7 +315,8 @@ def _threads_in_fresh_process(tmp_path, env):
     return int(out[0]), out[1] == "True"
 
 
-needs_compiled = pytest.mark.skipif(not _kernels.COMPILED, reason="the compiled kernels set threads")
+needs_compiled = pytest.mark.skipif(not _kernels.COMPILED,
+                                    reason="the compiled kernels set threads")
 
 
 @needs_compiled

@@ -55,6 +55,7 @@ def np_lbfgs(f_and_g, x, lr=1.0, max_iter=20, history=100, tol_grad=1e-7, tol_ch
     if np.abs(g).max() <= tol_grad:
         return x
     dirs, stps, ro = [], [], []
+    g_prev = t = None   # set at the end of each iteration, read in the next
     for n in range(1, max_iter + 1):
         if n == 1:
             d, h = -g, 1.0

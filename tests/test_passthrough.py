@@ -71,7 +71,7 @@ def test_numpy_functions_never_answer_a_silent_constant():
     assert dnp.unique(np.array([2.0, 1.0, 2.0])).tolist() == [1.0, 2.0]   # plain values: NumPy
     with pytest.raises(TypeError, match="does not support out="):
         dnp.choose(np.array([0, 1]), [np.zeros(2), np.ones(2)], np.empty(2))
-    assert dnp.random is np.random and dnp.float16 is np.float16
+    assert dnp.random.randn is np.random.randn and dnp.float16 is np.float16
 
 
 def test_in_place_functions_work_on_plain_arrays_and_refuse_traced_values():
@@ -80,3 +80,30 @@ def test_in_place_functions_work_on_plain_arrays_and_refuse_traced_values():
     assert a.tolist() == [[3.0, 0.0], [0.0, 3.0]]
     with pytest.raises(TypeError, match=r"at\[i\]\.set"):
         ad.grad(lambda x: dnp.sum(dnp.fill_diagonal(np.zeros((2, 2)), x) or x))(1.0)
+
+
+def test_autograd_names_that_numpy_lacks():
+    import dualad.numpy.random as npr
+    assert npr.randn(2).shape == (2,) and dnp.__version__ == np.__version__
+    np.testing.assert_allclose(dnp.make_diagonal(np.array([[1.0, 2.0]])), [[[1.0, 0.0],
+                                                                           [0.0, 2.0]]])
+    check_grads(lambda d: dnp.make_diagonal(d), (X,), modes=("fwd", "rev"), order=2)
+    check_grads(lambda z: dnp.real_if_close(z), (X + 0.1j,), modes=("fwd", "rev"), order=2)
+    assert dnp.real_if_close(np.array([1.0 + 0j])).dtype == np.float64
+
+
+@pytest.mark.parametrize("num,endpoint", [(5, True), (5, False), (1, True), (0, True)])
+def test_linspace_is_differentiable_in_its_endpoints(num, endpoint):
+    f = lambda a, b: dnp.linspace(a, b, num, endpoint=endpoint)
+    np.testing.assert_allclose(f(ad.Dual(1.2, 1.0), 3.4).primal,
+                               np.linspace(1.2, 3.4, num, endpoint=endpoint))
+    check_grads(f, (np.array(1.2), np.array(-3.4)), modes=("fwd", "rev"), order=2)
+    check_grads(f, (np.array([1.2, 0.5]), np.array(3.4)), modes=("fwd", "rev"), order=2)
+
+
+def test_where_takes_numpys_keywords_and_one_argument():
+    c = np.array([True, False])
+    assert dnp.where(condition=c, x=1.0, y=np.array([5.0, 6.0])).tolist() == [1.0, 6.0]
+    assert dnp.where(c)[0].tolist() == [0]
+    with pytest.raises(ValueError, match="both x and y"):
+        dnp.where(c, 1.0)

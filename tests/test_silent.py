@@ -3,8 +3,10 @@
 differentiated values, edge points are right, and arguments are handled as JAX handles them."""
 import math
 import operator
+import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -470,8 +472,9 @@ def test_messages_name_the_keyword_and_the_fix(call, pattern):
         call()
 
 
-def test_subpackages_are_attributes_imported_lazily(tmp_path):
+def test_subpackages_are_attributes_imported_lazily():
     code = ("import sys, dualad as ad; assert 'dualad.nn' not in sys.modules; "
             "ad.nn.Linear; ad.optim.SGD; assert 'dualad.nn' in sys.modules")
-    # not from the checkout's root, whose unbuilt dualad/ would shadow the installed one
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+    # from another directory: in a source checkout the unbuilt tree would shadow the install
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tempfile.gettempdir(),
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})

@@ -51,7 +51,8 @@ def _imperative(i):
     w = ad.tensor(np.array([0.5, -0.5]), requires_grad=True)
     scale = i % 4 + 1.0
     dnp.sum(dnp.tanh(w * scale)).backward()
-    np.testing.assert_allclose(w.grad.numpy(), scale * (1 - np.tanh(w.detach().numpy() * scale) ** 2))
+    expected = scale * (1 - np.tanh(w.detach().numpy() * scale) ** 2)
+    np.testing.assert_allclose(w.grad.numpy(), expected)
     with ad.no_grad():
         assert not (w * 2.0).requires_grad
     assert (w * 2.0).requires_grad

@@ -158,7 +158,7 @@ def check_float_leaf(x, what):
         dtype = x.dtype
     if np.dtype(dtype).kind not in "fc":
         hint = ""
-        if np.issubdtype(dtype, np.integer) or dtype == bool:
+        if np.dtype(dtype).kind in "biu":
             hint = " (pass floats, e.g. 3.0 instead of 3, or x.astype(float))"
         raise TypeError(
             f"{what} has dtype {dtype}; only floating-point and complex values can be "

@@ -16,8 +16,10 @@ from ._more_elementwise import *  # noqa: F401,F403
 from ._building import *  # noqa: F401,F403
 from ._order import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
-from . import fft, linalg  # noqa: F401
+from . import fft, linalg, random  # noqa: F401
 from . import _methods, _passthrough
+
+__version__ = _passthrough.np.__version__   # the NumPy underneath (autograd.numpy says the same)
 
 _methods.install()
 # the rest of NumPy's names: aliases, a few compositions, and NumPy's own functions under the

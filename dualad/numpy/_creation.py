@@ -4,16 +4,19 @@ Creation functions return plain arrays: a new array of zeros, a range or a grid 
 derivative. The exceptions are the functions that only rearrange values they are given:
 ``array``/``asarray`` of a box return it, a (nested) list holding boxes is stacked
 differentiably, and ``full``/``full_like`` with a boxed fill value broadcast it. A box passed
-where only a constant makes sense (``linspace(a, b)`` with a traced ``a``) raises TypeError
-rather than silently losing its derivative. ``*_like`` functions follow the array module of
-their argument (a CuPy array gives a CuPy array).
+where only a constant makes sense (``arange(a, b)`` with a traced ``a``) raises TypeError
+rather than silently losing its derivative; ``linspace`` is differentiable in its endpoints.
+``*_like`` functions follow the array module of their argument (a CuPy array gives a CuPy
+array).
 """
+import operator
+
 import numpy as np
 
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Box, dtype_of, shape_of
 from ..primitives import movement as _m
-from ._core import broadcast_to, stack
+from ._core import broadcast_to, concatenate, moveaxis, stack
 from ._ufuncs import _not_differentiated, reject_kwargs
 
 
@@ -114,7 +117,36 @@ def _like(name):
 
 zeros, ones, empty = _constant(np.zeros), _constant(np.ones), _constant(np.empty)
 eye, identity = _constant(np.eye), _constant(np.identity)
-arange, linspace = _constant(np.arange), _constant(np.linspace)
+arange = _constant(np.arange)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``np.linspace``; differentiable in ``start`` and ``stop``, as ``start + k * step`` with
+    the last point ``stop`` itself when ``endpoint`` (NumPy's construction).
+
+    >>> import dualad as ad, dualad.numpy as dnp
+    >>> ad.jacfwd(lambda b: dnp.linspace(0.0, b, 3))(2.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if not (isinstance(start, Box) or isinstance(stop, Box)):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise TypeError("dualad.numpy.linspace: a differentiated linspace needs a float dtype")
+    num = operator.index(num)
+    div = (num - 1) if endpoint else num
+    start, stop = asarray(start), asarray(stop)
+    nd = max(len(shape_of(start)), len(shape_of(stop)))
+    k = np.arange(num, dtype=np.result_type(dtype_of(start), dtype_of(stop), np.float64))
+    k = k.reshape((num,) + (1,) * nd)
+    step = (stop - start) / div if div > 0 else stop - start
+    points = start + k * step if div > 0 else start + k * (stop - start) * 0.0
+    if endpoint and num > 1:
+        points = concatenate([points[:-1], broadcast_to(stop, (1,) + shape_of(points)[1:])])
+    if axis != 0 and nd:
+        points = moveaxis(points, 0, axis)
+    if dtype is not None:
+        points = astype(points, dtype)
+    return (points, step) if retstep else points
 zeros_like, ones_like, empty_like = _like("zeros_like"), _like("ones_like"), _like("empty_like")
 _full, _full_like = _constant(np.full), _like("full_like")
 

@@ -17,7 +17,7 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of, shape_of
 from .._core.tree import tree_flatten
-from . import _core, _order, _reductions, _shape, _ufuncs
+from . import _complex, _core, _order, _reductions, _shape, _ufuncs
 from ._complex import conj
 from ._core import ravel, reshape, sum, transpose
 from ._ufuncs import isnan, multiply, reject_kwargs, where
@@ -149,9 +149,37 @@ def nanmedian(a, axis=None, keepdims=False):
     return nanquantile(a, 0.5, axis=axis, keepdims=keepdims)
 
 
+def real_if_close(a, tol=100):
+    """``np.real_if_close``: the real part when every imaginary part is within ``tol`` machine
+    epsilons of 0 (a guard of ``ad.record``), else ``a``; differentiable either way."""
+    if np.dtype(dtype_of(a)).kind != "c":
+        return a
+    limit = tol * np.finfo(dtype_of(a)).eps if tol > 1 else tol
+    if bool(_ufuncs.less(_ufuncs.abs(_complex.imag(a)), limit).all()):
+        return _complex.real(a)
+    return a
+
+
+def make_diagonal(D, offset=0, axis1=-1, axis2=-2):
+    """HIPS autograd's ``make_diagonal``: the arrays whose diagonals (over two new last axes)
+    are ``D``'s last axis, differentiable; ``offset=0``, ``axis1=-1``, ``axis2=-2`` only, as
+    autograd.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.make_diagonal(np.array([1.0, 2.0])).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    if offset != 0 or {axis1, axis2} != {-1, -2}:
+        raise ValueError("make_diagonal supports offset=0, axis1=-1, axis2=-2 only (as HIPS "
+                         "autograd's)")
+    n = shape_of(D)[-1]
+    return multiply(_core.expand_dims(D, -1), np.eye(n, dtype=np.result_type(dtype_of(D),
+                                                                               np.float32)))
+
+
 _COMPOSED = {f.__name__: f for f in (positive, copy, matrix_transpose, vdot, cov, corrcoef,
                                      nancumsum, nanprod, nancumprod, nanquantile,
-                                     nanpercentile, nanmedian)}
+                                     nanpercentile, nanmedian, real_if_close, make_diagonal)}
 
 # NumPy's own housekeeping, which has no place in a differentiation namespace
 _SKIP = {"test", "show_config", "show_runtime", "info", "get_include"}

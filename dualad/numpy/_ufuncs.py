@@ -192,7 +192,20 @@ def clip(x, a_min=None, a_max=None, **kwargs):
     return x
 
 
-where = _b.where
+def where(condition, x=None, y=None):
+    """``np.where(condition, x, y)``: ``x`` where ``condition`` holds, else ``y``, with NumPy
+    broadcasting; ``condition`` is not differentiated, ``x`` and ``y`` are. With ``condition``
+    alone, ``np.nonzero(condition)``.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.where(np.array([True, False]), 1.0, np.array([5.0, 6.0])).tolist()
+    [1.0, 6.0]
+    """
+    if x is None and y is None:
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("dualad.numpy.where: give both x and y, or neither")
+    return _b.where(condition, x, y)
 
 sign = _not_differentiated(np.sign)
 floor, ceil, round, rint, trunc = (_not_differentiated(f) for f in

@@ -16,6 +16,7 @@ from . import _decompositions, _reductions
 from ._decompositions import *  # noqa: F401,F403  (svd, eigh, qr, pinv, lstsq, ...)
 from ._axes import normalize_one
 from ._core import matmul, reshape, sum
+from ._core import swapaxes as _shape_swapaxes
 from ._products import tensordot
 from ._ufuncs import (_not_differentiated, abs, equal, not_equal, power, refuse_complex, sqrt,
                       where)
@@ -175,4 +176,13 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 __all__ = ["solve", "inv", "det", "slogdet", "norm", "cholesky", "matmul", "tensordot",
-           "LinAlgError"] + _decompositions.__all__
+           "LinAlgError", "T"] + _decompositions.__all__
+
+
+# HIPS autograd's helper names in its linalg namespace, which its users' code calls
+def T(x):
+    """The last two axes swapped (autograd's ``numpy.linalg.T``)."""
+    return _shape_swapaxes(x, -1, -2)
+
+
+_dot = matmul   # autograd's ``numpy.linalg._dot``: the stacked matrix product

@@ -124,4 +124,4 @@ def _raw(x):
     return raw_value(x)
 
 
-from .binary import multiply, where  # noqa: E402  (rules resolve these names at call time)
+from .binary import multiply  # noqa: E402  (rules resolve these names at call time)

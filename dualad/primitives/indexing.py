@@ -124,7 +124,7 @@ def normalize_index(index, ndim):
                              f"(`None`) and integer or boolean arrays are valid indices; got an "
                              f"array of dtype {i.dtype}")
         items.append(i)
-    used = sum(i.ndim if getattr(i, "dtype", None) == bool else 1
+    used = sum(i.ndim if getattr(getattr(i, "dtype", None), "kind", None) == "b" else 1
                for i in items if i is not None and i is not Ellipsis)
     pos = next((n for n, i in enumerate(items) if i is Ellipsis), None)
     if pos is not None:

@@ -1,8 +1,8 @@
-"""Primitives that copy values without arithmetic: the floating-point cast ``astype``.
+"""Primitives that copy values without arithmetic: the cast ``astype`` and ``stop_gradient``.
 
-A cast between float (or to complex) dtypes is linear: its JVP casts the tangent to the new dtype and its VJP
-casts the cotangent back to the argument's dtype, so float32 and float64 values can meet in one
-computation and each derivative keeps the dtype of its own value.
+A cast between float (or to complex) dtypes is linear: its JVP casts the tangent to the new
+dtype and its VJP casts the cotangent back to the argument's dtype, so float32 and float64 values
+can meet in one computation and each derivative keeps the dtype of its own value.
 """
 import numpy as np
 

@@ -6,6 +6,9 @@
   with SciPy's method names, differentiable in the data and the parameters.
 - ``dualad.scipy.linalg``: ``solve_triangular cho_factor cho_solve lu_factor lu_solve
   solve_banded block_diag expm sqrtm solve_sylvester``.
+- ``dualad.scipy.signal``: ``convolve correlate fftconvolve convolve2d correlate2d``.
+- ``dualad.scipy.integrate``: ``odeint`` (adjoint method in reverse mode, forward sensitivities
+  in forward mode) and ``trapezoid``.
 
 SciPy computes the values; the derivatives are dualad's own rules, written with dualad
 operations so that they differentiate again. SciPy is an optional dependency (the ``examples``
@@ -15,6 +18,6 @@ and ``test`` extras) and is imported when a value is first computed::
     from dualad.scipy.stats import norm
     ad.grad(lambda mu: norm.logpdf(1.0, mu, 2.0))(0.5)      # 0.125
 """
-from . import linalg, special, stats  # noqa: F401
+from . import integrate, linalg, signal, special, stats  # noqa: F401
 
-__all__ = ["special", "stats", "linalg"]
+__all__ = ["special", "stats", "linalg", "signal", "integrate"]

@@ -11,8 +11,8 @@ def scipy_module(name):
         try:
             module = importlib.import_module(f"scipy.{name}")
         except ImportError as err:
-            raise ImportError(f"dualad.scipy computes its values with SciPy, which is not "
-                              f"installed: pip install 'dualad[examples]' (or the 'test' "
-                              f"extra), or pip install scipy") from err
+            raise ImportError("dualad.scipy computes its values with SciPy, which is not "
+                              "installed: pip install 'dualad[examples]' (or the 'test' "
+                              "extra), or pip install scipy") from err
         _MODULES[name] = module
     return module

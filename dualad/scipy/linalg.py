@@ -366,8 +366,9 @@ def solve_sylvester(a, b, q):
 
 def sqrtm(A, disp=True, blocksize=64):
     """The principal square root ``X`` of a square ``A`` (``X @ X == A``), from SciPy's
-    ``sqrtm``; its derivative solves ``X dX + dX X = dA``. Real matrices with a real square
-    root only.
+    ``sqrtm``; its derivative solves ``X dX + dX X = dA``. A real matrix without a real square
+    root (a negative eigenvalue) gets SciPy's complex root, differentiated as such (NOTE:
+    complex convention in ``primitives/complex.py``).
 
     >>> sqrtm(4 * np.eye(2))
     array([[2., 0.],
@@ -378,11 +379,9 @@ def sqrtm(A, disp=True, blocksize=64):
 
 def _sqrtm_value(a):
     root = scipy_module("linalg").sqrtm(a)
-    if np.iscomplexobj(root):
-        if np.max(np.abs(root.imag)) > 1e-8 * max(1.0, np.max(np.abs(root.real))):
-            raise ValueError("sqrtm: this matrix has no real square root; dualad's sqrtm "
-                             "differentiates real matrices only")
-        root = root.real
+    if (np.iscomplexobj(root) and not np.iscomplexobj(a)
+            and np.max(np.abs(root.imag)) <= 1e-8 * max(1.0, np.max(np.abs(root.real)))):
+        root = root.real   # a real root, up to SciPy's rounding
     return root
 
 

@@ -10,7 +10,6 @@ Everything here is written with dualad operations, so derived rules stay differe
 """
 import math
 
-import numpy as np
 
 from .._core.backend import array_module, raw_value
 from .._core.primitive import REGISTRY, add_any, dtype_of, shape_of
