@@ -8,6 +8,8 @@ sphinx-gallery into ``gallery/`` (both ignored by git).
 import os
 import sys
 
+import threadpoolctl
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))
 
 
@@ -27,6 +29,11 @@ def _import_dualad():
 
 
 dualad = _import_dualad()
+
+# The gallery runs the examples in this process. Their matrices are small, where OpenBLAS's
+# threads only spin beside dualad's kernel pool: on a busy 2-core machine the LSTM example took
+# 20 s an epoch with them and 0.9 s with one (the examples' docstrings advise the same).
+threadpoolctl.threadpool_limits(1, user_api="blas")
 
 project = "dualad"
 author = "the dualad developers"

@@ -1,4 +1,7 @@
-"""Fitting the four rates of a Lotka-Volterra predator-prey model to noisy observations, with
+"""Fitting an ODE model's rates with odeint and L-BFGS-B
+=====================================================
+
+Fitting the four rates of a Lotka-Volterra predator-prey model to noisy observations, with
 gradients through ``dualad.scipy.integrate.odeint`` and SciPy's L-BFGS-B.
 
     prey'     =  alpha prey - beta prey pred
