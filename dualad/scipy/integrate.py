@@ -61,7 +61,12 @@ _INT_MAX = 2 ** 31 - 1   # LSODA counts steps in a Fortran integer
 _ADJOINT_STATES = 2000   # at most this many adjoint states in one solve (its dense Jacobian)
 
 
-def odeint(func, y0, t, *args, rtol=1.4e-8, atol=1.4e-8, mxstep=np.inf, hmax=np.inf,
+# SciPy's (and so HIPS autograd's) default tolerances: code ported from autograd gets the steps
+# it got there (JAX's 1.4e-8 would move LSODA's error weights on components near 0)
+_TOLERANCE = 1.49012e-8
+
+
+def odeint(func, y0, t, *args, rtol=_TOLERANCE, atol=_TOLERANCE, mxstep=np.inf, hmax=np.inf,
            **kwargs):
     """Integrate ``dy/dt = func(y, t, *args)`` from ``y(t[0]) = y0`` and return ``y`` at every
     time of ``t`` (shape ``(len(t),) + y0.shape``, or that leading axis on each leaf when
