@@ -1,15 +1,16 @@
 """dualad.distributed on a LocalCluster: the cost of one task, and a dense Jacobian with 2,000
 inputs on 1 and 2 workers (one thread each) against ``ad.jacobian`` in this process.
 
-    python benchmarks/distributed_scaling.py [n]
+    python benchmarks/distributed_scaling.py [n [layers]]
 
-BLAS is held to one thread everywhere (workers, and this process for the local baseline), so
-that a worker is one core. Not part of the asv suite: it starts its own clusters.
+BLAS and dualad's own kernels are held to one thread everywhere (workers, and this process for
+the local baseline), so that a worker is one core. Not part of the asv suite: it starts its own clusters.
 """
 import os
 
 if __name__ == "__main__":   # before NumPy loads; nothing changes when asv imports this module
-    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                 "DUALAD_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
 
 import statistics  # noqa: E402
@@ -21,17 +22,17 @@ import numpy as np  # noqa: E402
 import dualad as ad  # noqa: E402
 import dualad.numpy as dnp  # noqa: E402
 
-LAYERS = 12
+LAYERS = 60   # ~2 s for the local Jacobian at n = 2000 on this project's machines (issue 18)
 
 
-def make_workload(n):
+def make_workload(n, layers=LAYERS):
     """R^n -> R^n: a dense layer, then elementwise layers (so every direction costs work)."""
     rng = np.random.default_rng(0)
     weights = rng.normal(size=(n, n)) / np.sqrt(n)
 
     def workload(x):
         h = dnp.tanh(weights @ x)
-        for _ in range(LAYERS):
+        for _ in range(layers):
             h = dnp.sin(h) * h + 0.1 * x
         return h
 
@@ -57,15 +58,15 @@ def burn():
     return time.perf_counter() - start
 
 
-def main(n=2000):
+def main(n=2000, layers=LAYERS):
     from dask.distributed import Client, LocalCluster
 
     import dualad.distributed as dd
 
-    workload, x = make_workload(n)
+    workload, x = make_workload(n, layers)
     local = seconds(lambda: ad.jacobian(workload)(x))
     plan = ad.plan_jacobian(workload, x)
-    print(f"n = {n}: {plan.mode} mode; local ad.jacobian {local:.3f} s")
+    print(f"n = {n}, {layers} layers: {plan.mode} mode; local ad.jacobian {local:.3f} s")
     tiny = np.array([0.5])
     wide = np.linspace(0.0, 1.0, 64)
     tiny_local = seconds(lambda: ad.jacobian(dnp.sin)(tiny), repeats=20)
