@@ -4,7 +4,8 @@ inputs on 1 and 2 workers (one thread each) against ``ad.jacobian`` in this proc
     python benchmarks/distributed_scaling.py [n [layers]]
 
 BLAS and dualad's own kernels are held to one thread everywhere (workers, and this process for
-the local baseline), so that a worker is one core. Not part of the asv suite: it starts its own clusters.
+the local baseline), so that a worker is one core. Not part of the asv suite: it starts its own
+clusters.
 """
 import os
 
