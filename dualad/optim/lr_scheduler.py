@@ -11,7 +11,23 @@ import bisect
 import math
 
 
-class LRScheduler:
+class _SchedulerState:
+    """What every scheduler reports and saves: the last rates it set, and its state."""
+
+    def get_last_lr(self):
+        """The rates ``step`` set last, one per parameter group."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """The scheduler's state (everything but the optimiser), for ``load_state_dict``."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        """Restore a state from ``state_dict()``."""
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_SchedulerState):
     """Base class of the schedulers: a subclass defines ``lr_at(base_lr, epoch)``, the rate of
     a group whose initial rate is ``base_lr`` at ``epoch``. Constructing a scheduler sets the
     rates of epoch 0 (``last_epoch=-1`` starts a schedule; another value resumes one).
@@ -44,17 +60,6 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_last_lr(self):
-        """The rates ``step`` set last, one per parameter group."""
-        return list(self._last_lr)
-
-    def state_dict(self):
-        """The scheduler's state (everything but the optimiser), for ``load_state_dict``."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        """Restore a state from ``state_dict()``."""
-        self.__dict__.update(state_dict)
 
 
 class StepLR(LRScheduler):
@@ -216,7 +221,7 @@ def _per_group(value, n, what):
     return [value] * n
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_SchedulerState):
     """Multiply the rates by ``factor`` when a metric has not improved for ``patience``
     epochs: ``scheduler.step(val_loss)``. ``mode`` "min" or "max"; improvement means beating
     the best by ``threshold`` (relative, ``threshold_mode="rel"``, or absolute "abs");
@@ -270,15 +275,6 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
 
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
