@@ -127,3 +127,13 @@ def test_comparison_without_peers_gives_a_table_row():
     assert not recorded.failed
     table = markdown_table(comparison.rows, ["dualad", "numpy", "hand"])
     assert table.count("\n") == 3 and "W2 small MLP grad" in table
+
+
+def test_w10_and_w11_run_and_learn():
+    from benchmarks.bench_nn import cnn_step, lstm_gradient
+    step = cnn_step(batch=16)
+    first = float(step())
+    for _ in range(20):
+        last = float(step())
+    assert last < first                       # the CNN step trains
+    assert np.isfinite(float(lstm_gradient(hidden=8, steps=5, batch=4)()))
