@@ -478,3 +478,11 @@ def test_subpackages_are_attributes_imported_lazily():
     # from another directory: in a source checkout the unbuilt tree would shadow the install
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tempfile.gettempdir(),
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+
+def test_formatting_reports_values_everywhere():
+    loss = ad.tensor(3.0, requires_grad=True) ** 2
+    assert f"{loss:.2f}" == "9.00"                       # PyTorch's habit in training loops
+    seen = []
+    ad.grad(lambda x: seen.append(f"{x:.1f}") or x * x)(2.0)   # a report: it cannot escape
+    assert seen == ["2.0"]

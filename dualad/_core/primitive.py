@@ -25,6 +25,7 @@ import numpy as np
 
 from ._engine import (_BUILTINS, REGISTRY, BoxBase, Primitive, ShapeOnly, add_any,  # noqa: F401
                       align_batched, bind, dtype_of, ndim_of, seal_builtins, shape_of)
+from .backend import raw_value
 from .escape import concrete
 
 __all__ = ["REGISTRY", "Box", "Primitive", "ShapeOnly", "add_any", "align_batched", "bind",
@@ -83,6 +84,14 @@ class Box(BoxBase):
             raise ValueError(f"item() needs an array with one element, this one has shape "
                              f"{shape_of(v)}")
         return v.item(*args) if hasattr(v, "item") else v
+
+    def __format__(self, spec):
+        """``f"{x:.3f}"``: the value formatted as NumPy formats it (formatting reports a value,
+        it cannot carry it back into a computation, so it is allowed everywhere)."""
+        if not spec:
+            return str(self)
+        value = raw_value(self)
+        return format(value.item() if _size(value) == 1 else value, spec)
 
     def tolist(self):
         """The values as nested Python lists (NumPy's ``tolist``)."""
