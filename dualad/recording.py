@@ -67,6 +67,7 @@ from operator import itemgetter
 import numpy as np
 
 from ._core.backend import raw_value
+from ._core.escape import holds_derivative
 from ._core.primitive import Box, shape_of
 from ._core.state import new_level, state
 from ._core.tape import ReverseTrace, Tensor
@@ -450,7 +451,7 @@ class _Program:
 def _traced(args):
     """Whether ``args`` hold a value an enclosing transform is differentiating: a replay would
     see only its value (NOTE: escaped values), so the Recording answers eagerly instead."""
-    return any(isinstance(v, Box) and v._trace.active for v in tree_flatten(list(args))[0])
+    return holds_derivative(args)
 
 
 def _frozen(v):

@@ -7,6 +7,7 @@ import pytest
 import dualad as ad
 from dualad.scipy import special as sp
 from dualad.testing import check_grads
+from arguments import partial
 
 S = pytest.importorskip("scipy.special")
 
@@ -67,16 +68,6 @@ SMOOTH = {
 
 def function(name):
     return getattr(sp, name.split("_")[0] if name.startswith(("polygamma", "zeta")) else name)
-
-
-def partial(f, args, wrt):
-    """``f`` as a function of the arguments at ``wrt``, the others fixed."""
-    def g(*moving):
-        full = list(args)
-        for i, v in zip(wrt, moving):
-            full[i] = v
-        return f(*full)
-    return g
 
 
 @pytest.mark.parametrize("name", sorted(SMOOTH))

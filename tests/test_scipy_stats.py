@@ -9,6 +9,7 @@ import dualad as ad
 import dualad.scipy.stats.multivariate_normal as mvn
 from dualad.scipy import stats
 from dualad.testing import check_grads
+from arguments import partial
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -68,15 +69,6 @@ def assert_matches_scipy(got, want, method, **kwargs):
         got = np.where(underflow, -np.inf, got)
         kwargs["atol"] = 1e-15
     np.testing.assert_allclose(got, want, err_msg=method, **kwargs)
-
-
-def partial(f, args, wrt):
-    def g(*moving):
-        full = list(args)
-        for i, v in zip(wrt, moving):
-            full[i] = v
-        return f(*full)
-    return g
 
 
 @pytest.mark.parametrize("method", CONTINUOUS_METHODS)

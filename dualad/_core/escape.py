@@ -16,7 +16,7 @@ tensor that requires grad raise, pointing at ``t.detach()``. A box whose transfo
 """
 from .state import IMPERATIVE_LEVEL
 
-__all__ = ["ConcretizationError", "concrete"]
+__all__ = ["ConcretizationError", "carries_derivative", "concrete", "holds_derivative"]
 
 _FIXES = (
     "Use the dualad.numpy (dnp) function instead (dnp.sin(x), not math.sin(x); dnp.stack or "
@@ -43,7 +43,9 @@ class GradTensorToNumpyError(ConcretizationError, RuntimeError):
     """``t.numpy()`` of a tensor that requires grad (a ``RuntimeError`` as in PyTorch)."""
 
 
-def _carries_derivative(box):
+def carries_derivative(box):
+    """Whether the box ``box`` (its outer level) carries a derivative a running transform
+    tracks: not once its transform has finished, nor for a tensor without a node."""
     trace = box._trace
     if not trace.active:   # its transform has finished: a constant
         return False
@@ -57,7 +59,7 @@ def concrete(box, operation, reporting=True):
     imperative face allows."""
     x = box
     while hasattr(x, "_level"):
-        if _carries_derivative(x):
+        if carries_derivative(x):
             if x._level != IMPERATIVE_LEVEL:
                 raise ConcretizationError(
                     f"{operation} was applied to a value traced by a dualad transform (grad, "
@@ -70,3 +72,17 @@ def concrete(box, operation, reporting=True):
                     "functions on the tensor)")
         x = x._raw()
     return x
+
+
+def holds_derivative(tree):
+    """Whether ``tree`` (a value, or lists, tuples and dicts of values) holds a box that carries
+    a derivative at any of its levels: what a function computing on plain values would drop."""
+    if isinstance(tree, (list, tuple)):
+        return any(holds_derivative(v) for v in tree)
+    if isinstance(tree, dict):
+        return any(holds_derivative(v) for v in tree.values())
+    while hasattr(tree, "_level"):
+        if carries_derivative(tree):
+            return True
+        tree = tree._raw()
+    return False

@@ -16,6 +16,7 @@ from types import ModuleType
 
 from .._core import _engine
 from .._core.backend import raw_value
+from .._core.escape import holds_derivative
 from .._core.primitive import Box
 from ._at import IndexUpdateHelper
 
@@ -27,19 +28,14 @@ def _dnp():
     return dnp
 
 
-def _carries_derivative(v):
-    """Does ``v`` (or a value nested in a list/tuple) carry a derivative?"""
-    if isinstance(v, (list, tuple)):
-        return any(_carries_derivative(e) for e in v)
-    if not isinstance(v, Box):
-        return False
-    return getattr(v, "_node", True) is not None
-
-
-def _strip(v):
-    if isinstance(v, (list, tuple)):
-        return type(v)(_strip(e) for e in v)
-    return raw_value(v)
+def strip(tree):
+    """``tree`` (a value, or lists, tuples and dicts of values) with every box replaced by its
+    plain value."""
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(strip(v) for v in tree)
+    if isinstance(tree, dict):
+        return {k: strip(v) for k, v in tree.items()}
+    return raw_value(tree)
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
@@ -47,8 +43,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     fun = getattr(_dnp(), name, None) if name else None
     if method == "__call__" and fun is not None:
         return fun(*inputs, **kwargs)
-    if not any(_carries_derivative(v) for v in inputs):
-        return getattr(ufunc, method)(*_strip(inputs), **kwargs)
+    if not any(holds_derivative(v) for v in inputs):
+        return getattr(ufunc, method)(*strip(inputs), **kwargs)
     call = f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
     if fun is not None:
         fix = f"call dualad.numpy.{name} (or a dnp reduction) instead"
@@ -74,9 +70,8 @@ def _array_function(self, func, types, args, kwargs):
     fun = getattr(namespace, func.__name__, None) if namespace is not None else None
     if fun is not None:
         return fun(*args, **kwargs)
-    if not any(_carries_derivative(v) for v in args) and not any(
-            _carries_derivative(v) for v in kwargs.values()):
-        return func(*_strip(args), **{k: _strip(v) for k, v in kwargs.items()})
+    if not holds_derivative((args, kwargs)):
+        return func(*strip(args), **strip(kwargs))
     module = func.__module__ or "numpy"
     mirror = "dualad.numpy" + module[len("numpy"):] if module.startswith("numpy") else None
     raise TypeError(

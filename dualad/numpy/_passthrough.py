@@ -15,10 +15,12 @@ import inspect
 import numpy as np
 
 from .._core.backend import raw_value
+from .._core.escape import holds_derivative
 from .._core.primitive import Box, dtype_of, shape_of
 from .._core.tree import tree_flatten
 from . import _complex, _core, _order, _reductions, _shape, _ufuncs
 from ._complex import conj
+from ._methods import strip
 from ._core import ravel, reshape, sum, transpose
 from ._ufuncs import isnan, multiply, reject_kwargs, where
 
@@ -189,19 +191,6 @@ _SKIP = {"test", "show_config", "show_runtime", "info", "get_include"}
 IN_PLACE = {"copyto", "place", "put", "putmask", "put_along_axis", "fill_diagonal"}
 
 
-def _carries_derivative(args, kwargs):
-    leaves = tree_flatten((list(args), dict(kwargs)))[0]
-    return any(isinstance(v, Box) and v._trace.active for v in leaves)
-
-
-def _strip(tree):
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_strip(v) for v in tree)
-    if isinstance(tree, dict):
-        return {k: _strip(v) for k, v in tree.items()}
-    return raw_value(tree)
-
-
 def _floating(result):
     return any(np.dtype(dtype_of(v)).kind in "fc" for v in tree_flatten(result)[0]
                if hasattr(v, "dtype") or isinstance(v, (float, complex)))
@@ -224,12 +213,12 @@ def _passthrough(name, fun):
     def passthrough(*args, **kwargs):
         if "out" in kwargs or (out_at is not None and len(args) > out_at):
             reject_kwargs(name, {"out": None})
-        if name in IN_PLACE and _carries_derivative(args, kwargs):
+        if name in IN_PLACE and holds_derivative((args, kwargs)):
             raise TypeError(f"numpy.{name} writes into an array, which a differentiated value "
                             "cannot be stored into; use x.at[i].set(v) (dnp.at(y)[i].set(v) for "
                             "a NumPy array y)")
-        result = fun(*_strip(list(args)), **_strip(kwargs))
-        if _floating(result) and _carries_derivative(args, kwargs):
+        result = fun(*strip(list(args)), **strip(kwargs))
+        if _floating(result) and holds_derivative((args, kwargs)):
             raise TypeError(
                 f"numpy.{name} is not differentiable by dualad: dualad.numpy has no "
                 f"differentiable {name}; compose it from dualad.numpy functions, or apply it "
