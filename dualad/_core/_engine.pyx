@@ -558,16 +558,8 @@ cdef class Primitive:
             if shape[1:] != shape_of(ans):
                 out = _bind(REGISTRY["broadcast_to"], (out,),
                             {"shape": shape[:1] + shape_of(ans)})
-            # a tangent has its primal's dtype: float32 operands meeting a float64 one (a
-            # NumPy float64 scalar, say) give a float32 tangent of a float64 result, or the
-            # reverse, when the rule's terms promote differently from the value
-            out_dtype, ans_dtype = dtype_of(out), dtype_of(ans)
-            if out_dtype != ans_dtype and not _is_complex(out):
-                out = _bind(REGISTRY["astype"], (out,), {"dtype": ans_dtype})
-        if out is not None and _is_complex(out) and not _is_complex(ans):
-            # a real result of complex operands: its tangent is the real part of the rule's
-            # (NOTE: complex convention in primitives/complex.py)
-            out = _bind(REGISTRY["real"], (out,), _NO_PARAMS)
+        if out is not None:
+            out = _tangent_like(out, ans, self.broadcasts)
         return out
 
     def pattern_rule(self):
@@ -633,6 +625,24 @@ cdef class Primitive:
                 # complex convention in primitives/complex.py)
                 cts[i] = _bind(REGISTRY["real"], (c,), _NO_PARAMS)
         return cts
+
+
+cdef object _tangent_like(out, ans, bint broadcasts):
+    """``out`` as the tangent of ``ans``, in its dtype: a real result of complex operands has the
+    real part of the rule's tangent (NOTE: complex convention in primitives/complex.py), and a
+    broadcasting primitive's float32 operands meeting a float64 one (a NumPy float64 scalar,
+    say) give a tangent of the other precision when the rule's terms promote differently from
+    the value."""
+    if (type(out) is _ndarray and type(ans) is _ndarray
+            and cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.PyArray_TYPE(<cnp.ndarray>ans)):
+        return out   # the common case, decided in C
+    if _is_complex(out) and not _is_complex(ans):
+        return _bind(REGISTRY["real"], (out,), _NO_PARAMS)
+    if broadcasts:
+        ans_dtype = dtype_of(ans)
+        if dtype_of(out) != ans_dtype:
+            return _bind(REGISTRY["astype"], (out,), {"dtype": ans_dtype})
+    return out
 
 
 cdef class UnaryPrimitive(Primitive):
