@@ -113,17 +113,32 @@ def _nan_to(a, fill):
 
 
 def nancumsum(a, axis=None):
-    """``np.nancumsum``: NaNs count as 0 (derivative 0 there)."""
+    """``np.nancumsum``: NaNs count as 0 (derivative 0 there).
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.nancumsum(np.array([1.0, np.nan, 2.0])).tolist()
+    [1.0, 1.0, 3.0]
+    """
     return _reductions.cumsum(_nan_to(a, 0.0), axis=axis)
 
 
 def nanprod(a, axis=None, keepdims=False):
-    """``np.nanprod``: NaNs count as 1 (derivative 0 there)."""
+    """``np.nanprod``: NaNs count as 1 (derivative 0 there).
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> float(dnp.nanprod(np.array([2.0, np.nan, 3.0])))
+    6.0
+    """
     return _reductions.prod(_nan_to(a, 1.0), axis=axis, keepdims=keepdims)
 
 
 def nancumprod(a, axis=None):
-    """``np.nancumprod``: NaNs count as 1 (derivative 0 there)."""
+    """``np.nancumprod``: NaNs count as 1 (derivative 0 there).
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.nancumprod(np.array([2.0, np.nan, 3.0])).tolist()
+    [2.0, 2.0, 6.0]
+    """
     return _order.cumprod(_nan_to(a, 1.0), axis=axis)
 
 
@@ -147,13 +162,23 @@ def nanpercentile(a, q, axis=None, keepdims=False, method="linear"):
 
 
 def nanmedian(a, axis=None, keepdims=False):
-    """``np.nanmedian``: ``nanquantile`` at 0.5."""
+    """``np.nanmedian``: ``nanquantile`` at 0.5.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> float(dnp.nanmedian(np.array([1.0, np.nan, 3.0])))
+    2.0
+    """
     return nanquantile(a, 0.5, axis=axis, keepdims=keepdims)
 
 
 def real_if_close(a, tol=100):
     """``np.real_if_close``: the real part when every imaginary part is within ``tol`` machine
-    epsilons of 0 (a guard of ``ad.record``), else ``a``; differentiable either way."""
+    epsilons of 0 (a guard of ``ad.record``), else ``a``; differentiable either way.
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.real_if_close(np.array([1.0 + 1e-20j])).dtype
+    dtype('float64')
+    """
     if np.dtype(dtype_of(a)).kind != "c":
         return a
     limit = tol * np.finfo(dtype_of(a)).eps if tol > 1 else tol

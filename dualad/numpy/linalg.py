@@ -181,7 +181,12 @@ __all__ = ["solve", "inv", "det", "slogdet", "norm", "cholesky", "matmul", "tens
 
 # HIPS autograd's helper names in its linalg namespace, which its users' code calls
 def T(x):
-    """The last two axes swapped (autograd's ``numpy.linalg.T``)."""
+    """The last two axes swapped (autograd's ``numpy.linalg.T``).
+
+    >>> import numpy as np, dualad.numpy as dnp
+    >>> dnp.linalg.T(np.ones((2, 3))).shape
+    (3, 2)
+    """
     return _shape_swapaxes(x, -1, -2)
 
 
