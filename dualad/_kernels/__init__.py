@@ -19,8 +19,8 @@ compiled extensions).
   blocks handed out one at a time, as PyTorch's and JAX's kernels use every core by default.
   The threads are the kernels' own pool (``_pool.h``), not OpenMP: an OpenMP loop waits at
   its end for every thread of its team, and beside NumPy's OpenBLAS, whose idle workers spin
-  after each matmul, a worker waited for a core for whole scheduler slices (a (256, 256)
-  matmul then ``tanh``: 8.0 ms on two OpenMP threads, 1.4 ms on one). The pool's caller waits
+  after each matmul, a worker waited for a core for whole scheduler slices, so two threads
+  could be several times slower than one (``benchmarks/``). The pool's caller waits
   only for workers that joined in time, and idle workers sleep. ``DUALAD_NUM_THREADS=1`` is
   still the setting for machines whose cores are busy with other work.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
