@@ -80,7 +80,8 @@ def op_table():
     spec = importlib.util.spec_from_file_location("optable", os.path.join(KERNELS, "optable.py"))
     table = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(table)
-    return {"OPS": table.OPS, "FUNCTIONS": table.FUNCTIONS, "c_expression": table.c_expression}
+    return {"OPS": table.OPS, "BINARY": table.BINARY, "FUNCTIONS": table.FUNCTIONS,
+            "FUNCTIONS2": table.FUNCTIONS2, "c_expression": table.c_expression}
 
 
 def render_templates():

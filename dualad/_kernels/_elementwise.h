@@ -23,6 +23,13 @@ static inline T dualad_sign##F(T x) {                                           
 static inline T dualad_step##F(T x) {                                                        \
     return (T)(x > 0);                                                                       \
 }                                                                                            \
+/* np.maximum and np.minimum: NaN in either argument gives NaN (the first one's at a tie) */   \
+static inline T dualad_maximum##F(T a, T b) {                                                \
+    return (a >= b || a != a) ? a : b;                                                       \
+}                                                                                            \
+static inline T dualad_minimum##F(T a, T b) {                                                \
+    return (a <= b || a != a) ? a : b;                                                       \
+}                                                                                            \
 /* max(x, 0) with NaN staying NaN (np.maximum) */                                            \
 static inline T dualad_relu##F(T x) {                                                        \
     return x <= 0 ? (T)0 : x;                                                                \

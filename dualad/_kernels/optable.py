@@ -28,7 +28,8 @@ This module imports nothing, so that ``setup.py`` can read it before anything is
 import ast
 from typing import NamedTuple, Optional
 
-__all__ = ["Elementwise", "OPS", "CONSTANTS", "FUNCTIONS", "c_expression", "function"]
+__all__ = ["Elementwise", "Binary", "OPS", "BINARY", "CONSTANTS", "FUNCTIONS", "c_expression",
+           "function"]
 
 
 class Elementwise(NamedTuple):
@@ -103,27 +104,54 @@ _OPS = [
 OPS = {op.name: op for op in _OPS}
 
 
+class Binary(NamedTuple):
+    """An elementwise op of two arguments ``y = f(a, b)``, for the compiled interpreters (the
+    replay and the fused chains of ``ad.jit``): ``c``, its value from ``a`` and ``b`` in the
+    expression language, with NumPy's semantics (NaN through ``maximum``/``minimum``). Their
+    derivatives are the primitives' rules (``dualad.primitives.binary``).
+
+    >>> BINARY["maximum"].c
+    'maximum(a, b)'
+    """
+    name: str
+    c: str
+
+
+BINARY = {op.name: op for op in [
+    Binary("add", "a + b"), Binary("subtract", "a - b"), Binary("multiply", "a * b"),
+    Binary("divide", "a / b"), Binary("power", "power(a, b)"),
+    Binary("maximum", "maximum(a, b)"), Binary("minimum", "minimum(a, b)"),
+]}
+# the functions of two arguments: libm's pow, dualad's maximum and minimum (``_elementwise.h``)
+FUNCTIONS2 = {"power": "pow", "maximum": "dualad_maximum", "minimum": "dualad_minimum"}
+
+
 def _parse(expr):
     tree = ast.parse(expr, mode="eval").body
     for node in ast.walk(tree):
         ok = isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant,
                                ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.Load))
-        if not ok or (isinstance(node, ast.Name) and node.id not in ("x", "y")
-                      and node.id not in CONSTANTS and node.id not in FUNCTIONS):
+        if not ok or (isinstance(node, ast.Name) and node.id not in ("x", "y", "a", "b")
+                      and node.id not in CONSTANTS and node.id not in FUNCTIONS
+                      and node.id not in FUNCTIONS2):
             raise ValueError(f"optable: {ast.dump(node)} is outside the expression language "
                              f"in {expr!r}")
+        arity = 2 if isinstance(node, ast.Call) and getattr(node.func, "id", "") in FUNCTIONS2 \
+            else 1
         if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name)
-                                           or len(node.args) != 1 or node.keywords):
-            raise ValueError(f"optable: a call takes one argument, in {expr!r}")
+                                           or len(node.args) != arity or node.keywords):
+            raise ValueError(f"optable: a call of {ast.unparse(node.func)} takes {arity} "
+                             f"argument(s), in {expr!r}")
     return tree
 
 
 _C_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
 
-def c_expression(expr, x="x", y="y", ctype="double"):
+def c_expression(expr, x="x", y="y", ctype="double", a="a", b="b"):
     """``expr`` as a C expression, in Cython's syntax, for ``ctype`` (``"double"`` or
-    ``"float"``), reading the argument and value from the expressions ``x`` and ``y``.
+    ``"float"``), reading the argument and value from the expressions ``x`` and ``y`` (the
+    arguments of a binary op from ``a`` and ``b``).
 
     Float literals and constants are cast to ``ctype`` (no silent promotion of a float loop to
     double); function names get libm's ``f`` suffix for float.
@@ -137,7 +165,7 @@ def c_expression(expr, x="x", y="y", ctype="double"):
         if isinstance(node, ast.Name):
             if node.id in CONSTANTS:
                 return f"(<{ctype}>{CONSTANTS[node.id]!r})"
-            return x if node.id == "x" else y
+            return {"x": x, "y": y, "a": a, "b": b}[node.id]
         if isinstance(node, ast.Constant):
             return repr(node.value) if isinstance(node.value, int) else \
                 f"(<{ctype}>{node.value!r})"
@@ -145,7 +173,8 @@ def c_expression(expr, x="x", y="y", ctype="double"):
             operand = emit(node.operand)
             return f"-({operand})" if isinstance(node.operand, ast.BinOp) else f"-{operand}"
         if isinstance(node, ast.Call):
-            return f"{FUNCTIONS[node.func.id]}{suffix}({emit(node.args[0])})"
+            name = FUNCTIONS.get(node.func.id) or FUNCTIONS2[node.func.id]
+            return f"{name}{suffix}({', '.join(emit(arg) for arg in node.args)})"
         left, right = emit(node.left), emit(node.right)
         if isinstance(node.left, ast.BinOp):
             left = f"({left})"
