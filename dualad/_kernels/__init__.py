@@ -30,6 +30,9 @@ compiled extensions).
   ``_alloc``'s caching allocator (dualad's transforms enter it; see that module); ``trim_cache()``
   returns its cached blocks to the system, ``set_cache_limit(nbytes)`` bounds them, and
   ``cache_stats()`` reports them. Without the compiled module the scope does nothing.
+* ``FusedChain(code, n_regs, inputs, outputs, sum_reg)``: ``ad.jit``'s interpreter of fused
+  elementwise chains (``_fused``; ``FUSED_OPCODES`` its operations), None without the compiled
+  module.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
   anything else to ``train_reference``.
@@ -70,6 +73,7 @@ _train = _load("_train")
 _guard = _load("_guard")
 _alloc = _load("_alloc")
 _conv = _load("_conv")
+_fused = _load("_fused")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -134,8 +138,9 @@ def set_num_threads(n):
     """Threads for the compiled elementwise kernels on large arrays (default: the usable
     cores, or ``DUALAD_NUM_THREADS``); returns the previous count (always 1 without the
     compiled kernels)."""
-    if _guard is not None:
-        _guard.set_num_threads(n)
+    for module in (_guard, _fused):
+        if module is not None:
+            module.set_num_threads(n)
     return _unary.set_num_threads(n) if _unary is not None else 1
 
 
@@ -151,6 +156,8 @@ ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does al
 TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
 CONV = {name: _conv_kernel(name) for name in ("unfold", "fold")}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
+FusedChain = getattr(_fused, "FusedChain", None)   # None: fused chains run as NumPy steps
+FUSED_OPCODES = getattr(_fused, "OPCODES", ())
 
 
 def _no_cache(*args):
