@@ -117,19 +117,22 @@ class Jitted:
 
     # -- internals ------------------------------------------------------------------------------
     def _paths_for(self, key):
-        with self._lock:
-            paths = self._paths.pop(key, None)
-            if paths is None:
-                paths = []
-            self._paths[key] = paths   # most recently used last
-            while len(self._paths) > MAX_SIGNATURES:
-                del self._paths[next(iter(self._paths))]
+        paths = self._paths.get(key)
+        if paths is None:
+            with self._lock:
+                paths = self._paths.setdefault(key, [])
+                while len(self._paths) > MAX_SIGNATURES:   # the oldest signature goes
+                    del self._paths[next(iter(self._paths))]
         return paths
 
     def _split(self, args, kwargs):
         """``(key, inputs, rebuild)`` for a call: the signature, the traced leaves' values and
         a function rebuilding ``(args, kwargs)`` from new traced leaves; None for an eager
         call."""
+        if not kwargs and not self.static_argnums:
+            key, inputs = [], []
+            if _quick_leaves(args, key, inputs):   # plain arrays and numbers in tuples/lists
+                return tuple(key), inputs, lambda boxes: (_rebuild(args, iter(boxes)), {})
         if holds_derivative((args, kwargs)):
             return None
         static = self.static_argnums
@@ -185,6 +188,33 @@ class Jitted:
             paths.insert(0, exe)
             del paths[MAX_PATHS:]
         return exe, values
+
+
+def _quick_leaves(tree, key, inputs):
+    """The signature and traced leaves of a sequence of NumPy arrays, Python floats and ints,
+    and tuples or lists of them (the common call, without building a tree); False for
+    anything else."""
+    for a in tree:
+        kind = type(a)
+        if kind is np.ndarray:
+            key.append((a.shape, a.dtype))
+            inputs.append(a)
+        elif kind is float or kind is int:
+            key.append(kind)
+            inputs.append(a)
+        elif kind is tuple or kind is list:
+            key.append((kind, len(a)))
+            if not _quick_leaves(a, key, inputs):
+                return False
+        else:
+            return False
+    return True
+
+
+def _rebuild(tree, leaves):
+    """``tree`` (as accepted by ``_quick_leaves``) with its leaves taken from ``leaves``."""
+    return type(tree)(_rebuild(a, leaves) if type(a) is tuple or type(a) is list
+                      else next(leaves) for a in tree)
 
 
 def _spec(v):

@@ -69,6 +69,9 @@ _TRACKED_READERS = frozenset({
     ("training.py", "dlogits"), ("training.py", "_relu_bwd"),
     ("functional.py", "_shifted"),
 })
+# NumPy functions of a Tracked array whose result depends only on its shape and dtype
+_METADATA_FUNCTIONS = frozenset({np.result_type, np.shape, np.ndim, np.size, np.iscomplexobj,
+                                 np.isrealobj, np.min_scalar_type, np.can_cast})
 _COMPREHENSIONS = frozenset({"<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>"})
 
 
@@ -216,7 +219,8 @@ class StagingTrace:
         reader = _reader()
         if reader in _METADATA_READERS:
             return value
-        if reader in _TRACKED_READERS and isinstance(value, (np.ndarray, np.generic)):
+        if reader in _TRACKED_READERS and isinstance(value, (np.ndarray, np.generic, int, float,
+                                                             complex)):
             return self.tracked(value, box._slot)
         self.program.reads.append(reader)
         self.pin_slot(box._slot)
@@ -241,6 +245,8 @@ class StagingTrace:
             parts = [self.record_call(operator.getitem, (_Ref(self, out), k), {})
                      for k in range(len(result))]
             return type(result)(*parts) if hasattr(result, "_fields") else tuple(parts)
+        if fn in _METADATA_FUNCTIONS:
+            return result
         if not _followed(result):
             for s in _slots_in(template):   # a result it cannot follow: pin what it read
                 self.pin_slot(s)
@@ -384,6 +390,8 @@ class Tracked(np.ndarray):
             source[0].pin_slot(source[1])   # derived by a method that is not recorded
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _holds_box((inputs, kwargs)):
+            return NotImplemented   # the box's own __array_ufunc__: dualad.numpy
         fn = ufunc if method == "__call__" else getattr(ufunc, method)
         trace = _trace_of((inputs, kwargs))
         if trace is None or "out" in kwargs:
@@ -394,6 +402,8 @@ class Tracked(np.ndarray):
         return trace.record_call(fn, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if _holds_box((args, kwargs)):
+            return NotImplemented
         trace = _trace_of((args, kwargs))
         if trace is None:
             return func(*_strip(args), **_strip(kwargs))
@@ -435,6 +445,15 @@ def _trace_of(tree):
     if kind is dict:
         return _trace_of(list(tree.values()))
     return None
+
+
+def _holds_box(tree):
+    kind = type(tree)
+    if kind is tuple or kind is list:
+        return any(_holds_box(v) for v in tree)
+    if kind is dict:
+        return any(_holds_box(v) for v in tree.values())
+    return isinstance(tree, Box)
 
 
 def _tracked_slots(tree, trace):
