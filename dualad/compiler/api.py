@@ -100,9 +100,9 @@ class Jitted:
         >>> import numpy as np, dualad as ad, dualad.numpy as dnp
         >>> print(ad.jit(lambda x: dnp.exp(x) * 2.0).lower(np.ones(3)))
         { lambda %0:float64[3] .
-            %2:float64[3] = exp(%0)
-            %3:float64[3] = multiply(%2, 2.0)
-          in (%3) }
+            %1:float64[3] = exp(%0)
+            %2:float64[3] = multiply(%1, 2.0)
+          in (%2) }
         """
         call = self._split(args, kwargs)
         if call is None:

@@ -108,23 +108,29 @@ class Program:
         return [s for s in self.steps if s.kind != GUARD]
 
     def __str__(self):
-        def describe(slot):
-            v = self.values[slot]
-            return f"%{slot}:{_type_of(v)}"
+        names = {i: f"%{i}" for i in range(self.n_in)}   # slots renumbered in order
+        consts = {}
+        for step in self.steps:
+            if step.kind != GUARD:
+                names[step.out] = f"%{len(names)}"
 
-        def const(slot):
+        def describe(slot):
+            return f"{names[slot]}:{_type_of(self.values[slot])}"
+
+        def operand(slot):
+            if slot not in self.consts:
+                return names.get(slot, f"%?{slot}")
             v = self.values[slot]
             if np.ndim(v) == 0 and not isinstance(v, (list, tuple)):
                 return repr(v.item() if hasattr(v, "item") else v)
-            return f"const{slot}:{_type_of(v)}"
-
-        def operand(slot):
-            return const(slot) if slot in self.consts else f"%{slot}"
+            if slot not in consts:
+                consts[slot] = f"c{len(consts)}:{_type_of(v)}"
+            return consts[slot]
 
         lines = [f"{{ lambda {', '.join(describe(i) for i in range(self.n_in))} ."]
         for step in self.steps:
             if step.kind == GUARD:
-                lines.append(f"    guard %{step.ins[0]} == {_short(step.params)}")
+                lines.append(f"    guard {operand(step.ins[0])} == {_short(step.params)}")
                 continue
             if step.kind == NP:
                 args, kwargs = step.params
