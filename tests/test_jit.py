@@ -336,3 +336,15 @@ def test_defect_tanh_gradients_equal_eager_bitwise():
     for _ in range(3):
         x = RNG.standard_normal(100)
         assert np.array_equal(jitted(x), ad.grad(f)(x))
+
+
+def test_benchmark_suite_runs_at_small_sizes():
+    from benchmarks.bench_jit import W1ScalarChainJit, W2SmallMLPJit, W4MLPBatchJit
+    for suite, size in ((W1ScalarChainJit, 5), (W2SmallMLPJit, 4), (W4MLPBatchJit, 8)):
+        results = {}
+        for way in ("eager", "jit"):
+            bench = suite()
+            bench.setup(size, way)
+            bench.time_grad(size, way)
+            results[way] = bench.run()
+        _same(results["jit"], results["eager"])
