@@ -1,93 +1,100 @@
-"""Running a ``Program``: one tight loop over prebuilt steps on plain arrays.
+"""Running a ``Program``: the program becomes one straight-line Python function.
 
-# Design: each step becomes a tuple ``(tag, fn, out, ins, params, dead)`` read by one loop: no
-# boxes, no dispatch, no tape, only the primitives' value functions (and the NumPy functions of
-# ``np`` steps) on the register file. Registers whose last reader has run are released
-# (``dead``), so intermediates die as early as they do in eager code. A guard that comes out
-# differently, or a step that raises, abandons the run (``None``): the caller traces again,
-# and the eager semantics (the other branch, or the error) follow from that trace.
+# Design: ``Executable`` writes the steps out as the source of one function, ``r5 = f5(r2,
+# c3)`` per step, with the primitives' value functions, constants and params bound as names of
+# its globals, and compiles it once. A call is then a sequence of calls of value functions on
+# plain arrays held in local variables: no boxes, no dispatch, no tape, and no interpreter loop
+# (no per-step tuple unpacking or register-list indexing). A register is deleted after its last
+# reader, so intermediates die as early as they do in eager code. A guard that comes out
+# differently, or a step that raises, abandons the run (``None``): the caller traces again, and
+# the eager semantics (the other branch, or the error) follow from that trace.
 """
 import numpy as np
 
 from .program import GUARD, NP
 from .tracing import Slot
 
-_UNARY, _BINARY, _STATIC, _DYNAMIC, _NUMPY, _GUARD = range(6)
-
 
 class Executable:
-    """A ``Program`` compiled for ``run``."""
+    """A ``Program`` compiled to a Python function: ``run(inputs)`` gives the outputs, or None
+    when a guard fails or a step raises."""
 
     def __init__(self, program):
         self.program = program
-        self.n_in = program.n_in
-        self.outs = program.outs
-        self.init = [None] * len(program.values)
-        for slot in program.consts:
-            self.init[slot] = program.values[slot]
-        last = {}
-        for k, step in enumerate(program.steps):
-            for s in step.reads():
-                last[s] = k
-        keep = set(program.outs) | set(program.consts)
-        code = []
-        for k, step in enumerate(program.steps):
-            dead = tuple(s for s in set(step.reads()) if last[s] == k and s not in keep)
-            code.append(_instruction(step, dead))
-        self.code = code
+        self.source, env = _source(program)
+        namespace = {}
+        exec(compile(self.source, f"<ad.jit program {id(self):x}>", "exec"), env, namespace)
+        self._run = namespace["run"]
 
     def run(self, inputs):
-        """The output values for ``inputs`` (one per input slot), or None when a guard fails
-        or a step raises (the path does not hold for these inputs)."""
-        regs = list(self.init)
-        regs[:self.n_in] = inputs
-        try:
-            for tag, fn, out, ins, params, dead in self.code:
-                if tag == _UNARY:
-                    regs[out] = fn(regs[ins])
-                elif tag == _BINARY:
-                    regs[out] = fn(regs[ins[0]], regs[ins[1]])
-                elif tag == _STATIC:
-                    regs[out] = fn(*[regs[i] for i in ins], **params)
-                elif tag == _DYNAMIC:
-                    regs[out] = fn(*[regs[i] for i in ins], **_fill(params, regs))
-                elif tag == _NUMPY:
-                    args, kwargs = _fill(params, regs)
-                    regs[out] = fn(*args, **kwargs)
-                elif not same(regs[ins], params):
-                    return None
-                for s in dead:
-                    regs[s] = None
-        except Exception:   # noqa: BLE001  (the eager trace that follows raises it properly)
-            return None
-        return [regs[o] for o in self.outs]
+        """The output values for ``inputs`` (one per input slot), or None when the path does
+        not hold for them."""
+        return self._run(*inputs)
 
 
-def _instruction(step, dead):
-    if step.kind == GUARD:
-        return _GUARD, None, -1, step.ins[0], step.params, dead
-    if step.kind == NP:
-        return _NUMPY, step.fn, step.out, None, step.params, dead
-    impl = step.fn.impl
-    if step.dynamic:
-        return _DYNAMIC, impl, step.out, tuple(step.ins), step.params, dead
-    if not step.params and len(step.ins) == 1:
-        return _UNARY, impl, step.out, step.ins[0], None, dead
-    if not step.params and len(step.ins) == 2:
-        return _BINARY, impl, step.out, tuple(step.ins), None, dead
-    return _STATIC, impl, step.out, tuple(step.ins), step.params or {}, dead
+def _source(program):
+    """``(source, globals)`` of the function running ``program``."""
+    env = {"_same": same}
+    consts = program.consts
 
+    def name(slot):
+        if slot in consts:
+            key = f"c{slot}"
+            env[key] = program.values[slot]
+            return key
+        return f"r{slot}"
 
-def _fill(tree, regs):
-    """``tree`` with each ``Slot`` replaced by its register's value."""
-    kind = type(tree)
-    if kind is Slot:
-        return regs[tree.index]
-    if kind is tuple or kind is list:
-        return kind(_fill(v, regs) for v in tree)
-    if kind is dict:
-        return {k: _fill(v, regs) for k, v in tree.items()}
-    return tree
+    def bind(key, value):
+        env[key] = value
+        return key
+
+    def expression(tree, key):
+        """Source for ``tree`` (params or arguments) with ``Slot``s read from registers."""
+        kind = type(tree)
+        if kind is Slot:
+            return name(tree.index)
+        if kind is tuple:
+            return "(" + "".join(expression(v, f"{key}_{i}") + ", "
+                                 for i, v in enumerate(tree)) + ")"
+        if kind is list:
+            return "[" + ", ".join(expression(v, f"{key}_{i}") for i, v in enumerate(tree)) + "]"
+        if kind is dict:
+            return "{" + ", ".join(f"{k!r}: {expression(v, f'{key}_{i}')}"
+                                   for i, (k, v) in enumerate(tree.items())) + "}"
+        return bind(key, tree)
+
+    last = {}
+    for k, step in enumerate(program.steps):
+        for s in step.reads():
+            last[s] = k
+    keep = set(program.outs) | consts
+    body = []
+    for k, step in enumerate(program.steps):
+        if step.kind == GUARD:
+            body.append(f"if not _same({name(step.ins[0])}, {bind(f'g{k}', step.params)}): "
+                        "return None")
+        else:
+            fn = bind(f"f{k}", step.fn if step.kind == NP else step.fn.impl)
+            if step.kind == NP:
+                args, kwargs = step.params
+                call = [f"*{expression(list(args), f'a{k}')}"]
+                if kwargs:
+                    call.append(f"**{expression(kwargs, f'k{k}')}")
+            else:
+                call = [name(i) for i in step.ins]
+                for key, v in (step.params or {}).items():
+                    call.append(f"{key}={expression(v, f'p{k}_{key}')}")
+            body.append(f"r{step.out} = {fn}({', '.join(call)})")
+        dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep)
+        if dead:
+            body.append("del " + ", ".join(f"r{s}" for s in dead))
+    outs = ", ".join(name(o) for o in program.outs)
+    lines = [f"def run({', '.join(f'r{i}' for i in range(program.n_in))}):", "    try:"]
+    lines += [f"        {line}" for line in body]
+    lines += [f"        return [{outs}]",
+              "    except Exception:   # the eager trace that follows raises it properly",
+              "        return None"]
+    return "\n".join(lines) + "\n", env
 
 
 def same(a, b):

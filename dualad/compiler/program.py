@@ -31,7 +31,7 @@ class Step:
         if self.kind == OP:
             return self.fn.name
         if self.kind == NP:
-            return "numpy." + getattr(self.fn, "__name__", repr(self.fn))
+            return _function_name(self.fn)
         return "guard"
 
     def reads(self):
@@ -147,6 +147,18 @@ class Program:
     def __repr__(self):
         return (f"<Program: {self.n_in} inputs, {len(self.ops)} steps, {len(self.guards)} "
                 "guards>")
+
+
+def _function_name(fn):
+    """``numpy.add.reduce``, ``numpy.greater``, a primitive's value function's name …"""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        return f"numpy.{owner.__name__}.{fn.__name__}"
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    module = getattr(fn, "__module__", None) or ""
+    if isinstance(fn, np.ufunc) or module.startswith("numpy"):
+        return "numpy." + name
+    return name
 
 
 def _collect_slots(tree, found):

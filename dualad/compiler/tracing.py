@@ -38,9 +38,11 @@ computed from it; the readers in ``_TRACKED_READERS`` do not do that.
 import copy
 import operator
 import sys
+import threading
 
 import numpy as np
 
+from .._core._engine import set_plain_hook
 from .._core.escape import ConcretizationError, carries_derivative
 from .._core.primitive import Box
 from .._core.state import new_level, state
@@ -281,16 +283,37 @@ class StagingTrace:
     def __enter__(self):
         self._outer = state.guard_observer
         state.guard_observer = self.observe if self._outer is not None else None
+        with _HOOK_LOCK:
+            _ACTIVE[0] += 1
+            if _ACTIVE[0] == 1:
+                set_plain_hook(_plain_bind)
         return self
 
     def __exit__(self, *exc):
         state.guard_observer = self._outer
         self.active = False
+        with _HOOK_LOCK:
+            _ACTIVE[0] -= 1
+            if _ACTIVE[0] == 0:
+                set_plain_hook(None)
         return False
 
     def output(self, leaf):
         """The slot of an output leaf of ``fun``."""
         return self._operand(leaf)
+
+
+_HOOK_LOCK = threading.Lock()
+_ACTIVE = [0]   # traces running in any thread: the plain hook is installed while some are
+
+
+def _plain_bind(prim, args, params):
+    """``bind`` of ``prim`` without boxes while a trace runs (NOTE: plain hook in
+    ``_engine.pyx``): recorded when a ``Tracked`` array is among its operands or params."""
+    trace = _trace_of((args, params))
+    if trace is None:
+        return prim.impl(*args, **params) if params else prim.impl(*args)
+    return trace.record_call(prim.impl, args, params)
 
 
 class _Ref:
