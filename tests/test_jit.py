@@ -5,6 +5,7 @@ import weakref
 
 import numpy as np
 import pytest
+from test_systematic import BINARY, UNARY
 
 import dualad as ad
 import dualad.numpy as dnp
@@ -64,6 +65,26 @@ def test_results_equal_eager(name, transform):
         x = RNG.standard_normal(5)
         _same(jitted(x), fun(x))
     assert jitted.trace_count == 1   # masks, shifts, signs are data: new inputs reuse it
+
+
+@pytest.mark.parametrize("fun,x", UNARY, ids=[f.__name__ for f, _ in UNARY])
+def test_every_unary_primitive_and_its_derivatives(fun, x):
+    for transform in (fun, ad.elementwise_grad(fun),
+                      ad.elementwise_grad(ad.elementwise_grad(fun))):
+        jitted = ad.jit(transform)
+        for shift in (0.0, 0.01, -0.02):
+            _same(jitted(x + shift), transform(x + shift))
+        assert jitted.trace_count == 1
+
+
+@pytest.mark.parametrize("fun,x,y", BINARY, ids=[f.__name__ for f, _, _ in BINARY])
+def test_every_binary_primitive_and_its_derivatives(fun, x, y):
+    grad = ad.grad(lambda x, y: dnp.sum(fun(x, y[:1]) * fun(x, y)), argnums=(0, 1))
+    for transform in (fun, grad):
+        jitted = ad.jit(transform)
+        for shift in (0.0, 0.01, -0.02):
+            _same(jitted(x + shift, y - shift), transform(x + shift, y - shift))
+        assert jitted.trace_count == 1
 
 
 SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -2.0])

@@ -177,6 +177,7 @@ class Jitted:
             out = self.fun(*args, **kwargs)
             out_leaves, out_def = tree_flatten(out)
             outs = [trace.output(leaf) for leaf in out_leaves]
+            trace.pin_unused()
         program = trace.program
         program.finish(outs, out_def)
         values = [program.values[o] for o in program.outs]

@@ -56,6 +56,7 @@ _METADATA_READERS = frozenset({
     ("reverse.py", "_scalar_seed"), ("reverse.py", "basis_cotangents"),
     ("reverse.py", "egrad_fn"),
     ("derived.py", "zeros_like"), ("custom.py", "_zeros_like"),
+    ("remainders.py", "_zero_tangent"),
     ("backend.py", "array_module"), ("backend.py", "backend_of"),
 })
 # Functions whose every use of a traced value's plain array goes through NumPy functions, ufuncs
@@ -70,6 +71,10 @@ _TRACKED_READERS = frozenset({
     ("complex.py", "_modulus_factor"), ("complex.py", "_angle_factor"),
     ("training.py", "dlogits"), ("training.py", "_relu_bwd"),
     ("functional.py", "_shifted"),
+    ("remainders.py", "partial"), ("remainders.py", "_over_hypot"),
+    ("decompositions.py", "_undefined_if_used"), ("decompositions.py", "_phase_part"),
+    ("decompositions.py", "_drops_values"), ("decompositions.py", "_truncated_parts"),
+    ("linalg.py", "_structural_nonzero"),
 })
 # NumPy functions of a Tracked array whose result depends only on its shape and dtype
 _METADATA_FUNCTIONS = frozenset({np.result_type, np.shape, np.ndim, np.size, np.iscomplexobj,
@@ -145,7 +150,8 @@ class StagingTrace:
         self.level = new_level()
         self.active = True
         self.program = Program()
-        self._alive = []    # those arrays: their ids must not be reused while the trace runs
+        self._unused = {}   # id of a Tracked array no recorded step has read -> its slot
+        self._alive = []    # those arrays (their ids stay theirs while the trace runs)
         self._outer = None
 
     # -- boxes and slots ----------------------------------------------------------------------
@@ -158,6 +164,7 @@ class StagingTrace:
         if type(v) is Staged and v._trace is self:
             return v._slot
         if type(v) is Tracked and v._jit is not None and v._jit[0] is self:
+            self._unused.pop(id(v), None)
             return v._jit[1]
         return None
 
@@ -228,33 +235,36 @@ class StagingTrace:
         self.pin_slot(box._slot)
         return value
 
-    def tracked(self, value, slot):
+    def tracked(self, value, slot, pending=False):
         """``value``, the value of ``slot``, as a ``Tracked`` array of this trace."""
         t = np.asarray(value).view(Tracked)
         t._jit = (self, slot)
-        self._alive.append(t)
+        if pending:
+            self._unused[id(t)] = slot
+            self._alive.append(t)
         return t
 
-    def record_call(self, fn, args, kwargs):
+    def record_call(self, fn, args, kwargs, pending=True):
         """``fn(*args, **kwargs)`` on arguments holding ``Tracked`` arrays: computed on their
         plain values and recorded as a step; the result comes back ``Tracked`` (a tuple of
-        arrays as a tuple of ``Tracked`` arrays)."""
+        arrays as a tuple of ``Tracked`` arrays). ``pending``: the result is pinned at the end
+        of the trace unless a recorded step reads it."""
+        if fn in _METADATA_FUNCTIONS:   # not a use of the values
+            return fn(*_strip(args), **_strip(kwargs))
         template, _ = self._template((list(args), kwargs))
         plain_args, plain_kwargs = _plain(template, self.program.values)
         result = fn(*plain_args, **plain_kwargs)
         if isinstance(result, tuple) and all(_followed(r) for r in result):
             out = self.program.add_step(NP, fn, [], template, result, True)
-            parts = [self.record_call(operator.getitem, (_Ref(self, out), k), {})
+            parts = [self.record_call(operator.getitem, (_Ref(self, out), k), {}, False)
                      for k in range(len(result))]
             return type(result)(*parts) if hasattr(result, "_fields") else tuple(parts)
-        if fn in _METADATA_FUNCTIONS:
-            return result
         if not _followed(result):
             for s in _slots_in(template):   # a result it cannot follow: pin what it read
                 self.pin_slot(s)
             return result
         out = self.program.add_step(NP, fn, [], template, result, True)
-        return self.tracked(result, out)
+        return self.tracked(result, out, pending)
 
     def pin_slot(self, slot):
         """A guard that slot ``slot`` keeps the value it has now."""
@@ -302,6 +312,13 @@ class StagingTrace:
         """The slot of an output leaf of ``fun``."""
         return self._operand(leaf)
 
+    def pin_unused(self):
+        """Pin the slots of the ``Tracked`` arrays that no recorded step read: whoever got them
+        may have used their values some other way (``np.asarray``; NOTE: staged decisions)."""
+        for slot in self._unused.values():
+            self.pin_slot(slot)
+        self._unused = {}
+
 
 _HOOK_LOCK = threading.Lock()
 _ACTIVE = [0]   # traces running in any thread: the plain hook is installed while some are
@@ -313,7 +330,9 @@ def _plain_bind(prim, args, params):
     trace = _trace_of((args, params))
     if trace is None:
         return prim.impl(*args, **params) if params else prim.impl(*args)
-    return trace.record_call(prim.impl, args, params)
+    # a primitive's result feeds dualad's own code (a tangent, a cotangent), and is discarded
+    # when a transform drops it: not pinned when unread
+    return trace.record_call(prim.impl, args, params, pending=False)
 
 
 class _Ref:
@@ -379,14 +398,19 @@ def _slots_in(tree):
     return found
 
 
-def _tracking(fn):
-    """An array method of ``Tracked`` that records itself (``fn(self, ...)``)."""
+def _tracking(name):
+    """The array method ``name`` of ``Tracked``, recorded as a step (which calls the method of
+    whatever value the step gets: an array, or a NumPy scalar)."""
+    def call(value, *args, **kwargs):
+        return getattr(value, name)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+
     def method(self, *args, **kwargs):
         trace = self._jit[0] if self._jit is not None else None
         if trace is None or not trace.active:
-            return fn(self.view(np.ndarray), *args, **kwargs)
-        return trace.record_call(fn, (self,) + args, kwargs)
-    method.__name__ = fn.__name__
+            return call(self.view(np.ndarray), *args, **kwargs)
+        return trace.record_call(call, (self,) + args, kwargs)
+    method.__name__ = name
     return method
 
 
@@ -432,16 +456,16 @@ class Tracked(np.ndarray):
             return func(*_strip(args), **_strip(kwargs))
         return trace.record_call(func, args, kwargs)
 
-    astype = _tracking(np.ndarray.astype)
-    reshape = _tracking(np.ndarray.reshape)
-    ravel = _tracking(np.ndarray.ravel)
-    flatten = _tracking(np.ndarray.flatten)
-    copy = _tracking(np.ndarray.copy)
-    transpose = _tracking(np.ndarray.transpose)
-    swapaxes = _tracking(np.ndarray.swapaxes)
-    squeeze = _tracking(np.ndarray.squeeze)
-    __getitem__ = _tracking(np.ndarray.__getitem__)
-    T = property(_tracking(np.transpose))
+    astype = _tracking("astype")
+    reshape = _tracking("reshape")
+    ravel = _tracking("ravel")
+    flatten = _tracking("flatten")
+    copy = _tracking("copy")
+    transpose = _tracking("transpose")
+    swapaxes = _tracking("swapaxes")
+    squeeze = _tracking("squeeze")
+    __getitem__ = _tracking("__getitem__")
+    T = property(_tracking("transpose"))
     __bool__ = _pinning(np.ndarray.__bool__)
     __float__ = _pinning(np.ndarray.__float__)
     __int__ = _pinning(np.ndarray.__int__)
