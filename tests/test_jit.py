@@ -52,6 +52,11 @@ FUNCTIONS = {
     "cross_entropy": lambda x: F.cross_entropy(Z * x[0] + x[1], LABELS),
     "slogdet": lambda x: dnp.linalg.slogdet(A + dnp.outer(x[:4], x[:4]))[1],
     "max_ties": lambda x: dnp.max(dnp.round(x)),
+    "leaky_relu": lambda x: dnp.sum(F.leaky_relu(x, 0.1) ** 2),
+    "huber": lambda x: F.huber_loss(x, np.zeros(5)),
+    "svd": lambda x: dnp.sum(dnp.linalg.svd(A[:, :3] * x[:3], full_matrices=False)[1]),
+    "pinv": lambda x: dnp.sum(dnp.linalg.pinv(A[:, :3] * x[:3]) ** 2),
+    "mod": lambda x: dnp.sum(dnp.mod(x * 3.0, 1.5) * x),
 }
 
 
@@ -107,6 +112,14 @@ def test_special_values_identical(name):
             np.testing.assert_array_equal(jitted(SPECIAL), fun(SPECIAL))
             assert np.array_equal(np.signbit(jitted(SPECIAL)), np.signbit(fun(SPECIAL)))
             assert jitted.trace_count == 1
+
+
+def test_an_order_is_a_guard():
+    f = lambda x: dnp.sum(dnp.sort(x) * np.arange(3.0))   # noqa: E731
+    jitted = ad.jit(ad.value_and_grad(f))
+    for x in (np.array([3.0, 1.0, 2.0]), np.array([3.5, 1.0, 2.0]), np.array([1.0, 3.0, 2.0])):
+        _same(jitted(x), ad.value_and_grad(f)(x))
+    assert jitted.trace_count == 2   # the third input sorts differently
 
 
 def test_python_branch_is_a_guard_that_retraces_both_ways():

@@ -57,6 +57,7 @@ _METADATA_READERS = frozenset({
     ("reverse.py", "egrad_fn"),
     ("derived.py", "zeros_like"), ("custom.py", "_zeros_like"),
     ("remainders.py", "_zero_tangent"),
+    ("_order.py", "_with_nan_slices"), ("_order.py", "_nan_mask"), ("_order.py", "_nan_count"),
     ("backend.py", "array_module"), ("backend.py", "backend_of"),
 })
 # Functions whose every use of a traced value's plain array goes through NumPy functions, ufuncs
@@ -70,7 +71,9 @@ _TRACKED_READERS = frozenset({
     ("reductions.py", "_tie_weights"),
     ("complex.py", "_modulus_factor"), ("complex.py", "_angle_factor"),
     ("training.py", "dlogits"), ("training.py", "_relu_bwd"),
-    ("functional.py", "_shifted"),
+    ("functional.py", "_shifted"), ("functional.py", "leaky_relu"), ("functional.py", "elu"),
+    ("functional.py", "softplus"), ("functional.py", "huber_loss"),
+    ("functional.py", "smooth_l1_loss"),
     ("remainders.py", "partial"), ("remainders.py", "_over_hypot"),
     ("decompositions.py", "_undefined_if_used"), ("decompositions.py", "_phase_part"),
     ("decompositions.py", "_drops_values"), ("decompositions.py", "_truncated_parts"),
