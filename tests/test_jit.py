@@ -395,3 +395,21 @@ def test_integer_labels_used_as_an_index_are_data_in_the_gradient():
         labels = RNG.integers(0, 3, 4)
         _same(jitted(Z, labels), ad.grad(loss)(Z, labels))
     assert jitted.trace_count == 1
+
+
+def test_buffers_are_reused_without_touching_inputs():
+    def f(x, w):
+        h = dnp.tanh(x @ w) * 2.0 + 1.0
+        return h * h.T[:, ::-1].T - x @ w, dnp.sum(h)
+
+    x, w = RNG.standard_normal((100, 100)), RNG.standard_normal((100, 100))
+    keep = x.copy(), w.copy()
+    jitted = ad.jit(f)
+    jitted(x, w)
+    assert jitted.lower(x, w).in_place   # some step writes into a dead buffer
+    for _ in range(2):
+        got = jitted(x, w)
+        np.testing.assert_array_equal(got[0], f(x, w)[0])
+        assert got[1] == f(x, w)[1]
+    np.testing.assert_array_equal(x, keep[0])
+    np.testing.assert_array_equal(w, keep[1])

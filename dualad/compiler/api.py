@@ -182,8 +182,8 @@ class Jitted:
         program.finish(outs, out_def)
         values = [program.values[o] for o in program.outs]
         program = optimize(program)
-        program.forget_values()
         exe = Executable(program)
+        program.forget_values()
         with self._lock:
             self.trace_count += 1
             paths.insert(0, exe)

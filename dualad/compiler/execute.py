@@ -84,6 +84,10 @@ def _source(program):
                 call = [name(i) for i in step.ins]
                 for key, v in (step.params or {}).items():
                     call.append(f"{key}={expression(v, f'p{k}_{key}')}")
+                if k in program.in_place:   # program.reuse_buffers
+                    ufunc, position = program.in_place[k]
+                    fn = bind(f"u{k}", ufunc)
+                    call.append(f"out={call[position]}")
             body.append(f"r{step.out} = {fn}({', '.join(call)})")
         dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep)
         if dead:

@@ -54,6 +54,7 @@ class Program:
         self.outs = []
         self.out_def = None
         self.reads = []       # library functions whose plain-value reads pinned a value
+        self.in_place = {}    # index of a step -> its operand whose buffer it writes into
         self._pinned = set()
 
     # -- building (tracing.StagingTrace) ------------------------------------------------------
@@ -312,9 +313,54 @@ def fold_constants(program):
     program.steps = [s for s in program.steps if s.kind != "folded"]
 
 
+# the arithmetic primitives whose value is a NumPy ufunc of their two operands
+_UFUNCS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply,
+           "divide": np.divide}
+_FRESH = frozenset(_UFUNCS) | {"negative", "square", "exp", "log", "sin", "cos", "tanh",
+                              "sqrt", "sigmoid", "relu", "abs", "matmul"}
+IN_PLACE_MIN = 4096   # elements: below this a fresh array costs no more than an in-place one
+
+
+def reuse_buffers(program):
+    """Mark arithmetic steps that may write their result into an operand's buffer
+    (``program.in_place``): the operand is a fresh array one of the ``_FRESH`` steps made
+    (never an input, a constant or a view), no later step or output reads it, no other value
+    is a view of it, it has the result's shape and dtype, and it is big enough to matter. The
+    ufunc with ``out=`` gives the same bits as without."""
+    last, made_by = {}, {}
+    for k, step in enumerate(program.steps):
+        for s in step.reads():
+            last[s] = k
+        if step.kind == OP:
+            made_by[step.out] = step.fn.name
+    outs = set(program.outs)
+    viewed = set()
+    for v in program.values:
+        base = getattr(v, "base", None)
+        while base is not None:
+            viewed.add(id(base))
+            base = getattr(base, "base", None)
+    for k, step in enumerate(program.steps):
+        if step.kind != OP or step.dynamic or step.params or step.fn.name not in _UFUNCS:
+            continue
+        result = program.values[step.out]
+        if type(result) is not np.ndarray or result.size < IN_PLACE_MIN:
+            continue
+        for position, s in enumerate(step.ins):
+            v = program.values[s]
+            if (made_by.get(s) in _FRESH and s not in outs and last.get(s) == k
+                    and step.ins.count(s) == 1 and type(v) is np.ndarray
+                    and v.flags.owndata and v.flags.c_contiguous and id(v) not in viewed
+                    and v.shape == result.shape and v.dtype == result.dtype):
+                program.in_place[k] = (_UFUNCS[step.fn.name], position)
+                break
+
+
 def optimize(program):
-    """The passes, in order: constant folding, common subexpressions, dead code."""
+    """The passes, in order: constant folding, common subexpressions, dead code, buffer
+    reuse."""
     fold_constants(program)
     eliminate_common_subexpressions(program)
     eliminate_dead_code(program)
+    reuse_buffers(program)
     return program
