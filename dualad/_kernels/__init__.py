@@ -32,7 +32,10 @@ compiled extensions).
   ``cache_stats()`` reports them. Without the compiled module the scope does nothing.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
-  anything else to ``train_reference``.
+  anything else to ``train_reference``. ``RECURRENT[name]`` (``_recurrent``: the elementwise
+  part of an LSTM or GRU step, forward and backward) and ``NORM[name]`` (``_norm``: batch and
+  layer normalisation, forward and backward) are selected the same way, falling back to
+  ``recurrent_reference`` and ``norm_reference``.
 """
 import contextlib
 import importlib
@@ -40,7 +43,7 @@ import os
 
 import numpy as np
 
-from . import conv_reference, reference, train_reference
+from . import conv_reference, norm_reference, recurrent_reference, reference, train_reference
 
 UNARY_OPS = ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh",
              "sqrt", "arctan", "sigmoid", "abs", "relu", "square")
@@ -70,6 +73,8 @@ _train = _load("_train")
 _guard = _load("_guard")
 _alloc = _load("_alloc")
 _conv = _load("_conv")
+_recurrent = _load("_recurrent")
+_norm = _load("_norm")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -98,9 +103,9 @@ def _plain(args):
     return dtype is not None
 
 
-def _train_kernel(name):
-    ref = getattr(train_reference, name)
-    fast = getattr(_train, name, None)
+def _checked_kernel(fast_module, ref_module, name):
+    ref = getattr(ref_module, name)
+    fast = getattr(fast_module, name, None)
     if fast is None:
         return ref
 
@@ -148,7 +153,12 @@ add_product = _unary_kernel("add_product")
 product_rule = _unary_kernel("product_rule")
 arithmetic = _unary_kernel("arithmetic")
 ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
-TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
+TRAIN = {name: _checked_kernel(_train, train_reference, name) for name in TRAIN_OPS}
+RECURRENT = {name: _checked_kernel(_recurrent, recurrent_reference, name)
+             for name in ("lstm_cell_fwd", "lstm_cell_bwd", "gru_cell_fwd", "gru_cell_bwd")}
+NORM = {name: _checked_kernel(_norm, norm_reference, name)
+        for name in ("batch_norm_stats", "batch_norm_fwd", "batch_norm_apply", "batch_norm_bwd",
+                     "layer_norm_fwd", "layer_norm_bwd")}
 CONV = {name: _conv_kernel(name) for name in ("unfold", "fold")}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 

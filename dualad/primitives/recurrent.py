@@ -1,182 +1,138 @@
-"""Fused recurrent cells: the gate arithmetic of one LSTM or GRU time step as one primitive each,
-in PyTorch's gate order, so that a step records a handful of tape entries instead of a dozen.
+"""Recurrent cells: one LSTM or GRU time step, in PyTorch's gate order, as one fused primitive
+each (the matrix products with both weights by BLAS, then the gate arithmetic and its backward
+in one compiled pass each: ``dualad._kernels.RECURRENT``).
 
-# Design: the matrix products stay outside (``matmul`` is already one BLAS call); what is fused
-# is the elementwise part, whose derivative is written once here. An LSTM step is two
-# primitives, because a primitive has one output: ``lstm_cell_c(z, c) = sigmoid(f) c +
-# sigmoid(i) tanh(g)`` and ``lstm_cell_h(z, c_new) = sigmoid(o) tanh(c_new)``, with ``z`` the
-# pre-activations ``(N, 4H)`` (gates i, f, g, o). A GRU step is one:
-# ``gru_cell(x, h_proj, h) = n + z (h - n)``, ``n = tanh(x_n + r h_n)``, with ``x`` and
-# ``h_proj`` the input and hidden projections ``(N, 3H)`` (gates r, z, n). The rules are written
-# with ``dualad.numpy`` operations (recomputing the gates from the saved inputs), so they are
-# differentiable again; on plain arrays they run as NumPy expressions (a compiled per-step
-# kernel is a later step).
+* ``lstm_cell(x, hc, w_ih, w_hh, b) -> hc'``: ``x`` ``(N, in)``, ``hc`` ``(2, N, H)`` the hidden
+  and cell states stacked (so that a step has one result, which the next step takes whole),
+  ``w_ih`` ``(4H, in)``, ``w_hh`` ``(4H, H)``, ``b`` ``(4H,)`` (both biases summed) or None.
+  Gates ``i, f, g, o`` of ``z = x w_ih^T + h w_hh^T + b``; ``c' = sigmoid(f) c + sigmoid(i)
+  tanh(g)``, ``h' = sigmoid(o) tanh(c')``.
+* ``gru_cell(x, h, w_ih, w_hh, b_ih, b_hh) -> h'``: gates ``r, z, n`` of the projections
+  ``x w_ih^T + b_ih`` and ``h w_hh^T + b_hh``; ``n = tanh(x_n + r h_n)`` (``h_n`` with its
+  bias, as PyTorch), ``h' = n + z (h - n)``; biases may be None.
+
+# Design: see ``dualad/primitives/fused.py``. Where the fused primitive does not apply (forward
+# mode, nested transforms) the cell is composed from ``dualad.numpy`` operations (``_lstm`` and
+# ``_gru`` below, the same function), so its derivatives there are those of the composition,
+# to any order; the kernels hold the hand-written backward.
 """
-import numpy as np
-
 from .. import numpy as dnp
-from .._core.primitive import Box, Primitive, dtype_of, shape_of
+from .._core.backend import array_module
+from .._kernels import RECURRENT
 from . import elementwise as _e
+from .fused import FusedPrimitive, fusable
 
 
-def _pieces(z, k):
-    """``z`` split into ``k`` equal blocks along the last axis (plain arrays: NumPy views,
-    without the dispatch of ``dnp.split``)."""
-    if isinstance(z, Box):
-        return dnp.split(z, k, axis=-1)
-    h = z.shape[-1] // k
-    return [z[..., j * h:(j + 1) * h] for j in range(k)]
+def _contiguous(a):
+    return a if a.flags.c_contiguous else array_module(a).ascontiguousarray(a)
 
 
-def _quarters(z):
-    return _pieces(z, 4)
+def _project(x, w, h, u, b):
+    """``x w^T + h u^T (+ b)`` on plain arrays."""
+    z = x @ w.T
+    z += h @ u.T
+    if b is not None:
+        z += b
+    return z
 
 
-def _thirds(z):
-    return _pieces(z, 3)
-
-
-# The rules call the primitives themselves (not their dualad.numpy wrappers, whose argument
-# checks cost more than the arithmetic at these sizes); on plain arrays they are NumPy calls.
-def _sigmoid(x):
-    """``sigmoid``; a strided block of a plain array is copied first, so that the compiled
-    kernel (which takes contiguous arrays) computes it in one pass."""
-    return _e.sigmoid(x if isinstance(x, Box) else np.ascontiguousarray(x))
-
-
-def _tanh(x):
-    return _e.tanh(x if isinstance(x, Box) else np.ascontiguousarray(x))
-
-
-def _join(parts):
-    """The blocks side by side along the last axis."""
-    if any(isinstance(p, Box) for p in parts):
-        return dnp.concatenate(parts, axis=-1)
-    return np.concatenate(parts, axis=-1)
-
-
-def _zeros(like):
-    return np.zeros(shape_of(like), dtype_of(like))
-
-
-def _dsigmoid(s):
-    return s * (1.0 - s)
-
-
-def _dtanh(t):
-    return 1.0 - t * t
+def _weight_ct(dz, v):
+    """The cotangent of a weight ``(out, in)`` in ``v (N, in) @ w^T``: ``dz^T v``, per batch
+    row of ``dz`` ``(k, N, out)``."""
+    return dz.transpose(0, 2, 1) @ v
 
 
 # ------------------------------------------------------------------------------ LSTM
-def _lstm_gates(z):
-    # one sigmoid over the whole contiguous block (the compiled kernel takes it; a strided
-    # quarter would not) rather than three over quarters
-    i, f, _, o = _quarters(_sigmoid(z))
-    return i, f, _tanh(_quarters(z)[2]), o
+def _lstm_fwd(x, hc, w_ih, w_hh, b):
+    hc = _contiguous(hc)
+    z = _project(x, w_ih, hc[0], w_hh, b)
+    new, act = RECURRENT["lstm_cell_fwd"](z, hc[1])
+    return new, (x, hc, w_ih, w_hh, act)
 
 
-def _lstm_c(z, c):
-    i, f, g, _ = _lstm_gates(z)
-    return f * c + i * g
+def _lstm_bwd(g, residuals, needs):
+    x, hc, w_ih, w_hh, act = residuals
+    dz, dc = RECURRENT["lstm_cell_bwd"](_contiguous(g), act, hc[1])
+    dhc = None
+    if needs[1]:
+        dhc = array_module(g).empty(g.shape, dtype=dz.dtype)
+        dhc[:, 0] = dz @ w_hh
+        dhc[:, 1] = dc
+    return (dz @ w_ih if needs[0] else None, dhc,
+            _weight_ct(dz, x) if needs[2] else None, _weight_ct(dz, hc[0]) if needs[3] else None,
+            dz.sum(axis=1) if needs[4] else None)
 
 
-def _lstm_c_jvp_z(t, ans, z, c):
-    i, f, g, _ = _lstm_gates(z)
-    ti, tf, tg, _ = _quarters(t)
-    return ti * (g * _dsigmoid(i)) + tf * (c * _dsigmoid(f)) + tg * (i * _dtanh(g))
+lstm_cell_p = FusedPrimitive("nn.lstm_cell", _lstm_fwd, _lstm_bwd)
 
 
-def _lstm_c_vjp_z(ct, ans, z, c):
-    i, f, g, _ = _lstm_gates(z)
-    return _join([ct * (g * _dsigmoid(i)), ct * (c * _dsigmoid(f)), ct * (i * _dtanh(g)),
-                  _zeros(ct)])
+def _lstm(x, hc, w_ih, w_hh, b):
+    """The LSTM step composed from dualad.numpy operations."""
+    z = dnp.matmul(x, dnp.transpose(w_ih)) + dnp.matmul(hc[0], dnp.transpose(w_hh))
+    if b is not None:
+        z = z + b
+    i, f, g, o = dnp.split(z, 4, axis=-1)
+    c = _e.sigmoid(f) * hc[1] + _e.sigmoid(i) * _e.tanh(g)
+    return dnp.stack([_e.sigmoid(o) * _e.tanh(c), c])
 
 
-def _lstm_c_dc(t, ans, z, c):
-    return t * _lstm_gates(z)[1]
+def lstm_cell(x, hc, w_ih, w_hh, b=None):
+    """One LSTM step: the new hidden and cell states ``(2, N, H)`` from the input ``x`` and the
+    stacked states ``hc``, with PyTorch's gates ``i, f, g, o``::
 
-
-lstm_cell_c = Primitive("nn.lstm_cell_c", _lstm_c, jvp=(_lstm_c_jvp_z, _lstm_c_dc),
-                        vjp=(_lstm_c_vjp_z, _lstm_c_dc))
-
-
-def _lstm_h(z, c):
-    return _sigmoid(_quarters(z)[3]) * _tanh(c)
-
-
-def _lstm_h_jvp_z(t, ans, z, c):
-    o = _sigmoid(_quarters(z)[3])
-    return _quarters(t)[3] * (_tanh(c) * _dsigmoid(o))
-
-
-def _lstm_h_vjp_z(ct, ans, z, c):
-    o = _sigmoid(_quarters(z)[3])
-    zero = _zeros(ct)
-    return _join([zero, zero, zero, ct * (_tanh(c) * _dsigmoid(o))])
-
-
-def _lstm_h_dc(t, ans, z, c):
-    return t * (_sigmoid(_quarters(z)[3]) * _dtanh(_tanh(c)))
-
-
-lstm_cell_h = Primitive("nn.lstm_cell_h", _lstm_h, jvp=(_lstm_h_jvp_z, _lstm_h_dc),
-                        vjp=(_lstm_h_vjp_z, _lstm_h_dc))
+        hc = lstm_cell(x, hc, lstm.weight_ih_l0, lstm.weight_hh_l0, b_ih + b_hh)
+    """
+    if fusable(x, hc, w_ih, w_hh, b):
+        return lstm_cell_p(x, hc, w_ih, w_hh, b)
+    return _lstm(x, hc, w_ih, w_hh, b)
 
 
 # ------------------------------------------------------------------------------ GRU
-def _gru_parts(x, hp, h):
-    """The gates r, z, the candidate n and the recurrent part h_n of one GRU step."""
-    xr, xz, xn = _thirds(x)
-    hr, hz, hn = _thirds(hp)
-    r = _sigmoid(xr + hr)
-    u = _sigmoid(xz + hz)
-    n = _tanh(xn + r * hn)
-    return r, u, n, hn
+def _gru_fwd(x, h, w_ih, w_hh, b_ih, b_hh):
+    h = _contiguous(h)
+    zx = x @ w_ih.T
+    if b_ih is not None:
+        zx += b_ih
+    zh = h @ w_hh.T
+    if b_hh is not None:
+        zh += b_hh
+    new, act = RECURRENT["gru_cell_fwd"](zx, zh, h)
+    return new, (x, h, w_ih, w_hh, act, zh)
 
 
-def _gru(x, hp, h):
-    _, u, n, _ = _gru_parts(x, hp, h)
+def _gru_bwd(g, residuals, needs):
+    x, h, w_ih, w_hh, act, zh = residuals
+    dzx, dzh, dh = RECURRENT["gru_cell_bwd"](_contiguous(g), act, zh, h)
+    if needs[1]:
+        dh += dzh @ w_hh
+    return (dzx @ w_ih if needs[0] else None, dh if needs[1] else None,
+            _weight_ct(dzx, x) if needs[2] else None, _weight_ct(dzh, h) if needs[3] else None,
+            dzx.sum(axis=1) if needs[4] else None, dzh.sum(axis=1) if needs[5] else None)
+
+
+gru_cell_p = FusedPrimitive("nn.gru_cell", _gru_fwd, _gru_bwd)
+
+
+def _gru(x, h, w_ih, w_hh, b_ih, b_hh):
+    """The GRU step composed from dualad.numpy operations."""
+    zx = dnp.matmul(x, dnp.transpose(w_ih))
+    zh = dnp.matmul(h, dnp.transpose(w_hh))
+    if b_ih is not None:
+        zx = zx + b_ih
+    if b_hh is not None:
+        zh = zh + b_hh
+    xr, xz, xn = dnp.split(zx, 3, axis=-1)
+    hr, hz, hn = dnp.split(zh, 3, axis=-1)
+    r, u = _e.sigmoid(xr + hr), _e.sigmoid(xz + hz)
+    n = _e.tanh(xn + r * hn)
     return n + u * (h - n)
 
 
-def _gru_pre_cotangents(ct, x, hp, h):
-    """Cotangents of the pre-activations of r, z and n (and r itself, for h_n's)."""
-    r, u, n, hn = _gru_parts(x, hp, h)
-    dn = ct * (1.0 - u) * _dtanh(n)
-    du = ct * (h - n) * _dsigmoid(u)
-    dr = dn * hn * _dsigmoid(r)
-    return dr, du, dn, r
+def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step: the new hidden state ``(N, H)`` with PyTorch's gates ``r, z, n``::
 
-
-def _gru_vjp_x(ct, ans, x, hp, h):
-    dr, du, dn, _ = _gru_pre_cotangents(ct, x, hp, h)
-    return _join([dr, du, dn])
-
-
-def _gru_vjp_hp(ct, ans, x, hp, h):
-    dr, du, dn, r = _gru_pre_cotangents(ct, x, hp, h)
-    return _join([dr, du, dn * r])
-
-
-def _gru_dh(t, ans, x, hp, h):
-    return t * _gru_parts(x, hp, h)[1]
-
-
-def _gru_jvp_pre(tr, tz, tn, x, hp, h):
-    """The output's tangent from those of r's, z's and n's pre-activations."""
-    r, u, n, hn = _gru_parts(x, hp, h)
-    t_n = tn + tr * (_dsigmoid(r) * hn)            # r moves n through r * h_n
-    return tz * (_dsigmoid(u) * (h - n)) + t_n * (_dtanh(n) * (1.0 - u))
-
-
-def _gru_jvp_x(t, ans, x, hp, h):
-    return _gru_jvp_pre(*_thirds(t), x, hp, h)
-
-
-def _gru_jvp_hp(t, ans, x, hp, h):
-    tr, tz, tn = _thirds(t)
-    return _gru_jvp_pre(tr, tz, tn * _gru_parts(x, hp, h)[0], x, hp, h)
-
-
-gru_cell = Primitive("nn.gru_cell", _gru, jvp=(_gru_jvp_x, _gru_jvp_hp, _gru_dh),
-                     vjp=(_gru_vjp_x, _gru_vjp_hp, _gru_dh))
+        h = gru_cell(x, h, gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+    """
+    if fusable(x, h, w_ih, w_hh, b_ih, b_hh):
+        return gru_cell_p(x, h, w_ih, w_hh, b_ih, b_hh)
+    return _gru(x, h, w_ih, w_hh, b_ih, b_hh)
