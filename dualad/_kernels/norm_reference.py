@@ -56,7 +56,7 @@ def batch_norm_bwd(g, x, mean, var, w, eps, training):
     dx = g64 * scale
     if training:
         count = x.shape[0] * x.shape[2]
-        dx -= (db[:, :, None] + xhat * dw[:, :, None]) * (scale / count)
+        dx -= (db[:, None, :, None] + xhat * dw[:, None, :, None]) * (scale / count)
     return dx.astype(g.dtype), dw.astype(g.dtype), db.astype(g.dtype)
 
 

@@ -1,0 +1,261 @@
+"""The fused LSTM and GRU cells: the compiled kernels (``_recurrent.pyx``) against their NumPy
+references of the same names, the cells' derivatives against central finite differences in
+both modes and to second order, the fused primitive against the cell composed from
+``dualad.numpy`` operations, the error when the fused backward would be differentiated, and
+the compiled build against ``DUALAD_PUREPYTHON=1``."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualad as ad
+from dualad import nn
+from dualad._kernels import RECURRENT
+from dualad._kernels import recurrent_reference as ref
+from dualad.primitives import recurrent as cells
+from dualad.testing import check_grads
+
+compiled = pytest.importorskip("dualad._kernels._recurrent")
+
+TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
+
+
+@st.composite
+def cell_inputs(draw):
+    n, h, k = draw(st.integers(1, 5)), draw(st.integers(1, 9)), draw(st.integers(1, 3))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    scale = draw(st.sampled_from([0.5, 3.0, 30.0]))     # 30: saturated gates
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    return n, h, k, dtype, lambda *shape: (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+def _close(got, want, dtype):
+    assert got.dtype == want.dtype == dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, **TOL[dtype])
+
+
+@settings(max_examples=60, deadline=None)
+@given(cell_inputs())
+def test_lstm_kernels_match_the_reference(case):
+    n, h, k, dtype, draw = case
+    z, c, g = draw(n, 4 * h), draw(n, h), draw(k, 2, n, h)
+    hc, act = compiled.lstm_cell_fwd(z, c)
+    hc_ref, act_ref = ref.lstm_cell_fwd(z, c)
+    _close(hc, hc_ref, dtype)
+    _close(act, act_ref, dtype)
+    for got, want in zip(compiled.lstm_cell_bwd(g, act, c), ref.lstm_cell_bwd(g, act, c)):
+        _close(got, want, dtype)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cell_inputs())
+def test_gru_kernels_match_the_reference(case):
+    n, h, k, dtype, draw = case
+    zx, zh, hh, g = draw(n, 3 * h), draw(n, 3 * h), draw(n, h), draw(k, n, h)
+    out, act = compiled.gru_cell_fwd(zx, zh, hh)
+    out_ref, act_ref = ref.gru_cell_fwd(zx, zh, hh)
+    _close(out, out_ref, dtype)
+    _close(act, act_ref, dtype)
+    for got, want in zip(compiled.gru_cell_bwd(g, act, zh, hh),
+                         ref.gru_cell_bwd(g, act, zh, hh)):
+        _close(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_on_nan_and_inf_match_the_reference(dtype):
+    def same(got, want):
+        np.testing.assert_allclose(got, want, **TOL[dtype])   # NaN matches NaN, inf inf
+
+    z = np.array([[np.inf, -np.inf, np.nan, 0.0, 1e30, -1e30, 2.0, np.inf]], dtype)  # H = 2
+    c = np.array([[1.0, np.inf]], dtype)
+    hc, act = compiled.lstm_cell_fwd(z, c)
+    hc_ref, act_ref = ref.lstm_cell_fwd(z, c)
+    same(hc, hc_ref)
+    same(act, act_ref)
+    # saturated gates are exact: sigmoid(+-inf) = 1, 0; tanh(+-1e30) = +-1
+    np.testing.assert_array_equal(act[0, [0, 1, 4, 5, 7]], [1.0, 0.0, 1.0, -1.0, 1.0])
+    assert np.isnan(act[0, 8]) and np.isnan(hc[1, 0, 0])        # the NaN of f propagates
+    assert hc[1, 0, 1] == np.inf                                # f = 1/2 of an infinite c
+    g = np.ones((1, 2, 1, 2), dtype)
+    for got, want in zip(compiled.lstm_cell_bwd(g, act, c), ref.lstm_cell_bwd(g, act, c)):
+        same(got, want)
+    zx = z[:, :6].copy()
+    zh = np.array([[0.0, 1.0, -np.inf, np.nan, 3.0, -2.0]], dtype)
+    hh = np.array([[0.5, np.nan]], dtype)
+    out, act = compiled.gru_cell_fwd(zx, zh, hh)
+    out_ref, act_ref = ref.gru_cell_fwd(zx, zh, hh)
+    same(out, out_ref)
+    same(act, act_ref)
+    assert np.isnan(out[0, 1])
+    for got, want in zip(compiled.gru_cell_bwd(g[:, 0], act, zh, hh),
+                         ref.gru_cell_bwd(g[:, 0], act, zh, hh)):
+        same(got, want)
+
+
+def test_dispatch_sends_other_layouts_and_dtypes_to_the_reference():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((3, 8))
+    c = rng.standard_normal((3, 2))
+    strided = np.asfortranarray(z)
+    for got, want in zip(RECURRENT["lstm_cell_fwd"](strided, c), ref.lstm_cell_fwd(z, c)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    half = RECURRENT["lstm_cell_fwd"](z.astype(np.float16), c.astype(np.float16))[0]
+    assert half.dtype == np.float16
+    np.testing.assert_allclose(half, ref.lstm_cell_fwd(z, c)[0], rtol=2e-2, atol=2e-3)
+
+
+# ------------------------------------------------------------------------------ derivatives
+def _lstm_args(dtype=np.float64, n=3, inputs=2, h=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, inputs)).astype(dtype),
+            (0.5 * rng.standard_normal((2, n, h))).astype(dtype),
+            (0.5 * rng.standard_normal((4 * h, inputs))).astype(dtype),
+            (0.5 * rng.standard_normal((4 * h, h))).astype(dtype),
+            (0.5 * rng.standard_normal(4 * h)).astype(dtype))
+
+
+def _gru_args(dtype=np.float64, n=3, inputs=2, h=4, seed=1):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, inputs)).astype(dtype),
+            (0.5 * rng.standard_normal((n, h))).astype(dtype),
+            (0.5 * rng.standard_normal((3 * h, inputs))).astype(dtype),
+            (0.5 * rng.standard_normal((3 * h, h))).astype(dtype),
+            (0.5 * rng.standard_normal(3 * h)).astype(dtype),
+            (0.5 * rng.standard_normal(3 * h)).astype(dtype))
+
+
+CELLS = {"lstm": (cells.lstm_cell, cells._lstm, _lstm_args),
+         "gru": (cells.gru_cell, cells._gru, _gru_args)}
+
+
+@pytest.mark.parametrize("name", list(CELLS))
+def test_cell_derivatives_match_finite_differences_to_second_order(name):
+    cell, _, make = CELLS[name]
+    args = make()
+    check_grads(cell, args, modes=("fwd", "rev"), order=2)
+
+
+@pytest.mark.parametrize("name", list(CELLS))
+def test_cell_without_biases(name):
+    cell, _, make = CELLS[name]
+    args = make()
+    stripped = args[:4] + (None,) * (len(args) - 4)
+    check_grads(lambda *a: cell(*a, *stripped[4:]), args[:4], order=1)
+    np.testing.assert_allclose(cell(*stripped), CELLS[name][1](*stripped), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(CELLS))
+def test_fused_cell_is_used_in_reverse_mode_and_matches_the_composition(name, monkeypatch):
+    cell, composed, make = CELLS[name]
+    calls = []
+    kernel = f"{name}_cell_bwd"
+    original = RECURRENT[kernel]
+    monkeypatch.setitem(RECURRENT, kernel, lambda *a: calls.append(1) or original(*a))
+    args = make()
+    g = np.random.default_rng(5).standard_normal(cell(*args).shape)
+    fused = ad.vjp(cell, *args)
+    plain = ad.vjp(composed, *args)
+    assert len(calls) == 0
+    np.testing.assert_allclose(fused[0], plain[0], rtol=1e-13)
+    for got, want in zip(fused[1](g), plain[1](g)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    assert len(calls) == 1
+    jac_rev = ad.jacrev(cell, argnums=(0, 1, 2, 3))(*args)          # batched cotangents
+    jac_fwd = ad.jacfwd(cell, argnums=(0, 1, 2, 3))(*args)          # composed
+    for r, f in zip(jac_rev, jac_fwd):
+        np.testing.assert_allclose(r, f, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(CELLS))
+def test_differentiating_the_fused_backward_raises(name):
+    cell, _, make = CELLS[name]
+    args = make()
+    out, pullback = ad.vjp(lambda x: cell(x, *args[1:]), args[0])
+    g = np.ones(out.shape)
+    with pytest.raises(TypeError, match="not differentiable"):
+        ad.jacfwd(lambda u: pullback(u)[0])(g)
+    with pytest.raises(TypeError, match="not differentiable"):
+        ad.grad(lambda u: ad.numpy.sum(pullback(u)[0]))(g)
+
+
+def test_hessian_through_an_lstm_layer_matches_finite_differences():
+    nn.manual_seed(0)
+    lstm = nn.LSTM(2, 3, dtype=np.float64)
+    lstm.requires_grad_(False)                 # constants: differentiate in x alone
+    x = np.random.default_rng(2).standard_normal((4, 2, 2))
+
+    def loss(x):
+        out, (h, c) = lstm(x)
+        return ad.numpy.sum(out ** 2) + ad.numpy.sum(c)
+
+    hess = ad.hessian(loss)(x)
+    eps = 1e-5
+    flat = x.ravel()
+    cols = []
+    for i in range(flat.size):
+        e = np.zeros_like(flat)
+        e[i] = eps
+        gp = ad.grad(loss)((flat + e).reshape(x.shape))
+        gm = ad.grad(loss)((flat - e).reshape(x.shape))
+        cols.append(((gp - gm) / (2 * eps)).ravel())
+    np.testing.assert_allclose(hess.reshape(flat.size, flat.size), np.array(cols).T,
+                               rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU])
+def test_layers_with_two_bidirectional_layers_to_second_order(cls):
+    nn.manual_seed(1)
+    model = cls(2, 3, num_layers=2, bidirectional=True, batch_first=True, dtype=np.float64)
+    params = {k: v.detach().numpy().copy() for k, v in model.named_parameters()}
+    x = np.random.default_rng(3).standard_normal((2, 3, 2))
+
+    def f(p, x):
+        out, state = nn.functional_call(model, p, x)
+        return out, state
+
+    check_grads(f, (params, x), order=2)
+
+
+# ------------------------------------------------------------------------------ build modes
+_SCRIPT = """
+import json, sys
+import numpy as np
+import dualad as ad
+from dualad import nn
+nn.manual_seed(0)
+out = {}
+for name, cls in (("lstm", nn.LSTM), ("gru", nn.GRU)):
+    for dtype in (np.float32, np.float64):
+        model = cls(3, 5, num_layers=2, batch_first=True, dtype=dtype)
+        x = ad.tensor(np.random.default_rng(0).standard_normal((4, 6, 3)).astype(dtype))
+        y, _ = model(x)
+        (y ** 2).mean().backward()
+        out[f"{name}_{dtype.__name__}"] = [y.detach().numpy().tolist()] + [
+            p.grad.numpy().tolist() for p in model.parameters()]
+json.dump(out, sys.stdout)
+"""
+
+
+def _run(pure):
+    env = dict(os.environ)
+    env.pop("DUALAD_PUREPYTHON", None)
+    if pure:
+        env["DUALAD_PUREPYTHON"] = "1"
+    done = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True,
+                          text=True, check=True, cwd=tempfile.gettempdir())
+    return json.loads(done.stdout)
+
+
+def test_compiled_and_purepython_builds_agree():
+    compiled_run, pure_run = _run(False), _run(True)
+    for key, arrays in compiled_run.items():
+        tol = dict(rtol=1e-4, atol=1e-6) if key.endswith("float32") else dict(rtol=1e-10,
+                                                                               atol=1e-13)
+        for got, want in zip(arrays, pure_run[key]):
+            np.testing.assert_allclose(np.array(got), np.array(want), **tol)
