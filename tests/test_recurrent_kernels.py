@@ -1,8 +1,8 @@
-"""The fused LSTM and GRU cells: the compiled kernels (``_recurrent.pyx``) against their NumPy
-references of the same names, the cells' derivatives against central finite differences in
-both modes and to second order, the fused primitive against the cell composed from
-``dualad.numpy`` operations, the error when the fused backward would be differentiated, and
-the compiled build against ``DUALAD_PUREPYTHON=1``."""
+"""The fused LSTM and GRU layers: the compiled per-step kernels (``_recurrent.pyx``) against
+their NumPy references of the same names, the layers' derivatives against central finite
+differences in both modes and to second order, the fused primitive against the layer composed
+from ``dualad.numpy`` operations, the error when the fused backward would be differentiated,
+and the compiled build against ``DUALAD_PUREPYTHON=1``."""
 import json
 import os
 import subprocess
@@ -111,18 +111,18 @@ def test_dispatch_sends_other_layouts_and_dtypes_to_the_reference():
 
 
 # ------------------------------------------------------------------------------ derivatives
-def _lstm_args(dtype=np.float64, n=3, inputs=2, h=4, seed=0):
+def _lstm_args(dtype=np.float64, t=3, n=2, inputs=2, h=3, seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((n, inputs)).astype(dtype),
+    return (rng.standard_normal((t, n, inputs)).astype(dtype),
             (0.5 * rng.standard_normal((2, n, h))).astype(dtype),
             (0.5 * rng.standard_normal((4 * h, inputs))).astype(dtype),
             (0.5 * rng.standard_normal((4 * h, h))).astype(dtype),
             (0.5 * rng.standard_normal(4 * h)).astype(dtype))
 
 
-def _gru_args(dtype=np.float64, n=3, inputs=2, h=4, seed=1):
+def _gru_args(dtype=np.float64, t=3, n=2, inputs=2, h=3, seed=1):
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((n, inputs)).astype(dtype),
+    return (rng.standard_normal((t, n, inputs)).astype(dtype),
             (0.5 * rng.standard_normal((n, h))).astype(dtype),
             (0.5 * rng.standard_normal((3 * h, inputs))).astype(dtype),
             (0.5 * rng.standard_normal((3 * h, h))).astype(dtype),
@@ -130,53 +130,72 @@ def _gru_args(dtype=np.float64, n=3, inputs=2, h=4, seed=1):
             (0.5 * rng.standard_normal(3 * h)).astype(dtype))
 
 
-CELLS = {"lstm": (cells.lstm_cell, cells._lstm, _lstm_args),
-         "gru": (cells.gru_cell, cells._gru, _gru_args)}
+def _composed(step):
+    def layer(xs, state, *weights, reverse=False):
+        return cells._composed(step, xs, state, weights, reverse)
+    return layer
 
 
-@pytest.mark.parametrize("name", list(CELLS))
-def test_cell_derivatives_match_finite_differences_to_second_order(name):
-    cell, _, make = CELLS[name]
-    args = make()
-    check_grads(cell, args, modes=("fwd", "rev"), order=2)
+LAYERS = {"lstm": (cells.lstm_layer, _composed(cells._lstm_step), _lstm_args),
+          "gru": (cells.gru_layer, _composed(cells._gru_step), _gru_args)}
+BOTH = [(name, reverse) for name in LAYERS for reverse in (False, True)]
 
 
-@pytest.mark.parametrize("name", list(CELLS))
-def test_cell_without_biases(name):
-    cell, _, make = CELLS[name]
+@pytest.mark.parametrize("name, reverse", BOTH)
+def test_layer_derivatives_match_finite_differences_to_second_order(name, reverse):
+    layer, _, make = LAYERS[name]
+    check_grads(lambda *a: layer(*a, reverse=reverse), make(), modes=("fwd", "rev"), order=2)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_without_biases(name):
+    layer, composed, make = LAYERS[name]
     args = make()
     stripped = args[:4] + (None,) * (len(args) - 4)
-    check_grads(lambda *a: cell(*a, *stripped[4:]), args[:4], order=1)
-    np.testing.assert_allclose(cell(*stripped), CELLS[name][1](*stripped), rtol=1e-13)
+    check_grads(lambda *a: layer(*a, *stripped[4:]), args[:4], order=1)
+    np.testing.assert_allclose(layer(*stripped), composed(*stripped), rtol=1e-13)
 
 
-@pytest.mark.parametrize("name", list(CELLS))
-def test_fused_cell_is_used_in_reverse_mode_and_matches_the_composition(name, monkeypatch):
-    cell, composed, make = CELLS[name]
+@pytest.mark.parametrize("name, reverse", BOTH)
+def test_fused_layer_is_used_in_reverse_mode_and_matches_the_composition(name, reverse,
+                                                                        monkeypatch):
+    layer, composed, make = LAYERS[name]
     calls = []
     kernel = f"{name}_cell_bwd"
     original = RECURRENT[kernel]
     monkeypatch.setitem(RECURRENT, kernel, lambda *a: calls.append(1) or original(*a))
     args = make()
-    g = np.random.default_rng(5).standard_normal(cell(*args).shape)
-    fused = ad.vjp(cell, *args)
-    plain = ad.vjp(composed, *args)
+    out = layer(*args, reverse=reverse)
+    g = np.random.default_rng(5).standard_normal(out.shape)
+    fused = ad.vjp(lambda *a: layer(*a, reverse=reverse), *args)
+    plain = ad.vjp(lambda *a: composed(*a, reverse=reverse), *args)
     assert len(calls) == 0
     np.testing.assert_allclose(fused[0], plain[0], rtol=1e-13)
     for got, want in zip(fused[1](g), plain[1](g)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
-    assert len(calls) == 1
-    jac_rev = ad.jacrev(cell, argnums=(0, 1, 2, 3))(*args)          # batched cotangents
-    jac_fwd = ad.jacfwd(cell, argnums=(0, 1, 2, 3))(*args)          # composed
-    for r, f in zip(jac_rev, jac_fwd):
+    assert len(calls) == len(args[0])                        # one kernel call per time step
+    nums = tuple(range(len(args)))
+    jac_rev = ad.jacrev(lambda *a: layer(*a, reverse=reverse), argnums=nums)(*args)
+    jac_fwd = ad.jacfwd(lambda *a: layer(*a, reverse=reverse), argnums=nums)(*args)
+    for r, f in zip(jac_rev, jac_fwd):                      # batched cotangents; composed
         np.testing.assert_allclose(r, f, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("name", list(CELLS))
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_one_tape_entry_per_layer(name):
+    layer, _, make = LAYERS[name]
+    args = make(t=20)
+    with ad.Tape() as tape:
+        xs = tape.watch(args[0])
+        layer(xs, *args[1:])
+    assert [e.op for e in tape.entries] == ["watch", f"nn.{name}_layer"]
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
 def test_differentiating_the_fused_backward_raises(name):
-    cell, _, make = CELLS[name]
+    layer, _, make = LAYERS[name]
     args = make()
-    out, pullback = ad.vjp(lambda x: cell(x, *args[1:]), args[0])
+    out, pullback = ad.vjp(lambda x: layer(x, *args[1:]), args[0])
     g = np.ones(out.shape)
     with pytest.raises(TypeError, match="not differentiable"):
         ad.jacfwd(lambda u: pullback(u)[0])(g)
@@ -220,6 +239,26 @@ def test_layers_with_two_bidirectional_layers_to_second_order(cls):
         return out, state
 
     check_grads(f, (params, x), order=2)
+
+
+def test_imperative_backward_uses_the_kernels_and_agrees_with_forward_mode(monkeypatch):
+    calls = []
+    original = RECURRENT["lstm_cell_bwd"]
+    monkeypatch.setitem(RECURRENT, "lstm_cell_bwd", lambda *a: calls.append(1) or original(*a))
+    nn.manual_seed(4)
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=np.float64)
+    x0 = np.random.default_rng(4).standard_normal((5, 2, 3))
+    x = ad.tensor(x0, requires_grad=True)
+    out, (h, c) = lstm(x)
+    ((out ** 2).sum() + c.sum()).backward()
+    assert len(calls) == 2 * 2 * 5                          # layers x directions x steps
+    params = {k: v.detach().numpy() for k, v in lstm.named_parameters()}
+
+    def loss(x):
+        out, (h, c) = nn.functional_call(lstm, params, x)
+        return ad.numpy.sum(out ** 2) + ad.numpy.sum(c)
+
+    np.testing.assert_allclose(x.grad.numpy(), ad.jacfwd(loss)(x0), rtol=1e-11, atol=1e-13)
 
 
 # ------------------------------------------------------------------------------ build modes

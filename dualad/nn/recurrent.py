@@ -3,13 +3,10 @@
 initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden)) for every parameter) and call convention
 (``output, h_n`` / ``output, (h_n, c_n)``), so weights move across by ``load_state_dict``.
 
-# Design: each time step is one call of a cell on that step's input ``(N, in)``: for LSTM and
-# GRU the fused primitives of ``dualad/primitives/recurrent.py`` (both matrix products and the
-# gate arithmetic in one tape entry; an LSTM's hidden and cell states travel stacked,
-# ``(2, N, H)``), for plain RNNs ``tanh``/``relu`` of the two products. The steps take the
-# inputs as a list and return the states as one: indexing one step out of a traced
-# ``(T, N, ...)`` array would cost its backward a zero-filled array of the whole sequence per
-# step. The outputs are stacked once at the end.
+# Design: a layer in one direction is one call: for LSTM and GRU the fused layer primitives of
+# ``dualad/primitives/recurrent.py`` (one tape entry for the whole sequence; an LSTM's hidden and
+# cell states travel stacked, ``(2, N, H)``); for plain RNNs one matrix product gives every
+# step's input projection, then each step is ``tanh``/``relu`` of it plus the recurrent product.
 """
 import math
 
@@ -18,21 +15,13 @@ import numpy as np
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
-from ..primitives.recurrent import gru_cell, lstm_cell
+from ..primitives.recurrent import gru_layer, lstm_layer
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 
-def _rnn_step(activation):
-    """The step of an Elman RNN with this activation."""
-    def step(x, h, w_ih, w_hh, b):
-        z = dnp.matmul(x, dnp.transpose(w_ih)) + dnp.matmul(h, dnp.transpose(w_hh))
-        return activation(z if b is None else z + b)
-    return step
-
-
-_RNN_STEPS = {"tanh": _rnn_step(dnp.tanh), "relu": _rnn_step(F.relu)}
+_ACTIVATIONS = {"tanh": dnp.tanh, "relu": F.relu}
 
 
 class _RNNBase(Module):
@@ -60,34 +49,21 @@ class _RNNBase(Module):
                     p = init.uniform_(Parameter(np.empty(shape, dtype)), -bound, bound)
                     setattr(self, f"{name}_l{layer}{suffix}", p)
 
-    def _step(self, x, state, *weights):
-        """The state after one step on the input ``x`` ``(N, in)``."""
+    def _run(self, seq, h, c, weights, reverse):
+        """One layer in one direction over ``seq`` ``(T, N, in)`` from the states ``h`` (and
+        ``c``): the state after each step, in time order."""
         raise NotImplementedError
 
     def _cell_weights(self, layer, suffix):
-        """What ``_step`` takes after the input and the state: both weights and the summed
-        biases (each bias simply adds to the pre-activations; not so in a GRU)."""
+        """What ``_run`` takes for the weights: both weight matrices and the summed biases
+        (each bias simply adds to the pre-activations; not so in a GRU)."""
         get = self._parameters.get
         w_ih, w_hh = get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}")
         b_ih, b_hh = get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}")
         return w_ih, w_hh, None if b_ih is None else b_ih + b_hh
 
-    # The state a step passes on: the hidden state (an LSTM's: hidden and cell states stacked)
-    def _start(self, h, c):
-        return h
-
-    def _hidden(self, state):
-        return state
-
-    def _run_direction(self, inputs, layer, suffix, h, c):
-        """One layer in one direction over the per-step inputs: the state after each step
-        (in time order)."""
-        weights = self._cell_weights(layer, suffix)
-        steps = range(len(inputs))
-        states = [None] * len(inputs)
-        state = self._start(h, c)
-        for t in (reversed(steps) if suffix else steps):
-            state = states[t] = self._step(inputs[t], state, *weights)
+    def _hidden(self, states):
+        """The hidden states among the states ``_run`` returns (an LSTM's hold the cell's too)."""
         return states
 
     def forward(self, input, hx=None):
@@ -105,24 +81,18 @@ class _RNNBase(Module):
         h0, c0 = self._initial_state(hx, shape_of(seq)[1], dtype_of(input), unbatched,
                                      raw_value(input))
         directions = ("", "_reverse") if self.bidirectional else ("",)
-        inputs = [seq[t] for t in range(shape_of(seq)[0])]
         finals = []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
-                inputs = [F.dropout(x, self.dropout, self.training) for x in inputs]
-            runs = []
+                seq = F.dropout(seq, self.dropout, self.training)
+            outs = []
             for d, suffix in enumerate(directions):
                 k = layer * len(directions) + d
-                states = self._run_direction(inputs, layer, suffix, h0[k],
-                                             None if c0 is None else c0[k])
+                states = self._run(seq, h0[k], None if c0 is None else c0[k],
+                                   self._cell_weights(layer, suffix), bool(suffix))
                 finals.append(states[0] if suffix else states[-1])
-                runs.append(states)
-            if layer + 1 < self.num_layers:
-                hidden = [[self._hidden(s) for s in states] for states in runs]
-                inputs = hidden[0] if len(runs) == 1 else [
-                    dnp.concatenate(pair, axis=-1) for pair in zip(*hidden)]
-        outs = [self._hidden(dnp.stack(states, axis=0)) for states in runs]
-        seq = outs[0] if len(outs) == 1 else dnp.concatenate(outs, axis=-1)
+                outs.append(self._hidden(states))
+            seq = outs[0] if len(outs) == 1 else dnp.concatenate(outs, axis=-1)
         output = dnp.squeeze(seq, 1) if unbatched else (
             dnp.swapaxes(seq, 0, 1) if self.batch_first else seq)
         last = dnp.stack(finals, axis=0)
@@ -178,8 +148,18 @@ class RNN(_RNNBase):
                          bidirectional, dtype)
         self.nonlinearity = nonlinearity
 
-    def _step(self, x, h, w_ih, w_hh, b):
-        return _RNN_STEPS[self.nonlinearity](x, h, w_ih, w_hh, b)
+    def _run(self, seq, h, c, weights, reverse):
+        w_ih, w_hh, b = weights
+        proj = dnp.matmul(seq, dnp.transpose(w_ih))     # every step's input projection at once
+        if b is not None:
+            proj = proj + b
+        w_hh_t = dnp.transpose(w_hh)
+        activation = _ACTIVATIONS[self.nonlinearity]
+        steps = range(shape_of(seq)[0])
+        states = [None] * len(steps)
+        for t in (reversed(steps) if reverse else steps):
+            h = states[t] = activation(proj[t] + dnp.matmul(h, w_hh_t))
+        return dnp.stack(states, axis=0)
 
 
 class LSTM(_RNNBase):
@@ -192,14 +172,11 @@ class LSTM(_RNNBase):
     gates = 4
     has_cell = True
 
-    def _step(self, x, hc, w_ih, w_hh, b):
-        return lstm_cell(x, hc, w_ih, w_hh, b)
+    def _run(self, seq, h, c, weights, reverse):
+        return lstm_layer(seq, dnp.stack([h, c]), *weights, reverse=reverse)
 
-    def _start(self, h, c):
-        return dnp.stack([h, c])
-
-    def _hidden(self, state):
-        return state[..., 0, :, :]   # of one state (2, N, H) or of stacked ones (T, 2, N, H)
+    def _hidden(self, states):
+        return states[:, 0]          # of the states (T, 2, N, H) of a run, or of the last ones
 
 
 class GRU(_RNNBase):
@@ -208,9 +185,9 @@ class GRU(_RNNBase):
     gates = 3
 
     def _cell_weights(self, layer, suffix):
-        get = self._parameters.get   # the hidden bias is inside the reset gate's product
+        get = self._parameters.get   # b_hh is inside the reset gate's product: kept apart
         return tuple(get(f"{name}_l{layer}{suffix}")
                      for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
-    def _step(self, x, h, w_ih, w_hh, b_ih, b_hh):
-        return gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
+    def _run(self, seq, h, c, weights, reverse):
+        return gru_layer(seq, h, *weights, reverse=reverse)

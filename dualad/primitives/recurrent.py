@@ -1,23 +1,31 @@
-"""Recurrent cells: one LSTM or GRU time step, in PyTorch's gate order, as one fused primitive
-each (the matrix products with both weights by BLAS, then the gate arithmetic and its backward
-in one compiled pass each: ``dualad._kernels.RECURRENT``).
+"""Recurrent layers: an LSTM or GRU layer run over a whole sequence in one direction, in
+PyTorch's gate order, as one fused primitive each. Every time step is one BLAS product with
+the recurrent weights and one compiled pass over the gates (``dualad._kernels.RECURRENT``),
+forward and backward; the products with the input weights, and every weight's cotangent, are
+one BLAS product for the whole sequence.
 
-* ``lstm_cell(x, hc, w_ih, w_hh, b) -> hc'``: ``x`` ``(N, in)``, ``hc`` ``(2, N, H)`` the hidden
-  and cell states stacked (so that a step has one result, which the next step takes whole),
-  ``w_ih`` ``(4H, in)``, ``w_hh`` ``(4H, H)``, ``b`` ``(4H,)`` (both biases summed) or None.
-  Gates ``i, f, g, o`` of ``z = x w_ih^T + h w_hh^T + b``; ``c' = sigmoid(f) c + sigmoid(i)
-  tanh(g)``, ``h' = sigmoid(o) tanh(c')``.
-* ``gru_cell(x, h, w_ih, w_hh, b_ih, b_hh) -> h'``: gates ``r, z, n`` of the projections
-  ``x w_ih^T + b_ih`` and ``h w_hh^T + b_hh``; ``n = tanh(x_n + r h_n)`` (``h_n`` with its
-  bias, as PyTorch), ``h' = n + z (h - n)``; biases may be None.
+* ``lstm_layer(xs, hc, w_ih, w_hh, b, reverse=False) -> states``: ``xs`` ``(T, N, in)``,
+  ``hc`` ``(2, N, H)`` the initial hidden and cell states stacked, ``w_ih`` ``(4H, in)``,
+  ``w_hh`` ``(4H, H)``, ``b`` ``(4H,)`` (both biases summed) or None; ``states`` ``(T, 2, N,
+  H)`` the hidden and cell states after each step (in time order; ``reverse`` runs the steps
+  from the last to the first). Gates ``i, f, g, o`` of ``z = x w_ih^T + h w_hh^T + b``;
+  ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')``.
+* ``gru_layer(xs, h, w_ih, w_hh, b_ih, b_hh, reverse=False) -> hs``: ``hs`` ``(T, N, H)``;
+  gates ``r, z, n`` of the projections ``x w_ih^T + b_ih`` and ``h w_hh^T + b_hh``;
+  ``n = tanh(x_n + r h_n)`` (``h_n`` with its bias, as PyTorch), ``h' = n + z (h - n)``;
+  biases may be None.
 
 # Design: see ``dualad/primitives/fused.py``. Where the fused primitive does not apply (forward
-# mode, nested transforms) the cell is composed from ``dualad.numpy`` operations (``_lstm`` and
-# ``_gru`` below, the same function), so its derivatives there are those of the composition,
-# to any order; the kernels hold the hand-written backward.
+# mode, nested transforms) the layer is composed from ``dualad.numpy`` operations, step by step
+# (``_lstm_step`` and ``_gru_step`` below: the same function), so its derivatives there are
+# those of the composition, to any order; the kernels hold the hand-written backward. One
+# primitive per layer rather than per step: a step's tape entry would cost its backward three
+# small products (the input, both weights) where the layer's costs one large one, and the
+# Python of a tape entry per step.
 """
 from .. import numpy as dnp
 from .._core.backend import array_module
+from .._core.primitive import shape_of
 from .._kernels import RECURRENT
 from . import elementwise as _e
 from .fused import FusedPrimitive, fusable
@@ -27,47 +35,97 @@ def _contiguous(a):
     return a if a.flags.c_contiguous else array_module(a).ascontiguousarray(a)
 
 
-def _project(x, w, h, u, b):
-    """``x w^T + h u^T (+ b)`` on plain arrays."""
-    z = x @ w.T
-    z += h @ u.T
+def _steps(n, reverse):
+    return range(n - 1, -1, -1) if reverse else range(n)
+
+
+def _flat(a):
+    """``a`` ``(T, N, k)`` as a C-contiguous ``(T * N, k)`` matrix: one BLAS product for a
+    whole sequence (a strided ``(T, N, k)`` operand is multiplied step by step)."""
+    return _contiguous(a).reshape(-1, a.shape[-1])
+
+
+def _times(a, w):
+    """``a (T, N, k) @ w``, one product."""
+    return (_flat(a) @ w).reshape(a.shape[:-1] + w.shape[-1:])
+
+
+def _input_projection(xs, w, b):
+    """``xs w^T (+ b)`` for every step at once: ``(T, N, gates)``, on plain arrays."""
+    z = _times(xs, w.T)
     if b is not None:
         z += b
     return z
 
 
 def _weight_ct(dz, v):
-    """The cotangent of a weight ``(out, in)`` in ``v (N, in) @ w^T``: ``dz^T v``, per batch
-    row of ``dz`` ``(k, N, out)``."""
-    return dz.transpose(0, 2, 1) @ v
+    """The cotangent of a weight ``(out, in)`` used as ``v (T, N, in) @ w^T`` at every step:
+    ``sum_t dz_t^T v_t``, one product."""
+    return _flat(dz).T @ _flat(v)
+
+
+def _previous(first, later, reverse):
+    """The state each step started from: ``first`` then the results ``later`` ``(T, ...)``,
+    one step behind (ahead, for ``reverse``)."""
+    xp = array_module(later)
+    if reverse:
+        return xp.concatenate([later[1:], first[None]])
+    return xp.concatenate([first[None], later[:-1]])
+
+
+def _batch_rows(g, bwd):
+    """``bwd`` (one cotangent direction ``g[r]`` -> a tuple of cotangents) over the batch axis
+    of ``g``, the results stacked (None stays None)."""
+    rows = [bwd(g[r]) for r in range(g.shape[0])]
+    xp = array_module(g)
+    return tuple(None if parts[0] is None else xp.stack(parts) for parts in zip(*rows))
 
 
 # ------------------------------------------------------------------------------ LSTM
-def _lstm_fwd(x, hc, w_ih, w_hh, b):
+def _lstm_fwd(xs, hc, w_ih, w_hh, b, reverse=False):
+    xp = array_module(xs)
     hc = _contiguous(hc)
-    z = _project(x, w_ih, hc[0], w_hh, b)
-    new, act = RECURRENT["lstm_cell_fwd"](z, hc[1])
-    return new, (x, hc, w_ih, w_hh, act)
+    zs = _input_projection(xs, w_ih, b)
+    t_n, (_, n, h) = zs.shape[0], hc.shape
+    states = xp.empty((t_n, 2, n, h), dtype=zs.dtype)
+    acts = xp.empty((t_n, n, 5 * h), dtype=zs.dtype)
+    state = hc
+    for t in _steps(t_n, reverse):
+        z = zs[t]
+        z += state[0] @ w_hh.T
+        states[t], acts[t] = RECURRENT["lstm_cell_fwd"](z, state[1])
+        state = states[t]
+    return states, (xs, hc, w_ih, w_hh, states, acts)
 
 
-def _lstm_bwd(g, residuals, needs):
-    x, hc, w_ih, w_hh, act = residuals
-    dz, dc = RECURRENT["lstm_cell_bwd"](_contiguous(g), act, hc[1])
-    dhc = None
-    if needs[1]:
-        dhc = array_module(g).empty(g.shape, dtype=dz.dtype)
-        dhc[:, 0] = dz @ w_hh
-        dhc[:, 1] = dc
-    return (dz @ w_ih if needs[0] else None, dhc,
-            _weight_ct(dz, x) if needs[2] else None, _weight_ct(dz, hc[0]) if needs[3] else None,
-            dz.sum(axis=1) if needs[4] else None)
+def _lstm_bwd(g, residuals, needs, reverse=False):
+    xs, hc, w_ih, w_hh, states, acts = residuals
+    xp = array_module(g)
+    cells = _previous(hc[1], states[:, 1], reverse)
+
+    def one_direction(g):
+        dzs = xp.empty(acts.shape[:2] + (acts.shape[2] // 5 * 4,), dtype=g.dtype)
+        carry = xp.zeros((1,) + g.shape[1:], dtype=g.dtype)   # (1, 2, N, H) from the step after
+        for t in _steps(len(dzs), not reverse):
+            carry += g[t]
+            dz, dc = RECURRENT["lstm_cell_bwd"](carry, acts[t], cells[t])
+            dzs[t] = dz[0]
+            xp.matmul(dz[0], w_hh, out=carry[0, 0])
+            carry[0, 1] = dc[0]
+        return (_times(dzs, w_ih) if needs[0] else None, carry[0],
+                _weight_ct(dzs, xs) if needs[2] else None,
+                _weight_ct(dzs, _previous(hc[0], states[:, 0], reverse)) if needs[3] else None,
+                dzs.sum(axis=(0, 1)) if needs[4] else None)
+
+    dxs, dhc, dw_ih, dw_hh, db = _batch_rows(g, one_direction)
+    return dxs, dhc if needs[1] else None, dw_ih, dw_hh, db
 
 
-lstm_cell_p = FusedPrimitive("nn.lstm_cell", _lstm_fwd, _lstm_bwd)
+lstm_layer_p = FusedPrimitive("nn.lstm_layer", _lstm_fwd, _lstm_bwd)
 
 
-def _lstm(x, hc, w_ih, w_hh, b):
-    """The LSTM step composed from dualad.numpy operations."""
+def _lstm_step(x, hc, w_ih, w_hh, b):
+    """One LSTM step composed from dualad.numpy operations: ``(2, N, H)`` from ``(2, N, H)``."""
     z = dnp.matmul(x, dnp.transpose(w_ih)) + dnp.matmul(hc[0], dnp.transpose(w_hh))
     if b is not None:
         z = z + b
@@ -76,45 +134,73 @@ def _lstm(x, hc, w_ih, w_hh, b):
     return dnp.stack([_e.sigmoid(o) * _e.tanh(c), c])
 
 
-def lstm_cell(x, hc, w_ih, w_hh, b=None):
-    """One LSTM step: the new hidden and cell states ``(2, N, H)`` from the input ``x`` and the
-    stacked states ``hc``, with PyTorch's gates ``i, f, g, o``::
+def lstm_layer(xs, hc, w_ih, w_hh, b=None, reverse=False):
+    """An LSTM layer over the sequence ``xs`` ``(T, N, in)`` from the stacked initial states
+    ``hc`` ``(2, N, H)``: the states after each step, ``(T, 2, N, H)``::
 
-        hc = lstm_cell(x, hc, lstm.weight_ih_l0, lstm.weight_hh_l0, b_ih + b_hh)
+        states = lstm_layer(xs, hc, lstm.weight_ih_l0, lstm.weight_hh_l0, b_ih + b_hh)
+        outputs, (h_n, c_n) = states[:, 0], (states[-1, 0], states[-1, 1])
     """
-    if fusable(x, hc, w_ih, w_hh, b):
-        return lstm_cell_p(x, hc, w_ih, w_hh, b)
-    return _lstm(x, hc, w_ih, w_hh, b)
+    if fusable(xs, hc, w_ih, w_hh, b):
+        return lstm_layer_p(xs, hc, w_ih, w_hh, b, reverse=reverse)
+    return _composed(_lstm_step, xs, hc, (w_ih, w_hh, b), reverse)
+
+
+def _composed(step, xs, state, weights, reverse):
+    """The layer as one composed step per time step, the states stacked in time order."""
+    states = [None] * shape_of(xs)[0]
+    for t in _steps(len(states), reverse):
+        state = states[t] = step(xs[t], state, *weights)
+    return dnp.stack(states)
 
 
 # ------------------------------------------------------------------------------ GRU
-def _gru_fwd(x, h, w_ih, w_hh, b_ih, b_hh):
-    h = _contiguous(h)
-    zx = x @ w_ih.T
-    if b_ih is not None:
-        zx += b_ih
-    zh = h @ w_hh.T
-    if b_hh is not None:
-        zh += b_hh
-    new, act = RECURRENT["gru_cell_fwd"](zx, zh, h)
-    return new, (x, h, w_ih, w_hh, act, zh)
+def _gru_fwd(xs, h, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    xp = array_module(xs)
+    state = h = _contiguous(h)
+    zxs = _input_projection(xs, w_ih, b_ih)
+    hs = xp.empty(zxs.shape[:2] + h.shape[1:], dtype=zxs.dtype)
+    acts = xp.empty_like(zxs)
+    zhs = xp.empty_like(zxs)
+    for t in _steps(len(hs), reverse):
+        zh = zhs[t]
+        xp.matmul(state, w_hh.T, out=zh)
+        if b_hh is not None:
+            zh += b_hh
+        hs[t], acts[t] = RECURRENT["gru_cell_fwd"](zxs[t], zh, state)
+        state = hs[t]
+    return hs, (xs, h, w_ih, w_hh, hs, acts, zhs)
 
 
-def _gru_bwd(g, residuals, needs):
-    x, h, w_ih, w_hh, act, zh = residuals
-    dzx, dzh, dh = RECURRENT["gru_cell_bwd"](_contiguous(g), act, zh, h)
-    if needs[1]:
-        dh += dzh @ w_hh
-    return (dzx @ w_ih if needs[0] else None, dh if needs[1] else None,
-            _weight_ct(dzx, x) if needs[2] else None, _weight_ct(dzh, h) if needs[3] else None,
-            dzx.sum(axis=1) if needs[4] else None, dzh.sum(axis=1) if needs[5] else None)
+def _gru_bwd(g, residuals, needs, reverse=False):
+    xs, h, w_ih, w_hh, hs, acts, zhs = residuals
+    xp = array_module(g)
+    previous = _previous(h, hs, reverse)
+
+    def one_direction(g):
+        dzx = xp.empty_like(acts)
+        dzh = xp.empty_like(acts)
+        carry = xp.zeros(g.shape[1:], dtype=g.dtype)    # (N, H) from the step after
+        for t in _steps(len(dzx), not reverse):
+            carry += g[t]
+            dx, dy, dh = RECURRENT["gru_cell_bwd"](carry[None], acts[t], zhs[t], previous[t])
+            dzx[t], dzh[t] = dx[0], dy[0]
+            carry = dh[0] + dy[0] @ w_hh
+        return (_times(dzx, w_ih) if needs[0] else None, carry,
+                _weight_ct(dzx, xs) if needs[2] else None,
+                _weight_ct(dzh, previous) if needs[3] else None,
+                dzx.sum(axis=(0, 1)) if needs[4] else None,
+                dzh.sum(axis=(0, 1)) if needs[5] else None)
+
+    dxs, dh, dw_ih, dw_hh, db_ih, db_hh = _batch_rows(g, one_direction)
+    return dxs, dh if needs[1] else None, dw_ih, dw_hh, db_ih, db_hh
 
 
-gru_cell_p = FusedPrimitive("nn.gru_cell", _gru_fwd, _gru_bwd)
+gru_layer_p = FusedPrimitive("nn.gru_layer", _gru_fwd, _gru_bwd)
 
 
-def _gru(x, h, w_ih, w_hh, b_ih, b_hh):
-    """The GRU step composed from dualad.numpy operations."""
+def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    """One GRU step composed from dualad.numpy operations."""
     zx = dnp.matmul(x, dnp.transpose(w_ih))
     zh = dnp.matmul(h, dnp.transpose(w_hh))
     if b_ih is not None:
@@ -128,11 +214,13 @@ def _gru(x, h, w_ih, w_hh, b_ih, b_hh):
     return n + u * (h - n)
 
 
-def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
-    """One GRU step: the new hidden state ``(N, H)`` with PyTorch's gates ``r, z, n``::
+def gru_layer(xs, h, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """A GRU layer over the sequence ``xs`` ``(T, N, in)`` from the initial state ``h``
+    ``(N, H)``: the hidden states after each step, ``(T, N, H)``::
 
-        h = gru_cell(x, h, gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+        hs = gru_layer(xs, h, gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0,
+                       gru.bias_hh_l0)
     """
-    if fusable(x, h, w_ih, w_hh, b_ih, b_hh):
-        return gru_cell_p(x, h, w_ih, w_hh, b_ih, b_hh)
-    return _gru(x, h, w_ih, w_hh, b_ih, b_hh)
+    if fusable(xs, h, w_ih, w_hh, b_ih, b_hh):
+        return gru_layer_p(xs, h, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+    return _composed(_gru_step, xs, h, (w_ih, w_hh, b_ih, b_hh), reverse)
