@@ -32,8 +32,8 @@ compiled extensions).
   ``cache_stats()`` reports them. Without the compiled module the scope does nothing.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
-  anything else to ``train_reference``. ``RECURRENT[name]`` (``_recurrent``: the elementwise
-  part of an LSTM or GRU step, forward and backward) and ``NORM[name]`` (``_norm``: batch and
+  anything else to ``train_reference``. ``RECURRENT[name]`` (``_recurrent``: the time steps
+  of an LSTM or GRU layer, forward and backward) and ``NORM[name]`` (``_norm``: batch and
   layer normalisation, forward and backward) are selected the same way, falling back to
   ``recurrent_reference`` and ``norm_reference``.
 """
@@ -155,7 +155,7 @@ arithmetic = _unary_kernel("arithmetic")
 ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
 TRAIN = {name: _checked_kernel(_train, train_reference, name) for name in TRAIN_OPS}
 RECURRENT = {name: _checked_kernel(_recurrent, recurrent_reference, name)
-             for name in ("lstm_cell_fwd", "lstm_cell_bwd", "gru_cell_fwd", "gru_cell_bwd")}
+             for name in ("lstm_layer_fwd", "lstm_layer_bwd", "gru_layer_fwd", "gru_layer_bwd")}
 NORM = {name: _checked_kernel(_norm, norm_reference, name)
         for name in ("batch_norm_stats", "batch_norm_fwd", "batch_norm_apply", "batch_norm_bwd",
                      "layer_norm_fwd", "layer_norm_bwd")}

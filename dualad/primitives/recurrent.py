@@ -1,8 +1,8 @@
 """Recurrent layers: an LSTM or GRU layer run over a whole sequence in one direction, in
 PyTorch's gate order, as one fused primitive each. Every time step is one BLAS product with
-the recurrent weights and one compiled pass over the gates (``dualad._kernels.RECURRENT``),
-forward and backward; the products with the input weights, and every weight's cotangent, are
-one BLAS product for the whole sequence.
+the recurrent weights and one compiled pass over the gates, forward and backward, in a loop
+over the steps that is itself compiled (``dualad._kernels.RECURRENT``); the products with the
+input weights, and every weight's cotangent, are one BLAS product for the whole sequence.
 
 * ``lstm_layer(xs, hc, w_ih, w_hh, b, reverse=False) -> states``: ``xs`` ``(T, N, in)``,
   ``hc`` ``(2, N, H)`` the initial hidden and cell states stacked, ``w_ih`` ``(4H, in)``,
@@ -83,36 +83,19 @@ def _batch_rows(g, bwd):
 
 # ------------------------------------------------------------------------------ LSTM
 def _lstm_fwd(xs, hc, w_ih, w_hh, b, reverse=False):
-    xp = array_module(xs)
     hc = _contiguous(hc)
-    zs = _input_projection(xs, w_ih, b)
-    t_n, (_, n, h) = zs.shape[0], hc.shape
-    states = xp.empty((t_n, 2, n, h), dtype=zs.dtype)
-    acts = xp.empty((t_n, n, 5 * h), dtype=zs.dtype)
-    state = hc
-    for t in _steps(t_n, reverse):
-        z = zs[t]
-        z += state[0] @ w_hh.T
-        states[t], acts[t] = RECURRENT["lstm_cell_fwd"](z, state[1])
-        state = states[t]
+    states, acts = RECURRENT["lstm_layer_fwd"](_input_projection(xs, w_ih, b), hc, w_hh,
+                                               reverse)
     return states, (xs, hc, w_ih, w_hh, states, acts)
 
 
 def _lstm_bwd(g, residuals, needs, reverse=False):
     xs, hc, w_ih, w_hh, states, acts = residuals
-    xp = array_module(g)
     cells = _previous(hc[1], states[:, 1], reverse)
 
     def one_direction(g):
-        dzs = xp.empty(acts.shape[:2] + (acts.shape[2] // 5 * 4,), dtype=g.dtype)
-        carry = xp.zeros((1,) + g.shape[1:], dtype=g.dtype)   # (1, 2, N, H) from the step after
-        for t in _steps(len(dzs), not reverse):
-            carry += g[t]
-            dz, dc = RECURRENT["lstm_cell_bwd"](carry, acts[t], cells[t])
-            dzs[t] = dz[0]
-            xp.matmul(dz[0], w_hh, out=carry[0, 0])
-            carry[0, 1] = dc[0]
-        return (_times(dzs, w_ih) if needs[0] else None, carry[0],
+        dzs, dhc = RECURRENT["lstm_layer_bwd"](_contiguous(g), acts, cells, w_hh, reverse)
+        return (_times(dzs, w_ih) if needs[0] else None, dhc,
                 _weight_ct(dzs, xs) if needs[2] else None,
                 _weight_ct(dzs, _previous(hc[0], states[:, 0], reverse)) if needs[3] else None,
                 dzs.sum(axis=(0, 1)) if needs[4] else None)
@@ -156,37 +139,20 @@ def _composed(step, xs, state, weights, reverse):
 
 # ------------------------------------------------------------------------------ GRU
 def _gru_fwd(xs, h, w_ih, w_hh, b_ih, b_hh, reverse=False):
-    xp = array_module(xs)
-    state = h = _contiguous(h)
-    zxs = _input_projection(xs, w_ih, b_ih)
-    hs = xp.empty(zxs.shape[:2] + h.shape[1:], dtype=zxs.dtype)
-    acts = xp.empty_like(zxs)
-    zhs = xp.empty_like(zxs)
-    for t in _steps(len(hs), reverse):
-        zh = zhs[t]
-        xp.matmul(state, w_hh.T, out=zh)
-        if b_hh is not None:
-            zh += b_hh
-        hs[t], acts[t] = RECURRENT["gru_cell_fwd"](zxs[t], zh, state)
-        state = hs[t]
+    h = _contiguous(h)
+    hs, acts, zhs = RECURRENT["gru_layer_fwd"](_input_projection(xs, w_ih, b_ih), h, w_hh,
+                                               b_hh, reverse)
     return hs, (xs, h, w_ih, w_hh, hs, acts, zhs)
 
 
 def _gru_bwd(g, residuals, needs, reverse=False):
     xs, h, w_ih, w_hh, hs, acts, zhs = residuals
-    xp = array_module(g)
     previous = _previous(h, hs, reverse)
 
     def one_direction(g):
-        dzx = xp.empty_like(acts)
-        dzh = xp.empty_like(acts)
-        carry = xp.zeros(g.shape[1:], dtype=g.dtype)    # (N, H) from the step after
-        for t in _steps(len(dzx), not reverse):
-            carry += g[t]
-            dx, dy, dh = RECURRENT["gru_cell_bwd"](carry[None], acts[t], zhs[t], previous[t])
-            dzx[t], dzh[t] = dx[0], dy[0]
-            carry = dh[0] + dy[0] @ w_hh
-        return (_times(dzx, w_ih) if needs[0] else None, carry,
+        dzx, dzh, dh = RECURRENT["gru_layer_bwd"](_contiguous(g), acts, zhs, previous, w_hh,
+                                                  reverse)
+        return (_times(dzx, w_ih) if needs[0] else None, dh,
                 _weight_ct(dzx, xs) if needs[2] else None,
                 _weight_ct(dzh, previous) if needs[3] else None,
                 dzx.sum(axis=(0, 1)) if needs[4] else None,
