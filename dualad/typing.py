@@ -15,7 +15,7 @@ dualad is imported; ``typing.get_type_hints`` (Sphinx, IDEs, type checkers) reso
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Iterable, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ import numpy.typing as npt
 from ._core.dual import Dual
 from ._core.tape import Tensor
 
-__all__ = ["Array", "ArrayLike", "DTypeLike", "Axis", "Shape", "PyTree", "Fun"]
+__all__ = ["Array", "ArrayLike", "DTypeLike", "Axis", "Shape", "PyTree", "Fun", "Params"]
 
 #: What a dualad function returns: a NumPy array or scalar for plain inputs, else a ``Dual``
 #: (forward mode) or a ``Tensor`` (reverse mode).
@@ -40,3 +40,6 @@ Shape = Union[int, Sequence[int]]
 PyTree = Any
 #: A function of arrays or pytrees, as the transforms take and return.
 Fun = Callable[..., Any]
+#: The parameters an optimiser updates: tensors, or parameter groups (dicts with a ``"params"``
+#: entry and hyper-parameters that override the optimiser's defaults), as in PyTorch.
+Params = Union[Tensor, Iterable[Tensor], Iterable[dict]]
