@@ -6,11 +6,14 @@ composed from ``dualad.numpy`` means and variances (fused kernels are a later st
 # they carry no derivative, as in PyTorch), while the output is normalised by the batch's own
 # statistics, which are differentiated.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .. import numpy as dnp
 from .._core.backend import raw_value
 from .._core.primitive import ndim_of, shape_of
+from ..typing import Array, ArrayLike
 
 
 def _channel_shape(x):
@@ -18,8 +21,9 @@ def _channel_shape(x):
     return (shape_of(x)[1],) + (1,) * (ndim_of(x) - 2)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(input: ArrayLike, running_mean: ArrayLike | None, running_var: ArrayLike | None,
+               weight: ArrayLike | None = None, bias: ArrayLike | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Array:
     """Normalise each channel (axis 1) of ``input`` ``(N, C, ...)``: by the batch's mean and
     biased variance when ``training`` (then ``running_mean``/``running_var``, when given, move
     towards the batch's mean and unbiased variance by ``momentum``, in place), by the running
@@ -58,7 +62,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return y
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: ArrayLike, normalized_shape: int | tuple[int, ...],
+               weight: ArrayLike | None = None, bias: ArrayLike | None = None,
+               eps: float = 1e-5) -> Array:
     """Normalise over the last ``len(normalized_shape)`` axes by their mean and biased
     variance, then scale by ``weight`` and shift by ``bias`` (both of ``normalized_shape``)."""
     normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)

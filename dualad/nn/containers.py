@@ -1,7 +1,11 @@
 """``ModuleList`` and ``ModuleDict``: sub-modules held in a list or a dict, registered so that
 their parameters are the container's (a plain Python list of layers is not, as in PyTorch)."""
+from __future__ import annotations
+
+from typing import Iterable
+
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 
 from .module import Module
 
@@ -16,7 +20,7 @@ class ModuleList(Module):
     It has no ``forward``: iterate over it (or index it) in the owner's ``forward``.
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
@@ -51,16 +55,16 @@ class ModuleList(Module):
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
-    def append(self, module):
+    def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), _checked(module, "ModuleList.append"))
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
         for m in modules:
             self.append(m)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         items = list(self._modules.values())
         items.insert(index, _checked(module, "ModuleList.insert"))
         self._modules.clear()
@@ -76,7 +80,8 @@ class ModuleDict(Module):
         y = self.heads["cls"](h)
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+                 ) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -99,22 +104,22 @@ class ModuleDict(Module):
     def __contains__(self, key):
         return key in self._modules
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         return self._modules.keys()
 
-    def values(self):
+    def values(self) -> ValuesView[Module]:
         return self._modules.values()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Module]:
         return self._modules.items()
 
-    def pop(self, key):
+    def pop(self, key: str) -> Module:
         return self._modules.pop(key)
 
-    def clear(self):
+    def clear(self) -> None:
         self._modules.clear()
 
-    def update(self, modules):
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         items = modules.items() if isinstance(modules, (Mapping, OrderedDict)) else modules
         for key, module in items:
             self[key] = module
