@@ -69,6 +69,7 @@ class Dual(DualBase, Box):
 
     @property
     def primal(self):
+        """The value part (an array of the primal's shape and dtype)."""
         return self._primal
 
     @property

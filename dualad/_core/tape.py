@@ -73,6 +73,8 @@ class Tape:
 
     @property
     def level(self):
+        """The trace level of this tape's recording (an int; nested transforms and tapes have
+        distinct levels)."""
         return self._trace.level
 
     def watch(self, x: ArrayLike) -> Tensor:
@@ -179,6 +181,8 @@ class Tensor(TensorBase, Box):
     # -- the PyTorch-like surface ------------------------------------------------------------
     @property
     def requires_grad(self):
+        """Whether operations on this tensor are recorded so that ``backward`` reaches it; set
+        it on a leaf tensor only (``x.requires_grad = True``)."""
         return self._node is not None
 
     @requires_grad.setter
@@ -196,15 +200,27 @@ class Tensor(TensorBase, Box):
             self._node = None
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (a leaf tensor only) and return the tensor, as
+        PyTorch's ``requires_grad_``.
+
+        >>> x = ad.tensor([1.0, 2.0]).requires_grad_()
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+        """
         self.requires_grad = flag
         return self
 
     @property
     def is_leaf(self):
+        """True for a tensor made by the user (``ad.tensor``, a parameter), False for the result
+        of a recorded operation; only leaves get ``.grad``."""
         return self._node is None or self._node.prim is None
 
     @property
     def data(self):
+        """The same values as a tensor cut from the tape, as ``detach()`` (PyTorch's
+        ``.data``)."""
         note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 

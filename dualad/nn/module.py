@@ -231,6 +231,12 @@ class Module:
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        """The buffers (running statistics, not trained) of this module and, with ``recurse``,
+        of its sub-modules.
+
+        >>> [tuple(b.shape) for b in nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         return (b for _, b in self.named_buffers(recurse=recurse))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
@@ -253,6 +259,13 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (``False`` freezes the module); returns the
+        module.
+
+        >>> frozen = nn.Linear(2, 1).requires_grad_(False)
+        >>> [p.requires_grad for p in frozen.parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -279,15 +292,40 @@ class Module:
         return self
 
     def float(self) -> Module:
+        """``to(float32)``: floating-point parameters and buffers cast in place.
+
+        >>> nn.Linear(2, 1).double().float().weight.dtype
+        dtype('float32')
+        """
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """``to(float64)``: floating-point parameters and buffers cast in place.
+
+        >>> nn.Linear(2, 1).double().weight.dtype
+        dtype('float64')
+        """
         return self.to(np.float64)
 
     def cpu(self) -> Module:
+        """The module itself: its arrays are NumPy arrays, already on the CPU (so that PyTorch
+        code calling ``model.cpu()`` runs unchanged).
+
+        >>> model = nn.Linear(2, 1)
+        >>> model.cpu() is model
+        True
+        """
         return self
 
     def cuda(self, device: Any = None) -> Module:
+        """Raises RuntimeError: ``dualad.nn`` runs on the CPU (NumPy arrays); keep the module
+        where it is, or call ``.to("cpu")``.
+
+        >>> nn.Linear(2, 1).cuda()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: cuda(): dualad's nn runs on the CPU (NumPy); ...
+        """
         raise RuntimeError("cuda(): dualad's nn runs on the CPU (NumPy); use .to('cpu') or "
                            "leave the module where it is")
 

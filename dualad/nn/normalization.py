@@ -35,6 +35,14 @@ class _BatchNorm(Module):
                 self.register_buffer(name, None)
 
     def reset_running_stats(self) -> None:
+        """Reset the running statistics: mean 0, variance 1, batch count 0.
+
+        >>> bn = nn.BatchNorm1d(2)
+        >>> _ = bn(np.array([[1.0, 2.0], [3.0, 6.0]], np.float32))   # training: updates them
+        >>> bn.reset_running_stats()
+        >>> bn.running_mean.tolist(), bn.running_var.tolist()
+        ([0.0, 0.0], [1.0, 1.0])
+        """
         if self.track_running_stats:
             raw_value(self.running_mean)[...] = 0
             raw_value(self.running_var)[...] = 1

@@ -9,10 +9,9 @@ eigenvalues or singular values repeat.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import operator
-from collections import namedtuple
 
 import numpy as np
 
@@ -28,10 +27,36 @@ from ._ufuncs import _not_differentiated
 from ..typing import Array, ArrayLike
 
 LinAlgError = np.linalg.LinAlgError
-SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
-EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
-EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
-QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+# NumPy's result tuples (``numpy.linalg.SVDResult`` …): the same fields, in the same order
+
+
+class SVDResult(NamedTuple):
+    """``svd``'s result: ``a = U @ (S[..., None] * Vh)``."""
+    U: Array
+    S: Array
+    Vh: Array
+
+
+class EighResult(NamedTuple):
+    """``eigh``'s result: ascending eigenvalues, eigenvectors in the columns."""
+    eigenvalues: Array
+    eigenvectors: Array
+
+
+class EigResult(NamedTuple):
+    """``eig``'s result: eigenvalues, eigenvectors in the columns."""
+    eigenvalues: Array
+    eigenvectors: Array
+
+
+class QRResult(NamedTuple):
+    """``qr``'s result: ``a = Q @ R``."""
+    Q: Array
+    R: Array
+
+
 _NO_VALUE = object()
 
 
@@ -66,7 +91,7 @@ def _lower(name, UPLO):
 
 # ---------------------------------------------------------------- svd
 def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
-        hermitian: bool = False) -> Array | tuple[Array, Array, Array]:
+        hermitian: bool = False) -> Array | SVDResult:
     """``numpy.linalg.svd``: ``SVDResult(U, S, Vh)`` with ``a = U @ (S[..., None] * Vh)``, or
     the singular values alone with ``compute_uv=False``; stacks ``(..., m, n)`` as NumPy.
 
@@ -104,7 +129,7 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
 
 
 # ---------------------------------------------------------------- eigh, eigvalsh
-def eigh(a: ArrayLike, UPLO: str = "L") -> tuple[Array, Array]:
+def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
     """``numpy.linalg.eigh``: ``EighResult(eigenvalues, eigenvectors)`` of a symmetric (stack
     of) matrices, eigenvalues ascending.
 
@@ -143,7 +168,7 @@ def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
 
 
 # ---------------------------------------------------------------- eig, eigvals
-def eig(a: ArrayLike) -> tuple[Array, Array]:
+def eig(a: ArrayLike) -> EigResult:
     """``numpy.linalg.eig``: ``EigResult(eigenvalues, eigenvectors)`` of a general (stack of)
     square matrices, the eigenvectors of unit norm, as NumPy returns them.
 
@@ -175,7 +200,7 @@ def eigvals(a: ArrayLike) -> Array:
 
 
 # ---------------------------------------------------------------- qr
-def qr(a: ArrayLike, mode: str = "reduced") -> Array | tuple[Array, Array]:
+def qr(a: ArrayLike, mode: str = "reduced") -> Array | QRResult:
     """``numpy.linalg.qr``: ``QRResult(Q, R)`` for ``mode='reduced'`` or ``'complete'``, ``R``
     alone for ``mode='r'``, and LAPACK's ``(h, tau)`` for ``mode='raw'`` (plain arrays only).
 

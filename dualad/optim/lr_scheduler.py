@@ -268,6 +268,14 @@ class ReduceLROnPlateau(_SchedulerState):
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
     def is_better(self, a: float, best: float) -> bool:
+        """Whether the metric value ``a`` improves on ``best`` by more than ``threshold``
+        (relative or absolute, in the direction of ``mode``).
+
+        >>> opt = optim.SGD([ad.tensor([1.0], requires_grad=True)], lr=0.1)
+        >>> plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, threshold=0.1)
+        >>> plateau.is_better(0.95, 1.0), plateau.is_better(0.85, 1.0)   # needs 10% lower
+        (False, True)
+        """
         if self.mode == "min":
             return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel"
                         else best - self.threshold)
@@ -275,6 +283,16 @@ class ReduceLROnPlateau(_SchedulerState):
                     else best + self.threshold)
 
     def step(self, metrics: SupportsFloat) -> None:
+        """Record this epoch's metric (a validation loss, say); after more than ``patience``
+        epochs without improvement, multiply every group's rate by ``factor``.
+
+        >>> opt = optim.SGD([ad.tensor([1.0], requires_grad=True)], lr=0.1)
+        >>> plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> for loss in [1.0, 1.0, 1.0]:
+        ...     plateau.step(loss)
+        >>> plateau.get_last_lr()
+        [0.05]
+        """
         current = float(metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):

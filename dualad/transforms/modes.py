@@ -63,6 +63,7 @@ class JacobianPlan:
 
     @property
     def cost(self):
+        """The estimated seconds of each mode: ``{"forward": ..., "reverse": ...}``."""
         return {"forward": self.cost_forward, "reverse": self.cost_reverse}
 
     def __repr__(self):
