@@ -54,7 +54,7 @@ def _unless_overflowing(shifted, b):
     return where(big, 700.0, shifted)
 
 
-def logsumexp(a: ArrayLike, axis: Axis | None = None, b: ArrayLike | None = None,
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
               keepdims: bool = False, return_sign: bool = False,
               **kwargs: Any) -> Array | tuple[Array, Array]:
     """``log(sum(b * exp(a), axis))`` without overflow (SciPy's signature); ``b`` (default 1)
@@ -88,7 +88,7 @@ def logsumexp(a: ArrayLike, axis: Axis | None = None, b: ArrayLike | None = None
     return (out, sign) if return_sign else out
 
 
-def log_softmax(x: ArrayLike, axis: Axis | None = None) -> Array:
+def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """``x - logsumexp(x, axis, keepdims=True)``, computed from the shifted ``x - max`` so that
     entries near the maximum keep their precision."""
     axes = normalize_axis(axis, ndim_of(x), "log_softmax")
@@ -96,7 +96,7 @@ def log_softmax(x: ArrayLike, axis: Axis | None = None) -> Array:
     return shifted - log(sum_p(exp(shifted), axis=axes, keepdims=True))
 
 
-def softmax(x: ArrayLike, axis: Axis | None = None) -> Array:
+def softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """``exp(x) / sum(exp(x), axis)``, with ``x`` shifted by its maximum first."""
     axes = normalize_axis(axis, ndim_of(x), "softmax")
     e = exp(x - _shift(x, axes))

@@ -18,7 +18,7 @@ from ._ufuncs import reject_kwargs
 from ..typing import Array, ArrayLike, Axis, DTypeLike, Shape
 
 
-def sum(x: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None,
+def sum(x: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
         keepdims: bool = False, **kwargs: Any) -> Array:
     """Sum of ``x`` over ``axis`` (an int, a tuple, or None for all axes), as ``np.sum``;
     ``keepdims=True`` keeps the reduced axes with length 1.
@@ -33,7 +33,7 @@ def sum(x: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None,
     return _r.sum_p(x, axis=normalize_axis(axis, ndim_of(x), "sum"), keepdims=bool(keepdims))
 
 
-def mean(x: ArrayLike, axis: Axis | None = None, keepdims: bool = False, **kwargs: Any) -> Array:
+def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False, **kwargs: Any) -> Array:
     """Arithmetic mean of ``x`` over ``axis`` (an int, a tuple, or None for all axes), as
     ``np.mean``; ``keepdims=True`` keeps the reduced axes with length 1.
 
@@ -62,7 +62,7 @@ def reshape(x: ArrayLike, shape: Shape, order: str = "C") -> Array:
     return _s.reshape(x, shape=shape)
 
 
-def transpose(x: ArrayLike, axes: Axis | None = None) -> Array:
+def transpose(x: ArrayLike, axes: Axis = None) -> Array:
     """``x`` with its axes permuted by ``axes`` (reversed by default), as ``np.transpose``.
 
     >>> dnp.transpose(np.ones((2, 3, 4)), (1, 0, 2)).shape
@@ -151,7 +151,7 @@ def expand_dims(x: ArrayLike, axis: int | Sequence[int]) -> Array:
     return reshape(x, shape)
 
 
-def squeeze(x: ArrayLike, axis: Axis | None = None) -> Array:
+def squeeze(x: ArrayLike, axis: Axis = None) -> Array:
     """``x`` without its axes of length 1 (only those in ``axis``, if given; selecting an axis
     of another length raises ``ValueError``), as ``np.squeeze``.
 

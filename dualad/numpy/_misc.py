@@ -250,8 +250,8 @@ def _gradient_axis(f, axis, h, edge_order):
     return concatenate([first, inner, last], axis=axis)
 
 
-def gradient(f: ArrayLike, *varargs: ArrayLike, axis: Axis | None = None,
-             edge_order: int = 1) -> Array | list[Array]:
+def gradient(f: ArrayLike, *varargs: ArrayLike, axis: Axis = None,
+             edge_order: int = 1) -> Array | tuple[Array, ...]:
     """``np.gradient``: second-order central differences inside and first- or second-order
     (``edge_order``) one-sided differences at the boundaries, along each of ``axis`` (all by
     default), with spacings given as scalars or 1-d coordinates. Differentiable in

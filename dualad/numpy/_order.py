@@ -147,7 +147,7 @@ def _neighbours(n, q, method):
     return lo, np.minimum(lo + 1, n - 1), weight
 
 
-def quantile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, out: None = None,
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
              overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
              weights: ArrayLike | None = None) -> Array:
     """``np.quantile``: the ``q``-th quantiles (``q`` in [0, 1], any shape; its axes come
@@ -180,7 +180,7 @@ def quantile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, out: None = N
     return result
 
 
-def percentile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, out: None = None,
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
                overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
                weights: ArrayLike | None = None) -> Array:
     """``np.percentile``: ``quantile(a, q / 100, ...)``.
@@ -196,7 +196,7 @@ def percentile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, out: None =
     return quantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
-def median(a: ArrayLike, axis: Axis | None = None, out: None = None, overwrite_input: bool = False,
+def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
            keepdims: bool = False) -> Array:
     """``np.median``: the middle element, or the mean of the two middle ones; the derivative
     goes to them (half each). A slice with a NaN gives NaN.
@@ -231,7 +231,7 @@ def _nan_mask(a):
     return np.zeros(shape_of(a), bool)
 
 
-def nansum(a: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, out: None = None,
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
            keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nansum``: the sum with NaNs counted as 0 (their derivative is 0).
 
@@ -252,7 +252,7 @@ def _nan_count(a, axis, keepdims):
         np.finfo(dtype).dtype if dtype.kind in "fc" else np.float64)
 
 
-def nanmean(a: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None,
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
             out: None = None, keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nanmean``: the mean of the non-NaN elements (NaN for an all-NaN slice).
 
@@ -267,7 +267,7 @@ def nanmean(a: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = No
         return nansum(a, axes, keepdims=keepdims) / _nan_count(a, axes, keepdims)
 
 
-def nanvar(a: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, out: None = None,
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
            ddof: int = 0, keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nanvar``: the variance of the non-NaN elements, divisor ``count - ddof``.
 
@@ -286,7 +286,7 @@ def nanvar(a: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = Non
         return sum(squared_modulus(centred), axis=axes, keepdims=keepdims) / divisor
 
 
-def nanstd(a: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, out: None = None,
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
            ddof: int = 0, keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nanstd``: ``sqrt(nanvar(...))``.
 
@@ -308,7 +308,7 @@ def _nan_extremum(name, reduce, fill, a, axis, out, keepdims, kwargs):
     return where(all_nan, np.nan, result) if all_nan.any() else result
 
 
-def nanmax(a: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: bool = False,
+def nanmax(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
            **kwargs: Any) -> Array:
     """``np.nanmax``: the maximum ignoring NaNs (NaN for an all-NaN slice); ties share the
     derivative as ``max``.
@@ -321,7 +321,7 @@ def nanmax(a: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: b
     return _nan_extremum("nanmax", max, -np.inf, a, axis, out, keepdims, kwargs)
 
 
-def nanmin(a: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: bool = False,
+def nanmin(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
            **kwargs: Any) -> Array:
     """``np.nanmin``: the minimum ignoring NaNs (see ``nanmax``).
 
@@ -334,7 +334,7 @@ def nanmin(a: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: b
 
 
 # ---------------------------------------------------------------- more reductions
-def average(a: ArrayLike, axis: Axis | None = None, weights: ArrayLike | None = None,
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
             returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """``np.average``: the (weighted) mean over ``axis``, differentiable in ``a`` and in
     ``weights``; ``returned=True`` also gives the sum of the weights.
@@ -398,7 +398,7 @@ def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = Non
     return moveaxis(_cumprod_last(last), -1, axis)
 
 
-def ptp(a: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: bool = False) -> Array:
+def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False) -> Array:
     """``np.ptp``: ``max - min`` over ``axis`` (ties share the derivative).
 
     >>> float(dnp.ptp(np.array([1.0, 5.0, 2.0])))

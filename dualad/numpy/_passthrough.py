@@ -128,7 +128,7 @@ def nancumsum(a: ArrayLike, axis: int | None = None) -> Array:
     return _reductions.cumsum(_nan_to(a, 0.0), axis=axis)
 
 
-def nanprod(a: ArrayLike, axis: Axis | None = None, keepdims: bool = False) -> Array:
+def nanprod(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """``np.nanprod``: NaNs count as 1 (derivative 0 there).
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -148,7 +148,7 @@ def nancumprod(a: ArrayLike, axis: int | None = None) -> Array:
     return _order.cumprod(_nan_to(a, 1.0), axis=axis)
 
 
-def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, keepdims: bool = False,
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, keepdims: bool = False,
                 method: str = "linear") -> Array:
     """``np.nanquantile``: the quantile of the non-NaN elements along ``axis`` (computed slice
     by slice over the non-NaN positions, which are a guard of ``ad.record``)."""
@@ -163,13 +163,13 @@ def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, keepdims: 
                               "differentiated array; use axis=None or remove the NaNs first")
 
 
-def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis | None = None, keepdims: bool = False,
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, keepdims: bool = False,
                   method: str = "linear") -> Array:
     """``np.nanpercentile``: ``nanquantile`` at ``q / 100``."""
     return nanquantile(a, np.asarray(q) / 100, axis=axis, keepdims=keepdims, method=method)
 
 
-def nanmedian(a: ArrayLike, axis: Axis | None = None, keepdims: bool = False) -> Array:
+def nanmedian(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """``np.nanmedian``: ``nanquantile`` at 0.5.
 
     >>> import numpy as np, dualad.numpy as dnp

@@ -37,20 +37,20 @@ def _reduce(prim, x, axis, keepdims):
     return prim(x, axis=normalize_axis(axis, ndim_of(x), prim.name), keepdims=bool(keepdims))
 
 
-def prod(x: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, out: None = None,
+def prod(x: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
          keepdims: bool = False, **kwargs: Any) -> Array:
     """Product over ``axis``. The derivative is the product of the other elements, computed
     without dividing by ``x``, so it is exact where ``x`` has zeros."""
     return _reduce(_r.prod_p, _prepare("prod", x, dtype, out, kwargs), axis, keepdims)
 
 
-def max(x: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: bool = False,
+def max(x: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
         **kwargs: Any) -> Array:
     """Maximum over ``axis``; tied maxima share the derivative evenly."""
     return _reduce(_r.max_p, _prepare("max", x, None, out, kwargs), axis, keepdims)
 
 
-def min(x: ArrayLike, axis: Axis | None = None, out: None = None, keepdims: bool = False,
+def min(x: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
         **kwargs: Any) -> Array:
     """Minimum over ``axis``; tied minima share the derivative evenly."""
     return _reduce(_r.min_p, _prepare("min", x, None, out, kwargs), axis, keepdims)
@@ -63,7 +63,7 @@ def _count(x, axes):
     return int(np.prod([shape_of(x)[a] for a in axes]))
 
 
-def var(x: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, out: None = None,
+def var(x: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
         ddof: int = 0, keepdims: bool = False, **kwargs: Any) -> Array:
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (divisor ``n - ddof``)."""
     x = _prepare("var", x, dtype, out, kwargs)
@@ -73,7 +73,7 @@ def var(x: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, 
     return sum(squared_modulus(centred), axis=axes, keepdims=keepdims) / divisor
 
 
-def std(x: ArrayLike, axis: Axis | None = None, dtype: DTypeLike | None = None, out: None = None,
+def std(x: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
         ddof: int = 0, keepdims: bool = False, **kwargs: Any) -> Array:
     """Standard deviation, ``sqrt(var(...))``. Its derivative is infinite where it is 0, except
     over slices of one element, where ``std`` is constant and its derivative 0 (there the

@@ -150,7 +150,7 @@ def repeat(x: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) 
 
 
 # ---------------------------------------------------------------- reordering
-def flip(x: ArrayLike, axis: Axis | None = None) -> Array:
+def flip(x: ArrayLike, axis: Axis = None) -> Array:
     """``x`` with the order of its elements reversed along ``axis`` (an int, a tuple, or None
     for all axes), as ``np.flip``.
 
@@ -163,7 +163,7 @@ def flip(x: ArrayLike, axis: Axis | None = None) -> Array:
                             for i in range(ndim)))
 
 
-def roll(x: ArrayLike, shift: int | Sequence[int], axis: Axis | None = None) -> Array:
+def roll(x: ArrayLike, shift: int | Sequence[int], axis: Axis = None) -> Array:
     """``np.roll``: each rolled axis is the concatenation of two slices; shifts given for the
     same axis add up."""
     if axis is None:

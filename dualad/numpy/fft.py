@@ -87,13 +87,13 @@ def ifft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = 
     return _c2c(a, None if n is None else (n,), (axis,), norm, True, "ifft")
 
 
-def fftn(a: ArrayLike, s: Shape | None = None, axes: Axis | None = None,
+def fftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
          norm: str | None = None) -> Array:
     """N-dimensional transform (``numpy.fft.fftn``)."""
     return _c2c(a, s, axes, norm, False, "fftn")
 
 
-def ifftn(a: ArrayLike, s: Shape | None = None, axes: Axis | None = None,
+def ifftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
           norm: str | None = None) -> Array:
     """N-dimensional inverse transform (``numpy.fft.ifftn``)."""
     return _c2c(a, s, axes, norm, True, "ifftn")
@@ -147,7 +147,7 @@ def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None =
     return conj(rfft(a, n, axis, _SWAPPED[_norm(norm, "ihfft")]))
 
 
-def rfftn(a: ArrayLike, s: Shape | None = None, axes: Axis | None = None,
+def rfftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
           norm: str | None = None) -> Array:
     """N-dimensional transform of a real input (``numpy.fft.rfftn``): ``rfft`` over the last
     axis, then complex transforms over the others."""
@@ -156,7 +156,7 @@ def rfftn(a: ArrayLike, s: Shape | None = None, axes: Axis | None = None,
     return _c2c(out, sizes[:-1], axes[:-1], norm, False, "rfftn") if len(axes) > 1 else out
 
 
-def irfftn(a: ArrayLike, s: Shape | None = None, axes: Axis | None = None,
+def irfftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
            norm: str | None = None) -> Array:
     """Inverse of ``rfftn`` (``numpy.fft.irfftn``): inverse complex transforms over all axes
     but the last, then ``irfft`` over the last."""
@@ -190,13 +190,13 @@ def _shift_axes(x, axes):
     return (axes,) if np.ndim(axes) == 0 else tuple(axes)
 
 
-def fftshift(x: ArrayLike, axes: Axis | None = None) -> Array:
+def fftshift(x: ArrayLike, axes: Axis = None) -> Array:
     """The zero frequency moved to the centre (``numpy.fft.fftshift``), differentiable."""
     axes = _shift_axes(x, axes)
     return roll(x, tuple(shape_of(x)[a] // 2 for a in axes), axes)
 
 
-def ifftshift(x: ArrayLike, axes: Axis | None = None) -> Array:
+def ifftshift(x: ArrayLike, axes: Axis = None) -> Array:
     """The inverse of ``fftshift`` (``numpy.fft.ifftshift``), differentiable."""
     axes = _shift_axes(x, axes)
     return roll(x, tuple(-(shape_of(x)[a] // 2) for a in axes), axes)

@@ -147,7 +147,7 @@ def _matrix_norm(x, ord, row_axis, col_axis, keepdims):
                               if i - nd not in (row_axis, col_axis)))
 
 
-def norm(x: ArrayLike, ord: int | float | str | None = None, axis: Axis | None = None,
+def norm(x: ArrayLike, ord: int | float | str | None = None, axis: Axis = None,
          keepdims: bool = False) -> Array:
     """``numpy.linalg.norm``: vector norms (``ord`` None/2, 1, inf, -inf, 0 or any p) along one
     axis, matrix norms (``ord`` None/'fro', 1, -1, inf, -inf, and 2, -2, 'nuc' from the singular

@@ -205,7 +205,7 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = 
 
 
 def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
-                axes: Axis | None = None) -> Array:
+                axes: Axis = None) -> Array:
     """Convolution by FFT along ``axes`` (all by default; the other axes broadcast), SciPy's
     ``scipy.signal.fftconvolve``, composed from ``dualad.numpy.fft``.
 
