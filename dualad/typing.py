@@ -25,21 +25,21 @@ from ._core.tape import Tensor
 
 __all__ = ["Array", "ArrayLike", "DTypeLike", "Axis", "Shape", "PyTree", "Fun", "Params"]
 
-#: What a dualad function returns: a NumPy array or scalar for plain inputs, else a ``Dual``
-#: (forward mode) or a ``Tensor`` (reverse mode).
+#: What a dualad function returns (a NumPy array or scalar for plain inputs, else a ``Dual`` in
+#: forward mode or a ``Tensor`` in reverse mode).
 Array = Union[np.ndarray, np.number, np.bool_, Dual, Tensor]
-#: What a dualad function accepts as an array: anything ``np.asarray`` takes, or a dualad value.
+#: What a dualad function accepts as an array (anything ``np.asarray`` takes, or a dualad value).
 ArrayLike = Union[npt.ArrayLike, Dual, Tensor]
 #: A dtype, or what ``np.dtype`` accepts (``"float32"``, ``np.float64``, ``float`` …).
 DTypeLike = npt.DTypeLike
-#: An axis argument: one axis, several, or ``None`` for all of them.
+#: An axis argument (one axis, several, or ``None`` for all of them).
 Axis = Union[int, Sequence[int], None]
-#: A shape: one length, or a sequence of lengths.
+#: A shape (one length, or a sequence of lengths).
 Shape = Union[int, Sequence[int]]
 #: A nested structure of tuples, lists and dicts whose leaves are arrays (a "pytree").
 PyTree = Any
 #: A function of arrays or pytrees, as the transforms take and return.
 Fun = Callable[..., Any]
-#: The parameters an optimiser updates: tensors, or parameter groups (dicts with a ``"params"``
-#: entry and hyper-parameters that override the optimiser's defaults), as in PyTorch.
-Params = Union[Tensor, Iterable[Tensor], Iterable[dict]]
+#: The parameters an optimiser updates (tensors, or parameter groups as in PyTorch, dicts with
+#: a ``"params"`` entry and hyper-parameters that override the optimiser's defaults).
+Params = Union[Tensor, Iterable[dict], Iterable[Tensor]]
