@@ -1,6 +1,7 @@
 """Every public function and method of dualad has type hints on its parameters and its return
 (the aliases of ``dualad.typing``), and they resolve, so that the API reference, IDEs and type
 checkers can read them."""
+import importlib
 import inspect
 import typing
 
@@ -18,6 +19,7 @@ NOT_ANNOTATED = {
     "dualad.nn.layers": "parallel work",
     "dualad.nn.recurrent": "parallel work",
     "dualad.recording": "parallel work",
+    "dualad.compiler.api": "parallel work",      # ad.jit (on main, not yet on this branch)
     # the lead's (the compiled core's Python face): Box.item, .numpy, .tolist
     "dualad._core.primitive": "the lead's",
 }
@@ -82,6 +84,10 @@ def test_the_hints_resolve():
 @pytest.mark.parametrize("module", sorted(NOT_ANNOTATED))
 def test_the_exclusions_are_still_needed(module):
     # an excluded module whose callables all carry hints leaves the list
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError:
+        pytest.skip(f"{module} is not in this tree")
     mine = [fun for name, fun in _all_including_excluded() if origin(fun) == module]
     assert mine, f"{module} exports nothing public: remove it from NOT_ANNOTATED"
     assert any(_missing(fun) for fun in mine), \
