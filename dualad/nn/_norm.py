@@ -9,6 +9,8 @@
 # derivative, as in PyTorch), while the output is normalised by the batch's own statistics,
 # which are differentiated.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .. import numpy as dnp
@@ -17,6 +19,7 @@ from .._core.primitive import dtype_of, ndim_of, shape_of
 from .._kernels import NORM
 from ..primitives import normalization as _fused
 from ..primitives.fused import fusable
+from ..typing import Array, ArrayLike
 
 
 def _channel_shape(x):
@@ -24,8 +27,9 @@ def _channel_shape(x):
     return (shape_of(x)[1],) + (1,) * (ndim_of(x) - 2)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(input: ArrayLike, running_mean: ArrayLike | None, running_var: ArrayLike | None,
+               weight: ArrayLike | None = None, bias: ArrayLike | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Array:
     """Normalise each channel (axis 1) of ``input`` ``(N, C, ...)``: by the batch's mean and
     biased variance when ``training`` (then ``running_mean``/``running_var``, when given, move
     towards the batch's mean and unbiased variance by ``momentum``, in place), by the running
@@ -85,7 +89,9 @@ def _one_float_dtype(x, *others):
         o is None or dtype_of(o) == dtype for o in others)
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: ArrayLike, normalized_shape: int | tuple[int, ...],
+               weight: ArrayLike | None = None, bias: ArrayLike | None = None,
+               eps: float = 1e-5) -> Array:
     """Normalise over the last ``len(normalized_shape)`` axes by their mean and biased
     variance, then scale by ``weight`` and shift by ``bias`` (both of ``normalized_shape``)."""
     normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
