@@ -413,3 +413,23 @@ def test_buffers_are_reused_without_touching_inputs():
         assert got[1] == f(x, w)[1]
     np.testing.assert_array_equal(x, keep[0])
     np.testing.assert_array_equal(w, keep[1])
+
+
+def test_adam_training_step_with_a_traced_step_count():
+    from benchmarks.workloads import adam_init, adam_update
+
+    def step(params, state, x, y):
+        return adam_update(dnp, params, ad.grad(_mlp_loss)(params, x, y), state)
+
+    params = (RNG.standard_normal((8, 5)), np.zeros(8), RNG.standard_normal((3, 8)), np.zeros(3))
+    x, y = RNG.standard_normal((16, 5)), RNG.integers(0, 3, 16)
+    jitted = ad.jit(step)
+    p, s = params, adam_init(params)
+    pe, se = params, adam_init(params)
+    for _ in range(6):
+        p, s = jitted(p, s, x, y)
+        pe, se = step(pe, se, x, y)
+        for a, b in zip(p, pe):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    assert s[0] == se[0] == 6
+    assert jitted.trace_count <= 2   # the step count comes back a NumPy integer: one more

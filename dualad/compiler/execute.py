@@ -11,8 +11,10 @@
 """
 import numpy as np
 
-from .program import GUARD, NP
-from .tracing import Slot
+from .program import GUARD, NP, Slot
+
+
+RELEASE_MIN = 1024   # elements of the smallest register deleted after its last reader
 
 
 class Executable:
@@ -68,6 +70,9 @@ def _source(program):
         for s in step.reads():
             last[s] = k
     keep = set(program.outs) | consts
+    # registers worth releasing early: arrays whose memory matters (a ``del`` per step also
+    # makes the function slower to compile)
+    big = {s for s, v in enumerate(program.values) if np.size(v) >= RELEASE_MIN}
     body = []
     for k, step in enumerate(program.steps):
         if step.kind == GUARD:
@@ -89,7 +94,8 @@ def _source(program):
                     fn = bind(f"u{k}", ufunc)
                     call.append(f"out={call[position]}")
             body.append(f"r{step.out} = {fn}({', '.join(call)})")
-        dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep)
+        dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep
+                      and s in big)
         if dead:
             body.append("del " + ", ".join(f"r{s}" for s in dead))
     outs = ", ".join(name(o) for o in program.outs)

@@ -46,7 +46,7 @@ from .._core._engine import set_plain_hook
 from .._core.escape import ConcretizationError, carries_derivative
 from .._core.primitive import Box
 from .._core.state import new_level, state
-from .program import NP, OP, Program
+from .program import NP, OP, Program, Slot
 
 # Functions that read a traced value's plain array only for its dtype, shape or array module
 # (file name, function name).
@@ -348,25 +348,6 @@ class _Ref:
 def _followed(v):
     return isinstance(v, np.ndarray) or (isinstance(v, np.generic)
                                          and v.dtype.kind in "biufc")
-
-
-class Slot:
-    """A traced value inside params or guard arguments: replaced by slot ``index``'s value when
-    the step runs."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index):
-        self.index = index
-
-    def __repr__(self):
-        return f"%{self.index}"
-
-    def __eq__(self, other):
-        return type(other) is Slot and other.index == self.index
-
-    def __hash__(self):
-        return hash(("slot", self.index))
 
 
 def _frozen(v):
