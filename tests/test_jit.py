@@ -433,3 +433,37 @@ def test_adam_training_step_with_a_traced_step_count():
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
     assert s[0] == se[0] == 6
     assert jitted.trace_count <= 2   # the step count comes back a NumPy integer: one more
+
+
+@ad.custom_vjp
+def _doubled_sin(x):
+    return dnp.sin(x)
+
+
+_doubled_sin.defvjp(lambda x: (dnp.sin(x), x), lambda x, g: (g * dnp.cos(x) * 2.0,))
+
+
+@ad.custom_jvp
+def _tripled_exp(x):
+    return dnp.exp(x)
+
+
+@_tripled_exp.defjvp
+def _tripled_exp_jvp(primals, tangents):
+    return dnp.exp(primals[0]), dnp.exp(primals[0]) * tangents[0] * 3.0
+
+
+def test_custom_rules_and_checkpoint_inside_jit():
+    x = RNG.standard_normal(4)
+    for f in (lambda x: dnp.sum(_doubled_sin(x)), lambda x: dnp.sum(_tripled_exp(x)),
+              lambda x: dnp.sum(ad.checkpoint(lambda y: dnp.tanh(y) ** 2)(x))):
+        jitted = ad.jit(ad.grad(f))
+        for shift in (0.0, 0.5):
+            _same(jitted(x + shift), ad.grad(f)(x + shift))
+        assert jitted.trace_count == 1
+
+
+def test_module_parameters_must_be_arguments():
+    layer = ad.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match="pass the parameters"):
+        ad.jit(lambda x: layer(x))(np.ones((1, 3), np.float32))

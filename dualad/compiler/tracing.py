@@ -45,7 +45,7 @@ import numpy as np
 from .._core._engine import set_plain_hook
 from .._core.escape import ConcretizationError, carries_derivative
 from .._core.primitive import Box
-from .._core.state import new_level, state
+from .._core.state import IMPERATIVE_LEVEL, new_level, state
 from .program import NP, OP, Program, Slot
 
 # Functions that read a traced value's plain array only for its dtype, shape or array module
@@ -54,11 +54,12 @@ _METADATA_READERS = frozenset({
     ("escape.py", "holds_derivative"), ("escape.py", "carries_derivative"),
     ("escape.py", "concrete"), ("tape.py", "note_escape"),
     ("reverse.py", "_scalar_seed"), ("reverse.py", "basis_cotangents"),
-    ("reverse.py", "egrad_fn"),
-    ("derived.py", "zeros_like"), ("custom.py", "_zeros_like"),
+    ("reverse.py", "egrad_fn"), ("forward.py", "push_forward"), ("forward.py", "_zeros_tree"),
+    ("derived.py", "_zeros_if_none"), ("derived.py", "jvp_from_vjp"),
+    ("derived.py", "vjp_from_jvp"), ("custom.py", "_zeros_like"), ("custom.py", "jvp"),
+    ("backend.py", "array_module"), ("backend.py", "backend_of"),
     ("remainders.py", "_zero_tangent"),
     ("_order.py", "_with_nan_slices"), ("_order.py", "_nan_mask"), ("_order.py", "_nan_count"),
-    ("backend.py", "array_module"), ("backend.py", "backend_of"),
 })
 # Functions whose every use of a traced value's plain array goes through NumPy functions, ufuncs
 # and the array methods ``Tracked`` records (checked by reading them).
@@ -182,6 +183,13 @@ class StagingTrace:
             slot = self._slot_of(v)
             if slot is not None:
                 return slot
+            if isinstance(v, Box) and carries_derivative(v) and v._level == IMPERATIVE_LEVEL:
+                raise TypeError(
+                    "ad.jit: the traced function uses a tensor that requires grad (shape "
+                    f"{v.shape}), such as a parameter of a dualad.nn module, without receiving "
+                    "it as an argument. ad.jit compiles functions of arrays: pass the parameters "
+                    "as arguments (ad.jit(lambda params, x: ...)), whose gradients ad.grad "
+                    "inside the jitted function can give")
             if isinstance(v, Box) and carries_derivative(v):
                 raise TypeError(
                     "ad.jit: the traced function uses a value that an enclosing transform is "
