@@ -467,3 +467,38 @@ def test_module_parameters_must_be_arguments():
     layer = ad.nn.Linear(3, 2)
     with pytest.raises(TypeError, match="pass the parameters"):
         ad.jit(lambda x: layer(x))(np.ones((1, 3), np.float32))
+
+
+def _pickled_square_sum(x):
+    return dnp.sum(x ** 2)
+
+
+def test_jitted_functions_pickle_and_run_in_threads():
+    import pickle
+    import threading
+
+    plain = ad.jit(_pickled_square_sum)
+    x = np.arange(3.0)
+    plain(x)
+    copy = pickle.loads(pickle.dumps(plain))
+    _same(copy(x), 5.0)
+    assert copy.trace_count == 1
+    jitted = ad.jit(ad.grad(_pickled_square_sum))
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for j in range(20):
+                v = np.full(3, float(k + j))
+                results[k, j] = (jitted(v), 2 * v)
+        except Exception as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got, want in results.values():
+        _same(got, want)

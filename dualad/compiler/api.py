@@ -74,6 +74,18 @@ class Jitted:
         name = getattr(self.fun, "__name__", repr(self.fun))
         return f"<ad.jit of {name}: {len(self._paths)} signature(s), {self.trace_count} trace(s)>"
 
+    def __getstate__(self):
+        # compiled programs (generated functions) do not pickle: a copy sent elsewhere
+        # (dualad.distributed, a process pool) keeps the function and traces on its first call
+        state = self.__dict__.copy()
+        state["_paths"], state["trace_count"] = {}, 0
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __get__(self, obj, objtype=None):   # decorating a method
         return self if obj is None else functools.partial(self, obj)
 
