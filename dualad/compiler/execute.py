@@ -2,7 +2,8 @@
 
 # Design: ``Executable`` writes the steps out as the source of one function, ``r5 = f5(r2,
 # c3)`` per step, with the primitives' value functions, constants and params bound as names of
-# its globals, and compiles it once. A call is then a sequence of calls of value functions on
+# its globals, and compiles it when it first runs (Python compiles about 10-50 µs per line, so
+# the tracing call, which returns the values it traced, does not pay for it). A call is then a sequence of calls of value functions on
 # plain arrays held in local variables: no boxes, no dispatch, no tape, and no interpreter loop
 # (no per-step tuple unpacking or register-list indexing). A register is deleted after its last
 # reader, so intermediates die as early as they do in eager code. A guard that comes out
@@ -23,15 +24,19 @@ class Executable:
 
     def __init__(self, program):
         self.program = program
-        self.source, env = _source(program)
-        namespace = {}
-        exec(compile(self.source, f"<ad.jit program {id(self):x}>", "exec"), env, namespace)
-        self._run = namespace["run"]
+        self.source, self._env = _source(program)
+        self._run = None
 
     def run(self, inputs):
         """The output values for ``inputs`` (one per input slot), or None when the path does
         not hold for them."""
-        return self._run(*inputs)
+        run = self._run
+        if run is None:   # compiled when first run: the tracing call needs no run
+            namespace = {}
+            exec(compile(self.source, f"<ad.jit program {id(self):x}>", "exec"), self._env,
+                 namespace)
+            run = self._run = namespace["run"]
+        return run(*inputs)
 
 
 def _source(program):

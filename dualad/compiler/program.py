@@ -62,8 +62,15 @@ class Step:
 
 
 class Program:
-    """One traced path of a function (see the module docstring). ``outs`` are the output slots
-    and ``out_def`` their pytree structure; ``values`` the slots' values while tracing."""
+    """One traced path of a function (see the module docstring): ``steps`` (each with its
+    ``name``), ``guards``, ``outs`` (the output slots) and ``out_def`` (their pytree
+    structure). ``ad.jit(f).lower(*args)`` returns one.
+
+    >>> import numpy as np, dualad as ad, dualad.numpy as dnp
+    >>> program = ad.jit(lambda x: dnp.sum(dnp.where(x > 0, x, 0.0))).lower(np.ones(2))
+    >>> [step.name for step in program.steps], len(program.guards)
+    (['numpy.greater', 'where', 'sum'], 0)
+    """
 
     def __init__(self):
         self.values = []
