@@ -502,3 +502,17 @@ def test_jitted_functions_pickle_and_run_in_threads():
     assert not errors
     for got, want in results.values():
         _same(got, want)
+
+
+def test_jit_closing_over_a_traced_value_runs_eagerly_inside_the_transform():
+    def outer(x):
+        inner = ad.jit(ad.grad(lambda y: x * y * y))   # closes over the outer traced x
+        return inner(x)
+
+    assert ad.grad(outer)(3.0) == pytest.approx(12.0)
+    assert ad.jvp(outer, (3.0,), (1.0,))[1] == pytest.approx(12.0)
+
+
+def test_python_number_inputs_read_as_arrays_by_the_library():
+    f = ad.grad(lambda h: dnp.sum(dnp.heaviside(np.array([-1.0, 0.0, 2.0]), h)))
+    assert ad.jit(f)(0.5) == f(0.5) == 1.0

@@ -18,12 +18,13 @@ from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
 from .execute import Executable
 from .program import optimize
-from .tracing import StagingTrace
+from .tracing import ClosesOverTraced, StagingTrace
 
 __all__ = ["jit", "Jitted"]
 
 MAX_PATHS = 8          # recorded paths kept per signature
 MAX_SIGNATURES = 64    # signatures kept per jitted function (least recently used dropped)
+_EAGER = (None,)       # the paths of a signature whose function closes over traced values
 
 
 def jit(fun, static_argnums=()):
@@ -96,13 +97,22 @@ class Jitted:
         key, inputs, rebuild = call
         paths = self._paths_for(key)
         for k, exe in enumerate(paths):
+            if exe is None:
+                break
             outs = exe.run(inputs)
             if outs is not None:
                 if k:
                     with self._lock:
                         paths.insert(0, paths.pop(k))
                 return tree_unflatten(exe.program.out_def, outs)
-        exe, outs = self._trace(paths, inputs, rebuild)
+        if paths is _EAGER:
+            return self.fun(*args, **kwargs)
+        try:
+            exe, outs = self._trace(paths, inputs, rebuild)
+        except ClosesOverTraced:   # inside a transform that differentiates fun's closure
+            with self._lock:
+                self._paths[key] = _EAGER
+            return self.fun(*args, **kwargs)
         return tree_unflatten(exe.program.out_def, outs)
 
     def lower(self, *args, **kwargs):
@@ -122,6 +132,9 @@ class Jitted:
                             "transform (or CuPy arrays), which run eagerly; lower plain arrays")
         key, inputs, rebuild = call
         paths = self._paths_for(key)
+        if paths is _EAGER:
+            raise TypeError("ad.jit(...).lower: the function closes over values that an "
+                            "enclosing transform differentiates; it runs eagerly")
         for exe in paths:
             if exe.run(inputs) is not None:
                 return exe.program

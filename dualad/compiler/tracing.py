@@ -86,6 +86,11 @@ _METADATA_FUNCTIONS = frozenset({np.result_type, np.shape, np.ndim, np.size, np.
 _COMPREHENSIONS = frozenset({"<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>"})
 
 
+class ClosesOverTraced(TypeError):
+    """``fun`` reads a value an enclosing transform differentiates from its closure: the
+    jitted call then runs ``fun`` eagerly, so that the transform differentiates it."""
+
+
 def _reader():
     """``(file name, function name)`` of the code that asked a ``Staged`` for its plain value
     (looking past ``raw_value``, which only strips boxes, and comprehensions)."""
@@ -191,10 +196,10 @@ class StagingTrace:
                     "as arguments (ad.jit(lambda params, x: ...)), whose gradients ad.grad "
                     "inside the jitted function can give")
             if isinstance(v, Box) and carries_derivative(v):
-                raise TypeError(
+                raise ClosesOverTraced(
                     "ad.jit: the traced function uses a value that an enclosing transform is "
                     f"differentiating ({type(v).__name__} of shape {v.shape}) without receiving "
-                    "it as an argument; pass it to the jitted function as an argument")
+                    "it as an argument")
             while isinstance(v, Box):
                 v = v._raw()
         return self.program.add_const(_frozen(v))
@@ -234,6 +239,8 @@ class StagingTrace:
     def read_raw(self, box):
         """The plain value of ``box`` for a library function."""
         value = box._value
+        if type(value) in (float, int, complex):
+            value = np.asarray(value)   # what a transform's box holds for a Python number
         if not self.active:
             return value
         reader = _reader()
