@@ -43,9 +43,10 @@ import threading
 import numpy as np
 
 from .._core._engine import set_plain_hook
-from .._core.escape import ConcretizationError, carries_derivative
-from .._core.primitive import Box
+from .._core.escape import ConcretizationError, carries_derivative, holds_derivative
+from .._core.primitive import Box, bind
 from .._core.state import IMPERATIVE_LEVEL, new_level, state
+from ..numpy._methods import _UFUNC_ALIASES, _dnp_namespace
 from .program import NP, OP, Program, Slot
 
 # Functions that read a traced value's plain array only for its dtype, shape or array module
@@ -149,6 +150,24 @@ class Staged(Box):
     def __repr__(self):
         return f"Staged(shape={self.shape}, dtype={self.dtype}, slot={self._slot})"
 
+    # NumPy functions without a dualad.numpy counterpart (``scipy.special.j1(x)`` in a custom
+    # rule, say) are steps of the program: the values they see are not differentiated here
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+        if (method == "__call__" and name and hasattr(_dnp(), name)) or not self._trace.active:
+            return Box.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        return self._trace.record_numpy(fn, inputs, kwargs, Box.__array_ufunc__,
+                                        (self, ufunc, method) + inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        namespace = _dnp_namespace(func.__module__ or "")
+        if (namespace is not None and hasattr(namespace, func.__name__)) \
+                or not self._trace.active:
+            return Box.__array_function__(self, func, types, args, kwargs)
+        return self._trace.record_numpy(func, args, kwargs, Box.__array_function__,
+                                        (self, func, types, args))
+
 
 class StagingTrace:
     """The trace level of one ``ad.jit`` tracing run. ``process`` records each primitive
@@ -225,12 +244,20 @@ class StagingTrace:
 
     # -- primitives ----------------------------------------------------------------------------
     def process(self, prim, args, params):
+        if not self.active:   # a box that escaped a finished trace is a constant
+            return bind(prim, *[v._value if type(v) is Staged and v._trace is self else v
+                                for v in args], **params)
         program = self.program
         ins = [self._operand(a) for a in args]
         vals = [program.values[s] for s in ins]
         template, dynamic = self._template(params) if params else (params, False)
         plain = _plain(template, program.values) if dynamic else params
         ans = prim.impl(*vals, **plain) if plain else prim.impl(*vals)
+        if isinstance(ans, Box):   # the value function computed with a box from its closure
+            raise TypeError(
+                f"{prim.name}: the function uses a value being differentiated that it does not "
+                "receive as an argument (a closure); pass that value as an argument so that its "
+                "derivative is taken (inside ad.jit the step would keep its value only)")
         out = program.add_step(OP, prim, ins, template if dynamic else copy.copy(params), ans,
                                dynamic)
         return Staged(self, out, ans)
@@ -283,6 +310,14 @@ class StagingTrace:
             return result
         out = self.program.add_step(NP, fn, [], template, result, True)
         return self.tracked(result, out, pending)
+
+    def record_numpy(self, fn, args, kwargs, otherwise, call):
+        """``fn(*args, **kwargs)``, a NumPy function dualad.numpy does not have, applied to
+        values of this trace: a step, unless another transform differentiates one of its
+        arguments (then ``otherwise(*call, **kwargs)``: dualad's error)."""
+        if _carries_other_derivative((args, kwargs), self):
+            return otherwise(*call, **kwargs)
+        return self.record_call(fn, args, kwargs)
 
     def pin_slot(self, slot):
         """A guard that slot ``slot`` keeps the value it has now."""
@@ -491,6 +526,23 @@ def _trace_of(tree):
     if kind is dict:
         return _trace_of(list(tree.values()))
     return None
+
+
+def _dnp():
+    import dualad.numpy as dnp
+    return dnp
+
+
+def _carries_other_derivative(tree, trace):
+    """Whether ``tree`` holds a box, other than one of ``trace``, that carries a derivative."""
+    kind = type(tree)
+    if kind is tuple or kind is list:
+        return any(_carries_other_derivative(v, trace) for v in tree)
+    if kind is dict:
+        return any(_carries_other_derivative(v, trace) for v in tree.values())
+    if type(tree) is Staged and tree._trace is trace:
+        return False
+    return isinstance(tree, Box) and holds_derivative(tree)
 
 
 def _holds_box(tree):
