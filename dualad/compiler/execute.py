@@ -6,8 +6,8 @@
 # the tracing call, which returns the values it traced, does not pay for it). A call is then a
 # sequence of calls of value functions on plain arrays held in local variables: no boxes, no
 # dispatch, no tape, and no interpreter loop (no per-step tuple unpacking or register-list
-# indexing). A register is deleted after its last
-# reader, so intermediates die as early as they do in eager code. A guard that comes out
+# indexing). A register holding a big array is deleted after its last reader, so intermediates
+# die as early as they do in eager code. A guard that comes out
 # differently, or a step that raises, abandons the run (``None``): the caller traces again, and
 # the eager semantics (the other branch, or the error) follow from that trace.
 """
