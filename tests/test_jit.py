@@ -516,3 +516,19 @@ def test_jit_closing_over_a_traced_value_runs_eagerly_inside_the_transform():
 def test_python_number_inputs_read_as_arrays_by_the_library():
     f = ad.grad(lambda h: dnp.sum(dnp.heaviside(np.array([-1.0, 0.0, 2.0]), h)))
     assert ad.jit(f)(0.5) == f(0.5) == 1.0
+
+
+def test_keyword_arguments_are_traced_too():
+    def f(x, scale=1.0, mask=None):
+        y = x * scale
+        return y if mask is None else dnp.where(mask, y, 0.0)
+
+    jitted = ad.jit(f)
+    x = np.arange(3.0)
+    _same(jitted(x, scale=2.0), x * 2.0)
+    _same(jitted(x, scale=3.0), x * 3.0)
+    assert jitted.trace_count == 1
+    mask = np.array([True, False, True])
+    _same(jitted(x, scale=2.0, mask=mask), np.where(mask, x * 2.0, 0.0))
+    _same(jitted(x, scale=2.0, mask=~mask), np.where(~mask, x * 2.0, 0.0))
+    assert jitted.trace_count == 2   # one more signature (mask given), its values traced
