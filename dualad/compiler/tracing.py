@@ -31,9 +31,12 @@ the program or a guard, re-checked on every call (a failed guard traces ``fun`` 
   plain array. Any other reader pins the value and gets the plain array: the program is then
   correct for the values it was traced with and traces again for others (slower, never wrong).
 
-Not followed: a ``Tracked`` array turned back into a plain one without a call ``Tracked``
-sees (``np.asarray(t)``, a compiled kernel reading its buffer) bakes its value into what is
-computed from it; the readers in ``_TRACKED_READERS`` do not do that.
+A ``Tracked`` array turned back into a plain one (``np.asarray(t)``, a view) is recognised when
+that view reaches a step: the same elements are the same slot, any other view of it pins it.
+A ``Tracked`` result that no recorded step reads is pinned at the end of the trace (whoever got
+it used it some other way). Not followed: plain NumPy computed from such a plain view, or a
+compiled kernel reading a ``Tracked`` array's buffer, when the array is also read by a step;
+the readers in ``_TRACKED_READERS`` do not do that.
 """
 import copy
 import operator
@@ -194,6 +197,24 @@ class StagingTrace:
         if type(v) is Tracked and v._jit is not None and v._jit[0] is self:
             self._unused.pop(id(v), None)
             return v._jit[1]
+        if type(v) is np.ndarray and v.base is not None:
+            return self._slot_of_view(v)
+        return None
+
+    def _slot_of_view(self, v):
+        """A plain view of a ``Tracked`` array (``np.asarray(t)``): the same slot when it shows
+        the same elements; another view of it is a constant, and pins the slot it came from."""
+        base = v.base
+        while base is not None and type(base) is not Tracked:
+            base = getattr(base, "base", None)
+        if base is None or base._jit is None or base._jit[0] is not self:
+            return None
+        slot = base._jit[1]
+        if (v.shape == base.shape and v.dtype == base.dtype and v.strides == base.strides
+                and v.__array_interface__["data"][0] == base.__array_interface__["data"][0]):
+            self._unused.pop(id(base), None)
+            return slot
+        self.pin_slot(slot)
         return None
 
     def _operand(self, v):
@@ -235,7 +256,8 @@ class StagingTrace:
             return {k: p for k, (p, _) in parts.items()}, any(d for _, d in parts.values())
         if type(tree) is _Ref:
             return Slot(tree.slot), True
-        if isinstance(tree, Box) or type(tree) is Tracked:
+        if isinstance(tree, Box) or type(tree) is Tracked or (
+                type(tree) is np.ndarray and tree.base is not None):
             slot = self._operand(tree)
             if slot in self.program.consts:
                 return self.program.values[slot], False
