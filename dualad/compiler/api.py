@@ -205,7 +205,7 @@ class Jitted:
             trace.pin_unused()
         program = trace.program
         program.finish(outs, out_def)
-        values = [program.values[o] for o in program.outs]
+        values = [inputs[o] if o < len(inputs) else program.values[o] for o in program.outs]
         program = optimize(program)
         exe = Executable(program)
         program.forget_values()
