@@ -61,6 +61,8 @@ def _source(program):
         kind = type(tree)
         if kind is Slot:
             return name(tree.index)
+        if not _holds_slot(tree):
+            return bind(key, tree)   # a constant, built once
         if kind is tuple:
             return "(" + "".join(expression(v, f"{key}_{i}") + ", "
                                  for i, v in enumerate(tree)) + ")"
@@ -111,6 +113,17 @@ def _source(program):
               "    except Exception:   # the eager trace that follows raises it properly",
               "        return None"]
     return "\n".join(lines) + "\n", env
+
+
+def _holds_slot(tree):
+    kind = type(tree)
+    if kind is Slot:
+        return True
+    if kind is tuple or kind is list:
+        return any(_holds_slot(v) for v in tree)
+    if kind is dict:
+        return any(_holds_slot(v) for v in tree.values())
+    return False
 
 
 def same(a, b):
