@@ -16,8 +16,10 @@ import numpy as np
 from .._core.backend import is_cupy_array, raw_value
 from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
+from .arrays import ArrayExecutable
 from .execute import Executable
 from .program import optimize
+from .scalar import ScalarExecutable
 from .tracing import ClosesOverTraced, StagingTrace
 
 __all__ = ["jit", "Jitted"]
@@ -207,7 +209,10 @@ class Jitted:
         program.finish(outs, out_def)
         values = [inputs[o] if o < len(inputs) else program.values[o] for o in program.outs]
         program = optimize(program)
-        exe = Executable(program)
+        python = functools.lru_cache(maxsize=None)(lambda: Executable(program))
+        exe = (ScalarExecutable.build(program, python)   # float64 scalars: compiled
+               or ArrayExecutable.build(program, python)  # small float64 arrays: compiled
+               or python())
         program.forget_values()
         with self._lock:
             self.trace_count += 1

@@ -11,6 +11,8 @@
 # differently, or a step that raises, abandons the run (``None``): the caller traces again, and
 # the eager semantics (the other branch, or the error) follow from that trace.
 """
+import math
+
 import numpy as np
 
 from .program import GUARD, NP, Slot
@@ -80,7 +82,7 @@ def _source(program):
     keep = set(program.outs) | consts
     # registers worth releasing early: arrays whose memory matters (a ``del`` per step also
     # makes the function slower to compile)
-    big = {s for s, v in enumerate(program.values) if np.size(v) >= RELEASE_MIN}
+    big = {s for s, v in enumerate(program.values) if _elements(v) >= RELEASE_MIN}
     body = []
     for k, step in enumerate(program.steps):
         if step.kind == GUARD:
@@ -113,6 +115,15 @@ def _source(program):
               "    except Exception:   # the eager trace that follows raises it properly",
               "        return None"]
     return "\n".join(lines) + "\n", env
+
+
+def _elements(v):
+    """How many elements the value ``v`` of a slot holds (a list: a fused step's results; a
+    ``_Spec`` once the program's values are forgotten)."""
+    if type(v) is list:
+        return sum(_elements(e) for e in v)
+    shape = getattr(v, "shape", None)
+    return math.prod(shape) if shape is not None else 1
 
 
 def _holds_slot(tree):

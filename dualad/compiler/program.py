@@ -206,7 +206,8 @@ class _Spec:
     __slots__ = ("shape", "dtype", "kind")
 
     def __init__(self, v):
-        self.shape = tuple(np.shape(v))
+        # a list: the results of a fused step (``fusion.py``), of several shapes
+        self.shape = (len(v),) if type(v) is list else tuple(np.shape(v))
         self.dtype = getattr(v, "dtype", None)
         self.kind = type(v).__name__
 
@@ -380,10 +381,12 @@ def reuse_buffers(program):
 
 
 def optimize(program):
-    """The passes, in order: constant folding, common subexpressions, dead code, buffer
-    reuse."""
+    """The passes, in order: constant folding, common subexpressions, dead code, fusion of
+    elementwise chains (``fusion.py``), buffer reuse."""
+    from .fusion import fuse_elementwise
     fold_constants(program)
     eliminate_common_subexpressions(program)
     eliminate_dead_code(program)
+    fuse_elementwise(program)
     reuse_buffers(program)
     return program

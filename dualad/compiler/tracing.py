@@ -71,7 +71,7 @@ _TRACKED_READERS = frozenset({
     ("_ufuncs.py", "fn"),                    # the non-differentiated dualad.numpy functions
     ("stop.py", "_constant"),                # ad.stop_gradient
     ("binary.py", "where"), ("indexing.py", "normalize_index"),
-    ("elementwise.py", "<lambda>"),          # abs (sign) and relu (x > 0) derivatives
+    ("elementwise.py", "_sign"), ("elementwise.py", "_step"),   # abs's and relu's derivatives
     ("binary.py", "_tie_share"), ("binary.py", "_power_x"), ("binary.py", "_power_dy"),
     ("reductions.py", "_tie_weights"),
     ("complex.py", "_modulus_factor"), ("complex.py", "_angle_factor"),
