@@ -89,7 +89,7 @@ def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike = np._NoVa
     >>> dnp.diff(np.array([1.0, 4.0, 9.0]))
     array([3., 5.])
     """
-    if n == 0:
+    if n == 0:   # NumPy returns its argument itself
         return a
     if n < 0:
         raise ValueError(f"diff: order must be non-negative but got {n!r}")

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._core.primitive import dtype_of
 from ..primitives import complex as _c
+from ._creation import asarray
 from ._ufuncs import reject_kwargs
 from ..typing import Array, ArrayLike
 
@@ -43,6 +44,7 @@ def conj(x: ArrayLike, **kwargs: Any) -> Array:
     """
     if kwargs:
         reject_kwargs("conj", kwargs)
+    x = asarray(x)   # a list or a number becomes an array, as NumPy's conj returns
     if np.dtype(dtype_of(x)).kind != "c":
         return x
     return _c.conj(x)

@@ -17,7 +17,7 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of
 from ..primitives import remainders as _rem
-from ._creation import astype
+from ._creation import asarray, astype
 from ._ufuncs import (_binary, _not_differentiated, abs, equal, isnan, maximum, minimum,
                       negative, power, reject_kwargs, where)
 from ..typing import Array, ArrayLike
@@ -125,7 +125,7 @@ def deg2rad(x: ArrayLike, **kwargs: Any) -> Array:
     """
     if kwargs:
         reject_kwargs("deg2rad", kwargs)
-    return x * (np.pi / 180.0)
+    return asarray(x) * (np.pi / 180.0)
 
 
 def rad2deg(x: ArrayLike, **kwargs: Any) -> Array:
@@ -136,7 +136,7 @@ def rad2deg(x: ArrayLike, **kwargs: Any) -> Array:
     """
     if kwargs:
         reject_kwargs("rad2deg", kwargs)
-    return x * (180.0 / np.pi)
+    return asarray(x) * (180.0 / np.pi)
 
 
 radians, degrees = deg2rad, rad2deg

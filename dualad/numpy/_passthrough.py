@@ -22,7 +22,7 @@ from .._core.backend import raw_value
 from .._core.escape import holds_derivative
 from .._core.primitive import Box, dtype_of, shape_of
 from .._core.tree import tree_flatten
-from . import _complex, _core, _order, _reductions, _shape, _ufuncs
+from . import _complex, _core, _creation, _order, _reductions, _shape, _ufuncs
 from ._complex import conj
 from ._methods import strip
 from ._core import ravel, reshape, sum, transpose
@@ -44,7 +44,7 @@ def positive(x: ArrayLike) -> Array:
     >>> float(dnp.positive(-2.0))
     -2.0
     """
-    return x
+    return _creation.asarray(x)
 
 
 def copy(a: ArrayLike) -> Array:
@@ -187,6 +187,7 @@ def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
     >>> dnp.real_if_close(np.array([1.0 + 1e-20j])).dtype
     dtype('float64')
     """
+    a = _creation.asarray(a)
     if np.dtype(dtype_of(a)).kind != "c":
         return a
     limit = tol * np.finfo(dtype_of(a)).eps if tol > 1 else tol

@@ -191,6 +191,7 @@ def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None, **kwargs: An
     """``np.take`` with ``mode='raise'``: out-of-bounds indices raise IndexError."""
     if kwargs:
         reject_kwargs("take", kwargs)
+    x = asarray(x)
     if axis is None:
         x, axis = ravel(x), 0
     axis = _positive_axis(axis, ndim_of(x), "take")

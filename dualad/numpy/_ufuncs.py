@@ -191,6 +191,8 @@ def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
     ``clamp``), and the bound's derivative outside."""
     if kwargs:
         reject_kwargs("clip", kwargs)
+    from ._creation import asarray   # _creation imports this module
+    x = asarray(x)
     if a_min is not None:
         x = where(less(x, a_min), a_min, x)
     if a_max is not None:
