@@ -103,8 +103,13 @@ class Sample:
     highest derivative implemented (a higher one must raise ``NotImplementedError``);
     ``raises``: positions whose first derivative must raise; ``zero``: the derivative is zero
     by design (no finite differences); ``special``: ``"elementwise"`` or ``"reduction"`` for
-    the NaN/inf/0 checks; ``affine``: positions the primitive is affine in (a NaN there need
-    not reach the derivative in that argument); ``record``: why ``ad.record`` cannot replay it.
+    the NaN/inf/0 checks; ``affine``: positions whose derivative does not read the argument
+    (the primitive is affine or piecewise constant in it), so a NaN there need not reach the
+    derivative in that argument; ``select``: the primitive selects one of its inputs (``max``,
+    ``maximum``, ``where`` …) and a selected NaN takes the derivative 1, the convention of
+    ``max`` (``primitives/reductions.py``); ``special_ref``: ``ref`` holds at the special
+    values too (not so for the finite-difference references); ``record``: why ``ad.record``
+    cannot replay it.
     """
     fun: object
     args: tuple
@@ -118,6 +123,8 @@ class Sample:
     zero: bool = False
     special: str = None
     affine: tuple = ()
+    select: bool = False
+    special_ref: bool = True
     record: str = ""
 
     def __post_init__(self):
@@ -194,9 +201,14 @@ def _index_add_ref(y):
     return out
 
 
+def _alternating(x, y):
+    """True, False, True … over the broadcast shape of ``x`` and ``y``: ``where``'s condition."""
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    return np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0
+
+
 INDEX = np.array([0, 3, 0, 4])
 LABELS = np.array([2, 0, 3])
-MASK = np.array([[True, False, True, False]] * 3)
 A3, B3 = normal(3, 3) + 3 * np.eye(3), normal(3, 2)
 SPD = spd(3)
 SYM = symmetric(4)
@@ -215,27 +227,30 @@ SAMPLES = {
     "hypot": _elementwise("hypot", normal(3, 4), normal(3, 4)),
     "logaddexp": _elementwise("logaddexp", normal(3, 4), normal(4)),
     "logaddexp2": _elementwise("logaddexp2", normal(3, 4), normal(4)),
-    "maximum": _elementwise("maximum", normal(3, 4), normal(3, 4)),
-    "minimum": _elementwise("minimum", normal(3, 4), normal(3, 4)),
+    "maximum": _elementwise("maximum", normal(3, 4), normal(3, 4), select=True),
+    "minimum": _elementwise("minimum", normal(3, 4), normal(3, 4), select=True),
     # piecewise affine: x - floor(x / y) * y; derivatives checked away from the jumps
     "mod": _elementwise("mod", uniform(0.1, 0.9, 3, 4) + 2, np.ones(4), affine=(0,)),
     "fmod": _elementwise("fmod", uniform(0.1, 0.9, 3, 4) + 2, np.ones(4), affine=(0,)),
     "floor_divide": _elementwise("floor_divide", uniform(0.1, 0.9, 3, 4) + 2, np.ones(4),
                                  affine=(0, 1)),
-    "where": Sample(lambda x, y: P("where")(x, y, MASK), (normal(3, 4), normal(4)),
-                    lambda x, y: np.where(MASK, x, y), special="elementwise", affine=(0, 1)),
+    "where": Sample(lambda x, y: P("where")(x, y, _alternating(x, y)), (normal(3, 4), normal(4)),
+                    lambda x, y: np.where(_alternating(x, y), x, y), special="elementwise",
+                    select=True),
     "sinc": _elementwise("sinc", normal(3, 4)),
     "sinc_derivative": Sample(
         lambda x: P("sinc_derivative")(x, order=1), (uniform(0.3, 2, 3, 4),),
         # sinc'(x) = (cos(pi x) - sinc(x)) / x, evaluated here as written: its cancellation
         # costs a few digits at these points
-        lambda x: (np.cos(np.pi * x) - np.sinc(x)) / x, rtol=1e-13, special="elementwise"),
+        lambda x: (np.cos(np.pi * x) - np.sinc(x)) / x, rtol=1e-13, special="elementwise",
+        special_ref=False),   # the formula is 0/0 at 0
     "nn.normal_cdf": _elementwise("nn.normal_cdf", normal(3, 4), ref=scipy.special.ndtr,
                                   # erfc-based formula against SciPy's ndtr: a few ulp more
                                   # in the lower tail
                                   ulp=16),
+    # the table's relu declares its derivative step(x), 0 at NaN; relu_train must agree
     "relu_train": _elementwise("relu_train", normal(3, 4) + 0.05,
-                               ref=lambda x: np.maximum(x, 0.0)),
+                               ref=lambda x: np.maximum(x, 0.0), affine=(0,)),
     # --------------------------------------------------------------- complex.py
     "real": Sample(lambda z: P("real")(z), (cnormal(3, 4),), np.real, special="elementwise",
                    affine=(0,)),
@@ -269,15 +284,15 @@ SAMPLES = {
     # --------------------------------------------------------------- reductions
     # sums: dualad may add in another order than NumPy's pairwise summation
     "sum": Sample(lambda x: dnp.sum(x, axis=1), (normal(3, 4),), lambda x: x.sum(1),
-                  rtol=1e-15, special="reduction"),
+                  rtol=1e-15, special="reduction", affine=(0,)),
     "cumsum": Sample(lambda x: dnp.cumsum(x, axis=1), (normal(3, 4),), lambda x: x.cumsum(1),
-                     rtol=1e-15, special="reduction"),
+                     rtol=1e-15, special="reduction", affine=(0,)),
     "prod": Sample(lambda x: dnp.prod(x, axis=1), (normal(3, 4),), lambda x: x.prod(1),
                    special="reduction"),
     "max": Sample(lambda x: dnp.max(x, axis=1), (normal(3, 4),), lambda x: x.max(1),
-                  special="reduction"),
+                  special="reduction", select=True),
     "min": Sample(lambda x: dnp.min(x, axis=1), (normal(3, 4),), lambda x: x.min(1),
-                  special="reduction"),
+                  special="reduction", select=True),
     # --------------------------------------------------------------- linear algebra
     # BLAS may block the products differently from NumPy's call: normwise 1e-14
     "matmul": Sample(lambda a, b: P("matmul")(a, b), (normal(2, 3, 4), normal(4, 2)),
@@ -359,7 +374,7 @@ for _name, _args, _kw in [
     ("erfinv", (uniform(-0.9, 0.9, 3, 4),), {}), ("erfcinv", (uniform(0.1, 1.9, 3, 4),), {}),
     ("ndtr", (normal(3, 4),), {}), ("ndtri", (UNIT,), {}), ("log_ndtr", (normal(3, 4),), {}),
     ("gamma", (POS,), {}), ("rgamma", (POS,), {}), ("gammaln", (POS,), {}),
-    ("gammasgn", (POS,), {}), ("digamma", (POS,), {}),
+    ("gammasgn", (POS,), {"affine": (0,)}),   # piecewise constant ("digamma", (POS,), {}),
     ("polygamma", (ORDERS, POS), {}),
     ("beta", (POS, POS[::-1]), {}), ("betaln", (POS, POS[::-1]), {}),
     ("logit", (UNIT,), {}), ("entr", (POS,), {}),
@@ -404,11 +419,11 @@ def _numerical(f, k, h=1e-5):
 SAMPLES["scipy.special.gammainc_da"] = _elementwise(
     "scipy.special.gammainc_da", POS, POS[::-1],
     ref=_numerical(scipy.special.gammainc, 0), rtol=1e-8,   # the stencil's truncation error
-    order=1)
+    order=1, special_ref=False)
 SAMPLES["scipy.special.gammainc_da2"] = _elementwise(
     "scipy.special.gammainc_da2", POS, POS[::-1],
     ref=_numerical(_numerical(scipy.special.gammainc, 0, 1e-3), 0, 1e-3), rtol=1e-5,
-    raises=(0,))
+    raises=(0,), special_ref=False)
 for _i, _j in [(1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]:
     _ref = scipy.special.betainc
     for _ in range(_i):
@@ -417,7 +432,7 @@ for _i, _j in [(1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]:
         _ref = _numerical(_ref, 1, 1e-3)
     SAMPLES[f"scipy.special.betainc_d{_i}{_j}"] = _elementwise(
         f"scipy.special.betainc_d{_i}{_j}", POS, POS[::-1], UNIT, ref=_ref,
-        rtol=1e-6,   # the stencils' truncation error
+        rtol=1e-6, special_ref=False,   # the stencils' truncation error
         # a third derivative of betainc in a or b raises: d10 and d01 are differentiable
         # once in a and b, d20 … d02 not at all (and twice in x)
         order=1 if _i + _j == 1 else 2, raises=(0, 1) if _i + _j == 2 else ())
@@ -428,7 +443,7 @@ for _m in range(1, 5):
         _ref = _numerical(_ref, 0, 1e-3 if _m <= 2 else 1e-2)
     SAMPLES[f"scipy.special.zeta_log_moment{_m}"] = _elementwise(
         f"scipy.special.zeta_log_moment{_m}", POS + 1.5, POS,
-        ref=lambda x, q, f=_ref, m=_m: (-1) ** m * f(x, q), rtol=1e-5,
+        ref=lambda x, q, f=_ref, m=_m: (-1) ** m * f(x, q), rtol=1e-5, special_ref=False,
         # S_4's derivative in x (S_5) is not implemented: S_3 is differentiable once, S_4
         # only in q
         order=1 if _m == 3 else 2, raises=(0,) if _m == 4 else ())
@@ -579,3 +594,104 @@ def test_forward_and_reverse_mode(name):
             ad.jvp(g, (x,), (np.ones_like(x),))
         with pytest.raises(NotImplementedError):
             ad.vjp(g, x)[1](np.ones(np.shape(g(x))))
+
+
+# ------------------------------------------------------------------------------- special values
+SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0])
+C_SPECIALS = np.array([complex(np.nan, 1.0), complex(1.0, np.nan), complex(np.inf, 1.0),
+                       complex(-np.inf, 0.0), complex(1.0, -np.inf), 0j, complex(-0.0, -0.0)])
+
+
+def _at_specials(sample, i):
+    """The sample's arguments with argument ``i`` replaced by the special values and the others
+    by one valid value each."""
+    x = np.asarray(sample.args[i])
+    special = C_SPECIALS if x.dtype.kind == "c" else SPECIALS
+    return [special if j == i else np.asarray(a).flat[0] for j, a in enumerate(sample.args)]
+
+
+def _elementwise_derivatives(f, x):
+    """Forward and reverse mode's derivatives of the elementwise ``f`` at each element of ``x``,
+    as ``Re(u J t)`` for ``u = 1`` and ``t = 1`` (and ``t = 1j`` for complex ``x``)."""
+    directions = [1.0, 1j] if x.dtype.kind == "c" else [1.0]
+    ans, pullback = ad.vjp(f, x)
+    g = pullback(np.ones_like(np.asarray(ans)))
+    g = np.asarray(g[0] if isinstance(g, (tuple, list)) else g)
+    fwd, rev = [], []
+    for d in directions:
+        t = np.full(x.shape, d, dtype=x.dtype)
+        fwd.append(np.real(np.asarray(ad.jvp(f, (x,), (t,))[1])))
+        rev.append(np.real(g * t))
+    return np.concatenate(fwd), np.concatenate(rev)
+
+
+def _assert_same_specials(a, b, what):
+    """The same NaNs, the same infinities, and the finite values equal up to rounding."""
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"{what}: NaN pattern")
+    inf = np.isinf(a) | np.isinf(b)
+    np.testing.assert_array_equal(a[inf], b[inf], err_msg=f"{what}: infinities")
+    fin = np.isfinite(a) & np.isfinite(b)
+    np.testing.assert_allclose(a[fin], b[fin], rtol=1e-13, atol=1e-300, err_msg=what)
+
+
+def _reduction_specials(sample):
+    """Rows holding one special value each (and one row with both infinities)."""
+    x = np.asarray(sample.args[0], dtype=float)
+    rows = np.tile(np.arange(1.0, x.shape[1] + 1), (6, 1))
+    rows[:5, 0] = SPECIALS
+    rows[5, :2] = [np.inf, -np.inf]
+    return rows
+
+
+@pytest.mark.parametrize("name", SPECIAL)
+def test_special_values(name):
+    """NaN, +-inf and +-0 in each differentiated argument: NumPy's value, NaN in the
+    derivative where the value is NaN because of that argument (unless the primitive is affine
+    in it, so that its derivative does not read it), and the same special values in forward
+    and reverse mode."""
+    sample = SAMPLES[name]
+    if sample.special == "reduction":
+        x = _reduction_specials(sample)
+        value = np.asarray(sample.fun(x))
+        _assert_values(value, sample.ref(x), sample.ulp, sample.rtol)
+        # each output row's derivative in its own input row (the other blocks are structural
+        # zeros, except where a basis direction's 0 meets a NaN or an infinity: 0 * inf is NaN)
+        rows = np.arange(len(x))
+        fwd = np.asarray(ad.jacfwd(sample.fun)(x))[rows, ..., rows, :]
+        rev = np.asarray(ad.jacrev(sample.fun)(x))[rows, ..., rows, :]
+        if name == "prod":
+            # forward mode sums t * (product of the others) over the slice, so a NaN or an
+            # infinity among the others poisons even the directions that do not move it: it
+            # may be NaN where reverse mode's partial is finite, never the other way round.
+            # Rows without special values agree.
+            assert not (np.isnan(fwd) < np.isnan(rev)).any(), f"{name}: NaN only in reverse"
+            finite = np.isfinite(x).all(axis=1)
+            _assert_same_specials(fwd[finite], rev[finite], f"{name}: jacfwd against jacrev")
+        else:
+            _assert_same_specials(fwd, rev, f"{name}: jacfwd against jacrev")
+        if sample.select:   # the NaN is the extremum and takes the derivative
+            assert fwd[0, ..., 0].flat[0] == rev[0, ..., 0].flat[0] == 1.0, \
+                f"{name}: {rev[0]} at a NaN"
+        elif 0 not in sample.affine:   # the row of a NaN: NaN in its derivative
+            assert np.isnan(rev[0]).any(), f"{name}: a NaN input leaves no NaN in the derivative"
+        return
+    for i in sample.wrt:
+        args = _at_specials(sample, i)
+        value = sample.fun(*args)
+        if sample.ref is not None and sample.special_ref:
+            with np.errstate(all="ignore"):
+                _assert_values(value, sample.ref(*args), sample.ulp, sample.rtol,
+                               f"value at {args[i]} in argument {i}")
+        f = partial(sample.fun, args, (i,))
+        fwd, rev = _elementwise_derivatives(f, args[i])
+        _assert_same_specials(fwd, rev, f"{name}: forward against reverse in argument {i}")
+        nan_in = np.isnan(np.tile(args[i], len(fwd) // len(args[i])))
+        nan_out = np.isnan(np.tile(np.real(np.asarray(value)), len(fwd) // len(args[i])))
+        if sample.select:   # a NaN that is selected takes the derivative
+            chosen = nan_in & nan_out
+            assert (fwd[chosen] == 1.0).all(), (f"{name}: a selected NaN in argument {i} gets "
+                                                f"the derivative {fwd[chosen]}, not 1")
+        elif i not in sample.affine:
+            missing = nan_in & nan_out & ~np.isnan(fwd)
+            assert not missing.any(), (f"{name}: NaN in argument {i} gives {fwd[missing]} as "
+                                       "the derivative, not NaN")
