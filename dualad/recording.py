@@ -982,6 +982,9 @@ def _array_tape(program, wrt, depends):
         a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
         if kind == "generic":
             wanted = [depends[i] for i in ins]
+            # the sweep skips an instruction whose ``needs`` is 0; a generic one may need the
+            # cotangent of any operand, not only of the first two (betainc's x is the third)
+            needs = int(any(wanted))
             extra, a, b = (0, 0, len(calls)), -1, -1
             calls.append((*_generic_step(prim, params, wanted), tuple(ins), tuple(wanted)))
             names.append(prim.name)
