@@ -26,7 +26,7 @@ import pytest
 import scipy.linalg
 import scipy.signal
 import scipy.special
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -55,7 +55,6 @@ def _import_everything():
 _import_everything()
 import dualad.scipy.linalg as dsl  # noqa: E402
 import dualad.scipy.signal as dss  # noqa: E402
-import dualad.scipy.special as dsp  # noqa: E402
 
 PURE = bool(os.environ.get("DUALAD_PUREPYTHON"))
 R = np.random.default_rng(23)
@@ -168,7 +167,8 @@ GEOMETRY = dict(kernel=(2, 2), stride=(1, 2), padding=((1, 0), (0, 1)), dilation
 
 
 def _unfold_ref(x, kernel, stride, padding, dilation):
-    """im2col by loops: ``out[..., i, j, c, a * kw + b] = xpad[..., c, i*s0 + a*d0, j*s1 + b*d1]``."""
+    """im2col by loops:
+    ``out[..., i, j, c, a * kw + b] = xpad[..., c, i * s0 + a * d0, j * s1 + b * d1]``."""
     xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + list(padding))
     (kh, kw), (s0, s1), (d0, d1) = kernel, stride, dilation
     oh = (xp.shape[-2] - d0 * (kh - 1) - 1) // s0 + 1
@@ -754,3 +754,77 @@ def test_record_at_special_values(name):
                 _assert_same_specials(np.array([rec.grad(s)], dtype=float),
                                       np.array([ad.grad(scalar_loss)(s)], dtype=float),
                                       f"{name}: recorded scalar gradient at {s} in argument {i}")
+
+
+# ------------------------------------------------------------------------------- broadcasting
+BROADCASTING = [n for n in NAMES if SAMPLES[n].special == "elementwise"
+                and len(SAMPLES[n].args) > 1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(BROADCASTING), hnp.mutually_broadcastable_shapes(
+    num_shapes=3, min_dims=0, max_dims=3, max_side=3), st.integers(0, 2 ** 32 - 1))
+def test_broadcasting(name, shapes, seed):
+    """Drawn broadcast shapes: NumPy's value and shape, and forward and reverse mode agreeing
+    (the registry aligns tangents and sums cotangents back to each argument's shape)."""
+    sample = SAMPLES[name]
+    rng = np.random.default_rng(seed)
+    args = []
+    for a, shape in zip(sample.args, shapes.input_shapes):
+        a = np.asarray(a)
+        picked = a.ravel()[rng.integers(0, a.size, size=shape)]   # valid points of the sample
+        args.append(picked.astype(a.dtype).reshape(shape))
+    drawn = Sample(sample.fun, args, sample.ref, no_ref="-", wrt=sample.wrt, ulp=sample.ulp,
+                   rtol=sample.rtol)
+    if sample.ref is not None:
+        _assert_values(drawn.fun(*args), sample.ref(*args), sample.ulp, sample.rtol)
+    ts, g, fwd, rev, scale = _directional(drawn, seed)
+    assert abs(fwd - rev) <= 1e-13 * scale, f"<u, J v> = {fwd} forward, {rev} reverse"
+    for i, c in zip(drawn.wrt, g):
+        assert c.shape == np.shape(args[i]), f"cotangent of argument {i}: shape {c.shape}"
+
+
+# ------------------------------------------------------------------------------- pure Python
+def _results():
+    """What the compiled kernels and the NumPy references (``DUALAD_PUREPYTHON=1``) must agree
+    on, per sample: the value, one JVP and one VJP in seeded directions, and the gradient that
+    ``ad.record`` replays."""
+    results = {}
+    for name in NAMES:
+        sample = SAMPLES[name]
+        ts, g, *_ = _directional(sample)
+        parts = {"value": _outputs(sample.fun(*sample.args)), "jvp": ts, "vjp": g}
+        if not any(np.asarray(sample.args[i]).dtype.kind == "c" for i in sample.wrt):
+            loss, xs = _loss(sample)
+            argnums = tuple(range(len(xs)))
+            parts["record"] = _grads(ad.record(loss, *xs, argnums=argnums).grad(*xs))
+        for part, arrays in parts.items():
+            for k, a in enumerate(arrays):
+                results[f"{name}/{part}/{k}"] = np.asarray(a)
+    return results
+
+
+@pytest.mark.skipif(PURE, reason="this run is the pure-Python one")
+def test_pure_python_path_agrees(tmp_path):
+    """One subprocess runs the walk on the NumPy references (``DUALAD_PUREPYTHON=1``): its
+    values agree with the compiled run's to the samples' tolerances, its derivatives up to
+    rounding (normwise 1e-13: the kernels and the references may round differently)."""
+    dump = tmp_path / "pure.npz"
+    env = dict(os.environ, DUALAD_PUREPYTHON="1")
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), str(dump)], env=env,
+                          cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    pure = dict(np.load(dump))
+    compiled = _results()
+    assert sorted(pure) == sorted(compiled)
+    for key, want in compiled.items():
+        name, part, _ = key.split("/")
+        sample = SAMPLES[name]
+        if part == "value":
+            _assert_values(pure[key], want, sample.ulp, sample.rtol, f"{key} (pure Python)")
+        else:
+            _assert_values(pure[key], want, rtol=1e-13, what=f"{key} (pure Python)")
+
+
+if __name__ == "__main__":   # the pure-Python half of test_pure_python_path_agrees
+    np.savez(sys.argv[1], **_results())
