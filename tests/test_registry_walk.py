@@ -53,6 +53,9 @@ def _import_everything():
 
 
 _import_everything()
+# dualad's own primitives: taken now, at collection, before tests register theirs with defprim
+# (test_custom's test_j0 …), which the walk must not ask samples of
+REGISTERED = frozenset(REGISTRY)
 import dualad.scipy.linalg as dsl  # noqa: E402
 import dualad.scipy.signal as dss  # noqa: E402
 
@@ -542,12 +545,12 @@ SPECIAL = [n for n in NAMES if SAMPLES[n].special]
 # ------------------------------------------------------------------------------- the walk
 def test_every_primitive_has_a_sample():
     table = set(optable.OPS)
-    missing = sorted(set(REGISTRY) - table - set(SAMPLES))
+    missing = sorted(REGISTERED - table - set(SAMPLES))
     assert not missing, (
         f"no sample for the primitive(s) {missing}: add an entry to SAMPLES in "
         f"tests/test_registry_walk.py (a valid point, NumPy's or SciPy's equivalent, the "
         f"order its rules support), so that its value and derivatives are checked")
-    stale = sorted(set(SAMPLES) - set(REGISTRY))
+    stale = sorted(set(SAMPLES) - REGISTERED)
     assert not stale, f"SAMPLES names {stale}, which no longer are registered primitives"
     assert not table & set(SAMPLES), "table ops are checked by tests/test_optable.py"
 
