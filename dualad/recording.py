@@ -230,6 +230,12 @@ class _Signature:
             child = self.treedef.children[i]
             for k in range(starts[i], starts[i] + child.num_leaves):
                 check_float_leaf(leaves[k], f"record: argument {i}")
+                if self.specs[k] is None:   # complex: not an input a replay substitutes
+                    raise TypeError(
+                        f"record: argument {i} is complex ({np.asarray(leaves[k]).dtype}); a "
+                        "Recording differentiates real floating-point arguments only: pass "
+                        "the real and imaginary parts as two float arguments, or use "
+                        "ad.grad (which takes complex arguments) without recording")
                 self.wrt.append(self.inputs.index(k))
             self.defs.append((i, child, child.num_leaves))
         # one differentiated argument, itself a leaf: results need no rebuilding
