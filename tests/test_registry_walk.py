@@ -455,7 +455,7 @@ for _m in range(1, 5):
 def _outputs(out):
     """The outputs as a tuple of plain arrays."""
     out = out if isinstance(out, tuple) else (out,)
-    return tuple(np.asarray(ad.Tensor.numpy(o) if isinstance(o, ad.Tensor) else o) for o in out)
+    return tuple(np.asarray(o) for o in out)
 
 
 def _parts(a):
