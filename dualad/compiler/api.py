@@ -18,6 +18,8 @@ from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
 from .execute import Executable
 from .program import optimize
+from .arrays import ArrayExecutable
+from .scalar import ScalarExecutable
 from .tracing import StagingTrace
 
 __all__ = ["jit", "Jitted"]
@@ -182,7 +184,10 @@ class Jitted:
         program.finish(outs, out_def)
         values = [program.values[o] for o in program.outs]
         program = optimize(program)
-        exe = Executable(program)
+        python = functools.lru_cache(maxsize=None)(lambda: Executable(program))
+        exe = (ScalarExecutable.build(program, python)   # float64 scalars: compiled
+               or ArrayExecutable.build(program, python)  # small float64 arrays: compiled
+               or python())
         program.forget_values()
         with self._lock:
             self.trace_count += 1
