@@ -27,11 +27,19 @@ def _binary(name, impl, dx, dy):
     return Primitive(name, impl, jvp=(jx, jy), vjp=(vx, vy), broadcasts=True)
 
 
-def _tie_share(ans, x, y):
-    """Weight of ``x`` in ``maximum(x, y)``: 1 where it wins, 0.5 at ties (API.md section 8)."""
+def _tie_share(ans, x, y, beats=op.gt):
+    """Weight of ``x`` in ``maximum(x, y)`` (``minimum`` with ``beats=op.lt``): 1 where it
+    wins, 0.5 at ties (API.md section 8).
+
+    A NaN wins (``np.maximum`` and ``np.minimum`` propagate it) and takes the derivative, as in
+    the reductions ``max``/``min``; two NaNs tie. Without this a NaN result would get the
+    derivative 0 in both arguments: a silent zero where the value says NaN."""
     xr, yr = raw_value(x), raw_value(y)
     dtype = np.result_type(raw_value(ans))
-    return np.where(xr > yr, 1.0, np.where(xr == yr, 0.5, 0.0)).astype(dtype)
+    x_nan, y_nan = np.isnan(xr), np.isnan(yr)
+    wins = beats(xr, yr) | (x_nan & ~y_nan)
+    ties = (xr == yr) | (x_nan & y_nan)
+    return np.where(wins, 1.0, np.where(ties, 0.5, 0.0)).astype(dtype)
 
 
 def _scaled(g, c, v):
@@ -120,8 +128,8 @@ _jvp_power_dy, _vjp_power_dy = _both(_power_dy)
 power = Primitive("power", Arithmetic("power", op.pow, np.power), jvp=(_power_x, _jvp_power_dy),
                   vjp=(_power_x, _vjp_power_dy), broadcasts=True)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
-minimum = _binary("minimum", np.minimum,
-                  lambda ans, x, y: _tie_share(ans, y, x), _tie_share)
+minimum = _binary("minimum", np.minimum, lambda ans, x, y: _tie_share(ans, x, y, op.lt),
+                  lambda ans, x, y: _tie_share(ans, y, x, op.lt))
 arctan2 = _binary("arctan2", np.arctan2,
                   lambda ans, y, x: divide(x, x * x + y * y),
                   lambda ans, y, x: negative(divide(y, x * x + y * y)))
