@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._core.backend import array_module
+from .backend import array_module
 
 
 def out_size(size, kernel, stride, padding, dilation):
