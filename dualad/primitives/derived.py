@@ -6,18 +6,22 @@
   batched VJP over the basis of output cotangents, then applied to the tangents. A primitive
   with only a JVP works in reverse mode the same way, from one JVP per input direction.
 
-Everything here is written with dualad operations, so derived rules stay differentiable.
+Everything here is written with dualad's primitives, so derived rules stay differentiable. The
+core calls these through the hook it defines for them (``_engine.use_ops``, ``derived=``).
 """
 import math
 
-
 from .._core.backend import array_module, raw_value
-from .._core.primitive import REGISTRY, add_any, dtype_of, shape_of
+from .._core.primitive import add_any, dtype_of, shape_of
+from .indexing import concatenate
+from .linalg import matmul
+from .shape import reshape, transpose
 
 
 def _stack(parts):
-    import dualad.numpy as dnp
-    return dnp.stack(parts, axis=0)
+    """The arrays ``parts``, all of one shape, stacked along a new leading axis."""
+    shape = shape_of(parts[0])
+    return concatenate(*[reshape(p, shape=(1,) + shape) for p in parts], axis=-1 - len(shape))
 
 
 def _batch_size(vs):
@@ -28,16 +32,12 @@ def _size(shape):
     return math.prod(shape)
 
 
-def _matmul(a, b):
-    return REGISTRY["matmul"](a, b)
-
-
 def _reshape(v, shape):
-    return REGISTRY["reshape"](v, shape=tuple(shape))
+    return reshape(v, shape=tuple(shape))
 
 
 def _mT(v):
-    return REGISTRY["transpose"](v, axes=(1, 0))
+    return transpose(v, axes=(1, 0))
 
 
 def call_jvp_rule(prim, tangents, ans, primals, params):
@@ -109,7 +109,7 @@ def apply_jacobian_rows(rows, tangents, ans):
         if t is None or row is None:
             continue
         k = t.shape[0]
-        term = _matmul(_reshape(t, (k, -1)), _mT(_reshape(row, (m, -1))))
+        term = matmul(_reshape(t, (k, -1)), _mT(_reshape(row, (m, -1))))
         out = add_any(out, term)
     return None if out is None else _reshape(out, (out.shape[0],) + shape_of(ans))
 
@@ -127,6 +127,6 @@ def vjp_from_jvp(prim, g, ans, args, needs, params):
         tangents = [None] * len(args)
         tangents[i] = basis(shape_of(x), dtype_of(raw_value(x)), raw_value(x))
         cols = prim.jvp(tangents, ans, args, params)   # (n_i,) + ans.shape
-        ct = _matmul(_reshape(g, (k, m)), _mT(_reshape(cols, (-1, m))))
+        ct = matmul(_reshape(g, (k, m)), _mT(_reshape(cols, (-1, m))))
         cts.append(_reshape(ct, (k,) + shape_of(x)))
     return cts
