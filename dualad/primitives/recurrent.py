@@ -8,23 +8,23 @@ in PyTorch's gate order, so that a step records a handful of tape entries instea
 # pre-activations ``(N, 4H)`` (gates i, f, g, o). A GRU step is one:
 # ``gru_cell(x, h_proj, h) = n + z (h - n)``, ``n = tanh(x_n + r h_n)``, with ``x`` and
 # ``h_proj`` the input and hidden projections ``(N, 3H)`` (gates r, z, n). The rules are written
-# with ``dualad.numpy`` operations (recomputing the gates from the saved inputs), so they are
+# with dualad's primitives (recomputing the gates from the saved inputs), so they are
 # differentiable again; on plain arrays they run as NumPy expressions (a compiled per-step
 # kernel is a later step).
 """
 import numpy as np
 
-from .. import numpy as dnp
-from .._core.primitive import Box, Primitive, dtype_of, shape_of
+from .._core.primitive import Box, Primitive, dtype_of, ndim_of, shape_of
 from . import elementwise as _e
+from .indexing import concatenate, getitem
 
 
 def _pieces(z, k):
-    """``z`` split into ``k`` equal blocks along the last axis (plain arrays: NumPy views,
-    without the dispatch of ``dnp.split``)."""
+    """``z`` split into ``k`` equal blocks along the last axis (plain arrays: NumPy views)."""
+    h = shape_of(z)[-1] // k
     if isinstance(z, Box):
-        return dnp.split(z, k, axis=-1)
-    h = z.shape[-1] // k
+        lead = (slice(None),) * (ndim_of(z) - 1)
+        return [getitem(z, index=lead + (slice(j * h, (j + 1) * h),)) for j in range(k)]
     return [z[..., j * h:(j + 1) * h] for j in range(k)]
 
 
@@ -36,8 +36,9 @@ def _thirds(z):
     return _pieces(z, 3)
 
 
-# The rules call the primitives themselves (not their dualad.numpy wrappers, whose argument
-# checks cost more than the arithmetic at these sizes); on plain arrays they are NumPy calls.
+# The rules call the primitives themselves (not their dualad.numpy wrappers, a layer above,
+# whose argument checks cost more than the arithmetic at these sizes); on plain arrays they
+# are NumPy calls.
 def _sigmoid(x):
     """``sigmoid``; a strided block of a plain array is copied first, so that the compiled
     kernel (which takes contiguous arrays) computes it in one pass."""
@@ -51,7 +52,7 @@ def _tanh(x):
 def _join(parts):
     """The blocks side by side along the last axis."""
     if any(isinstance(p, Box) for p in parts):
-        return dnp.concatenate(parts, axis=-1)
+        return concatenate(*parts, axis=-1)
     return np.concatenate(parts, axis=-1)
 
 
