@@ -28,9 +28,9 @@
 # while one is already running on the same path (another thread, or a primitive calling back).
 # Any other program (float32, big arrays) becomes a list of steps over NumPy arrays: arithmetic
 # with broadcasting, the elementwise functions, matmul and sum run prebuilt NumPy value and VJP
-# functions (checked against the primitives' own rules by tests/test_record.py); every other
-# primitive runs its own ``record``/``backward`` on the plain arrays; the step list costs one
-# Python call per operation. No path involves boxes, nodes or dispatch. For array programs
+# functions (checked against the primitives' own rules by tests/features/test_record.py); every
+# other primitive runs its own ``record``/``backward`` on the plain arrays; the step list costs
+# one Python call per operation. No path involves boxes, nodes or dispatch. For array programs
 # ``hessian`` is not compiled: it calls ``ad.hessian`` on the function.
 
 NOTE: guards. A recording is one path through ``fun``. Everything that lets a traced value
