@@ -172,7 +172,8 @@ cdef object _as_array = None  # dualad.numpy.array, set by use_facade
 
 
 def use_facade(getitem, as_array):
-    """The facade's functions the boxes need: ``getitem(box, index)`` (which normalises the
+    """Hook: the facade's functions the boxes need, registered once by ``dualad.numpy``
+    (``numpy/_methods.py``) when it is imported: ``getitem(box, index)`` (which normalises the
     index) for ``box[index]``, and ``as_array(list)`` to stack a (nested) list holding boxes
     into one differentiable array wherever an operation gets such a list."""
     global _getitem, _as_array
