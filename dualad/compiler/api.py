@@ -18,6 +18,7 @@ from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
 from .execute import Executable
 from .program import optimize
+from .scalar import ScalarExecutable
 from .tracing import StagingTrace
 
 __all__ = ["jit", "Jitted"]
@@ -182,7 +183,8 @@ class Jitted:
         program.finish(outs, out_def)
         values = [program.values[o] for o in program.outs]
         program = optimize(program)
-        exe = Executable(program)
+        python = functools.lru_cache(maxsize=None)(lambda: Executable(program))
+        exe = ScalarExecutable.build(program, python) or python()   # float64 scalars: C
         program.forget_values()
         with self._lock:
             self.trace_count += 1
