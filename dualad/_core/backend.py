@@ -3,10 +3,17 @@
 CuPy is imported lazily and only if it is installed; nothing here ever moves data between the
 host and a device.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._kernels.backend import array_module as _plain_array_module
 from .._kernels.backend import cupy_module, is_cupy_array  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
+    from ..typing import ArrayLike
 
 
 def raw_value(x):
@@ -29,6 +36,6 @@ def array_module(*xs):
     return _plain_array_module(*[raw_value(x) for x in xs])
 
 
-def backend_of(x):
+def backend_of(x: ArrayLike) -> str:
     """``"numpy"`` or ``"cupy"``: where operations on ``x`` run."""
     return "cupy" if is_cupy_array(raw_value(x)) else "numpy"

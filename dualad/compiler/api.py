@@ -18,6 +18,7 @@ from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
 from .execute import Executable
 from .program import optimize
+from .arrays import ArrayExecutable
 from .scalar import ScalarExecutable
 from .tracing import StagingTrace
 
@@ -184,7 +185,9 @@ class Jitted:
         values = [program.values[o] for o in program.outs]
         program = optimize(program)
         python = functools.lru_cache(maxsize=None)(lambda: Executable(program))
-        exe = ScalarExecutable.build(program, python) or python()   # float64 scalars: C
+        exe = (ScalarExecutable.build(program, python)   # float64 scalars: compiled
+               or ArrayExecutable.build(program, python)  # small float64 arrays: compiled
+               or python())
         program.forget_values()
         with self._lock:
             self.trace_count += 1

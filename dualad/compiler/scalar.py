@@ -21,7 +21,7 @@ import numpy as np
 from .program import GUARD, NP, OP
 from .tracing import Slot
 
-__all__ = ["ScalarExecutable"]
+__all__ = ["ScalarExecutable", "output_kind"]
 
 from .._kernels import _load
 
@@ -127,7 +127,7 @@ class ScalarExecutable:
             outs = [register(o) for o in program.outs]
         except _NotScalar:
             return None
-        kinds = [_kind(values[o]) for o in program.outs]
+        kinds = [output_kind(values[o]) for o in program.outs]
         tape = _replay.ScalarTape(np.array(code, dtype=np.int32).reshape(-1, 4), init,
                                   program.n_in, [], outs)
         return cls(program, tape, kinds, fallback)
@@ -156,11 +156,12 @@ class _NotScalar(Exception):
     pass
 
 
-def _kind(v):
-    """A function giving a number the type (and shape) ``v`` has."""
+def output_kind(v):
+    """A function giving an interpreter's result (a number, or an array of ``v``'s shape) the
+    type and shape the traced output ``v`` had."""
     if type(v) is float:
         return float
     if type(v) is np.float64:
         return np.float64
     shape = v.shape
-    return lambda x: np.full(shape, x)
+    return lambda x: x if type(x) is np.ndarray and x.shape == shape else np.full(shape, x)

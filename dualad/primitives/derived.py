@@ -13,15 +13,9 @@ import math
 
 from .._core.backend import array_module, raw_value
 from .._core.primitive import add_any, dtype_of, shape_of
-from .indexing import concatenate
+from .indexing import stack
 from .linalg import matmul
 from .shape import reshape, transpose
-
-
-def _stack(parts):
-    """The arrays ``parts``, all of one shape, stacked along a new leading axis."""
-    shape = shape_of(parts[0])
-    return concatenate(*[reshape(p, shape=(1,) + shape) for p in parts], axis=-1 - len(shape))
 
 
 def _batch_size(vs):
@@ -67,7 +61,7 @@ def per_direction_jvp(prim, tangents, ans, primals, params):
         tj = [None if t is None else t[j] for t in tangents]
         out = call_jvp_rule(prim, tj, ans, primals, params)
         outs.append(_zeros_if_none(out, ans))
-    return _stack(outs)
+    return stack(outs)
 
 
 def per_direction_vjp(prim, g, ans, args, needs, params):
@@ -78,7 +72,7 @@ def per_direction_vjp(prim, g, ans, args, needs, params):
         for i, c in enumerate(cts):
             if needs[i]:
                 per_arg[i].append(_zeros_if_none(c, args[i]))
-    return [_stack(p) if needs[i] else None for i, p in enumerate(per_arg)]
+    return [stack(p) if needs[i] else None for i, p in enumerate(per_arg)]
 
 
 def _zeros_if_none(v, like):
