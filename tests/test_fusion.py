@@ -112,3 +112,24 @@ def test_training_step_with_fused_updates():
         w_eager = step(w_eager, x)
         assert_bitwise(w, w_eager)
     assert jitted.trace_count == 1
+
+
+def test_rows_and_columns_join_the_chain():
+    """A bias row and a per-row scale broadcast inside the chain: one fused step, eager's
+    bits."""
+    def f(w, b, s, x):
+        h = dnp.tanh(x @ w + b) * s
+        return dnp.sum(dnp.maximum(h, 0.0) - 0.5 * h * h)
+
+    rng = np.random.default_rng(0)
+    w, b = rng.standard_normal((64, 300)), rng.standard_normal(300)
+    s, x = rng.standard_normal((200, 1)), rng.standard_normal((200, 64))
+    grad = ad.grad(f, argnums=(0, 1, 2))
+    jitted = ad.jit(grad)
+    program = jitted.lower(w, b, s, x)
+    assert any("tanh" in step.name for step in fused_steps(program))
+    for seed in range(2):
+        x = np.random.default_rng(seed).standard_normal((200, 64))
+        for got, want in zip(jitted(w, b, s, x), grad(w, b, s, x)):
+            assert_bitwise(got, want)
+    assert jitted.trace_count == 1

@@ -5,8 +5,9 @@ blocks: the intermediates never reach memory, and each block is read and written
 # Design: the steps are scanned in program order. An elementwise step (a primitive the
 # interpreter runs, no params) over float64 or float32 arrays of ``FUSE_MIN`` elements or more
 # joins the open group when its operands are values of the group, or values that existed
-# before the group began, of the group's size and dtype (or scalars: numbers, 0-d values, and
-# constants that repeat one value, such as the all-ones seed of a gradient); any other step
+# before the group began, of the group's size and dtype, or rows or columns broadcast to its
+# shape (a bias, a per-row scale), or scalars (numbers, 0-d values, and constants that repeat
+# one value, such as the all-ones seed of a gradient); any other step
 # that reads a value of the group closes it, so that the group can run where it stood. A
 # group of two steps or more becomes one ``fused`` step, whose results (the values read after
 # the group, by a step, a guard or as an output) come out through ``getitem`` steps; the rest
@@ -20,7 +21,7 @@ import operator
 
 import numpy as np
 
-from .._kernels import FUSED_OPCODES, FusedChain
+from .._kernels import FUSED_OPCODES, FusedChain, _fused
 from .program import NP, OP, Step
 from .tracing import Slot
 
@@ -29,6 +30,7 @@ __all__ = ["fuse_elementwise", "FUSE_MIN"]
 FUSE_MIN = 1 << 14   # elements: below this a fused call's fixed cost outweighs what it saves
 _FUSABLE = frozenset(FUSED_OPCODES) - {"power"}
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+broadcast_pattern = getattr(_fused, "broadcast_pattern", None)
 
 
 def fuse_elementwise(program):
@@ -60,9 +62,10 @@ def fuse_elementwise(program):
     return program
 
 
-def _fusable(step, program):
-    """Whether ``step`` is an elementwise step the interpreter runs over big float arrays, its
-    array operands of its result's size and dtype."""
+def _fusable(step, program, shape=None):
+    """Whether ``step`` is an elementwise step the interpreter runs over big float arrays: its
+    array operands of its result's dtype, and of its size or a row or a column of it (of the
+    group's ``shape``, when given, which the result then must have)."""
     if step.kind != OP or step.dynamic or step.params or step.fn.name not in _FUSABLE:
         return False
     out = program.values[step.out]
@@ -72,8 +75,14 @@ def _fusable(step, program):
         v = program.values[s]
         if _scalar(v) is not None or (s in program.consts and _repeated(v) is not None):
             continue
-        if (type(v) is not np.ndarray or v.size != out.size or v.dtype != out.dtype
-                or np.broadcast_shapes(v.shape, out.shape) != out.shape):
+        if type(v) is not np.ndarray or v.dtype != out.dtype:
+            return False
+        if v.size == out.size:
+            if np.broadcast_shapes(v.shape, out.shape) != out.shape:
+                return False
+        elif (np.broadcast_shapes(v.shape, out.shape) != out.shape
+              or (shape is not None and out.shape != shape)
+              or not broadcast_pattern(v.shape, out.shape)):
             return False
     return True
 
@@ -100,7 +109,7 @@ class _Group:
 
     def __init__(self, step, program, k):
         out = program.values[step.out]
-        self.size, self.dtype = out.size, out.dtype
+        self.size, self.dtype, self.shape = out.size, out.dtype, out.shape
         self.first_slot = step.out   # slots are numbered in creation order
         self.steps, self.indices, self.slots = [], [], set()
         self.add(step, k)
@@ -108,7 +117,7 @@ class _Group:
     def accepts(self, step, program):
         """Whether ``step`` may join: fusable, of the group's size and dtype, reading only
         values of the group, constants, or values that existed before it began."""
-        if not _fusable(step, program):
+        if not _fusable(step, program, self.shape):
             return False
         out = program.values[step.out]
         return out.size == self.size and out.dtype == self.dtype and all(
@@ -141,6 +150,8 @@ class FusedOp:
     results (a list), each in the shape it had in the program."""
 
     def __init__(self, steps, results, program):
+        self._shape = program.values[steps[0].out].shape   # the chain's shape
+        self._size = program.values[steps[0].out].size
         self.inputs = []          # the non-constant array and scalar slots the chain reads
         self.name = "fused[" + ",".join(st.fn.name for st in steps) + "]"
         register, constants, code = {}, {}, []   # slot -> register; register -> constant
@@ -168,8 +179,7 @@ class FusedOp:
                 if s in program.consts:
                     one = _scalar(v)
                     one = _repeated(v) if one is None else one
-                    constants[register[s]] = (one if one is not None
-                                              else np.ascontiguousarray(v).reshape(-1))
+                    constants[register[s]] = one if one is not None else self._shaped(v)
                 else:
                     self.inputs.append(s)
         input_regs = [register[s] for s in self.inputs] + sorted(constants)
@@ -189,9 +199,15 @@ class FusedOp:
         self._shapes = [program.values[s].shape for s in results]   # results in step order
         self._chain = FusedChain(code, n_regs, input_regs, output_regs)
 
+    def _shaped(self, a):
+        """An operand as the chain reads it: an array of the chain's size in the chain's shape
+        (a ``(1, n)`` cotangent for an ``(n,)`` chain), a row or column as it is."""
+        if isinstance(a, np.ndarray) and a.ndim and a.size == self._size:
+            return a.reshape(self._shape)
+        return a
+
     def impl(self, *args):
-        flat = [a.reshape(-1) if isinstance(a, np.ndarray) and a.ndim else a for a in args]
-        outs = self._chain(*flat, *self._constants)
+        outs = self._chain(*[self._shaped(a) for a in args], *self._constants)
         return [o.reshape(shape) for o, shape in zip(outs, self._shapes)]
 
     def __repr__(self):
