@@ -310,7 +310,7 @@ cdef class Arithmetic:
     same meaning), except two large arrays, which ``_kernels.arithmetic`` shares among the
     cores where it can (the ufunc's bits and warnings); everything else (two Python numbers,
     lists, CuPy arrays) takes the ufunc, keeping NumPy's semantics (``1.0 / 0.0`` is inf, not
-    ZeroDivisionError). The ufunc is the reference; tests/test_engine.py checks the parity bit
+    ZeroDivisionError). The ufunc is the reference; tests/core/test_engine.py checks the parity bit
     for bit.
     """
 

@@ -3,7 +3,7 @@
 the rows of ``(M, D)``, forward and backward.
 
 Same names, arguments and results as ``norm_reference.py``, which documents them
-(tests/test_norm_kernels.py checks the parity); the caller (``dualad._kernels.NORM``) sends only
+(tests/kernels/test_norm_kernels.py checks the parity); the caller (``dualad._kernels.NORM``) sends only
 C-contiguous NumPy arrays of one dtype, float64 or float32, here. Sums are accumulated in double
 (per channel in arrays of C accumulators, so that the loops walk memory in order for both
 ``(N, C)`` and ``(N, C, L)`` layouts); means are taken first and deviations summed after (two

@@ -3,7 +3,7 @@
 one BLAS product (through NumPy) and one compiled pass over the gates.
 
 Same names, arguments and results as ``recurrent_reference.py``, which documents them
-(tests/test_recurrent_kernels.py checks the parity); the caller (``dualad._kernels.RECURRENT``)
+(tests/kernels/test_recurrent_kernels.py checks the parity); the caller (``dualad._kernels.RECURRENT``)
 sends only C-contiguous NumPy arrays of one dtype, float64 or float32, here. The loop over the
 steps is here too, so that a step costs one Python-level call (the product) rather than a
 dozen; the gate passes release the GIL. The loops over a row's columns are simple enough for

@@ -20,7 +20,7 @@ the named constants of ``CONSTANTS``, ``+ - * /``, unary minus and calls of ``FU
 constants, their derivative being zero wherever it exists. Conventions at the special points
 (API.md section 8) follow from the expressions and are declared in ``kinks``: the points where
 the derivative is a convention rather than a limit (``abs`` and ``relu`` take 0 at 0), checked by
-``tests/test_optable.py`` in every backend; NaN in gives NaN out wherever the expression says so
+``tests/ops/test_optable.py`` in every backend; NaN in gives NaN out wherever the expression says so
 (``sign(nan)`` is NaN, ``step(nan)`` is 0, as ``np.sign`` and ``x > 0``).
 
 This module imports nothing, so that ``setup.py`` can read it before anything is built.

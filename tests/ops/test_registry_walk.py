@@ -1,5 +1,5 @@
 """The registry walk (issue 23, item 4): every registered primitive that is not an op of the
-table (``dualad._kernels.optable.OPS``, checked by ``tests/test_optable.py``) has a sample in
+table (``dualad._kernels.optable.OPS``, checked by ``tests/ops/test_optable.py``) has a sample in
 ``SAMPLES`` below, and on it, in float64:
 
 * its value equals NumPy's or SciPy's (4 ulp unless a comment says why not);
@@ -36,7 +36,8 @@ from dualad._core._engine import REGISTRY
 from dualad._kernels import optable
 from dualad.testing import check_grads
 
-sys.path.insert(0, os.path.dirname(__file__))
+# tests/ holds the shared helpers (conftest puts it on the path; a subprocess needs it too)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from arguments import partial  # noqa: E402
 
 
@@ -596,11 +597,11 @@ def test_every_primitive_has_a_sample():
     missing = sorted(REGISTERED - table - set(SAMPLES))
     assert not missing, (
         f"no sample for the primitive(s) {missing}: add an entry to SAMPLES in "
-        f"tests/test_registry_walk.py (a valid point, NumPy's or SciPy's equivalent, the "
+        f"tests/ops/test_registry_walk.py (a valid point, NumPy's or SciPy's equivalent, the "
         f"order its rules support), so that its value and derivatives are checked")
     stale = sorted(set(SAMPLES) - REGISTERED)
     assert not stale, f"SAMPLES names {stale}, which no longer are registered primitives"
-    assert not table & set(SAMPLES), "table ops are checked by tests/test_optable.py"
+    assert not table & set(SAMPLES), "table ops are checked by tests/ops/test_optable.py"
 
 
 @pytest.mark.parametrize("name", NAMES)
