@@ -12,6 +12,7 @@
 The hot path (``Node``, ``ReverseTrace.process``, ``sweep``, the mutation guard of NOTE: mutation
 guard) is compiled in ``_engine.pyx``; this module holds the user-facing ``Tensor`` and ``Tape``.
 """
+import math
 import weakref
 
 import numpy as np
@@ -128,6 +129,10 @@ def _seed(target, given, what):
     """The cotangent that starts a sweep, with its batch axis of one."""
     value = target._value
     if given is None:
+        if isinstance(value, (np.ndarray, np.generic)):   # no module lookup, no np.ones wrapper
+            seed = np.empty((1,) + value.shape, value.dtype)
+            seed.fill(1)
+            return seed
         return array_module(raw_value(value)).ones((1,) + shape_of(value), dtype=dtype_of(value))
     if isinstance(given, Box) and given._level >= target._level:
         given = raw_value(given)
@@ -216,7 +221,7 @@ class Tensor(TensorBase, Box):
             raise RuntimeError(
                 "backward() was called on a value that does not depend on any tensor with "
                 "requires_grad=True, so there is nothing to differentiate")
-        if gradient is None and int(np.prod(self.shape)) != 1:
+        if gradient is None and math.prod(shape_of(self._value)) != 1:
             raise RuntimeError(
                 f"backward() without a gradient argument needs a scalar output, got shape "
                 f"{self.shape}; pass gradient= with that shape (or reduce with "
