@@ -84,7 +84,6 @@ if not os.environ.get("DUALAD_PUREPYTHON"):
         pass
 
 MAX_PATHS = 8
-COMPILED = _replay is not None   # scalar and small float64 array programs run in C
 _F64 = np.dtype(np.float64)
 
 

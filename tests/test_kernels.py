@@ -16,7 +16,8 @@ from dualad._kernels import reference
 
 compiled = pytest.importorskip("dualad._kernels._unary")
 
-DOMAIN = {"log": (0.1, 5), "log1p": (-0.9, 5), "sqrt": (0.1, 5), "tan": (-1.4, 1.4)}
+DOMAIN = {"log": (0.1, 5), "log1p": (-0.9, 5), "sqrt": (0.1, 5), "tan": (-1.4, 1.4),
+          "reciprocal": (0.1, 5)}
 EDGES = [np.nan, np.inf, -np.inf, 0.0, -0.0, 800.0, -800.0, 40.0, -40.0, 1.0, -1.0, 1e-310,
          -1e-310, 1e-30, 0.5, -0.999]
 TOL = {np.float64: 1e-13, np.float32: 2e-6}

@@ -219,6 +219,8 @@ cdef object _bind(object prim, tuple args, dict params):
         # lists of boxes where NumPy takes a list (dnp.sin([x, y])): stacked into one array
         return _bind(prim, tuple(_as_array(a) if _holds_box(a) else a for a in args), params)
     if top is None:
+        if _plain_hook is not None:   # ad.jit is tracing (NOTE: plain hook)
+            return _plain_hook(prim, args, params)
         try:
             return prim.impl(*args, **params) if params else prim.impl(*args)
         except TypeError:
@@ -230,6 +232,23 @@ cdef object _bind(object prim, tuple args, dict params):
     if isinstance(trace, ForwardTrace):
         return (<ForwardTrace>trace).process(prim, args, params)
     return trace.process(prim, args, params)
+
+
+# NOTE: plain hook. While ``ad.jit`` traces (``dualad.compiler.tracing``), library code may
+# hand a primitive plain arrays that stand for traced values (a mask or an index computed from
+# one, in a derivative rule whose other operands are constants). No box reaches ``bind`` then,
+# so the tracer sees that application through this hook, set for the duration of the trace:
+# ``hook(prim, args, params)`` returns the result (recording the application when it reads a
+# traced value). None otherwise: one pointer test on the no-box path.
+cdef object _plain_hook = None
+
+
+def set_plain_hook(hook):
+    """Install ``hook`` (or None) for ``bind`` calls without boxes; returns the previous one."""
+    global _plain_hook
+    previous = _plain_hook
+    _plain_hook = hook
+    return previous
 
 
 def _refuse_mixed_devices(prim, args):

@@ -29,7 +29,7 @@ from .backend import raw_value
 from .escape import concrete
 
 __all__ = ["REGISTRY", "Box", "Primitive", "ShapeOnly", "add_any", "align_batched", "bind",
-           "dtype_of", "ndim_of", "op", "read_only_view", "seal_builtins", "shape_of"]
+           "dtype_of", "ndim_of", "read_only_view", "seal_builtins", "shape_of"]
 
 
 class Box(BoxBase):
@@ -122,8 +122,3 @@ def read_only_view(a):
     v = a.view()
     v.flags.writeable = False
     return v
-
-
-def op(name):
-    """The registered primitive called ``name`` (rules use it to reach their building blocks)."""
-    return REGISTRY[name]
