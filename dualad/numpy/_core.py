@@ -1,4 +1,5 @@
 """Reductions, shape functions and products of ``dualad.numpy`` built on the primitives."""
+import math
 import operator
 
 import numpy as np
@@ -37,7 +38,8 @@ def mean(x, axis=None, keepdims=False, **kwargs):
     if kwargs:
         reject_kwargs("mean", kwargs)
     axes = normalize_axis(axis, ndim_of(x), "mean")
-    count = int(np.prod([shape_of(x)[a] for a in axes]))
+    shape = shape_of(x)
+    count = math.prod(shape[a] for a in axes)
     return _r.sum_p(x, axis=axes, keepdims=bool(keepdims)) / count
 
 
