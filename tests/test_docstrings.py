@@ -57,3 +57,37 @@ def test_docstring_examples(name):
 def test_the_examples_are_found():
     names = modules_with_examples()
     assert {"dualad.numpy._core", "dualad.nn.layers", "dualad.transforms.stop"} <= set(names)
+
+
+# Methods whose docstrings live in files other work owns; each entry leaves the list when its
+# docstring lands (the texts are proposed in issue 19's notes).
+UNDOCUMENTED = {
+    "dualad._core._engine": {"has_jvp", "has_vjp", "jvp"},                 # Primitive
+    "dualad._core.primitive": {"shape", "dtype", "ndim", "size"},          # Box (Dual, Tensor)
+    "dualad._torch_methods": {"contiguous", "cpu", "device", "size"},      # Tensor
+    "dualad.nn.layers": {"fn"},                                            # Identity.fn
+}
+
+
+def test_every_public_method_has_a_docstring():
+    from public_api import origin, public_methods
+
+    missing = []
+    for name, value, klass in public_methods():
+        doc = value.__doc__ if isinstance(value, property) else inspect.getdoc(value)
+        attr = name.rsplit(".", 1)[1]
+        if attr.startswith("__") or doc and doc.strip():
+            continue                # (a constructor is documented by its class)
+        if attr not in UNDOCUMENTED.get(origin(value, klass), ()):
+            missing.append(f"{name} (defined in {origin(value, klass)})")
+    assert not missing, "public methods without a docstring:\n  " + "\n  ".join(missing)
+
+
+def test_the_undocumented_list_is_still_needed():
+    from public_api import origin, public_methods
+
+    still = {(origin(value, klass), name.rsplit(".", 1)[1])
+             for name, value, klass in public_methods()
+             if not (value.__doc__ if isinstance(value, property) else inspect.getdoc(value))}
+    stale = {(module, attr) for module, attrs in UNDOCUMENTED.items() for attr in attrs} - still
+    assert not stale, f"documented now, remove from UNDOCUMENTED: {sorted(stale)}"

@@ -115,9 +115,28 @@ def test_bad_programs_and_arguments_are_refused():
     with pytest.raises(ValueError, match="opcode"):
         fused.FusedChain([(len(OPCODES), 2, 0, 1)], 3, [0, 1], [2])
     chain = fused.FusedChain([(add, 2, 0, 1)], 3, [0, 1], [2])
-    with pytest.raises(ValueError, match="one shape and dtype"):
+    with pytest.raises(ValueError, match="do not broadcast"):
         chain(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="neither as a row nor as a column"):
+        chain(np.ones((2, 3, 4)), np.ones((3, 1)))
+    with pytest.raises(ValueError, match="one dtype"):
+        chain(np.ones(3), np.ones(3, dtype=np.float32))
     with pytest.raises(TypeError, match="float64 or float32"):
         chain(np.ones(3, dtype=np.int64), np.ones(3, dtype=np.int64))
     with pytest.raises(TypeError, match="expected 2 arguments"):
         chain(np.ones(3))
+
+
+@pytest.mark.parametrize("small, full", [((5,), (300, 5)), ((1, 5), (300, 5)),
+                                         ((300, 1), (300, 5)), ((7, 1, 1), (7, 3, 500)),
+                                         ((3, 500), (7, 3, 500))])
+def test_rows_and_columns_broadcast_as_numpy(small, full):
+    rng = np.random.default_rng(0)
+    x, b = rng.standard_normal(full), rng.standard_normal(small)
+    chain = fused.FusedChain([(OPCODES.index("add"), 2, 0, 1), (OPCODES.index("tanh"), 3, 2, 2)],
+                             4, [0, 1], [3], sum_reg=3)
+    got, total = chain(x, b)
+    assert_bitwise(got, eager("tanh", x + b))
+    assert total == pytest.approx(got.sum(), rel=1e-12)
+    got, _ = chain(b, x)   # the broadcast operand first
+    assert_bitwise(got, eager("tanh", b + x))

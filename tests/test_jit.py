@@ -413,3 +413,122 @@ def test_buffers_are_reused_without_touching_inputs():
         assert got[1] == f(x, w)[1]
     np.testing.assert_array_equal(x, keep[0])
     np.testing.assert_array_equal(w, keep[1])
+
+
+def test_adam_training_step_with_a_traced_step_count():
+    from benchmarks.workloads import adam_init, adam_update
+
+    def step(params, state, x, y):
+        return adam_update(dnp, params, ad.grad(_mlp_loss)(params, x, y), state)
+
+    params = (RNG.standard_normal((8, 5)), np.zeros(8), RNG.standard_normal((3, 8)), np.zeros(3))
+    x, y = RNG.standard_normal((16, 5)), RNG.integers(0, 3, 16)
+    jitted = ad.jit(step)
+    p, s = params, adam_init(params)
+    pe, se = params, adam_init(params)
+    for _ in range(6):
+        p, s = jitted(p, s, x, y)
+        pe, se = step(pe, se, x, y)
+        for a, b in zip(p, pe):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    assert s[0] == se[0] == 6
+    assert jitted.trace_count <= 2   # the step count comes back a NumPy integer: one more
+
+
+@ad.custom_vjp
+def _doubled_sin(x):
+    return dnp.sin(x)
+
+
+_doubled_sin.defvjp(lambda x: (dnp.sin(x), x), lambda x, g: (g * dnp.cos(x) * 2.0,))
+
+
+@ad.custom_jvp
+def _tripled_exp(x):
+    return dnp.exp(x)
+
+
+@_tripled_exp.defjvp
+def _tripled_exp_jvp(primals, tangents):
+    return dnp.exp(primals[0]), dnp.exp(primals[0]) * tangents[0] * 3.0
+
+
+def test_custom_rules_and_checkpoint_inside_jit():
+    x = RNG.standard_normal(4)
+    for f in (lambda x: dnp.sum(_doubled_sin(x)), lambda x: dnp.sum(_tripled_exp(x)),
+              lambda x: dnp.sum(ad.checkpoint(lambda y: dnp.tanh(y) ** 2)(x))):
+        jitted = ad.jit(ad.grad(f))
+        for shift in (0.0, 0.5):
+            _same(jitted(x + shift), ad.grad(f)(x + shift))
+        assert jitted.trace_count == 1
+
+
+def test_module_parameters_must_be_arguments():
+    layer = ad.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match="pass the parameters"):
+        ad.jit(lambda x: layer(x))(np.ones((1, 3), np.float32))
+
+
+def _pickled_square_sum(x):
+    return dnp.sum(x ** 2)
+
+
+def test_jitted_functions_pickle_and_run_in_threads():
+    import pickle
+    import threading
+
+    plain = ad.jit(_pickled_square_sum)
+    x = np.arange(3.0)
+    plain(x)
+    copy = pickle.loads(pickle.dumps(plain))
+    _same(copy(x), 5.0)
+    assert copy.trace_count == 1
+    jitted = ad.jit(ad.grad(_pickled_square_sum))
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for j in range(20):
+                v = np.full(3, float(k + j))
+                results[k, j] = (jitted(v), 2 * v)
+        except Exception as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got, want in results.values():
+        _same(got, want)
+
+
+def test_jit_closing_over_a_traced_value_runs_eagerly_inside_the_transform():
+    def outer(x):
+        inner = ad.jit(ad.grad(lambda y: x * y * y))   # closes over the outer traced x
+        return inner(x)
+
+    assert ad.grad(outer)(3.0) == pytest.approx(12.0)
+    assert ad.jvp(outer, (3.0,), (1.0,))[1] == pytest.approx(12.0)
+
+
+def test_python_number_inputs_read_as_arrays_by_the_library():
+    f = ad.grad(lambda h: dnp.sum(dnp.heaviside(np.array([-1.0, 0.0, 2.0]), h)))
+    assert ad.jit(f)(0.5) == f(0.5) == 1.0
+
+
+def test_keyword_arguments_are_traced_too():
+    def f(x, scale=1.0, mask=None):
+        y = x * scale
+        return y if mask is None else dnp.where(mask, y, 0.0)
+
+    jitted = ad.jit(f)
+    x = np.arange(3.0)
+    _same(jitted(x, scale=2.0), x * 2.0)
+    _same(jitted(x, scale=3.0), x * 3.0)
+    assert jitted.trace_count == 1
+    mask = np.array([True, False, True])
+    _same(jitted(x, scale=2.0, mask=mask), np.where(mask, x * 2.0, 0.0))
+    _same(jitted(x, scale=2.0, mask=~mask), np.where(~mask, x * 2.0, 0.0))
+    assert jitted.trace_count == 2   # one more signature (mask given), its values traced

@@ -579,3 +579,13 @@ def test_complex_values_follow_autograds_convention(f, ref):
     np.testing.assert_allclose(ad.grad(loss)(ZC),
                                _fd_gradient(lambda z: np.sum(np.abs(ref(z)) ** 2), ZC),
                                rtol=1e-5, atol=1e-7)
+
+
+def test_list_arguments_give_arrays_as_numpy_does():
+    """Functions that used to fail on (or hand back) a Python list."""
+    for name, args in [("conj", ([1.0],)), ("real_if_close", ([1.0],)),
+                       ("deg2rad", ([180.0],)), ("rad2deg", ([1.0],)), ("take", ([1.0, 2.0], 0)),
+                       ("positive", ([1.0],)), ("clip", ([1.0, 5.0], 0.0, 2.0))]:
+        got, want = getattr(dnp, name)(*args), getattr(np, name)(*args)
+        assert type(got) is type(want), name
+        np.testing.assert_array_equal(got, want, err_msg=name)

@@ -167,7 +167,7 @@ def test_float32_loops_follow_the_reference(op):
 def test_c_expressions_keep_float_loops_in_float():
     assert optable.c_expression("0.5 / y", y="y[i]", ctype="float") == "(<float>0.5) / y[i]"
     assert optable.c_expression("1 / (x * LN2)", ctype="float") == \
-        "1 / (x * (<float>0.6931471805599453))"
+        "(<float>1) / (x * (<float>0.6931471805599453))"
     assert optable.c_expression("-sin(x)", ctype="float") == "-sinf(x)"
 
 

@@ -3,7 +3,14 @@
 CuPy is imported lazily and only if it is installed; nothing here ever moves data between the
 host and a device.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
+    from ..typing import ArrayLike
 
 _cupy = None
 _cupy_checked = False
@@ -60,6 +67,6 @@ def array_module(*xs):
     return np
 
 
-def backend_of(x):
+def backend_of(x: ArrayLike) -> str:
     """``"numpy"`` or ``"cupy"``: where operations on ``x`` run."""
     return "cupy" if is_cupy_array(raw_value(x)) else "numpy"

@@ -35,7 +35,10 @@ compiled extensions).
   module.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
-  anything else to ``train_reference``.
+  anything else to ``train_reference``. ``RECURRENT[name]`` (``_recurrent``: the time steps
+  of an LSTM or GRU layer, forward and backward) and ``NORM[name]`` (``_norm``: batch and
+  layer normalisation, forward and backward) are selected the same way, falling back to
+  ``recurrent_reference`` and ``norm_reference``.
 """
 import contextlib
 import importlib
@@ -43,7 +46,7 @@ import os
 
 import numpy as np
 
-from . import conv_reference, reference, train_reference
+from . import conv_reference, norm_reference, recurrent_reference, reference, train_reference
 from .optable import OPS
 
 UNARY_OPS = tuple(op.name for op in OPS.values() if op.c is not None)   # with a compiled loop
@@ -74,6 +77,8 @@ _guard = _load("_guard")
 _alloc = _load("_alloc")
 _conv = _load("_conv")
 _fused = _load("_fused")
+_recurrent = _load("_recurrent")
+_norm = _load("_norm")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -102,9 +107,9 @@ def _plain(args):
     return dtype is not None
 
 
-def _train_kernel(name):
-    ref = getattr(train_reference, name)
-    fast = getattr(_train, name, None)
+def _checked_kernel(fast_module, ref_module, name):
+    ref = getattr(ref_module, name)
+    fast = getattr(fast_module, name, None)
     if fast is None:
         return ref
 
@@ -153,7 +158,12 @@ add_product = _unary_kernel("add_product")
 product_rule = _unary_kernel("product_rule")
 arithmetic = _unary_kernel("arithmetic")
 ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
-TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
+TRAIN = {name: _checked_kernel(_train, train_reference, name) for name in TRAIN_OPS}
+RECURRENT = {name: _checked_kernel(_recurrent, recurrent_reference, name)
+             for name in ("lstm_layer_fwd", "lstm_layer_bwd", "gru_layer_fwd", "gru_layer_bwd")}
+NORM = {name: _checked_kernel(_norm, norm_reference, name)
+        for name in ("batch_norm_stats", "batch_norm_fwd", "batch_norm_apply", "batch_norm_bwd",
+                     "layer_norm_fwd", "layer_norm_bwd")}
 CONV = {name: _conv_kernel(name) for name in ("unfold", "fold")}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 FusedChain = getattr(_fused, "FusedChain", None)   # None: fused chains run as NumPy steps

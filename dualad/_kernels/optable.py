@@ -153,8 +153,9 @@ def c_expression(expr, x="x", y="y", ctype="double", a="a", b="b"):
     ``"float"``), reading the argument and value from the expressions ``x`` and ``y`` (the
     arguments of a binary op from ``a`` and ``b``).
 
-    Float literals and constants are cast to ``ctype`` (no silent promotion of a float loop to
-    double); function names get libm's ``f`` suffix for float.
+    Literals and constants are cast to ``ctype``: Cython writes an integer literal divided as
+    ``1 / x`` as ``1.0 / x``, which would compute a float loop in double and round twice.
+    Function names get libm's ``f`` suffix for float.
 
     >>> c_expression("0.5 / y", y="y[i]", ctype="float")
     '(<float>0.5) / y[i]'
@@ -166,9 +167,8 @@ def c_expression(expr, x="x", y="y", ctype="double", a="a", b="b"):
             if node.id in CONSTANTS:
                 return f"(<{ctype}>{CONSTANTS[node.id]!r})"
             return {"x": x, "y": y, "a": a, "b": b}[node.id]
-        if isinstance(node, ast.Constant):
-            return repr(node.value) if isinstance(node.value, int) else \
-                f"(<{ctype}>{node.value!r})"
+        if isinstance(node, ast.Constant):   # integers too: Cython makes ``1 / x`` ``1.0 / x``
+            return f"(<{ctype}>{node.value!r})"
         if isinstance(node, ast.UnaryOp):
             operand = emit(node.operand)
             return f"-({operand})" if isinstance(node.operand, ast.BinOp) else f"-{operand}"

@@ -16,14 +16,17 @@ import numpy as np
 from .._core.backend import is_cupy_array, raw_value
 from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
+from .arrays import ArrayExecutable
 from .execute import Executable
 from .program import optimize
-from .tracing import StagingTrace
+from .scalar import ScalarExecutable
+from .tracing import ClosesOverTraced, StagingTrace
 
 __all__ = ["jit", "Jitted"]
 
 MAX_PATHS = 8          # recorded paths kept per signature
 MAX_SIGNATURES = 64    # signatures kept per jitted function (least recently used dropped)
+_EAGER = (None,)       # the paths of a signature whose function closes over traced values
 
 
 def jit(fun, static_argnums=()):
@@ -74,6 +77,18 @@ class Jitted:
         name = getattr(self.fun, "__name__", repr(self.fun))
         return f"<ad.jit of {name}: {len(self._paths)} signature(s), {self.trace_count} trace(s)>"
 
+    def __getstate__(self):
+        # compiled programs (generated functions) do not pickle: a copy sent elsewhere
+        # (dualad.distributed, a process pool) keeps the function and traces on its first call
+        state = self.__dict__.copy()
+        state["_paths"], state["trace_count"] = {}, 0
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __get__(self, obj, objtype=None):   # decorating a method
         return self if obj is None else functools.partial(self, obj)
 
@@ -84,13 +99,22 @@ class Jitted:
         key, inputs, rebuild = call
         paths = self._paths_for(key)
         for k, exe in enumerate(paths):
+            if exe is None:
+                break
             outs = exe.run(inputs)
             if outs is not None:
                 if k:
                     with self._lock:
                         paths.insert(0, paths.pop(k))
                 return tree_unflatten(exe.program.out_def, outs)
-        exe, outs = self._trace(paths, inputs, rebuild)
+        if paths is _EAGER:
+            return self.fun(*args, **kwargs)
+        try:
+            exe, outs = self._trace(paths, inputs, rebuild)
+        except ClosesOverTraced:   # inside a transform that differentiates fun's closure
+            with self._lock:
+                self._paths[key] = _EAGER
+            return self.fun(*args, **kwargs)
         return tree_unflatten(exe.program.out_def, outs)
 
     def lower(self, *args, **kwargs):
@@ -110,6 +134,9 @@ class Jitted:
                             "transform (or CuPy arrays), which run eagerly; lower plain arrays")
         key, inputs, rebuild = call
         paths = self._paths_for(key)
+        if paths is _EAGER:
+            raise TypeError("ad.jit(...).lower: the function closes over values that an "
+                            "enclosing transform differentiates; it runs eagerly")
         for exe in paths:
             if exe.run(inputs) is not None:
                 return exe.program
@@ -180,9 +207,12 @@ class Jitted:
             trace.pin_unused()
         program = trace.program
         program.finish(outs, out_def)
-        values = [program.values[o] for o in program.outs]
+        values = [inputs[o] if o < len(inputs) else program.values[o] for o in program.outs]
         program = optimize(program)
-        exe = Executable(program)
+        python = functools.lru_cache(maxsize=None)(lambda: Executable(program))
+        exe = (ScalarExecutable.build(program, python)   # float64 scalars: compiled
+               or ArrayExecutable.build(program, python)  # small float64 arrays: compiled
+               or python())
         program.forget_values()
         with self._lock:
             self.trace_count += 1

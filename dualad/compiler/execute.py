@@ -2,17 +2,23 @@
 
 # Design: ``Executable`` writes the steps out as the source of one function, ``r5 = f5(r2,
 # c3)`` per step, with the primitives' value functions, constants and params bound as names of
-# its globals, and compiles it once. A call is then a sequence of calls of value functions on
-# plain arrays held in local variables: no boxes, no dispatch, no tape, and no interpreter loop
-# (no per-step tuple unpacking or register-list indexing). A register is deleted after its last
-# reader, so intermediates die as early as they do in eager code. A guard that comes out
+# its globals, and compiles it when it first runs (Python compiles about 10-50 µs per line, so
+# the tracing call, which returns the values it traced, does not pay for it). A call is then a
+# sequence of calls of value functions on plain arrays held in local variables: no boxes, no
+# dispatch, no tape, and no interpreter loop (no per-step tuple unpacking or register-list
+# indexing). A register holding a big array is deleted after its last reader, so intermediates
+# die as early as they do in eager code. A guard that comes out
 # differently, or a step that raises, abandons the run (``None``): the caller traces again, and
 # the eager semantics (the other branch, or the error) follow from that trace.
 """
+import math
+
 import numpy as np
 
-from .program import GUARD, NP
-from .tracing import Slot
+from .program import GUARD, NP, Slot
+
+
+RELEASE_MIN = 1024   # elements of the smallest register deleted after its last reader
 
 
 class Executable:
@@ -21,15 +27,19 @@ class Executable:
 
     def __init__(self, program):
         self.program = program
-        self.source, env = _source(program)
-        namespace = {}
-        exec(compile(self.source, f"<ad.jit program {id(self):x}>", "exec"), env, namespace)
-        self._run = namespace["run"]
+        self.source, self._env = _source(program)
+        self._run = None
 
     def run(self, inputs):
         """The output values for ``inputs`` (one per input slot), or None when the path does
         not hold for them."""
-        return self._run(*inputs)
+        run = self._run
+        if run is None:   # compiled when first run: the tracing call needs no run
+            namespace = {}
+            exec(compile(self.source, f"<ad.jit program {id(self):x}>", "exec"), self._env,
+                 namespace)
+            run = self._run = namespace["run"]
+        return run(*inputs)
 
 
 def _source(program):
@@ -53,6 +63,8 @@ def _source(program):
         kind = type(tree)
         if kind is Slot:
             return name(tree.index)
+        if not _holds_slot(tree):
+            return bind(key, tree)   # a constant, built once
         if kind is tuple:
             return "(" + "".join(expression(v, f"{key}_{i}") + ", "
                                  for i, v in enumerate(tree)) + ")"
@@ -68,6 +80,9 @@ def _source(program):
         for s in step.reads():
             last[s] = k
     keep = set(program.outs) | consts
+    # registers worth releasing early: arrays whose memory matters (a ``del`` per step also
+    # makes the function slower to compile)
+    big = {s for s, v in enumerate(program.values) if _elements(v) >= RELEASE_MIN}
     body = []
     for k, step in enumerate(program.steps):
         if step.kind == GUARD:
@@ -89,7 +104,8 @@ def _source(program):
                     fn = bind(f"u{k}", ufunc)
                     call.append(f"out={call[position]}")
             body.append(f"r{step.out} = {fn}({', '.join(call)})")
-        dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep)
+        dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep
+                      and s in big)
         if dead:
             body.append("del " + ", ".join(f"r{s}" for s in dead))
     outs = ", ".join(name(o) for o in program.outs)
@@ -99,6 +115,26 @@ def _source(program):
               "    except Exception:   # the eager trace that follows raises it properly",
               "        return None"]
     return "\n".join(lines) + "\n", env
+
+
+def _elements(v):
+    """How many elements the value ``v`` of a slot holds (a list: a fused step's results; a
+    ``_Spec`` once the program's values are forgotten)."""
+    if type(v) is list:
+        return sum(_elements(e) for e in v)
+    shape = getattr(v, "shape", None)
+    return math.prod(shape) if shape is not None else 1
+
+
+def _holds_slot(tree):
+    kind = type(tree)
+    if kind is Slot:
+        return True
+    if kind is tuple or kind is list:
+        return any(_holds_slot(v) for v in tree)
+    if kind is dict:
+        return any(_holds_slot(v) for v in tree.values())
+    return False
 
 
 def same(a, b):

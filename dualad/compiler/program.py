@@ -17,6 +17,25 @@ import numpy as np
 OP, NP, GUARD = "op", "np", "guard"
 
 
+class Slot:
+    """A traced value inside params or a NumPy call's arguments: replaced by slot ``index``'s
+    value when the step runs."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def __repr__(self):
+        return f"%{self.index}"
+
+    def __eq__(self, other):
+        return type(other) is Slot and other.index == self.index
+
+    def __hash__(self):
+        return hash(("slot", self.index))
+
+
 class Step:
     """One step: ``out = fn(*slots ins, **params)`` (see the module docstring)."""
 
@@ -43,8 +62,15 @@ class Step:
 
 
 class Program:
-    """One traced path of a function (see the module docstring). ``outs`` are the output slots
-    and ``out_def`` their pytree structure; ``values`` the slots' values while tracing."""
+    """One traced path of a function (see the module docstring): ``steps`` (each with its
+    ``name``), ``guards``, ``outs`` (the output slots) and ``out_def`` (their pytree
+    structure). ``ad.jit(f).lower(*args)`` returns one.
+
+    >>> import numpy as np, dualad as ad, dualad.numpy as dnp
+    >>> program = ad.jit(lambda x: dnp.sum(dnp.where(x > 0, x, 0.0))).lower(np.ones(2))
+    >>> [step.name for step in program.steps], len(program.guards)
+    (['numpy.greater', 'where', 'sum'], 0)
+    """
 
     def __init__(self):
         self.values = []
@@ -163,7 +189,6 @@ def _function_name(fn):
 
 
 def _collect_slots(tree, found):
-    from .tracing import Slot
     kind = type(tree)
     if kind is Slot:
         found.append(tree.index)
@@ -181,7 +206,8 @@ class _Spec:
     __slots__ = ("shape", "dtype", "kind")
 
     def __init__(self, v):
-        self.shape = tuple(np.shape(v))
+        # a list: the results of a fused step (``fusion.py``), of several shapes
+        self.shape = (len(v),) if type(v) is list else tuple(np.shape(v))
         self.dtype = getattr(v, "dtype", None)
         self.kind = type(v).__name__
 
@@ -200,7 +226,6 @@ def _short(v):
 
 
 def _show(v, operand):
-    from .tracing import Slot
     if type(v) is Slot:
         return operand(v.index)
     if type(v) is tuple:
@@ -281,7 +306,6 @@ def _rename(step, alias):
 
 
 def _rename_tree(tree, alias):
-    from .tracing import Slot
     kind = type(tree)
     if kind is Slot:
         return Slot(alias.get(tree.index, tree.index))
@@ -357,10 +381,12 @@ def reuse_buffers(program):
 
 
 def optimize(program):
-    """The passes, in order: constant folding, common subexpressions, dead code, buffer
-    reuse."""
+    """The passes, in order: constant folding, common subexpressions, dead code, fusion of
+    elementwise chains (``fusion.py``), buffer reuse."""
+    from .fusion import fuse_elementwise
     fold_constants(program)
     eliminate_common_subexpressions(program)
     eliminate_dead_code(program)
+    fuse_elementwise(program)
     reuse_buffers(program)
     return program

@@ -31,9 +31,12 @@ the program or a guard, re-checked on every call (a failed guard traces ``fun`` 
   plain array. Any other reader pins the value and gets the plain array: the program is then
   correct for the values it was traced with and traces again for others (slower, never wrong).
 
-Not followed: a ``Tracked`` array turned back into a plain one without a call ``Tracked``
-sees (``np.asarray(t)``, a compiled kernel reading its buffer) bakes its value into what is
-computed from it; the readers in ``_TRACKED_READERS`` do not do that.
+A ``Tracked`` array turned back into a plain one (``np.asarray(t)``, a view) is recognised when
+that view reaches a step: the same elements are the same slot, any other view of it pins it.
+A ``Tracked`` result that no recorded step reads is pinned at the end of the trace (whoever got
+it used it some other way). Not followed: plain NumPy computed from such a plain view, or a
+compiled kernel reading a ``Tracked`` array's buffer, when the array is also read by a step;
+the readers in ``_TRACKED_READERS`` do not do that.
 """
 import copy
 import operator
@@ -43,10 +46,11 @@ import threading
 import numpy as np
 
 from .._core._engine import set_plain_hook
-from .._core.escape import ConcretizationError, carries_derivative
-from .._core.primitive import Box
-from .._core.state import new_level, state
-from .program import NP, OP, Program
+from .._core.escape import ConcretizationError, carries_derivative, holds_derivative
+from .._core.primitive import Box, bind
+from .._core.state import IMPERATIVE_LEVEL, new_level, state
+from ..numpy._methods import _UFUNC_ALIASES, _dnp_namespace
+from .program import NP, OP, Program, Slot
 
 # Functions that read a traced value's plain array only for its dtype, shape or array module
 # (file name, function name).
@@ -54,11 +58,12 @@ _METADATA_READERS = frozenset({
     ("escape.py", "holds_derivative"), ("escape.py", "carries_derivative"),
     ("escape.py", "concrete"), ("tape.py", "note_escape"),
     ("reverse.py", "_scalar_seed"), ("reverse.py", "basis_cotangents"),
-    ("reverse.py", "egrad_fn"),
-    ("derived.py", "zeros_like"), ("custom.py", "_zeros_like"),
+    ("reverse.py", "egrad_fn"), ("forward.py", "push_forward"), ("forward.py", "_zeros_tree"),
+    ("derived.py", "_zeros_if_none"), ("derived.py", "jvp_from_vjp"),
+    ("derived.py", "vjp_from_jvp"), ("custom.py", "_zeros_like"), ("custom.py", "jvp"),
+    ("backend.py", "array_module"), ("backend.py", "backend_of"),
     ("remainders.py", "_zero_tangent"),
     ("_order.py", "_with_nan_slices"), ("_order.py", "_nan_mask"), ("_order.py", "_nan_count"),
-    ("backend.py", "array_module"), ("backend.py", "backend_of"),
 })
 # Functions whose every use of a traced value's plain array goes through NumPy functions, ufuncs
 # and the array methods ``Tracked`` records (checked by reading them).
@@ -83,6 +88,11 @@ _TRACKED_READERS = frozenset({
 _METADATA_FUNCTIONS = frozenset({np.result_type, np.shape, np.ndim, np.size, np.iscomplexobj,
                                  np.isrealobj, np.min_scalar_type, np.can_cast})
 _COMPREHENSIONS = frozenset({"<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>"})
+
+
+class ClosesOverTraced(TypeError):
+    """``fun`` reads a value an enclosing transform differentiates from its closure: the
+    jitted call then runs ``fun`` eagerly, so that the transform differentiates it."""
 
 
 def _reader():
@@ -143,6 +153,24 @@ class Staged(Box):
     def __repr__(self):
         return f"Staged(shape={self.shape}, dtype={self.dtype}, slot={self._slot})"
 
+    # NumPy functions without a dualad.numpy counterpart (``scipy.special.j1(x)`` in a custom
+    # rule, say) are steps of the program: the values they see are not differentiated here
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+        if (method == "__call__" and name and hasattr(_dnp(), name)) or not self._trace.active:
+            return Box.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        return self._trace.record_numpy(fn, inputs, kwargs, Box.__array_ufunc__,
+                                        (self, ufunc, method) + inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        namespace = _dnp_namespace(func.__module__ or "")
+        if (namespace is not None and hasattr(namespace, func.__name__)) \
+                or not self._trace.active:
+            return Box.__array_function__(self, func, types, args, kwargs)
+        return self._trace.record_numpy(func, args, kwargs, Box.__array_function__,
+                                        (self, func, types, args))
+
 
 class StagingTrace:
     """The trace level of one ``ad.jit`` tracing run. ``process`` records each primitive
@@ -169,6 +197,24 @@ class StagingTrace:
         if type(v) is Tracked and v._jit is not None and v._jit[0] is self:
             self._unused.pop(id(v), None)
             return v._jit[1]
+        if type(v) is np.ndarray and v.base is not None:
+            return self._slot_of_view(v)
+        return None
+
+    def _slot_of_view(self, v):
+        """A plain view of a ``Tracked`` array (``np.asarray(t)``): the same slot when it shows
+        the same elements; another view of it is a constant, and pins the slot it came from."""
+        base = v.base
+        while base is not None and type(base) is not Tracked:
+            base = getattr(base, "base", None)
+        if base is None or base._jit is None or base._jit[0] is not self:
+            return None
+        slot = base._jit[1]
+        if (v.shape == base.shape and v.dtype == base.dtype and v.strides == base.strides
+                and v.__array_interface__["data"][0] == base.__array_interface__["data"][0]):
+            self._unused.pop(id(base), None)
+            return slot
+        self.pin_slot(slot)
         return None
 
     def _operand(self, v):
@@ -182,11 +228,18 @@ class StagingTrace:
             slot = self._slot_of(v)
             if slot is not None:
                 return slot
-            if isinstance(v, Box) and carries_derivative(v):
+            if isinstance(v, Box) and carries_derivative(v) and v._level == IMPERATIVE_LEVEL:
                 raise TypeError(
+                    "ad.jit: the traced function uses a tensor that requires grad (shape "
+                    f"{v.shape}), such as a parameter of a dualad.nn module, without receiving "
+                    "it as an argument. ad.jit compiles functions of arrays: pass the parameters "
+                    "as arguments (ad.jit(lambda params, x: ...)), whose gradients ad.grad "
+                    "inside the jitted function can give")
+            if isinstance(v, Box) and carries_derivative(v):
+                raise ClosesOverTraced(
                     "ad.jit: the traced function uses a value that an enclosing transform is "
                     f"differentiating ({type(v).__name__} of shape {v.shape}) without receiving "
-                    "it as an argument; pass it to the jitted function as an argument")
+                    "it as an argument")
             while isinstance(v, Box):
                 v = v._raw()
         return self.program.add_const(_frozen(v))
@@ -203,7 +256,8 @@ class StagingTrace:
             return {k: p for k, (p, _) in parts.items()}, any(d for _, d in parts.values())
         if type(tree) is _Ref:
             return Slot(tree.slot), True
-        if isinstance(tree, Box) or type(tree) is Tracked:
+        if isinstance(tree, Box) or type(tree) is Tracked or (
+                type(tree) is np.ndarray and tree.base is not None):
             slot = self._operand(tree)
             if slot in self.program.consts:
                 return self.program.values[slot], False
@@ -212,12 +266,20 @@ class StagingTrace:
 
     # -- primitives ----------------------------------------------------------------------------
     def process(self, prim, args, params):
+        if not self.active:   # a box that escaped a finished trace is a constant
+            return bind(prim, *[v._value if type(v) is Staged and v._trace is self else v
+                                for v in args], **params)
         program = self.program
         ins = [self._operand(a) for a in args]
         vals = [program.values[s] for s in ins]
         template, dynamic = self._template(params) if params else (params, False)
         plain = _plain(template, program.values) if dynamic else params
         ans = prim.impl(*vals, **plain) if plain else prim.impl(*vals)
+        if isinstance(ans, Box):   # the value function computed with a box from its closure
+            raise TypeError(
+                f"{prim.name}: the function uses a value being differentiated that it does not "
+                "receive as an argument (a closure); pass that value as an argument so that its "
+                "derivative is taken (inside ad.jit the step would keep its value only)")
         out = program.add_step(OP, prim, ins, template if dynamic else copy.copy(params), ans,
                                dynamic)
         return Staged(self, out, ans)
@@ -226,6 +288,8 @@ class StagingTrace:
     def read_raw(self, box):
         """The plain value of ``box`` for a library function."""
         value = box._value
+        if type(value) in (float, int, complex):
+            value = np.asarray(value)   # what a transform's box holds for a Python number
         if not self.active:
             return value
         reader = _reader()
@@ -268,6 +332,14 @@ class StagingTrace:
             return result
         out = self.program.add_step(NP, fn, [], template, result, True)
         return self.tracked(result, out, pending)
+
+    def record_numpy(self, fn, args, kwargs, otherwise, call):
+        """``fn(*args, **kwargs)``, a NumPy function dualad.numpy does not have, applied to
+        values of this trace: a step, unless another transform differentiates one of its
+        arguments (then ``otherwise(*call, **kwargs)``: dualad's error)."""
+        if _carries_other_derivative((args, kwargs), self):
+            return otherwise(*call, **kwargs)
+        return self.record_call(fn, args, kwargs)
 
     def pin_slot(self, slot):
         """A guard that slot ``slot`` keeps the value it has now."""
@@ -348,25 +420,6 @@ class _Ref:
 def _followed(v):
     return isinstance(v, np.ndarray) or (isinstance(v, np.generic)
                                          and v.dtype.kind in "biufc")
-
-
-class Slot:
-    """A traced value inside params or guard arguments: replaced by slot ``index``'s value when
-    the step runs."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index):
-        self.index = index
-
-    def __repr__(self):
-        return f"%{self.index}"
-
-    def __eq__(self, other):
-        return type(other) is Slot and other.index == self.index
-
-    def __hash__(self):
-        return hash(("slot", self.index))
 
 
 def _frozen(v):
@@ -495,6 +548,23 @@ def _trace_of(tree):
     if kind is dict:
         return _trace_of(list(tree.values()))
     return None
+
+
+def _dnp():
+    import dualad.numpy as dnp
+    return dnp
+
+
+def _carries_other_derivative(tree, trace):
+    """Whether ``tree`` holds a box, other than one of ``trace``, that carries a derivative."""
+    kind = type(tree)
+    if kind is tuple or kind is list:
+        return any(_carries_other_derivative(v, trace) for v in tree)
+    if kind is dict:
+        return any(_carries_other_derivative(v, trace) for v in tree.values())
+    if type(tree) is Staged and tree._trace is trace:
+        return False
+    return isinstance(tree, Box) and holds_derivative(tree)
 
 
 def _holds_box(tree):

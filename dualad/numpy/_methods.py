@@ -11,8 +11,10 @@ functions. What has no dualad counterpart raises a TypeError pointing at ``duala
 unless no argument carries a derivative, in which case NumPy computes it on the plain values.
 A derivative is never dropped silently.
 """
+from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 from .._core import _engine
 from .._core.backend import raw_value
@@ -83,7 +85,7 @@ def _array_function(self, func, types, args, kwargs):
 def _forward(name):
     fun = getattr(_dnp(), name)   # installed once dualad.numpy is complete
 
-    def method(self, *args, **kwargs):
+    def method(self, *args: Any, **kwargs: Any) -> Any:
         return fun(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``x.{name}(...)`` is ``dualad.numpy.{name}(x, ...)``."
@@ -92,6 +94,20 @@ def _forward(name):
 
 def install():
     dnp = _dnp()
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> Any:
+        """``x.reshape(shape)`` or ``x.reshape(*shape)`` is ``dualad.numpy.reshape(x, shape)``."""
+        return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
+
+    def transpose(self, *axes: Any) -> Any:
+        """``x.transpose(axes)`` or ``x.transpose(*axes)`` is ``dualad.numpy.transpose(x,
+        axes)``; no axes reverse them."""
+        return dnp.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def conj(self) -> Any:
+        """The complex conjugate (``dualad.numpy.conj``)."""
+        return dnp.conj(self)
+
     # + - * / ** @ and unary - are compiled on the boxes' base (``_engine.BoxBase``)
     comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                    "eq": "equal", "ne": "not_equal"}
@@ -118,14 +134,14 @@ def install():
                  "squeeze", "dot", "clip", "swapaxes", "repeat", "flatten", "trace",
                  "diagonal", "astype", "argmax", "argmin", "cumprod", "all", "any"):
         setattr(Box, name, _forward(name))
-    Box.reshape = lambda self, *shape, **kw: dnp.reshape(
-        self, shape[0] if len(shape) == 1 else shape, **kw)
-    Box.transpose = lambda self, *axes: dnp.transpose(
-        self, axes[0] if len(axes) == 1 else (axes or None))
-    Box.T = property(lambda self: dnp.transpose(self))
-    Box.real = property(lambda self: dnp.real(self))
-    Box.imag = property(lambda self: dnp.imag(self))
-    Box.conj = Box.conjugate = lambda self: dnp.conj(self)
+    Box.reshape = reshape
+    Box.transpose = transpose
+    Box.T = property(lambda self: dnp.transpose(self), doc="The axes reversed "
+                     "(``dualad.numpy.transpose``).")
+    Box.real = property(lambda self: dnp.real(self), doc="The real part (``dualad.numpy.real``).")
+    Box.imag = property(lambda self: dnp.imag(self),
+                        doc="The imaginary part (``dualad.numpy.imag``).")
+    Box.conj = Box.conjugate = conj
     Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
                       "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
                       "``min``, ``max``, ``get``), differentiable in both modes.")
