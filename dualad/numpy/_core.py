@@ -1,9 +1,10 @@
 """Reductions, shape functions and products of ``dualad.numpy`` built on the primitives."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import math
 import operator
-from typing import Any, Sequence
 
 import numpy as np
 
