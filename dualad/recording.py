@@ -227,6 +227,12 @@ class _Signature:
             child = self.treedef.children[i]
             for k in range(starts[i], starts[i] + child.num_leaves):
                 check_float_leaf(leaves[k], f"record: argument {i}")
+                if self.specs[k] is None:   # complex: not an input a replay substitutes
+                    raise TypeError(
+                        f"record: argument {i} is complex ({np.asarray(leaves[k]).dtype}); a "
+                        "Recording differentiates real floating-point arguments only: pass "
+                        "the real and imaginary parts as two float arguments, or use "
+                        "ad.grad (which takes complex arguments) without recording")
                 self.wrt.append(self.inputs.index(k))
             self.defs.append((i, child, child.num_leaves))
         # one differentiated argument, itself a leaf: results need no rebuilding
@@ -843,6 +849,9 @@ def _array_tape(program, wrt, depends):
         a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
         if kind == "generic":
             wanted = [depends[i] for i in ins]
+            # the sweep skips an instruction whose ``needs`` is 0; a generic one may need the
+            # cotangent of any operand, not only of the first two (betainc's x is the third)
+            needs = int(any(wanted))
             extra, a, b = (0, 0, len(calls)), -1, -1
             calls.append((*_generic_step(prim, params, wanted), tuple(ins), tuple(wanted)))
             names.append(prim.name)

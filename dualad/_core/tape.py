@@ -270,6 +270,16 @@ class Tensor(TensorBase, Box):
         return f"tensor({body}{extra})"
 
 
+# Hook: PyTorch's Tensor methods (``view``, ``unsqueeze``, ``add_`` …, ``size``, ``device``; API.md
+# section 13) are written with ``dualad.numpy`` and ``dualad.nn`` functions, layers above the
+# core, so the torch face (``_torch_methods.install``, called by ``dualad/torch_api.py``)
+# registers them here, once, when it is imported.
+def use_torch_surface(surface):
+    """Give ``Tensor`` the attributes in ``surface`` (names to functions, properties or values)."""
+    for name, value in surface.items():
+        setattr(Tensor, name, value)
+
+
 def note_escape(t):
     """The box ``t``'s values leave its trace as a constant (``detach``, ``data``,
     ``ad.stop_gradient``): while ad.record records, that pins them (a guard; ``None`` stands

@@ -1,8 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Training kernels: fused softmax cross-entropy, the ReLU pair, in-place optimiser updates.
 
-Same names and results as ``train_reference.py`` (tests/test_train_kernels.py checks the
-parity). The loops read C-contiguous, aligned, native float64 or float32 NumPy arrays of one
+Same names and results as ``train_reference.py`` (tests/kernels/test_train_kernels.py checks
+the parity). The loops read C-contiguous, aligned, native float64 or float32 NumPy arrays of one
 dtype (labels ``intp``) through plain pointers. The cross-entropy and ReLU kernels check that
 layout themselves, in C, and hand anything else to the reference of the same name (so a caller
 may skip its own checks on this per-operation path); cross-entropy also refuses a label outside

@@ -27,7 +27,7 @@ are in time order either way.
 """
 import numpy as np
 
-from .._core.backend import array_module
+from .backend import array_module
 
 
 def _sigmoid(x):

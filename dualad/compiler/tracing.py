@@ -72,7 +72,7 @@ _TRACKED_READERS = frozenset({
     ("stop.py", "_constant"),                # ad.stop_gradient
     ("binary.py", "where"), ("indexing.py", "normalize_index"),
     ("elementwise.py", "_sign"), ("elementwise.py", "_step"),   # abs's and relu's derivatives
-    ("binary.py", "_tie_share"), ("binary.py", "_power_x"), ("binary.py", "_power_dy"),
+    ("binary.py", "_tie_share"), ("logexp.py", "_power_x"), ("logexp.py", "_power_dy"),
     ("reductions.py", "_tie_weights"),
     ("complex.py", "_modulus_factor"), ("complex.py", "_angle_factor"),
     ("training.py", "dlogits"), ("training.py", "_relu_bwd"),

@@ -1,8 +1,8 @@
 """Operators, array methods and NumPy interoperability for dualad's boxed values.
 
-Installed on ``Box`` (the base of ``Dual`` and ``Tensor``) when ``dualad.numpy`` is imported, so
-that ``x * y``, ``x @ W``, ``x.sum(axis=0)`` and ``np.sin(x)`` mean the same as the
-``dualad.numpy`` functions.
+Handed to ``Box`` (the base of ``Dual`` and ``Tensor``) through the core's hook
+``primitive.use_array_surface`` when ``dualad.numpy`` is imported, so that ``x * y``, ``x @ W``,
+``x.sum(axis=0)`` and ``np.sin(x)`` mean the same as the ``dualad.numpy`` functions.
 
 NOTE: NumPy interoperability. ``Box.__array_ufunc__`` makes NumPy defer to dualad when an ndarray
 meets a box (``np.ones(3) + d``, ``X @ theta``) and maps NumPy ufuncs called on boxes to the
@@ -19,7 +19,7 @@ from typing import Any
 from .._core import _engine
 from .._core.backend import raw_value
 from .._core.escape import holds_derivative
-from .._core.primitive import Box
+from .._core.primitive import use_array_surface
 from ._at import IndexUpdateHelper
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
@@ -93,6 +93,8 @@ def _forward(name):
 
 
 def install():
+    """Hand the core the boxes' array surface (``primitive.use_array_surface``) and the
+    facade's indexing (``_engine.use_facade``); called once, by ``dualad/numpy/__init__.py``."""
     dnp = _dnp()
 
     def reshape(self, *shape: Any, **kwargs: Any) -> Any:
@@ -111,37 +113,43 @@ def install():
     # + - * / ** @ and unary - are compiled on the boxes' base (``_engine.BoxBase``)
     comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                    "eq": "equal", "ne": "not_equal"}
-    for dunder, name in comparisons.items():
-        setattr(Box, f"__{dunder}__", _forward(name))
-    Box.__hash__ = object.__hash__
-    # % // divmod(), both operand orders
-    Box.__mod__ = lambda self, other: dnp.mod(self, other)
-    Box.__rmod__ = lambda self, other: dnp.mod(other, self)
-    Box.__floordiv__ = lambda self, other: dnp.floor_divide(self, other)
-    Box.__rfloordiv__ = lambda self, other: dnp.floor_divide(other, self)
-    Box.__divmod__ = lambda self, other: dnp.divmod(self, other)
-    Box.__rdivmod__ = lambda self, other: dnp.divmod(other, self)
-    # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so that
-    # ad.record sees the branch and guards it
-    Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
-    Box.__pos__ = lambda self: self
-    Box.__abs__ = lambda self: dnp.abs(self)
-    _engine.use_facade(dnp.getitem, dnp.array)   # indexing lives on the compiled base
-    Box.__iter__ = lambda self: (self[i] for i in range(len(self)))
-    Box.__array_ufunc__ = _array_ufunc
-    Box.__array_function__ = _array_function
+    surface = {f"__{dunder}__": _forward(name) for dunder, name in comparisons.items()}
+    surface.update({
+        "__hash__": object.__hash__,
+        # % // divmod(), both operand orders
+        "__mod__": lambda self, other: dnp.mod(self, other),
+        "__rmod__": lambda self, other: dnp.mod(other, self),
+        "__floordiv__": lambda self, other: dnp.floor_divide(self, other),
+        "__rfloordiv__": lambda self, other: dnp.floor_divide(other, self),
+        "__divmod__": lambda self, other: dnp.divmod(self, other),
+        "__rdivmod__": lambda self, other: dnp.divmod(other, self),
+        # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so
+        # that ad.record sees the branch and guards it
+        "__bool__": lambda self: bool(dnp.not_equal(self, 0)),
+        "__pos__": lambda self: self,
+        "__abs__": lambda self: dnp.abs(self),
+        "__iter__": lambda self: (self[i] for i in range(len(self))),
+        "__array_ufunc__": _array_ufunc,
+        "__array_function__": _array_function,
+    })
     for name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "ravel",
                  "squeeze", "dot", "clip", "swapaxes", "repeat", "flatten", "trace",
                  "diagonal", "astype", "argmax", "argmin", "cumprod", "all", "any"):
-        setattr(Box, name, _forward(name))
-    Box.reshape = reshape
-    Box.transpose = transpose
-    Box.T = property(lambda self: dnp.transpose(self), doc="The axes reversed "
-                     "(``dualad.numpy.transpose``).")
-    Box.real = property(lambda self: dnp.real(self), doc="The real part (``dualad.numpy.real``).")
-    Box.imag = property(lambda self: dnp.imag(self),
-                        doc="The imaginary part (``dualad.numpy.imag``).")
-    Box.conj = Box.conjugate = conj
-    Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
-                      "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
-                      "``min``, ``max``, ``get``), differentiable in both modes.")
+        surface[name] = _forward(name)
+    surface.update({
+        "reshape": reshape,
+        "transpose": transpose,
+        "T": property(lambda self: dnp.transpose(self),
+                      doc="The axes reversed (``dualad.numpy.transpose``)."),
+        "real": property(lambda self: dnp.real(self),
+                         doc="The real part (``dualad.numpy.real``)."),
+        "imag": property(lambda self: dnp.imag(self),
+                         doc="The imaginary part (``dualad.numpy.imag``)."),
+        "conj": conj,
+        "conjugate": conj,
+        "at": property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
+                       "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
+                       "``min``, ``max``, ``get``), differentiable in both modes."),
+    })
+    use_array_surface(surface)
+    _engine.use_facade(dnp.getitem, dnp.array)   # indexing lives on the compiled base

@@ -18,6 +18,7 @@ from .._core.state import state
 from ..primitives import binary as _b
 from ..primitives import complex as _complex
 from ..primitives import elementwise as _e
+from ..primitives import logexp as _logexp
 from ..typing import Array, ArrayLike
 
 
@@ -164,8 +165,8 @@ sigmoid, relu = _unary(_e.sigmoid, real_only=True), _unary(_e.relu, real_only=Tr
 
 add, subtract, multiply = _binary(_b.add), _binary(_b.subtract), _binary(_b.multiply)
 divide = true_divide = _binary(_b.divide)
-power = _binary(_b.power)
-arctan2, logaddexp = _binary(_b.arctan2), _binary(_b.logaddexp)
+power = _binary(_logexp.power)
+arctan2, logaddexp = _binary(_b.arctan2), _binary(_logexp.logaddexp)
 minimum = _binary(_b.minimum)
 
 

@@ -16,6 +16,7 @@ from .._core.backend import array_module, raw_value as _raw
 from .._core.primitive import Primitive, dtype_of
 from .._kernels import UNARY_FWD, UNARY_VALUE, reference
 from .._kernels.optable import OPS, function
+from .binary import multiply
 
 
 def same_pattern(patterns, ans, x):
@@ -115,6 +116,3 @@ negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t)
                      vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern,
                      saves_values=False)
 sinc = Unary("sinc", np.sinc, _sinc_deriv)
-
-
-from .binary import multiply  # noqa: E402  (rules resolve these names at call time)

@@ -45,6 +45,15 @@ class FusedPrimitive(Primitive):
         self.fwd, self.bwd = fwd, bwd
 
     def record(self, args, params):
+        # what must stay true: the kernels only ever see plain arrays. Operands that are still
+        # boxes here belong to an outer transform (a derivative of a derivative), which the
+        # kernels' backward could not serve: refuse by name rather than fail inside a kernel
+        if any(isinstance(a, BoxBase) for a in args):
+            raise TypeError(
+                f"{self.name}: this fused kernel cannot be differentiated twice (its operands "
+                "are traced by an outer transform); bind it only where "
+                "dualad.primitives.fused.fusable says so, and compose the layer from "
+                "dualad.numpy operations elsewhere, as the layer functions do")
         return self.fwd(*args, **params)
 
     def backward(self, g, residuals, needs, params):

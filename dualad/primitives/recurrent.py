@@ -16,19 +16,19 @@ input weights, and every weight's cotangent, are one BLAS product for the whole 
   biases may be None.
 
 # Design: see ``dualad/primitives/fused.py``. Where the fused primitive does not apply (forward
-# mode, nested transforms) the layer is composed from ``dualad.numpy`` operations, step by step
+# mode, nested transforms) the layer is composed from differentiable operations, step by step
 # (``_lstm_step`` and ``_gru_step`` below: the same function), so its derivatives there are
 # those of the composition, to any order; the kernels hold the hand-written backward. One
 # primitive per layer rather than per step: a step's tape entry would cost its backward three
 # small products (the input, both weights) where the layer's costs one large one, and the
 # Python of a tape entry per step.
 """
-from .. import numpy as dnp
 from .._core.backend import array_module
 from .._core.primitive import shape_of
 from .._kernels import RECURRENT
 from . import elementwise as _e
 from .fused import FusedPrimitive, fusable
+from .indexing import stack
 
 
 def _contiguous(a):
@@ -107,14 +107,21 @@ def _lstm_bwd(g, residuals, needs, reverse=False):
 lstm_layer_p = FusedPrimitive("nn.lstm_layer", _lstm_fwd, _lstm_bwd)
 
 
+def _pieces(z, k):
+    """``z`` split into ``k`` equal blocks along its last axis."""
+    h = shape_of(z)[-1] // k
+    return [z[..., j * h:(j + 1) * h] for j in range(k)]
+
+
 def _lstm_step(x, hc, w_ih, w_hh, b):
-    """One LSTM step composed from dualad.numpy operations: ``(2, N, H)`` from ``(2, N, H)``."""
-    z = dnp.matmul(x, dnp.transpose(w_ih)) + dnp.matmul(hc[0], dnp.transpose(w_hh))
+    """One LSTM step composed from differentiable operations: ``(2, N, H)`` from
+    ``(2, N, H)``."""
+    z = x @ w_ih.T + hc[0] @ w_hh.T
     if b is not None:
         z = z + b
-    i, f, g, o = dnp.split(z, 4, axis=-1)
+    i, f, g, o = _pieces(z, 4)
     c = _e.sigmoid(f) * hc[1] + _e.sigmoid(i) * _e.tanh(g)
-    return dnp.stack([_e.sigmoid(o) * _e.tanh(c), c])
+    return stack([_e.sigmoid(o) * _e.tanh(c), c])
 
 
 def lstm_layer(xs, hc, w_ih, w_hh, b=None, reverse=False):
@@ -134,7 +141,7 @@ def _composed(step, xs, state, weights, reverse):
     states = [None] * shape_of(xs)[0]
     for t in _steps(len(states), reverse):
         state = states[t] = step(xs[t], state, *weights)
-    return dnp.stack(states)
+    return stack(states)
 
 
 # ------------------------------------------------------------------------------ GRU
@@ -166,15 +173,15 @@ gru_layer_p = FusedPrimitive("nn.gru_layer", _gru_fwd, _gru_bwd)
 
 
 def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
-    """One GRU step composed from dualad.numpy operations."""
-    zx = dnp.matmul(x, dnp.transpose(w_ih))
-    zh = dnp.matmul(h, dnp.transpose(w_hh))
+    """One GRU step composed from differentiable operations."""
+    zx = x @ w_ih.T
+    zh = h @ w_hh.T
     if b_ih is not None:
         zx = zx + b_ih
     if b_hh is not None:
         zh = zh + b_hh
-    xr, xz, xn = dnp.split(zx, 3, axis=-1)
-    hr, hz, hn = dnp.split(zh, 3, axis=-1)
+    xr, xz, xn = _pieces(zx, 3)
+    hr, hz, hn = _pieces(zh, 3)
     r, u = _e.sigmoid(xr + hr), _e.sigmoid(xz + hz)
     n = _e.tanh(xn + r * hn)
     return n + u * (h - n)

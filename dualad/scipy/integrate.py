@@ -55,7 +55,7 @@ from ..recording import record
 from ..numpy import trapezoid  # noqa: F401  (re-exported: scipy.integrate.trapezoid)
 from ..transforms import jacfwd, jvp
 from ..transforms.custom import refuse_closures
-from ..transforms.derived import vjp_from_jvp
+from ..primitives.derived import vjp_from_jvp
 from ..transforms.reverse import Recorded
 from ._scipy import scipy_module
 from ..typing import ArrayLike, PyTree

@@ -3,7 +3,7 @@
 Both wrap the user's function as a ``Primitive`` (not entered in the registry: each decorated
 function is its own primitive), so the rules are used by every transform at every nesting
 level. A function with only a JVP rule still works in reverse mode, and one with only a VJP rule
-in forward mode, through ``dualad.transforms.derived`` (one rule evaluation per input or output
+in forward mode, through ``dualad.primitives.derived`` (one rule evaluation per input or output
 direction). The rules see one direction at a time, with tangents and cotangents shaped like
 the primals and outputs, exactly as in JAX.
 """
@@ -16,6 +16,8 @@ import functools
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Primitive, ShapeOnly, dtype_of, shape_of
 from .._core.tree import tree_flatten
+from ..primitives.derived import apply_jacobian_rows, basis
+from ..primitives.indexing import stack
 from ..typing import Fun, PyTree
 
 # a JVP rule: (primals, tangents) -> (primal_out, tangent_out)
@@ -110,7 +112,6 @@ class _CustomVJPPrimitive(Primitive):
     def _sweep_directions(self, g, res, operands, needs):
         """One call of the user's backward function per cotangent direction; a None it
         returns is a zero cotangent."""
-        from .derived import _stack
         per_arg = [[] for _ in needs]
         for j in range(g.shape[0]):
             cts = tuple(self.owner.bwd(res, g[j]))
@@ -123,10 +124,9 @@ class _CustomVJPPrimitive(Primitive):
                     x = operands[i]
                     per_arg[i].append(
                         array_module(g).zeros(x.shape, dtype=x.dtype) if c is None else c)
-        return [_stack(p) if need else None for p, need in zip(per_arg, needs)]
+        return [stack(p) if need else None for p, need in zip(per_arg, needs)]
 
     def jvp(self, tangents, ans, primals, params):
-        from .derived import apply_jacobian_rows, basis
         _, res = self._fwd(primals)
         needs = [t is not None for t in tangents]
         rows = self._sweep_directions(

@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize("page", ["complex.md"])

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
 PAGES = ["quickstart", "cookbook", "sharp-bits", "scientific", "training", "migrating"]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("scipy")
 # appended, not prepended: the installed (built) dualad must win over the checkout's sources
-sys.path.append(str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from benchmarks import bench_scipy as bench  # noqa: E402
 

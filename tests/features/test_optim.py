@@ -242,7 +242,7 @@ def test_cosine_annealing_lr_and_its_state_dict():
 def test_linear_regression_example_converges_to_two(capsys):
     import importlib.util
     import pathlib
-    path = pathlib.Path(__file__).parent.parent / "examples" / "linear_regression.py"
+    path = pathlib.Path(__file__).parents[2] / "examples" / "linear_regression.py"
     spec = importlib.util.spec_from_file_location("linear_regression", path)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)

@@ -334,7 +334,7 @@ def test_dualad_imports_without_dask():
 # -- the example -------------------------------------------------------------------------------
 def test_ode_fit_example(client):
     pytest.importorskip("scipy")
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "examples"))
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "examples"))
     try:
         import distributed_ode_fit as example
     finally:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 # appended, not prepended: the installed (built) dualad must win over the checkout's sources
-sys.path.append(str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from benchmarks import workloads as wl  # noqa: E402
 from benchmarks.compare_peers import Comparison, markdown_table, mismatch  # noqa: E402

@@ -129,7 +129,7 @@ def _example(name):
     import importlib.util
     import pathlib
     import sys
-    examples = pathlib.Path(__file__).parent.parent / "examples"
+    examples = pathlib.Path(__file__).parents[2] / "examples"
     spec = importlib.util.spec_from_file_location(name, examples / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(examples))        # for its sibling import, as a script would have

@@ -6,18 +6,16 @@
   batched VJP over the basis of output cotangents, then applied to the tangents. A primitive
   with only a JVP works in reverse mode the same way, from one JVP per input direction.
 
-Everything here is written with dualad operations, so derived rules stay differentiable.
+Everything here is written with dualad's primitives, so derived rules stay differentiable. The
+core calls these through the hook it defines for them (``_engine.use_ops``, ``derived=``).
 """
 import math
 
-
 from .._core.backend import array_module, raw_value
-from .._core.primitive import REGISTRY, add_any, dtype_of, shape_of
-
-
-def _stack(parts):
-    import dualad.numpy as dnp
-    return dnp.stack(parts, axis=0)
+from .._core.primitive import add_any, dtype_of, shape_of
+from .indexing import stack
+from .linalg import matmul
+from .shape import reshape, transpose
 
 
 def _batch_size(vs):
@@ -28,16 +26,12 @@ def _size(shape):
     return math.prod(shape)
 
 
-def _matmul(a, b):
-    return REGISTRY["matmul"](a, b)
-
-
 def _reshape(v, shape):
-    return REGISTRY["reshape"](v, shape=tuple(shape))
+    return reshape(v, shape=tuple(shape))
 
 
 def _mT(v):
-    return REGISTRY["transpose"](v, axes=(1, 0))
+    return transpose(v, axes=(1, 0))
 
 
 def call_jvp_rule(prim, tangents, ans, primals, params):
@@ -67,7 +61,7 @@ def per_direction_jvp(prim, tangents, ans, primals, params):
         tj = [None if t is None else t[j] for t in tangents]
         out = call_jvp_rule(prim, tj, ans, primals, params)
         outs.append(_zeros_if_none(out, ans))
-    return _stack(outs)
+    return stack(outs)
 
 
 def per_direction_vjp(prim, g, ans, args, needs, params):
@@ -78,7 +72,7 @@ def per_direction_vjp(prim, g, ans, args, needs, params):
         for i, c in enumerate(cts):
             if needs[i]:
                 per_arg[i].append(_zeros_if_none(c, args[i]))
-    return [_stack(p) if needs[i] else None for i, p in enumerate(per_arg)]
+    return [stack(p) if needs[i] else None for i, p in enumerate(per_arg)]
 
 
 def _zeros_if_none(v, like):
@@ -109,7 +103,7 @@ def apply_jacobian_rows(rows, tangents, ans):
         if t is None or row is None:
             continue
         k = t.shape[0]
-        term = _matmul(_reshape(t, (k, -1)), _mT(_reshape(row, (m, -1))))
+        term = matmul(_reshape(t, (k, -1)), _mT(_reshape(row, (m, -1))))
         out = add_any(out, term)
     return None if out is None else _reshape(out, (out.shape[0],) + shape_of(ans))
 
@@ -127,6 +121,6 @@ def vjp_from_jvp(prim, g, ans, args, needs, params):
         tangents = [None] * len(args)
         tangents[i] = basis(shape_of(x), dtype_of(raw_value(x)), raw_value(x))
         cols = prim.jvp(tangents, ans, args, params)   # (n_i,) + ans.shape
-        ct = _matmul(_reshape(g, (k, m)), _mT(_reshape(cols, (-1, m))))
+        ct = matmul(_reshape(g, (k, m)), _mT(_reshape(cols, (-1, m))))
         cts.append(_reshape(ct, (k,) + shape_of(x)))
     return cts

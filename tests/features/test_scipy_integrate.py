@@ -243,7 +243,7 @@ def test_parameter_fitting_example_gradient():
     import importlib
     import pathlib
     import sys
-    examples = str(pathlib.Path(__file__).resolve().parent.parent / "examples")
+    examples = str(pathlib.Path(__file__).resolve().parents[2] / "examples")
     sys.path.insert(0, examples)
     try:
         ex = importlib.import_module("ode_fit_params")

@@ -1,5 +1,5 @@
 """Adagrad, LBFGS and the learning-rate schedulers against PyTorch's formulas, written out by
-hand here (and against PyTorch itself when it is installed: tests/test_torch_parity.py)."""
+hand here (and against PyTorch itself when it is installed: tests/features/test_torch_parity.py)."""
 import math
 
 import numpy as np

@@ -316,7 +316,7 @@ def test_digits_example_learns():
     pytest.importorskip("sklearn")
     import importlib.util
     import pathlib
-    path = pathlib.Path(__file__).parent.parent / "examples" / "train_digits.py"
+    path = pathlib.Path(__file__).parents[2] / "examples" / "train_digits.py"
     spec = importlib.util.spec_from_file_location("train_digits", path)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)

@@ -1,6 +1,6 @@
 """``dualad.numpy.fft``: every transform of API.md section 10 against NumPy's, with ``n``/``s``,
 ``axis``/``axes`` and ``norm``, its gradient against central differences (complex inputs by the
-convention of tests/test_complex.py), forward mode against reverse mode, and second order."""
+convention of tests/ops/test_complex.py), forward mode against reverse mode, and second order."""
 import numpy as np
 import pytest
 from hypothesis import given
