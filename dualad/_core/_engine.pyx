@@ -999,22 +999,45 @@ cdef bint _accumulates_in_place(object old, object ct) except -1:
     return True
 
 
+from libc.stdlib cimport free, malloc, qsort
+
+
+cdef struct _Ranked:   # a node's position in recording order, and its index in a list
+    long long seq
+    Py_ssize_t index
+
+
+cdef int _later_first(const void* a, const void* b) noexcept nogil:
+    cdef long long x = (<const _Ranked*>a).seq, y = (<const _Ranked*>b).seq
+    return (x < y) - (x > y)
+
+
 def reachable_desc(Node root):
-    """The nodes ``root`` depends on, in decreasing recording order (iterative DFS)."""
-    cdef dict seen = {id(root): root}
+    """The nodes ``root`` depends on, in decreasing recording order (iterative DFS, then a sort
+    by ``seq`` in C: no Python call per node, which every ``backward()`` would pay)."""
+    cdef set seen = {root}
+    cdef list found = [root]
     cdef list stack = [root]
     cdef Node node
     while stack:
         node = stack.pop()
         for p in node.parents:
-            if p is not None and id(p) not in seen:
-                seen[id(p)] = p
+            if p is not None and p not in seen:
+                seen.add(p)
+                found.append(p)
                 stack.append(p)
-    return sorted(seen.values(), key=_seq_of, reverse=True)
-
-
-def _seq_of(Node node):
-    return node.seq
+    cdef Py_ssize_t i, n = len(found)
+    cdef _Ranked* ranked = <_Ranked*>malloc(n * sizeof(_Ranked))
+    if ranked == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            ranked[i].seq = (<Node>found[i]).seq
+            ranked[i].index = i
+        qsort(ranked, n, sizeof(_Ranked), _later_first)
+        return [found[ranked[i].index] for i in range(n)]
+    finally:
+        free(ranked)
 
 
 # ------------------------------------------------------------------------------- tensors

@@ -14,6 +14,7 @@ guard) is compiled in ``_engine.pyx``; this module holds the user-facing ``Tenso
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence, TYPE_CHECKING
 
 import weakref
@@ -138,6 +139,10 @@ def _seed(target, given, what):
     """The cotangent that starts a sweep, with its batch axis of one."""
     value = target._value
     if given is None:
+        if isinstance(value, (np.ndarray, np.generic)):   # no module lookup, no np.ones wrapper
+            seed = np.empty((1,) + value.shape, value.dtype)
+            seed.fill(1)
+            return seed
         return array_module(raw_value(value)).ones((1,) + shape_of(value), dtype=dtype_of(value))
     if isinstance(given, Box) and given._level >= target._level:
         given = raw_value(given)
@@ -240,7 +245,7 @@ class Tensor(TensorBase, Box):
             raise RuntimeError(
                 "backward() was called on a value that does not depend on any tensor with "
                 "requires_grad=True, so there is nothing to differentiate")
-        if gradient is None and int(np.prod(self.shape)) != 1:
+        if gradient is None and math.prod(shape_of(self._value)) != 1:
             raise RuntimeError(
                 f"backward() without a gradient argument needs a scalar output, got shape "
                 f"{self.shape}; pass gradient= with that shape (or reduce with "

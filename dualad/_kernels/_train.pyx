@@ -1,13 +1,22 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Training kernels: fused softmax cross-entropy, the ReLU pair, in-place optimiser updates.
 
-Same names and results as ``train_reference.py`` (tests/kernels/test_train_kernels.py checks the
-parity). Every kernel takes C-contiguous float64 or float32 NumPy arrays of one dtype (labels
-are ``intp``); the caller checks the layout and validates the labels. Cross-entropy accumulates
-in double; see NOTE: optimiser loops for the updates.
+Same names and results as ``train_reference.py`` (tests/kernels/test_train_kernels.py checks
+the parity). The loops read C-contiguous, aligned, native float64 or float32 NumPy arrays of one
+dtype (labels ``intp``) through plain pointers. The cross-entropy and ReLU kernels check that
+layout themselves, in C, and hand anything else to the reference of the same name (so a caller
+may skip its own checks on this per-operation path); cross-entropy also refuses a label outside
+``[0, c)``, which would index outside its row. The optimiser updates leave the layout checks to
+the caller. Cross-entropy accumulates in double; see NOTE: optimiser loops for the updates.
 """
 import numpy as np
+
+cimport numpy as cnp
 from libc.math cimport exp, log, sqrt, sqrtf
+
+from . import train_reference
+
+cnp.import_array()
 
 ctypedef fused real:
     float
@@ -21,75 +30,134 @@ cdef inline real root(real x) noexcept nogil:
         return sqrt(x)
 
 
+# ---------------------------------------------------------------- layout
+cdef int _float_type(object a) noexcept:
+    """NPY_DOUBLE or NPY_FLOAT for an exact ndarray of that dtype that the loops below may read
+    through a plain pointer (C-contiguous, aligned, native byte order); -1 for anything else."""
+    if not cnp.PyArray_CheckExact(a):
+        return -1
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    cdef int typenum = cnp.PyArray_TYPE(arr)
+    if ((typenum != cnp.NPY_DOUBLE and typenum != cnp.NPY_FLOAT)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(arr) or not cnp.PyArray_ISALIGNED(arr)
+            or not cnp.PyArray_ISNOTSWAPPED(arr)):
+        return -1
+    return typenum
+
+
+cdef cnp.ndarray _empty_like(cnp.ndarray a):
+    """A new C-contiguous array of ``a``'s shape and dtype."""
+    return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), cnp.PyArray_TYPE(a), 0)
+
+
 # ---------------------------------------------------------------- softmax cross-entropy
-cdef void xent_rows(const real[:, ::1] z, const Py_ssize_t[::1] labels, real[::1] loss,
-                    real[:, ::1] d) noexcept nogil:
-    # IN: z (n, c), labels (n,); OUT: loss (n,) = logsumexp(z_i) - z_i[label_i],
-    # d (n, c) = softmax(z_i) - onehot(label_i). Two passes over each row: max, then exp/sum.
-    cdef Py_ssize_t i, j, n = z.shape[0], c = z.shape[1]
+cdef void xent_rows(const real* z, const Py_ssize_t* labels, real* loss, real* d, Py_ssize_t n,
+                    Py_ssize_t c) noexcept nogil:
+    # IN: z (n, c) row-major, labels (n,) in [0, c); OUT: loss (n,) = logsumexp(z_i) -
+    # z_i[label_i], d (n, c) = softmax(z_i) - onehot(label_i). Two passes over each row: max,
+    # then exp/sum.
+    cdef Py_ssize_t i, j
     cdef double m, s, e
+    cdef const real* zi
+    cdef real* di
     for i in range(n):
-        m = z[i, 0]
+        zi = z + i * c
+        di = d + i * c
+        m = zi[0]
         for j in range(1, c):
-            if z[i, j] > m:
-                m = z[i, j]
+            if zi[j] > m:
+                m = zi[j]
         s = 0.0
         for j in range(c):
-            e = exp(z[i, j] - m)
-            d[i, j] = <real>e
+            e = exp(zi[j] - m)
+            di[j] = <real>e
             s += e
         for j in range(c):
-            d[i, j] = <real>(d[i, j] / s)
-        loss[i] = <real>(log(s) + (m - z[i, labels[i]]))
-        d[i, labels[i]] -= 1
+            di[j] = <real>(di[j] / s)
+        loss[i] = <real>(log(s) + (m - zi[labels[i]]))
+        di[labels[i]] -= 1
 
 
 def softmax_xent_fwd(z, labels):
-    """``(loss, softmax(z) - onehot(labels))`` for logits ``z`` (n, c) and labels (n,)."""
-    loss = np.empty(z.shape[0], dtype=z.dtype)
-    d = np.empty_like(z)
-    if z.dtype == np.float64:
-        xent_rows[double](z, labels, loss, d)
+    """``(loss, softmax(z) - onehot(labels))`` for logits ``z`` (n, c) and labels (n,) in
+    ``[0, c)``; input the loops cannot read directly goes to the reference."""
+    cdef int typenum = _float_type(z)
+    if (typenum < 0 or cnp.PyArray_NDIM(<cnp.ndarray>z) != 2
+            or not cnp.PyArray_CheckExact(labels)
+            or cnp.PyArray_TYPE(<cnp.ndarray>labels) != cnp.NPY_INTP
+            or cnp.PyArray_NDIM(<cnp.ndarray>labels) != 1
+            or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>labels)
+            or not cnp.PyArray_ISALIGNED(<cnp.ndarray>labels)
+            or cnp.PyArray_DIMS(<cnp.ndarray>labels)[0] != cnp.PyArray_DIMS(<cnp.ndarray>z)[0]
+            or cnp.PyArray_DIMS(<cnp.ndarray>z)[1] == 0):
+        return train_reference.softmax_xent_fwd(z, labels)
+    cdef cnp.ndarray zs = <cnp.ndarray>z
+    cdef Py_ssize_t i, n = cnp.PyArray_DIMS(zs)[0], c = cnp.PyArray_DIMS(zs)[1]
+    cdef const Py_ssize_t* lab = <const Py_ssize_t*>cnp.PyArray_DATA(<cnp.ndarray>labels)
+    for i in range(n):   # the loop indexes rows by label: never outside a row
+        if lab[i] < 0 or lab[i] >= c:
+            raise IndexError(f"softmax_xent_fwd: label {lab[i]} is out of range for {c} classes")
+    cdef cnp.ndarray loss = cnp.PyArray_EMPTY(1, cnp.PyArray_DIMS(zs), typenum, 0)
+    cdef cnp.ndarray d = _empty_like(zs)
+    if typenum == cnp.NPY_DOUBLE:
+        xent_rows(<const double*>cnp.PyArray_DATA(zs), lab, <double*>cnp.PyArray_DATA(loss),
+                  <double*>cnp.PyArray_DATA(d), n, c)
     else:
-        xent_rows[float](z, labels, loss, d)
+        xent_rows(<const float*>cnp.PyArray_DATA(zs), lab, <float*>cnp.PyArray_DATA(loss),
+                  <float*>cnp.PyArray_DATA(d), n, c)
     return loss, d
 
 
 # ---------------------------------------------------------------- ReLU and its backward
-cdef void relu_loop(const real[::1] x, real[::1] y) noexcept nogil:
-    # IN: x; OUT: y = max(x, 0) (NaN propagates, as np.maximum does)
+cdef void relu_loop(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    # IN: x (n,); OUT: y = max(x, 0) (NaN propagates, as np.maximum does)
     cdef Py_ssize_t i
-    for i in range(x.shape[0]):
+    for i in range(n):
         y[i] = 0 if x[i] <= 0 else x[i]
 
 
-cdef void relu_bwd_loop(const real[:, ::1] g, const real[::1] y, real[:, ::1] out) noexcept nogil:
-    # IN: g (k, n): k batch rows, y (n); OUT: out = g * (y > 0)
+cdef void relu_bwd_loop(const real* g, const real* y, real* out, Py_ssize_t rows,
+                        Py_ssize_t n) noexcept nogil:
+    # IN: g (rows, n): batch rows, y (n); OUT: out = g * (y > 0)
     cdef Py_ssize_t r, i
-    for r in range(g.shape[0]):
-        for i in range(y.shape[0]):
-            out[r, i] = g[r, i] if y[i] > 0 else 0
+    for r in range(rows):
+        for i in range(n):
+            out[r * n + i] = g[r * n + i] if y[i] > 0 else 0
 
 
 def relu(x):
-    y = np.empty_like(x)
-    if x.dtype == np.float64:
-        relu_loop[double](x.reshape(-1), y.reshape(-1))
+    """``max(x, 0)``; input the loop cannot read directly goes to the reference."""
+    cdef int typenum = _float_type(x)
+    if typenum < 0:
+        return train_reference.relu(x)
+    cdef cnp.ndarray xs = <cnp.ndarray>x
+    cdef cnp.ndarray y = _empty_like(xs)
+    if typenum == cnp.NPY_DOUBLE:
+        relu_loop(<const double*>cnp.PyArray_DATA(xs), <double*>cnp.PyArray_DATA(y),
+                  cnp.PyArray_SIZE(xs))
     else:
-        relu_loop[float](x.reshape(-1), y.reshape(-1))
+        relu_loop(<const float*>cnp.PyArray_DATA(xs), <float*>cnp.PyArray_DATA(y),
+                  cnp.PyArray_SIZE(xs))
     return y
 
 
 def relu_bwd(g, y):
-    """``g * (y > 0)``; ``g`` has ``y``'s shape after its leading batch axes."""
-    out = np.empty_like(g)
-    rows = (g.reshape(-1, y.size), y.reshape(-1), out.reshape(-1, y.size))
-    if y.size == 0:
-        return out
-    if g.dtype == np.float64:
-        relu_bwd_loop[double](*rows)
+    """``g * (y > 0)``; ``g`` has ``y``'s shape after its leading batch axes. Input the loop
+    cannot read directly goes to the reference."""
+    cdef int typenum = _float_type(g)
+    if typenum < 0 or _float_type(y) != typenum:
+        return train_reference.relu_bwd(g, y)
+    cdef cnp.ndarray gs = <cnp.ndarray>g, ys = <cnp.ndarray>y
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(ys), total = cnp.PyArray_SIZE(gs)
+    if n == 0 or total % n:
+        return train_reference.relu_bwd(g, y)
+    cdef cnp.ndarray out = _empty_like(gs)
+    if typenum == cnp.NPY_DOUBLE:
+        relu_bwd_loop(<const double*>cnp.PyArray_DATA(gs), <const double*>cnp.PyArray_DATA(ys),
+                      <double*>cnp.PyArray_DATA(out), total // n, n)
     else:
-        relu_bwd_loop[float](*rows)
+        relu_bwd_loop(<const float*>cnp.PyArray_DATA(gs), <const float*>cnp.PyArray_DATA(ys),
+                      <float*>cnp.PyArray_DATA(out), total // n, n)
     return out
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import math
 import operator
 
 import numpy as np
@@ -43,7 +44,8 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False, **kwargs: Any)
     if kwargs:
         reject_kwargs("mean", kwargs)
     axes = normalize_axis(axis, ndim_of(x), "mean")
-    count = int(np.prod([shape_of(x)[a] for a in axes]))
+    shape = shape_of(x)
+    count = math.prod(shape[a] for a in axes)
     return _r.sum_p(x, axis=axes, keepdims=bool(keepdims)) / count
 
 

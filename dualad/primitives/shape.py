@@ -54,7 +54,12 @@ unbroadcast = Primitive(
 
 
 def _inverse(axes):
-    return tuple(np.argsort(axes))
+    """The permutation that undoes ``axes`` (what ``np.argsort(axes)`` gives, without building
+    an array for a handful of ints on every transpose's VJP)."""
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return tuple(inverse)
 
 
 def _shifted(axes):

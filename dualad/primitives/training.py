@@ -25,10 +25,11 @@ def check_labels(labels, c, what):
     """``labels`` as an ``intp`` array of class indices in ``[0, c)``, or an error naming
     ``what`` and the offending label."""
     raw = raw_value(labels)
-    dtype = raw.dtype if hasattr(raw, "dtype") else np.result_type(raw)
-    if not np.issubdtype(dtype, np.integer):
+    dtype = np.dtype(raw.dtype if hasattr(raw, "dtype") else np.result_type(raw))
+    if dtype.kind not in "iu":   # np.issubdtype(dtype, np.integer), without its Python layers
         raise TypeError(f"{what}: labels must be integer class indices, got dtype {dtype}")
-    raw = array_module(raw).asarray(raw, dtype=np.intp)
+    if not (type(raw) is np.ndarray and dtype == np.intp):
+        raw = array_module(raw).asarray(raw, dtype=np.intp)
     if raw.size:
         lo, hi = int(raw.min()), int(raw.max())
         if lo < 0 or hi >= c:

@@ -109,3 +109,38 @@ def test_dispatch_sends_other_layouts_to_the_reference():
     g = rng.standard_normal((3, 4))
     TRAIN["sgd_update"](p_strided, g, None, 0.5, 0.0, 0.0, False, 0.0, True)
     np.testing.assert_allclose(p_strided, p - 0.5 * g, rtol=1e-15)
+
+
+def test_loss_and_relu_kernels_check_their_own_layout():
+    """Called directly, the cross-entropy and ReLU kernels hand what their pointer loops cannot
+    read (strided, byte-swapped, other dtypes, mixed precisions, batch rows that do not tile)
+    to the reference, with the reference's result."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 6))
+    odd = [x[:, ::2], x.astype(">f8"), x.astype(np.float16), x.T]
+    for a in odd:
+        np.testing.assert_array_equal(compiled.relu(a), ref.relu(a))
+        y = ref.relu(a)
+        g = rng.standard_normal((2,) + a.shape).astype(a.dtype)
+        np.testing.assert_array_equal(compiled.relu_bwd(g, y), ref.relu_bwd(g, y))
+    y = compiled.relu(x)
+    g32 = rng.standard_normal((2, 4, 6)).astype(np.float32)
+    np.testing.assert_array_equal(compiled.relu_bwd(g32, y), ref.relu_bwd(g32, y))
+    g_row = rng.standard_normal(6)   # broadcasts against y, no whole batch rows
+    np.testing.assert_array_equal(compiled.relu_bwd(g_row, y), ref.relu_bwd(g_row, y))
+    labels = np.array([0, 1, 2, 1], dtype=np.intp)
+    for z, lab in [(x[:, ::2], labels), (x.astype(">f8"), labels), (x, labels.astype(np.int32)),
+                   (x, labels[::-1])]:
+        loss, d = compiled.softmax_xent_fwd(z, lab)
+        loss_ref, d_ref = ref.softmax_xent_fwd(z, lab)
+        np.testing.assert_allclose(loss, loss_ref, rtol=1e-13)
+        np.testing.assert_allclose(d, d_ref, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [-1, 6])
+def test_softmax_xent_kernel_refuses_labels_outside_the_row(bad):
+    """The loop indexes each row by its label: a label outside [0, c) is an error, never a read
+    or write past the row."""
+    z = np.zeros((2, 6))
+    with pytest.raises(IndexError, match=f"label {bad} is out of range for 6 classes"):
+        compiled.softmax_xent_fwd(z, np.array([0, bad], dtype=np.intp))
