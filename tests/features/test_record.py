@@ -110,7 +110,9 @@ def mlp_args(rng):
 
 def test_small_mlp_matches_eager(rng):
     rec = check_replays(mlp, mlp_args(rng), [mlp_args(rng) for _ in range(3)], hessian=False)
-    assert ARRAY_KIND in repr(rec) and "primitives' own rules: none" in repr(rec)
+    assert ARRAY_KIND in repr(rec)
+    if COMPILED:   # the C tape runs all of it (the NumPy steps run every primitive's rules)
+        assert "primitives' own rules: none" in repr(rec)
 
 
 def test_small_mlp_hessian_uses_eager(rng):
