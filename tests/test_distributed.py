@@ -121,6 +121,15 @@ def test_no_client_is_a_clear_error(monkeypatch):
         dd.jacobian(banded_fn)(Z)
 
 
+def test_an_explicit_client_need_not_be_the_default(client, monkeypatch):
+    # as with Client(..., set_as_default=False) and no other client
+    monkeypatch.setattr(distributed.client, "_global_clients", {})
+    with pytest.raises(ValueError, match="no Dask client"):
+        dd.jacobian(banded_fn)(Z)
+    np.testing.assert_allclose(dd.jacobian(banded_fn, client=client, chunk_size=3)(Z),
+                               ad.jacobian(banded_fn)(Z), rtol=1e-15)
+
+
 # -- sparse ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_sparse_jacobian_equals_local(client, mode):

@@ -209,7 +209,8 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
     # asked now: workers restarting after a crash do not report their limit
     limit = (resources or Resources(client)).memory_limit
     try:
-        distributed.wait(futures, timeout=timeout)
+        with client.as_current():   # distributed.wait uses the current client, not theirs
+            distributed.wait(futures, timeout=timeout)
     except TimeoutError:
         done = sum(f.done() for f in futures)
         client.cancel(futures)
