@@ -365,19 +365,20 @@ def test_chunks_are_sized_for_the_cache_and_the_task_overhead():
     from dualad.distributed._cluster import (CACHE_BYTES, MAX_OVERHEAD_SHARE, TASK_OVERHEAD,
                                              DirectionCost, choose_chunk)
     two = type("Resources", (), {"threads": 2, "memory_limit": None})()
-    # 2000 directions, 16 KB per primitive's result and direction: the cache decides
+    # 2000 directions, 16 KB per primitive's result and direction: the cache decides (131),
+    # then 16 equal chunks, 8 per thread
     cheap_pass = DirectionCost(seconds=1e-3, bytes=10**6, op_bytes=16e3, pass_seconds=0.0)
-    assert choose_chunk(2000, two, None, cheap_pass) == CACHE_BYTES // 16000 == 131
+    assert CACHE_BYTES // 16000 == 131 and choose_chunk(2000, two, None, cheap_pass) == 125
     # a direction so cheap that the task's fixed costs would dominate: enlarged
     tiny = cheap_pass._replace(seconds=1e-6, pass_seconds=2e-3)
     assert choose_chunk(2000, two, None, tiny) == 2000     # not worth a second task
-    assert choose_chunk(10**6, two, None, tiny) == round((TASK_OVERHEAD + 2e-3)
-                                                         / (MAX_OVERHEAD_SHARE * 1e-6))
+    assert (TASK_OVERHEAD + 2e-3) / (MAX_OVERHEAD_SHARE * 1e-6) == pytest.approx(70_000)
+    assert choose_chunk(10**6, two, None, tiny) == 62_500  # 15 chunks of 70,000 -> 16 equal
     # a worker's memory bounds it; chunk_size overrides all; no estimate: one per thread
     small = type("Resources", (), {"threads": 2, "memory_limit": 4 * 10**8})()
     assert choose_chunk(2000, small, None, tiny) == 100    # a quarter of 400 MB / 1 MB
     assert choose_chunk(2000, two, 7, tiny) == 7
-    assert choose_chunk(2000, two, None) == 1000
+    assert choose_chunk(2001, two, None) == 1001
 
 
 # -- faults ------------------------------------------------------------------------------------

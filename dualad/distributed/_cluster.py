@@ -173,8 +173,8 @@ def choose_chunk(total, resources, chunk_size, cost=None, most=None):
     """The number of directions per task: ``chunk_size`` when given, else one chunk per worker
     thread, shrunk so that one primitive's result fits in a core's cache (NOTE: cache-sized
     chunks), enlarged so that a task's fixed costs stay small (NOTE: task overhead), and shrunk
-    so that a chunk fits in a worker's memory and in ``most``. ``cost``: a ``DirectionCost``,
-    None when unknown."""
+    so that a chunk fits in a worker's memory and in ``most``; then evened out over a multiple
+    of the threads. ``cost``: a ``DirectionCost``, None when unknown."""
     if chunk_size is not None:
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) \
                 or chunk_size < 1:
@@ -189,7 +189,12 @@ def choose_chunk(total, resources, chunk_size, cost=None, most=None):
             chunk = min(chunk, int(MAX_MEMORY_SHARE * resources.memory_limit // cost.bytes))
     if most is not None:
         chunk = min(chunk, most)
-    return max(1, min(chunk, total))
+    chunk = max(1, min(chunk, total))
+    # equal chunks, as many as a multiple of the threads: no thread waits for a short chunk
+    tasks = math.ceil(total / chunk)
+    if tasks > 1:
+        tasks = math.ceil(tasks / resources.threads) * resources.threads
+    return max(1, math.ceil(total / tasks))
 
 
 def chunk_bounds(total, chunk):
