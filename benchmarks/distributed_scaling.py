@@ -7,8 +7,9 @@ Both clusters run side by side and the calls alternate between them, round after
 that a change in the machine's load falls on both; each round prints the load average. Per
 call it reports the wall time, the caller's share (pickling and hashing the function to see
 whether the workers still hold it, waiting, assembling), and the CPU time each worker spent:
-the ratio of the 1-worker CPU time to the busiest of the 2 workers' is what 2 workers give
-when each has a core of its own, whatever else the machine runs.
+the ratio of the 1-worker CPU time to the busiest of the 2 workers' (or to their mean: tasks
+go to whichever worker is free, so on a loaded machine the less disturbed one takes more) is
+what 2 workers give when each has a core of its own, whatever else the machine runs.
 
 BLAS and dualad's own kernels are held to one thread everywhere (workers, and this process for
 the local baseline), so that a worker is one core. Not part of the asv suite: it starts its own
@@ -76,9 +77,9 @@ class Caller:
     them when they changed; collect: waiting for and receiving the blocks; assemble)."""
 
     def __init__(self):
-        from dualad.distributed import _cluster, dense
+        from dualad.distributed import _kept, dense
         self.seconds = {}
-        for name, owner, attr in (("keep", _cluster.Kept, "future"),
+        for name, owner, attr in (("keep", _kept.Kept, "ref"),
                                   ("collect", dense, "collect"),
                                   ("assemble", dense, "assemble_forward")):
             setattr(owner, attr, self._timed(name, getattr(owner, attr)))
@@ -94,7 +95,8 @@ class Caller:
 
 
 def timed_call(client, jac, x, caller):
-    """``(wall seconds, caller's seconds per step, CPU seconds per worker, tasks)``."""
+    """``(wall seconds, caller's seconds per step, CPU seconds per worker, the workers'
+    seconds per action and task)``."""
     from dask.distributed import get_task_stream
     caller.seconds.clear()
     before = client.run(_cpu_seconds)
@@ -104,7 +106,11 @@ def timed_call(client, jac, x, caller):
         wall = time.perf_counter() - start
     after = client.run(_cpu_seconds)
     cpu = sorted((after[w] - before[w] for w in before), reverse=True)
-    return wall, dict(caller.seconds), cpu, len(stream.data)
+    actions = {}   # what the workers did, from the task stream: compute, transfer, ...
+    for task in stream.data:
+        for step in task["startstops"]:
+            actions.setdefault(step["action"], []).append(step["stop"] - step["start"])
+    return wall, dict(caller.seconds), cpu, actions
 
 
 def main(n=2000, layers=LAYERS, rounds=5):
@@ -149,19 +155,22 @@ def main(n=2000, layers=LAYERS, rounds=5):
         walls, cpus = {1: [], 2: []}, {1: [], 2: []}
         for r in range(rounds):
             for w in (1, 2):
-                wall, steps, cpu, tasks = timed_call(clients[w], jacobians[w], x, caller)
+                wall, steps, cpu, actions = timed_call(clients[w], jacobians[w], x, caller)
                 walls[w].append(wall)
-                cpus[w].append(cpu[0])
-                print(f"round {r} {w} worker(s): {wall:.3f} s, {tasks} tasks, load average "
+                cpus[w].append(cpu)
+                print(f"round {r} {w} worker(s): {wall:.3f} s, load average "
                       f"{os.getloadavg()[0]:.1f}; caller " + ", ".join(
                           f"{k} {v:.3f} s" for k, v in steps.items())
+                      + "; workers " + ", ".join(f"{k} {len(v)} x {statistics.mean(v):.3f} s"
+                                                 for k, v in actions.items())
                       + "; worker CPU " + ", ".join(f"{c:.3f}" for c in cpu) + " s")
         wall_ratio = statistics.median(a / b for a, b in zip(walls[1], walls[2]))
-        cpu_ratio = statistics.median(a / b for a, b in zip(cpus[1], cpus[2]))
+        busiest = statistics.median(a[0] / b[0] for a, b in zip(cpus[1], cpus[2]))
+        mean = statistics.median(2 * a[0] / sum(b) for a, b in zip(cpus[1], cpus[2]))
         print(f"median wall: 1 worker {statistics.median(walls[1]):.3f} s, 2 workers "
               f"{statistics.median(walls[2]):.3f} s; 2 workers vs 1: {wall_ratio:.2f}x "
-              f"(median of the rounds' ratios); compute-only (1-worker CPU / busiest of 2 "
-              f"workers' CPU): {cpu_ratio:.2f}x")
+              f"(median of the rounds' ratios). Compute only, 1-worker CPU time over the "
+              f"busiest of 2 workers': {busiest:.2f}x; over their mean: {mean:.2f}x")
     finally:
         for w in clients:
             clients[w].close()

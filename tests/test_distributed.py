@@ -270,13 +270,15 @@ def worker_loads(client):
 
 @pytest.fixture
 def sent(client, monkeypatch):
-    """The roles ("function", "arguments") of the values sent to the cluster, in order."""
-    from dualad.distributed import _cluster
+    """The roles ("function", "arguments") of the values sent to the cluster, in order; every
+    value is kept (none is small enough to travel inside the tasks)."""
+    from dualad.distributed import _kept
+    monkeypatch.setattr(_kept, "INLINE_BYTES", 0)
     roles = []
     submit = client.submit
 
     def spy(fn, *args, **kwargs):
-        if fn is _cluster._hold:
+        if fn is _kept._hold:
             roles.append(kwargs["key"].split("-")[1])
         return submit(fn, *args, **kwargs)
     monkeypatch.setattr(client, "submit", spy)
@@ -307,6 +309,17 @@ def test_the_function_is_sent_once_across_calls(client, sent, mode):
     # the function once; the arguments when they change
     assert sent == ["function", "arguments", "arguments"]
     assert sum(worker_loads(client)) <= 2                # unpickled at most once per worker
+
+
+def test_a_small_function_travels_inside_the_tasks(client, monkeypatch, sent):
+    from dualad.distributed import _kept
+    monkeypatch.setattr(_kept, "INLINE_BYTES", 1 << 16)
+    f, _ = layer(n=20)                                   # 3.2 KB of weights
+    x = np.linspace(-1.0, 1.0, 20)
+    jac = dd.jacobian(f, chunk_size=5)
+    for point in (x, x + 0.5):
+        np.testing.assert_allclose(jac(point), ad.jacobian(f)(point), rtol=1e-14, atol=1e-15)
+    assert sent == [] and sum(worker_loads(client)) == 2 * 4   # once a task
 
 
 def test_a_changed_function_is_sent_again(client, sent):

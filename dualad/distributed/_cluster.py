@@ -1,6 +1,6 @@
-"""What every function of ``dualad.distributed`` does with the cluster: find the client, keep
-functions and data on the workers between calls, split directions into chunks, and collect
-results whole or not at all.
+"""What every function of ``dualad.distributed`` does with the cluster: find the client, split
+directions into chunks, and collect results whole or not at all (keeping functions and data on
+the workers between calls is ``_kept``).
 
 # Design: a call either returns the complete result or raises; results are assembled only
 # after every task has finished. A worker that dies mid-task (killed, out of memory) is
@@ -8,18 +8,11 @@ results whole or not at all.
 # ``distributed.scheduler.allowed-failures`` (3 by default) deaths per task, after which
 # ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
 """
-import hashlib
 import math
-import pickle
-import threading
-import uuid
-import warnings
 from numbers import Integral
 from typing import NamedTuple
 
-import cloudpickle
 import distributed
-import numpy as np
 
 # NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
 # to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
@@ -52,98 +45,6 @@ def resolve_client(client, fname):
             f"{fname}: no Dask client. Start one first (from dask.distributed import Client; "
             "client = Client() for a local cluster, Client('tcp://scheduler:8786') for an "
             "existing one) or pass client=") from None
-
-
-class Kept:
-    """Values kept on the cluster between calls, recognised by their content.
-
-    ``future(client, role, value)`` returns a future of a ``Pickled`` copy of ``value`` on the
-    cluster (tasks call its ``value()``). The value is pickled (cloudpickle) and hashed on
-    every call; while its hash is the one last sent under ``role`` to this client, the same
-    future is returned and nothing travels. So a transform called repeatedly sends its
-    function (and its closure: weights, tables) once, and again only when they change (a
-    closure array modified in place gives a new hash). The object that owns a ``Kept`` (one
-    per transform) decides how long the values stay: a value is released when its role gets
-    a new one or the owner is collected.
-
-    Each value is a task that returns it, not scattered data: the scheduler keeps the task,
-    so when the worker holding the value dies Dask recomputes it elsewhere (scattered data
-    would be lost with its worker, and every task depending on it cancelled). Other workers
-    fetch the pickled bytes from one that holds them, once each.
-    """
-
-    def __init__(self):
-        self._held = {}   # role -> (client, digest, future)
-
-    def future(self, client, role, value):
-        pickled = Pickled(value)
-        held = self._held.get(role)
-        # "lost" (its workers died) is made again by the scheduler from the task it keeps;
-        # "error" or "cancelled" (a worker could not load it, say): send it again
-        if held is not None and held[0] is client and held[1] == pickled.digest \
-                and held[2].status in ("pending", "finished", "lost"):
-            return held[2]
-        # a copy of the data: Dask serialises the task later, from another thread, and the
-        # caller may change its arrays meanwhile
-        pickled.buffers = [b.copy() for b in pickled.buffers]
-        with warnings.catch_warnings():   # large, but sent once and shared through its future
-            warnings.filterwarnings("ignore", message="Sending large graph")
-            future = client.submit(_hold, pickled, pure=False,
-                                   key=f"dualad-{role}-{pickled.digest[:12]}-{uuid.uuid4().hex}")
-        self._held[role] = (client, pickled.digest, future)
-        return future
-
-
-def _hold(value):
-    return value
-
-
-class Pickled:
-    """A value as cloudpickle bytes: ``head`` and its out-of-band ``buffers`` (the data of its
-    arrays, as uint8 arrays, so that Dask moves them without copies), and their ``digest``.
-    ``value()`` unpickles it once per process; only the bytes travel.
-
-    Why not let Dask serialise the value itself: Dask hands a received array over as a view
-    into the message it came in, at whatever offset it had there (measured: a closure's
-    weights at 1 and 55 bytes past a 64-byte boundary), and NumPy and BLAS take slower
-    kernels, that also round differently, on misaligned data. ``value()`` copies each buffer
-    to a 64-byte boundary first.
-    """
-
-    def __init__(self, value):
-        buffers = []
-        self.head = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
-        self.buffers = [np.frombuffer(b.raw(), np.uint8) for b in buffers]
-        digest = hashlib.sha1(self.head)
-        for b in self.buffers:
-            digest.update(b)
-        self.digest = digest.hexdigest()
-        self._value, self._lock = _UNLOADED, threading.Lock()
-
-    def __getstate__(self):
-        return self.head, self.buffers, self.digest
-
-    def __setstate__(self, state):
-        self.head, self.buffers, self.digest = state
-        self._value, self._lock = _UNLOADED, threading.Lock()
-
-    def value(self):
-        with self._lock:
-            if self._value is _UNLOADED:
-                self._value = pickle.loads(self.head, buffers=[_aligned_copy(b)
-                                                               for b in self.buffers])
-            return self._value
-
-
-_UNLOADED = object()
-
-
-def _aligned_copy(data, alignment=64):
-    room = np.empty(data.nbytes + alignment, np.uint8)
-    start = -room.ctypes.data % alignment
-    copy = room[start:start + data.nbytes]
-    copy[...] = data
-    return copy
 
 
 class Resources:

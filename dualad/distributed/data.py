@@ -15,7 +15,8 @@ import distributed
 from .._core.tree import tree_map
 from ..transforms import value_and_grad as local_value_and_grad
 from ..transforms._args import normalize_argnums
-from ._cluster import Kept, collect, resolve_client
+from ._cluster import collect, resolve_client
+from ._kept import Kept
 
 REDUCTIONS = ("sum", "mean")
 
@@ -54,8 +55,8 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
             raise TypeError(f"{fname}: shards must be a non-empty list of arrays or Dask "
                             f"futures, got {type(shards).__name__}")
         c = resolve_client(client, fname)
-        transform = held.future(c, "function", local)
-        inputs = held.future(c, "arguments", (params, args))
+        transform = held.ref(c, "function", local)
+        inputs = held.ref(c, "arguments", (params, args))
         for attempt in range(2):
             parts = [c.submit(_shard_value_and_grad, transform, inputs, s, pure=False)
                      for s in kept.futures(c, shards)]
@@ -106,7 +107,7 @@ class _KeptShards:
 
 def _shard_value_and_grad(local, inputs, shard):
     """On a worker: ``loss``'s value and gradient on one shard (``local`` and ``inputs``:
-    ``Pickled``)."""
+    from ``Kept.ref``)."""
     params, args = inputs.value()
     return local.value()(params, shard, *args)
 

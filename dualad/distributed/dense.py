@@ -5,7 +5,7 @@ output rows, one task per chunk.
 # cached per argument signature; it also gives the number of outputs and the cost of one
 # direction, from which the chunk size follows). The function and its arguments are kept on
 # the cluster between calls (``Kept``: sent again only when their pickled bytes change, so a
-# task carries two futures and its bounds); each task runs one batched pass over its chunk,
+# task carries two small references and its bounds); each task runs one batched pass over its chunk,
 # the same pass ``jacfwd`` (``push_forward`` over ``basis_tangents``) or ``jacrev``
 # (``Recorded.backward`` over ``basis_cotangents``) runs over all directions, and the caller
 # joins the chunks with their own assembly. So the result is the local one, block by block.
@@ -18,8 +18,9 @@ from ..transforms._args import differentiated_leaves, normalize_argnums
 from ..transforms.forward import MAX_SEED_ELEMENTS, assemble_forward, basis_tangents, push_forward
 from ..transforms.modes import MODES, calibration, plan_jacobian
 from ..transforms.reverse import Recorded, assemble_reverse, basis_cotangents, jacrev
-from ._cluster import (DirectionCost, Kept, Resources, choose_chunk, chunk_bounds, collect,
+from ._cluster import (DirectionCost, Resources, choose_chunk, chunk_bounds, collect,
                        resolve_client)
+from ._kept import Kept
 
 
 def jacobian(fun, argnums=0, mode="auto", client=None, chunk_size=None, *, timeout=None):
@@ -89,8 +90,8 @@ def spread(fun, args, argnums, mode, plan, client, chunk_size, timeout, fname, k
     resources = Resources(client)
     chunk = choose_chunk(total, resources, chunk_size, cost,
                          most=MAX_SEED_ELEMENTS // max(plan.n_in, 1))
-    fun_kept = kept.future(client, "function", fun)
-    args_kept = kept.future(client, "arguments", args)
+    fun_kept = kept.ref(client, "function", fun)
+    args_kept = kept.ref(client, "arguments", args)
     task = _forward_chunk if mode == "forward" else _reverse_chunk
     futures = [client.submit(task, fun_kept, args_kept, nums, start, stop, pure=False)
                for start, stop in chunk_bounds(total, chunk)]
@@ -130,7 +131,7 @@ def _join(blocks):
 
 def _forward_chunk(fun, args, nums, start, stop):
     """On a worker: ``(out_def, [(primal, tangents)])`` for input directions ``start:stop``
-    (``fun`` and ``args``: ``Pickled``)."""
+    (``fun`` and ``args``: from ``Kept.ref``)."""
     fun, args = fun.value(), args.value()
     leaves, rebuild, _ = differentiated_leaves(list(args), nums, "dualad.distributed")
     return push_forward(fun, list(args), leaves, rebuild, basis_tangents(leaves, start, stop),
@@ -139,7 +140,7 @@ def _forward_chunk(fun, args, nums, start, stop):
 
 def _reverse_chunk(fun, args, nums, start, stop):
     """On a worker: ``(out_def, output leaves, leaf cotangents)`` for output rows
-    ``start:stop`` (``fun`` and ``args``: ``Pickled``)."""
+    ``start:stop`` (``fun`` and ``args``: from ``Kept.ref``)."""
     fun, args = fun.value(), args.value()
     rec = Recorded(fun, args, nums, "dualad.distributed")
     grads = rec.backward(basis_cotangents(rec.out_leaves, start, stop), retain=False)

@@ -1,6 +1,7 @@
 """Ensembles: independent derivative computations (one per parameter set, initial condition,
 ...) run as one task each."""
-from ._cluster import Kept, Pickled, collect, resolve_client
+from ._cluster import collect, resolve_client
+from ._kept import Kept, Pickled
 
 
 def map(transform_fn, *iterables, client=None, timeout=None):
@@ -17,12 +18,14 @@ def map(transform_fn, *iterables, client=None, timeout=None):
         return []
     # sent once for all the items, not once per task (a closure may hold large arrays); the
     # items pickled as well, to arrive aligned (see ``Pickled``)
-    kept = Kept().future(c, "function", transform_fn)
+    kept = Kept()   # held until the tasks have finished
+    function = kept.ref(c, "function", transform_fn)
     items = [[Pickled(item) for item in column] for column in iterables]
-    futures = c.map(_apply, *items, transform_fn=kept, pure=False)
+    futures = c.map(_apply, *items, transform_fn=function, pure=False)
     return collect(c, futures, "dualad.distributed.map", timeout)
 
 
 def _apply(*items, transform_fn):
-    """On a worker: one item of the ensemble (``items`` and ``transform_fn``: ``Pickled``)."""
+    """On a worker: one item of the ensemble (``items``: ``Pickled``; ``transform_fn``: from
+    ``Kept.ref``)."""
     return transform_fn.value()(*(item.value() for item in items))

@@ -9,7 +9,8 @@
 import numpy as np
 
 from .. import sparse as local_sparse
-from ._cluster import Kept, Resources, choose_chunk, chunk_bounds, collect, resolve_client
+from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client
+from ._kept import Kept
 
 
 class DistributedSparseDerivative:
@@ -33,8 +34,8 @@ class DistributedSparseDerivative:
         client = resolve_client(self.client, self.fname)
         resources = Resources(client)
         chunk = choose_chunk(plan.colors, resources, self.chunk_size)
-        function = self.kept.future(client, "function", (self.local.evaluate, g))
-        point = self.kept.future(client, "arguments", (x, plan))
+        function = self.kept.ref(client, "function", (self.local.evaluate, g))
+        point = self.kept.ref(client, "arguments", (x, plan))
         futures = [client.submit(_colour_rows, function, point, start, stop, pure=False)
                    for start, stop in chunk_bounds(plan.colors, chunk)]
         rows = collect(client, futures, self.fname, self.timeout, resources=resources)
@@ -43,7 +44,7 @@ class DistributedSparseDerivative:
 
 def _colour_rows(function, point, start, stop):
     """On a worker: rows ``start:stop`` of the compressed product (``function`` and ``point``:
-    ``Pickled``)."""
+    from ``Kept.ref``)."""
     (evaluate, g), (x, plan) = function.value(), point.value()
     return evaluate(g, x, plan, start, stop)
 
