@@ -17,8 +17,9 @@ import distributed
 # NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
 # to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
 # on a LocalCluster (1 and 2 processes, 1 thread each, on a 2-core machine shared with other
-# jobs): 64 one-column tasks take 5-11 ms of worker time each beyond one such task; a whole
-# call for a 1-column Jacobian takes 20-50 ms, the lower figures on the less loaded runs.
+# jobs): 64 one-column tasks take 5-11 ms of worker time each beyond one such task (7.7 ms on
+# 1 worker, 23 ms on 2, at a load average of 5); a whole call for a 1-column Jacobian takes
+# 20-50 ms, the lower figures on the less loaded runs.
 # Chunks are made large enough that this stays under a tenth of a task's estimated compute.
 TASK_OVERHEAD = 5e-3
 MAX_OVERHEAD_SHARE = 0.1
