@@ -374,6 +374,21 @@ def test_sparse_value_and_grad_and_map_send_their_function_once(client, sent):
     assert sent == ["function"] and sum(worker_loads(client)) <= 2   # not once per item
 
 
+def test_a_worker_forgets_the_least_recently_used_values(monkeypatch):
+    from collections import OrderedDict
+
+    from dualad.distributed import _kept
+    loaded = OrderedDict((str(i), (i, 100)) for i in range(10))
+    monkeypatch.setattr(_kept, "_LOADED", loaded)
+    _kept._forget_old(memory_limit=None)
+    assert list(loaded) == [str(i) for i in range(2, 10)]    # at most LOADED_VALUES = 8
+    _kept._forget_old(memory_limit=1600)                      # a quarter: 400 bytes
+    assert list(loaded) == ["6", "7", "8", "9"]
+    loaded["big"] = (None, 10**6)
+    _kept._forget_old(memory_limit=1600)
+    assert list(loaded) == ["big"]                            # the newest one always stays
+
+
 def test_chunks_are_sized_for_the_cache_and_the_task_overhead():
     from dualad.distributed._cluster import (CACHE_BYTES, MAX_OVERHEAD_SHARE, TASK_OVERHEAD,
                                              DirectionCost, choose_chunk)
