@@ -336,6 +336,9 @@ def test_a_changed_function_is_sent_again(client, sent):
     np.testing.assert_allclose(dd.jacobian(g, chunk_size=10)(x), ad.jacobian(g)(x),
                                rtol=1e-14, atol=1e-15)
     assert sent[3:] == ["function", "arguments"]         # each transform keeps its own
+    copy = pickle.loads(cloudpickle.dumps(jac))          # travels, keeping nothing
+    np.testing.assert_allclose(copy(x), second, rtol=1e-15)
+    assert sent[5:] == ["function", "arguments"]
 
 
 def test_kept_values_survive_a_worker_restart(client, sent):

@@ -47,6 +47,9 @@ class Kept:
         self._held = {}   # role -> (client, digest, future)
         weakref.finalize(self, _release, self._held)
 
+    def __reduce__(self):   # a pickled transform travels without its client: nothing kept
+        return Kept, ()
+
     def ref(self, client, role, value):
         pickled = Pickled(value)
         held = self._held.get(role)
