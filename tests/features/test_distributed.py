@@ -372,8 +372,8 @@ def test_sparse_value_and_grad_and_map_send_their_function_once(client, sent):
     worker_loads(client)
     jac = ad.jacobian(f)
     starts = [x + i for i in range(6)]
-    for got, start in zip(dd.map(jac, starts), starts):
-        np.testing.assert_array_equal(got, jac(start))
+    for got, start in zip(dd.map(jac, starts), starts):   # BLAS: 1 thread there, 2 here
+        np.testing.assert_allclose(got, jac(start), rtol=1e-14, atol=1e-15)
     assert sent == ["function"] and sum(worker_loads(client)) <= 2   # not once per item
 
 
