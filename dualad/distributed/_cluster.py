@@ -1,5 +1,6 @@
-"""What every function of ``dualad.distributed`` does with the cluster: find the client, send
-data once, split directions into chunks, and collect results whole or not at all.
+"""What every function of ``dualad.distributed`` does with the cluster: find the client, split
+directions into chunks, and collect results whole or not at all (keeping functions and data on
+the workers between calls is ``_kept``).
 
 # Design: a call either returns the complete result or raises; results are assembled only
 # after every task has finished. A worker that dies mid-task (killed, out of memory) is
@@ -8,21 +9,30 @@ data once, split directions into chunks, and collect results whole or not at all
 # ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
 """
 import math
-import warnings
 from numbers import Integral
+from typing import NamedTuple
 
 import distributed
 
 # NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
 # to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
 # on a LocalCluster (1 and 2 processes, 1 thread each, on a 2-core machine shared with other
-# jobs): 64 one-column tasks take 5-11 ms of worker time each beyond one such task; a whole
-# call for a 1-column Jacobian takes 20-50 ms, the lower figures on the less loaded runs.
+# jobs): 64 one-column tasks take 5-11 ms of worker time each beyond one such task (7.7 ms on
+# 1 worker, 23 ms on 2, at a load average of 5); a whole call for a 1-column Jacobian takes
+# 20-50 ms, the lower figures on the less loaded runs.
 # Chunks are made large enough that this stays under a tenth of a task's estimated compute.
 TASK_OVERHEAD = 5e-3
 MAX_OVERHEAD_SHARE = 0.1
 # a chunk's estimated working set may take at most this share of a worker's memory limit
 MAX_MEMORY_SHARE = 0.25
+# NOTE: cache-sized chunks. A pass over k directions streams tangents of k times each
+# primitive's result through memory; once they outgrow the cache the pass is bound by memory
+# bandwidth, which the workers of one machine share. Measured on the benchmark's workload
+# (2000 x 2000 dense layer, 60 elementwise layers, 2000 elements per primitive, 1 thread):
+# the CPU time of all 2000 directions is 1.47 s in one pass of 2000, 1.41 s in chunks of 250
+# (4 MB tangents) and 1.06-1.16 s in chunks of 64-125 (1-2 MB); below that the fixed cost of a
+# pass takes over (1.28 s in chunks of 32). A chunk's mean tangent is kept to this size.
+CACHE_BYTES = 2 << 20
 
 
 def resolve_client(client, fname):
@@ -38,23 +48,6 @@ def resolve_client(client, fname):
             "existing one) or pass client=") from None
 
 
-def send(client, value):
-    """A future for ``value`` on the cluster, for the tasks of one call to share.
-
-    It is a task that returns ``value``, not scattered data: the scheduler keeps the task (a
-    copy of ``value``, while the call runs), so when the worker holding the value dies Dask
-    recomputes it elsewhere (scattered data would be lost with its worker, and every task
-    depending on it cancelled). Dask warns about a large object in a task; this one is sent
-    once and shared through its future, which is what that warning recommends."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Sending large graph")
-        return client.submit(_hold, value, pure=False)
-
-
-def _hold(value):
-    return value
-
-
 class Resources:
     """The cluster as one request to the scheduler sees it: ``threads``, the number of worker
     threads (at least 1), and ``memory_limit``, the smallest worker memory limit in bytes
@@ -67,26 +60,43 @@ class Resources:
         self.memory_limit = min((m for m in limits if m > 0), default=None)
 
 
-def choose_chunk(total, resources, chunk_size, seconds_per_direction=None,
-                 bytes_per_direction=None, most=None):
+class DirectionCost(NamedTuple):
+    """What one direction adds to a task, estimated from the mode selector's plan:
+    ``seconds`` of compute, ``bytes`` of working set (all its tangents or cotangents), and
+    ``op_bytes``, the bytes of one primitive's result (their mean); ``pass_seconds`` is the
+    fixed cost of a pass, whatever its number of directions."""
+    seconds: float
+    bytes: int
+    op_bytes: float
+    pass_seconds: float
+
+
+def choose_chunk(total, resources, chunk_size, cost=None, most=None):
     """The number of directions per task: ``chunk_size`` when given, else one chunk per worker
-    thread, enlarged so that the task overhead stays small (NOTE: task overhead) and shrunk
-    so that a chunk fits in a worker's memory and in ``most``."""
+    thread, shrunk so that one primitive's result fits in a core's cache (NOTE: cache-sized
+    chunks), enlarged so that a task's fixed costs stay small (NOTE: task overhead), and shrunk
+    so that a chunk fits in a worker's memory and in ``most``; then evened out over a multiple
+    of the threads. ``cost``: a ``DirectionCost``, None when unknown."""
     if chunk_size is not None:
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) \
                 or chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
         return int(chunk_size)
     chunk = math.ceil(total / resources.threads)
-    if seconds_per_direction:
-        chunk = max(chunk, math.ceil(TASK_OVERHEAD / (MAX_OVERHEAD_SHARE
-                                                      * seconds_per_direction)))
-    limit = resources.memory_limit
-    if bytes_per_direction and limit:
-        chunk = min(chunk, int(MAX_MEMORY_SHARE * limit // bytes_per_direction))
+    if cost is not None:
+        chunk = min(chunk, max(1, int(CACHE_BYTES // max(cost.op_bytes, 1))))
+        fixed = TASK_OVERHEAD + cost.pass_seconds
+        chunk = max(chunk, math.ceil(fixed / (MAX_OVERHEAD_SHARE * cost.seconds)))
+        if resources.memory_limit:
+            chunk = min(chunk, int(MAX_MEMORY_SHARE * resources.memory_limit // cost.bytes))
     if most is not None:
         chunk = min(chunk, most)
-    return max(1, min(chunk, total))
+    chunk = max(1, min(chunk, total))
+    # equal chunks, as many as a multiple of the threads: no thread waits for a short chunk
+    tasks = math.ceil(total / chunk)
+    if tasks > 1:
+        tasks = math.ceil(tasks / resources.threads) * resources.threads
+    return max(1, math.ceil(total / tasks))
 
 
 def chunk_bounds(total, chunk):
@@ -106,7 +116,8 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
     # asked now: workers restarting after a crash do not report their limit
     limit = (resources or Resources(client)).memory_limit
     try:
-        distributed.wait(futures, timeout=timeout)
+        with client.as_current():   # distributed.wait uses the current client, not theirs
+            distributed.wait(futures, timeout=timeout)
     except TimeoutError:
         done = sum(f.done() for f in futures)
         client.cancel(futures)

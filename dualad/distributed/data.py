@@ -15,7 +15,8 @@ import distributed
 from .._core.tree import tree_map
 from ..transforms import value_and_grad as local_value_and_grad
 from ..transforms._args import normalize_argnums
-from ._cluster import collect, resolve_client, send
+from ._cluster import collect, resolve_client
+from ._kept import Kept
 
 REDUCTIONS = ("sum", "mean")
 
@@ -42,7 +43,7 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
         raise ValueError(f"{fname}: reduce must be 'sum' or 'mean', got {reduce!r}")
     local = local_value_and_grad(loss, argnums)
     kept = _KeptShards()
-    held = {}   # the client and the future of the local transform, sent once per client
+    held = Kept()   # the local transform and the last parameters, on the cluster between calls
 
     def value_and_grad_fn(params, shards, *args):
         _, nums = normalize_argnums(argnums, 2 + len(args), fname)
@@ -54,11 +55,10 @@ def value_and_grad(loss, argnums=0, client=None, reduce="sum", *, timeout=None):
             raise TypeError(f"{fname}: shards must be a non-empty list of arrays or Dask "
                             f"futures, got {type(shards).__name__}")
         c = resolve_client(client, fname)
-        if held.get("client") is not c:
-            held.update(client=c, transform=send(c, local))
-        inputs = send(c, (params, args))
+        transform = held.ref(c, "function", local)
+        inputs = held.ref(c, "arguments", (params, args))
         for attempt in range(2):
-            parts = [c.submit(_shard_value_and_grad, held["transform"], inputs, s, pure=False)
+            parts = [c.submit(_shard_value_and_grad, transform, inputs, s, pure=False)
                      for s in kept.futures(c, shards)]
             try:
                 value, grad = collect(c, [_tree_sum(c, parts)], fname, timeout)[0]
@@ -79,7 +79,7 @@ class _KeptShards:
     """The futures of the last shards sent, reused while the same objects come back.
 
     Shards are scattered (spread over the workers, one copy each), not held by the scheduler
-    as ``send`` does: they are the big data. Scattered data dies with its worker; the caller's
+    as ``Kept`` does: they are the big data. Scattered data dies with its worker; the caller's
     shards are kept here, so they can be sent again (``lost``, ``forget``)."""
 
     def __init__(self):
@@ -106,9 +106,10 @@ class _KeptShards:
 
 
 def _shard_value_and_grad(local, inputs, shard):
-    """On a worker: ``loss``'s value and gradient on one shard."""
-    params, args = inputs
-    return local(params, shard, *args)
+    """On a worker: ``loss``'s value and gradient on one shard (``local`` and ``inputs``:
+    from ``Kept.ref``)."""
+    params, args = inputs.value()
+    return local.value()(params, shard, *args)
 
 
 def _add(a, b):

@@ -3,11 +3,12 @@ output rows, one task per chunk.
 
 # Design: the mode selector decides once, on the caller (``plan_jacobian``: one sizing pass,
 # cached per argument signature; it also gives the number of outputs and the cost of one
-# direction, from which the chunk size follows). The function and its arguments are sent to
-# the cluster once per call; each task runs one batched pass over its chunk, the same pass
-# ``jacfwd`` (``push_forward`` over ``basis_tangents``) or ``jacrev`` (``Recorded.backward``
-# over ``basis_cotangents``) runs over all directions, and the caller joins the chunks with
-# their own assembly. So the result is the local one, block by block.
+# direction, from which the chunk size follows). The function and its arguments are kept on
+# the cluster between calls (``Kept``: sent again only when their pickled bytes change, so a
+# task carries two small references and its bounds); each task runs one batched pass over its chunk,
+# the same pass ``jacfwd`` (``push_forward`` over ``basis_tangents``) or ``jacrev``
+# (``Recorded.backward`` over ``basis_cotangents``) runs over all directions, and the caller
+# joins the chunks with their own assembly. So the result is the local one, block by block.
 """
 from types import SimpleNamespace
 
@@ -17,7 +18,9 @@ from ..transforms._args import differentiated_leaves, normalize_argnums
 from ..transforms.forward import MAX_SEED_ELEMENTS, assemble_forward, basis_tangents, push_forward
 from ..transforms.modes import MODES, calibration, plan_jacobian
 from ..transforms.reverse import Recorded, assemble_reverse, basis_cotangents, jacrev
-from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client, send
+from ._cluster import (DirectionCost, Resources, choose_chunk, chunk_bounds, collect,
+                       resolve_client)
+from ._kept import Kept
 
 
 def jacobian(fun, argnums=0, mode="auto", client=None, chunk_size=None, *, timeout=None):
@@ -38,11 +41,13 @@ def jacobian(fun, argnums=0, mode="auto", client=None, chunk_size=None, *, timeo
         raise ValueError(f"{fname}: unknown mode {mode!r}; choose one of "
                          f"{', '.join(repr(m) for m in MODES)}")
     plans = {}   # argument signature -> the selector's plan, made once on the caller
+    kept = Kept()   # fun and the last arguments, on the cluster while this transform lives
 
     def jacobian_fn(*args):
         plan = _plan(plans, fun, args, argnums)
         chosen = plan.mode if mode == "auto" else mode
-        return spread(fun, args, argnums, chosen, plan, client, chunk_size, timeout, fname)
+        return spread(fun, args, argnums, chosen, plan, client, chunk_size, timeout, fname,
+                      kept)
 
     return jacobian_fn
 
@@ -56,11 +61,12 @@ def hessian(fun, argnums=0, client=None, chunk_size=None, *, timeout=None):
     """
     gradient = jacrev(fun, argnums)   # one object, so that its sizing pass is cached
     plans = {}
+    kept = Kept()
 
     def hessian_fn(*args):
         plan = _plan(plans, gradient, args, argnums)
         return spread(gradient, args, argnums, "forward", plan, client, chunk_size, timeout,
-                      "dualad.distributed.hessian")
+                      "dualad.distributed.hessian", kept)
 
     return hessian_fn
 
@@ -73,21 +79,23 @@ def _plan(plans, fun, args, argnums):
     return plan
 
 
-def spread(fun, args, argnums, mode, plan, client, chunk_size, timeout, fname):
-    """The Jacobian of ``fun`` at ``args`` in ``mode``, chunk by chunk on the cluster."""
+def spread(fun, args, argnums, mode, plan, client, chunk_size, timeout, fname, kept):
+    """The Jacobian of ``fun`` at ``args`` in ``mode``, chunk by chunk on the cluster; ``fun``
+    and ``args`` are sent through ``kept`` (a ``Kept``)."""
     client = resolve_client(client, fname)
     single, nums = normalize_argnums(argnums, len(args), fname)
     leaves, _, defs = differentiated_leaves(list(args), nums, fname)
     total = plan.n_in if mode == "forward" else plan.n_out
-    seconds, nbytes = _direction_cost(plan, mode, leaves)
+    cost = _direction_cost(plan, mode, leaves)
     resources = Resources(client)
-    chunk = choose_chunk(total, resources, chunk_size, seconds, nbytes,
+    chunk = choose_chunk(total, resources, chunk_size, cost,
                          most=MAX_SEED_ELEMENTS // max(plan.n_in, 1))
-    payload = send(client, (fun, args, nums))
+    fun_kept = kept.ref(client, "function", fun)
+    args_kept = kept.ref(client, "arguments", args)
     task = _forward_chunk if mode == "forward" else _reverse_chunk
-    futures = [client.submit(task, payload, start, stop, pure=False)
+    futures = [client.submit(task, fun_kept, args_kept, nums, start, stop, pure=False)
                for start, stop in chunk_bounds(total, chunk)]
-    parts = collect(client, futures, fname, timeout, chunk * nbytes if nbytes else None,
+    parts = collect(client, futures, fname, timeout, chunk * cost.bytes if cost else None,
                     resources)
     if mode == "forward":
         return assemble_forward(parts[0][0], [pairs for _, pairs in parts], leaves, defs,
@@ -101,32 +109,39 @@ def spread(fun, args, argnums, mode, plan, client, chunk_size, timeout, fname):
 
 
 def _direction_cost(plan, mode, leaves):
-    """Estimated ``(seconds, bytes)`` one direction adds to a task: the plan's operand elements
-    per pass at the calibrated cost of one element, and the elements its primitives produce
-    (each holds one direction's tangent or cotangent); None, None when unknown."""
-    if plan.work is None or plan.produced is None or not leaves:
-        return None, None
-    c = calibration(array_module(*leaves))
-    per_element = c[4] if mode == "forward" else c[5]
-    return plan.work * per_element, (plan.produced + plan.n_in) * leaves[0].dtype.itemsize
+    """The ``DirectionCost`` of one direction: the plan's operand elements per pass at the
+    calibrated cost of one element, the elements its primitives produce (each holds one
+    direction's tangent or cotangent), their mean per primitive, and the calibrated fixed
+    cost of a pass; None when unknown."""
+    if plan.work is None or plan.produced is None or not leaves or not plan.ops:
+        return None
+    c_fcall, c_rcall, c_fop, c_rop, c_fel, c_rel = calibration(array_module(*leaves))
+    forward = mode == "forward"
+    itemsize = leaves[0].dtype.itemsize
+    return DirectionCost(seconds=max(plan.work * (c_fel if forward else c_rel), 1e-12),
+                         bytes=(plan.produced + plan.n_in) * itemsize,
+                         op_bytes=plan.produced / plan.ops * itemsize,
+                         pass_seconds=(c_fcall + plan.ops * c_fop) if forward
+                         else (c_rcall + plan.ops * c_rop))
 
 
 def _join(blocks):
     return blocks[0] if len(blocks) == 1 else array_module(blocks[0]).concatenate(blocks)
 
 
-def _forward_chunk(payload, start, stop):
-    """On a worker: ``(out_def, [(primal, tangents)])`` for input directions ``start:stop``."""
-    fun, args, nums = payload
+def _forward_chunk(fun, args, nums, start, stop):
+    """On a worker: ``(out_def, [(primal, tangents)])`` for input directions ``start:stop``
+    (``fun`` and ``args``: from ``Kept.ref``)."""
+    fun, args = fun.value(), args.value()
     leaves, rebuild, _ = differentiated_leaves(list(args), nums, "dualad.distributed")
     return push_forward(fun, list(args), leaves, rebuild, basis_tangents(leaves, start, stop),
                         True)
 
 
-def _reverse_chunk(payload, start, stop):
+def _reverse_chunk(fun, args, nums, start, stop):
     """On a worker: ``(out_def, output leaves, leaf cotangents)`` for output rows
-    ``start:stop``."""
-    fun, args, nums = payload
+    ``start:stop`` (``fun`` and ``args``: from ``Kept.ref``)."""
+    fun, args = fun.value(), args.value()
     rec = Recorded(fun, args, nums, "dualad.distributed")
     grads = rec.backward(basis_cotangents(rec.out_leaves, start, stop), retain=False)
     return rec.out_def, tree_flatten(rec.primal_out)[0], grads

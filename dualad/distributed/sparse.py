@@ -9,7 +9,8 @@
 import numpy as np
 
 from .. import sparse as local_sparse
-from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client, send
+from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client
+from ._kept import Kept
 
 
 class DistributedSparseDerivative:
@@ -20,6 +21,7 @@ class DistributedSparseDerivative:
         self.local = local
         self.client, self.chunk_size, self.timeout = client, chunk_size, timeout
         self.fname = "dualad.distributed." + local.fname
+        self.kept = Kept()   # the function and the last point, on the cluster between calls
 
     def plan(self, *args):
         """The plan (pattern, colouring, direction) used for arguments like ``args``."""
@@ -32,16 +34,18 @@ class DistributedSparseDerivative:
         client = resolve_client(self.client, self.fname)
         resources = Resources(client)
         chunk = choose_chunk(plan.colors, resources, self.chunk_size)
-        payload = send(client, (self.local.evaluate, g, x, plan))
-        futures = [client.submit(_colour_rows, payload, start, stop, pure=False)
+        function = self.kept.ref(client, "function", (self.local.evaluate, g))
+        point = self.kept.ref(client, "arguments", (x, plan))
+        futures = [client.submit(_colour_rows, function, point, start, stop, pure=False)
                    for start, stop in chunk_bounds(plan.colors, chunk)]
         rows = collect(client, futures, self.fname, self.timeout, resources=resources)
         return plan.decompress(np.concatenate(rows), x.dtype)
 
 
-def _colour_rows(payload, start, stop):
-    """On a worker: rows ``start:stop`` of the compressed product."""
-    evaluate, g, x, plan = payload
+def _colour_rows(function, point, start, stop):
+    """On a worker: rows ``start:stop`` of the compressed product (``function`` and ``point``:
+    from ``Kept.ref``)."""
+    (evaluate, g), (x, plan) = function.value(), point.value()
     return evaluate(g, x, plan, start, stop)
 
 

@@ -121,6 +121,15 @@ def test_no_client_is_a_clear_error(monkeypatch):
         dd.jacobian(banded_fn)(Z)
 
 
+def test_an_explicit_client_need_not_be_the_default(client, monkeypatch):
+    # as with Client(..., set_as_default=False) and no other client
+    monkeypatch.setattr(distributed.client, "_global_clients", {})
+    with pytest.raises(ValueError, match="no Dask client"):
+        dd.jacobian(banded_fn)(Z)
+    np.testing.assert_allclose(dd.jacobian(banded_fn, client=client, chunk_size=3)(Z),
+                               ad.jacobian(banded_fn)(Z), rtol=1e-15)
+
+
 # -- sparse ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_sparse_jacobian_equals_local(client, mode):
@@ -236,6 +245,171 @@ def test_recording_pickles_by_reference():
     copy = pickle.loads(pickle.dumps(rec))
     np.testing.assert_allclose(copy.grad(Z), rec.grad(Z), rtol=1e-15)
     np.testing.assert_allclose(copy.hessian(Z), rec.hessian(Z), rtol=1e-13)
+
+
+# -- kept on the workers between calls ---------------------------------------------------------
+class LoadCounter:
+    """Counts, on each worker, how many times it was unpickled there."""
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        if on_worker():
+            worker = distributed.get_worker()
+            worker.dualad_test_loads = getattr(worker, "dualad_test_loads", 0) + 1
+
+
+def worker_loads(client):
+    """Per worker, the LoadCounters unpickled there since the last call; resets them."""
+    def take(dask_worker):
+        loads, dask_worker.dualad_test_loads = getattr(dask_worker, "dualad_test_loads", 0), 0
+        return loads
+    return sorted(client.run(take).values())
+
+
+@pytest.fixture
+def sent(client, monkeypatch):
+    """The roles ("function", "arguments") of the values sent to the cluster, in order; every
+    value is kept (none is small enough to travel inside the tasks)."""
+    from dualad.distributed import _kept
+    monkeypatch.setattr(_kept, "INLINE_BYTES", 0)
+    roles = []
+    submit = client.submit
+
+    def spy(fn, *args, **kwargs):
+        if fn is _kept._hold:
+            roles.append(kwargs["key"].split("-")[1])
+        return submit(fn, *args, **kwargs)
+    monkeypatch.setattr(client, "submit", spy)
+    worker_loads(client)
+    return roles
+
+
+def layer(n=40, seed=3):
+    """A closure over a weight matrix (the large part of a function that travels)."""
+    weights = np.random.default_rng(seed).normal(size=(n, n)) / np.sqrt(n)
+    counter = LoadCounter()
+
+    def f(x):
+        counter   # noqa: B018 -- travels with f, to count where f is unpickled
+        h = dnp.tanh(weights @ x)
+        return dnp.sin(h) * h + x
+    return f, weights
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_the_function_is_sent_once_across_calls(client, sent, mode):
+    f, _ = layer()
+    x = np.linspace(-1.0, 1.0, 40)
+    jac = dd.jacobian(f, mode=mode, chunk_size=7)       # 6 tasks a call
+    for point in (x, x, x + 0.5, x + 0.5):
+        np.testing.assert_allclose(jac(point), ad.jacobian(f, mode=mode)(point), rtol=1e-14,
+                                   atol=1e-15)
+    # the function once; the arguments when they change
+    assert sent == ["function", "arguments", "arguments"]
+    assert sum(worker_loads(client)) <= 2                # unpickled at most once per worker
+
+
+def test_a_small_function_travels_inside_the_tasks(client, monkeypatch, sent):
+    from dualad.distributed import _kept
+    monkeypatch.setattr(_kept, "INLINE_BYTES", 1 << 16)
+    f, _ = layer(n=20)                                   # 3.2 KB of weights
+    x = np.linspace(-1.0, 1.0, 20)
+    jac = dd.jacobian(f, chunk_size=5)
+    for point in (x, x + 0.5):
+        np.testing.assert_allclose(jac(point), ad.jacobian(f)(point), rtol=1e-14, atol=1e-15)
+    assert sent == [] and sum(worker_loads(client)) == 2 * 4   # once a task
+
+
+def test_a_changed_function_is_sent_again(client, sent):
+    f, weights = layer()
+    x = np.linspace(-1.0, 1.0, 40)
+    jac = dd.jacobian(f, chunk_size=10)
+    first = jac(x)
+    weights *= 2.0                                       # the closure changed in place
+    second = jac(x)
+    assert sent == ["function", "arguments", "function"]
+    np.testing.assert_allclose(second, ad.jacobian(f)(x), rtol=1e-14, atol=1e-15)
+    assert np.abs(second - first).max() > 0.1
+    g, _ = layer(seed=4)                                 # another function, same arguments
+    np.testing.assert_allclose(dd.jacobian(g, chunk_size=10)(x), ad.jacobian(g)(x),
+                               rtol=1e-14, atol=1e-15)
+    assert sent[3:] == ["function", "arguments"]         # each transform keeps its own
+    copy = pickle.loads(cloudpickle.dumps(jac))          # travels, keeping nothing
+    np.testing.assert_allclose(copy(x), second, rtol=1e-15)
+    assert sent[5:] == ["function", "arguments"]
+
+
+def test_kept_values_survive_a_worker_restart(client, sent):
+    f, _ = layer()
+    x = np.linspace(-1.0, 1.0, 40)
+    jac = dd.hessian(lambda z: dnp.sum(f(z) ** 2), chunk_size=8)
+    jac(x)
+    # the workers lose everything they held; the scheduler still has the tasks that make the
+    # kept values, so Dask makes them again and nothing is sent from here
+    client.restart_workers(list(client.scheduler_info()["workers"]))
+    client.wait_for_workers(2, timeout=30)
+    np.testing.assert_allclose(jac(x), ad.hessian(lambda z: dnp.sum(f(z) ** 2))(x),
+                               rtol=1e-12, atol=1e-13)
+    assert sent == ["function", "arguments"]
+
+
+def test_sparse_value_and_grad_and_map_send_their_function_once(client, sent):
+    f, _ = layer()
+    x = np.linspace(-1.0, 1.0, 40)
+    sparse = dd.sparse_jacobian(lambda z: f(z)[1:] * z[:-1], chunk_size=1)
+    for _ in range(2):
+        sparse(x)
+    assert sent == ["function", "arguments"]
+    del sent[:]
+    params, _, shards = regression_data()
+    vg = dd.value_and_grad(squared_error)
+    for step in range(3):
+        vg({"w": params["w"] + step, "b": params["b"]}, shards)
+    assert sent == ["function"] + ["arguments"] * 3     # new parameters each step
+    del sent[:]
+    worker_loads(client)
+    jac = ad.jacobian(f)
+    starts = [x + i for i in range(6)]
+    for got, start in zip(dd.map(jac, starts), starts):   # BLAS: 1 thread there, 2 here
+        np.testing.assert_allclose(got, jac(start), rtol=1e-14, atol=1e-15)
+    assert sent == ["function"] and sum(worker_loads(client)) <= 2   # not once per item
+
+
+def test_a_worker_forgets_the_least_recently_used_values(monkeypatch):
+    from collections import OrderedDict
+
+    from dualad.distributed import _kept
+    loaded = OrderedDict((str(i), (i, 100)) for i in range(10))
+    monkeypatch.setattr(_kept, "_LOADED", loaded)
+    _kept._forget_old(memory_limit=None)
+    assert list(loaded) == [str(i) for i in range(2, 10)]    # at most LOADED_VALUES = 8
+    _kept._forget_old(memory_limit=1600)                      # a quarter: 400 bytes
+    assert list(loaded) == ["6", "7", "8", "9"]
+    loaded["big"] = (None, 10**6)
+    _kept._forget_old(memory_limit=1600)
+    assert list(loaded) == ["big"]                            # the newest one always stays
+
+
+def test_chunks_are_sized_for_the_cache_and_the_task_overhead():
+    from dualad.distributed._cluster import (CACHE_BYTES, MAX_OVERHEAD_SHARE, TASK_OVERHEAD,
+                                             DirectionCost, choose_chunk)
+    two = type("Resources", (), {"threads": 2, "memory_limit": None})()
+    # 2000 directions, 16 KB per primitive's result and direction: the cache decides (131),
+    # then 16 equal chunks, 8 per thread
+    cheap_pass = DirectionCost(seconds=1e-3, bytes=10**6, op_bytes=16e3, pass_seconds=0.0)
+    assert CACHE_BYTES // 16000 == 131 and choose_chunk(2000, two, None, cheap_pass) == 125
+    # a direction so cheap that the task's fixed costs would dominate: enlarged
+    tiny = cheap_pass._replace(seconds=1e-6, pass_seconds=2e-3)
+    assert choose_chunk(2000, two, None, tiny) == 2000     # not worth a second task
+    assert (TASK_OVERHEAD + 2e-3) / (MAX_OVERHEAD_SHARE * 1e-6) == pytest.approx(70_000)
+    assert choose_chunk(10**6, two, None, tiny) == 62_500  # 15 chunks of 70,000 -> 16 equal
+    # a worker's memory bounds it; chunk_size overrides all; no estimate: one per thread
+    small = type("Resources", (), {"threads": 2, "memory_limit": 4 * 10**8})()
+    assert choose_chunk(2000, small, None, tiny) == 100    # a quarter of 400 MB / 1 MB
+    assert choose_chunk(2000, two, 7, tiny) == 7
+    assert choose_chunk(2001, two, None) == 1001
 
 
 # -- faults ------------------------------------------------------------------------------------
