@@ -48,18 +48,22 @@ class Box(BoxBase):
     # the box's own.
     @property
     def shape(self):
+        """The shape of the value, as NumPy's ``ndarray.shape``."""
         return shape_of(self._raw())
 
     @property
     def dtype(self):
+        """The dtype of the value, as NumPy's ``ndarray.dtype``."""
         return dtype_of(self._raw())
 
     @property
     def ndim(self):
+        """The number of axes of the value, as NumPy's ``ndarray.ndim``."""
         return len(shape_of(self._raw()))
 
     @property
     def size(self):
+        """The number of elements of the value, as NumPy's ``ndarray.size``."""
         return int(np.prod(shape_of(self._raw())))
 
     def __len__(self):
