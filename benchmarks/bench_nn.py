@@ -1,6 +1,5 @@
-"""W10 and W11 of issue 17, dualad alone (the peer comparison needs per-library model code that
-``compare_peers.py`` does not have yet): a CNN training step on digits-sized images and an
-LSTM gradient.
+"""W10 and W11 of issue 17, dualad alone (``compare_peers.py`` runs them against the peers): a
+CNN training step on digits-sized images and an LSTM gradient.
 
     python -m benchmarks.bench_nn            (from the repository root)
 """
