@@ -198,6 +198,7 @@ SCALAR_CASES = ["logsumexp_b", "quantile", "norm_2", "norm_nuc", "det_slogdet", 
                 "cho_solve", "pinv"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCALAR_CASES)
 def test_hessians_of_a_scalar_match_jax(name):
     f, x = _bind(name, "dualad", 0)
