@@ -697,3 +697,15 @@ PROMOTIONS = {
 def test_type_promotion_follows_pytorch(case):
     make = PROMOTIONS[case]
     assert str(make(dualad).dtype).split(".")[-1] == str(make(torch).dtype).split(".")[-1]
+
+
+@pytest.mark.xfail(strict=True, raises=(TypeError, AttributeError), reason=(
+    "Module.state_dict() returns NumPy arrays (a documented snapshot, also the functional "
+    "face's parameter pytree), PyTorch returns tensors: the 'Saving and loading models' "
+    "tutorial's state_dict()[name].size() and .numpy() fail"))
+def test_saving_and_loading_tutorial_prints_sizes():
+    def sizes(torch):
+        model = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 5), torch.nn.Linear(6, 2))
+        return [(name, tuple(model.state_dict()[name].size())) for name in model.state_dict()]
+
+    assert sizes(dualad) == sizes(torch)
