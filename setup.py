@@ -1,7 +1,8 @@
 """Build of dualad's Cython kernels (everything else is declared in pyproject.toml).
 
 Every ``dualad/_kernels/*.pyx`` becomes an extension module of the same name; a
-``*.pyx.tp`` Tempita template is first rendered into ``build/`` and compiled from there. The
+``*.pyx.tp`` Tempita template is first rendered into ``build/`` with the op table
+(``dualad/_kernels/optable.py``) and compiled from there. The
 compiled core, ``dualad/_core/*.pyx`` (dispatch, the tape and its sweep; the built-in rules'
 first-order paths), is built the same way.
 
@@ -24,6 +25,7 @@ Compiler flags, each kept only if the compiler accepts it:
   threads (``dualad/_kernels/_pool.h``, which says why not OpenMP).
 """
 import glob
+import importlib.util
 import os
 import subprocess
 import sys
@@ -72,14 +74,26 @@ def compile_flags():
     return compile_args, link_args
 
 
+def op_table():
+    """The names a template sees: the op table (``dualad/_kernels/optable.py``, which imports
+    nothing, loaded by its path since dualad itself is not built yet)."""
+    spec = importlib.util.spec_from_file_location("optable", os.path.join(KERNELS, "optable.py"))
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    return {"OPS": table.OPS, "BINARY": table.BINARY, "FUNCTIONS": table.FUNCTIONS,
+            "FUNCTIONS2": table.FUNCTIONS2, "c_expression": table.c_expression}
+
+
 def render_templates():
-    """Render each ``<name>.pyx.tp`` into ``build/tempita/<name>.pyx``; return the paths."""
+    """Render each ``<name>.pyx.tp`` into ``build/tempita/<name>.pyx`` with the op table;
+    return the paths."""
     os.makedirs(GENERATED, exist_ok=True)
     paths = []
+    names = op_table()
     for template in sorted(glob.glob(os.path.join(KERNELS, "*.pyx.tp"))):
         path = os.path.join(GENERATED, os.path.basename(template)[:-3])
         with open(template) as f:
-            text = sub(f.read())
+            text = sub(f.read(), **names)
         if not os.path.exists(path) or open(path).read() != text:   # keep Cython's cache
             with open(path, "w") as f:
                 f.write(text)

@@ -5,6 +5,7 @@ The API reference and the table of supported functions are generated at build ti
 (``_ext/reference.py``) into ``generated/``; the gallery is rendered from ``examples/`` by
 sphinx-gallery into ``gallery/`` (both ignored by git).
 """
+import importlib
 import os
 import sys
 
@@ -76,6 +77,7 @@ API_MODULES = [
     "dualad.distributed",
     "dualad.extend",
     "dualad.testing",
+    "dualad.typing",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -86,6 +88,9 @@ myst_heading_anchors = 3
 
 autodoc_default_options = {"members": False}
 autodoc_typehints = "signature"
+# signatures show the aliases of dualad.typing by name (linked), not NumPy's expanded unions
+autodoc_type_aliases = {name: f"dualad.typing.{name}"
+                        for name in importlib.import_module("dualad.typing").__all__}
 autodoc_member_order = "bysource"
 autosummary_generate = False
 napoleon_google_docstring = False

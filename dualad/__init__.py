@@ -24,6 +24,7 @@ from ._core.primitive import seal_builtins as _seal_builtins
 from ._core.state import enable_grad, no_grad
 from ._core.tape import Tape, Tensor, tensor
 from .checkpoint import checkpoint, checkpoint_loop
+from .compiler import jit
 from .fixed_points import fixed_point
 from .recording import Recording, record
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
@@ -44,7 +45,7 @@ __all__ = [
     "custom_vjp",
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
-    "stop_gradient", "fixed_point",
+    "stop_gradient", "fixed_point", "jit",
 ] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
 
 # subpackages with their own import cost are imported when first used: ``ad.nn.Linear``

@@ -6,6 +6,8 @@ shuffling ``DataLoader`` without its own generator comes from one ``numpy.random
 seed draws the same numbers, as ``torch.manual_seed`` gives in PyTorch. The streams differ
 from PyTorch's: the same seed does not give PyTorch's numbers.
 """
+from __future__ import annotations
+
 import numpy as np
 
 __all__ = ["Generator", "manual_seed", "default_rng", "rng_of"]
@@ -19,21 +21,21 @@ class Generator:
         loader = DataLoader(data, batch_size=32, shuffle=True, generator=g)
     """
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device: str = "cpu") -> None:
         self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
         self.rng = np.random.default_rng(self._seed)
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns the generator (so ``Generator().manual_seed(0)`` chains)."""
         self._seed = int(seed)
         self.rng = np.random.default_rng(self._seed)
         return self
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         """The seed this generator was created or last seeded with."""
         return self._seed
 
-    def seed(self):
+    def seed(self) -> int:
         """Reseed from fresh entropy; returns the new seed."""
         self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))
         return self._seed
@@ -42,7 +44,7 @@ class Generator:
 _default = Generator()
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> Generator:
     """Reseed the default generator (initialisation, dropout, random tensors, shuffling);
     returns it."""
     return _default.manual_seed(seed)

@@ -1,4 +1,5 @@
-"""PyTorch's ``Tensor`` methods (API.md section 13), installed on ``Tensor`` by ``install()``.
+"""PyTorch's ``Tensor`` methods (API.md section 13), handed to ``Tensor`` by ``install()``
+through the core's hook ``tape.use_torch_surface``.
 
 ::
 
@@ -30,7 +31,7 @@ from . import numpy as dnp
 from ._core.backend import raw_value
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.state import state as _state
-from ._core.tape import IMPERATIVE, Tensor
+from ._core.tape import IMPERATIVE, Tensor, use_torch_surface
 
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
 
@@ -639,9 +640,10 @@ def install():
         __iadd__=_augmented("add"), __isub__=_augmented("sub"), __imul__=_augmented("mul"),
         __itruediv__=_augmented("div"), __setitem__=setitem,
     )
-    for name, fn in methods.items():
-        setattr(Tensor, name, fn)
-    Tensor.__hash__ = object.__hash__   # defining __eq__ would otherwise unset it
-    Tensor.size = property(lambda self: _Size(shape_of(self)))
-    Tensor.device = property(lambda self: "cpu")
-    Tensor.is_cuda = False
+    methods.update(
+        __hash__=object.__hash__,   # defining __eq__ would otherwise unset it
+        size=property(lambda self: _Size(shape_of(self))),
+        device=property(lambda self: "cpu"),
+        is_cuda=False,
+    )
+    use_torch_surface(methods)

@@ -12,6 +12,10 @@ n_steps)`` records one entry for a whole time-stepping loop and reverses it with
 # imperative tensors and ``Tape`` all checkpoint. A primitive has one output array, so a pytree
 # result is packed into one flat vector and unpacked with (recorded, cheap) indexing.
 """
+from __future__ import annotations
+
+from typing import Callable
+
 import functools
 import math
 
@@ -23,6 +27,7 @@ from ._core.primitive import Box, Primitive, bind, dtype_of, shape_of
 from ._core.state import new_level
 from ._core.tape import ReverseTrace, Tensor, sweep
 from ._core.tree import tree_flatten, tree_unflatten
+from .typing import Fun, PyTree
 
 
 class _Packer:
@@ -134,7 +139,7 @@ class _Checkpointed(_Recompute):
         return _recompute_vjp(self.impl, residuals, needs, g)
 
 
-def checkpoint(fn):
+def checkpoint(fn: Fun) -> Fun:
     """``fn`` with gradient checkpointing: under reverse mode one tape entry stands for the whole
     call and keeps only the arguments; the backward sweep re-runs ``fn`` to differentiate it.
 
@@ -155,7 +160,7 @@ def checkpoint(fn):
     return checkpointed
 
 
-def binomial_split(n, c):
+def binomial_split(n: int, c: int) -> int:
     """How many of ``n`` steps to advance before taking the next checkpoint, with ``c`` free
     checkpoints, for the fewest recomputations (Griewank's binomial rule): with ``r`` the
     smallest repetition number such that C(c + r, c) >= n, the remaining ``n - m`` steps fit
@@ -201,7 +206,8 @@ class _Loop(_Recompute):
         return [g]
 
 
-def checkpoint_loop(step, state, n_steps, checkpoints=None):
+def checkpoint_loop(step: Callable[[PyTree], PyTree], state: PyTree, n_steps: int,
+                    checkpoints: int | None = None) -> PyTree:
     """``state`` after ``n_steps`` applications of ``step``, differentiable in reverse mode with
     memory for ``checkpoints + 1`` states (default ``ceil(log2(n_steps))``) instead of a tape of
     every step: the sweep replays segments from stored states on a binomial schedule, so each

@@ -25,13 +25,20 @@ per input (reverse from JVP) or output (forward from VJP) direction. Write rules
 directions and must keep it, as the built-in rules do (see ``dualad/_core/primitive.py``).
 Metadata goes in keyword ``params``, which are passed to ``impl`` and to the rules.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 from ._core.primitive import _BUILTINS, REGISTRY, Primitive, bind
 
 __all__ = ["defprim", "Primitive", "bind", "REGISTRY"]
 
 
-def defprim(name, impl, jvp=None, vjp=None, *, batched=False, broadcasts=False, linear=False,
-            pattern=None):
+def defprim(name: str, impl: Callable[..., Any],
+            jvp: Callable[..., Any] | tuple[Callable[..., Any] | None, ...] | None = None,
+            vjp: Callable[..., Any] | tuple[Callable[..., Any] | None, ...] | None = None, *,
+            batched: bool = False, broadcasts: bool = False, linear: bool = False,
+            pattern: Callable[..., Any] | None = None) -> Primitive:
     """Register a primitive and return it; call it like a function: ``prim(*arrays, **params)``.
 
     A user primitive registered again under the same name replaces the old one; the names of

@@ -9,6 +9,10 @@ function theorem (HIPS autograd's ``fixed_point``, in both modes).
 # user's ``distance`` and ``tol``, so derivatives of any order come from the same rule. The
 # iteration converges where ``dg/dx`` is a contraction, as the forward iteration needs anyway.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import inspect
 
 import numpy as np
@@ -17,6 +21,7 @@ from ._core.backend import raw_value
 from ._core.primitive import Primitive
 from ._core.tree import tree_flatten, tree_unflatten
 from .tree import ravel_pytree
+from .typing import PyTree
 
 __all__ = ["fixed_point"]
 
@@ -34,7 +39,8 @@ def _step_of(f, a, x0):
     return lambda a_, x: f(a_)(x)
 
 
-def fixed_point(f, a, x0, distance, tol):
+def fixed_point(f: Callable[..., Any], a: PyTree, x0: PyTree,
+                distance: Callable[[PyTree, PyTree], Any], tol: float) -> PyTree:
     """Iterate ``x = f(a)(x)`` from ``x0`` until ``distance(x, x_prev) < tol``; return ``x``.
 
     ``f(a)`` returns the step function (HIPS autograd's signature; ``f(a, x)`` taking both is

@@ -12,11 +12,16 @@ structure. The work runs on one flat vector (``dualad.tree.ravel_pytree``).
 >>> np.round(p["w"], 3)
 array([3., 3.])
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import functools
 
 import numpy as np
 
 from .tree import ravel_pytree
+from .typing import PyTree
 
 __all__ = ["sgd", "rmsprop", "adam"]
 
@@ -39,7 +44,9 @@ def _on_flat_vectors(optimizer):
 
 
 @_on_flat_vectors
-def sgd(grad, x, callback=None, num_iters=200, step_size=0.1, mass=0.9):
+def sgd(grad: Callable[[PyTree, int], PyTree], x: PyTree,
+        callback: Callable[[PyTree, int, PyTree], Any] | None = None, num_iters: int = 200,
+        step_size: float = 0.1, mass: float = 0.9) -> PyTree:
     """Stochastic gradient descent with momentum: ``v = mass * v - (1 - mass) * g`` and
     ``x = x + step_size * v``, with ``v`` starting at 0."""
     velocity = np.zeros(len(x))
@@ -53,7 +60,9 @@ def sgd(grad, x, callback=None, num_iters=200, step_size=0.1, mass=0.9):
 
 
 @_on_flat_vectors
-def rmsprop(grad, x, callback=None, num_iters=100, step_size=0.1, gamma=0.9, eps=1e-8):
+def rmsprop(grad: Callable[[PyTree, int], PyTree], x: PyTree,
+            callback: Callable[[PyTree, int, PyTree], Any] | None = None, num_iters: int = 100,
+            step_size: float = 0.1, gamma: float = 0.9, eps: float = 1e-8) -> PyTree:
     """RMSprop: a running mean of squared gradients ``r = gamma * r + (1 - gamma) * g**2``
     (starting at 1) scales each step: ``x = x - step_size * g / (sqrt(r) + eps)``."""
     mean_square = np.ones(len(x))
@@ -67,7 +76,9 @@ def rmsprop(grad, x, callback=None, num_iters=100, step_size=0.1, gamma=0.9, eps
 
 
 @_on_flat_vectors
-def adam(grad, x, callback=None, num_iters=100, step_size=0.001, b1=0.9, b2=0.999, eps=1e-8):
+def adam(grad: Callable[[PyTree, int], PyTree], x: PyTree,
+         callback: Callable[[PyTree, int, PyTree], Any] | None = None, num_iters: int = 100,
+         step_size: float = 0.001, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> PyTree:
     """Adam (Kingma and Ba, 2015): moment estimates ``m`` and ``v`` of the gradient and its
     square, bias-corrected by ``1 - b**(i + 1)``, give the step
     ``x = x - step_size * mhat / (sqrt(vhat) + eps)``."""

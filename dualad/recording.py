@@ -26,12 +26,11 @@
 # allocated once per path; what a replay returns is copied out of them. That tape serves
 # ``value`` and ``grad``; ``jacobian`` runs the NumPy steps below, and so does a replay started
 # while one is already running on the same path (another thread, or a primitive calling back).
-# Any other program (float32, big arrays) becomes a list of steps over NumPy arrays: arithmetic
-# with broadcasting, the elementwise functions, matmul and sum run prebuilt NumPy value and VJP
-# functions (checked against the primitives' own rules by tests/test_record.py); every other
-# primitive runs its own ``record``/``backward`` on the plain arrays; the step list costs one
-# Python call per operation. No path involves boxes, nodes or dispatch. For array programs
-# ``hessian`` is not compiled: it calls ``ad.hessian`` on the function.
+# Any other program (float32, big arrays) becomes a list of steps over NumPy arrays: every
+# primitive runs its own ``record``/``backward`` on the plain arrays (no derivative is written
+# here); the step list costs one Python call per operation. No path involves boxes, nodes or
+# dispatch. For array programs ``hessian`` is not compiled: it calls ``ad.hessian`` on the
+# function.
 
 NOTE: guards. A recording is one path through ``fun``. Everything that lets a traced value
 decide something is recorded as a guard and checked again on every replay:
@@ -72,8 +71,6 @@ from ._core.primitive import Box, shape_of
 from ._core.state import new_level, state
 from ._core.tape import ReverseTrace, Tensor
 from ._core.tree import check_float_leaf, tree_flatten, tree_unflatten
-from ._kernels import unbroadcast
-from .primitives.elementwise import Unary
 from .transforms._args import normalize_argnums, selected_structure
 
 _replay = None
@@ -84,7 +81,6 @@ if not os.environ.get("DUALAD_PUREPYTHON"):
         pass
 
 MAX_PATHS = 8
-COMPILED = _replay is not None   # scalar and small float64 array programs run in C
 _F64 = np.dtype(np.float64)
 
 
@@ -231,6 +227,12 @@ class _Signature:
             child = self.treedef.children[i]
             for k in range(starts[i], starts[i] + child.num_leaves):
                 check_float_leaf(leaves[k], f"record: argument {i}")
+                if self.specs[k] is None:   # complex: not an input a replay substitutes
+                    raise TypeError(
+                        f"record: argument {i} is complex ({np.asarray(leaves[k]).dtype}); a "
+                        "Recording differentiates real floating-point arguments only: pass "
+                        "the real and imaginary parts as two float arguments, or use "
+                        "ad.grad (which takes complex arguments) without recording")
                 self.wrt.append(self.inputs.index(k))
             self.defs.append((i, child, child.num_leaves))
         # one differentiated argument, itself a leaf: results need no rebuilding
@@ -567,122 +569,6 @@ def _scalar_output_error(n_out, shape):
 
 
 # ------------------------------------------------------------------------ array programs (NumPy)
-def _sum_to(shape, out_shape):
-    """Cotangent (batch axis first) of an operand of ``shape`` broadcast to ``out_shape``."""
-    if tuple(shape) == tuple(out_shape):
-        return None
-    return lambda g: unbroadcast(g, shape, 1)
-
-
-# d(op)/d(operand) applied to a cotangent: ``(vjp_a(g, a, b, ans), vjp_b(g, a, b, ans))``,
-# the same formulas as the rules in dualad/primitives/binary.py, on plain arrays
-_BINARY_VJPS = {
-    "add": (lambda g, a, b, y: g, lambda g, a, b, y: g),
-    "subtract": (lambda g, a, b, y: g, lambda g, a, b, y: -g),
-    "multiply": (lambda g, a, b, y: g * b, lambda g, a, b, y: g * a),
-    "divide": (lambda g, a, b, y: g * (1.0 / b), lambda g, a, b, y: g * -(y / b)),
-}
-
-
-def _binary_step(prim, shapes, out_shape, needs):
-    impl = prim.impl
-    rules = [(rule, _sum_to(shape, out_shape)) if need else None
-             for rule, shape, need in zip(_BINARY_VJPS[prim.name], shapes, needs)]
-
-    def rec(a, b):
-        y = impl(a, b)
-        return y, (a, b, y)
-
-    def bwd(g, res):
-        a, b, y = res
-        cts = []
-        for rule in rules:
-            if rule is None:
-                cts.append(None)
-            else:
-                ct = rule[0](g, a, b, y)
-                cts.append(ct if rule[1] is None else rule[1](ct))
-        return cts
-
-    return rec, bwd
-
-
-def _unary_step(prim):
-    def bwd(g, deriv):
-        return (g * deriv,)
-    return prim.value_and_deriv, bwd
-
-
-def _negative_step():
-    return (lambda x: (-x, None)), (lambda g, res: (-g,))
-
-
-def _sum_step(shape, axis, keepdims):
-    ndim = len(shape)
-    kept = tuple(1 if i - ndim in axis else n for i, n in enumerate(shape))
-
-    shape = tuple(shape)
-
-    def rec(x):
-        return np.add.reduce(x, axis=axis, keepdims=keepdims), None
-
-    def bwd(g, res):
-        k = g.shape[0]
-        g = g.reshape((k,) + kept)
-        return (g if kept == shape else np.broadcast_to(g, (k,) + shape),)
-
-    return rec, bwd
-
-
-def _matmul_step(a_shape, b_shape, needs):
-    """NOTE: matmul and vectors (dualad/primitives/linalg.py): 1-D operands are promoted to
-    matrices, the cotangent likewise, and the promoted axes dropped from the results."""
-    a1, b1 = len(a_shape) == 1, len(b_shape) == 1
-
-    def rec(a, b):
-        return np.matmul(a, b), (a, b)
-
-    if len(a_shape) == 2 and len(b_shape) <= 2:
-        return rec, _matrix_matmul_vjp(b1, needs)
-
-    def bwd(g, res):
-        a, b = res
-        a2 = a[None, :] if a1 else a
-        b2 = b[:, None] if b1 else b
-        if a1:
-            g = g[..., None] if b1 else g[..., None, :]
-        if b1:
-            g = g[..., None]
-        ga = gb = None
-        if needs[0]:
-            ga = _unbroadcast_to(g @ b2.swapaxes(-1, -2), a2.shape)
-            ga = ga[..., 0, :] if a1 else ga
-        if needs[1]:
-            gb = _unbroadcast_to(a2.swapaxes(-1, -2) @ g, b2.shape)
-            gb = gb[..., 0] if b1 else gb
-        return ga, gb
-
-    return rec, bwd
-
-
-def _matrix_matmul_vjp(b1, needs):
-    """The VJP of ``A @ b`` for a matrix ``A`` and a vector or matrix ``b``: an outer
-    product (vector) or one product with the batch axis folded in."""
-    def bwd(g, res):
-        a, b = res
-        ga = gb = None
-        if needs[0]:
-            ga = g[..., None] * b if b1 else g @ b.T
-        if needs[1]:
-            gb = g @ a if b1 else a.T @ g
-        return ga, gb
-    return bwd
-
-
-def _unbroadcast_to(g, shape):
-    return g if g.shape[1:] == shape else unbroadcast(g, shape, 1)
-
-
 def _generic_step(prim, params, needs):
     """The primitive's own ``record`` and ``backward`` on plain arrays."""
     needs = list(needs)
@@ -694,23 +580,6 @@ def _generic_step(prim, params, needs):
         return prim.backward(g, res, needs, params)
 
     return rec, bwd
-
-
-def _array_step(prim, params, shapes, out_shape, needs):
-    """``(rec, bwd, fast)`` for one operation: ``rec(*vals) -> (ans, residuals)``,
-    ``bwd(g, residuals) -> cotangents``, and whether a prebuilt NumPy kernel serves it."""
-    name = prim.name
-    if isinstance(prim, Unary):
-        return (*_unary_step(prim), True)
-    if name in _BINARY_VJPS and len(shapes) == 2:
-        return (*_binary_step(prim, shapes, out_shape, needs), True)
-    if name == "negative":
-        return (*_negative_step(), True)
-    if name == "sum":
-        return (*_sum_step(shapes[0], params["axis"], params["keepdims"]), True)
-    if name == "matmul" and len(shapes[0]) >= 1 and len(shapes[1]) >= 1:
-        return (*_matmul_step(shapes[0], shapes[1], needs), True)
-    return (*_generic_step(prim, params, needs), False)
 
 
 def _dependence(program, wrt):
@@ -763,11 +632,8 @@ class _StepPath:
                 continue
             _, prim, params, out, ins = step
             needs = [depends[i] for i in ins]
-            shapes = [shape_of(program.values[i]) for i in ins]
-            rec, bwd, fast = _array_step(prim, params, shapes, shape_of(program.values[out]),
-                                         needs)
-            if not fast:
-                self.via_rules.append(prim.name)
+            rec, bwd = _generic_step(prim, params, needs)
+            self.via_rules.append(prim.name)
             value = _value_fn(prim, params)
             get, unary = itemgetter(*ins), len(ins) == 1
             self.value_steps.append((out, get, unary, value, -1))
@@ -983,6 +849,9 @@ def _array_tape(program, wrt, depends):
         a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
         if kind == "generic":
             wanted = [depends[i] for i in ins]
+            # the sweep skips an instruction whose ``needs`` is 0; a generic one may need the
+            # cotangent of any operand, not only of the first two (betainc's x is the third)
+            needs = int(any(wanted))
             extra, a, b = (0, 0, len(calls)), -1, -1
             calls.append((*_generic_step(prim, params, wanted), tuple(ins), tuple(wanted)))
             names.append(prim.name)

@@ -6,6 +6,10 @@ defaults: ``axis=None`` reduces over every axis), differentiable in both modes.
 # ``m``, so its derivative is the softmax whatever ``m`` is. Large inputs (1000) never overflow
 # and ``-inf`` entries get a derivative of exactly 0.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import math
 
 import numpy as np
@@ -19,6 +23,7 @@ from .numpy._ufuncs import sign as sign_of
 from .primitives.movement import stop_gradient
 from .primitives.reductions import max_p, sum_p
 from .primitives.shape import reshape
+from .typing import Array, ArrayLike, Axis
 
 
 def _shift(x, axes, b=None):
@@ -49,7 +54,9 @@ def _unless_overflowing(shifted, b):
     return where(big, 700.0, shifted)
 
 
-def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs):
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: bool = False,
+              **kwargs: Any) -> Array | tuple[Array, Array]:
     """``log(sum(b * exp(a), axis))`` without overflow (SciPy's signature); ``b`` (default 1)
     broadcasts against ``a`` and may be negative when ``return_sign=True``, which returns
     ``(log|sum|, sign)`` with the sign a plain array. Differentiable in ``a`` and ``b``; the
@@ -81,7 +88,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, **kwargs)
     return (out, sign) if return_sign else out
 
 
-def log_softmax(x, axis=None):
+def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """``x - logsumexp(x, axis, keepdims=True)``, computed from the shifted ``x - max`` so that
     entries near the maximum keep their precision."""
     axes = normalize_axis(axis, ndim_of(x), "log_softmax")
@@ -89,7 +96,7 @@ def log_softmax(x, axis=None):
     return shifted - log(sum_p(exp(shifted), axis=axes, keepdims=True))
 
 
-def softmax(x, axis=None):
+def softmax(x: ArrayLike, axis: Axis = None) -> Array:
     """``exp(x) / sum(exp(x), axis)``, with ``x`` shifted by its maximum first."""
     axes = normalize_axis(axis, ndim_of(x), "softmax")
     e = exp(x - _shift(x, axes))

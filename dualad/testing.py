@@ -5,11 +5,16 @@ differences. Used by dualad's own tests and offered to users for their rules. Co
 follow NOTE: complex convention (``primitives/complex.py``): a cotangent pairs with a tangent
 as ``Re(sum(g * t))``.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 from ._core.backend import raw_value
 from ._core.tree import tree_flatten, tree_unflatten
 from .transforms import jvp, vjp
+from .typing import ArrayLike
 
 _EPS = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 3e-3}
 _TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 3e-2}
@@ -80,7 +85,9 @@ def _close(a, b, tol, what):
                                  f"(tolerance {tol * scale:.3g})\n got      {x}\n expected {y}")
 
 
-def check_grads(f, args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, seed=0):
+def check_grads(f: Callable[..., Any], args: tuple, modes: Sequence[str] = ("fwd", "rev"),
+                order: int = 2, eps: float | None = None, rtol: float | None = None,
+                seed: int = 0) -> None:
     """Check ``f``'s derivatives at ``args`` (a tuple of positional arguments).
 
     ``"fwd"``: the JVP along a random direction equals the central finite difference.
@@ -121,7 +128,7 @@ def check_grads(f, args, modes=("fwd", "rev"), order=2, eps=None, rtol=None, see
             check_grads(cotangent_of, args, modes, order - 1, eps, rtol, seed + 1)
 
 
-def numerical_grad(f, x, eps=1e-6):
+def numerical_grad(f: Callable[[np.ndarray], Any], x: ArrayLike, eps: float = 1e-6) -> np.ndarray:
     """The gradient of the real-valued ``f`` at the array ``x`` by central differences, in
     dualad's convention: ``du/dx - i du/dy`` at a complex ``x`` (what ``ad.grad`` returns).
     One pair of evaluations per real degree of freedom: for small checks.

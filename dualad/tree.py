@@ -13,17 +13,22 @@ array([0., 0., 1., 1., 1., 1.])
 >>> unravel(flat)["w"].shape
 (2, 2)
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from ._core.backend import raw_value
 from ._core.primitive import dtype_of, shape_of
 from ._core.tree import tree_flatten, tree_map, tree_unflatten
+from .typing import Array, ArrayLike, PyTree
 
 __all__ = ["tree_map", "tree_flatten", "tree_unflatten", "tree_leaves", "ravel_pytree",
            "flatten", "flatten_func"]
 
 
-def tree_leaves(tree):
+def tree_leaves(tree: PyTree) -> list[Any]:
     """The leaves of ``tree`` in flattening order.
 
     >>> tree_leaves({"b": 2.0, "a": (1.0, None)})
@@ -32,7 +37,7 @@ def tree_leaves(tree):
     return tree_flatten(tree)[0]
 
 
-def ravel_pytree(pytree):
+def ravel_pytree(pytree: PyTree) -> tuple[Array, Callable[[ArrayLike], PyTree]]:
     """``(flat, unravel)``: the leaves of ``pytree`` raveled and joined into one 1-d array (of
     their common dtype), and the function mapping such a vector back to a tree of the same
     structure, shapes and dtypes. Both are differentiable (``dnp`` operations), so
@@ -70,7 +75,8 @@ flatten = ravel_pytree
 """HIPS autograd's name for ``ravel_pytree`` (``autograd.misc.flatten``)."""
 
 
-def flatten_func(func, example):
+def flatten_func(func: Callable[..., Any], example: PyTree
+                 ) -> tuple[Callable[..., Array], Callable[[ArrayLike], PyTree], Array]:
     """``(flat_func, unflatten, flat_example)`` (HIPS autograd's ``flatten_func``):
     ``flat_func(v, *args)`` is ``func(unflatten(v), *args)`` with its result raveled, for
     parameters shaped like ``example``.

@@ -13,6 +13,7 @@ they always describe the dualad being documented:
 import importlib
 import inspect
 import os
+import re
 
 from sphinx.util import logging
 
@@ -84,7 +85,9 @@ def module_page(name, module, documented):
                      "compute nothing differentiable.\n")
         for attr in groups["data"]:
             obj = getattr(module, attr)
-            if inspect.isclass(obj) or callable(obj):
+            if getattr(obj, "__module__", None) == "typing":   # a type alias: its ``#:`` text
+                lines.append(f".. autodata:: {attr}\n")
+            elif inspect.isclass(obj) or callable(obj):
                 origin = f"{getattr(obj, '__module__', 'numpy')}.{obj.__name__}"
                 lines.append(f".. py:data:: {attr}\n\n   NumPy's ``{origin}``.\n")
             elif len(repr(obj)) <= 60:
@@ -189,7 +192,19 @@ def generate(app):
     _write(os.path.join(out, "supported.md"), supported_page())
 
 
+_ALIAS = re.compile(r"TypeAliasForwardRef\('([\w.]+)'\)")
+
+
+def plain_aliases(app, what, name, obj, options, signature, return_annotation):
+    """Signatures name dualad.typing's aliases (``conf.autodoc_type_aliases``); where an alias
+    sits inside a union or a tuple, Sphinx writes its placeholder's repr: write the name."""
+    def clean(text):
+        return text and _ALIAS.sub(r"\1", text)
+    return clean(signature), clean(return_annotation)
+
+
 def setup(app):
     app.add_config_value("API_MODULES", [], "env")
     app.connect("builder-inited", generate)
+    app.connect("autodoc-process-signature", plain_aliases)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -78,6 +78,33 @@ cdef object _Dual = None     # dual.Dual, set by use_dual_class
 cdef dict _NO_PARAMS = {}   # the params of a call without any; shared, so never mutated
 
 
+# Hook: the primitives the compiled core applies itself. The core declares no op and looks none
+# up by name; the ops layer hands them over once, at import (``dualad/primitives/__init__.py``
+# calls ``use_ops``), before any box exists. The box operators bind the arithmetic (+ - * / **
+# @ and unary -, ``x * x`` as ``square``); tangents and cotangents are summed with ``add``, and
+# aligned, broadcast and un-broadcast around a ``broadcasts=True`` primitive's rules with
+# ``reshape``, ``broadcast_to`` and ``unbroadcast``; ``real`` and ``astype`` give a tangent
+# its value's dtype; the sweep steps the nodes of ``multiply`` and ``negative`` itself (their
+# VJPs are ``g * y``, ``g * x`` and ``-g``). ``derived`` is the module whose ``jvp_from_vjp``,
+# ``vjp_from_jvp``, ``per_direction_jvp`` and ``per_direction_vjp`` supply the rules a
+# primitive leaves out (``primitives/derived.py``).
+cdef object _add_p = None, _subtract_p = None, _multiply_p = None, _divide_p = None
+cdef object _power_p = None, _negative_p = None, _square_p = None, _matmul_p = None
+cdef object _reshape_p = None, _broadcast_to_p = None, _unbroadcast_p = None
+cdef object _real_p = None, _astype_p = None, _derived = None
+
+
+def use_ops(*, add, subtract, multiply, divide, power, negative, square, matmul, reshape,
+            broadcast_to, unbroadcast, real, astype, derived):
+    """Register the primitives the core applies itself (see the hook's comment above)."""
+    global _add_p, _subtract_p, _multiply_p, _divide_p, _power_p, _negative_p, _square_p
+    global _matmul_p, _reshape_p, _broadcast_to_p, _unbroadcast_p, _real_p, _astype_p, _derived
+    _add_p, _subtract_p, _multiply_p, _divide_p = add, subtract, multiply, divide
+    _power_p, _negative_p, _square_p, _matmul_p = power, negative, square, matmul
+    _reshape_p, _broadcast_to_p, _unbroadcast_p = reshape, broadcast_to, unbroadcast
+    _real_p, _astype_p, _derived = real, astype, derived
+
+
 def seal_builtins():
     """Mark every primitive registered so far as built in: users may replace their own
     primitives (re-running a definition), never the built-ins."""
@@ -94,41 +121,41 @@ cdef class BoxBase:
     cdef public Py_ssize_t _level
 
     def __add__(self, other):
-        return _bind(REGISTRY["add"], (self, other), _NO_PARAMS)
+        return _bind(_add_p, (self, other), _NO_PARAMS)
 
     def __radd__(self, other):
-        return _bind(REGISTRY["add"], (other, self), _NO_PARAMS)
+        return _bind(_add_p, (other, self), _NO_PARAMS)
 
     def __sub__(self, other):
-        return _bind(REGISTRY["subtract"], (self, other), _NO_PARAMS)
+        return _bind(_subtract_p, (self, other), _NO_PARAMS)
 
     def __rsub__(self, other):
-        return _bind(REGISTRY["subtract"], (other, self), _NO_PARAMS)
+        return _bind(_subtract_p, (other, self), _NO_PARAMS)
 
     def __mul__(self, other):
         if other is self:   # x * x: one pass for its derivative (2x) instead of two and a sum
-            return _bind(REGISTRY["square"], (self,), _NO_PARAMS)
-        return _bind(REGISTRY["multiply"], (self, other), _NO_PARAMS)
+            return _bind(_square_p, (self,), _NO_PARAMS)
+        return _bind(_multiply_p, (self, other), _NO_PARAMS)
 
     def __rmul__(self, other):
-        return _bind(REGISTRY["multiply"], (other, self), _NO_PARAMS)
+        return _bind(_multiply_p, (other, self), _NO_PARAMS)
 
     def __truediv__(self, other):
-        return _bind(REGISTRY["divide"], (self, other), _NO_PARAMS)
+        return _bind(_divide_p, (self, other), _NO_PARAMS)
 
     def __rtruediv__(self, other):
-        return _bind(REGISTRY["divide"], (other, self), _NO_PARAMS)
+        return _bind(_divide_p, (other, self), _NO_PARAMS)
 
     def __pow__(self, other, modulo=None):
         _refuse_modulo(modulo)
-        return _bind(REGISTRY["power"], (self, other), _NO_PARAMS)
+        return _bind(_power_p, (self, other), _NO_PARAMS)
 
     def __rpow__(self, other, modulo=None):
         _refuse_modulo(modulo)
-        return _bind(REGISTRY["power"], (other, self), _NO_PARAMS)
+        return _bind(_power_p, (other, self), _NO_PARAMS)
 
     def __neg__(self):
-        return _bind(REGISTRY["negative"], (self,), _NO_PARAMS)
+        return _bind(_negative_p, (self,), _NO_PARAMS)
 
     def __matmul__(self, other):
         return matmul(self, other)
@@ -145,7 +172,8 @@ cdef object _as_array = None  # dualad.numpy.array, set by use_facade
 
 
 def use_facade(getitem, as_array):
-    """The facade's functions the boxes need: ``getitem(box, index)`` (which normalises the
+    """Hook: the facade's functions the boxes need, registered once by ``dualad.numpy``
+    (``numpy/_methods.py``) when it is imported: ``getitem(box, index)`` (which normalises the
     index) for ``box[index]``, and ``as_array(list)`` to stack a (nested) list holding boxes
     into one differentiable array wherever an operation gets such a list."""
     global _getitem, _as_array
@@ -187,7 +215,7 @@ cpdef matmul(a, b):
     if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
         raise ValueError("matmul: input operand does not have enough dimensions (scalars are "
                          "not allowed; use multiply or *)")
-    return _bind(REGISTRY["matmul"], (a, b), _NO_PARAMS)
+    return _bind(_matmul_p, (a, b), _NO_PARAMS)
 
 
 cdef _refuse_modulo(modulo):
@@ -219,6 +247,8 @@ cdef object _bind(object prim, tuple args, dict params):
         # lists of boxes where NumPy takes a list (dnp.sin([x, y])): stacked into one array
         return _bind(prim, tuple(_as_array(a) if _holds_box(a) else a for a in args), params)
     if top is None:
+        if _plain_hook is not None:   # ad.jit is tracing (NOTE: plain hook)
+            return _plain_hook(prim, args, params)
         try:
             return prim.impl(*args, **params) if params else prim.impl(*args)
         except TypeError:
@@ -230,6 +260,23 @@ cdef object _bind(object prim, tuple args, dict params):
     if isinstance(trace, ForwardTrace):
         return (<ForwardTrace>trace).process(prim, args, params)
     return trace.process(prim, args, params)
+
+
+# NOTE: plain hook. While ``ad.jit`` traces (``dualad.compiler.tracing``), library code may
+# hand a primitive plain arrays that stand for traced values (a mask or an index computed from
+# one, in a derivative rule whose other operands are constants). No box reaches ``bind`` then,
+# so the tracer sees that application through this hook, set for the duration of the trace:
+# ``hook(prim, args, params)`` returns the result (recording the application when it reads a
+# traced value). None otherwise: one pointer test on the no-box path.
+cdef object _plain_hook = None
+
+
+def set_plain_hook(hook):
+    """Install ``hook`` (or None) for ``bind`` calls without boxes; returns the previous one."""
+    global _plain_hook
+    previous = _plain_hook
+    _plain_hook = hook
+    return previous
 
 
 def _refuse_mixed_devices(prim, args):
@@ -407,7 +454,7 @@ cpdef add_any(a, b):
         return b
     if b is None:
         return a
-    return _bind(REGISTRY["add"], (a, b), _NO_PARAMS)
+    return _bind(_add_p, (a, b), _NO_PARAMS)
 
 
 cpdef align_batched(v, Py_ssize_t ndim, Py_ssize_t lead=1):
@@ -417,7 +464,7 @@ cpdef align_batched(v, Py_ssize_t ndim, Py_ssize_t lead=1):
     cdef Py_ssize_t missing = ndim - len(shape)
     if missing <= 0:
         return v
-    return _bind(REGISTRY["reshape"], (v,),
+    return _bind(_reshape_p, (v,),
                  {"shape": shape[:lead] + (1,) * missing + shape[lead:]})
 
 
@@ -538,11 +585,9 @@ cdef class Primitive:
 
     def jvp(self, tangents, ans, primals, params):
         if self.jvp_rule is None and self.jvps is None:
-            from ..transforms.derived import jvp_from_vjp
-            return jvp_from_vjp(self, tangents, ans, primals, params)
+            return _derived.jvp_from_vjp(self, tangents, ans, primals, params)
         if not self.batched:
-            from ..transforms.derived import per_direction_jvp
-            return per_direction_jvp(self, tangents, ans, primals, params)
+            return _derived.per_direction_jvp(self, tangents, ans, primals, params)
         cdef Py_ssize_t rank = ndim_of(ans) + 1
         if self.broadcasts:
             tangents = [None if t is None else align_batched(t, rank) for t in tangents]
@@ -556,7 +601,7 @@ cdef class Primitive:
         if out is not None and self.broadcasts:
             shape = shape_of(out)
             if shape[1:] != shape_of(ans):
-                out = _bind(REGISTRY["broadcast_to"], (out,),
+                out = _bind(_broadcast_to_p, (out,),
                             {"shape": shape[:1] + shape_of(ans)})
         if out is not None:
             out = _tangent_like(out, ans, self.broadcasts)
@@ -593,11 +638,9 @@ cdef class Primitive:
         """Cotangents for the arguments whose ``needs`` flag is set (None elsewhere)."""
         ans, args = residuals
         if self.vjp_rule is None and self.vjps is None:
-            from ..transforms.derived import vjp_from_jvp
-            return vjp_from_jvp(self, g, ans, args, needs, params)
+            return _derived.vjp_from_jvp(self, g, ans, args, needs, params)
         if not self.batched:
-            from ..transforms.derived import per_direction_vjp
-            return per_direction_vjp(self, g, ans, args, needs, params)
+            return _derived.per_direction_vjp(self, g, ans, args, needs, params)
         cdef Py_ssize_t i, n = len(needs)
         cdef list cts
         if self.vjp_rule is not None:
@@ -617,13 +660,13 @@ cdef class Primitive:
                 if c is not None:
                     want = shape_of(args[i])
                     if shape_of(c)[1:] != want:
-                        cts[i] = _bind(REGISTRY["unbroadcast"], (c,), {"shape": want, "lead": 1})
+                        cts[i] = _bind(_unbroadcast_p, (c,), {"shape": want, "lead": 1})
         for i in range(n):
             c = cts[i]
             if c is not None and _is_complex(c) and not _is_complex(args[i]):
                 # a real operand of a complex result: its cotangent is the real part (NOTE:
                 # complex convention in primitives/complex.py)
-                cts[i] = _bind(REGISTRY["real"], (c,), _NO_PARAMS)
+                cts[i] = _bind(_real_p, (c,), _NO_PARAMS)
         return cts
 
 
@@ -637,11 +680,11 @@ cdef object _tangent_like(out, ans, bint broadcasts):
             and cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.PyArray_TYPE(<cnp.ndarray>ans)):
         return out   # the common case, decided in C
     if _is_complex(out) and not _is_complex(ans):
-        return _bind(REGISTRY["real"], (out,), _NO_PARAMS)
+        return _bind(_real_p, (out,), _NO_PARAMS)
     if broadcasts:
         ans_dtype = dtype_of(ans)
         if dtype_of(out) != ans_dtype:
-            return _bind(REGISTRY["astype"], (out,), {"dtype": ans_dtype})
+            return _bind(_astype_p, (out,), {"dtype": ans_dtype})
     return out
 
 
@@ -661,13 +704,13 @@ cdef class UnaryPrimitive(Primitive):
 
     def forward(self, primals, tangents, params):
         ans, d = self.value_and_deriv(primals[0])
-        return ans, _bind(REGISTRY["multiply"], (tangents[0], d), _NO_PARAMS)
+        return ans, _bind(_multiply_p, (tangents[0], d), _NO_PARAMS)
 
     cpdef record(self, args, params):
         return self.value_and_deriv(args[0])
 
     cpdef backward(self, g, deriv, needs, params):
-        return (_bind(REGISTRY["multiply"], (g, deriv), _NO_PARAMS),)
+        return (_bind(_multiply_p, (g, deriv), _NO_PARAMS),)
 
 
 # ------------------------------------------------------------------------------- the tape
@@ -806,8 +849,7 @@ def sweep(nodes_desc, dict seeds, bint retain):
     cdef tuple parents
     cdef list needs
     cdef Py_ssize_t i, n
-    add = REGISTRY["add"]
-    multiply, negative = REGISTRY["multiply"], REGISTRY["negative"]
+    add, multiply, negative = _add_p, _multiply_p, _negative_p
     for obj in nodes_desc:
         node = <Node?>obj
         prim = node.prim

@@ -7,7 +7,7 @@ the product itself. Each rule here handles the case of a first-order sweep over 
 arrays (no box among the cotangent and the operands, so nothing needs the result to be
 differentiable again) in C, with NumPy doing the arithmetic, and hands every other case to the
 rule written in dualad operations it was built with (``general``), which serves higher orders.
-Both give the same bits (tests/test_products.py checks the matmul VJPs and ``outer``)."""
+Both give the same bits (tests/ops/test_products.py checks the matmul VJPs and ``outer``)."""
 import numpy as np
 
 cimport numpy as cnp
@@ -101,7 +101,7 @@ cpdef outer(g, v):
     float32 arrays of one dtype, one product per element in C: NumPy takes its broadcasting
     iterator for this shape, which costs more than the products of a small array. Operands
     whose products may not all be finite go to NumPy, whose warnings and ``errstate`` then
-    apply. Same bits as NumPy's multiply (tests/test_products.py)."""
+    apply. Same bits as NumPy's multiply (tests/ops/test_products.py)."""
     if (type(g) is not _ndarray or type(v) is not _ndarray
             or cnp.PyArray_NDIM(<cnp.ndarray>v) != 1
             or cnp.PyArray_TYPE(<cnp.ndarray>g) != cnp.PyArray_TYPE(<cnp.ndarray>v)

@@ -2,14 +2,21 @@
 and lists of them become in ``ad.tensor`` and the creation functions. float32, as in PyTorch,
 unless ``ad.set_default_dtype`` says otherwise; NumPy arrays keep their dtype, and the
 functional transforms keep NumPy's float64 for Python floats (section 1)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .backend import raw_value
 
+if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
+    from ..typing import DTypeLike
+
 _default_dtype = np.float32
 
 
-def set_default_dtype(d):
+def set_default_dtype(d: DTypeLike) -> None:
     """Set the dtype that Python floats take in tensor creation (float32 or float64).
 
     >>> import dualad as ad
@@ -24,7 +31,7 @@ def set_default_dtype(d):
     _default_dtype = d.type
 
 
-def get_default_dtype():
+def get_default_dtype() -> type[np.floating]:
     """The dtype Python floats take in tensor creation (float32 unless changed)."""
     return _default_dtype
 

@@ -5,6 +5,10 @@ A ``Dual`` holds a primal array and a tangent array whose leading axis batches k
 tags its perturbation, so nested forward transforms never mix their tangents. The trace and the
 Dual's fields are compiled (``_engine.pyx``); this module adds the user-facing constructor.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import _engine
@@ -12,6 +16,9 @@ from ._engine import DualBase, ForwardTrace, make_dual
 from .primitive import Box, dtype_of, shape_of
 from .state import USER_DUAL_LEVEL, new_level
 from .tree import check_float_leaf
+
+if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
+    from ..typing import ArrayLike
 
 
 _USER_TRACE = ForwardTrace(USER_DUAL_LEVEL)
@@ -27,7 +34,7 @@ class Dual(DualBase, Box):
 
     __slots__ = ()
 
-    def __init__(self, primal, tangent):
+    def __init__(self, primal: ArrayLike, tangent: ArrayLike) -> None:
         primal = check_float_leaf(primal, "Dual primal")
         if not hasattr(tangent, "dtype"):  # Python numbers and lists take the primal's dtype
             tangent = np.asarray(tangent, dtype=dtype_of(primal))
@@ -62,6 +69,7 @@ class Dual(DualBase, Box):
 
     @property
     def primal(self):
+        """The value part (an array of the primal's shape and dtype)."""
         return self._primal
 
     @property

@@ -29,14 +29,16 @@ from .backend import raw_value
 from .escape import concrete
 
 __all__ = ["REGISTRY", "Box", "Primitive", "ShapeOnly", "add_any", "align_batched", "bind",
-           "dtype_of", "ndim_of", "op", "read_only_view", "seal_builtins", "shape_of"]
+           "dtype_of", "ndim_of", "read_only_view", "seal_builtins", "shape_of",
+           "use_array_surface"]
 
 
 class Box(BoxBase):
     """Base class of the values dualad boxes: ``Dual`` (forward) and ``Tensor`` (reverse).
 
-    Operators and NumPy interoperability are installed on it by ``dualad.numpy``; its level and
-    trace live in the compiled ``BoxBase``.
+    Its arithmetic operators, level and trace live in the compiled ``BoxBase``; the rest of its
+    array surface (comparisons, methods, NumPy interoperability) is written with
+    ``dualad.numpy`` functions and handed over by ``use_array_surface``.
     """
 
     __slots__ = ()
@@ -111,6 +113,18 @@ class Box(BoxBase):
         return a.copy() if copy else read_only_view(a)
 
 
+# Hook: the array surface of boxes written with the facade's functions. Comparisons, ``%``,
+# ``//``, ``divmod``, ``abs``, the truth value, iteration, NumPy's ``__array_ufunc__`` and
+# ``__array_function__`` protocols, the array methods (``x.sum()`` …) and ``.T``, ``.real``,
+# ``.imag``, ``.at`` each mean a ``dualad.numpy`` function, which checks and normalises its
+# arguments a layer above the core; so ``dualad.numpy`` (``numpy/_methods.py``) registers them
+# here, once, when it is imported. (Indexing has its own hook, ``_engine.use_facade``.)
+def use_array_surface(surface):
+    """Give ``Box`` the attributes in ``surface`` (a dict of names to functions or properties)."""
+    for name, value in surface.items():
+        setattr(Box, name, value)
+
+
 def _size(v):
     return getattr(v, "size", 1)
 
@@ -122,8 +136,3 @@ def read_only_view(a):
     v = a.view()
     v.flags.writeable = False
     return v
-
-
-def op(name):
-    """The registered primitive called ``name`` (rules use it to reach their building blocks)."""
-    return REGISTRY[name]

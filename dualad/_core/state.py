@@ -10,6 +10,10 @@
 Level 0 is the imperative ``ad.tensor`` face and level 1 holds ``Dual`` objects made by hand;
 transforms draw from 2 upwards.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import threading
 
 IMPERATIVE_LEVEL = 0
@@ -51,7 +55,7 @@ class no_grad:
         state.no_grad_upto = self._saved
         return False
 
-    def __call__(self, fun):
+    def __call__(self, fun: Callable[..., Any]) -> Callable[..., Any]:
         import functools
 
         @functools.wraps(fun)

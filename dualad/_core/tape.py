@@ -12,6 +12,10 @@
 The hot path (``Node``, ``ReverseTrace.process``, ``sweep``, the mutation guard of NOTE: mutation
 guard) is compiled in ``_engine.pyx``; this module holds the user-facing ``Tensor`` and ``Tape``.
 """
+from __future__ import annotations
+
+from typing import Any, Sequence, TYPE_CHECKING
+
 import weakref
 
 import numpy as np
@@ -24,6 +28,9 @@ from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, dtype_of, shape_of
 from .dtypes import infer_dtype
 from .state import IMPERATIVE_LEVEL, new_level, state
+
+if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
+    from ..typing import ArrayLike, DTypeLike
 
 
 class TapeEntry:
@@ -53,7 +60,7 @@ class Tape:
         gx, = tape.gradient(y, [x])
     """
 
-    def __init__(self, persistent=False):
+    def __init__(self, persistent: bool = False) -> None:
         self.persistent = persistent
         self._trace = ReverseTrace(new_level(), keep_list=True)
         self._used = False
@@ -66,9 +73,11 @@ class Tape:
 
     @property
     def level(self):
+        """The trace level of this tape's recording (an int; nested transforms and tapes have
+        distinct levels)."""
         return self._trace.level
 
-    def watch(self, x):
+    def watch(self, x: ArrayLike) -> Tensor:
         """Start recording operations on ``x``; returns the traced value to compute with."""
         from .tree import check_float_leaf
         x = check_float_leaf(x, "Tape.watch argument")
@@ -90,7 +99,8 @@ class Tape:
                                                         for p in n.parents), (n.seq,)))
         return out
 
-    def gradient(self, target, sources, output_gradients=None):
+    def gradient(self, target: ArrayLike, sources: ArrayLike | Sequence[ArrayLike],
+                 output_gradients: ArrayLike | None = None) -> Any:
         """Gradients of ``target`` with respect to each of ``sources`` (a list, or one value).
 
         A non-persistent tape allows one call; its residuals are freed by it.
@@ -171,6 +181,8 @@ class Tensor(TensorBase, Box):
     # -- the PyTorch-like surface ------------------------------------------------------------
     @property
     def requires_grad(self):
+        """Whether operations on this tensor are recorded so that ``backward`` reaches it; set
+        it on a leaf tensor only (``x.requires_grad = True``)."""
         return self._node is not None
 
     @requires_grad.setter
@@ -187,30 +199,42 @@ class Tensor(TensorBase, Box):
         else:
             self._node = None
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (a leaf tensor only) and return the tensor, as
+        PyTorch's ``requires_grad_``.
+
+        >>> x = ad.tensor([1.0, 2.0]).requires_grad_()
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+        """
         self.requires_grad = flag
         return self
 
     @property
     def is_leaf(self):
+        """True for a tensor made by the user (``ad.tensor``, a parameter), False for the result
+        of a recorded operation; only leaves get ``.grad``."""
         return self._node is None or self._node.prim is None
 
     @property
     def data(self):
+        """The same values as a tensor cut from the tape, as ``detach()`` (PyTorch's
+        ``.data``)."""
         note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same values, cut from the tape (a constant)."""
         note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset the accumulated gradient to zeros (it stays None if none was accumulated)."""
         if self.grad is not None:
             self.grad = Tensor._make(self.grad._value * 0, None, IMPERATIVE)
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient: ArrayLike | None = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
         if self._node is None or self._trace is not IMPERATIVE:
             raise RuntimeError(
@@ -241,6 +265,16 @@ class Tensor(TensorBase, Box):
         return f"tensor({body}{extra})"
 
 
+# Hook: PyTorch's Tensor methods (``view``, ``unsqueeze``, ``add_`` …, ``size``, ``device``; API.md
+# section 13) are written with ``dualad.numpy`` and ``dualad.nn`` functions, layers above the
+# core, so the torch face (``_torch_methods.install``, called by ``dualad/torch_api.py``)
+# registers them here, once, when it is imported.
+def use_torch_surface(surface):
+    """Give ``Tensor`` the attributes in ``surface`` (names to functions, properties or values)."""
+    for name, value in surface.items():
+        setattr(Tensor, name, value)
+
+
 def note_escape(t):
     """The box ``t``'s values leave its trace as a constant (``detach``, ``data``,
     ``ad.stop_gradient``): while ad.record records, that pins them (a guard; ``None`` stands
@@ -250,7 +284,7 @@ def note_escape(t):
         observer(None, (t,), {}, raw_value(t))
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None) -> Tensor:
     """A ``Tensor`` on the imperative tape, with ``torch.tensor``'s dtypes: Python floats (and
     lists of them) take the default dtype (float32 unless ``ad.set_default_dtype`` changes it),
     Python ints int64, NumPy arrays keep theirs.

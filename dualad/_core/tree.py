@@ -3,10 +3,17 @@
 Dicts are flattened in sorted-key order (as JAX does), so two dicts with the same keys always
 flatten alike. ``None`` is an empty subtree.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, TYPE_CHECKING
+
 import numpy as np
 
 from .backend import is_cupy_array
 from .primitive import shape_of
+
+if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
+    from ..typing import PyTree
 
 
 class TreeDef:
@@ -38,7 +45,7 @@ _LEAF = TreeDef("leaf", None, ())
 _NONE = TreeDef("none", None, ())
 
 
-def tree_flatten(tree):
+def tree_flatten(tree: PyTree) -> tuple[list[Any], TreeDef]:
     """``(leaves, treedef)``. Recursive: pytrees are shallow, unlike tapes."""
     leaves = []
     treedef = _flatten(tree, leaves)
@@ -82,7 +89,7 @@ def _flatten(tree, leaves):
     return _LEAF
 
 
-def tree_unflatten(treedef, leaves):
+def tree_unflatten(treedef: TreeDef, leaves: Iterable[Any]) -> PyTree:
     """The tree of structure ``treedef`` (from ``tree_flatten``) with ``leaves`` in order."""
     if treedef.flat and type(leaves) is list and len(leaves) == len(treedef.children):
         return tuple(leaves) if treedef.kind is tuple else leaves.copy()
@@ -104,7 +111,7 @@ def _unflatten(td, it):
     return tuple(children)
 
 
-def tree_map(fun, tree, *rest):
+def tree_map(fun: Callable[..., Any], tree: PyTree, *rest: PyTree) -> PyTree:
     """``fun`` applied to each leaf of ``tree`` (and the matching leaves of the trees ``rest``),
     in a tree of the same structure: ``tree_map(lambda w, g: w - 0.1 * g, params, grads)``."""
     leaves, td = tree_flatten(tree)

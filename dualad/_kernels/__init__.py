@@ -19,8 +19,8 @@ compiled extensions).
   blocks handed out one at a time, as PyTorch's and JAX's kernels use every core by default.
   The threads are the kernels' own pool (``_pool.h``), not OpenMP: an OpenMP loop waits at
   its end for every thread of its team, and beside NumPy's OpenBLAS, whose idle workers spin
-  after each matmul, a worker waited for a core for whole scheduler slices (a (256, 256)
-  matmul then ``tanh``: 8.0 ms on two OpenMP threads, 1.4 ms on one). The pool's caller waits
+  after each matmul, a worker waited for a core for whole scheduler slices, so two threads
+  could be several times slower than one (``benchmarks/``). The pool's caller waits
   only for workers that joined in time, and idle workers sleep. ``DUALAD_NUM_THREADS=1`` is
   still the setting for machines whose cores are busy with other work.
 * ``fingerprint(a)``: the tape's mutation-guard hash of an array's bytes (``_guard``; the
@@ -30,9 +30,15 @@ compiled extensions).
   ``_alloc``'s caching allocator (dualad's transforms enter it; see that module); ``trim_cache()``
   returns its cached blocks to the system, ``set_cache_limit(nbytes)`` bounds them, and
   ``cache_stats()`` reports them. Without the compiled module the scope does nothing.
+* ``FusedChain(code, n_regs, inputs, outputs, sum_reg)``: ``ad.jit``'s interpreter of fused
+  elementwise chains (``_fused``; ``FUSED_OPCODES`` its operations), None without the compiled
+  module.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
-  anything else to ``train_reference``.
+  anything else to ``train_reference``. ``RECURRENT[name]`` (``_recurrent``: the time steps
+  of an LSTM or GRU layer, forward and backward) and ``NORM[name]`` (``_norm``: batch and
+  layer normalisation, forward and backward) are selected the same way, falling back to
+  ``recurrent_reference`` and ``norm_reference``.
 """
 import contextlib
 import importlib
@@ -40,10 +46,10 @@ import os
 
 import numpy as np
 
-from . import conv_reference, reference, train_reference
+from . import conv_reference, norm_reference, recurrent_reference, reference, train_reference
+from .optable import OPS
 
-UNARY_OPS = ("exp", "expm1", "log", "log1p", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-             "sqrt", "arctan", "sigmoid", "abs", "relu", "square")
+UNARY_OPS = tuple(op.name for op in OPS.values() if op.c is not None)   # with a compiled loop
 TRAIN_OPS = ("softmax_xent_fwd", "relu", "relu_bwd", "sgd_update", "adam_update",
              "rmsprop_update")
 
@@ -70,6 +76,9 @@ _train = _load("_train")
 _guard = _load("_guard")
 _alloc = _load("_alloc")
 _conv = _load("_conv")
+_fused = _load("_fused")
+_recurrent = _load("_recurrent")
+_norm = _load("_norm")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -98,9 +107,9 @@ def _plain(args):
     return dtype is not None
 
 
-def _train_kernel(name):
-    ref = getattr(train_reference, name)
-    fast = getattr(_train, name, None)
+def _checked_kernel(fast_module, ref_module, name):
+    ref = getattr(ref_module, name)
+    fast = getattr(fast_module, name, None)
     if fast is None:
         return ref
 
@@ -134,8 +143,9 @@ def set_num_threads(n):
     """Threads for the compiled elementwise kernels on large arrays (default: the usable
     cores, or ``DUALAD_NUM_THREADS``); returns the previous count (always 1 without the
     compiled kernels)."""
-    if _guard is not None:
-        _guard.set_num_threads(n)
+    for module in (_guard, _fused):
+        if module is not None:
+            module.set_num_threads(n)
     return _unary.set_num_threads(n) if _unary is not None else 1
 
 
@@ -148,9 +158,16 @@ add_product = _unary_kernel("add_product")
 product_rule = _unary_kernel("product_rule")
 arithmetic = _unary_kernel("arithmetic")
 ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
-TRAIN = {name: _train_kernel(name) for name in TRAIN_OPS}
+TRAIN = {name: _checked_kernel(_train, train_reference, name) for name in TRAIN_OPS}
+RECURRENT = {name: _checked_kernel(_recurrent, recurrent_reference, name)
+             for name in ("lstm_layer_fwd", "lstm_layer_bwd", "gru_layer_fwd", "gru_layer_bwd")}
+NORM = {name: _checked_kernel(_norm, norm_reference, name)
+        for name in ("batch_norm_stats", "batch_norm_fwd", "batch_norm_apply", "batch_norm_bwd",
+                     "layer_norm_fwd", "layer_norm_bwd")}
 CONV = {name: _conv_kernel(name) for name in ("unfold", "fold")}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
+FusedChain = getattr(_fused, "FusedChain", None)   # None: fused chains run as NumPy steps
+FUSED_OPCODES = getattr(_fused, "OPCODES", ())
 
 
 def _no_cache(*args):

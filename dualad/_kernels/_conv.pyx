@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Sliding-window kernels: ``unfold`` (im2col) and ``fold`` (col2im) for 1-D and 2-D windows.
 
-Same names, arguments and results as ``conv_reference.py`` (tests/test_conv_kernels.py checks
+Same names, arguments and results as ``conv_reference.py`` (tests/kernels/test_conv_kernels.py checks
 the parity); the caller (``dualad._kernels.CONV``) sends only C-contiguous float64/float32 NumPy
 arrays with one or two spatial axes here. Padding is never materialised: a window position
 outside the input reads ``pad_value`` (``unfold``) or is skipped (``fold``). A 1-D window is a

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """The tape's mutation-guard fingerprint in one pass over memory; same definition and results
-as ``reference.fingerprint`` (tests/test_kernels.py checks the parity).
+as ``reference.fingerprint`` (tests/kernels/test_kernels.py checks the parity).
 
 The mixed words are summed modulo 2**64, so chunks of a large array can be summed by
 different threads (``_pool.h``) and added up in any order with the same result

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Training kernels: fused softmax cross-entropy, the ReLU pair, in-place optimiser updates.
 
-Same names and results as ``train_reference.py`` (tests/test_train_kernels.py checks the
+Same names and results as ``train_reference.py`` (tests/kernels/test_train_kernels.py checks the
 parity). Every kernel takes C-contiguous float64 or float32 NumPy arrays of one dtype (labels
 are ``intp``); the caller checks the layout and validates the labels. Cross-entropy accumulates
 in double; see NOTE: optimiser loops for the updates.

@@ -1,6 +1,6 @@
 """NumPy references of the sliding-window kernels (``_conv.pyx``): ``unfold`` (im2col) and
 ``fold`` (col2im), for any number of spatial axes. The compiled kernels take 1-D and 2-D windows
-of C-contiguous float64/float32 NumPy arrays; ``tests/test_conv_kernels.py`` checks the two
+of C-contiguous float64/float32 NumPy arrays; ``tests/kernels/test_conv_kernels.py`` checks the two
 against each other.
 
 Layout: ``x`` is ``lead + (C,) + spatial``; ``unfold(x)`` is ``lead + out + (C, prod(kernel))``:
@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._core.backend import array_module
+from .backend import array_module
 
 
 def out_size(size, kernel, stride, padding, dilation):

@@ -1,71 +1,17 @@
 """NumPy reference kernels: the definition every compiled kernel is tested against.
 
 Each ``<op>_fwd(x)`` returns ``(value, derivative)`` of an elementwise unary function in one
-call and ``<op>_value(x)`` the value alone; the Cython module ``_unary`` provides the same
-names with one fused pass over memory.
+call and ``<op>_value(x)`` the value alone, for every op of the op table (``optable.py``) with a
+compiled loop; they are generated here from the table's declaration (the value NumPy's function,
+the derivative the table's expression evaluated with NumPy), and the Cython module ``_unary``,
+generated from the same declarations, provides the same names with one fused pass over memory.
 ``unbroadcast`` sums a cotangent back to the shape of the argument that was broadcast.
 These also serve CuPy arrays (through NumPy's dispatch to CuPy), scalars, and dtypes and
-layouts the compiled kernels do not cover. Multi-step derivatives finish on their first
-temporary with augmented assignments (in place for arrays, still right for scalars).
+layouts the compiled kernels do not cover.
 """
 import numpy as np
 
-
-def exp_fwd(x):
-    y = np.exp(x)
-    return y, y
-
-
-def expm1_fwd(x):
-    y = np.expm1(x)
-    return y, y + 1
-
-
-def log_fwd(x):
-    return np.log(x), 1 / x
-
-
-def log1p_fwd(x):
-    return np.log1p(x), 1 / (1 + x)
-
-
-def sin_fwd(x):
-    return np.sin(x), np.cos(x)
-
-
-def cos_fwd(x):
-    return np.cos(x), -np.sin(x)
-
-
-def tan_fwd(x):
-    y = np.tan(x)
-    d = y * y
-    d += 1
-    return y, d
-
-
-def sinh_fwd(x):
-    return np.sinh(x), np.cosh(x)
-
-
-def cosh_fwd(x):
-    return np.cosh(x), np.sinh(x)
-
-
-def tanh_fwd(x):
-    y = np.tanh(x)
-    return y, 1 - y * y
-
-
-def sqrt_fwd(x):
-    y = np.sqrt(x)
-    return y, 0.5 / y
-
-
-def arctan_fwd(x):
-    d = x * x
-    d += 1
-    return np.arctan(x), 1 / d
+from .optable import OPS, function
 
 
 def sigmoid(x):
@@ -74,36 +20,48 @@ def sigmoid(x):
     return np.where(x >= 0, 1, e) / (e + 1)
 
 
-def sigmoid_fwd(x):
-    y = sigmoid(x)
-    d = 1 - y
-    d *= y
-    return y, d
-
-
-def abs_fwd(x):
-    return np.abs(x), np.sign(x)
-
-
-def relu_fwd(x):
-    # derivative 0 at 0 (API.md section 7)
-    return np.maximum(x, 0), (x > 0).astype(x.dtype)
-
-
 def relu(x):
+    """max(x, 0), NaN staying NaN (``np.maximum``)."""
     return np.maximum(x, 0)
 
 
-def square_fwd(x):
-    return np.square(x), 2 * x
+def step(x):
+    """``x > 0`` as 0 or 1 in ``x``'s dtype: relu's derivative (0 at 0 and at NaN)."""
+    return (x > 0).astype(np.result_type(x))
 
 
-# ``<op>_value(x)``: the value alone, as NumPy computes it
-exp_value, expm1_value, log_value, log1p_value = np.exp, np.expm1, np.log, np.log1p
-sin_value, cos_value, tan_value = np.sin, np.cos, np.tan
-sinh_value, cosh_value, tanh_value = np.sinh, np.cosh, np.tanh
-sqrt_value, arctan_value, abs_value = np.sqrt, np.arctan, np.abs
-sigmoid_value, relu_value, square_value = sigmoid, relu, np.square
+# the op table's functions, as NumPy computes them
+NUMPY_FUNCTIONS = {"exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
+                   "sin": np.sin, "cos": np.cos, "tan": np.tan, "sinh": np.sinh,
+                   "cosh": np.cosh, "sqrt": np.sqrt, "arctan": np.arctan, "abs": np.abs,
+                   "sign": np.sign, "step": step, "sigmoid": sigmoid, "relu": relu}
+
+
+def _fused(value, deriv):
+    if deriv is None:   # its own derivative: one array serves both
+        def fwd(x):
+            y = value(x)
+            return y, y
+    else:
+        def fwd(x):
+            y = value(x)
+            return y, deriv(x, y)
+    return fwd
+
+
+def _declare(op):
+    value = getattr(np, op.numpy) if op.numpy else globals()[op.name]
+    deriv = None if op.deriv == "y" else function(op.deriv, dict(NUMPY_FUNCTIONS))
+    fwd = _fused(value, deriv)
+    fwd.__name__ = fwd.__qualname__ = op.name + "_fwd"
+    fwd.__doc__ = f"``({op.name}(x), {op.name}'(x))`` with ``{op.name}'(x) = {op.deriv}``."
+    globals()[op.name + "_fwd"] = fwd
+    globals()[op.name + "_value"] = value
+
+
+for _op in OPS.values():
+    if _op.c is not None:
+        _declare(_op)
 
 
 def unbroadcast(x, shape, lead=1):

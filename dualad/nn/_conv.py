@@ -4,12 +4,15 @@ matrix product of the weights with the patches, a pooling a ``max`` or ``mean`` 
 
 Inputs are ``(N, C, *spatial)`` or, unbatched, ``(C, *spatial)``, as in PyTorch.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..primitives.conv import out_size, unfold
+from ..typing import Array, ArrayLike
 
 
 def _tuple(v, d, what):
@@ -92,13 +95,17 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, d, what):
     return _unbatched(dnp.moveaxis(y, -1, 1), added)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+           dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
     """1-D cross-correlation (PyTorch's "convolution"): ``input`` ``(N, C_in, L)``, ``weight``
     ``(C_out, C_in / groups, k)``. ``padding`` may be ``"same"`` or ``"valid"``."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+           dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
     """2-D cross-correlation: ``input`` ``(N, C_in, H, W)``, ``weight``
     ``(C_out, C_in / groups, kh, kw)``::
 
@@ -155,15 +162,19 @@ def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indic
     return _pool(x, lambda w, axes: dnp.max(w, axis=axes), geometry, d, what, -np.inf)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(input: ArrayLike, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               dilation: int | tuple[int, ...] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Array:
     """Maximum over windows of ``kernel_size`` along the last axis (stride: the kernel size)."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                      1, "max_pool1d")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input: ArrayLike, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               dilation: int | tuple[int, ...] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Array:
     """Maximum over ``kernel_size`` windows of the last two axes::
 
         y = F.max_pool2d(x, 2)     # (N, C, H // 2, W // 2)
@@ -190,15 +201,18 @@ def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, div
     return total / (counts[0] if ndim_of(x) == d + 1 else counts)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input: ArrayLike, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Array:
     """Mean over windows of ``kernel_size`` along the last axis."""
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None,
                      1, "avg_pool1d")
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(input: ArrayLike, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Array:
     """Mean over ``kernel_size`` windows of the last two axes (zero padding counted, unless
     ``count_include_pad=False``)::
 
@@ -227,14 +241,14 @@ def _adaptive_mean(x, axis, m):
     return dnp.concatenate(pieces, axis=axis)
 
 
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input: ArrayLike, output_size: int | tuple[int, ...]) -> Array:
     """Mean over ``output_size`` windows that tile the last axis (PyTorch's bounds)."""
     x, added = _batched(input, 1, "adaptive_avg_pool1d")
     (m,) = _tuple(output_size, 1, "adaptive_avg_pool1d: output_size")
     return _unbatched(_adaptive_mean(x, 2, m), added)
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: ArrayLike, output_size: int | tuple[int, ...]) -> Array:
     """Mean over windows that tile the last two axes into ``output_size`` (an int, a pair, or
     a pair with None for "keep this size")::
 

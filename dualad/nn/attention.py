@@ -1,6 +1,8 @@
 """``MultiheadAttention`` with PyTorch's parameters (``in_proj_weight``, ``in_proj_bias``,
 ``out_proj.weight``, ``out_proj.bias``; separate ``q/k/v_proj_weight`` when ``kdim`` or ``vdim``
 differ), initialisation, masks and call convention, composed from ``dualad.numpy`` operations."""
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -12,6 +14,7 @@ from . import functional as F
 from . import init
 from .layers import Linear
 from .module import Module, Parameter
+from ..typing import Array, ArrayLike, DTypeLike
 
 
 class MultiheadAttention(Module):
@@ -27,9 +30,10 @@ class MultiheadAttention(Module):
     implemented.
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False,
-                 dtype=np.float32):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = False,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         if add_bias_kv or add_zero_attn:
             raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are "
@@ -73,8 +77,10 @@ class MultiheadAttention(Module):
         bs = (None, None, None) if b is None else (b[:e], b[e:2 * e], b[2 * e:])
         return ws, bs
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
-                attn_mask=None, average_attn_weights=True, is_causal=False):
+    def forward(self, query: ArrayLike, key: ArrayLike, value: ArrayLike,
+                key_padding_mask: ArrayLike | None = None, need_weights: bool = True,
+                attn_mask: ArrayLike | None = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Array, Array | None]:
         unbatched = ndim_of(query) == 2
         if unbatched:
             query, key, value = (dnp.expand_dims(t, 1) for t in (query, key, value))
@@ -139,5 +145,5 @@ class MultiheadAttention(Module):
             total = m if total is None else total + m
         return total
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"

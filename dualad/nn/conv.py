@@ -1,4 +1,8 @@
 """Convolution and pooling layers, with PyTorch's parameter shapes, initialisation and names."""
+from __future__ import annotations
+
+from typing import Any
+
 import math
 
 import numpy as np
@@ -7,14 +11,17 @@ from . import functional as F
 from . import init
 from ._conv import _tuple
 from .module import Module, Parameter
+from ..typing import Array, ArrayLike, DTypeLike
 
 
 class _ConvNd(Module):
     d = None
     fn = None
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", dtype=np.float32):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+                 dilation: int | tuple[int, ...] = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         name = type(self).__name__
         if padding_mode != "zeros":
@@ -38,11 +45,11 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return type(self).fn(x, self.weight, self.bias, self.stride, self.padding,
                              self.dilation, self.groups)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding not in ((0,) * self.d, "valid"):
@@ -76,7 +83,9 @@ class _Pool(Module):
     fn = None
     options = ()
 
-    def __init__(self, kernel_size, stride=None, padding=0, **kwargs):
+    def __init__(self, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+                 **kwargs: Any) -> None:
         super().__init__()
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
@@ -89,11 +98,11 @@ class _Pool(Module):
         for k, v in values.items():
             setattr(self, k, v)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         extra = {name: getattr(self, name) for name, _ in self.options}
         return type(self).fn(x, self.kernel_size, self.stride, self.padding, **extra)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
@@ -119,14 +128,14 @@ class AvgPool2d(_Pool):
 
 
 class AdaptiveAvgPool1d(Module):
-    def __init__(self, output_size):
+    def __init__(self, output_size: int | tuple[int, ...]) -> None:
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return F.adaptive_avg_pool1d(x, self.output_size)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
@@ -134,5 +143,5 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
     """Average pooling to a fixed ``output_size`` (``nn.AdaptiveAvgPool2d((1, 1))`` is global
     average pooling)."""
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return F.adaptive_avg_pool2d(x, self.output_size)

@@ -11,6 +11,8 @@ Composed vs fused: ``relu`` and ``cross_entropy`` are fused primitives (one kern
 and backward on plain arrays); the other activations and losses are composed from
 ``dualad.numpy`` operations.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .. import numpy as dnp
@@ -22,6 +24,7 @@ from ..primitives.training import check_labels, relu_p, softmax_cross_entropy
 from . import init
 from ._conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                     avg_pool2d, check_same_dtype, conv1d, conv2d, max_pool1d, max_pool2d)
+from ..typing import Array, ArrayLike
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -37,35 +40,35 @@ def _reduce(loss, reduction, what):
 
 
 # ------------------------------------------------------------------------------ activations
-def relu(x, inplace=False):
+def relu(x: ArrayLike, inplace: bool = False) -> Array:
     """max(x, 0), derivative 0 at 0; one fused pass forward and backward. (``inplace`` is
     accepted for PyTorch's sake and ignored: the input is never overwritten.)"""
     return relu_p(x)
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Array:
     """``1 / (1 + exp(-x))`` elementwise (``dualad.numpy.sigmoid``)."""
     return dnp.sigmoid(x)
 
 
-def tanh(x):
+def tanh(x: ArrayLike) -> Array:
     """``tanh(x)`` elementwise (``dualad.numpy.tanh``)."""
     return dnp.tanh(x)
 
 
-def leaky_relu(x, negative_slope=0.01, inplace=False):
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01, inplace: bool = False) -> Array:
     """``x`` where positive, ``negative_slope * x`` elsewhere (derivative ``negative_slope``
     at 0, as PyTorch)."""
     return dnp.where(raw_value(x) > 0, x, x * negative_slope)
 
 
-def elu(x, alpha=1.0, inplace=False):
+def elu(x: ArrayLike, alpha: float = 1.0, inplace: bool = False) -> Array:
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     neg = dnp.minimum(x, 0.0)   # keeps exp from overflowing where x is large
     return dnp.where(raw_value(x) > 0, x, dnp.expm1(neg) * alpha)
 
 
-def gelu(x, approximate="none"):
+def gelu(x: ArrayLike, approximate: str = "none") -> Array:
     """``x * Phi(x)`` (``Phi`` the standard normal CDF); ``approximate="tanh"`` uses
     ``0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x**3)))``, as PyTorch."""
     if approximate == "none":
@@ -76,12 +79,12 @@ def gelu(x, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x, inplace=False):
+def silu(x: ArrayLike, inplace: bool = False) -> Array:
     """``x * sigmoid(x)`` (also called swish)."""
     return x * dnp.sigmoid(x)
 
 
-def softplus(x, beta=1.0, threshold=20.0):
+def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Array:
     """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``."""
     bx = x * beta
     soft = dnp.logaddexp(bx, 0.0) / beta
@@ -94,7 +97,7 @@ def _shifted(x, dim):
     return x - raw_value(x).max(axis=dim, keepdims=True)
 
 
-def log_softmax(x, dim=-1):
+def log_softmax(x: ArrayLike, dim: int = -1) -> Array:
     """``log(softmax(x, dim))``, computed from the shifted logits without forming the softmax.
 
     >>> nn.functional.log_softmax(np.zeros((1, 2)))
@@ -104,7 +107,7 @@ def log_softmax(x, dim=-1):
     return z - dnp.log(dnp.sum(dnp.exp(z), axis=dim, keepdims=True))
 
 
-def softmax(x, dim=-1):
+def softmax(x: ArrayLike, dim: int = -1) -> Array:
     """``exp(x) / sum(exp(x))`` along ``dim``, shifted by the maximum so that ``exp`` cannot
     overflow.
 
@@ -115,7 +118,7 @@ def softmax(x, dim=-1):
     return e / dnp.sum(e, axis=dim, keepdims=True)
 
 
-def linear(x, weight, bias=None):
+def linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> Array:
     """``x @ weight.T + bias`` with PyTorch's layout: ``weight`` is ``(out, in)``. The input
     must have the weight's dtype (a float32 layer refuses float64 input, as PyTorch does)."""
     check_same_dtype(x, weight, "linear")
@@ -123,7 +126,7 @@ def linear(x, weight, bias=None):
     return y if bias is None else y + bias
 
 
-def dropout(x, p=0.5, training=True, inplace=False):
+def dropout(x: ArrayLike, p: float = 0.5, training: bool = True, inplace: bool = False) -> Array:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` when
     ``training``; the identity otherwise. Draws come from ``dualad.nn``'s seeded generator."""
     if not 0 <= p <= 1:
@@ -186,8 +189,10 @@ def _weighted_reduce(loss, sample_w, reduction, what):
     return dnp.sum(loss) / sample_w.sum().astype(dtype_of(loss))
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
-                  reduce=None, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Array:
     """Softmax cross-entropy of logits ``input`` against integer class indices ``target`` (or
     class probabilities of ``input``'s shape), with PyTorch's ``weight`` (per class),
     ``ignore_index`` and ``label_smoothing``.
@@ -241,8 +246,9 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing, axis,
     return _reduce(loss, reduction, "cross_entropy")
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+             size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
+             reduction: str = "mean") -> Array:
     """Negative log-likelihood of log-probabilities ``input`` (e.g. ``log_softmax`` output) at
     integer ``target``; shapes, ``weight`` and ``ignore_index`` as in ``cross_entropy`` (the
     mean divides by the total weight of the samples not ignored, as PyTorch)."""
@@ -266,7 +272,8 @@ def _check_same_shape(input, target, what):
                          f"{shape_of(target)}; they must match")
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean") -> Array:
     """Mean squared error (``(input - target) ** 2``, averaged by default)."""
     _legacy(size_average, reduce, "mse_loss")
     _check_same_shape(input, target, "mse_loss")
@@ -274,15 +281,16 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce(d * d, reduction, "mse_loss")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean") -> Array:
     """Mean absolute error, ``|input - target|`` (derivative 0 where they are equal)."""
     _legacy(size_average, reduce, "l1_loss")
     _check_same_shape(input, target, "l1_loss")
     return _reduce(dnp.abs(input - target), reduction, "l1_loss")
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
-                   beta=1.0):
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0) -> Array:
     """``0.5 d**2 / beta`` where ``|d| < beta``, ``|d| - 0.5 beta`` elsewhere
     (``d = input - target``); ``beta=0`` is the L1 loss."""
     _legacy(size_average, reduce, "smooth_l1_loss")
@@ -295,7 +303,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean",
+               delta: float = 1.0) -> Array:
     """``0.5 d**2`` where ``|d| < delta``, ``delta (|d| - 0.5 delta)`` elsewhere."""
     _check_same_shape(input, target, "huber_loss")
     d = input - target
@@ -304,8 +313,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(loss, reduction, "huber_loss")
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Array:
     """``-(t log(x) + (1 - t) log(1 - x))`` for probabilities ``input``, each log clamped at
     -100 as PyTorch does (so a 0 or 1 gives a finite loss)."""
     _legacy(size_average, reduce, "binary_cross_entropy")
@@ -322,7 +332,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+def kl_div(input: ArrayLike, target: ArrayLike, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean", log_target: bool = False) -> Array:
     """Kullback-Leibler divergence with ``input`` as log-probabilities:
     ``target (log target - input)`` (0 where ``target`` is 0); ``log_target=True`` takes
     ``target`` as log-probabilities too. ``reduction="batchmean"`` divides the sum by the batch
@@ -341,8 +352,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction, "kl_div")
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
-                                     reduce=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
+                                     weight: ArrayLike | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: ArrayLike | None = None) -> Array:
     """Sigmoid cross-entropy of logits ``input`` against targets in [0, 1]:
     ``(1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x))``, computed without overflow, and
     multiplied by ``weight`` when given."""
@@ -357,7 +371,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 # ------------------------------------------------------------------------------ lookups
-def embedding(input, weight, padding_idx=None):
+def embedding(input: ArrayLike, weight: ArrayLike, padding_idx: int | None = None) -> Array:
     """Rows of ``weight`` ``(num_embeddings, dim)`` at the integer indices ``input``; the
     result has shape ``input.shape + (dim,)``. Rows at ``padding_idx`` get no gradient."""
     idx = raw_value(input)
@@ -376,7 +390,7 @@ def embedding(input, weight, padding_idx=None):
     return rows
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: ArrayLike, num_classes: int = -1) -> Array:
     """``(…, num_classes)`` int64 array with a 1 at each index (not differentiable)."""
     idx = np.asarray(raw_value(tensor))
     if num_classes < 0:

@@ -6,15 +6,18 @@ Every random draw in ``dualad.nn`` comes from the default generator of ``dualad.
 (and trained with dropout) after the same seed is the same model, as ``torch.manual_seed`` gives
 in PyTorch. The streams differ from PyTorch's: the same seed does not give PyTorch's numbers.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
 from .._core.backend import array_module, raw_value
+from .._core.tape import Tensor
 from .._random import default_rng, manual_seed
 
 
-def generator():
+def generator() -> np.random.Generator:
     """The ``numpy.random.Generator`` that ``dualad.nn`` draws from."""
     return default_rng()
 
@@ -25,32 +28,32 @@ def _fill(tensor, values):
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill ``tensor`` in place with draws from U(a, b)."""
     return _fill(tensor, default_rng().uniform(a, b, np.shape(raw_value(tensor))))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill ``tensor`` in place with draws from N(mean, std**2)."""
     return _fill(tensor, default_rng().normal(mean, std, np.shape(raw_value(tensor))))
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     """Fill ``tensor`` in place with zeros."""
     return _fill(tensor, 0)
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     """Fill ``tensor`` in place with ones."""
     return _fill(tensor, 1)
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill ``tensor`` in place with ``val``."""
     return _fill(tensor, val)
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """PyTorch's recommended gain for an activation: 1 for linear/sigmoid, 5/3 for tanh,
     sqrt(2) for relu, sqrt(2 / (1 + slope**2)) for leaky_relu (slope ``param``, 0.01)."""
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -69,7 +72,7 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def fans(tensor):
+def fans(tensor: Tensor) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight ``(out, in, *kernel)``, as PyTorch computes them."""
     shape = np.shape(raw_value(tensor))
     if len(shape) < 2:
@@ -79,14 +82,14 @@ def fans(tensor):
     return shape[1] * receptive, shape[0] * receptive
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio)."""
     fan_in, fan_out = fans(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -a, a)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
@@ -99,19 +102,21 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
     """U(-b, b) with ``b = gain * sqrt(3 / fan)`` (He et al.); ``Linear`` and ``Conv`` use
     ``a=sqrt(5)``, which gives ``b = 1 / sqrt(fan_in)``."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
     """N(0, std**2) with ``std = gain / sqrt(fan)``."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """A (semi-)orthogonal matrix, from the QR decomposition of a Gaussian draw with the signs
     of R's diagonal folded in (Saxe et al.); extra axes are flattened into the columns."""
     shape = np.shape(raw_value(tensor))

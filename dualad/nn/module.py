@@ -6,6 +6,10 @@
 # length of one call, which is how one model serves both faces: the imperative tape
 # (``loss.backward()``) and the functional transforms (``ad.grad(loss)(params, x, y)``).
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Mapping
+
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -13,6 +17,7 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core.tape import Tensor, tensor
+from ..typing import ArrayLike
 
 LoadResult = namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
 
@@ -34,7 +39,7 @@ class Parameter(metaclass=_ParameterType):
         self.scale = nn.Parameter(ad.ones(4))
     """
 
-    def __new__(cls, data=None, requires_grad=True):
+    def __new__(cls, data: ArrayLike | None = None, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
         if data is None:
             data = np.empty(0, np.float32)
         value = raw_value(data)
@@ -79,18 +84,18 @@ class Module:
     (their parameters are not in ``parameters()``); use ``nn.ModuleList`` / ``nn.ModuleDict``.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of the module; subclasses define it, and calling the module runs it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
     # -- attribute registration -------------------------------------------------------------
@@ -136,7 +141,7 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
         """Register ``param`` (a parameter, or None for an absent one such as ``bias=False``)
         under ``name``."""
         if param is None:
@@ -148,7 +153,7 @@ class Module:
         else:
             setattr(self, name, param)
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: ArrayLike | None, persistent: bool = True) -> None:
         """Register non-trainable state (``BatchNorm``'s ``running_mean``): a tensor saved in
         ``state_dict`` (unless ``persistent=False``) and moved by ``to``, but not a parameter.
         ``self.name = value`` later replaces its value."""
@@ -163,7 +168,7 @@ class Module:
         else:
             self._non_persistent.add(name)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (or None) as the sub-module ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got "
@@ -176,15 +181,15 @@ class Module:
     register_module = add_module
 
     # -- traversal --------------------------------------------------------------------------
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """``(name, module)`` for each direct sub-module, in the order they were assigned."""
         return ((n, m) for n, m in self._modules.items() if m is not None)
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The direct sub-modules, in the order they were assigned."""
         return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every sub-module, each once, with dotted names ("" for this one)."""
         seen = set()
         stack = [(prefix, self)]
@@ -197,7 +202,7 @@ class Module:
             children = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
             stack.extend(reversed(children))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """This module and all its sub-modules, depth first."""
         return (m for _, m in self.named_modules())
 
@@ -210,24 +215,31 @@ class Module:
                     seen.add(id(v))
                     yield (f"{mod_name}.{name}" if mod_name else name), v
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, parameter)`` pairs; a parameter shared by two modules appears once."""
         return self._named_members("_parameters", prefix, recurse)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
         """The parameters (tensors that require grad) of this module and, with ``recurse``, of
         its sub-modules: what an optimiser takes, e.g. ``optim.SGD(model.parameters(), lr=0.1)``.
         """
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix="", recurse=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Any]]:
         """``(dotted name, buffer)`` pairs (``running_mean`` …)."""
         return self._named_members("_buffers", prefix, recurse)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        """The buffers (running statistics, not trained) of this module and, with ``recurse``,
+        of its sub-modules.
+
+        >>> [tuple(b.shape) for b in nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         return (b for _, b in self.named_buffers(recurse=recurse))
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and on this module; returns self.
         The usual way to initialise a model: ``model.apply(init_weights)``."""
         for child in self.children():
@@ -236,22 +248,29 @@ class Module:
         return self
 
     # -- modes, gradients, dtypes -----------------------------------------------------------
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Module:
         """Set training mode (``Dropout``, ``BatchNorm``) here and in every sub-module."""
         for m in self.modules():
             m.training = bool(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
         """Evaluation mode (``train(False)``): dropout off. Returns the module."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (``False`` freezes the module); returns the
+        module.
+
+        >>> frozen = nn.Linear(2, 1).requires_grad_(False)
+        >>> [p.requires_grad for p in frozen.parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None (default, as PyTorch), or to zeros."""
         for p in self.parameters():
             if set_to_none:
@@ -259,7 +278,7 @@ class Module:
             else:
                 p.zero_grad()
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(dtype)``, ``to(device)`` or ``to(device, dtype)``: floating-point parameters and
         buffers are cast in place (the same tensor objects: an optimiser built before still
         holds them). Only the CPU device exists here: ``"cpu"`` is accepted, others raise."""
@@ -272,16 +291,41 @@ class Module:
                         t.grad._value = raw_value(t.grad).astype(dtype)
         return self
 
-    def float(self):
+    def float(self) -> Module:
+        """``to(float32)``: floating-point parameters and buffers cast in place.
+
+        >>> nn.Linear(2, 1).double().float().weight.dtype
+        dtype('float32')
+        """
         return self.to(np.float32)
 
-    def double(self):
+    def double(self) -> Module:
+        """``to(float64)``: floating-point parameters and buffers cast in place.
+
+        >>> nn.Linear(2, 1).double().weight.dtype
+        dtype('float64')
+        """
         return self.to(np.float64)
 
-    def cpu(self):
+    def cpu(self) -> Module:
+        """The module itself: its arrays are NumPy arrays, already on the CPU (so that PyTorch
+        code calling ``model.cpu()`` runs unchanged).
+
+        >>> model = nn.Linear(2, 1)
+        >>> model.cpu() is model
+        True
+        """
         return self
 
-    def cuda(self, device=None):
+    def cuda(self, device: Any = None) -> Module:
+        """Raises RuntimeError: ``dualad.nn`` runs on the CPU (NumPy arrays); keep the module
+        where it is, or call ``.to("cpu")``.
+
+        >>> nn.Linear(2, 1).cuda()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: cuda(): dualad's nn runs on the CPU (NumPy); ...
+        """
         raise RuntimeError("cuda(): dualad's nn runs on the CPU (NumPy); use .to('cpu') or "
                            "leave the module where it is")
 
@@ -294,7 +338,7 @@ class Module:
                                               and name in module._non_persistent):
                         yield (f"{mod_name}.{name}" if mod_name else name), v
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """An ``OrderedDict`` from dotted names to copies of the parameters' and persistent
         buffers' arrays, with PyTorch's keys (``"0.weight"``, ``"bn.running_mean"``).
 
@@ -306,7 +350,7 @@ class Module:
         """
         return OrderedDict((name, raw_value(v).copy()) for name, v in self._state_items())
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> LoadResult:
         """Copy the arrays of ``state_dict`` (NumPy arrays, dualad tensors or PyTorch tensors)
         into the parameters and buffers, in place (optimisers holding the parameters see the
         new values). With ``strict``, missing or unexpected keys raise ``RuntimeError``; a
@@ -330,7 +374,7 @@ class Module:
         return LoadResult(missing, unexpected)
 
     # -- printing ---------------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The module's settings shown inside its ``repr``, e.g. ``in_features=2, ...``."""
         return ""
 
@@ -389,7 +433,8 @@ def _owner(module, dotted):
     return owner, name
 
 
-def functional_call(module, params, args, kwargs=None):
+def functional_call(module: Module, params: Mapping[str, ArrayLike], args: Any,
+                    kwargs: dict[str, Any] | None = None) -> Any:
     """Call ``module`` with the values in ``params`` (dotted name -> array, Tensor or traced
     value) in place of its parameters, as ``torch.func.functional_call`` does.
 

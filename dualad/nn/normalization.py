@@ -1,18 +1,22 @@
 """``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``, with PyTorch's parameters, buffers,
 state-dict keys (``weight bias running_mean running_var num_batches_tracked``) and defaults."""
+from __future__ import annotations
+
 import numpy as np
 
 from .._core.backend import raw_value
 from .._core.primitive import ndim_of, shape_of
 from . import functional as F
 from .module import Module, Parameter
+from ..typing import Array, ArrayLike, DTypeLike
 
 
 class _BatchNorm(Module):
     dims = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=np.float32):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -30,13 +34,21 @@ class _BatchNorm(Module):
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
 
-    def reset_running_stats(self):
+    def reset_running_stats(self) -> None:
+        """Reset the running statistics: mean 0, variance 1, batch count 0.
+
+        >>> bn = nn.BatchNorm1d(2)
+        >>> _ = bn(np.array([[1.0, 2.0], [3.0, 6.0]], np.float32))   # training: updates them
+        >>> bn.reset_running_stats()
+        >>> bn.running_mean.tolist(), bn.running_var.tolist()
+        ([0.0, 0.0], [1.0, 1.0])
+        """
         if self.track_running_stats:
             raw_value(self.running_mean)[...] = 0
             raw_value(self.running_var)[...] = 1
             raw_value(self.num_batches_tracked)[...] = 0
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         if ndim_of(x) not in self.dims:
             raise ValueError(f"{type(self).__name__}: expected a {' or '.join(map(str, self.dims))}"
                              f"-D input, got shape {shape_of(x)}")
@@ -57,7 +69,7 @@ class _BatchNorm(Module):
                             self.running_var if update or not use_batch else None,
                             self.weight, self.bias, use_batch, momentum, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
@@ -82,8 +94,9 @@ class LayerNorm(Module):
         y = ln(x)        # x: (..., 64)
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 dtype=np.float32):
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
                                  else tuple(normalized_shape))
@@ -98,11 +111,11 @@ class LayerNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         if self.weight is not None:
             F.check_same_dtype(x, self.weight, "LayerNorm")
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")

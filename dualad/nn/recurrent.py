@@ -3,11 +3,10 @@
 initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden)) for every parameter) and call convention
 (``output, h_n`` / ``output, (h_n, c_n)``), so weights move across by ``load_state_dict``.
 
-# Design: one matrix product gives the input projections of the whole sequence (with both
-# biases where they simply add); then each time step is one product with the recurrent weights
-# and the fused gate arithmetic of ``dualad/primitives/recurrent.py`` (``lstm_cell_c`` and
-# ``lstm_cell_h``, ``gru_cell``; plain RNNs use tanh or relu). The gate rules are NumPy
-# expressions for now; a compiled per-step kernel is a later step.
+# Design: a layer in one direction is one call: for LSTM and GRU the fused layer primitives of
+# ``dualad/primitives/recurrent.py`` (one tape entry for the whole sequence; an LSTM's hidden and
+# cell states travel stacked, ``(2, N, H)``); for plain RNNs one matrix product gives every
+# step's input projection, then each step is ``tanh``/``relu`` of it plus the recurrent product.
 """
 import math
 
@@ -16,42 +15,18 @@ import numpy as np
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
-from ..primitives.recurrent import gru_cell, lstm_cell_c, lstm_cell_h
+from ..primitives.recurrent import gru_layer, lstm_layer
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 
-def _rnn_tanh_step(xp, h, w_hh, b_hh, state):
-    return dnp.tanh(xp + _hidden_proj(h, w_hh, b_hh)), None
-
-
-def _rnn_relu_step(xp, h, w_hh, b_hh, state):
-    return F.relu(xp + _hidden_proj(h, w_hh, b_hh)), None
-
-
-def _lstm_step(xp, h, w_hh, b_hh, c):
-    """PyTorch's LSTM cell: gates ``i, f, g, o`` in that order along the last axis."""
-    z = xp + _hidden_proj(h, w_hh, b_hh)
-    c = lstm_cell_c(z, c)
-    return lstm_cell_h(z, c), c
-
-
-def _gru_step(xp, h, w_hh, b_hh, state):
-    """PyTorch's GRU cell: gates ``r, z, n``; ``n = tanh(x_n + r * (W_hn h + b_hn))``,
-    ``h' = (1 - z) * n + z * h``."""
-    return gru_cell(xp, _hidden_proj(h, w_hh, b_hh), h), None
-
-
-def _hidden_proj(h, w_hh, b_hh):
-    y = dnp.matmul(h, dnp.transpose(w_hh))
-    return y if b_hh is None else y + b_hh
+_ACTIVATIONS = {"tanh": dnp.tanh, "relu": F.relu}
 
 
 class _RNNBase(Module):
     gates = 1
     has_cell = False
-    bias_hh_outside = True     # b_hh simply adds to the pre-activations (not so in a GRU)
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=np.float32):
@@ -74,33 +49,22 @@ class _RNNBase(Module):
                     p = init.uniform_(Parameter(np.empty(shape, dtype)), -bound, bound)
                     setattr(self, f"{name}_l{layer}{suffix}", p)
 
-    def _step(self, xp, h, w_hh, b_hh, state):
+    def _run(self, seq, h, c, weights, reverse):
+        """One layer in one direction over ``seq`` ``(T, N, in)`` from the states ``h`` (and
+        ``c``): the state after each step, in time order."""
         raise NotImplementedError
 
-    def _weights(self, layer, suffix):
+    def _cell_weights(self, layer, suffix):
+        """What ``_run`` takes for the weights: both weight matrices and the summed biases
+        (each bias simply adds to the pre-activations; not so in a GRU)."""
         get = self._parameters.get
-        return (get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}"),
-                get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"))
+        w_ih, w_hh = get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}")
+        b_ih, b_hh = get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}")
+        return w_ih, w_hh, None if b_ih is None else b_ih + b_hh
 
-    def _run_direction(self, seq, layer, suffix, h, c):
-        """One layer in one direction over ``seq`` ``(T, N, in)``: outputs ``(T, N, H)``, the
-        last hidden state and (LSTM) the last cell state."""
-        w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
-        proj = dnp.matmul(seq, dnp.transpose(w_ih))     # every step's input projection at once
-        if b_ih is not None:
-            proj = proj + b_ih
-        if b_hh is not None and self.bias_hh_outside:
-            proj, b_hh = proj + b_hh, None
-        steps = range(shape_of(seq)[0])
-        if suffix:
-            steps = reversed(steps)
-        outputs = []
-        for t in steps:
-            h, c = self._step(proj[t], h, w_hh, b_hh, c)
-            outputs.append(h)
-        if suffix:
-            outputs.reverse()
-        return dnp.stack(outputs, axis=0), h, c
+    def _hidden(self, states):
+        """The hidden states among the states ``_run`` returns (an LSTM's hold the cell's too)."""
+        return states
 
     def forward(self, input, hx=None):
         name = type(self).__name__
@@ -117,27 +81,27 @@ class _RNNBase(Module):
         h0, c0 = self._initial_state(hx, shape_of(seq)[1], dtype_of(input), unbatched,
                                      raw_value(input))
         directions = ("", "_reverse") if self.bidirectional else ("",)
-        h_n, c_n = [], []
+        finals = []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
                 seq = F.dropout(seq, self.dropout, self.training)
             outs = []
             for d, suffix in enumerate(directions):
                 k = layer * len(directions) + d
-                out, h, c = self._run_direction(seq, layer, suffix, h0[k],
-                                                None if c0 is None else c0[k])
-                outs.append(out)
-                h_n.append(h)
-                c_n.append(c)
+                states = self._run(seq, h0[k], None if c0 is None else c0[k],
+                                   self._cell_weights(layer, suffix), bool(suffix))
+                finals.append(states[0] if suffix else states[-1])
+                outs.append(self._hidden(states))
             seq = outs[0] if len(outs) == 1 else dnp.concatenate(outs, axis=-1)
         output = dnp.squeeze(seq, 1) if unbatched else (
             dnp.swapaxes(seq, 0, 1) if self.batch_first else seq)
-        h_n = dnp.stack(h_n, axis=0)
+        last = dnp.stack(finals, axis=0)
+        h_n = self._hidden(last)
         if unbatched:
             h_n = dnp.squeeze(h_n, 1)
         if not self.has_cell:
             return output, h_n
-        c_n = dnp.stack(c_n, axis=0)
+        c_n = last[:, 1]
         return output, (h_n, dnp.squeeze(c_n, 1) if unbatched else c_n)
 
     def _initial_state(self, hx, n, dtype, unbatched, like):
@@ -184,9 +148,18 @@ class RNN(_RNNBase):
                          bidirectional, dtype)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xp, h, w_hh, b_hh, state):
-        step = _rnn_tanh_step if self.nonlinearity == "tanh" else _rnn_relu_step
-        return step(xp, h, w_hh, b_hh, state)
+    def _run(self, seq, h, c, weights, reverse):
+        w_ih, w_hh, b = weights
+        proj = dnp.matmul(seq, dnp.transpose(w_ih))     # every step's input projection at once
+        if b is not None:
+            proj = proj + b
+        w_hh_t = dnp.transpose(w_hh)
+        activation = _ACTIVATIONS[self.nonlinearity]
+        steps = range(shape_of(seq)[0])
+        states = [None] * len(steps)
+        for t in (reversed(steps) if reverse else steps):
+            h = states[t] = activation(proj[t] + dnp.matmul(h, w_hh_t))
+        return dnp.stack(states, axis=0)
 
 
 class LSTM(_RNNBase):
@@ -198,12 +171,23 @@ class LSTM(_RNNBase):
     """
     gates = 4
     has_cell = True
-    _step = staticmethod(_lstm_step)
+
+    def _run(self, seq, h, c, weights, reverse):
+        return lstm_layer(seq, dnp.stack([h, c]), *weights, reverse=reverse)
+
+    def _hidden(self, states):
+        return states[:, 0]          # of the states (T, 2, N, H) of a run, or of the last ones
 
 
 class GRU(_RNNBase):
     """Gated recurrent unit, PyTorch's gates ``r, z, n`` (``weight_ih_l0`` is
     ``(3 * hidden, input)``)."""
     gates = 3
-    bias_hh_outside = False
-    _step = staticmethod(_gru_step)
+
+    def _cell_weights(self, layer, suffix):
+        get = self._parameters.get   # b_hh is inside the reset gate's product: kept apart
+        return tuple(get(f"{name}_l{layer}{suffix}")
+                     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+    def _run(self, seq, h, c, weights, reverse):
+        return gru_layer(seq, h, *weights, reverse=reverse)

@@ -7,12 +7,17 @@ outside any tape (like an optimiser step)::
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
     opt.step()
 """
+from __future__ import annotations
+
+from typing import Iterable
+
 import math
 
 import numpy as np
 
 from .._core.backend import raw_value
 from .._core.tape import Tensor
+from ..typing import Array, ArrayLike
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
@@ -22,7 +27,8 @@ def _params(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Array:
     """Scale the gradients in place so that their total norm (all gradients as one vector)
     is at most ``max_norm``; returns the total norm before clipping (a tensor). The scale is
     ``max_norm / (total + 1e-6)``, applied only when below 1, as PyTorch does."""
@@ -48,7 +54,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor._make(np.asarray(total, dtype=dtype), None, _imperative())
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]``, in place."""
     clip_value = float(clip_value)
     for p in _params(parameters):
@@ -56,13 +62,13 @@ def clip_grad_value_(parameters, clip_value):
             p.grad._value = np.clip(raw_value(p.grad), -clip_value, clip_value)
 
 
-def parameters_to_vector(parameters):
+def parameters_to_vector(parameters: Tensor | Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one 1-D tensor (a copy, no gradient)."""
     arrays = [np.ravel(raw_value(p)) for p in _params(parameters)]
     return Tensor._make(np.concatenate(arrays) if arrays else np.zeros(0), None, _imperative())
 
 
-def vector_to_parameters(vec, parameters):
+def vector_to_parameters(vec: ArrayLike, parameters: Tensor | Iterable[Tensor]) -> None:
     """Copy consecutive pieces of the 1-D ``vec`` into the parameters, in place."""
     v = np.asarray(raw_value(vec))
     if v.ndim != 1:

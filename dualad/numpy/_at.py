@@ -8,6 +8,8 @@ composed from differentiable operations (``index_add``, the transpose of indexin
 Duplicate indices: ``add`` accumulates every value; ``multiply``, ``min`` and ``max`` apply
 every value in turn; ``set`` keeps the last one, as NumPy's ``x[idx] = v`` does.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -17,12 +19,13 @@ from ..primitives.indexing import index_add, normalize_index
 from ._core import broadcast_to, getitem, ravel, reshape
 from ._creation import astype
 from ._ufuncs import maximum, minimum, multiply, where
+from ..typing import ArrayLike
 
 
 __all__ = ["at"]
 
 
-def at(x):
+def at(x: ArrayLike) -> IndexUpdateHelper:
     """``x.at`` for any array: ``dnp.at(x)[idx].set(v)`` is ``x.at[idx].set(v)``, also when
     ``x`` is a plain NumPy array (which has no ``.at``), e.g. one made by ``dnp.zeros``.
 

@@ -11,6 +11,10 @@ integers ``0 .. n-1`` standing for the elements; the labelled result says which 
 where, and one gather from the flattened input builds the differentiable result. NumPy's exact
 semantics come for free, and the derivative is that of the gather (a scatter-add).
 """
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -21,6 +25,7 @@ from ._core import broadcast_to, concatenate, getitem, mean, moveaxis, ravel, re
 from ._creation import _constant, _holds_box, asarray, astype
 from ._shape import _along, _positive_axis, atleast_3d, diag, flip, split, vstack
 from ._ufuncs import multiply, where
+from ..typing import Array, ArrayLike
 
 
 def _zero_of(x):
@@ -36,7 +41,7 @@ def _matrix_dims(name, m):
 
 
 # ---------------------------------------------------------------- triangles
-def tril(m, k=0):
+def tril(m: ArrayLike, k: int = 0) -> Array:
     """``np.tril``: the lower triangle of the last two axes (elements above diagonal ``k`` set
     to 0); a 1-d input is treated as a row repeated, as NumPy does.
 
@@ -49,7 +54,7 @@ def tril(m, k=0):
     return where(np.tri(rows, cols, int(k), dtype=bool), m, _zero_of(m))
 
 
-def triu(m, k=0):
+def triu(m: ArrayLike, k: int = 0) -> Array:
     """``np.triu``: the upper triangle of the last two axes (elements below diagonal ``k`` set
     to 0).
 
@@ -65,7 +70,7 @@ def triu(m, k=0):
 tri = _constant(np.tri)
 
 
-def diagflat(v, k=0):
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
     """``np.diagflat``: the flattened ``v`` on diagonal ``k`` of a square matrix.
 
     >>> dnp.diagflat(np.array([[1.0, 2.0]]))
@@ -76,14 +81,15 @@ def diagflat(v, k=0):
 
 
 # ---------------------------------------------------------------- differences
-def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike = np._NoValue,
+         append: ArrayLike = np._NoValue) -> Array:
     """``np.diff``: the ``n``-th discrete difference along ``axis``, after ``prepend`` and
     ``append`` (scalars are broadcast to one slice) are joined to ``a``.
 
     >>> dnp.diff(np.array([1.0, 4.0, 9.0]))
     array([3., 5.])
     """
-    if n == 0:
+    if n == 0:   # NumPy returns its argument itself
         return a
     if n < 0:
         raise ValueError(f"diff: order must be non-negative but got {n!r}")
@@ -128,7 +134,7 @@ _PAD_KEYWORDS = {"constant": {"constant_values"}, "edge": set(), "wrap": set(),
                  "linear_ramp": {"end_values"}, **{m: {"stat_length"} for m in _PAD_STATISTICS}}
 
 
-def pad(array, pad_width, mode="constant", **kwargs):
+def pad(array: ArrayLike, pad_width: ArrayLike, mode: str = "constant", **kwargs: Any) -> Array:
     """``np.pad`` with modes ``constant`` (``constant_values``), ``edge``, ``reflect``,
     ``symmetric``, ``wrap`` (the last two with ``reflect_type='even'``), ``linear_ramp``
     (``end_values``) and ``maximum``, ``minimum``, ``mean``, ``median`` (``stat_length``).
@@ -224,7 +230,8 @@ def _ramp(x, edge, end, width, axis):
     return steps * ((edge - end) / width) + end
 
 
-def insert(arr, obj, values, axis=None):
+def insert(arr: ArrayLike, obj: int | slice | Sequence[int], values: ArrayLike,
+           axis: int | None = None) -> Array:
     """``np.insert``: ``values`` (broadcast as NumPy does, cast to ``arr``'s dtype) inserted
     before the indices ``obj`` along ``axis`` (the flattened array when None). Both ``arr``
     and ``values`` are differentiated.
@@ -241,7 +248,7 @@ def insert(arr, obj, values, axis=None):
     return out
 
 
-def delete(arr, obj, axis=None):
+def delete(arr: ArrayLike, obj: int | slice | Sequence[int], axis: int | None = None) -> Array:
     """``np.delete``: ``arr`` without the entries ``obj`` (indices, a slice or a boolean mask)
     along ``axis`` (the flattened array when None).
 
@@ -253,7 +260,7 @@ def delete(arr, obj, axis=None):
     return _gather(ravel(arr), np.delete(_labels(arr), raw_value(obj), axis))
 
 
-def append(arr, values, axis=None):
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
     """``np.append``: ``values`` joined to the end of ``arr`` along ``axis`` (both flattened
     when None).
 
@@ -269,7 +276,7 @@ def append(arr, values, axis=None):
 
 
 # ---------------------------------------------------------------- products of shapes
-def kron(a, b):
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
     """``np.kron``: the Kronecker product, as a broadcast product of interleaved axes.
 
     >>> dnp.kron(np.array([1.0, 2.0]), np.array([1.0, 10.0]))
@@ -284,7 +291,8 @@ def kron(a, b):
     return reshape(multiply(spread_a, spread_b), tuple(p * q for p, q in zip(sa, sb)))
 
 
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Array:
     """``np.cross`` of vectors of 3 components (or 2, taken with a zero third component; two
     2-vectors give the scalar z component, deprecated in NumPy 2).
 
@@ -394,7 +402,8 @@ c_ = _Concatenator(np.c_, -1, 2, 0)
 
 
 # ---------------------------------------------------------------- grids
-def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,
+             indexing: str = "xy") -> tuple[Array, ...]:
     """``np.meshgrid``: coordinate arrays from coordinate vectors (``indexing`` ``'xy'`` or
     ``'ij'``; ``sparse`` keeps the broadcastable shapes). Returns a tuple, as NumPy 2.
 
@@ -420,7 +429,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 
 # ---------------------------------------------------------------- axes and rotations
-def rollaxis(a, axis, start=0):
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
     """``np.rollaxis``: ``axis`` moved to sit before position ``start`` (prefer ``moveaxis``).
 
     >>> dnp.rollaxis(np.ones((2, 3, 4)), 2).shape
@@ -440,7 +449,7 @@ def rollaxis(a, axis, start=0):
     return transpose(a, axes)
 
 
-def flipud(m):
+def flipud(m: ArrayLike) -> Array:
     """``np.flipud``: reverse the first axis.
 
     >>> dnp.flipud(np.array([1.0, 2.0]))
@@ -451,7 +460,7 @@ def flipud(m):
     return flip(m, 0)
 
 
-def fliplr(m):
+def fliplr(m: ArrayLike) -> Array:
     """``np.fliplr``: reverse the second axis.
 
     >>> dnp.fliplr(np.array([[1.0, 2.0]]))
@@ -462,7 +471,7 @@ def fliplr(m):
     return flip(m, 1)
 
 
-def rot90(m, k=1, axes=(0, 1)):
+def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Array:
     """``np.rot90``: rotate by 90 degrees ``k`` times in the plane of ``axes``, from the first
     axis towards the second.
 
@@ -492,7 +501,7 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 # ---------------------------------------------------------------- stacking and splitting
-def column_stack(tup):
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
     """``np.column_stack``: 1-d arrays become columns, then join along the second axis.
 
     >>> dnp.column_stack([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
@@ -509,7 +518,7 @@ def column_stack(tup):
 row_stack = vstack
 
 
-def dstack(tup):
+def dstack(tup: Sequence[ArrayLike]) -> Array:
     """``np.dstack``: join along the third axis after ``atleast_3d``.
 
     >>> dnp.dstack([np.ones(2), np.zeros(2)]).shape
@@ -524,7 +533,7 @@ def _split_checked(ary, indices_or_sections, min_ndim, axis, name):
     return split(ary, indices_or_sections, axis)
 
 
-def hsplit(ary, indices_or_sections):
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """``np.hsplit``: split along the second axis (the first for 1-d arrays).
 
     >>> [p.shape for p in dnp.hsplit(np.ones((2, 4)), 2)]
@@ -534,7 +543,7 @@ def hsplit(ary, indices_or_sections):
     return _split_checked(ary, indices_or_sections, 1, axis, "hsplit")
 
 
-def vsplit(ary, indices_or_sections):
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """``np.vsplit``: split along the first axis of an array of 2 or more dimensions.
 
     >>> [p.shape for p in dnp.vsplit(np.ones((4, 2)), [1])]
@@ -543,7 +552,7 @@ def vsplit(ary, indices_or_sections):
     return _split_checked(ary, indices_or_sections, 2, 0, "vsplit")
 
 
-def dsplit(ary, indices_or_sections):
+def dsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """``np.dsplit``: split along the third axis of an array of 3 or more dimensions.
 
     >>> [p.shape for p in dnp.dsplit(np.ones((1, 2, 4)), 2)]
@@ -553,7 +562,7 @@ def dsplit(ary, indices_or_sections):
 
 
 # ---------------------------------------------------------------- choosing and gathering
-def select(condlist, choicelist, default=0):
+def select(condlist: ArrayLike, choicelist: ArrayLike, default: ArrayLike = 0) -> Array:
     """``np.select``: for each element, the choice of the first true condition, else
     ``default``; the chosen values are differentiated (conditions are not).
 
@@ -580,7 +589,7 @@ def select(condlist, choicelist, default=0):
         *[c.shape for c in conds], *[shape_of(v) for v in choicelist], shape_of(default)))
 
 
-def take_along_axis(arr, indices, axis=-1):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -> Array:
     """``np.take_along_axis``: ``arr`` gathered along ``axis`` by ``indices`` of the same number
     of dimensions (as returned by ``argsort``); the derivative scatters back.
 
@@ -608,7 +617,7 @@ def take_along_axis(arr, indices, axis=-1):
     return getitem(arr, index)
 
 
-def vander(x, N=None, increasing=False):
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """``np.vander``: columns are powers of ``x`` (decreasing unless ``increasing``).
 
     >>> dnp.vander(np.array([2.0, 3.0]), 3)
@@ -641,7 +650,7 @@ diag_indices, ix_, unravel_index = (_constant(np.diag_indices), _constant(np.ix_
 
 def _from_shape(npfun):
     """``numpy.<name>_from(arr, ...)``: needs only ``arr``'s shape, so a box is fine."""
-    def fn(arr, *args, **kwargs):
+    def fn(arr: ArrayLike, *args: Any, **kwargs: Any) -> Any:
         return npfun(np.empty(shape_of(arr), dtype=bool), *args, **kwargs)
     fn.__name__ = fn.__qualname__ = npfun.__name__
     fn.__doc__ = f"``numpy.{npfun.__name__}``: index arrays from ``arr``'s shape."

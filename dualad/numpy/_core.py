@@ -1,4 +1,8 @@
 """Reductions, shape functions and products of ``dualad.numpy`` built on the primitives."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import operator
 
 import numpy as np
@@ -11,9 +15,11 @@ from ..primitives import reductions as _r
 from ..primitives import shape as _s
 from ._axes import as_ints, normalize_axis
 from ._ufuncs import reject_kwargs
+from ..typing import Array, ArrayLike, Axis, DTypeLike, Shape
 
 
-def sum(x, axis=None, dtype=None, keepdims=False, **kwargs):
+def sum(x: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+        keepdims: bool = False, **kwargs: Any) -> Array:
     """Sum of ``x`` over ``axis`` (an int, a tuple, or None for all axes), as ``np.sum``;
     ``keepdims=True`` keeps the reduced axes with length 1.
 
@@ -27,7 +33,7 @@ def sum(x, axis=None, dtype=None, keepdims=False, **kwargs):
     return _r.sum_p(x, axis=normalize_axis(axis, ndim_of(x), "sum"), keepdims=bool(keepdims))
 
 
-def mean(x, axis=None, keepdims=False, **kwargs):
+def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False, **kwargs: Any) -> Array:
     """Arithmetic mean of ``x`` over ``axis`` (an int, a tuple, or None for all axes), as
     ``np.mean``; ``keepdims=True`` keeps the reduced axes with length 1.
 
@@ -41,7 +47,7 @@ def mean(x, axis=None, keepdims=False, **kwargs):
     return _r.sum_p(x, axis=axes, keepdims=bool(keepdims)) / count
 
 
-def reshape(x, shape, order="C"):
+def reshape(x: ArrayLike, shape: Shape, order: str = "C") -> Array:
     """``x`` with a new ``shape`` (one entry may be -1) and the same elements in C order,
     as ``np.reshape``.
 
@@ -56,7 +62,7 @@ def reshape(x, shape, order="C"):
     return _s.reshape(x, shape=shape)
 
 
-def transpose(x, axes=None):
+def transpose(x: ArrayLike, axes: Axis = None) -> Array:
     """``x`` with its axes permuted by ``axes`` (reversed by default), as ``np.transpose``.
 
     >>> dnp.transpose(np.ones((2, 3, 4)), (1, 0, 2)).shape
@@ -70,7 +76,7 @@ def transpose(x, axes=None):
     return _s.transpose(x, axes=axes)
 
 
-def broadcast_to(x, shape):
+def broadcast_to(x: ArrayLike, shape: Shape) -> Array:
     """``x`` broadcast to ``shape`` by NumPy's rules, as ``np.broadcast_to``; in reverse
     mode the cotangent is summed back over the broadcast axes.
 
@@ -84,7 +90,7 @@ def broadcast_to(x, shape):
     return _s.broadcast_to(x, shape=shape)
 
 
-def matmul(a, b, **kwargs):
+def matmul(a: ArrayLike, b: ArrayLike, **kwargs: Any) -> Array:
     """Matrix product ``a @ b`` with NumPy's rules for 1-D and stacked (batched) operands, as
     ``np.matmul``.
 
@@ -96,13 +102,13 @@ def matmul(a, b, **kwargs):
     return _engine.matmul(a, b)
 
 
-def getitem(x, index):
+def getitem(x: ArrayLike, index: Any) -> Array:
     """``x[index]``: basic, integer-array and boolean indexing; out-of-bounds indices raise
     IndexError as in NumPy."""
     return _ix.getitem(x, index=_ix.normalize_index(index, ndim_of(x)))
 
 
-def moveaxis(x, source, destination):
+def moveaxis(x: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
     """``x`` with the axes ``source`` moved to the positions ``destination`` (ints or
     sequences of ints), the other axes keeping their order, as ``np.moveaxis``.
 
@@ -119,7 +125,7 @@ def moveaxis(x, source, destination):
     return transpose(x, order)
 
 
-def swapaxes(x, axis1, axis2):
+def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Array:
     """``x`` with the axes ``axis1`` and ``axis2`` interchanged, as ``np.swapaxes``.
 
     >>> dnp.swapaxes(np.ones((2, 3, 4)), 0, 2).shape
@@ -130,7 +136,7 @@ def swapaxes(x, axis1, axis2):
     return transpose(x, axes)
 
 
-def expand_dims(x, axis):
+def expand_dims(x: ArrayLike, axis: int | Sequence[int]) -> Array:
     """``x`` with new axes of length 1 inserted at ``axis`` (an int or a tuple), as
     ``np.expand_dims``.
 
@@ -145,7 +151,7 @@ def expand_dims(x, axis):
     return reshape(x, shape)
 
 
-def squeeze(x, axis=None):
+def squeeze(x: ArrayLike, axis: Axis = None) -> Array:
     """``x`` without its axes of length 1 (only those in ``axis``, if given; selecting an axis
     of another length raises ``ValueError``), as ``np.squeeze``.
 
@@ -164,7 +170,7 @@ def squeeze(x, axis=None):
     return reshape(x, tuple(s for n, s in enumerate(shape) if n not in axes))
 
 
-def ravel(x):
+def ravel(x: ArrayLike) -> Array:
     """``x`` flattened to one dimension in C order, as ``np.ravel`` (``dnp.flatten`` is the
     same function).
 
@@ -177,7 +183,7 @@ def ravel(x):
 flatten = ravel
 
 
-def concatenate(arrays, axis=0, **kwargs):
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, **kwargs: Any) -> Array:
     """The ``arrays`` joined along an existing ``axis`` (None: flattened first), as
     ``np.concatenate``; mixing NumPy arrays and traced values is allowed.
 
@@ -195,7 +201,7 @@ def concatenate(arrays, axis=0, **kwargs):
     return _ix.concatenate(*arrays, axis=normalize_axis(axis, ndim, "concatenate")[0])
 
 
-def stack(arrays, axis=0):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     """The ``arrays``, all of one shape, joined along a new ``axis``, as ``np.stack``.
 
     >>> dnp.stack([np.zeros(2), np.ones(2)], axis=1)
@@ -207,7 +213,7 @@ def stack(arrays, axis=0):
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
-def shape(x):
+def shape(x: ArrayLike) -> tuple[int, ...]:
     """The shape of ``x`` (a tuple of ints), for arrays and traced values alike.
 
     >>> dnp.shape(np.ones((2, 3)))
@@ -216,7 +222,7 @@ def shape(x):
     return shape_of(x)
 
 
-def ndim(x):
+def ndim(x: ArrayLike) -> int:
     """The number of axes of ``x``, for arrays and traced values alike.
 
     >>> dnp.ndim(np.ones((2, 3)))
@@ -225,7 +231,7 @@ def ndim(x):
     return ndim_of(x)
 
 
-def size(x, axis=None):
+def size(x: ArrayLike, axis: int | None = None) -> int:
     """The number of elements of ``x`` (or the length of ``axis``), as ``np.size``.
 
     >>> dnp.size(np.ones((2, 3))), dnp.size(np.ones((2, 3)), 1)
@@ -235,7 +241,7 @@ def size(x, axis=None):
     return int(np.prod(s)) if axis is None else s[axis]
 
 
-def result_type(*xs):
+def result_type(*xs: ArrayLike) -> np.dtype:
     """The dtype NumPy's promotion rules give for the arguments (arrays, traced values,
     dtypes or Python numbers), as ``np.result_type``.
 

@@ -9,6 +9,10 @@ rather than silently losing its derivative; ``linspace`` is differentiable in it
 ``*_like`` functions follow the array module of their argument (a CuPy array gives a CuPy
 array).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import operator
 
 import numpy as np
@@ -18,9 +22,10 @@ from .._core.primitive import Box, dtype_of, shape_of
 from ..primitives import movement as _m
 from ._core import broadcast_to, concatenate, moveaxis, stack
 from ._ufuncs import _not_differentiated, reject_kwargs
+from ..typing import Array, ArrayLike, DTypeLike, Shape
 
 
-def astype(x, dtype, copy=True, **kwargs):
+def astype(x: ArrayLike, dtype: DTypeLike, copy: bool = True, **kwargs: Any) -> Array:
     """``x`` cast to ``dtype``. Casts among float and complex dtypes are differentiable (the
     derivative is cast along), except complex to real, which would drop the imaginary part
     silently (take ``dnp.real`` or ``dnp.abs``); a cast to an integer or boolean dtype is
@@ -63,7 +68,8 @@ def _stack_nested(obj):
     return stack([_stack_nested(e) for e in obj])
 
 
-def array(obj, dtype=None, copy=True, **kwargs):
+def array(obj: ArrayLike, dtype: DTypeLike | None = None, copy: bool = True,
+          **kwargs: Any) -> Array:
     """``np.array``; boxes, and lists holding boxes, stay differentiable."""
     if _holds_box(obj):
         if kwargs:
@@ -73,7 +79,7 @@ def array(obj, dtype=None, copy=True, **kwargs):
     return array_module(obj).array(obj, dtype=dtype, copy=copy, **kwargs)
 
 
-def asarray(obj, dtype=None, **kwargs):
+def asarray(obj: ArrayLike, dtype: DTypeLike | None = None, **kwargs: Any) -> Array:
     """``np.asarray``; a box is returned unchanged (cast when ``dtype`` differs)."""
     if _holds_box(obj):
         return array(obj, dtype=dtype, **kwargs)
@@ -93,7 +99,7 @@ def _constant(npfun):
     """A NumPy creation function; its result is a plain array."""
     name = npfun.__name__
 
-    def fn(*args, **kwargs):
+    def fn(*args: Any, **kwargs: Any) -> Any:
         _refuse_boxes(name, args, kwargs)
         return npfun(*args, **kwargs)
 
@@ -104,7 +110,7 @@ def _constant(npfun):
 
 def _like(name):
     """``numpy.<name>`` (``zeros_like`` …) on the value of ``x``, in ``x``'s array module."""
-    def fn(x, *args, **kwargs):
+    def fn(x: ArrayLike, *args: Any, **kwargs: Any) -> Any:
         _refuse_boxes(name, args, kwargs)
         value = raw_value(x)
         return getattr(array_module(value), name)(value, *args, **kwargs)
@@ -120,7 +126,9 @@ eye, identity = _constant(np.eye), _constant(np.identity)
 arange = _constant(np.arange)
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: DTypeLike | None = None,
+             axis: int = 0) -> Array | tuple[Array, Array]:
     """``np.linspace``; differentiable in ``start`` and ``stop``, as ``start + k * step`` with
     the last point ``stop`` itself when ``endpoint`` (NumPy's construction).
 
@@ -151,7 +159,8 @@ zeros_like, ones_like, empty_like = _like("zeros_like"), _like("ones_like"), _li
 _full, _full_like = _constant(np.full), _like("full_like")
 
 
-def full(shape, fill_value, dtype=None, **kwargs):
+def full(shape: Shape, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+         **kwargs: Any) -> Array:
     """``np.full``; a boxed ``fill_value`` is broadcast differentiably."""
     if not isinstance(fill_value, Box):
         return _full(shape, fill_value, dtype=dtype, **kwargs)
@@ -161,7 +170,8 @@ def full(shape, fill_value, dtype=None, **kwargs):
     return broadcast_to(fill_value if dtype is None else astype(fill_value, dtype), shape)
 
 
-def full_like(x, fill_value, dtype=None, **kwargs):
+def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              **kwargs: Any) -> Array:
     """``np.full_like``; a boxed ``fill_value`` is broadcast differentiably (cast to ``dtype``,
     by default ``x``'s dtype, as NumPy does)."""
     if not isinstance(fill_value, Box):

@@ -7,8 +7,11 @@ axes; the primitives and their rules are in ``dualad/primitives/decompositions.p
 ("degenerate points", "values given their vectors") say what the derivatives are where
 eigenvalues or singular values repeat.
 """
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
 import operator
-from collections import namedtuple
 
 import numpy as np
 
@@ -21,12 +24,39 @@ from ._core import matmul, reshape, sum, swapaxes, transpose
 from ._complex import conj
 from ._creation import asarray
 from ._ufuncs import _not_differentiated
+from ..typing import Array, ArrayLike
 
 LinAlgError = np.linalg.LinAlgError
-SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
-EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
-EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
-QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+# NumPy's result tuples (``numpy.linalg.SVDResult`` …): the same fields, in the same order
+
+
+class SVDResult(NamedTuple):
+    """``svd``'s result: ``a = U @ (S[..., None] * Vh)``."""
+    U: Array
+    S: Array
+    Vh: Array
+
+
+class EighResult(NamedTuple):
+    """``eigh``'s result: ascending eigenvalues, eigenvectors in the columns."""
+    eigenvalues: Array
+    eigenvectors: Array
+
+
+class EigResult(NamedTuple):
+    """``eig``'s result: eigenvalues, eigenvectors in the columns."""
+    eigenvalues: Array
+    eigenvectors: Array
+
+
+class QRResult(NamedTuple):
+    """``qr``'s result: ``a = Q @ R``."""
+    Q: Array
+    R: Array
+
+
 _NO_VALUE = object()
 
 
@@ -60,7 +90,8 @@ def _lower(name, UPLO):
 
 
 # ---------------------------------------------------------------- svd
-def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> Array | SVDResult:
     """``numpy.linalg.svd``: ``SVDResult(U, S, Vh)`` with ``a = U @ (S[..., None] * Vh)``, or
     the singular values alone with ``compute_uv=False``; stacks ``(..., m, n)`` as NumPy.
 
@@ -98,7 +129,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
 
 # ---------------------------------------------------------------- eigh, eigvalsh
-def eigh(a, UPLO="L"):
+def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
     """``numpy.linalg.eigh``: ``EighResult(eigenvalues, eigenvectors)`` of a symmetric (stack
     of) matrices, eigenvalues ascending.
 
@@ -123,7 +154,7 @@ def eigh(a, UPLO="L"):
     return EighResult(_dec.eigvalsh(a, packed, lower=lower), vectors)
 
 
-def eigvalsh(a, UPLO="L"):
+def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
     """``numpy.linalg.eigvalsh``: the ascending eigenvalues of a symmetric (stack of) matrices,
     read from the ``UPLO`` triangle. ``dλᵢ = vᵢᵀ dA vᵢ``: no eigenvalue gaps appear, so the
     first derivative is finite where eigenvalues repeat.
@@ -137,7 +168,7 @@ def eigvalsh(a, UPLO="L"):
 
 
 # ---------------------------------------------------------------- eig, eigvals
-def eig(a):
+def eig(a: ArrayLike) -> EigResult:
     """``numpy.linalg.eig``: ``EigResult(eigenvalues, eigenvectors)`` of a general (stack of)
     square matrices, the eigenvectors of unit norm, as NumPy returns them.
 
@@ -157,7 +188,7 @@ def eig(a):
     return EigResult(_dec.eigvals(a, packed), vectors)
 
 
-def eigvals(a):
+def eigvals(a: ArrayLike) -> Array:
     """``numpy.linalg.eigvals``: the eigenvalues of a general (stack of) square matrices;
     differentiable where they are real and ``a`` is diagonalisable (``dλ = diag(V⁻¹ dA V)``).
 
@@ -169,7 +200,7 @@ def eigvals(a):
 
 
 # ---------------------------------------------------------------- qr
-def qr(a, mode="reduced"):
+def qr(a: ArrayLike, mode: str = "reduced") -> Array | QRResult:
     """``numpy.linalg.qr``: ``QRResult(Q, R)`` for ``mode='reduced'`` or ``'complete'``, ``R``
     alone for ``mode='r'``, and LAPACK's ``(h, tau)`` for ``mode='raw'`` (plain arrays only).
 
@@ -211,7 +242,8 @@ def _relative_cutoff(rcond, rtol, shape, dtype):
     return rcond
 
 
-def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
+def pinv(a: ArrayLike, rcond: float | None = None, hermitian: bool = False, *,
+         rtol: float | None = _NO_VALUE) -> Array:
     """``numpy.linalg.pinv``: the Moore-Penrose pseudo-inverse of a (stack of) matrices, with
     singular values at or below ``rcond`` (or ``rtol``) times the largest treated as zero.
 
@@ -234,7 +266,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     return _dec.pinv(a, rcond=cutoff, hermitian=bool(hermitian))
 
 
-def lstsq(a, b, rcond=None):
+def lstsq(a: ArrayLike, b: ArrayLike,
+          rcond: float | None = None) -> tuple[Array, Array, Array, Array]:
     """``numpy.linalg.lstsq``: ``(x, residuals, rank, s)`` minimising ``‖b − a x‖₂`` for a
     matrix ``a`` (m, n) and ``b`` of shape (m,) or (m, k), as NumPy returns them: ``residuals``
     the squared residual norms per column when ``a`` has full column rank and m > n (else
@@ -285,7 +318,7 @@ _matrix_rank = _not_differentiated(np.linalg.matrix_rank)
 
 
 # ---------------------------------------------------------------- products
-def matrix_power(a, n):
+def matrix_power(a: ArrayLike, n: int) -> Array:
     """``numpy.linalg.matrix_power``: ``a`` multiplied by itself ``n`` times (``n`` an integer;
     the inverse's powers for ``n < 0``; the identity for 0), by repeated squaring.
 
@@ -339,7 +372,7 @@ def _chain_product(arrays, split, i, j):
     return matmul(_chain_product(arrays, split, i, k), _chain_product(arrays, split, k + 1, j))
 
 
-def multi_dot(arrays, *, out=None):
+def multi_dot(arrays: Sequence[ArrayLike], *, out: None = None) -> Array:
     """``numpy.linalg.multi_dot``: the product of two or more arrays in the cheapest order; the
     first may be a vector (a row) and the last a vector (a column), the others are matrices.
     ``out`` is not supported (dualad never writes into arrays).
@@ -375,7 +408,8 @@ def multi_dot(arrays, *, out=None):
     return reshape(product, keep)
 
 
-def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+def matrix_rank(A: ArrayLike, tol: ArrayLike | None = None, hermitian: bool = False, *,
+                rtol: float | None = None) -> Array:
     """``numpy.linalg.matrix_rank``: the number of singular values above the tolerance, as a
     plain integer array (an integer has no derivative; nothing is differentiated).
 

@@ -1,8 +1,8 @@
 """Operators, array methods and NumPy interoperability for dualad's boxed values.
 
-Installed on ``Box`` (the base of ``Dual`` and ``Tensor``) when ``dualad.numpy`` is imported, so
-that ``x * y``, ``x @ W``, ``x.sum(axis=0)`` and ``np.sin(x)`` mean the same as the
-``dualad.numpy`` functions.
+Handed to ``Box`` (the base of ``Dual`` and ``Tensor``) through the core's hook
+``primitive.use_array_surface`` when ``dualad.numpy`` is imported, so that ``x * y``, ``x @ W``,
+``x.sum(axis=0)`` and ``np.sin(x)`` mean the same as the ``dualad.numpy`` functions.
 
 NOTE: NumPy interoperability. ``Box.__array_ufunc__`` makes NumPy defer to dualad when an ndarray
 meets a box (``np.ones(3) + d``, ``X @ theta``) and maps NumPy ufuncs called on boxes to the
@@ -11,13 +11,15 @@ functions. What has no dualad counterpart raises a TypeError pointing at ``duala
 unless no argument carries a derivative, in which case NumPy computes it on the plain values.
 A derivative is never dropped silently.
 """
+from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 from .._core import _engine
 from .._core.backend import raw_value
 from .._core.escape import holds_derivative
-from .._core.primitive import Box
+from .._core.primitive import use_array_surface
 from ._at import IndexUpdateHelper
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": None}
@@ -83,7 +85,7 @@ def _array_function(self, func, types, args, kwargs):
 def _forward(name):
     fun = getattr(_dnp(), name)   # installed once dualad.numpy is complete
 
-    def method(self, *args, **kwargs):
+    def method(self, *args: Any, **kwargs: Any) -> Any:
         return fun(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``x.{name}(...)`` is ``dualad.numpy.{name}(x, ...)``."
@@ -91,41 +93,63 @@ def _forward(name):
 
 
 def install():
+    """Hand the core the boxes' array surface (``primitive.use_array_surface``) and the
+    facade's indexing (``_engine.use_facade``); called once, by ``dualad/numpy/__init__.py``."""
     dnp = _dnp()
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> Any:
+        """``x.reshape(shape)`` or ``x.reshape(*shape)`` is ``dualad.numpy.reshape(x, shape)``."""
+        return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
+
+    def transpose(self, *axes: Any) -> Any:
+        """``x.transpose(axes)`` or ``x.transpose(*axes)`` is ``dualad.numpy.transpose(x,
+        axes)``; no axes reverse them."""
+        return dnp.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def conj(self) -> Any:
+        """The complex conjugate (``dualad.numpy.conj``)."""
+        return dnp.conj(self)
+
     # + - * / ** @ and unary - are compiled on the boxes' base (``_engine.BoxBase``)
     comparisons = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                    "eq": "equal", "ne": "not_equal"}
-    for dunder, name in comparisons.items():
-        setattr(Box, f"__{dunder}__", _forward(name))
-    Box.__hash__ = object.__hash__
-    # % // divmod(), both operand orders
-    Box.__mod__ = lambda self, other: dnp.mod(self, other)
-    Box.__rmod__ = lambda self, other: dnp.mod(other, self)
-    Box.__floordiv__ = lambda self, other: dnp.floor_divide(self, other)
-    Box.__rfloordiv__ = lambda self, other: dnp.floor_divide(other, self)
-    Box.__divmod__ = lambda self, other: dnp.divmod(self, other)
-    Box.__rdivmod__ = lambda self, other: dnp.divmod(other, self)
-    # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so that
-    # ad.record sees the branch and guards it
-    Box.__bool__ = lambda self: bool(dnp.not_equal(self, 0))
-    Box.__pos__ = lambda self: self
-    Box.__abs__ = lambda self: dnp.abs(self)
-    _engine.use_facade(dnp.getitem, dnp.array)   # indexing lives on the compiled base
-    Box.__iter__ = lambda self: (self[i] for i in range(len(self)))
-    Box.__array_ufunc__ = _array_ufunc
-    Box.__array_function__ = _array_function
+    surface = {f"__{dunder}__": _forward(name) for dunder, name in comparisons.items()}
+    surface.update({
+        "__hash__": object.__hash__,
+        # % // divmod(), both operand orders
+        "__mod__": lambda self, other: dnp.mod(self, other),
+        "__rmod__": lambda self, other: dnp.mod(other, self),
+        "__floordiv__": lambda self, other: dnp.floor_divide(self, other),
+        "__rfloordiv__": lambda self, other: dnp.floor_divide(other, self),
+        "__divmod__": lambda self, other: dnp.divmod(self, other),
+        "__rdivmod__": lambda self, other: dnp.divmod(other, self),
+        # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so
+        # that ad.record sees the branch and guards it
+        "__bool__": lambda self: bool(dnp.not_equal(self, 0)),
+        "__pos__": lambda self: self,
+        "__abs__": lambda self: dnp.abs(self),
+        "__iter__": lambda self: (self[i] for i in range(len(self))),
+        "__array_ufunc__": _array_ufunc,
+        "__array_function__": _array_function,
+    })
     for name in ("sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "ravel",
                  "squeeze", "dot", "clip", "swapaxes", "repeat", "flatten", "trace",
                  "diagonal", "astype", "argmax", "argmin", "cumprod", "all", "any"):
-        setattr(Box, name, _forward(name))
-    Box.reshape = lambda self, *shape, **kw: dnp.reshape(
-        self, shape[0] if len(shape) == 1 else shape, **kw)
-    Box.transpose = lambda self, *axes: dnp.transpose(
-        self, axes[0] if len(axes) == 1 else (axes or None))
-    Box.T = property(lambda self: dnp.transpose(self))
-    Box.real = property(lambda self: dnp.real(self))
-    Box.imag = property(lambda self: dnp.imag(self))
-    Box.conj = Box.conjugate = lambda self: dnp.conj(self)
-    Box.at = property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
-                      "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
-                      "``min``, ``max``, ``get``), differentiable in both modes.")
+        surface[name] = _forward(name)
+    surface.update({
+        "reshape": reshape,
+        "transpose": transpose,
+        "T": property(lambda self: dnp.transpose(self),
+                      doc="The axes reversed (``dualad.numpy.transpose``)."),
+        "real": property(lambda self: dnp.real(self),
+                         doc="The real part (``dualad.numpy.real``)."),
+        "imag": property(lambda self: dnp.imag(self),
+                         doc="The imaginary part (``dualad.numpy.imag``)."),
+        "conj": conj,
+        "conjugate": conj,
+        "at": property(IndexUpdateHelper, doc="Functional index updates: ``x.at[i].set(v)`` "
+                       "returns a copy of ``x`` with ``x[i] = v`` (also ``add``, ``multiply``, "
+                       "``min``, ``max``, ``get``), differentiable in both modes."),
+    })
+    use_array_surface(surface)
+    _engine.use_facade(dnp.getitem, dnp.array)   # indexing lives on the compiled base

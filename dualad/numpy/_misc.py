@@ -6,6 +6,8 @@ All functions are composed from differentiable ``dnp`` functions; with plain arr
 NumPy itself, so values are NumPy's. Decisions taken from values (the segment ``interp`` reads)
 go through non-differentiated ``dnp`` functions, so that ``ad.record`` guards them.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -18,6 +20,7 @@ from ._more_elementwise import mod
 from ._shape import _along, _positive_axis, flip
 from ._ufuncs import _not_differentiated, argsort, equal, greater, less, sqrt, where
 from .linalg import solve
+from ..typing import Array, ArrayLike, Axis
 
 pi, e, inf, nan, newaxis, euler_gamma = np.pi, np.e, np.inf, np.nan, np.newaxis, np.euler_gamma
 float32, float64, complex64, complex128 = np.float32, np.float64, np.complex64, np.complex128
@@ -33,7 +36,8 @@ def _plain(*xs):
 
 
 # ---------------------------------------------------------------- interpolation
-def interp(x, xp, fp, left=None, right=None, period=None):
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | None = None,
+           right: ArrayLike | None = None, period: float | None = None) -> Array:
     """``np.interp``: piecewise-linear interpolation of the points ``(xp, fp)`` (``xp``
     increasing) at ``x``, differentiable in ``x``, ``xp`` and ``fp``. At a knot the derivative
     in ``x`` is the slope of the segment to its right (the last knot: to its left); outside
@@ -85,7 +89,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 
 # ---------------------------------------------------------------- polynomials
-def polyval(p, x):
+def polyval(p: ArrayLike, x: ArrayLike) -> Array:
     """``np.polyval``: the polynomial with coefficients ``p`` (highest power first) at ``x``,
     by Horner's rule; differentiable in ``p`` and ``x``.
 
@@ -101,7 +105,8 @@ def polyval(p, x):
     return y
 
 
-def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None, full: bool = False,
+            w: ArrayLike | None = None, cov: bool | str = False) -> Array | tuple[Array, ...]:
     """``np.polyfit``: least-squares polynomial coefficients (highest power first),
     differentiable in ``x``, ``y`` and ``w``. The value is NumPy's; the derivative is that of
     the least-squares solution. ``full``/``cov`` and rank-deficient fits are only available
@@ -152,7 +157,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 
 # ---------------------------------------------------------------- integration and differences
-def trapezoid(y, x=None, dx=1.0, axis=-1):
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: int = -1) -> Array:
     """``np.trapezoid``: the trapezoidal rule along ``axis`` with sample points ``x`` (1-d, or
     of ``y``'s shape) or spacing ``dx``; differentiable in ``y``, ``x`` and ``dx``.
 
@@ -245,7 +250,8 @@ def _gradient_axis(f, axis, h, edge_order):
     return concatenate([first, inner, last], axis=axis)
 
 
-def gradient(f, *varargs, axis=None, edge_order=1):
+def gradient(f: ArrayLike, *varargs: ArrayLike, axis: Axis = None,
+             edge_order: int = 1) -> Array | tuple[Array, ...]:
     """``np.gradient``: second-order central differences inside and first- or second-order
     (``edge_order``) one-sided differences at the boundaries, along each of ``axis`` (all by
     default), with spacings given as scalars or 1-d coordinates. Differentiable in
@@ -311,7 +317,7 @@ def _correlate_mode(a, v, mode, same_offset):
     raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
 
 
-def correlate(a, v, mode="valid"):
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
     """``np.correlate`` of 1-d sequences: ``c[k] = sum_n a[n + k] conj(v[n])``, with
     ``mode`` ``'valid'``, ``'same'`` or ``'full'``; differentiable in both.
 
@@ -326,7 +332,7 @@ def correlate(a, v, mode="valid"):
     return _correlate_mode(a, v, mode, lambda n, m: (m - 1) // 2 if n >= m else n // 2)
 
 
-def convolve(a, v, mode="full"):
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full") -> Array:
     """``np.convolve`` of 1-d sequences, with ``mode`` ``'full'``, ``'same'`` or ``'valid'``;
     differentiable in both.
 

@@ -8,14 +8,19 @@ are written with differentiable ``dnp`` functions and need no rule of their own.
 taken from values (NaN masks, signs) go through the non-differentiated ``dnp`` functions, so that
 ``ad.record`` guards them (NOTE: guards in ``dualad/recording.py``).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from .._core.backend import raw_value
 from .._core.primitive import Box, dtype_of
 from ..primitives import remainders as _rem
-from ._creation import astype
+from ._creation import asarray, astype
 from ._ufuncs import (_binary, _not_differentiated, abs, equal, isnan, maximum, minimum,
                       negative, power, reject_kwargs, where)
+from ..typing import Array, ArrayLike
 
 mod = remainder = _binary(_rem.mod, "mod")
 mod.__doc__ = """``np.mod`` (also ``remainder`` and ``x % y``): the remainder with the sign of
@@ -52,7 +57,7 @@ _isposinf, _isneginf = _not_differentiated(np.isposinf), _not_differentiated(np.
 _heaviside = _not_differentiated(np.heaviside)
 
 
-def floor_divide(x, y, **kwargs):
+def floor_divide(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
     """``np.floor_divide`` (``x // y``): piecewise constant, so its derivative is zero (as in
     JAX); the result stays a traced value.
 
@@ -64,7 +69,7 @@ def floor_divide(x, y, **kwargs):
     return _rem.floor_divide(x, y)
 
 
-def divmod(x, y, **kwargs):
+def divmod(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> tuple[Array, Array]:
     """``np.divmod``: ``(floor_divide(x, y), mod(x, y))``; the quotient's derivative is zero.
 
     >>> [float(v) for v in dnp.divmod(7.0, 2.0)]
@@ -75,7 +80,7 @@ def divmod(x, y, **kwargs):
     return floor_divide(x, y), mod(x, y)
 
 
-def fabs(x, **kwargs):
+def fabs(x: ArrayLike, **kwargs: Any) -> Array:
     """``np.fabs``: the absolute value of a real array (derivative 0 at 0, as ``abs``).
 
     >>> float(dnp.fabs(-2.5))
@@ -89,7 +94,7 @@ def fabs(x, **kwargs):
     return abs(x)
 
 
-def fmax(x, y, **kwargs):
+def fmax(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
     """``np.fmax``: the elementwise maximum ignoring NaN (a NaN loses to a number; the
     derivative goes to the number). Ties share the derivative as ``maximum``.
 
@@ -101,7 +106,7 @@ def fmax(x, y, **kwargs):
     return where(isnan(y), x, where(isnan(x), y, maximum(x, y)))
 
 
-def fmin(x, y, **kwargs):
+def fmin(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
     """``np.fmin``: the elementwise minimum ignoring NaN (see ``fmax``).
 
     >>> float(dnp.fmin(np.nan, 1.0))
@@ -112,7 +117,7 @@ def fmin(x, y, **kwargs):
     return where(isnan(y), x, where(isnan(x), y, minimum(x, y)))
 
 
-def deg2rad(x, **kwargs):
+def deg2rad(x: ArrayLike, **kwargs: Any) -> Array:
     """``np.deg2rad`` (also ``radians``): ``x * pi / 180``.
 
     >>> float(dnp.deg2rad(180.0))
@@ -120,10 +125,10 @@ def deg2rad(x, **kwargs):
     """
     if kwargs:
         reject_kwargs("deg2rad", kwargs)
-    return x * (np.pi / 180.0)
+    return asarray(x) * (np.pi / 180.0)
 
 
-def rad2deg(x, **kwargs):
+def rad2deg(x: ArrayLike, **kwargs: Any) -> Array:
     """``np.rad2deg`` (also ``degrees``): ``x * 180 / pi``.
 
     >>> float(dnp.rad2deg(np.pi))
@@ -131,13 +136,14 @@ def rad2deg(x, **kwargs):
     """
     if kwargs:
         reject_kwargs("rad2deg", kwargs)
-    return x * (180.0 / np.pi)
+    return asarray(x) * (180.0 / np.pi)
 
 
 radians, degrees = deg2rad, rad2deg
 
 
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: ArrayLike = 0.0,
+               posinf: ArrayLike | None = None, neginf: ArrayLike | None = None) -> Array:
     """``np.nan_to_num``: NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf``
     (by default 0 and the largest finite numbers of the dtype). The derivative is 1 at finite
     elements and 0 at replaced ones (as JAX).
@@ -160,7 +166,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return where(_isneginf(x), neginf, replaced)
 
 
-def copysign(x, y, **kwargs):
+def copysign(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
     """``np.copysign``: ``|x|`` with the sign of ``y`` (its sign bit, so ``-0.0`` counts as
     negative). Differentiated in ``x`` (derivative ``±sign(x)``, 0 at 0); ``y`` only
     contributes its sign, whose derivative is 0.
@@ -176,7 +182,7 @@ def copysign(x, y, **kwargs):
     return where(signbit(y), negative(magnitude), magnitude)
 
 
-def heaviside(x1, x2, **kwargs):
+def heaviside(x1: ArrayLike, x2: ArrayLike, **kwargs: Any) -> Array:
     """``np.heaviside``: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``. The
     derivative in ``x1`` is 0 (as JAX); in ``x2`` it is 1 where ``x1 == 0``.
 
@@ -190,7 +196,7 @@ def heaviside(x1, x2, **kwargs):
     return where(equal(x1, 0), x2, _heaviside(x1, np.zeros((), dtype=raw_value(x2).dtype)))
 
 
-def float_power(x, y, **kwargs):
+def float_power(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
     """``np.float_power``: ``x ** y`` computed in float64, or complex128 for complex input
     (derivatives as ``power``).
 

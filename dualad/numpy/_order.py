@@ -16,6 +16,10 @@ Decisions taken from values (the permutations, NaN masks, interpolation branches
 non-differentiated ``dnp`` functions, so that ``ad.record`` guards them (NOTE: guards in
 ``dualad/recording.py``).
 """
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import builtins
 
 import numpy as np
@@ -31,6 +35,7 @@ from ._creation import asarray, astype
 from ._reductions import max, min
 from ._ufuncs import (_not_differentiated, argsort, equal, floor, greater_equal, isnan,
                       reject_kwargs, sqrt, where)
+from ..typing import Array, ArrayLike, Axis, DTypeLike
 
 all, any = _not_differentiated(np.all), _not_differentiated(np.any)
 count_nonzero = _not_differentiated(np.count_nonzero)
@@ -49,7 +54,8 @@ def _refuse(name, **unsupported):
 
 
 # ---------------------------------------------------------------- sorting
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: str | None = None, *,
+         stable: bool | None = None) -> Array:
     """``np.sort``: the derivative permutes the cotangent back to where each element came
     from. NaNs sort last, as in NumPy.
 
@@ -66,7 +72,8 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     return take_along_axis(a, argsort(a, axis=axis, kind=kind, stable=stable), axis)
 
 
-def partition(a, kth, axis=-1, kind="introselect", order=None):
+def partition(a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1,
+              kind: str = "introselect", order: str | None = None) -> Array:
     """``np.partition``: the element of rank ``kth`` in its sorted place, smaller ones before
     and larger ones after (in no particular order); the derivative follows each element.
 
@@ -140,8 +147,9 @@ def _neighbours(n, q, method):
     return lo, np.minimum(lo + 1, n - 1), weight
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-             keepdims=False, *, weights=None):
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+             overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+             weights: ArrayLike | None = None) -> Array:
     """``np.quantile``: the ``q``-th quantiles (``q`` in [0, 1], any shape; its axes come
     first in the result) over ``axis``, interpolated by ``method`` as NumPy does. A slice with
     a NaN gives NaN (with a zero derivative). ``q`` is differentiated with ``method='linear'``.
@@ -172,8 +180,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     return result
 
 
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-               keepdims=False, *, weights=None):
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+               overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+               weights: ArrayLike | None = None) -> Array:
     """``np.percentile``: ``quantile(a, q / 100, ...)``.
 
     >>> float(dnp.percentile(np.array([1.0, 2.0, 3.0, 4.0]), 50))
@@ -187,7 +196,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     return quantile(a, q, axis, out, overwrite_input, method, keepdims, weights=weights)
 
 
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Array:
     """``np.median``: the middle element, or the mean of the two middle ones; the derivative
     goes to them (half each). A slice with a NaN gives NaN.
 
@@ -221,7 +231,8 @@ def _nan_mask(a):
     return np.zeros(shape_of(a), bool)
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nansum``: the sum with NaNs counted as 0 (their derivative is 0).
 
     >>> float(dnp.nansum(np.array([1.0, np.nan, 2.0])))
@@ -241,7 +252,8 @@ def _nan_count(a, axis, keepdims):
         np.finfo(dtype).dtype if dtype.kind in "fc" else np.float64)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+            out: None = None, keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nanmean``: the mean of the non-NaN elements (NaN for an all-NaN slice).
 
     >>> float(dnp.nanmean(np.array([1.0, np.nan, 2.0])))
@@ -255,7 +267,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         return nansum(a, axes, keepdims=keepdims) / _nan_count(a, axes, keepdims)
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int = 0, keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nanvar``: the variance of the non-NaN elements, divisor ``count - ddof``.
 
     >>> float(dnp.nanvar(np.array([1.0, np.nan, 3.0])))
@@ -273,7 +286,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs)
         return sum(squared_modulus(centred), axis=axes, keepdims=keepdims) / divisor
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int = 0, keepdims: bool = False, **kwargs: Any) -> Array:
     """``np.nanstd``: ``sqrt(nanvar(...))``.
 
     >>> float(dnp.nanstd(np.array([1.0, np.nan, 3.0])))
@@ -294,7 +308,8 @@ def _nan_extremum(name, reduce, fill, a, axis, out, keepdims, kwargs):
     return where(all_nan, np.nan, result) if all_nan.any() else result
 
 
-def nanmax(a, axis=None, out=None, keepdims=False, **kwargs):
+def nanmax(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           **kwargs: Any) -> Array:
     """``np.nanmax``: the maximum ignoring NaNs (NaN for an all-NaN slice); ties share the
     derivative as ``max``.
 
@@ -306,7 +321,8 @@ def nanmax(a, axis=None, out=None, keepdims=False, **kwargs):
     return _nan_extremum("nanmax", max, -np.inf, a, axis, out, keepdims, kwargs)
 
 
-def nanmin(a, axis=None, out=None, keepdims=False, **kwargs):
+def nanmin(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           **kwargs: Any) -> Array:
     """``np.nanmin``: the minimum ignoring NaNs (see ``nanmax``).
 
     >>> float(dnp.nanmin(np.array([1.0, np.nan, 2.0])))
@@ -318,7 +334,8 @@ def nanmin(a, axis=None, out=None, keepdims=False, **kwargs):
 
 
 # ---------------------------------------------------------------- more reductions
-def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """``np.average``: the (weighted) mean over ``axis``, differentiable in ``a`` and in
     ``weights``; ``returned=True`` also gives the sum of the weights.
 
@@ -358,7 +375,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     return avg, scale
 
 
-def cumprod(a, axis=None, dtype=None, out=None):
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+            out: None = None) -> Array:
     """``np.cumprod``: running products along ``axis`` (the flattened array when None),
     computed as a scan of products without division, so the derivative is exact where ``a``
     has zeros.
@@ -380,7 +398,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
     return moveaxis(_cumprod_last(last), -1, axis)
 
 
-def ptp(a, axis=None, out=None, keepdims=False):
+def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False) -> Array:
     """``np.ptp``: ``max - min`` over ``axis`` (ties share the derivative).
 
     >>> float(dnp.ptp(np.array([1.0, 5.0, 2.0])))

@@ -10,6 +10,10 @@ call raises, since that result would silently be a constant; an integer or boole
 (``unique``'s counts, ``isin``, ``argwhere``, ``digitize``) is piecewise constant and returned as
 it is, as ``argmax`` is. Types, dtypes, constants and ``numpy.random`` pass as they are.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import inspect
 
 import numpy as np
@@ -18,11 +22,12 @@ from .._core.backend import raw_value
 from .._core.escape import holds_derivative
 from .._core.primitive import Box, dtype_of, shape_of
 from .._core.tree import tree_flatten
-from . import _complex, _core, _order, _reductions, _shape, _ufuncs
+from . import _complex, _core, _creation, _order, _reductions, _shape, _ufuncs
 from ._complex import conj
 from ._methods import strip
 from ._core import ravel, reshape, sum, transpose
 from ._ufuncs import isnan, multiply, reject_kwargs, where
+from ..typing import Array, ArrayLike, Axis
 
 _ALIASES = {
     "acos": _ufuncs.arccos, "asin": _ufuncs.arcsin, "atan": _ufuncs.arctan,
@@ -32,17 +37,17 @@ _ALIASES = {
 }
 
 
-def positive(x):
+def positive(x: ArrayLike) -> Array:
     """``+x``, differentiable (the identity).
 
     >>> import dualad.numpy as dnp
     >>> float(dnp.positive(-2.0))
     -2.0
     """
-    return x
+    return _creation.asarray(x)
 
 
-def copy(a):
+def copy(a: ArrayLike) -> Array:
     """``np.copy``: the values (dualad values are never written into, so a box is its own
     copy).
 
@@ -53,7 +58,7 @@ def copy(a):
     return a if isinstance(a, Box) else np.copy(a)
 
 
-def matrix_transpose(x):
+def matrix_transpose(x: ArrayLike) -> Array:
     """The last two axes swapped (``np.matrix_transpose``), differentiable.
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -63,7 +68,7 @@ def matrix_transpose(x):
     return _core.swapaxes(x, -1, -2)
 
 
-def vdot(a, b):
+def vdot(a: ArrayLike, b: ArrayLike) -> Array:
     """``np.vdot``: the dot product of the flattened arrays, ``a`` conjugated.
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -73,7 +78,8 @@ def vdot(a, b):
     return sum(multiply(conj(ravel(a)), ravel(b)))
 
 
-def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: bool = False,
+        ddof: int | None = None) -> Array:
     """``np.cov`` (without ``fweights``/``aweights``), differentiable: rows are variables unless
     ``rowvar=False``.
 
@@ -94,7 +100,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     return reshape(out, ()) if shape_of(out) == (1, 1) else out
 
 
-def corrcoef(x, y=None, rowvar=True):
+def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True) -> Array:
     """``np.corrcoef``, differentiable: the covariance scaled by the standard deviations.
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -112,7 +118,7 @@ def _nan_to(a, fill):
     return where(isnan(a), fill, a)
 
 
-def nancumsum(a, axis=None):
+def nancumsum(a: ArrayLike, axis: int | None = None) -> Array:
     """``np.nancumsum``: NaNs count as 0 (derivative 0 there).
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -122,7 +128,7 @@ def nancumsum(a, axis=None):
     return _reductions.cumsum(_nan_to(a, 0.0), axis=axis)
 
 
-def nanprod(a, axis=None, keepdims=False):
+def nanprod(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """``np.nanprod``: NaNs count as 1 (derivative 0 there).
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -132,7 +138,7 @@ def nanprod(a, axis=None, keepdims=False):
     return _reductions.prod(_nan_to(a, 1.0), axis=axis, keepdims=keepdims)
 
 
-def nancumprod(a, axis=None):
+def nancumprod(a: ArrayLike, axis: int | None = None) -> Array:
     """``np.nancumprod``: NaNs count as 1 (derivative 0 there).
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -142,7 +148,8 @@ def nancumprod(a, axis=None):
     return _order.cumprod(_nan_to(a, 1.0), axis=axis)
 
 
-def nanquantile(a, q, axis=None, keepdims=False, method="linear"):
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, keepdims: bool = False,
+                method: str = "linear") -> Array:
     """``np.nanquantile``: the quantile of the non-NaN elements along ``axis`` (computed slice
     by slice over the non-NaN positions, which are a guard of ``ad.record``)."""
     if not np.isnan(raw_value(a)).any():
@@ -156,12 +163,13 @@ def nanquantile(a, q, axis=None, keepdims=False, method="linear"):
                               "differentiated array; use axis=None or remove the NaNs first")
 
 
-def nanpercentile(a, q, axis=None, keepdims=False, method="linear"):
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, keepdims: bool = False,
+                  method: str = "linear") -> Array:
     """``np.nanpercentile``: ``nanquantile`` at ``q / 100``."""
     return nanquantile(a, np.asarray(q) / 100, axis=axis, keepdims=keepdims, method=method)
 
 
-def nanmedian(a, axis=None, keepdims=False):
+def nanmedian(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """``np.nanmedian``: ``nanquantile`` at 0.5.
 
     >>> import numpy as np, dualad.numpy as dnp
@@ -171,7 +179,7 @@ def nanmedian(a, axis=None, keepdims=False):
     return nanquantile(a, 0.5, axis=axis, keepdims=keepdims)
 
 
-def real_if_close(a, tol=100):
+def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
     """``np.real_if_close``: the real part when every imaginary part is within ``tol`` machine
     epsilons of 0 (a guard of ``ad.record``), else ``a``; differentiable either way.
 
@@ -179,6 +187,7 @@ def real_if_close(a, tol=100):
     >>> dnp.real_if_close(np.array([1.0 + 1e-20j])).dtype
     dtype('float64')
     """
+    a = _creation.asarray(a)
     if np.dtype(dtype_of(a)).kind != "c":
         return a
     limit = tol * np.finfo(dtype_of(a)).eps if tol > 1 else tol
@@ -187,7 +196,7 @@ def real_if_close(a, tol=100):
     return a
 
 
-def make_diagonal(D, offset=0, axis1=-1, axis2=-2):
+def make_diagonal(D: ArrayLike, offset: int = 0, axis1: int = -1, axis2: int = -2) -> Array:
     """HIPS autograd's ``make_diagonal``: the arrays whose diagonals (over two new last axes)
     are ``D``'s last axis, differentiable; ``offset=0``, ``axis1=-1``, ``axis2=-2`` only, as
     autograd.
@@ -235,7 +244,7 @@ def _output_position(fun):
 def _passthrough(name, fun):
     out_at = _output_position(fun)
 
-    def passthrough(*args, **kwargs):
+    def passthrough(*args: Any, **kwargs: Any) -> Any:
         if "out" in kwargs or (out_at is not None and len(args) > out_at):
             reject_kwargs(name, {"out": None})
         if name in IN_PLACE and holds_derivative((args, kwargs)):

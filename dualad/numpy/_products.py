@@ -4,6 +4,10 @@ written with ``matmul``, ``multiply``, ``transpose`` and ``reshape`` (matrix pro
 and the derivatives come from those primitives); ``einsum`` is a primitive of its own (NOTE:
 einsum subscripts in ``dualad/primitives/linalg.py``).
 """
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import string
 
 import math
@@ -14,9 +18,10 @@ from .._core.primitive import ndim_of, shape_of
 from ..primitives import linalg as _la
 from ._core import ravel, reshape, transpose
 from ._ufuncs import multiply, reject_kwargs
+from ..typing import Array, ArrayLike
 
 
-def dot(a, b, **kwargs):
+def dot(a: ArrayLike, b: ArrayLike, **kwargs: Any) -> Array:
     """``numpy.dot``: a product over the last axis of ``a`` and the second-to-last of ``b`` (the
     only axis of a vector); a scalar operand multiplies."""
     if kwargs:
@@ -33,7 +38,7 @@ def dot(a, b, **kwargs):
     return _la.matmul(a, b)
 
 
-def inner(a, b):
+def inner(a: ArrayLike, b: ArrayLike) -> Array:
     """``numpy.inner``: a product over the last axes of ``a`` and ``b``."""
     if ndim_of(a) == 0 or ndim_of(b) == 0:
         return multiply(a, b)
@@ -44,7 +49,7 @@ def inner(a, b):
     return tensordot(a, b, axes=([-1], [-1]))
 
 
-def outer(a, b, **kwargs):
+def outer(a: ArrayLike, b: ArrayLike, **kwargs: Any) -> Array:
     """``numpy.outer``: ``a`` and ``b`` are flattened first."""
     if kwargs:
         reject_kwargs("outer", kwargs)
@@ -82,7 +87,8 @@ def _tensordot_axes(axes, sa, sb):
     return axes_a, axes_b
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a: ArrayLike, b: ArrayLike,
+              axes: int | Sequence[int] | Sequence[Sequence[int]] = 2) -> Array:
     """``numpy.tensordot``: ``axes`` is an int n (the last n axes of ``a`` with the first n of
     ``b``) or a pair of sequences. Computed as NumPy does, as one matrix product of the
     transposed and flattened operands."""
@@ -193,7 +199,8 @@ def canonical_subscripts(subscripts, shapes):
     return _la.join_subscripts(inputs, output)
 
 
-def einsum(subscripts, *operands, optimize=None, **kwargs):
+def einsum(subscripts: str, *operands: ArrayLike, optimize: bool | str | None = None,
+           **kwargs: Any) -> Array:
     """``numpy.einsum``: explicit (``"ij,jk->ik"``) and implicit (``"ij,jk"``) modes, repeated
     indices (``"ii->"``, ``"ii->i"``), ``...`` broadcasting and the interleaved sublist form.
     ``optimize`` is accepted for compatibility; dualad chooses the contraction order itself."""

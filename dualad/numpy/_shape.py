@@ -4,6 +4,10 @@ Each is composed from the linear primitives (``getitem`` with basic slices where
 ``reshape``, ``broadcast_to``, ``concatenate``, ``index_add``), so both modes and every order of
 derivative come from their rules; nothing here has a derivative formula of its own.
 """
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -13,6 +17,7 @@ from ._axes import as_int, as_ints, normalize_axis, normalize_one
 from ._core import broadcast_to, concatenate, getitem, moveaxis, ravel, reshape, sum
 from ._creation import asarray, astype
 from ._ufuncs import reject_kwargs
+from ..typing import Array, ArrayLike, Axis, DTypeLike
 
 
 def _positive_axis(axis, ndim, name):
@@ -45,13 +50,14 @@ def _split(x, indices_or_sections, axis, equal, name):
     return [getitem(x, _along(axis, slice(a, b))) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def split(x, indices_or_sections, axis=0):
+def split(x: ArrayLike, indices_or_sections: int | Sequence[int], axis: Axis = 0) -> list[Array]:
     """``np.split``: a list of pieces along ``axis``, at the given indices or in equal
     sections."""
     return _split(x, indices_or_sections, axis, True, "split")
 
 
-def array_split(x, indices_or_sections, axis=0):
+def array_split(x: ArrayLike, indices_or_sections: int | Sequence[int],
+                axis: Axis = 0) -> list[Array]:
     """``np.array_split``: like ``split``, but sections may differ in length by one."""
     return _split(x, indices_or_sections, axis, False, "array_split")
 
@@ -64,7 +70,7 @@ def _atleast(arys, ndim, shape_for):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def atleast_1d(*arys):
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
     """Each argument as an array of at least one dimension (a scalar becomes shape
     ``(1,)``), as ``np.atleast_1d``: one array for one argument, else a list.
 
@@ -74,7 +80,7 @@ def atleast_1d(*arys):
     return _atleast(arys, 1, lambda s: (1,))
 
 
-def atleast_2d(*arys):
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
     """Each argument as an array of at least two dimensions (``(n,)`` becomes ``(1, n)``), as
     ``np.atleast_2d``: one array for one argument, else a list.
 
@@ -84,12 +90,12 @@ def atleast_2d(*arys):
     return _atleast(arys, 2, lambda s: (1,) * (2 - len(s)) + s)
 
 
-def atleast_3d(*arys):
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
     """As NumPy: ``(n,)`` becomes ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``."""
     return _atleast(arys, 3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
 
 
-def hstack(tup):
+def hstack(tup: Sequence[ArrayLike]) -> Array:
     """The arrays of ``tup`` joined along the second axis (the first for 1-D arrays), as
     ``np.hstack``.
 
@@ -100,7 +106,7 @@ def hstack(tup):
     return concatenate(arrays, axis=0 if arrays and ndim_of(arrays[0]) == 1 else 1)
 
 
-def vstack(tup):
+def vstack(tup: Sequence[ArrayLike]) -> Array:
     """The arrays of ``tup`` joined along the first axis, 1-D arrays taken as rows, as
     ``np.vstack``.
 
@@ -112,7 +118,7 @@ def vstack(tup):
 
 
 # ---------------------------------------------------------------- repetition
-def tile(x, reps):
+def tile(x: ArrayLike, reps: int | Sequence[int]) -> Array:
     """``np.tile``, as one broadcast: each axis of length s becomes a pair ``(r, s)`` that is
     broadcast from ``(1, s)`` and then merged."""
     reps = as_ints(reps, "reps", "tile")
@@ -125,7 +131,7 @@ def tile(x, reps):
     return reshape(tiled, tuple(r * s for r, s in zip(reps, shape)))
 
 
-def repeat(x, repeats, axis=None):
+def repeat(x: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> Array:
     """``np.repeat``: a scalar count is a broadcast along a new axis; per-element counts are an
     integer-array index."""
     if axis is None:
@@ -144,7 +150,7 @@ def repeat(x, repeats, axis=None):
 
 
 # ---------------------------------------------------------------- reordering
-def flip(x, axis=None):
+def flip(x: ArrayLike, axis: Axis = None) -> Array:
     """``x`` with the order of its elements reversed along ``axis`` (an int, a tuple, or None
     for all axes), as ``np.flip``.
 
@@ -157,7 +163,7 @@ def flip(x, axis=None):
                             for i in range(ndim)))
 
 
-def roll(x, shift, axis=None):
+def roll(x: ArrayLike, shift: int | Sequence[int], axis: Axis = None) -> Array:
     """``np.roll``: each rolled axis is the concatenation of two slices; shifts given for the
     same axis add up."""
     if axis is None:
@@ -181,10 +187,11 @@ def roll(x, shift, axis=None):
     return x
 
 
-def take(x, indices, axis=None, **kwargs):
+def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None, **kwargs: Any) -> Array:
     """``np.take`` with ``mode='raise'``: out-of-bounds indices raise IndexError."""
     if kwargs:
         reject_kwargs("take", kwargs)
+    x = asarray(x)
     if axis is None:
         x, axis = ravel(x), 0
     axis = _positive_axis(axis, ndim_of(x), "take")
@@ -201,7 +208,7 @@ def _diagonal_slice(rows, cols, offset):
     return slice(start, start + length * (cols + 1), cols + 1)
 
 
-def diagonal(x, offset=0, axis1=0, axis2=1):
+def diagonal(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """``np.diagonal``: the diagonal runs along a new last axis."""
     ndim = ndim_of(x)
     if ndim < 2:
@@ -216,7 +223,8 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return getitem(reshape(moved, tuple(rest) + (rows * cols,)), _along(len(rest), index))
 
 
-def trace(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+def trace(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1,
+          dtype: DTypeLike | None = None, out: None = None) -> Array:
     """``np.trace``: the sum of ``diagonal(x, offset, axis1, axis2)``."""
     if out is not None:
         reject_kwargs("trace", {"out": out})
@@ -225,7 +233,7 @@ def trace(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
-def diag(v, k=0):
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """``np.diag``: a 1-D ``v`` becomes a square matrix with ``v`` on its diagonal ``k``; a 2-D
     ``v`` gives its diagonal ``k``."""
     v = asarray(v)

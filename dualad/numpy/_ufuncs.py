@@ -3,6 +3,10 @@
 Keyword arguments NumPy accepts but dualad cannot honour (``out=``, ``where=``, ``dtype=`` …)
 raise a TypeError naming them; they are never silently ignored.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import difflib
 import inspect
 
@@ -14,6 +18,8 @@ from .._core.state import state
 from ..primitives import binary as _b
 from ..primitives import complex as _complex
 from ..primitives import elementwise as _e
+from ..primitives import logexp as _logexp
+from ..typing import Array, ArrayLike
 
 
 # keywords NumPy's functions take that dualad's cannot honour, and what to do instead
@@ -79,7 +85,7 @@ def _dnp_function(name):
 def _unary(prim, name=None, real_only=False):
     name = name or prim.name
 
-    def fn(x, **kwargs):
+    def fn(x: ArrayLike, **kwargs: Any) -> Array:
         if kwargs:
             reject_kwargs(name, kwargs)
         if real_only:
@@ -103,7 +109,7 @@ def refuse_complex(name, *xs):
 def _binary(prim, name=None):
     name = name or prim.name
 
-    def fn(x, y, **kwargs):
+    def fn(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
         if kwargs:
             reject_kwargs(name, kwargs)
         return prim(x, y)
@@ -119,7 +125,7 @@ def _not_differentiated(npfun):
 
     inputs = getattr(npfun, "nin", None)   # a ufunc's arguments past its inputs are outputs
 
-    def fn(*args, **kwargs):
+    def fn(*args: ArrayLike, **kwargs: Any) -> Any:
         if "out" in kwargs or (inputs is not None and len(args) > inputs):
             reject_kwargs(name, {"out": kwargs.get("out", args[-1])})
         result = npfun(*[raw_value(a) for a in args], **kwargs)
@@ -142,7 +148,7 @@ sinh, cosh, tanh = _unary(_e.sinh), _unary(_e.cosh), _unary(_e.tanh)
 arcsinh, arccosh, arctanh = _unary(_e.arcsinh), _unary(_e.arccosh), _unary(_e.arctanh)
 sqrt, cbrt, square = _unary(_e.sqrt), _unary(_e.cbrt), _unary(_e.square)
 reciprocal, negative = _unary(_e.reciprocal), _unary(_e.negative)
-def abs(x, **kwargs):
+def abs(x: ArrayLike, **kwargs: Any) -> Array:
     """Elementwise ``abs``: derivative ``sign(x)`` (0 at 0); the modulus of a complex array,
     whose gradient is ``conj(z) / |z|`` (NOTE: complex convention in
     ``primitives/complex.py``)."""
@@ -159,12 +165,12 @@ sigmoid, relu = _unary(_e.sigmoid, real_only=True), _unary(_e.relu, real_only=Tr
 
 add, subtract, multiply = _binary(_b.add), _binary(_b.subtract), _binary(_b.multiply)
 divide = true_divide = _binary(_b.divide)
-power = _binary(_b.power)
-arctan2, logaddexp = _binary(_b.arctan2), _binary(_b.logaddexp)
+power = _binary(_logexp.power)
+arctan2, logaddexp = _binary(_b.arctan2), _binary(_logexp.logaddexp)
 minimum = _binary(_b.minimum)
 
 
-def maximum(x, y, **kwargs):
+def maximum(x: ArrayLike, y: ArrayLike, **kwargs: Any) -> Array:
     """Elementwise maximum. Ties split the derivative evenly between the two inputs, except
     ``maximum(x, 0)`` (either order), which is ReLU and has derivative 0 at 0 (API.md §7)."""
     if kwargs:
@@ -180,11 +186,14 @@ def _is_zero_constant(v):
     return not isinstance(v, Box) and np.ndim(v) == 0 and v == 0 and not isinstance(v, bool)
 
 
-def clip(x, a_min=None, a_max=None, **kwargs):
+def clip(x: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None,
+         **kwargs: Any) -> Array:
     """``np.clip``: derivative 1 inside ``[a_min, a_max]`` (bounds included, as PyTorch's
     ``clamp``), and the bound's derivative outside."""
     if kwargs:
         reject_kwargs("clip", kwargs)
+    from ._creation import asarray   # _creation imports this module
+    x = asarray(x)
     if a_min is not None:
         x = where(less(x, a_min), a_min, x)
     if a_max is not None:
@@ -192,7 +201,7 @@ def clip(x, a_min=None, a_max=None, **kwargs):
     return x
 
 
-def where(condition, x=None, y=None):
+def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None) -> Array:
     """``np.where(condition, x, y)``: ``x`` where ``condition`` holds, else ``y``, with NumPy
     broadcasting; ``condition`` is not differentiated, ``x`` and ``y`` are. With ``condition``
     alone, ``np.nonzero(condition)``.

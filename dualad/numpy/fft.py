@@ -8,6 +8,8 @@ primitives, ``dualad/primitives/fft.py``; their transposes are transforms too).
 >>> np.allclose(ad.grad(loss)(x), ad.jacfwd(loss)(x))
 True
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .._core.primitive import dtype_of, ndim_of, shape_of
@@ -16,6 +18,7 @@ from ._axes import normalize_one
 from ._core import getitem
 from ._complex import conj
 from ._shape import roll
+from ..typing import Array, ArrayLike, Axis, Shape
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
@@ -74,32 +77,36 @@ def _c2c(x, s, axes, norm, inverse, name):
     return _f.fft_c2c(_complex(x), axes=axes, norm=_norm(norm, name), inverse=inverse)
 
 
-def fft(a, n=None, axis=-1, norm=None):
+def fft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """One-dimensional discrete Fourier transform (``numpy.fft.fft``)."""
     return _c2c(a, None if n is None else (n,), (axis,), norm, False, "fft")
 
 
-def ifft(a, n=None, axis=-1, norm=None):
+def ifft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """One-dimensional inverse transform (``numpy.fft.ifft``)."""
     return _c2c(a, None if n is None else (n,), (axis,), norm, True, "ifft")
 
 
-def fftn(a, s=None, axes=None, norm=None):
+def fftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
+         norm: str | None = None) -> Array:
     """N-dimensional transform (``numpy.fft.fftn``)."""
     return _c2c(a, s, axes, norm, False, "fftn")
 
 
-def ifftn(a, s=None, axes=None, norm=None):
+def ifftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
+          norm: str | None = None) -> Array:
     """N-dimensional inverse transform (``numpy.fft.ifftn``)."""
     return _c2c(a, s, axes, norm, True, "ifftn")
 
 
-def fft2(a, s=None, axes=(-2, -1), norm=None):
+def fft2(a: ArrayLike, s: Shape | None = None, axes: Axis = (-2, -1),
+         norm: str | None = None) -> Array:
     """Two-dimensional transform (``numpy.fft.fft2``)."""
     return _c2c(a, s, axes, norm, False, "fft2")
 
 
-def ifft2(a, s=None, axes=(-2, -1), norm=None):
+def ifft2(a: ArrayLike, s: Shape | None = None, axes: Axis = (-2, -1),
+          norm: str | None = None) -> Array:
     """Two-dimensional inverse transform (``numpy.fft.ifft2``)."""
     return _c2c(a, s, axes, norm, True, "ifft2")
 
@@ -111,14 +118,14 @@ def _real_input(a, name):
     return a
 
 
-def rfft(a, n=None, axis=-1, norm=None):
+def rfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """Transform of a real input, the non-negative frequencies only (``numpy.fft.rfft``)."""
     axis = normalize_one(axis, ndim_of(a), "rfft")
     a = _fit(_real_input(a, "rfft"), axis, shape_of(a)[axis] if n is None else int(n), "rfft")
     return _f.rfft_r2c(a, axis=axis, norm=_norm(norm, "rfft"))
 
 
-def irfft(a, n=None, axis=-1, norm=None):
+def irfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """Inverse of ``rfft``: ``n`` real points from a Hermitian half spectrum
     (``numpy.fft.irfft``; the imaginary parts of bin 0 and, for even ``n``, bin ``n/2`` are
     ignored, as NumPy does)."""
@@ -128,19 +135,20 @@ def irfft(a, n=None, axis=-1, norm=None):
     return _f.irfft_c2r(a, n=n, axis=axis, norm=_norm(norm, "irfft"))
 
 
-def hfft(a, n=None, axis=-1, norm=None):
+def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """Transform of a Hermitian-symmetric signal given by its first half (``numpy.fft.hfft``):
     ``irfft(conj(a))`` with the opposite normalisation."""
     return irfft(conj(a), n, axis, _SWAPPED[_norm(norm, "hfft")])
 
 
-def ihfft(a, n=None, axis=-1, norm=None):
+def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """Inverse of ``hfft`` (``numpy.fft.ihfft``): ``conj(rfft(a))`` with the opposite
     normalisation."""
     return conj(rfft(a, n, axis, _SWAPPED[_norm(norm, "ihfft")]))
 
 
-def rfftn(a, s=None, axes=None, norm=None):
+def rfftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
+          norm: str | None = None) -> Array:
     """N-dimensional transform of a real input (``numpy.fft.rfftn``): ``rfft`` over the last
     axis, then complex transforms over the others."""
     axes, sizes = _axes_and_sizes(a, s, axes, "rfftn")
@@ -148,7 +156,8 @@ def rfftn(a, s=None, axes=None, norm=None):
     return _c2c(out, sizes[:-1], axes[:-1], norm, False, "rfftn") if len(axes) > 1 else out
 
 
-def irfftn(a, s=None, axes=None, norm=None):
+def irfftn(a: ArrayLike, s: Shape | None = None, axes: Axis = None,
+           norm: str | None = None) -> Array:
     """Inverse of ``rfftn`` (``numpy.fft.irfftn``): inverse complex transforms over all axes
     but the last, then ``irfft`` over the last."""
     nd = ndim_of(a)
@@ -162,12 +171,14 @@ def irfftn(a, s=None, axes=None, norm=None):
     return irfft(a, s[-1], axes[-1], norm)
 
 
-def rfft2(a, s=None, axes=(-2, -1), norm=None):
+def rfft2(a: ArrayLike, s: Shape | None = None, axes: Axis = (-2, -1),
+          norm: str | None = None) -> Array:
     """Two-dimensional ``rfftn`` (``numpy.fft.rfft2``)."""
     return rfftn(a, s, axes, norm)
 
 
-def irfft2(a, s=None, axes=(-2, -1), norm=None):
+def irfft2(a: ArrayLike, s: Shape | None = None, axes: Axis = (-2, -1),
+           norm: str | None = None) -> Array:
     """Two-dimensional ``irfftn`` (``numpy.fft.irfft2``)."""
     return irfftn(a, s, axes, norm)
 
@@ -179,13 +190,13 @@ def _shift_axes(x, axes):
     return (axes,) if np.ndim(axes) == 0 else tuple(axes)
 
 
-def fftshift(x, axes=None):
+def fftshift(x: ArrayLike, axes: Axis = None) -> Array:
     """The zero frequency moved to the centre (``numpy.fft.fftshift``), differentiable."""
     axes = _shift_axes(x, axes)
     return roll(x, tuple(shape_of(x)[a] // 2 for a in axes), axes)
 
 
-def ifftshift(x, axes=None):
+def ifftshift(x: ArrayLike, axes: Axis = None) -> Array:
     """The inverse of ``fftshift`` (``numpy.fft.ifftshift``), differentiable."""
     axes = _shift_axes(x, axes)
     return roll(x, tuple(-(shape_of(x)[a] // 2) for a in axes), axes)

@@ -4,6 +4,8 @@ any order. The matrix functions are primitives (``dualad/primitives/linalg.py``)
 composed from elementwise operations and reductions. The decompositions (``svd``, ``eigh``,
 ``qr``, ``pinv``, ``lstsq`` …) live in ``_decompositions.py``.
 """
+from __future__ import annotations
+
 from collections import namedtuple
 
 import numpy as np
@@ -20,6 +22,7 @@ from ._core import swapaxes as _shape_swapaxes
 from ._products import tensordot
 from ._ufuncs import (_not_differentiated, abs, equal, not_equal, power, refuse_complex, sqrt,
                       where)
+from ..typing import Array, ArrayLike, Axis
 
 LinAlgError = np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -32,7 +35,7 @@ def _check_square(name, a):
                           f"(..., n, n), got an array of shape {shape}")
 
 
-def solve(a, b):
+def solve(a: ArrayLike, b: ArrayLike) -> Array:
     """Solve ``a @ x = b``. As in NumPy 2, ``b`` is a vector when it is 1-D and otherwise a
     (stack of) matrices ``(..., n, m)``; the stacks of ``a`` and ``b`` broadcast."""
     _check_square("solve", a)
@@ -54,13 +57,13 @@ def solve(a, b):
     return _la.solve(a, b)
 
 
-def inv(a):
+def inv(a: ArrayLike) -> Array:
     """The inverse of a (stack of) square matrices."""
     _check_square("inv", a)
     return _la.inv(a)
 
 
-def det(a):
+def det(a: ArrayLike) -> Array:
     """The determinant of a (stack of) square matrices. Its derivative ``det(a) * inv(a).T``
     needs ``a`` invertible."""
     _check_square("det", a)
@@ -75,7 +78,7 @@ def _sign_of_determinant(a):
 _slogdet_sign = _not_differentiated(_sign_of_determinant)
 
 
-def slogdet(a):
+def slogdet(a: ArrayLike) -> tuple[Array, Array]:
     """``SlogdetResult(sign, logabsdet)`` of a (stack of) square matrices. ``sign`` is a plain
     array (its derivative is zero wherever it is defined); ``logabsdet`` is differentiated,
     with derivative ``inv(a).T``."""
@@ -84,7 +87,7 @@ def slogdet(a):
     return SlogdetResult(sign, _la.logabsdet(a))
 
 
-def cholesky(a):
+def cholesky(a: ArrayLike) -> Array:
     """The lower-triangular Cholesky factor ``L`` of a symmetric positive-definite (stack of)
     matrices, ``a = L @ L.T``; real matrices only (a Hermitian one would need its conjugate
     transposes: it raises rather than answer the symmetric part's factor).
@@ -144,7 +147,8 @@ def _matrix_norm(x, ord, row_axis, col_axis, keepdims):
                               if i - nd not in (row_axis, col_axis)))
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(x: ArrayLike, ord: int | float | str | None = None, axis: Axis = None,
+         keepdims: bool = False) -> Array:
     """``numpy.linalg.norm``: vector norms (``ord`` None/2, 1, inf, -inf, 0 or any p) along one
     axis, matrix norms (``ord`` None/'fro', 1, -1, inf, -inf, and 2, -2, 'nuc' from the singular
     values) over two axes, and with
@@ -180,7 +184,7 @@ __all__ = ["solve", "inv", "det", "slogdet", "norm", "cholesky", "matmul", "tens
 
 
 # HIPS autograd's helper names in its linalg namespace, which its users' code calls
-def T(x):
+def T(x: ArrayLike) -> Array:
     """The last two axes swapped (autograd's ``numpy.linalg.T``).
 
     >>> import numpy as np, dualad.numpy as dnp

@@ -1,6 +1,9 @@
 """Adagrad (Duchi et al.), with PyTorch's update rule and options."""
+from __future__ import annotations
+
 from .._core.backend import array_module
 from .optimizer import Optimizer, _check_nonnegative
+from ..typing import Params
 
 
 class Adagrad(Optimizer):
@@ -10,8 +13,9 @@ class Adagrad(Optimizer):
 
     The update runs in NumPy, in place (no fused kernel yet)."""
 
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, maximize: bool = False) -> None:
         _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,

@@ -1,7 +1,10 @@
 """Adam and AdamW (Kingma & Ba; Loshchilov & Hutter), with PyTorch's update rules."""
+from __future__ import annotations
+
 from .._core.backend import array_module
 from .._kernels import TRAIN
 from .optimizer import Optimizer, _check_nonnegative
+from ..typing import Params
 
 
 class Adam(Optimizer):
@@ -12,8 +15,8 @@ class Adam(Optimizer):
 
     decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, maximize: bool = False) -> None:
         _check_nonnegative(lr=lr, eps=eps, weight_decay=weight_decay)
         for i, b in enumerate(betas):
             if not 0 <= b < 1:
@@ -38,6 +41,6 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, maximize)

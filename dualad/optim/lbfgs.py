@@ -16,11 +16,16 @@ history of ``history_size`` curvature pairs, a fixed step (``lr``; the first ste
 # PyTorch computes in theirs); the closure re-evaluates the loss and its gradient. Numbers
 # follow PyTorch's code path step for step, so trajectories agree to rounding.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from .._core.backend import raw_value
 from .._core.state import enable_grad
 from .optimizer import Optimizer
+from ..typing import Params
 
 
 class LBFGS(Optimizer):
@@ -28,8 +33,10 @@ class LBFGS(Optimizer):
     tolerance_change=1e-9, history_size=100, line_search_fn=None)``; one parameter group.
     ``step(closure)`` runs up to ``max_iter`` iterations and returns the closure's first loss."""
 
-    def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    def __init__(self, params: Params, lr: float = 1.0, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         if line_search_fn not in (None, "strong_wolfe"):
@@ -80,7 +87,7 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
-    def step(self, closure):
+    def step(self, closure: Callable[[], Any]) -> Any:
         """Run the iterations; ``closure`` clears the gradients, computes the loss, calls
         ``backward()`` and returns the loss."""
         if closure is None:

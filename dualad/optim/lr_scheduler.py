@@ -7,22 +7,30 @@ epoch after the optimiser's steps (``OneCycleLR``: once per batch; ``ReduceLROnP
 ``step(validation_loss)``). Rates are computed in closed form from each group's
 ``"initial_lr"`` (recorded at construction) and the epoch counter ``last_epoch``.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence, SupportsFloat
+
 import bisect
 import math
+
+from .optimizer import Optimizer
 
 
 class _SchedulerState:
     """What every scheduler reports and saves: the last rates it set, and its state."""
 
-    def get_last_lr(self):
+    _last_lr: list[float]   # set by each scheduler's constructor and step
+
+    def get_last_lr(self) -> list[float]:
         """The rates ``step`` set last, one per parameter group."""
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The scheduler's state (everything but the optimiser), for ``load_state_dict``."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state from ``state_dict()``."""
         self.__dict__.update(state_dict)
 
@@ -33,7 +41,7 @@ class LRScheduler(_SchedulerState):
     rates of epoch 0 (``last_epoch=-1`` starts a schedule; another value resumes one).
     """
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             if last_epoch == -1:
@@ -45,15 +53,15 @@ class LRScheduler(_SchedulerState):
         self.last_epoch = last_epoch
         self.step()
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         """The learning rate of a group starting at ``base_lr``, at ``epoch``."""
         raise NotImplementedError
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         """The rates of every group at ``last_epoch``."""
         return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch and set every group's ``"lr"``."""
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
@@ -65,22 +73,24 @@ class LRScheduler(_SchedulerState):
 class StepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (epoch // step_size)``."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class CosineAnnealingLR(LRScheduler):
     """``lr = eta_min + (initial_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2``."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (
             1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
@@ -88,22 +98,23 @@ class CosineAnnealingLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (number of milestones <= epoch)``."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones, self.gamma = sorted(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
 
 
 class ExponentialLR(LRScheduler):
     """``lr = initial_lr * gamma ** epoch``."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, epoch):
+    def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** epoch
 
 
@@ -111,7 +122,9 @@ class LambdaLR(LRScheduler):
     """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` is one function or a list with
     one per parameter group."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         n = len(optimizer.param_groups)
         lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
         if len(lambdas) != n:
@@ -120,10 +133,10 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = lambdas
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base * fn(self.last_epoch) for base, fn in zip(self.base_lrs, self.lr_lambdas)]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
 
@@ -134,10 +147,14 @@ class OneCycleLR(LRScheduler):
     (``anneal_strategy`` "cos" or "linear"); momentum (or Adam's beta1) cycles the other way
     between ``max_momentum`` and ``base_momentum``. ``three_phase`` as in PyTorch."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
-                 base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
-                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85,
+                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
@@ -194,7 +211,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"OneCycleLR: tried to step {step} times; the schedule has "
@@ -228,8 +245,10 @@ class ReduceLROnPlateau(_SchedulerState):
     ``cooldown`` epochs wait after a reduction; rates never go below ``min_lr``, and changes
     smaller than ``eps`` are skipped (PyTorch's rules)."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | Sequence[float] = 0.0,
+                 eps: float = 1e-8) -> None:
         if factor >= 1.0:
             raise ValueError("ReduceLROnPlateau: factor should be < 1.0")
         if mode not in ("min", "max"):
@@ -248,14 +267,32 @@ class ReduceLROnPlateau(_SchedulerState):
         self.last_epoch = 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def is_better(self, a, best):
+    def is_better(self, a: float, best: float) -> bool:
+        """Whether the metric value ``a`` improves on ``best`` by more than ``threshold``
+        (relative or absolute, in the direction of ``mode``).
+
+        >>> opt = optim.SGD([ad.tensor([1.0], requires_grad=True)], lr=0.1)
+        >>> plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, threshold=0.1)
+        >>> plateau.is_better(0.95, 1.0), plateau.is_better(0.85, 1.0)   # needs 10% lower
+        (False, True)
+        """
         if self.mode == "min":
             return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel"
                         else best - self.threshold)
         return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel"
                     else best + self.threshold)
 
-    def step(self, metrics):
+    def step(self, metrics: SupportsFloat) -> None:
+        """Record this epoch's metric (a validation loss, say); after more than ``patience``
+        epochs without improvement, multiply every group's rate by ``factor``.
+
+        >>> opt = optim.SGD([ad.tensor([1.0], requires_grad=True)], lr=0.1)
+        >>> plateau = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> for loss in [1.0, 1.0, 1.0]:
+        ...     plateau.step(loss)
+        >>> plateau.get_last_lr()
+        [0.05]
+        """
         current = float(metrics)
         self.last_epoch += 1
         if self.is_better(current, self.best):

@@ -6,10 +6,15 @@ as in ``torch.optim``.
 # (``dualad._kernels.TRAIN``: Cython on NumPy arrays, the NumPy reference otherwise). Nothing is
 # recorded and no new tensors are made: the parameters stay the same leaves, with new values.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 from .._core.backend import array_module, raw_value
 from .._core.state import enable_grad
 from .._core.tape import Tensor
 from ..nn.module import _foreign_array   # state dicts' arrays: dualad's, NumPy's, PyTorch's
+from ..typing import Params
 
 
 def _check_nonnegative(**values):
@@ -27,10 +32,10 @@ class Optimizer:
     be changed between steps (the learning-rate schedulers do).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = {}
-        self.param_groups = []
+        self.state: dict = {}   # parameter -> its state dict
+        self.param_groups: list[dict[str, Any]] = []
         groups = [params] if isinstance(params, Tensor) else list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -39,7 +44,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a dict with ``"params"`` and optional hyper-parameters (the optimiser's defaults
         fill the others), e.g. a layer to be trained with its own learning rate."""
         params = group["params"]
@@ -57,7 +62,7 @@ class Optimizer:
             known.add(id(p))
         self.param_groups.append({**self.defaults, **group, "params": params})
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients (``set_to_none=False``: set them to zeros)."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -66,7 +71,7 @@ class Optimizer:
                 else:
                     p.zero_grad()
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. ``closure``, if given, recomputes the
         loss (with ``backward()``) first; its value is returned."""
         loss = None
@@ -95,7 +100,7 @@ class Optimizer:
         raise NotImplementedError
 
     # -- state dicts ------------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {name: copy}}, "param_groups": [{..., "params": [index, ...]}]}``
         with parameters numbered in group order, as in PyTorch."""
         index, groups = {}, []
@@ -108,7 +113,7 @@ class Optimizer:
         state = {index[p]: {k: _copy(v) for k, v in s.items()} for p, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyper-parameters and state saved by ``state_dict`` (copies are taken)."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(

@@ -1,7 +1,10 @@
 """RMSprop (Hinton), with PyTorch's update rule and options."""
+from __future__ import annotations
+
 from .._core.backend import array_module
 from .._kernels import TRAIN
 from .optimizer import Optimizer, _check_nonnegative
+from ..typing import Params
 
 
 class RMSprop(Optimizer):
@@ -11,8 +14,9 @@ class RMSprop(Optimizer):
     ``b = momentum b + step`` when ``momentum`` > 0, and ``p -= lr * step``.
     State: ``"step"``, ``"square_avg"``, and ``"grad_avg"`` / ``"momentum_buffer"`` when used."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 maximize: bool = False) -> None:
         _check_nonnegative(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                            momentum=momentum)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,

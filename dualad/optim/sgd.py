@@ -1,7 +1,10 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+from __future__ import annotations
+
 from .._core.backend import array_module
 from .._kernels import TRAIN
 from .optimizer import Optimizer, _check_nonnegative
+from ..typing import Params
 
 
 class SGD(Optimizer):
@@ -10,8 +13,9 @@ class SGD(Optimizer):
     is ``g + momentum * b`` with ``nesterov`` and ``b`` otherwise (``g`` without momentum), and
     ``p -= lr * direction``. State: ``"momentum_buffer"`` when momentum is used."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
         _check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening 0")

@@ -4,6 +4,11 @@ Each is declared with ``broadcasts=True``: the per-argument rules below are writ
 broadcasting happened, and the registry aligns tangents and un-broadcasts cotangents around
 them (``Primitive.jvp`` / ``Primitive.backward``). Most rules serve both modes: the JVP of
 argument i is ``t * d_i`` and its VJP ``g * d_i``.
+
+NOTE: negation here. ``elementwise.py`` builds on this module, so the rules write ``-v`` for its
+``negative`` primitive: on a box the operator binds that primitive, on a plain array it is
+NumPy's ``negative``, the primitive's value function. (``power`` and ``logaddexp``, whose
+derivatives need ``exp`` and ``log``, are declared in ``logexp.py``.)
 """
 import operator as op
 
@@ -12,7 +17,7 @@ import numpy as np
 from .._core.backend import raw_value
 from .._core._engine import Arithmetic
 from .._core._rules import unchanged
-from .._core.primitive import Box, Primitive, ndim_of
+from .._core.primitive import Box, Primitive
 from .._kernels import product_rule
 
 
@@ -27,51 +32,31 @@ def _binary(name, impl, dx, dy):
     return Primitive(name, impl, jvp=(jx, jy), vjp=(vx, vy), broadcasts=True)
 
 
-def _tie_share(ans, x, y):
-    """Weight of ``x`` in ``maximum(x, y)``: 1 where it wins, 0.5 at ties (API.md section 8)."""
+def _tie_share(ans, x, y, beats=op.gt):
+    """Weight of ``x`` in ``maximum(x, y)`` (``minimum`` with ``beats=op.lt``): 1 where it
+    wins, 0.5 at ties (API.md section 8).
+
+    A NaN wins (``np.maximum`` and ``np.minimum`` propagate it) and takes the derivative, as in
+    the reductions ``max``/``min``; two NaNs tie. Without this a NaN result would get the
+    derivative 0 in both arguments: a silent zero where the value says NaN."""
     xr, yr = raw_value(x), raw_value(y)
     dtype = np.result_type(raw_value(ans))
-    return np.where(xr > yr, 1.0, np.where(xr == yr, 0.5, 0.0)).astype(dtype)
-
-
-def _scaled(g, c, v):
-    """``g * (c * v)`` for a constant ``c``. Scaling a traced value costs a pass over its
-    tangents as well, so ``c`` goes on ``g`` when only ``v`` is traced (a plain cotangent
-    meeting a forward-traced operand, as in forward-over-reverse Hessians)."""
-    if isinstance(v, Box) and not isinstance(g, Box):
-        return multiply(multiply(g, c), v)
-    return multiply(g, multiply(v, c))
-
-
-def _power_x(g, ans, x, y):
-    # g * d/dx x**y = g * y x**(y-1), taken as 0 at x == y == 0 (0**0 has derivative 0, not
-    # 0 * inf). Masked there only: elsewhere y x**(y-1) is finite at y == 0 and its own
-    # derivative in y (x**-1 there) must survive for the Hessian to be symmetric.
-    yr = raw_value(y)
-    if ndim_of(yr) == 0 and not isinstance(y, Box):  # a constant exponent: no masking pass
-        if yr == 0:
-            return multiply(g, np.zeros_like(raw_value(ans)))
-        return _scaled(g, yr, x if yr == 2 else power(x, yr - 1))
-    both_zero = (yr == 0) & (raw_value(x) == 0)
-    return multiply(g, where(both_zero, 0.0, multiply(y, power(x, y - 1))))
-
-
-def _power_dy(ans, x, y):
-    # d/dy x**y = x**y log x, taken as 0 where x == 0
-    zero = raw_value(x) == 0
-    return where(zero, 0.0, multiply(ans, log(where(zero, 1.0, x))))
+    x_nan, y_nan = np.isnan(xr), np.isnan(yr)
+    wins = beats(xr, yr) | (x_nan & ~y_nan)
+    ties = (xr == yr) | (x_nan & y_nan)
+    return np.where(wins, 1.0, np.where(ties, 0.5, 0.0)).astype(dtype)
 
 
 def _neg_t(t, ans, x, y):
-    return negative(t)
+    return -t
 
 
 def _subtract_jvp(tangents, ans, x, y):
-    """``tx - ty`` in one pass (summing ``tx`` and ``negative(ty)`` would take two)."""
+    """``tx - ty`` in one pass (summing ``tx`` and ``-ty`` would take two)."""
     tx, ty = tangents
     if ty is None:
         return tx
-    return negative(ty) if tx is None else subtract(tx, ty)
+    return -ty if tx is None else subtract(tx, ty)
 
 
 add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(unchanged, unchanged),
@@ -113,20 +98,15 @@ def _over_y(t, ans, x, y):
     return divide(t, y)
 
 
-_jvp_dy, _vjp_dy = _both(lambda ans, x, y: negative(divide(ans, y)))
+_jvp_dy, _vjp_dy = _both(lambda ans, x, y: -divide(ans, y))
 divide = Primitive("divide", Arithmetic("divide", op.truediv, np.true_divide),
                    jvp=(_over_y, _jvp_dy), vjp=(_over_y, _vjp_dy), broadcasts=True)
-_jvp_power_dy, _vjp_power_dy = _both(_power_dy)
-power = Primitive("power", Arithmetic("power", op.pow, np.power), jvp=(_power_x, _jvp_power_dy),
-                  vjp=(_power_x, _vjp_power_dy), broadcasts=True)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
-minimum = _binary("minimum", np.minimum,
-                  lambda ans, x, y: _tie_share(ans, y, x), _tie_share)
+minimum = _binary("minimum", np.minimum, lambda ans, x, y: _tie_share(ans, x, y, op.lt),
+                  lambda ans, x, y: _tie_share(ans, y, x, op.lt))
 arctan2 = _binary("arctan2", np.arctan2,
                   lambda ans, y, x: divide(x, x * x + y * y),
-                  lambda ans, y, x: negative(divide(y, x * x + y * y)))
-logaddexp = _binary("logaddexp", np.logaddexp,
-                    lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
+                  lambda ans, y, x: -divide(y, x * x + y * y))
 
 
 def _where_impl(x, y, cond):
@@ -146,5 +126,3 @@ def where(cond, x, y):
     """``np.where(cond, x, y)``; ``cond`` is not differentiated."""
     return where_p(x, y, cond=raw_value(cond))
 
-
-from .elementwise import exp, log, negative  # noqa: E402

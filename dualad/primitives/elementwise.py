@@ -1,18 +1,22 @@
-"""Elementwise unary primitives: one line each, the value and the derivative side by side.
+"""Elementwise unary primitives, one for each declaration of the op table
+(``dualad/_kernels/optable.py``), plus ``negative`` (linear, no residuals) and ``sinc``.
 
-Every entry is ``f(x)`` with derivative ``f'(x) = deriv(ans, x)``, so the JVP is ``t * f'`` and
-the VJP is ``g * f'``: one formula serves both modes. The derivative is written with dualad
-operations, so it is itself differentiable. When ``x`` is a plain array and a fused kernel
-exists, value and derivative come from one pass over memory (``dualad._kernels``).
+Every op is ``f(x)`` with derivative ``f'(x) = deriv(ans, x)``, so the JVP is ``t * f'`` and
+the VJP is ``g * f'``: one formula serves both modes. ``deriv`` is the table's expression
+evaluated with this module's primitives, so it is itself differentiable to any order. When
+``x`` is a plain array and a compiled loop exists, value and derivative come from one pass over
+memory (``dualad._kernels``), generated from the same declaration.
 """
 import math
 
 import numpy as np
 
 from .._core._engine import UnaryPrimitive
-from .._core.backend import array_module
+from .._core.backend import array_module, raw_value as _raw
 from .._core.primitive import Primitive, dtype_of
 from .._kernels import UNARY_FWD, UNARY_VALUE, reference
+from .._kernels.optable import OPS, function
+from .binary import multiply
 
 
 def same_pattern(patterns, ans, x):
@@ -82,46 +86,33 @@ def _sinc_deriv(ans, x):
     return sinc_derivative(x, order=1)
 
 
-_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))  # Python floats keep float32
+def _sign(x):
+    """``sign(x)`` as a constant (the derivative of ``abs``: its own derivative is zero
+    wherever it exists)."""
+    return np.sign(_raw(x))
 
-exp = Unary("exp", np.exp, the_value)
-expm1 = Unary("expm1", np.expm1, lambda ans, x: ans + 1)
-exp2 = Unary("exp2", np.exp2, lambda ans, x: ans * _LN2)
-log = Unary("log", np.log, lambda ans, x: reciprocal(x))
-log1p = Unary("log1p", np.log1p, lambda ans, x: reciprocal(x + 1))
-log2 = Unary("log2", np.log2, lambda ans, x: reciprocal(x * _LN2))
-log10 = Unary("log10", np.log10, lambda ans, x: reciprocal(x * _LN10))
-sin = Unary("sin", np.sin, lambda ans, x: cos(x))
-cos = Unary("cos", np.cos, lambda ans, x: negative(sin(x)))
-tan = Unary("tan", np.tan, lambda ans, x: 1 + ans * ans)
-arcsin = Unary("arcsin", np.arcsin, lambda ans, x: reciprocal(sqrt(1 - x * x)))
-arccos = Unary("arccos", np.arccos, lambda ans, x: negative(reciprocal(sqrt(1 - x * x))))
-arctan = Unary("arctan", np.arctan, lambda ans, x: reciprocal(1 + x * x))
-sinh = Unary("sinh", np.sinh, lambda ans, x: cosh(x))
-cosh = Unary("cosh", np.cosh, lambda ans, x: sinh(x))
-tanh = Unary("tanh", np.tanh, lambda ans, x: 1 - ans * ans)
-arcsinh = Unary("arcsinh", np.arcsinh, lambda ans, x: reciprocal(sqrt(x * x + 1)))
-# 1/sqrt(x - 1)/sqrt(x + 1), not 1/sqrt(x*x - 1): the same for real x, and the principal
-# branch's derivative for complex x
-arccosh = Unary("arccosh", np.arccosh,
-                lambda ans, x: reciprocal(multiply(sqrt(x - 1), sqrt(x + 1))))
-arctanh = Unary("arctanh", np.arctanh, lambda ans, x: reciprocal(1 - x * x))
-sqrt = Unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans)
-cbrt = Unary("cbrt", np.cbrt, lambda ans, x: reciprocal(3 * ans * ans))
-square = Unary("square", np.square, lambda ans, x: 2 * x)
-reciprocal = Unary("reciprocal", np.reciprocal, lambda ans, x: negative(ans * ans))
+
+def _step(x):
+    """``x > 0`` as a constant 0 or 1 in ``x``'s dtype (the derivative of ``relu``)."""
+    return reference.step(_raw(x))
+
+
+# the names of the table's expressions: this module's primitives (entered as they are made)
+_RULE_FUNCTIONS = {"sign": _sign, "step": _step}
+
+
+def _declare(op):
+    impl = getattr(np, op.numpy) if op.numpy else getattr(reference, op.name)
+    deriv = the_value if op.deriv == "y" else function(op.deriv, _RULE_FUNCTIONS, ("y", "x"))
+    prim = _RULE_FUNCTIONS[op.name] = Unary(op.name, impl, deriv)
+    return prim
+
+
+# in the table's order
+(exp, expm1, exp2, log, log1p, log2, log10, sin, cos, tan, arcsin, arccos, arctan, sinh, cosh,
+ tanh, arcsinh, arccosh, arctanh, sqrt, cbrt, square, reciprocal, sigmoid, absolute,
+ relu) = map(_declare, OPS.values())
 negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t),),
                      vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern,
                      saves_values=False)
-sigmoid = Unary("sigmoid", reference.sigmoid, lambda ans, x: ans * (1 - ans))
-absolute = Unary("abs", np.abs, lambda ans, x: np.sign(_raw(x)))        # 0 at 0
-relu = Unary("relu", reference.relu, lambda ans, x: (_raw(x) > 0).astype(_raw(ans).dtype))  # 0 at 0
 sinc = Unary("sinc", np.sinc, _sinc_deriv)
-
-
-def _raw(x):
-    from .._core.backend import raw_value
-    return raw_value(x)
-
-
-from .binary import multiply  # noqa: E402  (rules resolve these names at call time)

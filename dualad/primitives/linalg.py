@@ -74,7 +74,7 @@ def _matmul_jvp_a(t, ans, a, b):
 def _matmul_jvp_b(t, ans, a, b):
     # a times each direction's column, as one product t @ a.T: promoted, the directions would
     # be a stack of columns, which NumPy multiplies one at a time (k matrix-vector products
-    # read a k times; W6-like square Jacobians ran 3.5x slower)
+    # read a k times, which dominates square Jacobians such as W6's)
     if ndim_of(b) == 1 and ndim_of(a) <= 2:
         return matmul(t, mT(a) if ndim_of(a) == 2 else a)
     a2, b2, rank = _promote(a, b)
@@ -204,8 +204,9 @@ def letter_sizes(inputs, shapes):
 
 
 def _einsum_impl(*operands, subscripts):
-    """NumPy's (or CuPy's) einsum. Contraction-order optimisation costs ~10 us, worth it only
-    for more than two operands or when the naive loop over all indices is long."""
+    """NumPy's (or CuPy's) einsum. Contraction-order optimisation has a fixed cost per call,
+    worth paying only for more than two operands or when the naive loop over all indices is
+    long."""
     inputs, _ = parse_subscripts(subscripts)
     loop = np.prod(list(letter_sizes(inputs, [shape_of(x) for x in operands]).values()))
     optimize = "greedy" if len(operands) > 2 or loop > _NAIVE_LOOP_LIMIT else False

@@ -35,6 +35,10 @@ the extra arguments, and ``trapezoid`` (``dualad.numpy.trapezoid``).
 >>> round(float(ad.grad(lambda k: odeint(decay, 1.0, ts, k)[-1])(0.5)), 6)   # -t e^(-k t)
 -0.606531
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import inspect
 import math
 import warnings
@@ -51,9 +55,10 @@ from ..recording import record
 from ..numpy import trapezoid  # noqa: F401  (re-exported: scipy.integrate.trapezoid)
 from ..transforms import jacfwd, jvp
 from ..transforms.custom import refuse_closures
-from ..transforms.derived import vjp_from_jvp
+from ..primitives.derived import vjp_from_jvp
 from ..transforms.reverse import Recorded
 from ._scipy import scipy_module
+from ..typing import ArrayLike, PyTree
 
 __all__ = ["odeint", "trapezoid"]
 
@@ -66,8 +71,9 @@ _ADJOINT_STATES = 2000   # at most this many adjoint states in one solve (its de
 _TOLERANCE = 1.49012e-8
 
 
-def odeint(func, y0, t, *args, rtol=_TOLERANCE, atol=_TOLERANCE, mxstep=np.inf, hmax=np.inf,
-           **kwargs):
+def odeint(func: Callable[..., PyTree], y0: PyTree, t: ArrayLike, *args: Any,
+           rtol: float = _TOLERANCE, atol: float = _TOLERANCE, mxstep: float = np.inf,
+           hmax: float = np.inf, **kwargs: Any) -> PyTree:
     """Integrate ``dy/dt = func(y, t, *args)`` from ``y(t[0]) = y0`` and return ``y`` at every
     time of ``t`` (shape ``(len(t),) + y0.shape``, or that leading axis on each leaf when
     ``y0`` is a pytree), with JAX's signature (``*args`` arrays or pytrees of arrays).

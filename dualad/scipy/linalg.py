@@ -18,6 +18,8 @@ functions).
 >>> ad.grad(lambda b: solve_triangular(a, b, lower=True).sum())(np.ones(2))
 array([0.375, 0.25 ])
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -27,6 +29,7 @@ from ..numpy import (concatenate, expand_dims, matmul, moveaxis, reshape, stack,
                      zeros)
 from ..numpy.linalg import cholesky
 from ._scipy import scipy_module
+from ..typing import Array, ArrayLike
 
 _TRANS = {0: 0, "N": 0, 1: 1, "T": 1, 2: 1, "C": 1}   # real matrices: 'C' is 'T'
 
@@ -91,8 +94,9 @@ _solve_p = defprim("scipy.linalg.solve_triangular", _solve_value,
                    batched=True)
 
 
-def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
-                     check_finite=True):
+def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bool = False,
+                     unit_diagonal: bool = False, overwrite_b: bool = False,
+                     check_finite: bool = True) -> Array:
     """Solve ``a x = b`` (``trans=0``) or ``a^T x = b`` (``trans=1`` or ``'T'``; ``'C'`` is
     the same for real matrices) for a triangular ``a`` (n, n) and ``b`` (n,) or (n, m).
     Only the ``lower`` (or upper) triangle of ``a`` is read, its diagonal not with
@@ -112,7 +116,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
                     unit_diagonal=bool(unit_diagonal))
 
 
-def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> tuple[Array, bool]:
     """``(c, lower)``: the Cholesky factor of a symmetric positive-definite ``a``, lower
     (``c @ c.T == a``) or upper (``c.T @ c == a``), for ``cho_solve``. Unlike SciPy, the other
     triangle of ``c`` is zero, not arbitrary data."""
@@ -120,7 +125,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     return (factor if lower else _mT(factor)), bool(lower)
 
 
-def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
+def cho_solve(c_and_lower: tuple[ArrayLike, bool], b: ArrayLike, overwrite_b: bool = False,
+              check_finite: bool = True) -> Array:
     """Solve ``a x = b`` from ``cho_factor(a)``'s ``(c, lower)``, by two triangular solves
     (reading only ``c``'s triangle)."""
     c, lower = c_and_lower
@@ -173,7 +179,8 @@ _lu_p = defprim("scipy.linalg.lu_factor",
                 jvp=(_lu_jvp,), vjp=(_lu_vjp,), batched=True)
 
 
-def lu_factor(a, overwrite_a=False, check_finite=True):
+def lu_factor(a: ArrayLike, overwrite_a: bool = False,
+              check_finite: bool = True) -> tuple[Array, np.ndarray]:
     """``(lu, piv)``: the pivoted LU factorization ``a = P L U`` of a square ``a``, packed as
     SciPy packs it (``L`` unit lower below the diagonal, ``U`` on and above; ``piv`` LAPACK's
     row interchanges, an integer array without derivative). ``lu`` is differentiable in ``a``
@@ -185,7 +192,8 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return _lu_p(a), piv
 
 
-def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int | str = 0,
+             overwrite_b: bool = False, check_finite: bool = True) -> Array:
     """Solve ``a x = b`` (``trans=0``) or ``a^T x = b`` (``trans=1``) from ``lu_factor(a)``,
     by a permutation and two triangular solves; differentiable in ``lu`` and ``b``."""
     lu, piv = lu_and_piv
@@ -257,7 +265,8 @@ _banded_p = defprim(
     jvp=_banded_jvp, vjp=_banded_vjp, batched=True)
 
 
-def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
+def solve_banded(l_and_u: tuple[int, int], ab: ArrayLike, b: ArrayLike, overwrite_ab: bool = False,
+                 overwrite_b: bool = False, check_finite: bool = True) -> Array:
     """Solve ``A x = b`` for a banded ``A`` given in SciPy's storage: ``ab[u + i - j, j] ==
     A[i, j]`` with ``(l, u)`` the numbers of sub- and super-diagonals; differentiable in ``ab``
     (on the band) and ``b``.
@@ -276,7 +285,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
     return _banded_p(ab, b, lower=lower, upper=upper)
 
 
-def block_diag(*arrs):
+def block_diag(*arrs: ArrayLike) -> Array:
     """The block-diagonal matrix of the given blocks (scalars and vectors count as 1 x n rows,
     as in SciPy), differentiable in every block.
 
@@ -313,7 +322,7 @@ _expm_p = defprim("scipy.linalg.expm", lambda a: scipy_module("linalg").expm(a),
                   vjp=(lambda g, ans, a: _frechet(_mT(a), g),))
 
 
-def expm(A):
+def expm(A: ArrayLike) -> Array:
     """The matrix exponential of a square ``A``; its derivative is the Fréchet derivative,
     itself an ``expm`` of a block matrix, so it differentiates again.
 
@@ -354,7 +363,7 @@ _sylvester_p = defprim(
     jvp=_sylvester_jvp, vjp=_sylvester_vjp, batched=True)
 
 
-def solve_sylvester(a, b, q):
+def solve_sylvester(a: ArrayLike, b: ArrayLike, q: ArrayLike) -> Array:
     """Solve ``a x + x b = q`` for ``x``; differentiable in ``a``, ``b`` and ``q``.
 
     >>> solve_sylvester(np.eye(2), np.eye(2), 2 * np.eye(2))
@@ -364,7 +373,7 @@ def solve_sylvester(a, b, q):
     return _sylvester_p(a, b, q)
 
 
-def sqrtm(A, disp=True, blocksize=64):
+def sqrtm(A: ArrayLike, disp: bool = True, blocksize: int = 64) -> Array:
     """The principal square root ``X`` of a square ``A`` (``X @ X == A``), from SciPy's
     ``sqrtm``; its derivative solves ``X dX + dX X = dA``. A real matrix without a real square
     root (a negative eigenvalue) gets SciPy's complex root, differentiated as such (NOTE:

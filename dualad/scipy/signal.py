@@ -19,6 +19,10 @@ differentiable in both inputs, in both modes and to any order.
 >>> ad.grad(lambda a: convolve(a, np.array([1.0, 2.0])).sum())(np.ones(3))
 array([3., 3., 3.])
 """
+from __future__ import annotations
+
+from typing import Sequence
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -27,6 +31,7 @@ from ..extend import defprim
 from ..numpy import asarray, conj, einsum, flip, getitem, multiply, pad, take, transpose
 from ..numpy import fft as dfft
 from ._scipy import scipy_module
+from ..typing import Array, ArrayLike, Axis
 
 __all__ = ["convolve", "correlate", "fftconvolve", "convolve2d", "correlate2d"]
 
@@ -160,7 +165,9 @@ def _reversed_conj(x):
     return _flip_all(conj(x) if dtype_of(raw_value(x)).kind == "c" else x)
 
 
-def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), ())):
+def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto", *,
+             axes: Sequence[int] | None = None,
+             dot_axes: tuple[Sequence[int], Sequence[int]] = ((), ())) -> Array:
     """N-d convolution of ``in1`` and ``in2`` (same number of dimensions), SciPy's
     ``scipy.signal.convolve``; ``method`` is passed to SciPy for plain arrays.
 
@@ -183,7 +190,7 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), (
     return _convolve(in1, in2, mode)
 
 
-def correlate(in1, in2, mode="full", method="auto"):
+def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto") -> Array:
     """N-d cross-correlation, SciPy's ``scipy.signal.correlate``: ``z[k] = sum_l in1[l]
     conj(in2[l - k + N - 1])``, the convolution of ``in1`` with ``in2`` reversed and
     conjugated.
@@ -197,7 +204,8 @@ def correlate(in1, in2, mode="full", method="auto"):
     return _convolve(in1, _reversed_conj(in2), mode)
 
 
-def fftconvolve(in1, in2, mode="full", axes=None):
+def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
+                axes: Axis = None) -> Array:
     """Convolution by FFT along ``axes`` (all by default; the other axes broadcast), SciPy's
     ``scipy.signal.fftconvolve``, composed from ``dualad.numpy.fft``.
 
@@ -250,7 +258,8 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, name, late=False):
     return full if mode == "full" else _centered(full, shape_of(in1), late)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+               fillvalue: float = 0) -> Array:
     """2-d convolution, SciPy's ``scipy.signal.convolve2d``, with ``boundary`` ``'fill'`` (with
     ``fillvalue``, itself differentiable), ``'wrap'`` or ``'symm'``.
 
@@ -265,7 +274,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     return _convolve2d(in1, in2, mode, boundary, fillvalue, "convolve2d")
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+                fillvalue: float = 0) -> Array:
     """2-d cross-correlation, SciPy's ``scipy.signal.correlate2d``: ``convolve2d`` with ``in2``
     reversed along both axes and conjugated.
 

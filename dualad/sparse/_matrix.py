@@ -4,6 +4,8 @@ SciPy is optional at run time: without it a pattern is a ``SparsityPattern(rows,
 triple and a sparse Jacobian a ``SparseMatrix(data, rows, cols, shape)``, both in row-major
 (CSR) order and both with a ``toarray()`` for inspection.
 """
+from __future__ import annotations
+
 from collections import namedtuple
 
 import numpy as np
@@ -23,7 +25,7 @@ class SparsityPattern(namedtuple("SparsityPattern", "rows cols shape")):
 
     __slots__ = ()
 
-    def toarray(self):
+    def toarray(self) -> np.ndarray:
         out = np.zeros(self.shape, dtype=bool)
         out[self.rows, self.cols] = True
         return out
@@ -34,7 +36,7 @@ class SparseMatrix(namedtuple("SparseMatrix", "data rows cols shape")):
 
     __slots__ = ()
 
-    def toarray(self):
+    def toarray(self) -> np.ndarray:
         out = np.zeros(self.shape, dtype=self.data.dtype)
         out[self.rows, self.cols] = self.data
         return out

@@ -8,6 +8,10 @@
 # Detection and colouring are done once per argument signature and cached on the returned
 # function: an ODE solver calling it hundreds of times pays for them once.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from .._core.tree import tree_signature
@@ -16,6 +20,7 @@ from ..transforms.reverse import Recorded
 from .coloring import adjacency, column_coloring, n_colors, row_coloring, star_coloring
 from ._matrix import coordinates, row_pointers, values_matrix
 from .detect import bind_argument, detect_hessian, detect_jacobian
+from ..typing import DTypeLike, Fun
 
 MODES = ("auto", "forward", "reverse")
 
@@ -31,8 +36,10 @@ class SparsePlan:
     (the pattern, row-major).
     """
 
-    def __init__(self, kind, direction, coloring, rows, cols, shape, select_color,
-                 select_index, colors_forward=None, colors_reverse=None):
+    def __init__(self, kind: str, direction: str, coloring: np.ndarray, rows: np.ndarray,
+                 cols: np.ndarray, shape: tuple[int, int], select_color: np.ndarray,
+                 select_index: np.ndarray, colors_forward: int | None = None,
+                 colors_reverse: int | None = None) -> None:
         self.kind = kind
         self.direction = direction
         self.coloring = coloring
@@ -54,7 +61,7 @@ class SparsePlan:
     def n_out(self):
         return self.shape[0]
 
-    def seeds(self, dtype, start=0, stop=None):
+    def seeds(self, dtype: DTypeLike, start: int = 0, stop: int | None = None) -> np.ndarray:
         """The compression matrix, one row per colour: ``seeds[c, j] = 1`` where ``j`` has
         colour ``c``; only colours ``start:stop`` (default: all) when given, for a pass that
         computes some of the rows of the compressed product (``dualad.distributed``)."""
@@ -64,7 +71,7 @@ class SparsePlan:
         out[self.coloring[mine] - start, mine] = 1
         return out
 
-    def decompress(self, compressed, dtype):
+    def decompress(self, compressed: np.ndarray | None, dtype: DTypeLike) -> Any:
         """The sparse matrix from the compressed product (colours x length); None when the
         pattern is empty and nothing was computed."""
         if compressed is None:
@@ -130,13 +137,14 @@ class SparseDerivative:
     the one for ``args``. ``evaluate(g, x, plan, start, stop)`` computes rows ``start:stop``
     of the compressed product (colours ``start:stop``), so that they can be spread out."""
 
-    def __init__(self, fun, sparsity, argnums, fname, make_plan, evaluate):
+    def __init__(self, fun: Fun, sparsity: Any, argnums: int, fname: str,
+                 make_plan: Callable[..., SparsePlan], evaluate: Callable[..., np.ndarray]) -> None:
         if isinstance(sparsity, str) and sparsity != "auto":
             raise ValueError(f"{fname}: sparsity must be 'auto' or a pattern, got {sparsity!r}")
         self.fun, self.argnums, self.fname = fun, argnums, fname
         self.given = None if isinstance(sparsity, str) else coordinates(sparsity)
         self.make_plan, self.evaluate = make_plan, evaluate
-        self.plans = {}
+        self.plans: dict = {}
 
     def _bound(self, args):
         g, x = bind_argument(self.fun, args, self.argnums, self.fname)
@@ -149,11 +157,11 @@ class SparseDerivative:
                              f"but argument {self.argnums} has {x.size} elements")
         return g, x, plan
 
-    def plan(self, *args):
+    def plan(self, *args: Any) -> SparsePlan:
         """The plan (pattern, colouring, direction) used for arguments like ``args``."""
         return self._bound(args)[2]
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         g, x, plan = self._bound(args)
         compressed = self.evaluate(g, x, plan) if plan.nnz else None
         return plan.decompress(compressed, x.dtype)
@@ -188,7 +196,8 @@ def _check_rows(m, plan):
                          f"pattern has {plan.shape[0]} rows")
 
 
-def sparse_jacobian(fun, sparsity="auto", argnums=0, mode="auto"):
+def sparse_jacobian(fun: Fun, sparsity: Any = "auto", argnums: int = 0,
+                    mode: str = "auto") -> SparseDerivative:
     """Sparse Jacobian of ``fun`` with respect to its argument ``argnums`` (one array).
 
     Returns ``jac_fn(*args)`` (JAX style, like ``ad.jacobian``) giving a
@@ -220,7 +229,7 @@ def sparse_jacobian(fun, sparsity="auto", argnums=0, mode="auto"):
     return SparseDerivative(fun, sparsity, argnums, "sparse_jacobian", make_plan, evaluate)
 
 
-def sparse_hessian(fun, sparsity="auto", argnums=0):
+def sparse_hessian(fun: Fun, sparsity: Any = "auto", argnums: int = 0) -> SparseDerivative:
     """Sparse Hessian of a scalar ``fun`` with respect to its argument ``argnums``.
 
     Returns ``hess_fn(*args)`` giving a symmetric ``scipy.sparse.csr_matrix`` of shape
@@ -248,7 +257,8 @@ def sparse_hessian(fun, sparsity="auto", argnums=0):
     return SparseDerivative(fun, sparsity, argnums, "sparse_hessian", make_plan, evaluate)
 
 
-def plan_sparse_jacobian(fun, *args, sparsity="auto", argnums=0, mode="auto"):
+def plan_sparse_jacobian(fun: Fun, *args: Any, sparsity: Any = "auto", argnums: int = 0,
+                         mode: str = "auto") -> SparsePlan:
     """The ``SparsePlan`` ``sparse_jacobian(fun, sparsity, argnums, mode)`` would use at
     ``args``, without computing the Jacobian."""
     return sparse_jacobian(fun, sparsity, argnums, mode).plan(*args)

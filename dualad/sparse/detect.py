@@ -7,6 +7,10 @@ The pattern therefore holds at every point at which the function takes the same 
 branches and indexes the same elements; a function whose structure depends on values
 (``if x[0] > 0``, indices computed from ``x``) yields the pattern of the branch taken.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from .._core.backend import is_cupy_array
@@ -15,6 +19,7 @@ from .._core.state import new_level
 from .._core.tree import check_float_leaf, tree_flatten
 from ._matrix import canonical, pattern_matrix
 from .trace import PatternTrace, PatternTracer
+from ..typing import Fun
 
 # Design: the patterns of all n input elements travel together (a batch of n boolean
 # directions), so every intermediate costs n times its size in bytes; past this many, the
@@ -94,7 +99,7 @@ def detect_hessian(g, x, fname="hessian_sparsity"):
     return canonical(np.concatenate([rows, cols]), np.concatenate([cols, rows]), (n, n))
 
 
-def jacobian_sparsity(fun, *args, argnums=0):
+def jacobian_sparsity(fun: Fun, *args: Any, argnums: int = 0) -> Any:
     """The sparsity pattern of ``jacobian(fun, argnums)(*args)``, found by propagating
     dependency patterns through the primitives (one evaluation on boolean arrays, no
     probing).
@@ -107,7 +112,7 @@ def jacobian_sparsity(fun, *args, argnums=0):
     return pattern_matrix(*detect_jacobian(g, x))
 
 
-def hessian_sparsity(fun, *args, argnums=0):
+def hessian_sparsity(fun: Fun, *args: Any, argnums: int = 0) -> Any:
     """The sparsity pattern of ``hessian(fun, argnums)(*args)`` for a scalar ``fun``: a boolean
     ``scipy.sparse.csr_matrix`` of shape ``(x.size, x.size)`` (or a ``SparsityPattern``)."""
     g, x = bind_argument(fun, args, argnums, "hessian_sparsity")

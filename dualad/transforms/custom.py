@@ -3,15 +3,25 @@
 Both wrap the user's function as a ``Primitive`` (not entered in the registry: each decorated
 function is its own primitive), so the rules are used by every transform at every nesting
 level. A function with only a JVP rule still works in reverse mode, and one with only a VJP rule
-in forward mode, through ``dualad.transforms.derived`` (one rule evaluation per input or output
+in forward mode, through ``dualad.primitives.derived`` (one rule evaluation per input or output
 direction). The rules see one direction at a time, with tangents and cotangents shaped like
 the primals and outputs, exactly as in JAX.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import functools
 
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Primitive, ShapeOnly, dtype_of, shape_of
 from .._core.tree import tree_flatten
+from ..primitives.derived import apply_jacobian_rows, basis
+from ..primitives.indexing import stack
+from ..typing import Fun, PyTree
+
+# a JVP rule: (primals, tangents) -> (primal_out, tangent_out)
+JVPRule = Callable[[tuple, tuple], tuple[PyTree, PyTree]]
 
 
 def _zeros_like(x):
@@ -38,13 +48,13 @@ def refuse_closures(name, what, args, produced):
 class custom_jvp:
     """``@custom_jvp`` then ``@f.defjvp`` with ``f_jvp(primals, tangents) -> (out, t_out)``."""
 
-    def __init__(self, fun):
+    def __init__(self, fun: Fun) -> None:
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.jvp_rule = None
-        self._prim = None
+        self.jvp_rule: JVPRule | None = None
+        self._prim: Primitive | None = None
 
-    def defjvp(self, jvp):
+    def defjvp(self, jvp: JVPRule) -> JVPRule:
         """Set the rule ``jvp(primals, tangents) -> (primal_out, tangent_out)``; returns it, so
         that it can be used as a decorator."""
         self.jvp_rule = jvp
@@ -63,7 +73,7 @@ class custom_jvp:
                         (primals, tangents), out)
         return out[1]
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> PyTree:
         if self.jvp_rule is None:
             raise TypeError(f"custom_jvp function {self.fun.__name__!r} has no JVP rule; "
                             "define one with @f.defjvp")
@@ -102,7 +112,6 @@ class _CustomVJPPrimitive(Primitive):
     def _sweep_directions(self, g, res, operands, needs):
         """One call of the user's backward function per cotangent direction; a None it
         returns is a zero cotangent."""
-        from .derived import _stack
         per_arg = [[] for _ in needs]
         for j in range(g.shape[0]):
             cts = tuple(self.owner.bwd(res, g[j]))
@@ -115,10 +124,9 @@ class _CustomVJPPrimitive(Primitive):
                     x = operands[i]
                     per_arg[i].append(
                         array_module(g).zeros(x.shape, dtype=x.dtype) if c is None else c)
-        return [_stack(p) if need else None for p, need in zip(per_arg, needs)]
+        return [stack(p) if need else None for p, need in zip(per_arg, needs)]
 
     def jvp(self, tangents, ans, primals, params):
-        from .derived import apply_jacobian_rows, basis
         _, res = self._fwd(primals)
         needs = [t is not None for t in tangents]
         rows = self._sweep_directions(
@@ -131,19 +139,21 @@ class custom_vjp:
     """``@custom_vjp`` then ``f.defvjp(f_fwd, f_bwd)``: ``f_fwd(*args) -> (out, residuals)``,
     ``f_bwd(residuals, cotangent) -> tuple`` (one cotangent per argument)."""
 
-    def __init__(self, fun):
+    def __init__(self, fun: Fun) -> None:
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.fwd = self.bwd = None
-        self._prim = None
+        self.fwd: Callable[..., tuple[PyTree, Any]] | None = None
+        self.bwd: Callable[[Any, PyTree], tuple[PyTree, ...]] | None = None
+        self._prim: Primitive | None = None
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd: Callable[..., tuple[PyTree, Any]],
+               bwd: Callable[[Any, PyTree], tuple[PyTree, ...]]) -> None:
         """Set the rules: ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, cotangent)``
         returning one cotangent per argument (None for zero)."""
         self.fwd, self.bwd = fwd, bwd
         self._prim = None
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> PyTree:
         if self.fwd is None:
             raise TypeError(f"custom_vjp function {self.fun.__name__!r} has no VJP rule; "
                             "define one with f.defvjp(f_fwd, f_bwd)")

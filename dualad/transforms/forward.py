@@ -1,4 +1,8 @@
 """Forward-mode transforms: ``jvp`` and ``jacfwd``, one batched pass of Duals."""
+from __future__ import annotations
+
+from typing import Sequence
+
 import math
 
 import numpy as np
@@ -10,6 +14,7 @@ from .._core.state import new_level
 from .._core.tree import check_float_leaf, tree_flatten, tree_unflatten
 from .._kernels import cache_scope
 from ._args import differentiated_leaves, normalize_argnums, selected_structure, with_kwargs
+from ..typing import Fun, PyTree
 
 # Design: jacfwd pushes all n input directions through the function at once (a tangent batch
 # of width n). Memory grows with n times the size of every intermediate, so past this many
@@ -44,7 +49,7 @@ def push_forward(fun, args, leaves, rebuild, tangents, batched):
     return out_def, pairs
 
 
-def jvp(fun, primals, tangents):
+def jvp(fun: Fun, primals: Sequence[PyTree], tangents: Sequence[PyTree]) -> tuple[PyTree, PyTree]:
     """``(primal_out, tangent_out)`` of ``fun`` at ``primals`` along ``tangents``.
 
     ``primals`` and ``tangents`` are tuples (one entry per positional argument, pytrees
@@ -107,7 +112,7 @@ def basis_tangents(leaves, start, stop):
     return out
 
 
-def jacfwd(fun, argnums=0):
+def jacfwd(fun: Fun, argnums: int | Sequence[int] = 0) -> Fun:
     """Jacobian of ``fun`` by forward mode: all input directions in one batched pass (chunked
     when the tangents would be too large). Shape: ``out.shape + x.shape``."""
 

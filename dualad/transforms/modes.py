@@ -16,6 +16,10 @@ backend on small probe functions (``calibration``), so the decision follows the 
 the build (compiled kernels or references): forward wins when n is small relative to m, and
 for tiny functions, where the fixed costs dominate, the mode with the cheaper overheads wins.
 """
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import math
 import time
 import weakref
@@ -30,11 +34,12 @@ from .._core.tree import tree_flatten, tree_signature
 from ._args import differentiated_leaves, normalize_argnums, with_kwargs
 from .forward import jacfwd, push_forward
 from .reverse import Recorded, jacrev
+from ..typing import Fun
 
 # function -> {argument signature: FunctionSize}; weak keys, so a cached entry never keeps a
 # user's function (or anything it closes over) alive
-_SIZES = weakref.WeakKeyDictionary()
-_CALIBRATION = {}
+_SIZES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CALIBRATION: dict = {}
 
 MODES = ("auto", "forward", "reverse")
 
@@ -42,8 +47,9 @@ MODES = ("auto", "forward", "reverse")
 class JacobianPlan:
     """The mode selector's decision for one Jacobian, with the estimate behind it."""
 
-    def __init__(self, mode, n_in, n_out, cost_forward, cost_reverse, ops=None, work=None,
-                 produced=None):
+    def __init__(self, mode: str, n_in: int, n_out: int, cost_forward: float, cost_reverse: float,
+                 ops: int | None = None, work: int | None = None,
+                 produced: int | None = None) -> None:
         self.mode = mode
         self.n_in = n_in
         self.n_out = n_out
@@ -57,6 +63,7 @@ class JacobianPlan:
 
     @property
     def cost(self):
+        """The estimated seconds of each mode: ``{"forward": ..., "reverse": ...}``."""
         return {"forward": self.cost_forward, "reverse": self.cost_reverse}
 
     def __repr__(self):
@@ -164,7 +171,7 @@ def calibration(xp=np):
     return _CALIBRATION[key]
 
 
-def plan_jacobian(fun, *args, argnums=0):
+def plan_jacobian(fun: Fun, *args: Any, argnums: int | Sequence[int] = 0) -> JacobianPlan:
     """The mode ``jacobian(fun, argnums, mode="auto")`` would use at ``args``, with the
     estimate behind it, without computing the Jacobian. ``fun`` is traced once, the first time
     for a given argument signature, to learn the sizes (see the module's cost model)."""
@@ -181,7 +188,7 @@ def plan_jacobian(fun, *args, argnums=0):
                         size.produced)
 
 
-def jacobian(fun, argnums=0, mode="auto"):
+def jacobian(fun: Fun, argnums: int | Sequence[int] = 0, mode: str = "auto") -> Fun:
     """Jacobian of ``fun``; ``mode`` is ``"auto"`` (the mode selector), ``"forward"`` or
     ``"reverse"``. Shape: ``out.shape + x.shape``."""
     if mode not in MODES:
@@ -192,7 +199,7 @@ def jacobian(fun, argnums=0, mode="auto"):
     if mode == "reverse":
         return jacrev(fun, argnums)
 
-    decisions = {}   # argument signature -> mode, for this jacobian function only
+    decisions: dict = {}   # argument signature -> mode, for this jacobian function only
     transforms = {"forward": jacfwd(fun, argnums), "reverse": jacrev(fun, argnums)}
 
     def jacobian_fn(*args, **kwargs):

@@ -1,5 +1,9 @@
 """Reverse-mode transforms: ``vjp``, ``grad``, ``value_and_grad``, ``jacrev``,
 ``elementwise_grad``; all are one recording plus (batched) sweeps of the tape."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
 import math
 
 import numpy as np
@@ -11,6 +15,7 @@ from .._core.tape import ReverseTrace, Tensor, check_cotangent, sweep
 from .._core.tree import tree_flatten, tree_unflatten
 from .._kernels import cache_scope
 from ._args import differentiated_leaves, normalize_argnums, selected_structure, with_kwargs
+from ..typing import Fun, PyTree
 
 
 class Recorded:
@@ -82,7 +87,7 @@ def _unwrap_tree(tree, trace):
     return tree_unflatten(td, [_unwrap(v, trace) for v in leaves])
 
 
-def vjp(fun, *primals):
+def vjp(fun: Fun, *primals: PyTree) -> tuple[PyTree, Callable[[PyTree], tuple[PyTree, ...]]]:
     """``(primal_out, vjp_fn)``; ``vjp_fn(cotangent)`` returns one cotangent per primal (a
     tuple) and may be called many times."""
     rec = Recorded(fun, primals, tuple(range(len(primals))), "vjp")
@@ -107,7 +112,7 @@ def vjp(fun, *primals):
 
 
 _FLOAT_SCALARS = (np.float64, np.float32)
-_SEED_TEMPLATES = {}   # (shape, dtype) of a one-element output -> its seed, copied per call
+_SEED_TEMPLATES: dict = {}   # (shape, dtype) of a one-element output -> its seed, copied per call
 
 
 def _scalar_seed(rec, fname, holomorphic=False):
@@ -159,7 +164,7 @@ def _argnums_cache(argnums, fname):
     return argnums_for
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun: Fun, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Fun:
     """A function returning ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux``."""
 
     run = _gradient_run(fun, argnums, has_aux, "value_and_grad")
@@ -171,7 +176,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_fn
 
 
-def grad(fun, argnums=0, has_aux=False):
+def grad(fun: Fun, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Fun:
     """Gradient of a scalar-valued ``fun`` (reverse mode); same structure as the argument(s)."""
     run = _gradient_run(fun, argnums, has_aux, "grad")
 
@@ -182,7 +187,7 @@ def grad(fun, argnums=0, has_aux=False):
     return grad_fn
 
 
-def holomorphic_grad(fun, argnums=0, has_aux=False):
+def holomorphic_grad(fun: Fun, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Fun:
     """The complex derivative ``f'(z)`` of a holomorphic ``fun`` (complex input, complex
     scalar output), JAX's ``grad(fun, holomorphic=True)``: one reverse sweep seeded with 1,
     since the VJP of a holomorphic function is ``g f'(z)`` (NOTE: complex convention in
@@ -226,7 +231,7 @@ def _require_complex(leaves, fname):
                             "needs complex inputs (cast with .astype(complex))")
 
 
-def jacrev(fun, argnums=0):
+def jacrev(fun: Fun, argnums: int | Sequence[int] = 0) -> Fun:
     """Jacobian of ``fun`` by reverse mode: all output cotangents in one batched sweep.
     Shape: ``out.shape + x.shape``."""
 
@@ -272,7 +277,7 @@ def assemble_reverse(rec, grads, single):
     return tree_unflatten(rec.out_def, blocks)
 
 
-def elementwise_grad(fun, argnums=0):
+def elementwise_grad(fun: Fun, argnums: int | Sequence[int] = 0) -> Fun:
     """Sum of the Jacobian's rows: the vjp with a cotangent of ones (autograd's convention)."""
 
     def egrad_fn(*args, **kwargs):

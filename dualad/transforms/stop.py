@@ -1,13 +1,16 @@
 """``ad.stop_gradient``: a value used as a constant by every transform."""
+from __future__ import annotations
+
 from .._core.backend import raw_value
 from .._core.state import IMPERATIVE_LEVEL
 from .._core.tape import IMPERATIVE, Tensor, note_escape
 from .._core.tree import tree_flatten, tree_unflatten
+from ..typing import PyTree
 
 __all__ = ["stop_gradient"]
 
 
-def stop_gradient(x):
+def stop_gradient(x: PyTree) -> PyTree:
     """``x``'s value as a constant: no transform (at any nesting level) differentiates
     through it, as JAX's ``stop_gradient``. Works on pytrees. A tensor of the imperative face
     comes back as a tensor that does not require grad (PyTorch's ``detach``); every other

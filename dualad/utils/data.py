@@ -15,6 +15,10 @@ A ``TensorDataset`` is batched by indexing its tensors once per batch, not sampl
 Loading runs in the calling process: ``num_workers``, ``pin_memory`` and the other worker
 options are accepted (ported code passes them) and change nothing.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
 import bisect
 from collections.abc import Mapping, Sequence
 
@@ -22,7 +26,8 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core.tape import IMPERATIVE, Tensor
-from .._random import rng_of
+from .._random import Generator, rng_of
+from ..typing import ArrayLike
 
 __all__ = ["Dataset", "TensorDataset", "ConcatDataset", "Subset", "DataLoader",
            "default_collate", "random_split"]
@@ -46,7 +51,7 @@ class TensorDataset(Dataset):
     """Samples are the ``i``-th rows of each of ``tensors`` (which share their first
     dimension): ``data[i] == (x[i], y[i])``."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: ArrayLike) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         n = np.shape(raw_value(tensors[0]))[0] if np.ndim(raw_value(tensors[0])) else None
@@ -62,7 +67,7 @@ class TensorDataset(Dataset):
     def __len__(self):
         return np.shape(raw_value(self.tensors[0]))[0]
 
-    def batch(self, indices):
+    def batch(self, indices: Sequence[int]) -> tuple[Tensor, ...]:
         """The samples at ``indices``, collated: each tensor indexed once."""
         return tuple(_constant(np.asarray(raw_value(t))[indices]) for t in self.tensors)
 
@@ -70,7 +75,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset, self.indices = dataset, list(indices)
 
     def __getitem__(self, i):
@@ -83,7 +88,7 @@ class Subset(Dataset):
 class ConcatDataset(Dataset):
     """Several datasets one after another."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
 
@@ -100,7 +105,8 @@ class ConcatDataset(Dataset):
         return self.datasets[k][i - start]
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(dataset: Dataset, lengths: Sequence[int | float],
+                 generator: Generator | None = None) -> list[Subset]:
     """Split ``dataset`` at random into ``Subset`` objects of the given lengths (or fractions that
     sum to 1, rounded as PyTorch rounds them)."""
     n = len(dataset)
@@ -118,7 +124,7 @@ def random_split(dataset, lengths, generator=None):
     return [Subset(dataset, order[a:b].tolist()) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def default_collate(batch):
+def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, field by field, as PyTorch's ``default_collate``:
     tensors and arrays are stacked into a tensor, Python floats become a float64 tensor and
     ints an int64 one, tuples/lists and dicts are collated per field, strings kept as a list."""
@@ -155,9 +161,13 @@ class DataLoader:
     ``ad.manual_seed``, otherwise). ``batch_size=None`` yields single samples, uncollated.
     ``len(loader)`` is the number of batches."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
-                 timeout=0, worker_init_fn=None, generator=None, **kwargs):
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
+                 sampler: Iterable[int] | None = None,
+                 batch_sampler: Iterable[Sequence[int]] | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], Any] | None = None,
+                 generator: Generator | None = None, **kwargs: Any) -> None:
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative integer, got "
                              f"{num_workers!r}")

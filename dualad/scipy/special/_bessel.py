@@ -4,9 +4,12 @@ Derivatives in ``x`` by the recurrences ``C_v' = (C_{v-1} - C_{v+1}) / 2`` (J, Y
 ``I_v' = (I_{v-1} + I_{v+1}) / 2``; the exponentially scaled ``ive(v, x) = iv(v, x) e^{-|x|}``
 adds ``-sign(x) ive(v, x)``. The order is not differentiated: a traced order raises.
 """
+from __future__ import annotations
+
 from ..._core.backend import raw_value
 from ...numpy import multiply, sign
 from ._declare import NoDerivative, elementwise
+from ...typing import Array, ArrayLike
 
 _ORDER = NoDerivative("the order of a Bessel function is not differentiated")
 
@@ -41,7 +44,7 @@ _ive = elementwise("ive", ("v", "z"),
                     * 0.5 + _minus_sign_times_ans(ans, z)))
 
 
-def j0(x):
+def j0(x: ArrayLike) -> Array:
     """The Bessel function of the first kind of order 0; derivative ``-j1(x)``.
 
     >>> round(float(j0(1.0)), 12)
@@ -50,7 +53,7 @@ def j0(x):
     return _j0(x)
 
 
-def j1(x):
+def j1(x: ArrayLike) -> Array:
     """The Bessel function of the first kind of order 1; derivative ``(j0(x) - jn(2, x)) / 2``.
 
     >>> round(float(j1(1.0)), 12)
@@ -59,7 +62,7 @@ def j1(x):
     return _j1(x)
 
 
-def jn(n, x):
+def jn(n: ArrayLike, x: ArrayLike) -> Array:
     """The Bessel function of the first kind of integer order ``n`` (SciPy's ``jv`` for real
     ``n``); differentiable in ``x``, not in ``n``.
 
@@ -69,7 +72,7 @@ def jn(n, x):
     return _jn(n, x)
 
 
-def y0(x):
+def y0(x: ArrayLike) -> Array:
     """The Bessel function of the second kind of order 0; derivative ``-y1(x)``.
 
     >>> round(float(y0(1.0)), 12)
@@ -78,7 +81,7 @@ def y0(x):
     return _y0(x)
 
 
-def y1(x):
+def y1(x: ArrayLike) -> Array:
     """The Bessel function of the second kind of order 1.
 
     >>> round(float(y1(1.0)), 12)
@@ -87,7 +90,7 @@ def y1(x):
     return _y1(x)
 
 
-def yn(n, x):
+def yn(n: ArrayLike, x: ArrayLike) -> Array:
     """The Bessel function of the second kind of integer order ``n``; differentiable in ``x``.
 
     >>> round(float(yn(2, 1.0)), 12)
@@ -96,7 +99,7 @@ def yn(n, x):
     return _yn(n, x)
 
 
-def i0(x):
+def i0(x: ArrayLike) -> Array:
     """The modified Bessel function of the first kind of order 0; derivative ``i1(x)``.
 
     >>> round(float(i0(1.0)), 12)
@@ -105,7 +108,7 @@ def i0(x):
     return _i0(x)
 
 
-def i0e(x):
+def i0e(x: ArrayLike) -> Array:
     """``i0(x) * exp(-|x|)``, finite for large ``x``.
 
     >>> round(float(i0e(1000.0)), 12)
@@ -114,7 +117,7 @@ def i0e(x):
     return _i0e(x)
 
 
-def i1(x):
+def i1(x: ArrayLike) -> Array:
     """The modified Bessel function of the first kind of order 1.
 
     >>> round(float(i1(1.0)), 12)
@@ -123,7 +126,7 @@ def i1(x):
     return _i1(x)
 
 
-def i1e(x):
+def i1e(x: ArrayLike) -> Array:
     """``i1(x) * exp(-|x|)``.
 
     >>> round(float(i1e(1.0)), 12)
@@ -132,7 +135,7 @@ def i1e(x):
     return _i1e(x)
 
 
-def iv(v, z):
+def iv(v: ArrayLike, z: ArrayLike) -> Array:
     """The modified Bessel function of the first kind of real order ``v``; differentiable in
     ``z`` (derivative ``(iv(v - 1, z) + iv(v + 1, z)) / 2``), not in ``v``.
 
@@ -142,7 +145,7 @@ def iv(v, z):
     return _iv(v, z)
 
 
-def ive(v, z):
+def ive(v: ArrayLike, z: ArrayLike) -> Array:
     """``iv(v, z) * exp(-|z|)``; differentiable in ``z``, not in ``v``.
 
     >>> round(float(ive(0.5, 1.0)), 12)

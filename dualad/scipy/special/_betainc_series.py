@@ -114,7 +114,7 @@ def _log_prefactor(a, b, x):
 
 def betainc_ab_derivatives(a, b, x):
     """``[dI/da, dI/db, d2I/da2, d2I/dadb, d2I/db2]`` at broadcast ``a``, ``b``, ``x``
-    (computed in float64); NaN outside ``a, b > 0, 0 <= x <= 1``, 0 at ``x`` = 0 or 1.
+    (computed in float64); NaN outside ``0 < a, b < inf, 0 <= x <= 1``, 0 at ``x`` = 0 or 1.
 
     The five come from one evaluation, and a derivative rule asks for several of them at the
     same point (a Hessian for all five): the results for small arguments are remembered (a
@@ -148,7 +148,9 @@ def _evaluate(a, b, x):
     dtype = np.result_type(np.asarray(a), np.asarray(b), np.asarray(x), np.float32)
     a, b, x = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, x)))
     out = np.full((5,) + a.shape, np.nan)
-    valid = (a > 0) & (b > 0) & (x >= 0) & (x <= 1)
+    # an infinite a or b is outside too: its continued fraction never converges (it would run
+    # until_converged's MAX_TERMS steps, minutes, to answer NaN)
+    valid = (a > 0) & (b > 0) & (a < np.inf) & (b < np.inf) & (x >= 0) & (x <= 1)
     ends = valid & ((x == 0) | (x == 1))
     out[:, ends] = 0.0
     inner = valid & ~ends

@@ -3,10 +3,13 @@ log_ndtr``. The inverses differentiate through their own value (``erfinv' = sqrt
 exp(erfinv(y)**2)``); ``log_ndtr``'s derivative ``pdf / ndtr`` is formed in log space, so it
 stays finite and accurate far in the lower tail (x = -40: about 40).
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ...numpy import exp, multiply
 from ._declare import elementwise
+from ...typing import Array, ArrayLike
 
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 _SQRT_PI_OVER_TWO = float(np.sqrt(np.pi) / 2)
@@ -30,7 +33,7 @@ _log_ndtr = elementwise("log_ndtr", ("x",),
                         (lambda ans, x: exp(x * x * -0.5 - ans - _LOG_SQRT_2PI),))
 
 
-def erf(z):
+def erf(z: ArrayLike) -> Array:
     """The error function ``2/sqrt(pi) * integral_0^z exp(-t**2) dt``; real or complex ``z``
     (holomorphic derivative ``2/sqrt(pi) * exp(-z**2)``).
 
@@ -40,7 +43,7 @@ def erf(z):
     return _erf(z)
 
 
-def erfc(x):
+def erfc(x: ArrayLike) -> Array:
     """``1 - erf(x)``, accurate where ``erf(x)`` is close to 1.
 
     >>> float(erfc(10.0))
@@ -49,7 +52,7 @@ def erfc(x):
     return _erfc(x)
 
 
-def erfinv(y):
+def erfinv(y: ArrayLike) -> Array:
     """The inverse of ``erf`` on (-1, 1); derivative ``sqrt(pi)/2 * exp(erfinv(y)**2)``.
 
     >>> round(float(erfinv(0.5)), 12)
@@ -58,7 +61,7 @@ def erfinv(y):
     return _erfinv(y)
 
 
-def erfcinv(y):
+def erfcinv(y: ArrayLike) -> Array:
     """The inverse of ``erfc`` on (0, 2); derivative ``-sqrt(pi)/2 * exp(erfcinv(y)**2)``.
 
     >>> round(float(erfcinv(0.5)), 12)
@@ -67,7 +70,7 @@ def erfcinv(y):
     return _erfcinv(y)
 
 
-def ndtr(x):
+def ndtr(x: ArrayLike) -> Array:
     """The standard normal cumulative distribution function.
 
     >>> float(ndtr(0.0))
@@ -76,7 +79,7 @@ def ndtr(x):
     return _ndtr(x)
 
 
-def ndtri(y):
+def ndtri(y: ArrayLike) -> Array:
     """The inverse of ``ndtr``; derivative ``sqrt(2 pi) * exp(ndtri(y)**2 / 2)``.
 
     >>> round(float(ndtri(0.975)), 9)
@@ -85,7 +88,7 @@ def ndtri(y):
     return _ndtri(y)
 
 
-def log_ndtr(x):
+def log_ndtr(x: ArrayLike) -> Array:
     """``log(ndtr(x))``, accurate in both tails (``log_ndtr(-40.0)`` is about -804.6, where
     ``ndtr`` underflows); derivative ``exp(log_pdf(x) - log_ndtr(x))``.
 

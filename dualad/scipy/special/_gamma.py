@@ -2,11 +2,14 @@
 betaln``. Each derivative is written once, in terms of the next function of the family:
 ``gammaln' = digamma``, ``digamma' = polygamma(1, .)``, ``polygamma(n, .)' = polygamma(n + 1, .)``.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..._core.backend import raw_value
 from ...numpy import expand_dims, multiply, negative, subtract, sum
 from ._declare import NoDerivative, elementwise, zero_derivative
+from ...typing import Array, ArrayLike
 
 _ORDER = NoDerivative("an integer order")
 
@@ -33,7 +36,7 @@ _betaln = elementwise("betaln", ("a", "b"),
                       (_betaln_partial, lambda ans, a, b: _betaln_partial(ans, b, a)))
 
 
-def gamma(x):
+def gamma(x: ArrayLike) -> Array:
     """The gamma function; derivative ``gamma(x) * digamma(x)``.
 
     >>> float(gamma(5.0))
@@ -42,7 +45,7 @@ def gamma(x):
     return _gamma(x)
 
 
-def gammaln(x):
+def gammaln(x: ArrayLike) -> Array:
     """``log|gamma(x)|``, accurate for large ``x`` where ``gamma`` overflows; derivative
     ``digamma(x)``.
 
@@ -52,7 +55,7 @@ def gammaln(x):
     return _gammaln(x)
 
 
-def gammasgn(x):
+def gammasgn(x: ArrayLike) -> Array:
     """The sign of ``gamma(x)`` (derivative 0: it is piecewise constant).
 
     >>> float(gammasgn(-0.5))
@@ -61,7 +64,7 @@ def gammasgn(x):
     return _gammasgn(x)
 
 
-def rgamma(x):
+def rgamma(x: ArrayLike) -> Array:
     """``1 / gamma(x)``, 0 at the poles of ``gamma``; derivative ``-rgamma(x) * digamma(x)``
     (NaN at the poles ``x = 0, -1, -2, …``, where ``digamma`` is infinite).
 
@@ -71,7 +74,7 @@ def rgamma(x):
     return _rgamma(x)
 
 
-def digamma(x):
+def digamma(x: ArrayLike) -> Array:
     """``d/dx log gamma(x)``; derivative ``polygamma(1, x)``.
 
     >>> round(float(digamma(1.0)), 12)
@@ -83,7 +86,7 @@ def digamma(x):
 psi = digamma
 
 
-def polygamma(n, x):
+def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     """The n-th derivative of ``digamma``; differentiable in ``x`` (derivative
     ``polygamma(n + 1, x)``), not in the integer order ``n``.
 
@@ -93,7 +96,7 @@ def polygamma(n, x):
     return _polygamma(n, x)
 
 
-def multigammaln(a, d):
+def multigammaln(a: ArrayLike, d: ArrayLike) -> Array:
     """The log of the multivariate gamma function of dimension ``d`` (an int):
     ``d(d-1)/4 log(pi) + sum_j gammaln(a - j/2)``, j = 0 … d-1; differentiable in ``a``.
     As in SciPy, every ``a`` must exceed ``(d - 1) / 2``.
@@ -110,7 +113,7 @@ def multigammaln(a, d):
     return sum(terms, axis=-1) + 0.25 * d * (d - 1) * float(np.log(np.pi))
 
 
-def beta(a, b):
+def beta(a: ArrayLike, b: ArrayLike) -> Array:
     """``gamma(a) gamma(b) / gamma(a + b)``; differentiable in ``a`` and ``b``.
 
     >>> float(beta(2.0, 3.0))
@@ -119,7 +122,7 @@ def beta(a, b):
     return _beta(a, b)
 
 
-def betaln(a, b):
+def betaln(a: ArrayLike, b: ArrayLike) -> Array:
     """``log|beta(a, b)|``; derivative in ``a`` is ``digamma(a) - digamma(a + b)``.
 
     >>> round(float(betaln(200.0, 300.0)), 6)

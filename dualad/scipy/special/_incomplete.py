@@ -6,12 +6,15 @@ expansions differentiated term by term (``_gammainc_series.py``); a third deriva
 raises. ``betainc(a, b, x)`` likewise in ``x`` (the beta density) and in ``a`` and ``b`` to
 second order, through ``betainc_d10 … betainc_d02`` (``_betainc_series.py``).
 """
+from __future__ import annotations
+
 from ...numpy import exp, log, log1p
 from ._declare import NoDerivative, elementwise
 from ._gamma import _betaln, _digamma, _gammaln, _polygamma
 from ._betainc_series import betainc_ab_derivatives
 from ._gammainc_series import gammainc_a_derivatives
 from ._logs import _xlog1py, _xlogy
+from ...typing import Array, ArrayLike
 
 
 def _gamma_density(a, x):
@@ -90,7 +93,7 @@ _betainc = elementwise("betainc", ("a", "b", "x"),
                         lambda ans, a, b, x: _beta_density(a, b, x)))
 
 
-def gammainc(a, x):
+def gammainc(a: ArrayLike, x: ArrayLike) -> Array:
     """The regularized lower incomplete gamma function ``P(a, x)``; differentiable in ``x``
     and in ``a`` (up to second derivatives in ``a``).
 
@@ -100,7 +103,7 @@ def gammainc(a, x):
     return _gammainc(a, x)
 
 
-def gammaincc(a, x):
+def gammaincc(a: ArrayLike, x: ArrayLike) -> Array:
     """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``, accurate
     where ``P`` is close to 1; differentiable in ``x`` and ``a`` as ``gammainc``.
 
@@ -110,7 +113,7 @@ def gammaincc(a, x):
     return _gammaincc(a, x)
 
 
-def betainc(a, b, x):
+def betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
     """The regularized incomplete beta function ``I_x(a, b)``; differentiable in ``x``
     (derivative ``x^(a-1) (1-x)^(b-1) / beta(a, b)``) and in ``a`` and ``b`` up to second
     derivatives (a third derivative in ``a`` or ``b`` raises ``NotImplementedError``).

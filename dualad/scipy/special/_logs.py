@@ -4,9 +4,12 @@
 convention, which makes ``sum(xlogy(p, p))`` an entropy with empty bins allowed); their
 derivative in ``y``, ``x / y``, is 0 there too, also at ``y == 0``.
 """
+from __future__ import annotations
+
 from ..._core.backend import raw_value
 from ...numpy import log, log1p, sigmoid, where
 from ._declare import elementwise
+from ...typing import Array, ArrayLike
 
 
 def _over_where_x_nonzero(x, y):
@@ -27,7 +30,7 @@ _rel_entr = elementwise("rel_entr", ("x", "y"),
                          lambda ans, x, y: -(x / y)))
 
 
-def expit(x):
+def expit(x: ArrayLike) -> Array:
     """The logistic sigmoid ``1 / (1 + exp(-x))`` (dualad's ``sigmoid`` primitive, one
     declaration for both names); derivative ``expit(x) * (1 - expit(x))``.
 
@@ -37,7 +40,7 @@ def expit(x):
     return sigmoid(x)
 
 
-def logit(x):
+def logit(x: ArrayLike) -> Array:
     """``log(x / (1 - x))``, the inverse of ``expit``; derivative ``1 / (x (1 - x))``.
 
     >>> float(logit(0.5))
@@ -46,7 +49,7 @@ def logit(x):
     return _logit(x)
 
 
-def xlogy(x, y):
+def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
     """``x * log(y)``, 0 where ``x == 0``; differentiable in ``x`` and ``y``.
 
     >>> float(xlogy(0.0, 0.0))
@@ -55,7 +58,7 @@ def xlogy(x, y):
     return _xlogy(x, y)
 
 
-def xlog1py(x, y):
+def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
     """``x * log1p(y)``, 0 where ``x == 0``; differentiable in ``x`` and ``y``.
 
     >>> float(xlog1py(0.0, -1.0))
@@ -64,7 +67,7 @@ def xlog1py(x, y):
     return _xlog1py(x, y)
 
 
-def entr(x):
+def entr(x: ArrayLike) -> Array:
     """``-x log(x)`` for ``x > 0``, 0 at 0, ``-inf`` below; derivative ``-(log(x) + 1)``.
 
     >>> float(entr(1.0))
@@ -73,7 +76,7 @@ def entr(x):
     return _entr(x)
 
 
-def rel_entr(x, y):
+def rel_entr(x: ArrayLike, y: ArrayLike) -> Array:
     """``x log(x / y)`` for positive ``x``, ``y``; 0 where ``x == 0 <= y``, ``inf`` elsewhere;
     derivatives ``log(x / y) + 1`` and ``-x / y``.
 

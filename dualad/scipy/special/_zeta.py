@@ -8,6 +8,8 @@ The derivatives in ``x`` are the log-weighted sums ``S_m(x, q) = sum_k log(k+q)^
 Riemann's ``zeta'`` comes from the functional equation ``zeta(x) = chi(x) zeta(1-x)``,
 differentiated (where the summation would cancel digits).
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..._core.backend import raw_value
@@ -15,6 +17,7 @@ from ...numpy import cos, exp, sin, where
 from ._declare import NoDerivative, elementwise, scipy_value
 from ._gamma import _digamma, _gammaln
 from ._zeta_series import log_moment
+from ...typing import Array, ArrayLike
 
 _MAX_ORDER = 4
 _LOG_2, _LOG_PI, _PI = float(np.log(2)), float(np.log(np.pi)), float(np.pi)
@@ -65,7 +68,7 @@ _hurwitz = elementwise("zeta", ("x", "q"),
                         lambda ans, x, q: -(x * _hurwitz(x + 1.0, q))))
 
 
-def zeta(x, q=None):
+def zeta(x: ArrayLike, q: ArrayLike | None = None) -> Array:
     """The Riemann zeta function ``zeta(x)`` (``q=None``, continued to ``x < 1``) or the
     Hurwitz zeta function ``sum_k (k + q)^-x``; differentiable in ``x`` and ``q``.
 

@@ -7,6 +7,10 @@
 # unused branch reaches a derivative (0 * inf = NaN), and once to put SciPy's answer there
 # (``restrict``). Invalid parameters give NaN, as in SciPy.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..._core.backend import raw_value
@@ -53,7 +57,7 @@ def standardize(x, loc, scale):
 
 def scipy_rvs(name):
     """``scipy.stats.<name>.rvs`` (random samples carry no derivative)."""
-    def rvs(*args, **kwargs):
+    def rvs(*args: Any, **kwargs: Any) -> Any:
         return getattr(scipy_module("stats"), name).rvs(*args, **kwargs)
     rvs.__doc__ = (f"Random samples, from ``scipy.stats.{name}.rvs`` (same arguments); plain "
                    "arrays with no derivative.")

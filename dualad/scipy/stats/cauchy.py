@@ -4,23 +4,26 @@
 >>> float(cauchy.cdf(1.0))
 0.75
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ...numpy import arctan, exp, log, log1p, tan
 from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
                       standardize)
+from ...typing import Array, ArrayLike
 
 _LOG_PI = float(np.log(np.pi))
 _PI = float(np.pi)
 
 
-def logpdf(x, loc=0.0, scale=1.0):
+def logpdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``-log(pi scale) - log(1 + z**2)``."""
     z = standardize(x, loc, scale)
     return -log1p(z * z) - log(positive(scale)) - _LOG_PI
 
 
-def pdf(x, loc=0.0, scale=1.0):
+def pdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, loc, scale))
 
@@ -44,32 +47,32 @@ def _standard_ppf(q):
                              tan(_PI * (inside(middle, q, 0.5) - 0.5))))
 
 
-def cdf(x, loc=0.0, scale=1.0):
+def cdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``1/2 + arctan(z)/pi``."""
     return _standard_cdf(standardize(x, loc, scale))
 
 
-def logcdf(x, loc=0.0, scale=1.0):
+def logcdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(cdf)``, accurate where the cdf is close to 0 or to 1."""
     return log_probability(cdf(x, loc, scale), sf(x, loc, scale))
 
 
-def sf(x, loc=0.0, scale=1.0):
+def sf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``1/2 - arctan(z)/pi``, the cdf at ``-z``."""
     return _standard_cdf(-standardize(x, loc, scale))
 
 
-def logsf(x, loc=0.0, scale=1.0):
+def logsf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(sf)``, accurate where the sf is close to 0 or to 1."""
     return log_probability(sf(x, loc, scale), cdf(x, loc, scale))
 
 
-def ppf(q, loc=0.0, scale=1.0):
+def ppf(q: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``loc + scale * tan(pi (q - 1/2))``."""
     return loc + positive(scale) * quantile(q, _standard_ppf)
 
 
-def isf(q, loc=0.0, scale=1.0):
+def isf(q: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``loc - scale * tan(pi (q - 1/2))``."""
     return loc - positive(scale) * quantile(q, _standard_ppf)
 

@@ -10,12 +10,15 @@ simplex raise ``ValueError``.
 >>> round(float(dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), np.ones(3))), 12)   # log 2
 0.69314718056
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..._core.primitive import shape_of
 from ...numpy import concatenate, exp, expand_dims, reshape, sum
 from ..special import gammaln, xlogy
 from ._common import array, raw, scipy_rvs
+from ...typing import Array, ArrayLike
 
 
 def _components(x, alpha):
@@ -35,7 +38,7 @@ def _components(x, alpha):
     return x
 
 
-def logpdf(x, alpha):
+def logpdf(x: ArrayLike, alpha: ArrayLike) -> Array:
     """``sum((alpha - 1) log x) - (sum(log Gamma(alpha)) - log Gamma(sum(alpha)))``."""
     x, alpha = array(x), array(alpha)
     x = _components(x, alpha)
@@ -45,7 +48,7 @@ def logpdf(x, alpha):
     return sum(xlogy(weights, x), axis=0) - log_norm
 
 
-def pdf(x, alpha):
+def pdf(x: ArrayLike, alpha: ArrayLike) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, alpha))
 

@@ -4,10 +4,13 @@
 >>> float(expon.logpdf(2.0, 0.0, 0.5))            # log(2) - 4
 -3.3068528194400546
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ...numpy import exp, expm1, log, log1p
 from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
+from ...typing import Array, ArrayLike
 
 _LOG2 = float(np.log(2.0))
 _INF = float("inf")
@@ -20,24 +23,24 @@ def _z(x, loc, scale):
     return inside(support, z, 0.0), support
 
 
-def logpdf(x, loc=0.0, scale=1.0):
+def logpdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``-z - log(scale)`` for ``z >= 0``, ``-inf`` below."""
     z, support = _z(x, loc, scale)
     return restrict(support, -z - log(positive(scale)), -_INF)
 
 
-def pdf(x, loc=0.0, scale=1.0):
+def pdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, loc, scale))
 
 
-def cdf(x, loc=0.0, scale=1.0):
+def cdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``1 - exp(-z)``, as ``-expm1(-z)``."""
     z, _ = _z(x, loc, scale)
     return -expm1(-z)
 
 
-def logcdf(x, loc=0.0, scale=1.0):
+def logcdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(1 - exp(-z))``: ``log(-expm1(-z))`` for small ``z``, ``log1p(-exp(-z))`` for
     large, each where it is accurate."""
     z, support = _z(x, loc, scale)
@@ -47,24 +50,24 @@ def logcdf(x, loc=0.0, scale=1.0):
     return restrict(support, value, -_INF)
 
 
-def sf(x, loc=0.0, scale=1.0):
+def sf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``exp(-z)``."""
     z, _ = _z(x, loc, scale)
     return exp(-z)
 
 
-def logsf(x, loc=0.0, scale=1.0):
+def logsf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``-z``."""
     z, _ = _z(x, loc, scale)
     return -z
 
 
-def ppf(q, loc=0.0, scale=1.0):
+def ppf(q: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``loc - scale * log(1 - q)``."""
     return loc + positive(scale) * quantile(q, lambda q: -log1p(-q), 0.0)
 
 
-def isf(q, loc=0.0, scale=1.0):
+def isf(q: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``loc - scale * log(q)``."""
     return loc + positive(scale) * quantile(q, lambda q: -log(q), np.inf, 0.0)
 

@@ -6,6 +6,8 @@ distribution function and the quantiles included (through ``gammainc``'s derivat
 >>> round(float(gamma.cdf(1.0, 1.0)), 12)          # 1 - exp(-1)
 0.632120558829
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ...numpy import exp, log
@@ -14,6 +16,7 @@ from ..special._declare import elementwise
 from ..special._incomplete import _gamma_density, _gammainc_da
 from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
                       standardize)
+from ...typing import Array, ArrayLike
 
 
 def _quantile_in_a(ans, a, y):
@@ -27,7 +30,7 @@ _gammainccinv = elementwise("gammainccinv", ("a", "y"),
                             (_quantile_in_a, lambda ans, a, y: -1.0 / _gamma_density(a, ans)))
 
 
-def logpdf(x, a, loc=0.0, scale=1.0):
+def logpdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``(a-1) log z - z - log Gamma(a) - log(scale)`` for ``z = (x - loc)/scale >= 0``,
     ``-inf`` below."""
     z = standardize(x, loc, scale)
@@ -38,7 +41,7 @@ def logpdf(x, a, loc=0.0, scale=1.0):
                     -float("inf"))
 
 
-def pdf(x, a, loc=0.0, scale=1.0):
+def pdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, a, loc, scale))
 
@@ -51,36 +54,36 @@ def _above_zero(x, loc, scale):
     return inside(below, 1.0, z), below
 
 
-def cdf(x, a, loc=0.0, scale=1.0):
+def cdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``gammainc(a, z)``, 0 for ``z <= 0``."""
     z, below = _above_zero(x, loc, scale)
     return restrict(below, 0.0, gammainc(positive(a), z))
 
 
-def logcdf(x, a, loc=0.0, scale=1.0):
+def logcdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(cdf)``, accurate where the cdf is close to 0 or to 1."""
     return log_probability(cdf(x, a, loc, scale), sf(x, a, loc, scale))
 
 
-def sf(x, a, loc=0.0, scale=1.0):
+def sf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``gammaincc(a, z)``, accurate in the upper tail; 1 for ``z <= 0``."""
     z, below = _above_zero(x, loc, scale)
     return restrict(below, 1.0, gammaincc(positive(a), z))
 
 
-def logsf(x, a, loc=0.0, scale=1.0):
+def logsf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(sf)``, accurate where the sf is close to 0 or to 1."""
     return log_probability(sf(x, a, loc, scale), cdf(x, a, loc, scale))
 
 
-def ppf(q, a, loc=0.0, scale=1.0):
+def ppf(q: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The quantile function ``loc + scale * gammaincinv(a, q)``; its derivative in ``a``
     is ``-dP/da / density`` at the quantile."""
     a = positive(a)
     return loc + positive(scale) * quantile(q, lambda q: _gammaincinv(a, q), 0.0)
 
 
-def isf(q, a, loc=0.0, scale=1.0):
+def isf(q: ArrayLike, a: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The inverse survival function ``loc + scale * gammainccinv(a, q)``."""
     a = positive(a)
     return loc + positive(scale) * quantile(q, lambda q: _gammainccinv(a, q), np.inf, 0.0)

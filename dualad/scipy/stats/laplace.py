@@ -8,21 +8,24 @@ The density's derivative in ``x`` at ``x == loc`` is 0 (the convention of ``abs`
 >>> float(laplace.cdf(0.0))
 0.5
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ...numpy import abs, exp, log, log1p
 from ._common import inside, positive, quantile, raw, restrict, scipy_rvs, standardize
+from ...typing import Array, ArrayLike
 
 _LOG2 = float(np.log(2.0))
 
 
-def logpdf(x, loc=0.0, scale=1.0):
+def logpdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``-|z| - log(2 scale)``."""
     z = standardize(x, loc, scale)
     return -abs(z) - log(positive(scale)) - _LOG2
 
 
-def pdf(x, loc=0.0, scale=1.0):
+def pdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, loc, scale))
 
@@ -41,22 +44,22 @@ def _lower_logcdf(z):
                     log1p(-0.5 * exp(-inside(lower, 0.0, z))))
 
 
-def cdf(x, loc=0.0, scale=1.0):
+def cdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The distribution function."""
     return _lower_cdf(standardize(x, loc, scale))
 
 
-def logcdf(x, loc=0.0, scale=1.0):
+def logcdf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(cdf)``, accurate in both tails."""
     return _lower_logcdf(standardize(x, loc, scale))
 
 
-def sf(x, loc=0.0, scale=1.0):
+def sf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``1 - cdf``, as the cdf at ``-z`` (the distribution is symmetric)."""
     return _lower_cdf(-standardize(x, loc, scale))
 
 
-def logsf(x, loc=0.0, scale=1.0):
+def logsf(x: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(sf)``."""
     return _lower_logcdf(-standardize(x, loc, scale))
 
@@ -68,12 +71,12 @@ def _standard_ppf(q):
                     -log1p(1.0 - 2.0 * inside(lower, 0.75, q)))
 
 
-def ppf(q, loc=0.0, scale=1.0):
+def ppf(q: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The quantile function."""
     return loc + positive(scale) * quantile(q, _standard_ppf)
 
 
-def isf(q, loc=0.0, scale=1.0):
+def isf(q: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The inverse survival function, ``loc - scale * ppf_standard(q)``."""
     return loc - positive(scale) * quantile(q, _standard_ppf)
 

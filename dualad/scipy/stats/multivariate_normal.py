@@ -14,12 +14,15 @@ SciPy does, by its pseudo-inverse and pseudo-determinant.
 >>> round(float(mvn.logpdf(np.zeros(2), np.zeros(2), np.eye(2))), 12)   # -log(2 pi)
 -1.837877066409
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ..._core.primitive import Box, ndim_of, shape_of
 from ...numpy import diagonal, exp, log, reshape, sum, transpose, zeros
 from ...numpy.linalg import cholesky, solve
 from ._common import array, scipy_rvs
+from ...typing import Array, ArrayLike
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -81,7 +84,8 @@ def _mahalanobis_and_logdet(dev, cov, d, allow_singular):
     return maha, 2.0 * sum(log(diagonal(lower))), d
 
 
-def logpdf(x, mean=None, cov=1, allow_singular=False):
+def logpdf(x: ArrayLike, mean: ArrayLike | None = None, cov: ArrayLike = 1,
+           allow_singular: bool = False) -> Array:
     """``-(rank log(2 pi) + log det cov + (x - mean)^T cov^-1 (x - mean)) / 2`` for each row
     of ``x``."""
     x, mean, cov = array(x), None if mean is None else array(mean), array(cov)
@@ -91,12 +95,14 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
     return _squeeze(-0.5 * (rank * _LOG_2PI + logdet + maha))
 
 
-def pdf(x, mean=None, cov=1, allow_singular=False):
+def pdf(x: ArrayLike, mean: ArrayLike | None = None, cov: ArrayLike = 1,
+        allow_singular: bool = False) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, mean, cov, allow_singular))
 
 
-def entropy(mean=None, cov=1, allow_singular=False):
+def entropy(mean: ArrayLike | None = None, cov: ArrayLike = 1,
+            allow_singular: bool = False) -> Array:
     """``(rank (1 + log(2 pi)) + log det cov) / 2``."""
     mean, cov = None if mean is None else array(mean), array(cov)
     d = _dimension(mean, cov)

@@ -8,6 +8,8 @@ function theorem), to second order.
 >>> round(float(t.logpdf(0.0, 1.0)), 12)          # Cauchy: -log(pi)
 -1.144729885849
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ...numpy import exp, log, log1p
@@ -16,6 +18,7 @@ from ..special._declare import elementwise
 from ..special._incomplete import _BETAINC, _beta_density
 from ._common import (inside, log_probability, positive, quantile, raw, restrict, scipy_rvs,
                       standardize)
+from ...typing import Array, ArrayLike
 
 _LOG_PI = float(np.log(np.pi))
 
@@ -61,45 +64,45 @@ def _standard_cdf(z, df):
     return restrict(centre, 0.5 + z * exp(_standard_logpdf(0.0, df)), value)
 
 
-def logpdf(x, df, loc=0.0, scale=1.0):
+def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log Gamma((df+1)/2) - log Gamma(df/2) - log(df pi)/2 - log(scale)
     - (df+1)/2 log(1 + z**2/df)``."""
     z = standardize(x, loc, scale)
     return _standard_logpdf(z, positive(df)) - log(positive(scale))
 
 
-def pdf(x, df, loc=0.0, scale=1.0):
+def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The density, ``exp(logpdf)``."""
     return exp(logpdf(x, df, loc, scale))
 
 
-def cdf(x, df, loc=0.0, scale=1.0):
+def cdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The distribution function, from ``betainc``."""
     return _standard_cdf(standardize(x, loc, scale), df)
 
 
-def logcdf(x, df, loc=0.0, scale=1.0):
+def logcdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(cdf)``, accurate where the cdf is close to 0 or to 1."""
     return log_probability(cdf(x, df, loc, scale), sf(x, df, loc, scale))
 
 
-def sf(x, df, loc=0.0, scale=1.0):
+def sf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``1 - cdf``, as the cdf at ``-z`` (the t distribution is symmetric)."""
     return _standard_cdf(-standardize(x, loc, scale), df)
 
 
-def logsf(x, df, loc=0.0, scale=1.0):
+def logsf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """``log(sf)``, accurate where the sf is close to 0 or to 1."""
     return log_probability(sf(x, df, loc, scale), cdf(x, df, loc, scale))
 
 
-def ppf(q, df, loc=0.0, scale=1.0):
+def ppf(q: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The quantile function (SciPy's ``stdtrit``)."""
     df = positive(df)
     return loc + positive(scale) * quantile(q, lambda q: _stdtrit(df, q))
 
 
-def isf(q, df, loc=0.0, scale=1.0):
+def isf(q: ArrayLike, df: ArrayLike, loc: ArrayLike = 0.0, scale: ArrayLike = 1.0) -> Array:
     """The inverse survival function, ``loc - scale * stdtrit(df, q)``."""
     df = positive(df)
     return loc - positive(scale) * quantile(q, lambda q: _stdtrit(df, q))

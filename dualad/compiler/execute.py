@@ -1,0 +1,150 @@
+"""Running a ``Program``: the program becomes one straight-line Python function.
+
+# Design: ``Executable`` writes the steps out as the source of one function, ``r5 = f5(r2,
+# c3)`` per step, with the primitives' value functions, constants and params bound as names of
+# its globals, and compiles it when it first runs (Python compiles about 10-50 µs per line, so
+# the tracing call, which returns the values it traced, does not pay for it). A call is then a
+# sequence of calls of value functions on plain arrays held in local variables: no boxes, no
+# dispatch, no tape, and no interpreter loop (no per-step tuple unpacking or register-list
+# indexing). A register holding a big array is deleted after its last reader, so intermediates
+# die as early as they do in eager code. A guard that comes out
+# differently, or a step that raises, abandons the run (``None``): the caller traces again, and
+# the eager semantics (the other branch, or the error) follow from that trace.
+"""
+import math
+
+import numpy as np
+
+from .program import GUARD, NP, Slot
+
+
+RELEASE_MIN = 1024   # elements of the smallest register deleted after its last reader
+
+
+class Executable:
+    """A ``Program`` compiled to a Python function: ``run(inputs)`` gives the outputs, or None
+    when a guard fails or a step raises."""
+
+    def __init__(self, program):
+        self.program = program
+        self.source, self._env = _source(program)
+        self._run = None
+
+    def run(self, inputs):
+        """The output values for ``inputs`` (one per input slot), or None when the path does
+        not hold for them."""
+        run = self._run
+        if run is None:   # compiled when first run: the tracing call needs no run
+            namespace = {}
+            exec(compile(self.source, f"<ad.jit program {id(self):x}>", "exec"), self._env,
+                 namespace)
+            run = self._run = namespace["run"]
+        return run(*inputs)
+
+
+def _source(program):
+    """``(source, globals)`` of the function running ``program``."""
+    env = {"_same": same}
+    consts = program.consts
+
+    def name(slot):
+        if slot in consts:
+            key = f"c{slot}"
+            env[key] = program.values[slot]
+            return key
+        return f"r{slot}"
+
+    def bind(key, value):
+        env[key] = value
+        return key
+
+    def expression(tree, key):
+        """Source for ``tree`` (params or arguments) with ``Slot``s read from registers."""
+        kind = type(tree)
+        if kind is Slot:
+            return name(tree.index)
+        if not _holds_slot(tree):
+            return bind(key, tree)   # a constant, built once
+        if kind is tuple:
+            return "(" + "".join(expression(v, f"{key}_{i}") + ", "
+                                 for i, v in enumerate(tree)) + ")"
+        if kind is list:
+            return "[" + ", ".join(expression(v, f"{key}_{i}") for i, v in enumerate(tree)) + "]"
+        if kind is dict:
+            return "{" + ", ".join(f"{k!r}: {expression(v, f'{key}_{i}')}"
+                                   for i, (k, v) in enumerate(tree.items())) + "}"
+        return bind(key, tree)
+
+    last = {}
+    for k, step in enumerate(program.steps):
+        for s in step.reads():
+            last[s] = k
+    keep = set(program.outs) | consts
+    # registers worth releasing early: arrays whose memory matters (a ``del`` per step also
+    # makes the function slower to compile)
+    big = {s for s, v in enumerate(program.values) if _elements(v) >= RELEASE_MIN}
+    body = []
+    for k, step in enumerate(program.steps):
+        if step.kind == GUARD:
+            body.append(f"if not _same({name(step.ins[0])}, {bind(f'g{k}', step.params)}): "
+                        "return None")
+        else:
+            fn = bind(f"f{k}", step.fn if step.kind == NP else step.fn.impl)
+            if step.kind == NP:
+                args, kwargs = step.params
+                call = [f"*{expression(list(args), f'a{k}')}"]
+                if kwargs:
+                    call.append(f"**{expression(kwargs, f'k{k}')}")
+            else:
+                call = [name(i) for i in step.ins]
+                for key, v in (step.params or {}).items():
+                    call.append(f"{key}={expression(v, f'p{k}_{key}')}")
+                if k in program.in_place:   # program.reuse_buffers
+                    ufunc, position = program.in_place[k]
+                    fn = bind(f"u{k}", ufunc)
+                    call.append(f"out={call[position]}")
+            body.append(f"r{step.out} = {fn}({', '.join(call)})")
+        dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep
+                      and s in big)
+        if dead:
+            body.append("del " + ", ".join(f"r{s}" for s in dead))
+    outs = ", ".join(name(o) for o in program.outs)
+    lines = [f"def run({', '.join(f'r{i}' for i in range(program.n_in))}):", "    try:"]
+    lines += [f"        {line}" for line in body]
+    lines += [f"        return [{outs}]",
+              "    except Exception:   # the eager trace that follows raises it properly",
+              "        return None"]
+    return "\n".join(lines) + "\n", env
+
+
+def _elements(v):
+    """How many elements the value ``v`` of a slot holds (a list: a fused step's results; a
+    ``_Spec`` once the program's values are forgotten)."""
+    if type(v) is list:
+        return sum(_elements(e) for e in v)
+    shape = getattr(v, "shape", None)
+    return math.prod(shape) if shape is not None else 1
+
+
+def _holds_slot(tree):
+    kind = type(tree)
+    if kind is Slot:
+        return True
+    if kind is tuple or kind is list:
+        return any(_holds_slot(v) for v in tree)
+    if kind is dict:
+        return any(_holds_slot(v) for v in tree.values())
+    return False
+
+
+def same(a, b):
+    """Whether the guarded value ``a`` equals the traced ``b`` (NaN equal to NaN, shapes and
+    dtypes alike)."""
+    if a is b:
+        return True
+    if np.shape(a) != np.shape(b) or getattr(a, "dtype", None) != getattr(b, "dtype", None):
+        return False
+    eq = a == b
+    if np.ndim(eq) == 0:
+        return bool(eq) or bool(a != a and b != b)
+    return bool(np.all(eq | ((a != a) & (b != b))))
