@@ -1,8 +1,7 @@
-"""W10 and W11 of issue 17, dualad alone (the peer comparison needs per-library model code that
-``compare_peers.py`` does not have yet): a CNN training step on digits-sized images and an
-LSTM gradient; beside them, the time per step of an LSTM layer's forward and backward, and the
-forward and backward of batch and layer normalisation (the fused kernels of
-``dualad/_kernels/_recurrent.pyx`` and ``_norm.pyx``).
+"""W10 and W11 of issue 17, dualad alone (``compare_peers.py`` runs them against the peers): a
+CNN training step on digits-sized images and an LSTM gradient; beside them, the time per step of
+an LSTM layer's forward and backward, and the forward and backward of batch and layer
+normalisation (the fused kernels of ``dualad/_kernels/_recurrent.pyx`` and ``_norm.pyx``).
 
     python -m benchmarks.bench_nn            (from the repository root)
 """

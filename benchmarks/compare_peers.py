@@ -1,6 +1,6 @@
 """dualad side by side with HIPS autograd, PyTorch (eager) and JAX (eager and jit, warm calls).
 
-    python benchmarks/compare_peers.py [--quick] [--only W1,W3] [--png ratios.png]
+    python benchmarks/compare_peers.py [--quick] [--one-thread] [--only W1,W3] [--png ratios.png]
 
 Every workload of BENCHMARKS.md runs on every installed library in this one process, on the
 same seeded inputs. Before anything is timed, each library's derivative is compared with
@@ -11,6 +11,12 @@ load from elsewhere during one library's turn does not decide the row; ``--quick
 with NumPy's primal and the hand-written derivative as floors. The last column is dualad's time
 over the best peer's. Peers missing from the environment are left out (``pip install .[bench]``
 installs them all).
+
+Besides W1-W9 of ``workloads.py``, the workloads whose code differs per library are written
+here: W10 (a CNN trained on digits) and W11 (an LSTM's gradient) as the same ``nn`` module code
+run by dualad and PyTorch (the other peers functionally), and the gradients through ``fft``,
+``eigh`` and ``svd``. ``--one-thread`` holds every library (BLAS, dualad's kernels, PyTorch's
+intra-op pool, XLA) to one thread; without it each library runs at its defaults.
 """
 import argparse
 import datetime
@@ -24,7 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
+# one thread everywhere: set before NumPy, PyTorch and JAX start their thread pools
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "DUALAD_NUM_THREADS": "1",
+              "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+if __name__ == "__main__" and "--one-thread" in sys.argv:
+    os.environ.update(ONE_THREAD)
+
+import numpy as np  # noqa: E402
 
 if __package__ in (None, ""):  # run as a script: make the ``benchmarks`` package importable
     # (appended: the installed, built dualad must win over the checkout's unbuilt sources)
@@ -114,7 +127,8 @@ class Torch:
             sum=lambda x, axis=None: torch.sum(x) if axis is None else torch.sum(x, dim=axis),
             maximum=lambda x, floor: torch.clamp(x, min=floor),
             concatenate=lambda xs: torch.cat([as_tensor(x) for x in xs]),
-            linear=F.linear, cross_entropy=F.cross_entropy)
+            linear=F.linear, cross_entropy=F.cross_entropy,
+            abs=torch.abs, fft=torch.fft, linalg=torch.linalg)
 
     def tensors(self, tree):
         """Copies as tensors, dtypes kept (a Python float becomes float64, as in NumPy)."""
@@ -235,6 +249,321 @@ def installed_peers():
     return found, missing
 
 
+# -- workloads written per library -------------------------------------------------------------
+# W10 and W11 are PyTorch programs: dualad runs the very same ``nn`` module code as PyTorch
+# (``lib.nn`` being ``torch.nn`` or ``dualad.nn``), starting from the same weights; JAX (and
+# autograd, where it has the layer) runs the same mathematics written functionally.
+
+
+@dataclass(frozen=True)
+class PerLibrary(workloads.Workload):
+    """A workload some of whose libraries run their own code: ``code[name](contestant, inst)``
+    returns that library's derivative ``run()``, or None where the library lacks the layers
+    (the reason is in ``lacks``); libraries not in ``code`` differentiate ``math`` as for
+    W1-W9. ``training[name](contestant, inst)`` likewise builds a ``"train"`` workload's
+    training run, and ``accuracy(params, data)`` scores what it returns. ``canonical`` maps
+    every library's derivative to the form in which they are compared, where conventions
+    differ."""
+
+    code: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    accuracy: object = None
+    lacks: dict = field(default_factory=dict)
+    canonical: object = None
+
+
+@dataclass(frozen=True)
+class ModuleLibrary:
+    """What the module code of W10 and W11 needs of a library: its ``nn`` and ``optim``, and
+    conversions of NumPy arrays to its tensors (dtypes kept) and back."""
+
+    nn: object
+    optim: object
+    tensor: object
+    numpy: object
+
+    @staticmethod
+    def of(name):
+        if name == "torch":
+            import torch
+            return ModuleLibrary(torch.nn, torch.optim, torch.from_numpy,
+                                 lambda t: t.detach().numpy())
+        import dualad as ad
+        from dualad import nn, optim
+        return ModuleLibrary(nn, optim, ad.tensor, lambda t: t.detach().numpy())
+
+
+def module_gradient(make_model, loss, name, inst):
+    """The gradient of ``loss(model, *data)`` with respect to the weights of ``make_model(nn)``
+    holding ``inst.args[0]`` (in ``state_dict`` order), as ``loss.backward()`` computes it."""
+    lib = ModuleLibrary.of(name)
+    params, *data = inst.args
+    model = make_model(lib.nn)
+    model.load_state_dict(dict(zip(model.state_dict(), map(lib.tensor, params))))
+    data = [lib.tensor(a) for a in data]
+    weights = list(model.parameters())
+
+    def run():
+        for p in weights:
+            p.grad = None
+        loss(lib, model, *data).backward()
+        return tuple(lib.numpy(p.grad) for p in weights)
+
+    run()
+    return run
+
+
+def module_training(make_model, loss, name, inst):
+    """A training run of ``make_model(nn)`` from ``inst.args[0]`` over ``inst.data.batches``
+    with ``optim.Adam``; ``run()`` returns the trained weights."""
+    lib = ModuleLibrary.of(name)
+    params0 = inst.args[0]
+    batches = [tuple(map(lib.tensor, batch)) for batch in inst.data.batches]
+
+    def run():
+        model = make_model(lib.nn)
+        model.load_state_dict(dict(zip(model.state_dict(), map(lib.tensor, params0))))
+        opt = lib.optim.Adam(model.parameters(), lr=workloads.LEARNING_RATE)
+        for x, labels in batches:
+            value = loss(lib, model, x, labels)
+            opt.zero_grad()
+            value.backward()
+            opt.step()
+        return tuple(lib.numpy(p) for p in model.parameters())
+
+    return run
+
+
+def _modules(make_model, loss):
+    """``code`` / ``training`` entries for dualad and PyTorch, both running ``make_model``."""
+    def entry(build):
+        return {name: (lambda c, inst, name=name: build(make_model, loss, name, inst))
+                for name in ("dualad", "torch")}
+    return entry(module_gradient), entry(module_training)
+
+
+# W10: two 3x3 convolutions (8 and 16 channels, padding 1), max-pooling, a linear layer, on
+# scikit-learn's 8x8 digits; Adam, batch 64, 10 epochs (float32)
+def cnn(nn):
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(16 * 4 * 4, 10))
+
+
+def cnn_loss(lib, model, x, labels):
+    return lib.nn.functional.cross_entropy(model(x), labels)
+
+
+def cnn_init(rng):
+    """PyTorch's default initialisation, drawn by NumPy: uniform in +-1/sqrt(fan_in)."""
+    shapes = [((8, 1, 3, 3), 9), ((8,), 9), ((16, 8, 3, 3), 72), ((16,), 72),
+              ((10, 256), 256), ((10,), 256)]
+    return tuple((rng.uniform(-1, 1, shape) / np.sqrt(fan_in)).astype(np.float32)
+                 for shape, fan_in in shapes)
+
+
+def cnn_logits_numpy(params, x):
+    """W10's forward pass in NumPy (the primal floor, and the test accuracy)."""
+    c1w, c1b, c2w, c2b, fw, fb = params
+
+    def conv_relu(x, w, b):
+        padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+        return np.maximum(np.einsum("bchwij,ocij->bohw", windows, w, optimize=True)
+                          + b[:, None, None], 0)
+
+    h = conv_relu(conv_relu(x, c1w, c1b), c2w, c2b)
+    b, c, height, width = h.shape
+    h = h.reshape(b, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
+    return h.reshape(b, -1) @ fw.T + fb
+
+
+def cnn_cross_entropy(xp, params, x, labels):
+    if xp is not np:
+        raise NotImplementedError("W10's functional form is written for NumPy only")
+    return workloads.cross_entropy(np, cnn_logits_numpy(params, x), labels)
+
+
+def cnn_accuracy(params, data):
+    logits = cnn_logits_numpy(params, data.x_test)
+    return float(np.mean(np.argmax(logits, axis=1) == data.y_test))
+
+
+def jax_cnn_cross_entropy(jax, params, x, labels):
+    lax, jnp = jax.lax, jax.numpy
+    c1w, c1b, c2w, c2b, fw, fb = params
+
+    def conv_relu(x, w, b):
+        y = lax.conv_general_dilated(x, w, (1, 1), ((1, 1), (1, 1)),
+                                     dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        return jax.nn.relu(y + b[None, :, None, None])
+
+    h = conv_relu(conv_relu(x, c1w, c1b), c2w, c2b)
+    h = lax.reduce_window(h, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+    logits = h.reshape(h.shape[0], -1) @ fw.T + fb
+    return workloads.cross_entropy(jnp, logits, labels)
+
+
+def jax_cnn_gradient(c, inst):
+    jax = c.jax
+    grad = c._compile(jax.grad(functools.partial(jax_cnn_cross_entropy, jax)))
+    args = jax.tree_util.tree_map(c.xp.asarray, inst.args)
+    run = lambda: jax.block_until_ready(grad(*args))  # noqa: E731
+    run()
+    return run
+
+
+def jax_cnn_training(c, inst):
+    jax, jnp = c.jax, c.xp
+    grad = jax.grad(functools.partial(jax_cnn_cross_entropy, jax))
+
+    def step(params, state, x, labels):
+        return workloads.adam_update(jnp, params, grad(params, x, labels), state)
+
+    step = c._compile(step)
+    params0 = tuple(jnp.asarray(p) for p in inst.args[0])
+    batches = [tuple(jnp.asarray(a) for a in batch) for batch in inst.data.batches]
+    state0 = workloads.adam_init(params0, jnp)
+    workloads.train_functional(step, params0, batches[:2], state0)   # compiles (jit)
+
+    def run():
+        params = workloads.train_functional(step, params0, batches, state0)
+        return tuple(np.asarray(jax.block_until_ready(p)) for p in params)
+
+    return run
+
+
+def _make_w10(epochs, seed):
+    digits = workloads.load_digits_batches(epochs, seed)
+
+    def images(x):
+        return x.reshape(-1, 1, 8, 8).astype(np.float32)
+
+    data = workloads.Digits(images(digits.x_test), digits.y_test,
+                            tuple((images(x), y.astype(np.int64)) for x, y in digits.batches))
+    x0, y0 = data.batches[0]
+    return dict(args=(cnn_init(np.random.default_rng(seed)), x0, y0), math=cnn_cross_entropy,
+                data=data)
+
+
+_W10_GRADIENT, _W10_TRAINING = _modules(cnn, cnn_loss)
+W10 = PerLibrary("W10", "digits CNN training, 10 epochs (float32)", "train", _make_w10, (10,),
+                 code={**_W10_GRADIENT, "jax": jax_cnn_gradient, "jax.jit": jax_cnn_gradient,
+                       "autograd": lambda c, inst: None},
+                 training={**_W10_TRAINING, "jax": jax_cnn_training,
+                           "jax.jit": jax_cnn_training},
+                 accuracy=cnn_accuracy,
+                 lacks={"autograd": "no convolution or pooling primitive"})
+
+
+# W11: the gradient of a loss of an LSTM's last output (hidden 64, sequence 50, batch 32,
+# 8 features) with respect to every weight (float32)
+def lstm_regressor(nn):
+    class LSTMRegressor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(8, 64, batch_first=True)
+            self.head = nn.Linear(64, 1)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1])
+
+    return LSTMRegressor()
+
+
+def lstm_loss(lib, model, x, target):
+    return ((model(x) - target) ** 2).mean()
+
+
+def lstm_functional(xp, params, x, target):
+    """W11 written out (gates in PyTorch's order i, f, g, o; both biases), for the libraries
+    without an LSTM layer and for the NumPy primal floor."""
+    w_ih, w_hh, b_ih, b_hh, w_out, b_out = params
+    hidden = w_hh.shape[1]
+
+    def sigmoid(z):
+        return 0.5 * (xp.tanh(0.5 * z) + 1.0)
+
+    inputs = x @ w_ih.T + (b_ih + b_hh)
+    h = c = xp.zeros((x.shape[0], hidden), dtype=x.dtype)
+    for t in range(x.shape[1]):
+        gates = inputs[:, t] + h @ w_hh.T
+        i, f = sigmoid(gates[:, :hidden]), sigmoid(gates[:, hidden:2 * hidden])
+        g, o = xp.tanh(gates[:, 2 * hidden:3 * hidden]), sigmoid(gates[:, 3 * hidden:])
+        c = f * c + i * g
+        h = o * xp.tanh(c)
+    return xp.mean((h @ w_out.T + b_out - target) ** 2)
+
+
+def _make_w11(hidden, seed):
+    rng = np.random.default_rng(seed)
+    bound = 1.0 / np.sqrt(hidden)
+    shapes = [(4 * hidden, 8), (4 * hidden, hidden), (4 * hidden,), (4 * hidden,), (1, hidden),
+              (1,)]
+    params = tuple(rng.uniform(-bound, bound, s).astype(np.float32) for s in shapes)
+    x = rng.standard_normal((32, 50, 8)).astype(np.float32)
+    target = rng.standard_normal((32, 1)).astype(np.float32)
+    return dict(args=(params, x, target), math=lstm_functional)
+
+
+W11 = PerLibrary("W11", "LSTM gradient (float32)", "grad", _make_w11, (64,),
+                 code=_modules(lstm_regressor, lstm_loss)[0])
+
+
+# gradients through the FFT (n = 2^20) and the decompositions (256 x 256), float64 (issue 16)
+def _make_fft(kind):
+    def make(n, seed):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal(n)
+        if kind == "complex":
+            return dict(args=(x,), math=lambda xp, x: xp.sum(xp.abs(xp.fft.fft(x)) ** 2))
+        mask = np.exp(-np.arange(n // 2 + 1) / n)
+
+        def math(xp, x, mask):
+            return xp.sum(xp.fft.irfft(xp.fft.rfft(x) * mask, n=n) ** 2)
+        return dict(args=(x, mask), math=math)
+    return make
+
+
+def eigh_loss(xp, a, w):
+    """A loss of the values and the vectors that the vectors' signs leave alone."""
+    values, vectors = xp.linalg.eigh(a)
+    return xp.sum(values ** 2) + xp.sum(vectors ** 2 * w)
+
+
+def svd_loss(xp, a, w):
+    u, s, vt = xp.linalg.svd(a, full_matrices=False)
+    return xp.sum(s) + xp.sum(u ** 2 * w) + xp.sum(vt ** 2 * w)
+
+
+def _make_decomposition(math, symmetric):
+    def make(n, seed):
+        rng = np.random.default_rng(seed)
+        a, w = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+        return dict(args=(a + a.T if symmetric else a, w), math=math)
+    return make
+
+
+FFT = workloads.Workload("FFT", "rfft/irfft gradient n=2^20", "grad", _make_fft("real"),
+                         (1 << 20,))
+FFTC = workloads.Workload("FFTC", "complex fft gradient n=2^20", "grad", _make_fft("complex"),
+                          (1 << 20,))
+def symmetric_part(g):
+    """eigh's gradient compared by its symmetric part: JAX and PyTorch return the gradient
+    symmetrised, dualad and autograd do not; all agree on every symmetric direction."""
+    return (g + g.T) / 2
+
+
+EIGH = PerLibrary("EIGH", "eigh gradient 256x256", "grad", _make_decomposition(eigh_loss, True),
+                  (256,), canonical=lambda result: [symmetric_part(g) for g in
+                                                    flat_arrays(result)])
+SVD = workloads.Workload("SVD", "svd gradient 256x256", "grad",
+                         _make_decomposition(svd_loss, False), (256,))
+
+ALL_WORKLOADS = {**workloads.WORKLOADS, **{w.id: w for w in (W10, W11, FFT, FFTC, EIGH, SVD)}}
+
+
 # -- measuring ---------------------------------------------------------------------------------
 @dataclass
 class Row:
@@ -306,9 +635,10 @@ class Comparison:
         """Times per column for the derivative of ``inst`` in ``mode``, each derivative checked
         first: dualad's against the hand-written one, the peers' against dualad's (or against
         the hand-written one where dualad failed)."""
-        runs = {name: self.attempt(label, name, functools.partial(c.derivative, inst, mode))
+        runs = {name: self.attempt(label, name, derivative_builder(name, c, inst, mode))
                 for name, c in self.contestants.items()}
         runs["hand"] = self.attempt(label, "hand", lambda: workloads.hand_derivative(inst))
+        canonical = getattr(inst.workload, "canonical", None) or (lambda result: result)
         hand = ("hand-written", runs["hand"][1]) if runs["hand"][0] else None
         dualad = ("dualad", runs["dualad"][1]) if runs["dualad"][0] else hand
         failed = set()
@@ -316,7 +646,7 @@ class Comparison:
             if run is None:
                 continue
             reference = {"hand": None, "dualad": hand}.get(name, dualad)
-            why = reference and mismatch(result, reference[1])
+            why = reference and mismatch(canonical(result), canonical(reference[1]))
             if why:
                 failed.add(name)
                 self.notes.append(f"{label} / {name}: derivative differs from {reference[0]}: "
@@ -415,8 +745,16 @@ class Comparison:
     def _training_row(self, inst, tag, grad_times, failed):
         """The gradients were checked on the first batch; now time whole training runs."""
         times = {}
-        builders = {name: c.training for name, c in self.contestants.items()}
-        builders["hand"] = workloads.hand_training
+        w = inst.workload
+        own = getattr(w, "training", None)
+        if own is None:
+            builders = {name: c.training for name, c in self.contestants.items()}
+            builders["hand"] = workloads.hand_training
+            accuracy = workloads.test_accuracy
+        else:
+            builders = {name: functools.partial(own[name], c)
+                        for name, c in self.contestants.items() if name in own}
+            accuracy = w.accuracy
         for name, build in builders.items():
             if name not in grad_times and name != "hand":
                 continue
@@ -425,8 +763,17 @@ class Comparison:
                 continue
             times[name] = self.time(run, training=True)
             self.notes.append(f"{tag} / {name}: test accuracy "
-                              f"{workloads.test_accuracy(params, inst.data):.3f}")
+                              f"{accuracy(params, inst.data):.3f}")
         self.rows.append(Row(tag, "s", 1.0, times, failed))
+
+
+def derivative_builder(name, contestant, inst, mode):
+    """What builds ``name``'s derivative ``run()`` of ``inst``: the workload's own code for
+    that library where it has some (see ``PerLibrary``), else the contestant's generic one."""
+    own = getattr(inst.workload, "code", {})
+    if name in own:
+        return functools.partial(own[name], contestant, inst)
+    return functools.partial(contestant.derivative, inst, mode)
 
 
 def recorded_grad(inst):
@@ -551,6 +898,19 @@ def _versions(peers):
                      if name not in PEERS or name in peers)
 
 
+def _threads(peers):
+    """The thread counts the libraries run with."""
+    from dualad import _kernels
+    kernel_threads = _kernels.set_num_threads(1)     # (there is no getter)
+    _kernels.set_num_threads(kernel_threads)
+    counts = [f"dualad kernels {kernel_threads}"]
+    if "torch" in peers:
+        counts.append(f"torch {peers['torch'].torch.get_num_threads()}")
+    single = os.environ.get("OPENBLAS_NUM_THREADS") == "1"
+    counts.append("BLAS and XLA " + ("1" if single else "default"))
+    return "threads: " + ", ".join(counts)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repeats")
@@ -559,31 +919,38 @@ def main(argv=None):
     parser.add_argument("--peak-memory", nargs=2, metavar=("WORKLOAD", "LIBRARY"),
                         help="print the peak memory growth of one derivative and exit (the "
                              "table runs this in a fresh process per library)")
+    parser.add_argument("--one-thread", action="store_true",
+                        help="every library on one thread (read before NumPy is imported: "
+                             "run as a script)")
     args = parser.parse_args(argv)
     if args.peak_memory:
         print(peak_growth(*args.peak_memory))
         return
-    ids = list(workloads.WORKLOADS) if not args.only else [
+    ids = list(ALL_WORKLOADS) if not args.only else [
         s.strip().upper() for s in args.only.split(",")]
-    unknown = [i for i in ids if i not in workloads.WORKLOADS]
+    unknown = [i for i in ids if i not in ALL_WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from "
-                     f"{', '.join(workloads.WORKLOADS)}")
+                     f"{', '.join(ALL_WORKLOADS)}")
 
     peers, missing = installed_peers()
     comparison = Comparison(peers, args.quick)
     for wid in ids:
-        w = workloads.WORKLOADS[wid]
+        w = ALL_WORKLOADS[wid]
         if w.uses_nn and not workloads.nn_available():
             comparison.notes.append(f"{wid}: n/a (dualad.nn is not available yet)")
             continue
+        for name, why in getattr(w, "lacks", {}).items():
+            if name in comparison.contestants:
+                comparison.notes.append(f"{wid} / {name}: n/a ({why})")
         for size in COMPARE_SIZES.get(wid, w.sizes[:1]):
             print(f"running {wid} (size {size}) ...", file=sys.stderr, flush=True)
             comparison.workload(w, size)
 
     columns = [c for c in COLUMNS if c not in missing]
     print(f"\n{_versions(peers)}; Python {platform.python_version()}, "
-          f"{platform.machine()}, {'quick' if args.quick else 'full'} run\n")
+          f"{platform.machine()}, {'quick' if args.quick else 'full'} run, "
+          f"{_threads(peers)}\n")
     print(markdown_table(comparison.rows, columns))
     for name, why in missing.items():
         comparison.notes.append(f"{name}: not installed ({why})")

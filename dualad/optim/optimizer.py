@@ -13,6 +13,7 @@ from typing import Any, Callable
 from .._core.backend import array_module, raw_value
 from .._core.state import enable_grad
 from .._core.tape import Tensor
+from ..nn.module import _foreign_array   # state dicts' arrays: dualad's, NumPy's, PyTorch's
 from ..typing import Params
 
 
@@ -123,12 +124,31 @@ class Optimizer:
         params = {}
         for saved, own in zip(groups, self.param_groups):
             params.update(zip(saved["params"], own["params"]))
-            own.update({k: v for k, v in saved.items() if k != "params"})
+            own.update(self._hyperparameters(saved))
         self.state = {}
         for i, s in state_dict["state"].items():
             p = params[int(i)]
             self.state[p] = {k: _copy(v, like=raw_value(p), what=f"state {i}: {k!r}")
                              for k, v in s.items()}
+
+    def _hyperparameters(self, saved):
+        """The hyper-parameters of a saved group (one of PyTorch's too) that this optimiser
+        has. PyTorch's implementation switches (``foreach`` …) are dropped; a hyper-parameter
+        of PyTorch's that dualad lacks (``amsgrad``) loads only when off, since any other
+        setting would change the update."""
+        kept, name = {}, type(self).__name__
+        for k, v in saved.items():
+            if k == "params" or k in _IMPLEMENTATION_SWITCHES:
+                continue
+            if k in self.defaults:
+                kept[k] = v
+            elif k == "decoupled_weight_decay" and bool(v) == getattr(self, "decoupled", False):
+                continue    # PyTorch's Adam / AdamW say which they are
+            elif v:
+                raise ValueError(f"{name}.load_state_dict: the saved hyper-parameter {k}={v!r} "
+                                 f"is not supported by dualad's {name} (only its default, off, "
+                                 "loads)")
+        return kept
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -138,14 +158,23 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+# PyTorch's switches that choose how a step is computed, not what it computes
+_IMPLEMENTATION_SWITCHES = frozenset({"foreach", "fused", "capturable", "differentiable"})
+
+
 def _copy(v, like=None, what=None):
-    """A copy of a state entry; numbers pass through. Arrays loaded for the parameter ``like``
-    are checked against its shape and cast to its dtype."""
-    if not (hasattr(v, "shape") and hasattr(v, "copy")):
+    """A copy of a state entry; numbers pass through. Arrays (NumPy's, dualad's or PyTorch's
+    tensors) loaded for the parameter ``like`` are checked against its shape and cast to its
+    dtype; a 0-d one for a parameter that is not 0-d is a counter (PyTorch keeps ``step`` as a
+    0-d float tensor) and loads as a Python number, an ``int`` when whole."""
+    if not hasattr(v, "shape"):
         return v
     if like is None:
         return v.copy()
+    if tuple(v.shape) == () and tuple(like.shape) != ():
+        number = v.item()
+        return int(number) if float(number).is_integer() else number
     if tuple(v.shape) != tuple(like.shape):
         raise ValueError(f"load_state_dict: {what} has shape {tuple(v.shape)}, but its "
                          f"parameter has shape {tuple(like.shape)}")
-    return array_module(like).array(raw_value(v), dtype=like.dtype)
+    return array_module(like).array(_foreign_array(v), dtype=like.dtype)
