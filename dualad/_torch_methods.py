@@ -468,6 +468,29 @@ def dim(self):
     return ndim_of(self)
 
 
+def contiguous(self):
+    """The tensor itself: dualad's values are already C-contiguous, so PyTorch code calling
+    ``.contiguous()`` runs unchanged.
+
+    >>> import dualad as ad
+    >>> x = ad.tensor([1.0, 2.0])
+    >>> x.contiguous() is x
+    True
+    """
+    return self
+
+
+def cpu(self):
+    """The tensor itself: its values are NumPy arrays in host memory.
+
+    >>> import dualad as ad
+    >>> x = ad.tensor([1.0, 2.0])
+    >>> x.cpu() is x
+    True
+    """
+    return self
+
+
 def clone(self):
     """A copy with its own memory, still in the graph."""
     if self._node is None and type(self._value) is np.ndarray:
@@ -633,7 +656,7 @@ def install():
         float=_cast(np.float32), double=_cast(np.float64), long=_cast(np.int64),
         int=_cast(np.int32), bool=_cast(np.bool_), to=to, type=type_,
         numel=numel, dim=dim, ndimension=dim, clone=clone,
-        contiguous=lambda self: self, cpu=lambda self: self,
+        contiguous=contiguous, cpu=cpu,
         zero_=zero_, fill_=fill_, copy_=copy_, clamp_=clamp_,
         add_=_inplace("add"), sub_=_inplace("sub"), mul_=_inplace("mul"),
         div_=_inplace("div"),
@@ -642,8 +665,10 @@ def install():
     )
     methods.update(
         __hash__=object.__hash__,   # defining __eq__ would otherwise unset it
-        size=property(lambda self: _Size(shape_of(self))),
-        device=property(lambda self: "cpu"),
+        size=property(lambda self: _Size(shape_of(self)),
+                      doc="``x.size()`` is the shape; ``x.size(d)`` the length of axis d."),
+        device=property(lambda self: "cpu", doc='Always ``"cpu"``: the values are NumPy '
+                                               "arrays in host memory."),
         is_cuda=False,
     )
     use_torch_surface(methods)

@@ -104,13 +104,20 @@ class Sigmoid(_Elementwise):
     fn = staticmethod(F.sigmoid)
 
 
+def _identity(x):
+    """``x`` itself."""
+    return x
+
+
 class Identity(_Elementwise):
     """Returns its input unchanged (a placeholder layer), as ``torch.nn.Identity``."""
 
-    fn = staticmethod(lambda x: x)
+    fn = staticmethod(_identity)
 
 
 class SiLU(_Elementwise):
+    """``x * sigmoid(x)`` elementwise, as ``torch.nn.SiLU``."""
+
     fn = staticmethod(F.silu)
 
 

@@ -62,8 +62,6 @@ def test_the_examples_are_found():
 # Methods whose docstrings live in files other work owns; each entry leaves the list when its
 # docstring lands (the texts are proposed in issue 19's notes).
 UNDOCUMENTED = {
-    "dualad._torch_methods": {"contiguous", "cpu", "device", "size"},      # Tensor
-    "dualad.nn.layers": {"fn"},                                            # Identity.fn
 }
 
 
