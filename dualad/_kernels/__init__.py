@@ -31,7 +31,8 @@ compiled extensions).
   returns its cached blocks to the system, ``set_cache_limit(nbytes)`` bounds them, and
   ``cache_stats()`` reports them. Without the compiled module the scope does nothing.
 * ``FusedChain(code, n_regs, inputs, outputs, sum_reg)``: ``ad.jit``'s interpreter of fused
-  elementwise chains (``_fused``; ``FUSED_OPCODES`` its operations), None without the compiled
+  elementwise chains (``_fused``; ``FUSED_OPCODES`` its operations, ``fused_broadcast(shape,
+  full)`` whether it reads an operand of ``shape`` broadcast to ``full``), None without the compiled
   module.
 * ``TRAIN[name]``: the training kernels (``_train``) take C-contiguous NumPy arrays of one
   float dtype (labels ``intp``) and leave the checks to the caller; the wrapper here sends
@@ -168,6 +169,7 @@ CONV = {name: _conv_kernel(name) for name in ("unfold", "fold")}
 fingerprint = getattr(_guard, "fingerprint", None) or reference.fingerprint
 FusedChain = getattr(_fused, "FusedChain", None)   # None: fused chains run as NumPy steps
 FUSED_OPCODES = getattr(_fused, "OPCODES", ())
+fused_broadcast = getattr(_fused, "broadcast_pattern", None)   # whether a chain reads a shape
 
 
 def _no_cache(*args):

@@ -21,7 +21,7 @@ import operator
 
 import numpy as np
 
-from .._kernels import FUSED_OPCODES, FusedChain, _fused
+from .._kernels import FUSED_OPCODES, FusedChain, fused_broadcast
 from .program import NP, OP, Step
 from .tracing import Slot
 
@@ -30,7 +30,6 @@ __all__ = ["fuse_elementwise", "FUSE_MIN"]
 FUSE_MIN = 1 << 14   # elements: below this a fused call's fixed cost outweighs what it saves
 _FUSABLE = frozenset(FUSED_OPCODES) - {"power"}
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
-broadcast_pattern = getattr(_fused, "broadcast_pattern", None)
 
 
 def fuse_elementwise(program):
@@ -82,7 +81,7 @@ def _fusable(step, program, shape=None):
                 return False
         elif (np.broadcast_shapes(v.shape, out.shape) != out.shape
               or (shape is not None and out.shape != shape)
-              or not broadcast_pattern(v.shape, out.shape)):
+              or not fused_broadcast(v.shape, out.shape)):
             return False
     return True
 
