@@ -14,7 +14,6 @@
 import numpy as np
 
 from .._core.primitive import Primitive
-from .._core.tree import tree_flatten
 from .._kernels import _load
 from .program import GUARD, OP
 from .scalar import output_kind
@@ -91,4 +90,3 @@ class _Listing:
         self.n_in = program.n_in
         self.steps = steps
         self.outs = list(program.outs)
-        self.out_def = tree_flatten(None)[1]
