@@ -337,7 +337,17 @@ def _relu(x):
 
 
 def pow(self, exponent):
-    """``self ** exponent`` elementwise."""
+    """``self ** exponent`` elementwise, keeping a float tensor's dtype against an integer
+    exponent as PyTorch does (NumPy would widen ``float32 ** int64`` to float64).
+
+    >>> import dualad as ad
+    >>> ad.linspace(0, 1, 3).unsqueeze(-1).pow(ad.tensor([1, 2])).dtype
+    dtype('float32')
+    """
+    dtype = np.dtype(dtype_of(self))
+    exponent_dtype = getattr(exponent, "dtype", None)
+    if dtype.kind == "f" and exponent_dtype is not None and np.dtype(exponent_dtype).kind in "biu":
+        exponent = dnp.astype(exponent, dtype)
     return self ** exponent
 
 
