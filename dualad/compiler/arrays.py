@@ -14,16 +14,12 @@
 import numpy as np
 
 from .._core.primitive import Primitive
-from .._kernels import _load
 from .program import GUARD, OP
-from .scalar import output_kind
+from .scalar import CompiledExecutable, _replay
 
 __all__ = ["ArrayExecutable"]
 
-_replay = _load("_replay")   # None without the compiled module (or DUALAD_PUREPYTHON)
-
-
-class ArrayExecutable:
+class ArrayExecutable(CompiledExecutable):
     """A program compiled to ``_replay.ArrayTape``; ``build`` returns None for a program it
     cannot run (see the module docstring)."""
 
@@ -51,23 +47,10 @@ class ArrayExecutable:
             else:
                 return None
         tape, _ = _array_tape(_Listing(program, steps), [], [False] * len(values))
-        kinds = [output_kind(values[o]) for o in program.outs]
-        return cls(program, tape, kinds, fallback)
+        return cls(program, tape, fallback)
 
-    def __init__(self, program, tape, kinds, fallback):
-        self.program = program
-        self._tape = tape
-        self._kinds = kinds
-        self._fallback = fallback
-
-    def run(self, inputs):
-        """The outputs for ``inputs``, or None when a guard fails."""
-        outs = self._tape.value(inputs)
-        if outs is _replay.BUSY:   # another thread is in the interpreter
-            return self._fallback().run(inputs)
-        if outs is None:
-            return None
-        return [kind(v) for kind, v in zip(self._kinds, outs)]
+    def _values(self, inputs):
+        return self._tape.value(inputs)   # BUSY while another thread replays it
 
 
 class _NumpySum:

@@ -21,7 +21,7 @@ import numpy as np
 from .program import GUARD, NP, OP
 from .tracing import Slot
 
-__all__ = ["ScalarExecutable", "output_kind"]
+__all__ = ["CompiledExecutable", "ScalarExecutable", "output_kind"]
 
 from .._kernels import _load
 
@@ -55,7 +55,30 @@ def _one_float64(v):
     return False
 
 
-class ScalarExecutable:
+class CompiledExecutable:
+    """A program run for its values by one of ``_replay``'s compiled interpreters (built
+    before the program forgets its values: the outputs' types are read from them).
+    ``_values(inputs)`` gives the interpreter's outputs, None when a guard fails, or
+    ``_replay.BUSY`` while another thread is in it, when the Python version (``fallback()``)
+    runs instead."""
+
+    def __init__(self, program, tape, fallback):
+        self.program = program
+        self._tape = tape
+        self._fallback = fallback
+        self._kinds = [output_kind(program.values[o]) for o in program.outs]
+
+    def run(self, inputs):
+        """The outputs for ``inputs``, or None when a guard fails."""
+        outs = self._values(inputs)
+        if outs is _replay.BUSY:
+            return self._fallback().run(inputs)
+        if outs is None:
+            return None
+        return [kind(v) for kind, v in zip(self._kinds, outs)]
+
+
+class ScalarExecutable(CompiledExecutable):
     """A program compiled to the scalar interpreter; ``build`` returns None for any program it
     cannot run (see the module docstring)."""
 
@@ -127,29 +150,21 @@ class ScalarExecutable:
             outs = [register(o) for o in program.outs]
         except _NotScalar:
             return None
-        kinds = [output_kind(values[o]) for o in program.outs]
         tape = _replay.ScalarTape(np.array(code, dtype=np.int32).reshape(-1, 4), init,
                                   program.n_in, [], outs)
-        return cls(program, tape, kinds, fallback)
+        return cls(program, tape, fallback)
 
-    def __init__(self, program, tape, kinds, fallback):
-        self.program = program
-        self._tape = tape
-        self._kinds = kinds
-        self._fallback = fallback
-        self._lock = threading.Lock()
+    def __init__(self, program, tape, fallback):
+        super().__init__(program, tape, fallback)
+        self._lock = threading.Lock()   # the scalar tape's registers serve one call at a time
 
-    def run(self, inputs):
-        """The outputs for ``inputs``, or None when a guard fails."""
-        if not self._lock.acquire(blocking=False):   # another thread is in the interpreter
-            return self._fallback().run(inputs)
+    def _values(self, inputs):
+        if not self._lock.acquire(blocking=False):
+            return _replay.BUSY
         try:
-            outs = self._tape.value(inputs)
+            return self._tape.value(inputs)
         finally:
             self._lock.release()
-        if outs is None:
-            return None
-        return [kind(v) for kind, v in zip(self._kinds, outs)]
 
 
 class _NotScalar(Exception):
