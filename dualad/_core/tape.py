@@ -46,6 +46,8 @@ class TapeEntry:
         return f"TapeEntry(op={self.op!r}, inputs={self.inputs}, outputs={self.outputs})"
 
 
+_INFERRED_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+
 # the imperative face: results that depend on nothing traced are Tensors too
 IMPERATIVE = ReverseTrace(IMPERATIVE_LEVEL, keep_list=False, wrap_constants=True)
 
@@ -265,8 +267,13 @@ class Tensor(TensorBase, Box):
 
     # -- array-like --------------------------------------------------------------------------
     def __repr__(self):
-        extra = ", requires_grad=True" if self.requires_grad else ""
-        body = np.array2string(np.asarray(raw_value(self._value)), separator=", ")
+        # PyTorch's layout: rows aligned under "tensor(", the dtype named unless it is one a
+        # literal infers (float32, int64, bool)
+        value = np.asarray(raw_value(self._value))
+        extra = "" if value.dtype in _INFERRED_DTYPES else f", dtype={value.dtype.name}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        body = np.array2string(value, separator=", ", prefix="tensor(")
         return f"tensor({body}{extra})"
 
 
