@@ -325,6 +325,16 @@ def cross(self: Tensor, other: Any, dim: int | None = None) -> Tensor:
     return dnp.cross(self, other, axis=dim)
 
 
+def nelement(self: Tensor) -> int:
+    """The number of elements (``numel``)."""
+    return int(np.prod(shape_of(self)))
+
+
+def element_size(self: Tensor) -> int:
+    """Bytes per element."""
+    return np.dtype(dtype_of(self)).itemsize
+
+
 _METHODS: dict[str, Callable[..., Any]] = dict(
     add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
     true_divide=_same(dnp.true_divide, "``self / other``."),
@@ -367,7 +377,7 @@ _METHODS: dict[str, Callable[..., Any]] = dict(
     take=take, narrow=narrow, unbind=unbind, nonzero=nonzero, flip=flip, roll=roll, tril=tril,
     triu=triu, diag=diag, tile=tile, repeat_interleave=repeat_interleave, movedim=movedim,
     moveaxis=movedim, swapdims=swapdims, diff=diff, unflatten=unflatten, mv=mv, outer=outer,
-    inverse=inverse, det=det, cross=cross,
+    inverse=inverse, det=det, cross=cross, nelement=nelement, element_size=element_size,
 )
 
 
@@ -404,7 +414,7 @@ def _function(name: str) -> Callable[..., Any]:
 
 
 # the top-level functions that are a Tensor method of the same name
-_FUNCTION_NAMES = sorted(set(_METHODS) - {"fix"}) + [
+_FUNCTION_NAMES = sorted(set(_METHODS) - {"fix", "nelement", "element_size"}) + [
     "all", "any", "clone", "detach", "diagonal", "dot", "eq", "ne", "lt", "le", "gt", "ge",
     "neg", "swapaxes", "t", "trace"]
 

@@ -225,3 +225,41 @@ def test_autograd_grad_leaves_dot_grad_alone():
     assert ad.autograd.grad((x * x).sum(), [x, z], allow_unused=True)[1] is None
     with pytest.raises(NotImplementedError, match="create_graph"):
         ad.autograd.grad((x * x).sum(), x, create_graph=True)
+
+
+def test_hooks_and_retained_gradients():
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    seen = []
+    handle = y.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(seen[0], [6.0, 12.0])
+    np.testing.assert_allclose(y.grad.numpy(), [12.0, 24.0])     # after the hook, as PyTorch
+    np.testing.assert_allclose(x.grad.numpy(), [36.0, 72.0])
+    assert y.retains_grad and not x.retains_grad
+    handle.remove()
+    x.grad = None
+    leaf_handle = x.register_hook(lambda g: g + 1)
+    (x * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    leaf_handle.remove()
+    with pytest.raises(RuntimeError, match="doesn't require"):
+        ad.ones(2).register_hook(lambda g: g)
+
+
+def test_autograd_functional_against_pytorch():
+    torch = pytest.importorskip("torch")
+    x, v = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
+
+    def run(lib):
+        F = lib.autograd.functional
+        f = lambda t: (t.sin() * t ** 2).sum()
+        g = lambda a, b: a.exp() * b
+        t, w = lib.tensor(x), lib.tensor(v)
+        return [F.jacobian(lambda s: s.sin() * s, t), F.hessian(f, t),
+                F.jacobian(g, (t, w))[1], F.vjp(g, (t, w), w)[1][0], F.jvp(g, (t, w), (w, t))[1],
+                F.hvp(f, t, w)[1], F.vhp(f, t, w)[1]]
+
+    for got, want in zip(run(ad), run(torch)):
+        np.testing.assert_allclose(np.asarray(got.numpy()), want.numpy(), rtol=1e-12)

@@ -30,15 +30,16 @@ from typing import Any
 
 import numpy as np
 
-from ._core._engine import reachable_desc, sweep
-from ._core.backend import raw_value
-from ._core.primitive import Box, shape_of
-from ._core.tape import IMPERATIVE, Tensor, _seed
-from ._core.tree import tree_map
-from ._torch_methods import _constant
-from .transforms.custom import custom_vjp
+from .._core._engine import reachable_desc, sweep
+from .._core.backend import raw_value
+from .._core.primitive import Box, shape_of
+from .._core.tape import IMPERATIVE, Tensor, _seed
+from .._core.tree import tree_map
+from .._torch_methods import _constant
+from ..transforms.custom import custom_vjp
+from . import functional  # noqa: F401  (torch.autograd.functional)
 
-__all__ = ["Function", "FunctionCtx", "grad", "backward"]
+__all__ = ["Function", "FunctionCtx", "grad", "backward", "functional"]
 
 
 class FunctionCtx:
@@ -214,4 +215,3 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     weights = (None,) * len(tensors) if grad_tensors is None else _as_tuple(grad_tensors)
     for i, (t, w) in enumerate(zip(tensors, weights)):
         t.backward(w, retain_graph=bool(retain_graph) or i < len(tensors) - 1)
-
