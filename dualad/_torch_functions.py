@@ -29,7 +29,7 @@ from . import numpy as dnp
 from ._core.backend import raw_value
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.tape import Tensor, use_torch_surface
-from ._torch_methods import _constant, _result, _torch_face
+from ._torch_methods import _assign, _constant, _result, _torch_face
 from .torch_api import _as_tensor, _make
 
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
@@ -335,6 +335,120 @@ def element_size(self: Tensor) -> int:
     return np.dtype(dtype_of(self)).itemsize
 
 
+# ------------------------------------------------------------------------------ scatter
+def _scatter_index(self: Tensor, dim: int, index: Any) -> tuple:
+    """The advanced index that ``scatter`` and ``gather`` address along ``dim``:
+    ``index[i][j]`` in place of the ``dim``-th coordinate of ``(i, j)``."""
+    index = np.asarray(raw_value(index))
+    coordinates = list(np.indices(index.shape, sparse=True))
+    coordinates[dim % ndim_of(self)] = index
+    return tuple(coordinates), index.shape
+
+
+def _source(src: Any, shape: tuple) -> Any:
+    """``src``'s leading block of ``shape`` (PyTorch reads only that much), or a scalar."""
+    if not isinstance(src, Box) and np.ndim(src) == 0:
+        return src
+    return src[tuple(slice(0, n) for n in shape)] if shape_of(src) != shape else src
+
+
+def scatter(self: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
+    """A copy with ``out[i][index[i][j]] = src[i][j]`` for ``dim=1`` (``src`` a tensor or a
+    number; the last write wins where indices repeat); ``reduce="add"`` adds instead."""
+    where, shape = _scatter_index(self, dim, index)
+    src = _source(value if src is None else src, shape)
+    if reduce in ("add", "sum"):
+        return self.at[where].add(src)
+    if reduce in ("multiply", "prod"):
+        return self.at[where].multiply(src)
+    if reduce is not None:
+        raise ValueError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    return self.at[where].set(dnp.broadcast_to(src, shape) if isinstance(src, Box) else src)
+
+
+def scatter_add(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+    """A copy with ``src[i][j]`` added at ``out[i][index[i][j]]`` (``dim=1``); repeated
+    indices accumulate."""
+    return scatter(self, dim, index, src, reduce="add")
+
+
+def index_add(self: Tensor, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    """A copy with ``alpha * source`` added at the positions ``index`` along ``dim``."""
+    where = (slice(None),) * (dim % ndim_of(self)) + (np.asarray(raw_value(index)),)
+    return self.at[where].add(source if alpha == 1 else dnp.multiply(source, alpha))
+
+
+def index_fill(self: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """A copy with ``value`` at the positions ``index`` along ``dim``."""
+    where = (slice(None),) * (dim % ndim_of(self)) + (np.asarray(raw_value(index)),)
+    return self.at[where].set(value)
+
+
+def _in_place(method: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """The in-place form ``name`` of ``method`` (a leaf that requires grad: only under
+    ``no_grad``, as PyTorch)."""
+    def in_place(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return _assign(self, method(self, *args, **kwargs), name)
+    in_place.__name__ = name
+    in_place.__doc__ = f"In-place ``{method.__name__}``."
+    return in_place
+
+
+def _masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
+    return self.masked_fill(mask, value)
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with values drawn uniformly from ``[a, b)``, in place."""
+    from ._random import rng_of
+    draw = rng_of(generator).uniform(a, b, shape_of(self))
+    return _assign(self, _constant(draw.astype(dtype_of(self))), "uniform_")
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill with values drawn from ``N(mean, std**2)``, in place."""
+    from ._random import rng_of
+    draw = rng_of(generator).normal(mean, std, shape_of(self))
+    return _assign(self, _constant(draw.astype(dtype_of(self))), "normal_")
+
+
+# ------------------------------------------------------------------------------ new tensors
+def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of ``data`` in this tensor's dtype (or ``dtype``)."""
+    return _make(np.array(raw_value(data), dtype=dtype_of(self) if dtype is None else dtype),
+                 requires_grad)
+
+
+def _new(fill: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def new(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False,
+            **kwargs: Any) -> Tensor:
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
+            else tuple(size)
+        return _make(fill(shape, dtype_of(self) if dtype is None else dtype, **kwargs),
+                     requires_grad)
+    new.__name__ = name
+    new.__doc__ = f"``ad.{name[4:]}(size)`` in this tensor's dtype (or ``dtype``)."
+    return new
+
+
+def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``ad.full(size, fill_value)`` in this tensor's dtype (or ``dtype``)."""
+    return _make(np.full(tuple(size), raw_value(fill_value),
+                         dtype_of(self) if dtype is None else dtype), requires_grad)
+
+
+def is_floating_point_method(self: Tensor) -> bool:
+    """Whether the dtype is a floating-point one."""
+    return np.dtype(dtype_of(self)).kind == "f"
+
+
+def is_complex_method(self: Tensor) -> bool:
+    """Whether the dtype is complex."""
+    return np.dtype(dtype_of(self)).kind == "c"
+
+
 _METHODS: dict[str, Callable[..., Any]] = dict(
     add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
     true_divide=_same(dnp.true_divide, "``self / other``."),
@@ -378,7 +492,18 @@ _METHODS: dict[str, Callable[..., Any]] = dict(
     triu=triu, diag=diag, tile=tile, repeat_interleave=repeat_interleave, movedim=movedim,
     moveaxis=movedim, swapdims=swapdims, diff=diff, unflatten=unflatten, mv=mv, outer=outer,
     inverse=inverse, det=det, cross=cross, nelement=nelement, element_size=element_size,
+    scatter=scatter, scatter_add=scatter_add, index_add=index_add, index_fill=index_fill,
+    scatter_=_in_place(scatter, "scatter_"), scatter_add_=_in_place(scatter_add, "scatter_add_"),
+    index_add_=_in_place(index_add, "index_add_"), index_fill_=_in_place(index_fill, "index_fill_"),
+    masked_fill_=_in_place(_masked_fill, "masked_fill_"), uniform_=uniform_, normal_=normal_,
+    new_tensor=new_tensor, new_zeros=_new(np.zeros, "new_zeros"),
+    new_ones=_new(np.ones, "new_ones"), new_empty=_new(np.zeros, "new_empty"),
+    new_full=new_full, is_floating_point=is_floating_point_method,
+    is_complex=is_complex_method,
 )
+_NOT_FUNCTIONS = {"fix", "nelement", "element_size", "new_tensor", "new_zeros", "new_ones",
+                  "new_empty", "new_full", "is_floating_point", "is_complex", "uniform_",
+                  "normal_"}
 
 
 # methods NumPy's arrays also have, replaced by versions that take PyTorch's keywords as well
@@ -414,7 +539,7 @@ def _function(name: str) -> Callable[..., Any]:
 
 
 # the top-level functions that are a Tensor method of the same name
-_FUNCTION_NAMES = sorted(set(_METHODS) - {"fix", "nelement", "element_size"}) + [
+_FUNCTION_NAMES = sorted(set(_METHODS) - _NOT_FUNCTIONS) + [
     "all", "any", "clone", "detach", "diagonal", "dot", "eq", "ne", "lt", "le", "gt", "ge",
     "neg", "swapaxes", "t", "trace"]
 
@@ -619,16 +744,51 @@ def _grad_fn(self: Tensor) -> GradFn | None:
     return None if node is None or node.prim is None else GradFn(node)
 
 
+class Size(tuple):
+    """``torch.Size``: a shape, which is a tuple (``ad.Size([2, 3]) == (2, 3)``)."""
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+
+class LegacyTensorType:
+    """``torch.FloatTensor`` and its kin: called with sizes, an uninitialised (zero) tensor of
+    the type's dtype; with data, a tensor of it; also a dtype for ``x.type(...)``."""
+
+    def __init__(self, name: str, dtype: Any) -> None:
+        self.__name__, self.dtype = name, np.dtype(dtype)
+
+    def __call__(self, *args: Any) -> Tensor:
+        if builtins.all(isinstance(a, (builtins.int, np.integer)) for a in args):
+            return _make(np.zeros(args, self.dtype))
+        (data,) = args
+        return _make(np.array(raw_value(data), dtype=self.dtype))
+
+    def __repr__(self) -> str:
+        return f"<class 'dualad.{self.__name__}'>"
+
+
+FloatTensor = LegacyTensorType("FloatTensor", np.float32)
+DoubleTensor = LegacyTensorType("DoubleTensor", np.float64)
+LongTensor = LegacyTensorType("LongTensor", np.int64)
+IntTensor = LegacyTensorType("IntTensor", np.int32)
+BoolTensor = LegacyTensorType("BoolTensor", np.bool_)
+
+
 def install() -> None:
     """Give ``Tensor`` the methods above that it has no method of the name for."""
     surface: dict[str, Any] = {name: method for name, method in _METHODS.items()
                                if not hasattr(Tensor, name) or name in _TORCH_MEANING}
     if not hasattr(Tensor, "grad_fn"):
         surface["grad_fn"] = property(_grad_fn, doc=GradFn.__doc__)
+    if not hasattr(Tensor, "mT"):
+        surface["mT"] = property(lambda self: dnp.swapaxes(self, -1, -2),
+                                 doc="The last two axes swapped (a stack of transposes).")
     use_torch_surface(surface)
 
 
 install()
+# (this shadows the builtins all and any in this module: use builtins.all below)
 globals().update({name: _function(name) for name in _FUNCTION_NAMES})
 
 # PyTorch's dtype names (``torch.float`` is float32, ``torch.int`` int32)
@@ -639,7 +799,8 @@ complex64 = cfloat = np.complex64
 complex128 = cdouble = np.complex128
 
 __all__ = _FUNCTION_NAMES + [
-    "SortResult", "GradFn", "as_tensor", "scalar_tensor", "logspace", "empty_like", "randint_like",
+    "SortResult", "GradFn", "Size", "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor",
+    "BoolTensor", "as_tensor", "scalar_tensor", "logspace", "empty_like", "randint_like",
     "meshgrid", "hstack", "vstack", "dstack", "column_stack", "row_stack", "broadcast_to",
     "atleast_1d", "atleast_2d", "is_floating_point", "is_complex", "cdist", "dist",
     "tensordot", "kron", "block_diag", "cartesian_prod", "bincount", "unique", "searchsorted",

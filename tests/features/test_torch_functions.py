@@ -92,6 +92,12 @@ CASES = {
     "unique": (lambda m, x: m.unique(m.tensor([3, 1, 3, 2]), return_counts=True)[1], (A,)),
     "searchsorted": (lambda m, x: m.searchsorted(m.tensor([0.1, 0.5, 0.7]), x), (A,)),
     "bucketize": (lambda m, x: m.bucketize(x, m.tensor([0.3, 0.6]), right=True), (A,)),
+    "scatter": (lambda m, x, y: x.scatter(1, m.tensor([[0, 1], [2, 3], [1, 0]]), y[:, :2]), (A, B)),
+    "scatter_value": (lambda m, x: m.scatter(x, 0, m.tensor([[2, 0, 1, 1]]), 0.5), (A,)),
+    "scatter_add": (lambda m, x, y: x.scatter_add(1, m.tensor(INDEX), y[:, :2]), (A, B)),
+    "index_add": (lambda m, x, y: x.index_add(0, m.tensor([2, 0, 2]), y, alpha=2), (A, B)),
+    "index_fill": (lambda m, x: m.index_fill(x, 1, m.tensor([0, 2]), -1.0), (A,)),
+    "mT": (lambda m, x: x[None].mT, (A,)),
 }
 CONSTANT = {"sort_indices", "argsort", "isclose", "isnan", "logical_and", "nonzero", "bincount",
             "unique", "searchsorted", "bucketize"}
@@ -133,6 +139,28 @@ def test_derivatives_match_finite_differences(name):
     as_tensors = lambda xs: [ad.as_tensor(x) if isinstance(x, np.ndarray) else x for x in xs]
     check_grads(lambda *xs: call(ad, *as_tensors(xs)), tuple(a * scale for a in inputs),
                 modes=("rev",), order=2)
+
+
+def test_in_place_updates_new_tensors_and_legacy_types():
+    t = ad.zeros(2, 3)
+    assert t.scatter_(1, ad.tensor([[0], [2]]), 1.0) is t and t.sum().item() == 2.0
+    assert t.index_add_(0, ad.tensor([1]), ad.ones(1, 3)).sum().item() == 5.0
+    assert t.masked_fill_(t > 1.5, -1.0).min().item() == -1.0
+    w = ad.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        w.uniform_(-1, 1)                      # a leaf that requires grad, outside no_grad
+    with ad.no_grad():
+        w.uniform_(-1, 1)
+    assert w.abs().max().item() <= 1 and w.requires_grad and w.is_leaf
+    ad.manual_seed(0)
+    assert ad.zeros(1000).normal_(2.0, 0.5).mean().item() == pytest.approx(2.0, abs=0.1)
+    x = ad.ones(2, dtype=ad.float64)
+    assert x.new_zeros(3).dtype == np.float64 and x.new_ones((2, 2)).shape == (2, 2)
+    assert x.new_tensor([1, 2]).dtype == np.float64 and x.new_full((2,), 7.0).sum().item() == 14
+    assert ad.FloatTensor([1, 2]).dtype == np.float32 and ad.LongTensor(2, 3).shape == (2, 3)
+    assert ad.tensor([1, 2]).type(ad.FloatTensor).dtype == np.float32
+    assert ad.ones(2, 3).shape == ad.Size([2, 3]) and repr(ad.Size([2])) == "Size([2])"
+    assert x.is_floating_point() and not x.is_complex()
 
 
 def test_out_writes_into_the_given_tensor():
