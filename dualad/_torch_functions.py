@@ -27,6 +27,7 @@ import numpy as np
 
 from . import numpy as dnp
 from ._core.backend import raw_value
+from ._core.escape import holds_derivative
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.tape import Tensor, use_torch_surface
 from ._torch_methods import _assign, _constant, _result, _torch_face
@@ -681,7 +682,11 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
 
 def unique(input: Any, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None) -> Any:
-    """The distinct values (sorted), with the inverse indices and counts on request."""
+    """The distinct values (sorted), with the inverse indices and counts on request. Not
+    differentiable (as in PyTorch): a floating-point input that carries a derivative raises."""
+    if holds_derivative(input) and np.dtype(dtype_of(input)).kind in "fc":
+        raise TypeError("unique: the distinct values are not differentiable (PyTorch raises in "
+                        "backward too); apply it to input.detach()")
     found = np.unique(raw_value(input), return_inverse=return_inverse,
                       return_counts=return_counts, axis=dim)
     if not isinstance(found, tuple):

@@ -291,3 +291,14 @@ def test_autograd_functional_against_pytorch():
 
     for got, want in zip(run(ad), run(torch)):
         np.testing.assert_allclose(np.asarray(got.numpy()), want.numpy(), rtol=1e-12)
+
+
+def test_what_cannot_be_differentiated_raises():
+    x = ad.tensor([1.0, 2.0, 1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="unique"):
+        ad.unique(x)
+    with pytest.raises(TypeError, match="unique"):
+        ad.grad(lambda v: ad.unique(v).sum())(np.array([1.0, 2.0]))
+    assert ad.unique(x.detach()).tolist() == [1.0, 2.0]
+    # piecewise-constant results of differentiated inputs are plain integer/boolean tensors
+    assert ad.argsort(x).dtype == np.int64 and ad.isnan(x).dtype == np.bool_
