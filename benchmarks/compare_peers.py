@@ -593,7 +593,7 @@ def _make_ode(n, seed):
 # to about 1e-7 relative, not to rounding.
 ODE_RTOL = 1e-5
 
-GP = workloads.Workload("GP", "GP marginal likelihood gradient n=500", "grad", _make_gp,
+GP = workloads.Workload("GP", "Gaussian process likelihood gradient n=500", "grad", _make_gp,
                         (500,))
 NORM = workloads.Workload("NORM", "norm.logpdf sum gradient n=10^6", "grad", _make_norm,
                           (10 ** 6,))
