@@ -988,6 +988,9 @@ def main(argv=None):
         for name, why in getattr(w, "lacks", {}).items():
             if name in comparison.contestants:
                 comparison.notes.append(f"{wid} / {name}: n/a ({why})")
+        if getattr(w, "rtol", None) is not None:
+            comparison.notes.append(f"{wid}: derivatives compared to a relative tolerance of "
+                                    f"{w.rtol:g}, not to rounding (the integrators differ)")
         for size in COMPARE_SIZES.get(wid, w.sizes[:1]):
             print(f"running {wid} (size {size}) ...", file=sys.stderr, flush=True)
             comparison.workload(w, size)
