@@ -74,7 +74,7 @@ def _sign_of_determinant(a):
     return array_module(a).linalg.slogdet(a)[0]
 
 
-# the sign is piecewise constant: not differentiated, and a guard while ad.record records
+# the sign is piecewise constant: not differentiated, and a guard inside ad.jit
 _slogdet_sign = _not_differentiated(_sign_of_determinant)
 
 
