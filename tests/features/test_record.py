@@ -507,3 +507,13 @@ def test_each_method_compiles_once(rng):
         x = rng.standard_normal(3)
         rec.value(x), rec.grad(x), rec.value_and_grad(x), rec.jacobian(x), rec.hessian(x)
     assert rec.trace_count == 4   # and jacobian and hessian on their first calls
+
+
+def test_layers_with_fused_kernels_compose_under_a_recording(rng):
+    # nn's layer functions bind their fused kernels only where no other trace follows them
+    # (primitives.fused.fusable); inside the programs of a Recording they compose the layer
+    from dualad import nn
+    fun = lambda x, w, b: dnp.sum(nn.functional.layer_norm(x, (5,), w, b) ** 2)
+    args = rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal(5)
+    new = [tuple(a + 0.1 * rng.standard_normal(a.shape) for a in args) for _ in range(2)]
+    check_replays(fun, args, new, (0, 1, 2), hessian=False)

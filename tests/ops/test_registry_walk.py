@@ -843,8 +843,15 @@ def test_record_replays_the_gradient(name):
     rng = np.random.default_rng(1)
     x1 = [x + 1e-3 * _random_like(x, rng) for x in xs]
     rec = ad.record(loss, *xs, argnums=argnums)
-    _assert_values(rec.grad(*x1), ad.grad(loss, argnums)(*x1), rtol=1e-14,
-                   what="recorded gradient")
+    if sample.modes == ("rev",) and sample.higher is TypeError:
+        # a fused kernel bound directly: ad.record's gradient is ad.jit(ad.grad(loss)), which
+        # traces the kernel's operands a second time; refused by name (the layers bind the
+        # kernel only where primitives.fused.fusable says so, and compose it elsewhere)
+        with pytest.raises(TypeError, match="fused kernel"):
+            rec.grad(*x1)
+    else:
+        _assert_values(rec.grad(*x1), ad.grad(loss, argnums)(*x1), rtol=1e-14,
+                       what="recorded gradient")
     # the loss sums O(1) terms in another order than eager dnp.sum: 1e-14 absolute
     _assert_values(rec.value(*x1), loss(*x1), rtol=1e-15, atol=1e-14, what="recorded value")
 
