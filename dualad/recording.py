@@ -18,12 +18,12 @@
 # adds is its signature rule: float leaves (Python floats, float NumPy scalars and arrays, in
 # any pytree) are the inputs, and must keep the structure, shapes and dtypes they were recorded
 # with (a ValueError otherwise); every other leaf (ints, strings, integer arrays) is static,
-# baked into the programs, and a new value of them compiles new ones (the ``MAX_PATHS`` most
-# recently used sets of static values are kept). ``argnums`` chooses the differentiated
-# arguments, as for ``ad.grad``. ``value``, and ``value_and_grad`` when ``fun`` returns one float
-# scalar, are traced when the Recording is made, so that errors (a traced value converted to a
-# Python float, ``ConcretizationError``) surface there and the constants they read are captured
-# then; ``jacobian`` and ``hessian`` are traced on their first call.
+# baked into the programs, and a new value of them compiles new ones (the programs of the
+# ``MAX_PATHS`` sets of static values compiled last are kept). ``argnums`` chooses the
+# differentiated arguments, as for ``ad.grad``. ``value``, and ``value_and_grad`` when ``fun``
+# returns one float scalar, are traced when the Recording is made, so that errors (a traced
+# value converted to a Python float, ``ConcretizationError``) surface there and the constants
+# they read are captured then; ``jacobian`` and ``hessian`` are traced on their first call.
 
 NOTE: guards. What ``ad.jit`` guards, a Recording guards: comparisons and the other
 non-differentiated functions of traced values that decide something (``if x > 0:``, ``bool``,
@@ -52,7 +52,7 @@ from .typing import Fun, PyTree
 
 __all__ = ["record", "Recording", "MAX_PATHS"]
 
-MAX_PATHS = 8   # sets of static argument values kept per Recording (least recently used dropped)
+MAX_PATHS = 8   # sets of static argument values kept per Recording (the oldest compiled dropped)
 _F64 = np.dtype(np.float64)
 # the methods of a Recording: the transform of ``fun`` each compiles (None: ``fun`` itself)
 _TRANSFORMS = {"value": None, "value_and_grad": value_and_grad, "jacobian": jacobian,
@@ -170,7 +170,7 @@ class Recording:
         return out[1] if second else out
 
     def _compile(self, method, leaves, statics):
-        """The faces of ``statics`` (the most recently used), with ``method``'s compiled."""
+        """The faces of ``statics`` (now the newest), with ``method``'s compiled."""
         with self._lock:
             faces = self._faces.pop(statics, None) or {}
             self._faces[statics] = faces
