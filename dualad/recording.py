@@ -228,6 +228,13 @@ class _Signature:
         self.input_set = frozenset(self.inputs)
         # every argument a single leaf: calls skip flattening
         self.flat = all(child.kind == "leaf" for child in self.treedef.children)
+        # every argument a leaf or a tuple or list of leaves: ``(kind, length)`` per argument
+        # (kind None for a leaf), so that calls flatten them without walking the structure
+        self.shallow = None
+        if all(c.kind == "leaf" or (c.kind is list or c.kind is tuple and c.meta is tuple)
+               and all(g.kind == "leaf" for g in c.children) for c in self.treedef.children):
+            self.shallow = [(None, 1) if c.kind == "leaf" else (c.kind, len(c.children))
+                            for c in self.treedef.children]
         for i in nums:
             child = self.treedef.children[i]
             for k in range(starts[i], starts[i] + child.num_leaves):
@@ -245,12 +252,14 @@ class _Signature:
         if self.flat and len(args) == len(self.specs):
             leaves = list(args)
         else:
-            leaves = []
-            if not _leaves_following(args, self.treedef, leaves):
-                raise ValueError(
-                    f"Recording: the arguments have structure {tree_flatten(args)[1]}, but it "
-                    f"was recorded with {self.treedef}; record the function again for the new "
-                    "structure")
+            leaves = self._shallow_leaves(args)
+            if leaves is None:
+                leaves = []
+                if not _leaves_following(args, self.treedef, leaves):
+                    raise ValueError(
+                        f"Recording: the arguments have structure {tree_flatten(args)[1]}, but "
+                        f"it was recorded with {self.treedef}; record the function again for "
+                        "the new structure")
         inputs, statics = [], []
         for k, v in enumerate(leaves):
             spec = self.specs[k]
@@ -271,6 +280,22 @@ class _Signature:
                     f"recorded as {_describe(spec)}; a Recording runs one shape and dtype: "
                     "record the function again (ad.record) for the new one")
         return leaves, inputs, tuple(statics)
+
+    def _shallow_leaves(self, args):
+        """The leaves of ``args`` when they have the recorded ``shallow`` structure, else
+        None."""
+        layout = self.shallow
+        if layout is None or len(args) != len(layout):
+            return None
+        leaves = []
+        for a, (kind, n) in zip(args, layout):
+            if kind is None:
+                leaves.append(a)
+            elif type(a) is kind and len(a) == n:
+                leaves.extend(a)
+            else:
+                return None
+        return leaves
 
 
 def _leaves_following(tree, td, out):
