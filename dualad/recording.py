@@ -225,6 +225,7 @@ class _Signature:
             starts.append(len(self.owner))
             self.owner.extend([i] * child.num_leaves)
         self.inputs = [k for k, s in enumerate(self.specs) if s is not None]
+        self.all_inputs = len(self.inputs) == len(self.specs)
         self.input_set = frozenset(self.inputs)
         # every argument a single leaf: calls skip flattening
         self.flat = all(child.kind == "leaf" for child in self.treedef.children)
@@ -260,6 +261,8 @@ class _Signature:
                         f"Recording: the arguments have structure {tree_flatten(args)[1]}, but "
                         f"it was recorded with {self.treedef}; record the function again for "
                         "the new structure")
+        if self.all_inputs and all(map(_same_array, leaves, self.specs)):
+            return leaves, leaves, ()   # the common call: arrays of the recorded shapes
         inputs, statics = [], []
         for k, v in enumerate(leaves):
             spec = self.specs[k]
@@ -327,6 +330,11 @@ def _leaves_following(tree, td, out):
         elif not _leaves_following(child, child_td, out):
             return False
     return True
+
+
+def _same_array(v, spec):
+    """Whether ``v`` is a NumPy array of ``spec``'s shape and (native) dtype object."""
+    return type(v) is np.ndarray and v.dtype is spec[1] and v.shape == spec[0]
 
 
 def _matches(v, spec):
