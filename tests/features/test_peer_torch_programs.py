@@ -689,11 +689,6 @@ PROMOTIONS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the Tensor operators (dualad/_core/_engine.pyx, Box) promote as NumPy: float32 with an "
-    "integer tensor, an integer tensor with a Python float, and integer true division give "
-    "float64 where PyTorch keeps float32 (its default dtype); a dimensioned tensor does not "
-    "take a 0-d tensor's wider dtype in PyTorch"))
 @pytest.mark.parametrize("case", list(PROMOTIONS))
 def test_type_promotion_follows_pytorch(case):
     make = PROMOTIONS[case]
