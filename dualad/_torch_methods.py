@@ -422,26 +422,17 @@ def _compare(name):
     return method
 
 
-def _promoting(fn, reflected=False):
+def _promoting(fn, name, reflected=False):
     """The operator ``fn(self, other)`` (``fn(other, self)`` when ``reflected``), its operands
     promoted as PyTorch's on the imperative face (``_torch_promotion``), as NumPy's on traced
     values. (+ - * / ** are compiled on the boxes' base, which asks the same ``promote``.)"""
     def method(self, other):
         a, b = (other, self) if reflected else (self, other)
         return fn(*promote(a, b)) if torch_mixed(self, other) else fn(a, b)
-    method.__name__ = f"__{'r' if reflected else ''}{fn.__name__}__"
+    method.__name__ = f"__{'r' if reflected else ''}{name}__"
+    method.__doc__ = f"``dualad.numpy.{fn.__name__}``, with PyTorch's type promotion."
     return method
 
-
-def _floordiv(a, b):
-    return dnp.floor_divide(a, b)
-
-
-def _mod(a, b):
-    return dnp.mod(a, b)
-
-
-_floordiv.__name__, _mod.__name__ = "floordiv", "mod"
 
 # the NumPy ufuncs whose operands an ndarray meeting a tensor (``np_array * t``) hands to
 # ``__array_ufunc__``: promoted there as by the operators (True: a comparison)
@@ -614,7 +605,7 @@ def _inplace(name):
             value = raw_value(self)
             if value.flags.writeable and np.broadcast_shapes(
                     value.shape, np.shape(raw_value(other))) == value.shape:
-                ufunc(value, raw_value(other), out=value, casting="unsafe")
+                ufunc(value, raw_value(other), out=value, casting="same_kind")
                 return self
         return _assign(self, op(promoted, other), f"{name}_")
     method.__name__ = f"{name}_"
@@ -721,8 +712,9 @@ def install():
         __eq__=_compare("equal"), __ne__=_compare("not_equal"), __lt__=_compare("less"),
         __le__=_compare("less_equal"), __gt__=_compare("greater"),
         __ge__=_compare("greater_equal"),
-        __floordiv__=_promoting(_floordiv), __rfloordiv__=_promoting(_floordiv, True),
-        __mod__=_promoting(_mod), __rmod__=_promoting(_mod, True),
+        __floordiv__=_promoting(dnp.floor_divide, "floordiv"),
+        __rfloordiv__=_promoting(dnp.floor_divide, "floordiv", reflected=True),
+        __mod__=_promoting(dnp.mod, "mod"), __rmod__=_promoting(dnp.mod, "mod", reflected=True),
         __array_ufunc__=_array_ufunc(Box.__array_ufunc__),
         float=_cast(np.float32), double=_cast(np.float64), long=_cast(np.int64),
         int=_cast(np.int32), bool=_cast(np.bool_), to=to, type=type_,
