@@ -381,12 +381,14 @@ def reuse_buffers(program):
 
 
 def optimize(program):
-    """The passes, in order: constant folding, common subexpressions, dead code, fusion of
-    elementwise chains (``fusion.py``), buffer reuse."""
+    """The passes, in order: constant folding, common subexpressions, dead code, banded values
+    kept compact (``bands.py``), fusion of elementwise chains (``fusion.py``), buffer reuse."""
+    from .bands import use_bands
     from .fusion import fuse_elementwise
     fold_constants(program)
     eliminate_common_subexpressions(program)
     eliminate_dead_code(program)
+    use_bands(program)
     fuse_elementwise(program)
     reuse_buffers(program)
     return program
