@@ -19,7 +19,6 @@ NOT_ANNOTATED = {
     "dualad.nn.layers": "parallel work",
     "dualad.nn.recurrent": "parallel work",
     "dualad.recording": "parallel work",
-    "dualad.compiler.api": "parallel work",      # ad.jit (on main, not yet on this branch)
     # the lead's (the compiled core's Python face): Box.item, .numpy, .tolist
     "dualad._core.primitive": "the lead's",
 }
