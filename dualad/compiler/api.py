@@ -231,8 +231,8 @@ class Jitted:
 
 def _quick_leaves(tree, key, inputs):
     """The signature and traced leaves of a sequence of NumPy arrays, Python floats and ints,
-    and tuples or lists of them (the common call, without building a tree); False for
-    anything else."""
+    NumPy numbers, and tuples or lists of them (the common call, without building a tree);
+    False for anything else."""
     for a in tree:
         kind = type(a)
         if kind is np.ndarray:
@@ -241,6 +241,9 @@ def _quick_leaves(tree, key, inputs):
         elif kind is float or kind is int:
             key.append(kind)
             inputs.append(a)
+        elif kind in _NUMBERS:   # a NumPy number (a step counter a program returned)
+            key.append(("scalar", a.dtype.str))
+            inputs.append(a)
         elif kind is tuple or kind is list:
             key.append((kind, len(a)))
             if not _quick_leaves(a, key, inputs):
@@ -248,6 +251,10 @@ def _quick_leaves(tree, key, inputs):
         else:
             return False
     return True
+
+
+_NUMBERS = frozenset(np.dtype(c).type for c in np.typecodes["AllInteger"]
+                    + np.typecodes["AllFloat"] + np.typecodes["Complex"])
 
 
 def _rebuild(tree, leaves):
