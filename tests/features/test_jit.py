@@ -532,3 +532,14 @@ def test_keyword_arguments_are_traced_too():
     _same(jitted(x, scale=2.0, mask=mask), np.where(mask, x * 2.0, 0.0))
     _same(jitted(x, scale=2.0, mask=~mask), np.where(~mask, x * 2.0, 0.0))
     assert jitted.trace_count == 2   # one more signature (mask given), its values traced
+
+
+def test_numpy_numbers_are_traced_arguments():
+    """A NumPy number (a step counter a program returned) is a traced argument, like a Python
+    number: a new value reuses the program, a new dtype is a new signature."""
+    f = ad.jit(lambda x, t: (x * t, t + 1))
+
+    for t in (np.int64(2), np.int64(3), np.float32(0.5), np.float32(2.5)):
+        got, want = f(np.ones(2), t), (np.ones(2) * t, t + 1)
+        _same(got, want)
+    assert f.trace_count == 2
