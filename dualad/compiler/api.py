@@ -114,7 +114,7 @@ class Jitted:
                 if k:
                     with self._lock:
                         paths.insert(0, paths.pop(k))
-                return tree_unflatten(exe.program.out_def, outs)
+                return exe.program.output_tree(outs)
         if paths is _EAGER:
             return self.fun(*args, **kwargs)
         try:
@@ -123,7 +123,7 @@ class Jitted:
             with self._lock:
                 self._paths[key] = _EAGER
             return self.fun(*args, **kwargs)
-        return tree_unflatten(exe.program.out_def, outs)
+        return exe.program.output_tree(outs)
 
     def lower(self, *args: PyTree, **kwargs: PyTree) -> Program:
         """The ``Program`` that runs for these arguments (traced now if no recorded path

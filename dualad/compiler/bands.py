@@ -86,14 +86,6 @@ def _compact_shape(shape, full, axes):
     return padded[axes[0]], padded[axes[1]]
 
 
-def _on_diagonal(x2, d, layout):
-    """The elements of the 2-d background or operand ``x2`` on diagonal ``d``."""
-    i0, j0, n = layout.start(d)
-    if x2.shape[0] == 1:
-        return x2[0, j0:j0 + n] if x2.shape[1] > 1 else x2[0]
-    return x2[i0:i0 + n, 0]
-
-
 # -- run time -----------------------------------------------------------------------------------
 class Densify:
     """The value function of a ``densify`` step: a banded value materialised."""
@@ -122,51 +114,58 @@ class Densify:
 
 
 class _Elementwise:
-    """A banded elementwise step: ``fn`` on the backgrounds, then on each diagonal."""
+    """A banded elementwise step: ``fn`` on the backgrounds, then on each diagonal, as one
+    generated function of straight-line calls (a step runs a few dozen small NumPy calls,
+    whose dispatch would otherwise cost more than the arithmetic)."""
 
     def __init__(self, fn, kinds, layout):
-        self.fn, self.layout = fn, layout
-        # per operand: ("band", its layout, a baked value or None) | ("dense", 2-d shape) |
-        # ("scalar", None)
-        self.kinds = kinds
-        self.plan = [self._sources(d) for d in layout.offsets]
+        # kinds, per operand: ("band", its layout, a baked value or None) | ("dense", its 2-d
+        # shape, None) | ("scalar", None, None)
         self.__name__ = f"band[{fn.name}]"
-
-    def _sources(self, d):
-        sources = []
-        for kind, info, _ in self.kinds:
-            if kind == "band" and d in info.offsets:
-                sources.append(("diagonal", info.offsets.index(d)))
+        env, lines, params = {"fn": fn.impl, "reshape": np.reshape}, [], []
+        for k, (kind, info, baked) in enumerate(kinds):
+            if baked is not None:
+                env[f"b{k}"] = baked
+                lines.append(f"x{k}, d{k} = b{k}")
+                continue
+            params.append(f"a{k}")
+            if kind == "band":
+                lines.append(f"x{k}, d{k} = a{k}")
+            elif kind == "dense":
+                lines.append(f"x{k} = reshape(a{k}, {tuple(info)})")
             else:
-                sources.append(("background" if kind == "band" else kind, d))
-        return sources
+                lines.append(f"x{k} = a{k}")
+        diagonals = []
+        for d in layout.offsets:
+            args = []
+            for k, (kind, info, _) in enumerate(kinds):
+                if kind == "band" and d in info.offsets:
+                    args.append(f"d{k}[{info.offsets.index(d)}]")
+                elif kind == "scalar":
+                    args.append(f"x{k}")
+                else:
+                    args.append(_diagonal_source(
+                        f"x{k}", info.bg if kind == "band" else info, d, layout))
+            diagonals.append(f"fn({', '.join(args)}), ")
+        lines.append(f"return fn({', '.join(f'x{k}' for k in range(len(kinds)))}), "
+                     f"({''.join(diagonals)})")
+        source = f"def run({', '.join(params)}):\n" + "".join(f"    {x}\n" for x in lines)
+        namespace = {}
+        exec(compile(source, f"<{self.__name__}>", "exec"), env, namespace)
+        self._run = namespace["run"]
+        self.source = source
 
     def __call__(self, *args):
-        args = iter(args)
-        operands = []   # per operand: (background or 2-d array, diagonals)
-        for kind, info, baked in self.kinds:
-            if baked is not None:
-                operands.append(baked)
-            elif kind == "band":
-                operands.append(next(args))
-            elif kind == "dense":
-                operands.append((np.reshape(next(args), info), ()))
-            else:
-                operands.append((next(args), ()))
-        impl, lay = self.fn.impl, self.layout
-        bg = impl(*[x for x, _ in operands])
-        diagonals = []
-        for sources in self.plan:
-            vals = []
-            for (x2, diags), (source, which) in zip(operands, sources):
-                if source == "diagonal":
-                    vals.append(diags[which])
-                elif source == "scalar":
-                    vals.append(x2)
-                else:
-                    vals.append(_on_diagonal(x2, which, lay))
-            diagonals.append(impl(*vals))
-        return bg, tuple(diagonals)
+        return self._run(*args)
+
+
+def _diagonal_source(name, shape, d, layout):
+    """Source for the elements of the 2-d background or operand ``name`` of ``shape`` on
+    diagonal ``d``: a stretch of a row or of a column, or the one element of a scalar."""
+    i0, j0, n = layout.start(d)
+    if shape[0] == 1:
+        return f"{name}[0, {j0}:{j0 + n}]" if shape[1] > 1 else f"{name}[0]"
+    return f"{name}[{i0}:{i0 + n}, 0]"
 
 
 class _Move:
