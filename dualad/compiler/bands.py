@@ -294,7 +294,10 @@ def _plan(step, program, band_of, baked, traced):
     if layout is None or len(step.ins) != 1 or any(band_of(s) is None for s in step.ins):
         return None
     planner = _MOVES.get(name)
-    found = planner(layout, out.shape, **step.params) if planner is not None else None
+    try:
+        found = planner(layout, out.shape, **(step.params or {})) if planner else None
+    except TypeError:   # params this planner does not know (a primitive of another family)
+        found = None
     if found is None:
         return None
     new, remap = found
