@@ -118,11 +118,11 @@ class _Elementwise:
     generated function of straight-line calls (a step runs a few dozen small NumPy calls,
     whose dispatch would otherwise cost more than the arithmetic)."""
 
-    def __init__(self, fn, kinds, layout):
+    def __init__(self, name, impl, kinds, layout):
         # kinds, per operand: ("band", its layout, a baked value or None) | ("dense", its 2-d
         # shape, None) | ("scalar", None, None)
-        self.__name__ = f"band[{fn.name}]"
-        env, lines, params = {"fn": fn.impl, "reshape": np.reshape}, [], []
+        self.__name__ = f"band[{name}]"
+        env, lines, params = {"fn": impl, "reshape": np.reshape}, [], []
         for k, (kind, info, baked) in enumerate(kinds):
             if baked is not None:
                 env[f"b{k}"] = baked
@@ -213,12 +213,12 @@ def use_bands(program):
 
     for step in program.steps:
         planned = None
-        if step.kind == OP and not step.dynamic and any(
-                band_of(s) is not None for s in step.ins):
-            planned = _plan(step, program, band_of, baked, traced)
+        operation = _operation(step, program, band_of)
+        if operation is not None:
+            planned = _plan(*operation, values[step.out], band_of, baked, traced, values)
         if planned is not None:
             fn, layout = planned
-            ins = [s for s in step.ins if s not in baked]
+            ins = [s for s in operation[2] if s not in baked]
             try:
                 traced[step.out] = fn(*[traced.get(s, values[s]) for s in ins])
             except Exception:   # noqa: BLE001  (then the step stays dense)
@@ -280,22 +280,102 @@ def _constant_band(value):
 
 
 # -- planning one step --------------------------------------------------------------------------
-def _plan(step, program, band_of, baked, traced):
-    """``(value function, layout of the result)`` of ``step`` on banded operands, or None when
-    the step does not keep the structure."""
-    out = program.values[step.out]
+def _operation(step, program, band_of):
+    """``(name, value function, operand slots, params)`` of a step that reads a banded value
+    and may keep the structure: a primitive's step, or a NumPy step calling a primitive's value
+    function, an exact ufunc or a tracked array's ``__getitem__``/``reshape``/``transpose``
+    (the tangents of a derivative that reads plain values: ``relu``'s mask). A NumPy step's
+    constant operands become constant slots. None for any other step."""
+    if step.kind == OP:
+        if step.dynamic or not any(band_of(s) is not None for s in step.ins):
+            return None
+        return step.fn.name, step.fn.impl, list(step.ins), step.params or {}
+    if step.kind != NP:
+        return None
+    args, kwargs = step.params
+    if _holds_slot(kwargs) or not args:
+        return None
+    fn = step.fn
+    name = _known_functions().get(id(fn))
+    if name is not None:
+        operands, params, impl = args, kwargs, fn
+    elif (getattr(fn, "__module__", None) == _TRACKING_MODULE and not kwargs
+          and type(args[0]) is Slot):
+        name, params = _method_params(getattr(fn, "__qualname__", None), args[1:])
+        operands, impl = args[:1], _REGISTERED[name].impl if name else None
+    if name is None or not any(
+            band_of(a.index) is not None if type(a) is Slot else _constant_band(a) is not None
+            for a in operands):
+        return None
+    slots = []
+    for a in operands:
+        if type(a) is Slot:
+            slots.append(a.index)
+        elif _holds_slot(a) or not isinstance(a, (np.ndarray, np.generic, int, float)):
+            return None
+        else:
+            slots.append(program.add_const(a))
+    return name, impl, slots, params
+
+
+_TRACKING_MODULE = "dualad.compiler.tracing"
+_UFUNCS = {np.add: "add", np.subtract: "subtract", np.multiply: "multiply",
+           np.true_divide: "divide", np.negative: "negative", np.square: "square",
+           np.sqrt: "sqrt", np.reciprocal: "reciprocal", np.absolute: "abs",
+           np.maximum: "maximum", np.minimum: "minimum"}
+_REGISTERED = {}
+
+
+def _known_functions():
+    """id -> primitive name of the value functions of the primitives this pass follows, and
+    of the exact ufuncs (their own value functions)."""
+    if not _REGISTERED:
+        from .._core.primitive import REGISTRY
+        for name in _EXACT | set(_MOVES):
+            if name in REGISTRY:
+                _REGISTERED[name] = REGISTRY[name]
+        _REGISTERED[None] = {id(p.impl): n for n, p in _REGISTERED.items()}
+        _REGISTERED[None].update({id(u): n for u, n in _UFUNCS.items()})
+    return _REGISTERED[None]
+
+
+def _method_params(method, args):
+    """``(primitive name, params)`` of a tracked array's method called with ``args``."""
+    if method == "__getitem__" and len(args) == 1:
+        return "getitem", {"index": args[0]}
+    if method in ("reshape", "transpose"):
+        shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        if method == "reshape":
+            return "reshape", {"shape": tuple(shape)}
+        return "transpose", {"axes": tuple(shape) if shape and shape[0] is not None else None}
+    return None, None
+
+
+def _holds_slot(tree):
+    kind = type(tree)
+    if kind is Slot:
+        return True
+    if kind is tuple or kind is list:
+        return any(_holds_slot(v) for v in tree)
+    if kind is dict:
+        return any(_holds_slot(v) for v in tree.values())
+    return False
+
+
+def _plan(name, impl, ins, params, out, band_of, baked, traced, values):
+    """``(value function, layout of the result)`` of the operation ``name`` on banded
+    operands, or None when it does not keep the structure."""
     if type(out) is not np.ndarray or out.size < BAND_MIN or _axes(out.shape) is None:
         return None
-    name = step.fn.name
-    if name in _EXACT and not step.params:
-        return _plan_elementwise(step, program, band_of, baked, traced)
-    source = step.ins[0]
+    if name in _EXACT and not params:
+        return _plan_elementwise(name, impl, ins, out, band_of, baked, traced, values)
+    source = ins[0]
     layout = band_of(source)
-    if layout is None or len(step.ins) != 1 or any(band_of(s) is None for s in step.ins):
+    if layout is None or len(ins) != 1:
         return None
     planner = _MOVES.get(name)
     try:
-        found = planner(layout, out.shape, **(step.params or {})) if planner else None
+        found = planner(layout, out.shape, **params) if planner else None
     except TypeError:   # params this planner does not know (a primitive of another family)
         found = None
     if found is None:
@@ -306,13 +386,12 @@ def _plan(step, program, band_of, baked, traced):
     return _Move(name, remap, traced[source] if source in baked else None), new
 
 
-def _plan_elementwise(step, program, band_of, baked, traced):
-    out = program.values[step.out]
+def _plan_elementwise(name, impl, ins, out, band_of, baked, traced, values):
     axes = _axes(out.shape)
     R, C = out.shape[axes[0]], out.shape[axes[1]]
     kinds, bg, offsets = [], (1, 1), set()
-    for s in step.ins:
-        layout, v = band_of(s), program.values[s]
+    for s in ins:
+        layout, v = band_of(s), values[s]
         if layout is not None:
             if layout.shape != out.shape:
                 return None
@@ -333,7 +412,7 @@ def _plan_elementwise(step, program, band_of, baked, traced):
     if bg == (R, C) or len(offsets) > MAX_DIAGONALS:
         return None
     layout = Layout(out.shape, out.dtype, axes, bg, sorted(offsets))
-    return _Elementwise(step.fn, kinds, layout), layout
+    return _Elementwise(name, impl, kinds, layout), layout
 
 
 def _box(index, shape):
