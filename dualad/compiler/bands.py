@@ -95,13 +95,16 @@ class Densify:
     def __init__(self, layout):
         self.layout = layout
         self.__name__ = "densify"
+        self._zero = bytes(layout.dtype.itemsize)   # +0.0
 
     def __call__(self, value):
         lay = self.layout
         bg, diagonals = value
-        out = np.empty(lay.shape, dtype=lay.dtype)
-        flat = out.reshape(lay.R, lay.C)   # a view: the other axes have length one
-        flat[...] = bg
+        if bg.size == 1 and bg.tobytes() == self._zero:   # zeroed memory: no second pass
+            out = np.zeros(lay.shape, dtype=lay.dtype)
+        else:
+            out = np.empty(lay.shape, dtype=lay.dtype)
+            out.reshape(lay.R, lay.C)[...] = bg   # a view: the other axes have length one
         line = out.reshape(-1)
         for d, v in zip(lay.offsets, diagonals):
             i0, j0, n = lay.start(d)
