@@ -26,6 +26,11 @@ Hessian at n = 1000: a dozen passes over 8 MB); kept compact, each is a few vect
 #   length one, transposes, and ``index_add`` of a block (the VJP of a slice: zeros around a
 #   copy) where the background stays a scalar, row or column.
 #
+# These are primitives' steps, or NumPy steps doing the same (``_operation``): a derivative
+# rule that multiplies by a mask of plain values (``relu``'s) runs on tracked arrays, so its
+# tangents are calls of the primitives' value functions, of exact ufuncs and of tracked
+# arrays' ``__getitem__``/``reshape``/``transpose``, with constants inline.
+#
 # Any other step reading a banded value reads it materialised (a ``densify`` step, written
 # once where it is first needed), and so do guards and outputs. The structure comes from the
 # constants alone, so it holds for every input; the pass checks on the traced values that each
