@@ -543,3 +543,21 @@ def test_numpy_numbers_are_traced_arguments():
         got, want = f(np.ones(2), t), (np.ones(2) * t, t + 1)
         _same(got, want)
     assert f.trace_count == 2
+
+
+def test_outputs_come_back_in_the_traced_pytree():
+    """The outputs are rebuilt by a function generated for the output structure: tuples,
+    lists, dicts (sorted keys), namedtuples and None, nested."""
+    import collections
+    Pair = collections.namedtuple("Pair", "first second")
+
+    def f(x):
+        return {"b": [x * 2.0, None], "a": (Pair(x + 1.0, (dnp.sum(x),)), [])}, x
+
+    jitted = ad.jit(f)
+    for x in (np.ones(3), np.arange(3.0)):
+        got, want = jitted(x), f(x)
+        assert type(got[0]["a"][0]) is Pair and got[0]["b"][1] is None
+        assert list(got[0]) == sorted(want[0])   # as tree_unflatten (and JAX) build dicts
+        _same(got, want)
+    assert jitted.trace_count == 1
