@@ -18,7 +18,6 @@ NOT_ANNOTATED = {
     "dualad._torch_methods": "parallel work",
     "dualad.nn.layers": "parallel work",
     "dualad.nn.recurrent": "parallel work",
-    "dualad.compiler.api": "parallel work",      # ad.jit (on main, not yet on this branch)
     # the lead's (the compiled core's Python face): Box.item, .numpy, .tolist
     "dualad._core.primitive": "the lead's",
 }
