@@ -15,11 +15,12 @@ import math
 
 import numpy as np
 
-from .._core.backend import raw_value
-from .._core.tape import Tensor
-from ..typing import Array, ArrayLike
+from . import rnn  # noqa: F401  (nn.utils.rnn.pad_sequence)
+from ..._core.backend import raw_value
+from ..._core.tape import Tensor
+from ...typing import Array, ArrayLike
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+__all__ = ["rnn", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
 
 

@@ -1,0 +1,277 @@
+"""Transposed convolution, padding and interpolation functions of ``dualad.nn.functional``
+(PyTorch's signatures), composed from the ``unfold``/``fold`` primitives and ``dualad.numpy``.
+
+# Design: a transposed convolution is the VJP of a convolution: one matrix product of every
+# input position with the weights gives, per position, the patch it spreads over the output,
+# and ``fold`` (col2im) sums the patches in place. Its derivatives in both modes and to any
+# order follow from those of ``matmul`` and ``fold``. Interpolation is a gather (``take``)
+# along each spatial axis, mixed with constant weights for the linear modes; bilinear is linear
+# along each axis in turn (separable), the same numbers as PyTorch's up to rounding.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import numpy as dnp
+from .._core.backend import array_module, raw_value
+from .._core.primitive import dtype_of, ndim_of, shape_of
+from ..primitives.conv import fold
+from ..typing import Array, ArrayLike
+from ._conv import _batched, _tuple, _unbatched, check_same_dtype
+
+__all__ = ["conv_transpose1d", "conv_transpose2d", "pad", "interpolate", "upsample"]
+
+
+def transposed_output_padding(in_size: tuple[int, ...], output_size: tuple[int, ...],
+                              kernel: tuple[int, ...], stride: tuple[int, ...],
+                              padding: tuple[int, ...], dilation: tuple[int, ...],
+                              what: str = "conv_transpose") -> tuple[int, ...]:
+    """The ``output_padding`` that makes a transposed convolution of spatial size ``in_size``
+    produce ``output_size`` (PyTorch's ``output_size=`` argument of ``ConvTranspose2d``).
+
+    >>> transposed_output_padding((4, 4), (8, 8), (3, 3), (2, 2), (1, 1), (1, 1))
+    (1, 1)
+    """
+    out = []
+    for n, want, k, s, p, d in zip(in_size, output_size, kernel, stride, padding, dilation):
+        least = (n - 1) * s - 2 * p + d * (k - 1) + 1
+        if not least <= want < least + s:
+            raise ValueError(f"{what}: requested output size {tuple(output_size)} is not "
+                             f"reachable from input size {tuple(in_size)} (each must lie in "
+                             f"[{least}, {least + s}) for this geometry)")
+        out.append(want - least)
+    return tuple(out)
+
+
+def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, d,
+                    what):
+    x, added = _batched(x, d, what)
+    check_same_dtype(x, weight, what)
+    n, c = shape_of(x)[:2]
+    size = shape_of(x)[2:]
+    if ndim_of(weight) != d + 2:
+        raise ValueError(f"{what}: weight must be {d + 2}-D (in, out/groups, *kernel), got "
+                         f"shape {shape_of(weight)}")
+    cin, og = shape_of(weight)[:2]
+    kernel = shape_of(weight)[2:]
+    if c != cin or c % groups:
+        raise RuntimeError(f"{what}: input has {c} channels, but the weight "
+                           f"{shape_of(weight)} expects {cin} (divisible by groups={groups})")
+    stride = _tuple(stride, d, f"{what}: stride")
+    pads = _tuple(padding, d, f"{what}: padding")
+    extra = _tuple(output_padding, d, f"{what}: output_padding")
+    dilation = _tuple(dilation, d, f"{what}: dilation")
+    if any(e >= max(s, dil) for e, s, dil in zip(extra, stride, dilation)):
+        raise ValueError(f"{what}: output_padding {extra} must be smaller than either stride "
+                         f"{stride} or dilation {dilation}")
+    if any(e >= s for e, s in zip(extra, stride)):
+        raise NotImplementedError(f"{what}: output_padding {extra} >= stride {stride} is not "
+                                  "implemented")
+    out = tuple((m - 1) * s - 2 * p + dil * (k - 1) + e + 1
+                for m, s, p, dil, k, e in zip(size, stride, pads, dilation, kernel, extra))
+    if any(o <= 0 for o in out):
+        raise ValueError(f"{what}: the output size {out} is not positive (input {size}, "
+                         f"padding {pads})")
+    k_total = int(np.prod(kernel))
+    rows = n * int(np.prod(size))
+    cols = dnp.reshape(dnp.moveaxis(x, 1, -1), (rows, c))           # one row per position
+    o = og * groups
+    if groups == 1:
+        patches = dnp.matmul(cols, dnp.reshape(weight, (c, og * k_total)))
+    else:               # one product per group, batched
+        cg = c // groups
+        cols = dnp.transpose(dnp.reshape(cols, (rows, groups, cg)), (1, 0, 2))
+        w = dnp.reshape(weight, (groups, cg, og * k_total))
+        patches = dnp.transpose(dnp.matmul(cols, w), (1, 0, 2))
+    patches = dnp.reshape(patches, (n,) + size + (o, k_total))
+    y = fold(patches, size=out, kernel=kernel, stride=stride,
+             padding=tuple((p, p) for p in pads), dilation=dilation)     # (N, O, *out)
+    if bias is not None:
+        y = y + dnp.reshape(bias, (o,) + (1,) * d)
+    return _unbatched(y, added)
+
+
+def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Array:
+    """1-D transposed convolution ("deconvolution"), the gradient of ``conv1d`` with respect
+    to its input: ``input`` ``(N, C_in, L)``, ``weight`` ``(C_in, C_out / groups, k)``; the
+    output has length ``(L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1``.
+
+    >>> nn.functional.conv_transpose1d(np.ones((1, 1, 2)), np.ones((1, 1, 2)), stride=2)
+    array([[[1., 1., 1., 1.]]])
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Array:
+    """2-D transposed convolution: ``input`` ``(N, C_in, H, W)``, ``weight``
+    ``(C_in, C_out / groups, kh, kw)``, as in DCGAN's generator::
+
+        y = F.conv_transpose2d(z, w, stride=2, padding=1)   # 4x4 kernel: doubles H and W
+
+    >>> nn.functional.conv_transpose2d(np.ones((1, 1, 1, 1)), np.ones((1, 2, 2, 2))).shape
+    (1, 2, 2, 2)
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2, "conv_transpose2d")
+
+
+# ------------------------------------------------------------------------------ padding
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+              "circular": "wrap"}
+
+
+def pad(input: ArrayLike, pad: tuple[int, ...] | list[int], mode: str = "constant",
+        value: float | None = None) -> Array:
+    """Pad the last ``len(pad) // 2`` axes, PyTorch's way round: ``pad`` is
+    ``(left, right)`` of the last axis, then ``(top, bottom)`` of the one before, and so on.
+    ``mode`` is ``"constant"`` (``value``, default 0; negative amounts crop), ``"reflect"``,
+    ``"replicate"`` or ``"circular"``.
+
+    >>> nn.functional.pad(np.ones((1, 2)), (1, 0), value=5.0)
+    array([[5., 1., 1.]])
+    """
+    amounts = [int(p) for p in pad]
+    if len(amounts) % 2 or len(amounts) // 2 > ndim_of(input):
+        raise ValueError(f"pad: pad must have an even length of at most 2 * input.ndim "
+                         f"({2 * ndim_of(input)}), got {tuple(amounts)}")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {tuple(_PAD_MODES)}, got {mode!r}")
+    if mode != "constant" and value:
+        raise ValueError(f"pad: value is only for mode='constant', got value={value} with "
+                         f"mode={mode!r}")
+    nd = ndim_of(input)
+    widths = [[0, 0] for _ in range(nd)]
+    for i in range(len(amounts) // 2):
+        widths[nd - 1 - i] = amounts[2 * i:2 * i + 2]
+    if any(w < 0 for pair in widths for w in pair):
+        if mode != "constant":
+            raise ValueError(f"pad: negative padding needs mode='constant', got {mode!r}")
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                     for (lo, hi), n in zip(widths, shape_of(input)))
+        input = input[crop]
+        widths = [[max(lo, 0), max(hi, 0)] for lo, hi in widths]
+    if not any(lo or hi for lo, hi in widths):
+        return input
+    widths = tuple(tuple(pair) for pair in widths)
+    if mode == "constant":
+        return dnp.pad(input, widths, mode="constant", constant_values=value or 0.0)
+    if mode == "reflect" and any(max(lo, hi) >= n for (lo, hi), n in zip(widths, shape_of(
+            input))):
+        raise ValueError(f"pad: reflect padding {tuple(amounts)} must be smaller than the "
+                         f"padded axes of shape {shape_of(input)}")
+    return dnp.pad(input, widths, mode=_PAD_MODES[mode])
+
+
+# ------------------------------------------------------------------------------ interpolation
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_NEAREST = ("nearest", "nearest-exact")
+
+
+def _output_geometry(shape, d, size, scale_factor, recompute_scale_factor):
+    """Output sizes and PyTorch's ``scale`` per axis (input length per output length, from
+    ``scale_factor`` itself when given and not recomputed)."""
+    in_size = shape[-d:]
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        out = _tuple(size, d, "interpolate: size")
+        return out, tuple(n / m for n, m in zip(in_size, out))
+    factors = (tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list))
+               else (float(scale_factor),) * d)
+    if len(factors) != d:
+        raise ValueError(f"interpolate: scale_factor must be a number or {d} numbers, got "
+                         f"{scale_factor}")
+    out = tuple(int(math.floor(n * f)) for n, f in zip(in_size, factors))
+    if recompute_scale_factor:
+        return out, tuple(n / m for n, m in zip(in_size, out))
+    return out, tuple(1.0 / f for f in factors)
+
+
+def _nearest(x, axis, n, m, scale, exact):
+    dst = np.arange(m, dtype=np.float32)
+    src = np.floor((dst + 0.5) * np.float32(scale)) if exact else np.floor(dst * np.float32(
+        scale))
+    return dnp.take(x, np.minimum(src.astype(np.int64), n - 1), axis=axis)
+
+
+def _linear(x, axis, n, m, scale, align_corners):
+    dtype = np.dtype(dtype_of(x))
+    dst = np.arange(m, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n - 1) / (m - 1) if m > 1 else 0.0)
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    lo = np.minimum(np.floor(src).astype(np.int64), n - 1)
+    hi = np.minimum(lo + 1, n - 1)
+    shape = [1] * ndim_of(x)
+    shape[axis] = m
+    xp = array_module(raw_value(x))
+    frac = xp.asarray((src - lo).astype(dtype).reshape(shape))
+    return dnp.take(x, lo, axis=axis) * (1 - frac) + dnp.take(x, hi, axis=axis) * frac
+
+
+def interpolate(input: ArrayLike, size: int | tuple[int, ...] | None = None,
+                scale_factor: float | tuple[float, ...] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Array:
+    """Resize the spatial axes of ``input`` ``(N, C, *spatial)`` to ``size`` or by
+    ``scale_factor``, with PyTorch's sampling positions: ``mode`` ``"nearest"``,
+    ``"nearest-exact"``, ``"linear"`` (3-D input), ``"bilinear"`` (4-D) or ``"trilinear"``
+    (5-D), ``align_corners`` for the linear modes.
+
+    >>> nn.functional.interpolate(np.array([[[1.0, 2.0]]]), scale_factor=2)
+    array([[[1., 1., 2., 2.]]])
+    >>> nn.functional.interpolate(np.array([[[1.0, 2.0]]]), size=3, mode="linear",
+    ...                           align_corners=True)
+    array([[[1. , 1.5, 2. ]]])
+    """
+    nd = ndim_of(input)
+    d = nd - 2
+    if d < 1:
+        raise ValueError(f"interpolate: input must be (N, C, *spatial) with at least one "
+                         f"spatial axis, got shape {shape_of(input)}")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented")
+    if mode in _LINEAR:
+        if _LINEAR[mode] != d:
+            raise NotImplementedError(f"interpolate: mode={mode!r} needs a "
+                                      f"{_LINEAR[mode] + 2}-D input, got shape "
+                                      f"{shape_of(input)}")
+    elif mode in _NEAREST:
+        if align_corners is not None:
+            raise ValueError("interpolate: align_corners is only for the linear modes "
+                             "(linear, bilinear, trilinear)")
+    else:
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented (nearest, "
+                                  "nearest-exact, linear, bilinear, trilinear are)")
+    out, scales = _output_geometry(shape_of(input), d, size, scale_factor,
+                                   recompute_scale_factor)
+    x = input
+    for i, (m, scale) in enumerate(zip(out, scales)):
+        axis = 2 + i
+        n = shape_of(input)[axis]
+        if mode in _NEAREST:
+            x = _nearest(x, axis, n, m, scale, mode == "nearest-exact")
+        else:
+            x = _linear(x, axis, n, m, scale, bool(align_corners))
+    return x
+
+
+def upsample(input: ArrayLike, size: int | tuple[int, ...] | None = None,
+             scale_factor: float | tuple[float, ...] | None = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Array:
+    """The deprecated spelling of ``interpolate`` (same arguments).
+
+    >>> nn.functional.upsample(np.array([[[1.0, 2.0]]]), size=4).shape
+    (1, 1, 4)
+    """
+    return interpolate(input, size, scale_factor, mode, align_corners)
