@@ -457,3 +457,14 @@ def test_cells_match_finite_differences():
             return out[0] * out[1] if isinstance(out, tuple) else out
 
         _fd(f, RNG.standard_normal((2, 3)), *params.values())
+
+
+def test_clip_grad_norm_clips_when_given_a_generator():
+    # model.parameters() is a generator: it must be read once (it used to clip nothing)
+    layer = nn.Linear(3, 2)
+    layer(ad.ones(4, 3)).sum().backward()
+    total = nn.utils.clip_grad_norm_(layer.parameters(), 0.5)
+    assert float(total) > 0.5
+    clipped = np.sqrt(sum((_np(p.grad).astype(np.float64) ** 2).sum()
+                          for p in layer.parameters()))
+    assert abs(clipped - 0.5) < 1e-5
