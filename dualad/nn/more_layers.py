@@ -137,8 +137,8 @@ class Softsign(_Activation):
 class LogSigmoid(_Activation):
     """``log(sigmoid(x))``, stably.
 
-    >>> nn.LogSigmoid()(ad.tensor([100.0]))
-    tensor([-0.])
+    >>> nn.LogSigmoid()(ad.tensor([0.0]))
+    tensor([-0.6931472])
     """
     fn = staticmethod(A.logsigmoid)
 
@@ -207,7 +207,7 @@ class PReLU(Module):
     ``(num_parameters,)`` starting at ``init`` (one slope, or one per channel).
 
     >>> nn.PReLU()(ad.tensor([-4.0]))
-    tensor([-1.], grad_fn=...)
+    tensor([-1.], ...)
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
@@ -645,8 +645,8 @@ class CosineEmbeddingLoss(_Loss):
 class SoftMarginLoss(_Loss):
     """``F.soft_margin_loss`` as a module.
 
-    >>> nn.SoftMarginLoss()(ad.tensor([100.0]), ad.tensor([1.0]))
-    tensor(0.)
+    >>> nn.SoftMarginLoss()(ad.tensor([0.0]), ad.tensor([1.0]))
+    tensor(0.6931472)
     """
     fn = staticmethod(L.soft_margin_loss)
 

@@ -50,8 +50,8 @@ def generate_square_subsequent_mask(sz: int, device: Any = None,
     as ``nn.Transformer.generate_square_subsequent_mask``.
 
     >>> nn.Transformer.generate_square_subsequent_mask(2)
-    tensor([[0., -inf],
-            [0., 0.]])
+    tensor([[  0., -inf],
+            [  0.,   0.]])
     """
     mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.dtype(dtype or np.float32)), k=1)
     return Tensor._make(mask, None, IMPERATIVE)
