@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad import nn, optim
 
 torch = pytest.importorskip("torch")
 
