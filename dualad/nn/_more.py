@@ -3,13 +3,16 @@
 ``dualad.numpy`` operations."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import numpy as dnp
-from .._core.primitive import ndim_of, shape_of
+from .._core.backend import array_module, raw_value
+from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike
 from ._conv import _batched, _tuple, _unbatched, _adaptive_bounds
 
 __all__ = ["group_norm", "instance_norm", "bilinear", "adaptive_max_pool1d",
-           "adaptive_max_pool2d"]
+           "adaptive_max_pool2d", "embedding_bag"]
 
 
 def _normalised(x, axes, eps):
@@ -128,3 +131,72 @@ def adaptive_max_pool2d(input: ArrayLike, output_size: int | tuple[int, ...],
     """
     return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
 
+
+
+def _bags(input, offsets, include_last_offset, what):
+    """Flat indices and the ``(start, stop)`` of each bag."""
+    idx = np.asarray(raw_value(input))
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"{what}: indices must be integers, got dtype {idx.dtype}")
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{what}: offsets must be None for a 2-D input (one bag per row)")
+        b, n = idx.shape
+        return idx.reshape(-1), [(i * n, (i + 1) * n) for i in range(b)]
+    if idx.ndim != 1 or offsets is None:
+        raise ValueError(f"{what}: expected a 2-D input, or a 1-D input with offsets, got "
+                         f"shape {idx.shape} and offsets {offsets!r}")
+    starts = [int(o) for o in np.asarray(raw_value(offsets)).reshape(-1)]
+    if not starts or starts[0] != 0 or any(a > b for a, b in zip(starts, starts[1:])):
+        raise ValueError(f"{what}: offsets must start at 0 and not decrease, got {starts}")
+    ends = starts[1:] + ([] if include_last_offset else [len(idx)])
+    return idx, list(zip(starts, ends))
+
+
+def embedding_bag(input: ArrayLike, weight: ArrayLike, offsets: ArrayLike | None = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: ArrayLike | None = None,
+                  include_last_offset: bool = False, padding_idx: int | None = None) -> Array:
+    """Sums, means or maxima of bags of rows of ``weight`` ``(num, dim)``: each row of a 2-D
+    ``input`` is a bag, or a 1-D ``input`` is cut into bags at ``offsets`` (PyTorch's text
+    classification tutorial). Empty bags give zeros; indices equal to ``padding_idx`` are left
+    out; ``per_sample_weights`` scale the rows (``mode="sum"`` only).
+
+    >>> w = np.arange(6.0).reshape(3, 2)
+    >>> nn.functional.embedding_bag(np.array([0, 2, 1]), w, np.array([0, 2]))
+    array([[2., 3.],
+           [2., 3.]])
+    """
+    what = "embedding_bag"
+    if max_norm is not None or scale_grad_by_freq:
+        raise NotImplementedError(f"{what}: max_norm and scale_grad_by_freq are not "
+                                  "implemented")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{what}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"{what}: per_sample_weights needs mode='sum', got "
+                                  f"{mode!r} (as in PyTorch)")
+    flat, bags = _bags(input, offsets, include_last_offset, what)
+    n = shape_of(weight)[0]
+    if flat.size and (flat.min() < 0 or flat.max() >= n):
+        raise IndexError(f"{what}: index out of range for {n} embeddings")
+    rows = dnp.getitem(weight, flat)                          # (T, dim)
+    keep = np.ones(len(flat), bool) if padding_idx is None else flat != padding_idx % n
+    if per_sample_weights is not None:
+        psw = dnp.reshape(per_sample_weights, (-1,))
+        rows = rows * dnp.expand_dims(psw, 1)
+    if mode == "max":
+        zero = array_module(raw_value(weight)).zeros(shape_of(weight)[1:], dtype_of(weight))
+        out = []
+        for lo, hi in bags:
+            picked = np.nonzero(keep[lo:hi])[0] + lo
+            out.append(dnp.max(dnp.getitem(rows, picked), axis=0) if len(picked) else zero)
+        return dnp.stack(out, axis=0)
+    member = np.zeros((len(bags), len(flat)), np.dtype(dtype_of(weight)))
+    for b, (lo, hi) in enumerate(bags):
+        member[b, lo:hi] = keep[lo:hi]
+    if mode == "mean":
+        member /= np.maximum(member.sum(axis=1, keepdims=True), 1)
+    xp = array_module(raw_value(weight))
+    return dnp.matmul(xp.asarray(member), rows)

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from .. import numpy as dnp
+from .._core.backend import raw_value
 from .._core.primitive import ndim_of, shape_of
 from .._core.tape import Tensor
 from ..typing import Array, ArrayLike, DTypeLike
@@ -27,7 +28,7 @@ __all__ = ["ReLU6", "Hardtanh", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoi
            "Unflatten", "ParameterList", "ParameterDict", "Bilinear", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "MarginRankingLoss", "TripletMarginLoss",
            "CosineEmbeddingLoss", "SoftMarginLoss", "HingeEmbeddingLoss", "PoissonNLLLoss",
-           "GaussianNLLLoss"]
+           "GaussianNLLLoss", "EmbeddingBag"]
 
 
 class _Activation(Module):
@@ -679,3 +680,53 @@ class GaussianNLLLoss(_Loss):
     """
     fn = staticmethod(L.gaussian_nll_loss)
     options = (("full", False), ("eps", 1e-6))
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxima of bags of embeddings without forming the embeddings one by one:
+    ``weight`` ``(num_embeddings, embedding_dim)`` drawn from N(0, 1), as in PyTorch's text
+    classification tutorial::
+
+        bag = nn.EmbeddingBag(vocab_size, 64)           # mode="mean"
+        features = bag(token_ids, offsets)              # one row per bag
+
+    >>> nn.EmbeddingBag(10, 3)(ad.tensor([1, 2, 4, 5]), ad.tensor([0, 2])).shape
+    (2, 3)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: ArrayLike | None = None,
+                 include_last_offset: bool = False, padding_idx: int | None = None,
+                 device: Any = None, dtype: DTypeLike = np.float32) -> None:
+        super().__init__()
+        if max_norm is not None or scale_grad_by_freq:
+            raise NotImplementedError("EmbeddingBag: max_norm and scale_grad_by_freq are not "
+                                      "implemented")
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        self.num_embeddings, self.embedding_dim, self.mode = num_embeddings, embedding_dim, mode
+        self.include_last_offset = include_last_offset
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"EmbeddingBag: padding_idx {padding_idx} is out of range for "
+                                 f"{num_embeddings} embeddings")
+            padding_idx %= num_embeddings
+        self.padding_idx = padding_idx
+        if _weight is None:
+            self.weight = init.normal_(Parameter(np.empty((num_embeddings, embedding_dim),
+                                                          dtype)))
+            if padding_idx is not None:
+                raw_value(self.weight)[padding_idx] = 0
+        else:
+            self.weight = Parameter(np.array(raw_value(_weight)))
+
+    def forward(self, input: ArrayLike, offsets: ArrayLike | None = None,
+                per_sample_weights: ArrayLike | None = None) -> Array:
+        return M.embedding_bag(input, self.weight, offsets, mode=self.mode,
+                               per_sample_weights=per_sample_weights,
+                               include_last_offset=self.include_last_offset,
+                               padding_idx=self.padding_idx)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"

@@ -468,3 +468,21 @@ def test_clip_grad_norm_clips_when_given_a_generator():
     clipped = np.sqrt(sum((_np(p.grad).astype(np.float64) ** 2).sum()
                           for p in layer.parameters()))
     assert abs(clipped - 0.5) < 1e-5
+
+
+@pytest.mark.parametrize("options", [dict(), dict(mode="sum"), dict(mode="max"),
+                                     dict(padding_idx=2), dict(include_last_offset=True)])
+def test_embedding_bag_matches_torch(options):
+    tokens = np.array([1, 2, 4, 5, 2, 2, 7, 0, 3])
+    offsets = np.array([0, 2, 2, 6]) if not options.get("include_last_offset") else np.array(
+        [0, 2, 2, 6, 9])
+    assert_same(nn.EmbeddingBag(8, 3, **options), torch.nn.EmbeddingBag(8, 3, **options),
+                tokens, offsets)
+    assert_same(nn.EmbeddingBag(8, 3, **options), torch.nn.EmbeddingBag(8, 3, **options),
+                tokens[:8].reshape(2, 4))
+
+
+def test_embedding_bag_per_sample_weights_match_torch():
+    tokens, offsets, psw = np.array([1, 2, 4, 5]), np.array([0, 1]), RNG.random(4)
+    dm, tm = nn.EmbeddingBag(6, 2, mode="sum"), torch.nn.EmbeddingBag(6, 2, mode="sum")
+    assert_same(dm, tm, tokens, offsets, psw)
