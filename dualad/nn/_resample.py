@@ -21,7 +21,8 @@ from ..primitives.conv import fold
 from ..typing import Array, ArrayLike
 from ._conv import _batched, _tuple, _unbatched, check_same_dtype
 
-__all__ = ["conv_transpose1d", "conv_transpose2d", "pad", "interpolate", "upsample"]
+__all__ = ["conv_transpose1d", "conv_transpose2d", "pad", "interpolate", "upsample",
+           "affine_grid", "grid_sample"]
 
 
 def transposed_output_padding(in_size: tuple[int, ...], output_size: tuple[int, ...],
@@ -275,3 +276,97 @@ def upsample(input: ArrayLike, size: int | tuple[int, ...] | None = None,
     (1, 1, 4)
     """
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+# ------------------------------------------------------------------ spatial transformers
+def _base_coords(n, align_corners, dtype):
+    """The normalised coordinates in [-1, 1] of ``n`` pixel centres (or corners)."""
+    if align_corners:
+        return np.linspace(-1.0, 1.0, n, dtype=dtype) if n > 1 else np.zeros(1, dtype)
+    return ((np.arange(n, dtype=dtype) * 2 + 1) / n - 1).astype(dtype)
+
+
+def affine_grid(theta: ArrayLike, size: tuple[int, ...] | list[int],
+                align_corners: bool | None = None) -> Array:
+    """The sampling grid ``(N, H, W, 2)`` of the affine maps ``theta`` ``(N, 2, 3)`` over an
+    output of ``size`` ``(N, C, H, W)``, for ``grid_sample`` (the spatial transformer
+    tutorial); differentiable in ``theta``.
+
+    >>> theta = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    >>> nn.functional.affine_grid(theta, (1, 1, 2, 2), align_corners=True)[0, :, :, 0]
+    array([[-1.,  1.],
+           [-1.,  1.]])
+    """
+    size = tuple(int(s) for s in size)
+    if len(size) != 4 or shape_of(theta) != (size[0], 2, 3):
+        raise ValueError(f"affine_grid: expected theta (N, 2, 3) and size (N, C, H, W), got "
+                         f"theta of shape {shape_of(theta)} and size {size} (only 2-D)")
+    n, _, h, w = size
+    dtype = np.dtype(dtype_of(theta))
+    xs = _base_coords(w, bool(align_corners), dtype)
+    ys = _base_coords(h, bool(align_corners), dtype)
+    base = np.stack([np.broadcast_to(xs, (h, w)), np.broadcast_to(ys[:, None], (h, w)),
+                     np.ones((h, w), dtype)], axis=-1).reshape(1, h * w, 3)
+    base = array_module(raw_value(theta)).asarray(base)
+    grid = dnp.matmul(base, dnp.swapaxes(theta, 1, 2))             # (N, H * W, 2)
+    return dnp.reshape(grid, (n, h, w, 2))
+
+
+def _unnormalise(coord, n, align_corners):
+    if align_corners:
+        return (coord + 1) * ((n - 1) / 2)
+    return ((coord + 1) * n - 1) / 2
+
+
+def grid_sample(input: ArrayLike, grid: ArrayLike, mode: str = "bilinear",
+                padding_mode: str = "zeros", align_corners: bool | None = None) -> Array:
+    """Samples ``input`` ``(N, C, H, W)`` at the normalised positions ``grid``
+    ``(N, H_out, W_out, 2)`` (x, then y, in [-1, 1]), bilinearly or at the nearest pixel;
+    outside the input, zeros (``padding_mode="zeros"``) or the border values (``"border"``).
+    Differentiable in ``input`` and (bilinear) in ``grid``.
+
+    >>> x = np.arange(4.0).reshape(1, 1, 2, 2)
+    >>> g = np.zeros((1, 1, 1, 2))                  # the centre
+    >>> nn.functional.grid_sample(x, g, align_corners=False)
+    array([[[[1.5]]]])
+    """
+    if mode not in ("bilinear", "nearest"):
+        raise NotImplementedError(f"grid_sample: mode={mode!r} is not implemented (bilinear, "
+                                  "nearest are)")
+    if padding_mode not in ("zeros", "border"):
+        raise NotImplementedError(f"grid_sample: padding_mode={padding_mode!r} is not "
+                                  "implemented (zeros, border are)")
+    if ndim_of(input) != 4 or ndim_of(grid) != 4 or shape_of(grid)[-1] != 2 or \
+            shape_of(grid)[0] != shape_of(input)[0]:
+        raise ValueError(f"grid_sample: expected input (N, C, H, W) and grid (N, H_out, W_out, "
+                         f"2), got shapes {shape_of(input)} and {shape_of(grid)} (only 2-D)")
+    check_same_dtype(grid, input, "grid_sample")
+    n, c, h, w = shape_of(input)
+    ho, wo = shape_of(grid)[1:3]
+    ac = bool(align_corners)
+    ix = _unnormalise(grid[..., 0], w, ac)                           # (N, H_out, W_out)
+    iy = _unnormalise(grid[..., 1], h, ac)
+    if padding_mode == "border":
+        ix = dnp.clip(ix, 0, w - 1)
+        iy = dnp.clip(iy, 0, h - 1)
+    pixels = dnp.reshape(dnp.moveaxis(input, 1, -1), (n, h * w, c))   # (N, H W, C)
+    batch = np.arange(n)[:, None]
+
+    def gather(yc, xc):
+        """``input`` at the integer positions ``(yc, xc)`` ``(N, H_out, W_out)``, zero where
+        outside: ``(N, H_out, W_out, C)``."""
+        inside = (xc >= 0) & (xc < w) & (yc >= 0) & (yc < h)
+        flat = (np.clip(yc, 0, h - 1) * w + np.clip(xc, 0, w - 1)).reshape(n, -1)
+        values = dnp.reshape(dnp.getitem(pixels, (batch, flat)), (n, ho, wo, c))
+        return values * inside[..., None].astype(np.dtype(dtype_of(input)))
+
+    rx, ry = np.asarray(raw_value(ix)), np.asarray(raw_value(iy))
+    if mode == "nearest":
+        out = gather(np.rint(ry).astype(np.int64), np.rint(rx).astype(np.int64))
+    else:
+        x0, y0 = np.floor(rx).astype(np.int64), np.floor(ry).astype(np.int64)
+        fx = dnp.expand_dims(ix - x0, -1)                            # the weights, (.., 1)
+        fy = dnp.expand_dims(iy - y0, -1)
+        out = ((gather(y0, x0) * (1 - fx) + gather(y0, x0 + 1) * fx) * (1 - fy)
+               + (gather(y0 + 1, x0) * (1 - fx) + gather(y0 + 1, x0 + 1) * fx) * fy)
+    return dnp.moveaxis(out, -1, 1)

@@ -486,3 +486,35 @@ def test_embedding_bag_per_sample_weights_match_torch():
     tokens, offsets, psw = np.array([1, 2, 4, 5]), np.array([0, 1]), RNG.random(4)
     dm, tm = nn.EmbeddingBag(6, 2, mode="sum"), torch.nn.EmbeddingBag(6, 2, mode="sum")
     assert_same(dm, tm, tokens, offsets, psw)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("mode, padding_mode", [("bilinear", "zeros"), ("bilinear", "border"),
+                                                ("nearest", "zeros")])
+def test_affine_grid_and_grid_sample_match_torch(align_corners, mode, padding_mode):
+    # the spatial transformer tutorial: theta -> affine_grid -> grid_sample, gradients of both
+    x, theta = randn(2, 3, 6, 7), randn(2, 2, 3) * 0.8 + np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    proj = randn(2, 3, 5, 4)
+
+    def run(lib, functional, x, theta):
+        grid = functional.affine_grid(theta, (2, 3, 5, 4), align_corners=align_corners)
+        y = functional.grid_sample(x, grid, mode=mode, padding_mode=padding_mode,
+                                   align_corners=align_corners)
+        (y * lib.tensor(proj)).sum().backward()
+        return y
+
+    dx, dt = ad.tensor(x, requires_grad=True), ad.tensor(theta, requires_grad=True)
+    tx, tt = torch.tensor(x, requires_grad=True), torch.tensor(theta, requires_grad=True)
+    pairs = [(run(ad, F, dx, dt), run(torch, TF, tx, tt)), (dx.grad, tx.grad)]
+    if mode == "nearest":       # no path from theta: PyTorch gives zeros, dualad None
+        assert dt.grad is None and not tt.grad.any()
+    else:
+        pairs.append((dt.grad, tt.grad))
+    for a, b in pairs:
+        np.testing.assert_allclose(_np(a), _np(b), atol=1e-10)
+
+
+def test_grid_sample_matches_finite_differences():
+    x, grid = RNG.standard_normal((1, 2, 4, 5)), RNG.uniform(-0.9, 0.9, (1, 3, 2, 2))
+    _fd(lambda x, g: F.grid_sample(x, g, align_corners=False), x, grid)
+    _fd(lambda t: F.affine_grid(t, (1, 2, 3, 3)), RNG.standard_normal((1, 2, 3)))
