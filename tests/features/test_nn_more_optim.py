@@ -40,7 +40,9 @@ def _trajectory(lib, name, options, steps=12):
     ("Adamax", dict()), ("Adamax", dict(lr=0.05, weight_decay=0.1, maximize=True)),
     ("Adadelta", dict()), ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
     ("Rprop", dict()), ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
-    ("AdamW", dict(lr=0.05)),
+    ("AdamW", dict(lr=0.05)), ("AdamW", dict(lr=0.05, amsgrad=True)),
+    ("Adam", dict(lr=0.05, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.05, amsgrad=True, weight_decay=0.2, maximize=True)),
 ])
 def test_optimizers_match_torch(name, options):
     got, opt = _trajectory(ad, name, options)
