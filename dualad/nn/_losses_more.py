@@ -14,7 +14,8 @@ from ..typing import Array, ArrayLike
 from ._activations import pairwise_distance
 
 __all__ = ["margin_ranking_loss", "triplet_margin_loss", "cosine_embedding_loss",
-           "soft_margin_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss"]
+           "soft_margin_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "multilabel_soft_margin_loss", "multi_margin_loss"]
 
 
 def _reduce(loss, reduction, what):
@@ -152,3 +153,45 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, full:
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
+                                weight: ArrayLike | None = None,
+                                reduction: str = "mean") -> Array:
+    """Per-class logistic loss of logits ``input`` ``(N, C)`` against 0/1 ``target``,
+    averaged over the classes (each class weighted by ``weight``).
+
+    >>> float(nn.functional.multilabel_soft_margin_loss(np.zeros((1, 2)), np.ones((1, 2))))
+    0.6931471805599453
+    """
+    loss = target * dnp.logaddexp(0.0, -input) + (1 - target) * dnp.logaddexp(0.0, input)
+    if weight is not None:
+        loss = loss * weight
+    loss = dnp.mean(loss, axis=ndim_of(input) - 1)
+    return _reduce(loss, reduction, "multilabel_soft_margin_loss")
+
+
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: float = 1.0,
+                      weight: ArrayLike | None = None, reduction: str = "mean") -> Array:
+    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])**p / C`` per sample
+    of ``input`` ``(N, C)`` with integer labels ``target`` ``(N,)`` (times ``weight[y]``).
+
+    >>> float(nn.functional.multi_margin_loss(np.array([[0.0, 2.0]]), np.array([1])))
+    0.0
+    """
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
+    x = input if ndim_of(input) == 2 else dnp.reshape(input, (1, -1))
+    labels = np.asarray(raw_value(target)).reshape(-1)
+    n, c = shape_of(x)
+    picked = dnp.expand_dims(dnp.getitem(x, (np.arange(n), labels)), 1)
+    hinge = dnp.where(np.arange(c) != labels[:, None], margin - picked + x, 0.0)
+    hinge = _relu(hinge)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * dnp.expand_dims(dnp.getitem(weight, labels), 1)
+    loss = dnp.sum(hinge, axis=1) / c
+    if ndim_of(input) != 2:
+        loss = dnp.reshape(loss, ())
+    return _reduce(loss, reduction, "multi_margin_loss")

@@ -22,7 +22,7 @@ from ..typing import Array, ArrayLike
 from ._conv import _batched, _tuple, _unbatched, check_same_dtype
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "pad", "interpolate", "upsample",
-           "affine_grid", "grid_sample"]
+           "affine_grid", "grid_sample", "pixel_shuffle", "pixel_unshuffle"]
 
 
 def transposed_output_padding(in_size: tuple[int, ...], output_size: tuple[int, ...],
@@ -370,3 +370,39 @@ def grid_sample(input: ArrayLike, grid: ArrayLike, mode: str = "bilinear",
         out = ((gather(y0, x0) * (1 - fx) + gather(y0, x0 + 1) * fx) * (1 - fy)
                + (gather(y0 + 1, x0) * (1 - fx) + gather(y0 + 1, x0 + 1) * fx) * fy)
     return dnp.moveaxis(out, -1, 1)
+
+
+def pixel_shuffle(input: ArrayLike, upscale_factor: int) -> Array:
+    """Rearrange ``(*, C r**2, H, W)`` into ``(*, C, H r, W r)`` (sub-pixel convolution's
+    upsampling, ``r = upscale_factor``).
+
+    >>> nn.functional.pixel_shuffle(np.arange(4.0).reshape(1, 4, 1, 1), 2)[0, 0]
+    array([[0., 1.],
+           [2., 3.]])
+    """
+    r = int(upscale_factor)
+    *lead, c, h, w = shape_of(input)
+    if c % (r * r):
+        raise ValueError(f"pixel_shuffle: the channels ({c}) must be divisible by "
+                         f"upscale_factor**2 ({r * r})")
+    k = len(lead)
+    x = dnp.reshape(input, tuple(lead) + (c // (r * r), r, r, h, w))
+    x = dnp.transpose(x, tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
+    return dnp.reshape(x, tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: ArrayLike, downscale_factor: int) -> Array:
+    """The inverse of ``pixel_shuffle``: ``(*, C, H r, W r)`` into ``(*, C r**2, H, W)``.
+
+    >>> nn.functional.pixel_unshuffle(np.arange(4.0).reshape(1, 1, 2, 2), 2).ravel()
+    array([0., 1., 2., 3.])
+    """
+    r = int(downscale_factor)
+    *lead, c, h, w = shape_of(input)
+    if h % r or w % r:
+        raise ValueError(f"pixel_unshuffle: the height and width ({h}, {w}) must be divisible "
+                         f"by downscale_factor ({r})")
+    k = len(lead)
+    x = dnp.reshape(input, tuple(lead) + (c, h // r, r, w // r, r))
+    x = dnp.transpose(x, tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
+    return dnp.reshape(x, tuple(lead) + (c * r * r, h // r, w // r))

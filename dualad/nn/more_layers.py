@@ -28,7 +28,8 @@ __all__ = ["ReLU6", "Hardtanh", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoi
            "Unflatten", "ParameterList", "ParameterDict", "Bilinear", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "MarginRankingLoss", "TripletMarginLoss",
            "CosineEmbeddingLoss", "SoftMarginLoss", "HingeEmbeddingLoss", "PoissonNLLLoss",
-           "GaussianNLLLoss", "EmbeddingBag"]
+           "GaussianNLLLoss", "EmbeddingBag", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+           "Softmax2d"]
 
 
 class _Activation(Module):
@@ -601,7 +602,10 @@ class _Loss(Module):
             values[k] = v
         self.reduction = reduction
         for k, v in values.items():
-            setattr(self, k, v)
+            if k == "weight":        # PyTorch's weighted losses keep it as a buffer
+                self.register_buffer("weight", v)
+            else:
+                setattr(self, k, v)
 
     def forward(self, *inputs: ArrayLike) -> Array:
         options = {name: getattr(self, name) for name, _ in self.options}
@@ -680,6 +684,41 @@ class GaussianNLLLoss(_Loss):
     """
     fn = staticmethod(L.gaussian_nll_loss)
     options = (("full", False), ("eps", 1e-6))
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """``F.multilabel_soft_margin_loss`` as a module (``weight`` per class).
+
+    >>> nn.MultiLabelSoftMarginLoss()(ad.zeros(1, 2), ad.ones(1, 2))
+    tensor(0.6931472)
+    """
+    fn = staticmethod(L.multilabel_soft_margin_loss)
+    options = (("weight", None),)
+
+
+class MultiMarginLoss(_Loss):
+    """``F.multi_margin_loss`` as a module: ``MultiMarginLoss(p=1, margin=1.0, weight=None)``.
+
+    >>> nn.MultiMarginLoss()(ad.tensor([[0.0, 2.0]]), ad.tensor([1]))
+    tensor(0.)
+    """
+    fn = staticmethod(L.multi_margin_loss)
+    options = (("p", 1), ("margin", 1.0), ("weight", None))
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (axis -3) of ``(N, C, H, W)`` or ``(C, H, W)``.
+
+    >>> nn.Softmax2d()(ad.zeros(1, 2, 1, 1)).ravel()
+    tensor([0.5, 0.5])
+    """
+
+    def forward(self, input: ArrayLike) -> Array:
+        if ndim_of(input) not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-D or 4-D input, got shape "
+                             f"{shape_of(input)}")
+        from .functional import softmax
+        return softmax(input, -3)
 
 
 class EmbeddingBag(Module):

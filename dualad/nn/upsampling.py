@@ -10,15 +10,16 @@ import numpy as np
 
 from . import init
 from ._conv import _tuple
-from ._resample import (conv_transpose1d, conv_transpose2d, interpolate, pad,
-                        transposed_output_padding)
+from ._resample import (conv_transpose1d, conv_transpose2d, interpolate, pad, pixel_shuffle,
+                        pixel_unshuffle, transposed_output_padding)
 from .module import Module, Parameter
 from .._core.primitive import shape_of
 from ..typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
-           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d"]
+           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+           "PixelShuffle", "PixelUnshuffle"]
 
 
 class _ConvTransposeNd(Module):
@@ -252,3 +253,39 @@ class ReplicationPad2d(ReplicationPad1d):
     (1, 4, 4)
     """
     d = 2
+
+
+class PixelShuffle(Module):
+    """``F.pixel_shuffle`` as a layer (the super-resolution example's upsampling).
+
+    >>> nn.PixelShuffle(3)(ad.zeros(1, 9, 4, 4)).shape
+    (1, 1, 12, 12)
+    """
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input: ArrayLike) -> Array:
+        return pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """``F.pixel_unshuffle`` as a layer.
+
+    >>> nn.PixelUnshuffle(2)(ad.zeros(1, 1, 4, 4)).shape
+    (1, 4, 2, 2)
+    """
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input: ArrayLike) -> Array:
+        return pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"

@@ -518,3 +518,29 @@ def test_grid_sample_matches_finite_differences():
     x, grid = RNG.standard_normal((1, 2, 4, 5)), RNG.uniform(-0.9, 0.9, (1, 3, 2, 2))
     _fd(lambda x, g: F.grid_sample(x, g, align_corners=False), x, grid)
     _fd(lambda t: F.affine_grid(t, (1, 2, 3, 3)), RNG.standard_normal((1, 2, 3)))
+
+
+def test_pixel_shuffle_softmax2d_and_multi_losses_match_torch():
+    assert_same(nn.PixelShuffle(2), torch.nn.PixelShuffle(2), randn(2, 12, 3, 4))
+    assert_same(nn.PixelUnshuffle(2), torch.nn.PixelUnshuffle(2), randn(2, 3, 4, 6))
+    assert_same(nn.Softmax2d(), torch.nn.Softmax2d(), randn(2, 3, 4, 2))
+    x, y = randn(5, 4), (RNG.random((5, 4)) > 0.5).astype(float)
+    w = RNG.random(4) + 0.5
+    for reduction in ("mean", "sum", "none"):
+        assert_same(nn.MultiLabelSoftMarginLoss(reduction=reduction),
+                    torch.nn.MultiLabelSoftMarginLoss(reduction=reduction), x, y,
+                    differentiable=1)
+        assert_same(nn.MultiLabelSoftMarginLoss(weight=ad.tensor(w), reduction=reduction),
+                    torch.nn.MultiLabelSoftMarginLoss(weight=torch.tensor(w),
+                                                      reduction=reduction), x, y,
+                    differentiable=1)
+        labels = RNG.integers(0, 4, 5)
+        for options in (dict(), dict(p=2, margin=0.5)):
+            assert_same(nn.MultiMarginLoss(reduction=reduction, **options),
+                        torch.nn.MultiMarginLoss(reduction=reduction, **options), x, labels)
+        assert_same(nn.MultiMarginLoss(weight=ad.tensor(w), reduction=reduction),
+                    torch.nn.MultiMarginLoss(weight=torch.tensor(w), reduction=reduction),
+                    x, labels)
+    _fd(lambda x: F.pixel_shuffle(x, 2), randn(1, 4, 2, 3))
+    _fd(lambda x: F.multi_margin_loss(x, np.array([0, 3, 1]), p=2), randn(3, 4))
+    _fd(lambda x: F.multilabel_soft_margin_loss(x, np.eye(3, 4)), randn(3, 4))
