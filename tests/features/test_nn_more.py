@@ -544,3 +544,47 @@ def test_pixel_shuffle_softmax2d_and_multi_losses_match_torch():
     _fd(lambda x: F.pixel_shuffle(x, 2), randn(1, 4, 2, 3))
     _fd(lambda x: F.multi_margin_loss(x, np.array([0, 3, 1]), p=2), randn(3, 4))
     _fd(lambda x: F.multilabel_soft_margin_loss(x, np.eye(3, 4)), randn(3, 4))
+
+
+def test_packed_sequences_match_torch():
+    from dualad.nn.utils.rnn import (pack_padded_sequence, pack_sequence, pad_packed_sequence,
+                                     packed_forward)
+    rnn_utils = torch.nn.utils.rnn
+    x, lengths = randn(5, 4, 2), [3, 5, 1, 4]          # unsorted
+    got = pack_padded_sequence(x, lengths, enforce_sorted=False)
+    want = rnn_utils.pack_padded_sequence(torch.tensor(x), torch.tensor(lengths),
+                                          enforce_sorted=False)
+    np.testing.assert_array_equal(got.data, want.data.numpy())
+    np.testing.assert_array_equal(got.batch_sizes, want.batch_sizes.numpy())
+    np.testing.assert_array_equal(got.sorted_indices, want.sorted_indices.numpy())
+    padded, lens = pad_packed_sequence(got, batch_first=True, padding_value=-1.0)
+    t_padded, t_lens = rnn_utils.pad_packed_sequence(want, batch_first=True, padding_value=-1.0)
+    np.testing.assert_array_equal(padded, t_padded.numpy())
+    assert lens.tolist() == t_lens.tolist()
+    seqs = [randn(2, 3), randn(4, 3)]
+    np.testing.assert_array_equal(
+        pack_sequence(seqs, enforce_sorted=False).data,
+        rnn_utils.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False).data)
+    # a recurrent layer over a packed batch: outputs, final states and all gradients
+    for name, options in (("LSTM", dict(bidirectional=True)), ("GRU", dict(num_layers=2)),
+                          ("RNN", dict(batch_first=True))):
+        tm = getattr(torch.nn, name)(2, 3, **options).double()
+        dm = getattr(nn, name)(2, 3, dtype=np.float64, **options)
+        dm.load_state_dict(tm.state_dict())
+        xd = ad.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        d_out, d_h = packed_forward(dm, pack_padded_sequence(xd, lengths,
+                                                             enforce_sorted=False))
+        t_out, t_h = tm(rnn_utils.pack_padded_sequence(xt, torch.tensor(lengths),
+                                                       enforce_sorted=False))
+        d_h, t_h = _flat(d_h), _flat(t_h)
+        np.testing.assert_allclose(_np(d_out.data), _np(t_out.data), atol=1e-12)
+        for a, b in zip(d_h, t_h):
+            np.testing.assert_allclose(_np(a), _np(b), atol=1e-12)
+        proj = randn(*t_out.data.shape)
+        ((d_out.data * ad.tensor(proj)).sum() + sum(h.sum() for h in d_h)).backward()
+        ((t_out.data * torch.tensor(proj)).sum() + sum(h.sum() for h in t_h)).backward()
+        np.testing.assert_allclose(_np(xd.grad), _np(xt.grad), atol=1e-12)
+        for k, p in tm.named_parameters():
+            np.testing.assert_allclose(_np(dict(dm.named_parameters())[k].grad), _np(p.grad),
+                                       atol=1e-12)
