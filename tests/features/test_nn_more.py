@@ -588,3 +588,21 @@ def test_packed_sequences_match_torch():
         for k, p in tm.named_parameters():
             np.testing.assert_allclose(_np(dict(dm.named_parameters())[k].grad), _np(p.grad),
                                        atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["GRU", "LSTM"])
+def test_packed_forward_with_initial_states_matches_torch(name):
+    from dualad.nn.utils.rnn import pack_padded_sequence, packed_forward
+    x, lengths = randn(5, 4, 2), [3, 5, 1, 4]
+    tm = getattr(torch.nn, name)(2, 3, num_layers=2).double()
+    dm = getattr(nn, name)(2, 3, num_layers=2, dtype=np.float64)
+    dm.load_state_dict(tm.state_dict())
+    states = [randn(2, 4, 3) for _ in range(2 if name == "LSTM" else 1)]
+    hx_d = tuple(ad.tensor(s) for s in states) if name == "LSTM" else ad.tensor(states[0])
+    hx_t = tuple(torch.tensor(s) for s in states) if name == "LSTM" else torch.tensor(states[0])
+    out, h = packed_forward(dm, pack_padded_sequence(x, lengths, enforce_sorted=False), hx_d)
+    t_out, t_h = tm(torch.nn.utils.rnn.pack_padded_sequence(
+        torch.tensor(x), torch.tensor(lengths), enforce_sorted=False), hx_t)
+    np.testing.assert_allclose(_np(out.data), _np(t_out.data), atol=1e-12)
+    for a, b in zip(_flat(h), _flat(t_h)):
+        np.testing.assert_allclose(_np(a), _np(b), atol=1e-12)
