@@ -606,3 +606,25 @@ def test_packed_forward_with_initial_states_matches_torch(name):
     np.testing.assert_allclose(_np(out.data), _np(t_out.data), atol=1e-12)
     for a, b in zip(_flat(h), _flat(t_h)):
         np.testing.assert_allclose(_np(a), _np(b), atol=1e-12)
+
+
+def test_initialisations_follow_pytorch():
+    nn.manual_seed(0)
+    for cell in (nn.RNNCell(7, 16), nn.LSTMCell(7, 16), nn.GRUCell(7, 16)):
+        for p in cell.parameters():
+            v = _np(p)
+            assert v.dtype == np.float32 and np.abs(v).max() <= 0.25 and np.abs(v).max() > 0.2
+    w = _np(nn.Bilinear(16, 3, 50).weight)
+    assert np.abs(w).max() <= 0.25 and np.abs(w).max() > 0.24
+    assert np.array_equal(_np(nn.PReLU(3).weight), np.full(3, 0.25, np.float32))
+    g = nn.GroupNorm(2, 4)
+    assert np.array_equal(_np(g.weight), np.ones(4)) and np.array_equal(_np(g.bias), np.zeros(4))
+    e = _np(nn.EmbeddingBag(500, 20).weight)
+    assert abs(e.std() - 1) < 0.05 and abs(e.mean()) < 0.05
+    model = nn.Transformer(16, 2, 1, 1, dim_feedforward=48)
+    w = _np(model.encoder.layers[0].linear1.weight)           # xavier_uniform_, (48, 16)
+    bound = np.sqrt(6 / (16 + 48))
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    layer = nn.TransformerEncoderLayer(16, 2)
+    assert _np(layer.linear1.weight).shape == (2048, 16)      # PyTorch's dim_feedforward
+    assert np.array_equal(_np(layer.norm1.weight), np.ones(16))
