@@ -17,12 +17,13 @@ import numpy as np
 from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
-from ..primitives.conv import fold
+from ..primitives.conv import fold as _fold
+from ..primitives.conv import out_size, unfold as _unfold
 from ..typing import Array, ArrayLike
 from ._conv import _batched, _tuple, _unbatched, check_same_dtype
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "pad", "interpolate", "upsample",
-           "affine_grid", "grid_sample", "pixel_shuffle", "pixel_unshuffle"]
+           "affine_grid", "grid_sample", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold"]
 
 
 def transposed_output_padding(in_size: tuple[int, ...], output_size: tuple[int, ...],
@@ -87,7 +88,7 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
         w = dnp.reshape(weight, (groups, cg, og * k_total))
         patches = dnp.transpose(dnp.matmul(cols, w), (1, 0, 2))
     patches = dnp.reshape(patches, (n,) + size + (o, k_total))
-    y = fold(patches, size=out, kernel=kernel, stride=stride,
+    y = _fold(patches, size=out, kernel=kernel, stride=stride,
              padding=tuple((p, p) for p in pads), dilation=dilation)     # (N, O, *out)
     if bias is not None:
         y = y + dnp.reshape(bias, (o,) + (1,) * d)
@@ -406,3 +407,58 @@ def pixel_unshuffle(input: ArrayLike, downscale_factor: int) -> Array:
     x = dnp.reshape(input, tuple(lead) + (c, h // r, r, w // r, r))
     x = dnp.transpose(x, tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
     return dnp.reshape(x, tuple(lead) + (c * r * r, h // r, w // r))
+
+
+def _sliding_geometry(kernel_size, dilation, padding, stride, what):
+    kernel = _tuple(kernel_size, 2, f"{what}: kernel_size")
+    return (kernel, _tuple(dilation, 2, f"{what}: dilation"),
+            tuple((p, p) for p in _tuple(padding, 2, f"{what}: padding")),
+            _tuple(stride, 2, f"{what}: stride"))
+
+
+def unfold(input: ArrayLike, kernel_size: int | tuple[int, ...],
+           dilation: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+           stride: int | tuple[int, ...] = 1) -> Array:
+    """The sliding ``kernel_size`` blocks of ``(N, C, H, W)`` as columns ``(N, C * kh * kw,
+    L)`` (im2col, PyTorch's order: channel, then the kernel offsets).
+
+    >>> nn.functional.unfold(np.arange(9.0).reshape(1, 1, 3, 3), 2)[0, :, 0]
+    array([0., 1., 3., 4.])
+    """
+    x, added = _batched(input, 2, "unfold")
+    kernel, dilation, pads, stride = _sliding_geometry(kernel_size, dilation, padding, stride,
+                                                       "unfold")
+    cols = _unfold(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
+    n, oh, ow, c, k = shape_of(cols)
+    y = dnp.swapaxes(dnp.reshape(cols, (n, oh * ow, c * k)), 1, 2)
+    return _unbatched(y, added)
+
+
+def fold(input: ArrayLike, output_size: int | tuple[int, ...],
+         kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+         padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> Array:
+    """The inverse arrangement of ``unfold``: columns ``(N, C * kh * kw, L)`` summed back into
+    ``(N, C, *output_size)`` (overlapping blocks add up; col2im).
+
+    >>> nn.functional.fold(np.ones((1, 4, 4)), (3, 3), 2)[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    x, added = (dnp.expand_dims(input, 0), True) if ndim_of(input) == 2 else (input, False)
+    if ndim_of(x) != 3:
+        raise ValueError(f"fold: expected a 2-D or 3-D input (N, C * kh * kw, L), got shape "
+                         f"{shape_of(input)}")
+    size = _tuple(output_size, 2, "fold: output_size")
+    kernel, dilation, pads, stride = _sliding_geometry(kernel_size, dilation, padding, stride,
+                                                       "fold")
+    n, ck, blocks = shape_of(x)
+    k = int(np.prod(kernel))
+    out = out_size(size, kernel, stride, pads, dilation)
+    if ck % k or int(np.prod(out)) != blocks:
+        raise ValueError(f"fold: input of shape {shape_of(input)} does not fit kernel "
+                         f"{kernel} over output_size {size} ({int(np.prod(out))} blocks of "
+                         f"C * {k} values expected)")
+    cols = dnp.reshape(dnp.swapaxes(x, 1, 2), (n,) + out + (ck // k, k))
+    y = _fold(cols, size=size, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
+    return _unbatched(y, added)

@@ -10,8 +10,8 @@ import numpy as np
 
 from . import init
 from ._conv import _tuple
-from ._resample import (conv_transpose1d, conv_transpose2d, interpolate, pad, pixel_shuffle,
-                        pixel_unshuffle, transposed_output_padding)
+from ._resample import (conv_transpose1d, conv_transpose2d, fold, interpolate, pad,
+                        pixel_shuffle, pixel_unshuffle, transposed_output_padding, unfold)
 from .module import Module, Parameter
 from .._core.primitive import shape_of
 from ..typing import Array, ArrayLike, DTypeLike
@@ -19,7 +19,7 @@ from ..typing import Array, ArrayLike, DTypeLike
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
            "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
-           "PixelShuffle", "PixelUnshuffle"]
+           "PixelShuffle", "PixelUnshuffle", "Unfold", "Fold"]
 
 
 class _ConvTransposeNd(Module):
@@ -289,3 +289,39 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class Unfold(Module):
+    """``F.unfold`` as a layer: the sliding blocks of ``(N, C, H, W)`` as columns.
+
+    >>> nn.Unfold(kernel_size=2)(ad.zeros(1, 3, 4, 4)).shape
+    (1, 12, 9)
+    """
+
+    def __init__(self, kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+                 padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input: ArrayLike) -> Array:
+        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+class Fold(Module):
+    """``F.fold`` as a layer: columns summed back into ``(N, C, *output_size)``.
+
+    >>> nn.Fold((3, 3), 2)(ad.zeros(1, 8, 4)).shape
+    (1, 2, 3, 3)
+    """
+
+    def __init__(self, output_size: int | tuple[int, ...], kernel_size: int | tuple[int, ...],
+                 dilation: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                 stride: int | tuple[int, ...] = 1) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: ArrayLike) -> Array:
+        return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                    self.stride)

@@ -628,3 +628,13 @@ def test_initialisations_follow_pytorch():
     layer = nn.TransformerEncoderLayer(16, 2)
     assert _np(layer.linear1.weight).shape == (2048, 16)      # PyTorch's dim_feedforward
     assert np.array_equal(_np(layer.norm1.weight), np.ones(16))
+
+
+@pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=(2, 3), stride=2),
+                                     dict(kernel_size=3, padding=1, dilation=2)])
+def test_unfold_and_fold_match_torch(options):
+    x = randn(2, 3, 7, 6)
+    assert_same(nn.Unfold(**options), torch.nn.Unfold(**options), x)
+    cols = TF.unfold(torch.tensor(x), **options).numpy()
+    assert_same(nn.Fold((7, 6), **options), torch.nn.Fold((7, 6), **options), cols)
+    _fd(lambda c: F.fold(c, (7, 6), **options), cols[:1])
