@@ -349,7 +349,10 @@ def sqrt(input):
 
 
 def pow(input, exponent):
-    """``input ** exponent`` elementwise, differentiable in both, as ``torch.pow``."""
+    """``input ** exponent`` elementwise, differentiable in both, as ``torch.pow`` (a tensor's
+    operator: PyTorch's type promotion on the imperative face)."""
+    if isinstance(input, Box) or isinstance(exponent, Box):
+        return input ** exponent
     return dnp.power(input, exponent)
 
 

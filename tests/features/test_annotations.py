@@ -13,12 +13,11 @@ from public_api import origin, public_functions, public_methods
 # a module leaves the list when its hints land.
 NOT_ANNOTATED = {
     # written in parallel with the hints (issue 19): PyTorch's top-level names and Tensor
-    # methods, the layers and recurrent modules, and ad.record; annotated when those land
+    # methods, the layers and recurrent modules; annotated when those land
     "dualad.torch_api": "parallel work",
     "dualad._torch_methods": "parallel work",
     "dualad.nn.layers": "parallel work",
     "dualad.nn.recurrent": "parallel work",
-    "dualad.recording": "parallel work",
     "dualad.compiler.api": "parallel work",      # ad.jit (on main, not yet on this branch)
     # the lead's (the compiled core's Python face): Box.item, .numpy, .tolist
     "dualad._core.primitive": "the lead's",
