@@ -25,7 +25,7 @@ from . import init
 from .attention import MultiheadAttention
 from .containers import ModuleList
 from .layers import Dropout, Linear
-from .module import Module, Parameter
+from .module import Module
 from .normalization import LayerNorm
 
 __all__ = ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
@@ -210,20 +210,8 @@ class TransformerDecoderLayer(Module):
         return self.norm3(x + self._ff_block(x))
 
 
-def _clone(module):
-    """A deep copy of ``module`` whose parameters are new leaves holding copies of the
-    values (a deep-copied tensor would still send its gradient to the original's tape node)."""
-    clone = copy.deepcopy(module)
-    for sub in clone.modules():
-        for name, p in list(sub._parameters.items()):
-            if p is not None:
-                sub._parameters[name] = Parameter(raw_value(p).copy(),
-                                                  requires_grad=p.requires_grad)
-    return clone
-
-
 def _clones(layer, n):
-    return ModuleList([_clone(layer) for _ in range(n)])
+    return ModuleList([copy.deepcopy(layer) for _ in range(n)])
 
 
 class TransformerEncoder(Module):
