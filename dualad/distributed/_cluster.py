@@ -108,6 +108,8 @@ def chunk_bounds(total, chunk):
 def collect(client, futures, fname, timeout=None, task_bytes=None, resources=None):
     """The results of ``futures`` in order, once all have finished.
 
+    Each result is fetched as soon as its task finishes, while the others still run (NOTE:
+    fetching as tasks finish); they are returned together, only when all have arrived.
     ``timeout`` (seconds) bounds the wait: past it the tasks are cancelled and a TimeoutError
     raised. A task whose workers kept dying raises a RuntimeError naming the memory limit
     (``task_bytes`` is the estimated working set of one task, for the message; ``resources``
@@ -115,18 +117,20 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
     """
     # asked now: workers restarting after a crash do not report their limit
     limit = (resources or Resources(client)).memory_limit
+    results = {}
     try:
-        with client.as_current():   # distributed.wait uses the current client, not theirs
-            distributed.wait(futures, timeout=timeout)
+        # the client's own loop: as_completed would take the default client's
+        for future, result in distributed.as_completed(futures, with_results=True,
+                                                       timeout=timeout, loop=client.loop):
+            if future.status != "finished":   # cancelled (errors raise here already)
+                future.result()
+            results[future.key] = result
     except TimeoutError:
-        done = sum(f.done() for f in futures)
         client.cancel(futures)
         raise TimeoutError(
-            f"{fname}: {done} of {len(futures)} tasks finished within timeout={timeout} s; the "
-            "unfinished ones were cancelled and no partial result is returned. Raise timeout, "
-            "or add workers") from None
-    try:
-        return client.gather(futures)
+            f"{fname}: {len(results)} of {len(futures)} tasks finished within timeout={timeout} "
+            "s; the unfinished ones were cancelled and no partial result is returned. Raise "
+            "timeout, or add workers") from None
     except distributed.KilledWorker as exc:
         client.cancel(futures)
         need = (f"; one task's working set is estimated at {_size(task_bytes)}"
@@ -138,6 +142,10 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
             f"{fname}: a task was lost with its worker each time it ran ({exc}); no partial "
             f"result is returned. {memory}Try a smaller chunk_size, more memory per worker, or "
             "look at the workers' logs for the cause") from exc
+    except BaseException:
+        client.cancel(futures)   # another task's error: the rest would run for nothing
+        raise
+    return [results[future.key] for future in futures]
 
 
 def _size(n):
