@@ -9,10 +9,13 @@ the workers between calls is ``_kept``).
 # ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
 """
 import math
+import os
 from numbers import Integral
 from typing import NamedTuple
 
 import distributed
+
+from .._kernels import set_num_threads
 
 # NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
 # to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
@@ -33,6 +36,34 @@ MAX_MEMORY_SHARE = 0.25
 # (4 MB tangents) and 1.06-1.16 s in chunks of 64-125 (1-2 MB); below that the fixed cost of a
 # pass takes over (1.28 s in chunks of 32). A chunk's mean tangent is kept to this size.
 CACHE_BYTES = 2 << 20
+
+
+def match_kernel_threads():
+    """On a worker process started by a Dask nanny: dualad's kernels take the threads Dask gives
+    OpenMP and BLAS there (``OMP_NUM_THREADS``, set by the nanny from
+    ``distributed.nanny.pre-spawn-environ``, 1 by default), unless ``DUALAD_NUM_THREADS`` says
+    otherwise. Each task calls it first; it acts once per process.
+
+    Why: Dask's workers are its unit of parallelism, one per core, and the nanny holds BLAS to
+    one thread for that reason; dualad's kernels otherwise take every core of the machine on
+    large arrays, and N such workers on N cores run N x N threads (measured on the benchmark's
+    2 workers on 2 cores, at a load average of 12: 2 kernel threads per worker made the
+    2-worker call 0.88x as fast as the 1-worker one, against 1.10x with one thread). A worker
+    without a nanny (``processes=False``: threads of the caller's process) is left alone.
+    """
+    global _kernel_threads_matched
+    if _kernel_threads_matched:
+        return
+    _kernel_threads_matched = True
+    if os.environ.get("DUALAD_NUM_THREADS") or getattr(distributed.get_worker(), "nanny",
+                                                        None) is None:
+        return
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    if threads.isdigit() and int(threads) > 0:
+        set_num_threads(int(threads))
+
+
+_kernel_threads_matched = False
 
 
 def resolve_client(client, fname):
