@@ -138,14 +138,12 @@ def chunk_bounds(total, chunk):
 
 # NOTE: fetching as tasks finish. Waiting for every task and then gathering the results left
 # the whole Jacobian's transfer (and on a LocalCluster its hop through the scheduler, in the
-# caller's process) after the last task: on the benchmark's 32 MB Jacobian (16 blocks, 2
-# workers on the shared 2-core machine, load average 9-13) 0.08-0.47 s from the last task's end
-# to the return.
-# Fetching each block when its task ends (as_completed, in the client's event loop) leaves
-# only the last block after it: 0.014-0.12 s, measured in the same runs (alternating calls).
-# Dask's route (through
-# the scheduler unless the client asks for direct transfers) is kept: a client need not
-# reach the workers.
+# caller's process) after the last task: on the benchmark's 32 MB Jacobian (16 blocks, 1 and
+# 2 workers on the shared 2-core machine, load average 9-13) 0.08-0.47 s from the last task's
+# end to the return. Fetching each block when its task ends (as_completed, in the client's
+# event loop) leaves only the last block after it: 0.014-0.12 s in the same runs (alternating
+# calls). Dask's route (through the scheduler unless the client asks for direct transfers) is
+# kept: a client need not reach the workers.
 def collect(client, futures, fname, timeout=None, task_bytes=None, resources=None):
     """The results of ``futures`` in order, once all have finished.
 
