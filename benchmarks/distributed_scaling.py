@@ -1,7 +1,7 @@
 """dualad.distributed on a LocalCluster: the cost of one task, and a dense Jacobian with 2,000
 inputs on 1 and 2 workers (one thread each) against ``ad.jacobian`` in this process.
 
-    python benchmarks/distributed_scaling.py [n [layers [rounds [calls]]]]
+    python benchmarks/distributed_scaling.py [n [layers [rounds [calls]]]] [--slow-monitors]
 
 Each round starts a fresh ``LocalCluster(processes=True)`` of 1 worker, then one of 2 workers
 (the order alternates from round to round), one thread each; on each it makes one call that
@@ -14,6 +14,10 @@ the call's return), the CPU time of each worker and of this process (the caller,
 scheduler and the nannies of a LocalCluster). The CPU-time ratio (1-worker CPU over the
 busiest of 2 workers') is what 2 workers give when each has a core of its own, whatever else
 the machine runs.
+
+``--slow-monitors`` runs Dask's periodic monitors less often in both configurations (see
+``SLOW_MONITORS``): on a 2-core machine the scheduler's and the nannies' system and memory
+monitors, in this process, take their CPU from the 2 workers' cores, not from a spare one.
 
 BLAS and dualad's own kernels are held to one thread everywhere: in this process for the
 local baseline, and on the workers by Dask's nanny (``distributed.nanny.pre-spawn-environ``,
@@ -36,6 +40,12 @@ import numpy as np  # noqa: E402
 import dualad as ad  # noqa: E402
 import dualad.numpy as dnp  # noqa: E402
 
+# Dask's periodic monitors (defaults: 0.5 s, 0.1 s and 20 ms), each a few ms of the caller's
+# process and of every worker's; idle, a 2-worker LocalCluster takes 50 ms of CPU per second
+# in this process and 33 ms in each worker (measured on the shared development machine)
+SLOW_MONITORS = {"distributed.admin.system-monitor.interval": "5s",
+                 "distributed.worker.memory.monitor-interval": "1s",
+                 "distributed.admin.tick.interval": "1s"}
 LAYERS = 60   # ~1.3-2 s for the local Jacobian at n = 2000 on this project's machines (issue 18)
 
 
@@ -159,10 +169,12 @@ def timed_call(client, jac, x, caller):
                 straggler=max(ends) - min(ends), tail=end_clock - max(ends), actions=actions)
 
 
-def start_cluster(workers):
+def start_cluster(workers, config=None):
+    import dask
     from dask.distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    with dask.config.set(config or {}):   # read by the scheduler, the nannies and the workers
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
     return cluster, Client(cluster, set_as_default=False)
 
 
@@ -183,7 +195,7 @@ def task_overhead(client, tiny, wide, tiny_local, workers):
           "per extra task", flush=True)
 
 
-def main(n=2000, layers=LAYERS, rounds=7, calls=3):
+def main(n=2000, layers=LAYERS, rounds=7, calls=3, config=None):
     import dualad.distributed as dd
 
     caller = Caller()
@@ -192,14 +204,15 @@ def main(n=2000, layers=LAYERS, rounds=7, calls=3):
     local = seconds(lambda: ad.jacobian(workload)(x))
     plan = ad.plan_jacobian(workload, x)
     print(f"n = {n}, {layers} layers: {plan.mode} mode; local ad.jacobian {local:.3f} s; "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+          f"load average {os.getloadavg()[0]:.1f}; Dask's monitors: "
+          f"{config or 'default intervals'}", flush=True)
     tiny = np.array([0.5])
     wide = np.linspace(0.0, 1.0, 64)
     tiny_local = seconds(lambda: ad.jacobian(dnp.sin)(tiny), repeats=20)
     walls, cpus = {1: [], 2: []}, {1: [], 2: []}
     for r in range(rounds):
         for w in ((1, 2) if r % 2 == 0 else (2, 1)):
-            cluster, client = start_cluster(w)
+            cluster, client = start_cluster(w, config)
             try:
                 if r == 0:
                     print(f"{w} worker(s): (BLAS, dualad kernel) threads per worker "
@@ -238,4 +251,5 @@ def main(n=2000, layers=LAYERS, rounds=7, calls=3):
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    main(*(int(a) for a in sys.argv[1:] if a != "--slow-monitors"),
+         config=SLOW_MONITORS if "--slow-monitors" in sys.argv else None)
