@@ -175,7 +175,7 @@ def start_cluster(workers, config=None):
     with dask.config.set(config or {}):   # read by the scheduler, the nannies and the workers
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
-    return cluster, Client(cluster, set_as_default=False)
+        return cluster, Client(cluster, set_as_default=False)
 
 
 def task_overhead(client, tiny, wide, tiny_local, workers):
