@@ -86,18 +86,6 @@ def _cpu_seconds():
     return time.process_time()
 
 
-def _machine_busy_seconds():
-    """CPU seconds all processes of this machine have used (Linux ``/proc/stat``; None
-    elsewhere): less this benchmark's own, what other jobs took during a call."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = stat.readline().split()[1:]
-    except OSError:
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
 def _scheduler_delay(dask_worker):
     return dask_worker.scheduler_delay
 
@@ -143,9 +131,7 @@ def worker_threads():
 
 def timed_call(client, jac, x, caller):
     """What one call costs, as a dict: ``wall`` seconds; ``steps``, the caller's seconds per
-    step; ``cpu``, CPU seconds per worker (busiest first) and ``own``, this process's;
-    ``others``, the cores other jobs on the machine kept busy meanwhile (their CPU seconds
-    over the wall time: at 0.5 the 2 workers of a 2-core machine had 1.5 cores); the
+    step; ``cpu``, CPU seconds per worker (busiest first) and ``own``, this process's; the
     call's timeline from the task stream: ``before`` (from the call to the first task's
     start), ``idle`` (per worker, the seconds between its first task's start and its last's
     end that it did not compute), ``straggler`` (from the first worker's last task end to
@@ -158,13 +144,11 @@ def timed_call(client, jac, x, caller):
     # scheduler's offset, off by tens of ms on a loaded machine; one machine has one clock
     delay = client.run(_scheduler_delay)
     with get_task_stream(client) as stream:
-        busy = _machine_busy_seconds()
         own = time.process_time()
         start, start_clock = time.perf_counter(), time.time()
         jac(x)
         wall, end_clock = time.perf_counter() - start, time.time()
         own = time.process_time() - own
-        busy = _machine_busy_seconds() - busy if busy is not None else float("nan")
     after = client.run(_cpu_seconds)
     actions, spans = {}, {}   # what the workers did, from the task stream: compute, transfer
     for task in stream.data:
@@ -177,9 +161,8 @@ def timed_call(client, jac, x, caller):
                                          max(last, step["stop"] - shift),
                                          busy + step["stop"] - step["start"])
     ends = [last for _, last, _ in spans.values()]
-    cpu = sorted((after[w] - before[w] for w in before), reverse=True)
-    return dict(wall=wall, steps=dict(caller.seconds), own=own, cpu=cpu,
-                others=(busy - own - sum(cpu)) / wall,
+    return dict(wall=wall, steps=dict(caller.seconds), own=own,
+                cpu=sorted((after[w] - before[w] for w in before), reverse=True),
                 before=min(first for first, _, _ in spans.values()) - start_clock,
                 idle=sorted((last - first - busy for first, last, busy in spans.values()),
                             reverse=True),
@@ -226,7 +209,7 @@ def main(n=2000, layers=LAYERS, rounds=7, calls=3, config=None):
     tiny = np.array([0.5])
     wide = np.linspace(0.0, 1.0, 64)
     tiny_local = seconds(lambda: ad.jacobian(dnp.sin)(tiny), repeats=20)
-    walls, cpus, others = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}
+    walls, cpus = {1: [], 2: []}, {1: [], 2: []}
     for r in range(rounds):
         for w in ((1, 2) if r % 2 == 0 else (2, 1)):
             cluster, client = start_cluster(w, config)
@@ -245,7 +228,6 @@ def main(n=2000, layers=LAYERS, rounds=7, calls=3, config=None):
                 cluster.close()
             call = sorted(timed, key=lambda t: t["wall"])[calls // 2]   # the median call
             walls[w].append(call["wall"])
-            others[w].append(call["others"])
             cpus[w].append(call["cpu"])
             print(f"round {r} {w} worker(s): {call['wall']:.3f} s (calls " + ", ".join(
                 f"{t['wall']:.3f}" for t in timed) + f"; first call {setup:.1f} s), load "
@@ -256,8 +238,8 @@ def main(n=2000, layers=LAYERS, rounds=7, calls=3, config=None):
                 + f" s, straggler {call['straggler']:.3f} s, tail {call['tail']:.3f} s; "
                 "workers " + ", ".join(f"{k} {len(v)} x {statistics.mean(v):.3f} s"
                                        for k, v in call["actions"].items())
-                + "; worker CPU " + ", ".join(f"{c:.3f}" for c in call["cpu"]) + " s; "
-                f"other jobs' cores {call['others']:.2f}", flush=True)
+                + "; worker CPU " + ", ".join(f"{c:.3f}" for c in call["cpu"]) + " s",
+                flush=True)
     ratios = [a / b for a, b in zip(walls[1], walls[2])]
     busiest = statistics.median(a[0] / b[0] for a, b in zip(cpus[1], cpus[2]))
     mean = statistics.median(2 * a[0] / sum(b) for a, b in zip(cpus[1], cpus[2]))
@@ -265,8 +247,7 @@ def main(n=2000, layers=LAYERS, rounds=7, calls=3, config=None):
           f"{statistics.median(walls[2]):.3f} s; 2 workers vs 1: "
           f"{statistics.median(ratios):.2f}x (median of the rounds' ratios: "
           + ", ".join(f"{q:.2f}" for q in ratios) + "). Compute only, 1-worker CPU time over "
-          f"the busiest of 2 workers': {busiest:.2f}x; over their mean: {mean:.2f}x. Other "
-          "jobs' cores during the 2-worker calls: " + ", ".join(f"{o:.2f}" for o in others[2]))
+          f"the busiest of 2 workers': {busiest:.2f}x; over their mean: {mean:.2f}x")
 
 
 if __name__ == "__main__":
