@@ -9,10 +9,13 @@ the workers between calls is ``_kept``).
 # ``KilledWorker`` is raised here as a RuntimeError that says what happened and what to try.
 """
 import math
+import os
 from numbers import Integral
 from typing import NamedTuple
 
 import distributed
+
+from .._kernels import set_num_threads
 
 # NOTE: task overhead. What one task costs beyond its computation: scheduling, a round trip
 # to the worker, (de)serialising a small result. Measured by benchmarks/distributed_scaling.py
@@ -33,6 +36,34 @@ MAX_MEMORY_SHARE = 0.25
 # (4 MB tangents) and 1.06-1.16 s in chunks of 64-125 (1-2 MB); below that the fixed cost of a
 # pass takes over (1.28 s in chunks of 32). A chunk's mean tangent is kept to this size.
 CACHE_BYTES = 2 << 20
+
+
+def match_kernel_threads():
+    """On a worker process started by a Dask nanny: dualad's kernels take the threads Dask gives
+    OpenMP and BLAS there (``OMP_NUM_THREADS``, set by the nanny from
+    ``distributed.nanny.pre-spawn-environ``, 1 by default), unless ``DUALAD_NUM_THREADS`` says
+    otherwise. Each task calls it first; it acts once per process.
+
+    Why: Dask's workers are its unit of parallelism, one per core, and the nanny holds BLAS to
+    one thread for that reason; dualad's kernels otherwise take every core of the machine on
+    large arrays, and N such workers on N cores run N x N threads (measured on the benchmark's
+    2 workers on 2 cores, at a load average of 12: 2 kernel threads per worker made the
+    2-worker call 0.88x as fast as the 1-worker one, against 1.10x with one thread). A worker
+    without a nanny (``processes=False``: threads of the caller's process) is left alone.
+    """
+    global _kernel_threads_matched
+    if _kernel_threads_matched:
+        return
+    _kernel_threads_matched = True
+    if os.environ.get("DUALAD_NUM_THREADS") or getattr(distributed.get_worker(), "nanny",
+                                                        None) is None:
+        return
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    if threads.isdigit() and int(threads) > 0:
+        set_num_threads(int(threads))
+
+
+_kernel_threads_matched = False
 
 
 def resolve_client(client, fname):
@@ -105,9 +136,19 @@ def chunk_bounds(total, chunk):
     return [(start, min(total, start + chunk)) for start in range(0, max(total, 1), chunk)]
 
 
+# NOTE: fetching as tasks finish. Waiting for every task and then gathering the results left
+# the whole Jacobian's transfer (and on a LocalCluster its hop through the scheduler, in the
+# caller's process) after the last task: on the benchmark's 32 MB Jacobian (16 blocks, 1 and
+# 2 workers on the shared 2-core machine, load average 9-13) 0.08-0.47 s from the last task's
+# end to the return. Fetching each block when its task ends (as_completed, in the client's
+# event loop) leaves only the last block after it: 0.014-0.12 s in the same runs (alternating
+# calls). Dask's route (through the scheduler unless the client asks for direct transfers) is
+# kept: a client need not reach the workers.
 def collect(client, futures, fname, timeout=None, task_bytes=None, resources=None):
     """The results of ``futures`` in order, once all have finished.
 
+    Each result is fetched as soon as its task finishes, while the others still run (NOTE:
+    fetching as tasks finish); they are returned together, only when all have arrived.
     ``timeout`` (seconds) bounds the wait: past it the tasks are cancelled and a TimeoutError
     raised. A task whose workers kept dying raises a RuntimeError naming the memory limit
     (``task_bytes`` is the estimated working set of one task, for the message; ``resources``
@@ -115,18 +156,20 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
     """
     # asked now: workers restarting after a crash do not report their limit
     limit = (resources or Resources(client)).memory_limit
+    results = {}
     try:
-        with client.as_current():   # distributed.wait uses the current client, not theirs
-            distributed.wait(futures, timeout=timeout)
+        # the client's own loop: as_completed would take the default client's
+        for future, result in distributed.as_completed(futures, with_results=True,
+                                                       timeout=timeout, loop=client.loop):
+            if future.status != "finished":   # cancelled (errors raise here already)
+                future.result()
+            results[future.key] = result
     except TimeoutError:
-        done = sum(f.done() for f in futures)
         client.cancel(futures)
         raise TimeoutError(
-            f"{fname}: {done} of {len(futures)} tasks finished within timeout={timeout} s; the "
-            "unfinished ones were cancelled and no partial result is returned. Raise timeout, "
-            "or add workers") from None
-    try:
-        return client.gather(futures)
+            f"{fname}: {len(results)} of {len(futures)} tasks finished within timeout={timeout} "
+            "s; the unfinished ones were cancelled and no partial result is returned. Raise "
+            "timeout, or add workers") from None
     except distributed.KilledWorker as exc:
         client.cancel(futures)
         need = (f"; one task's working set is estimated at {_size(task_bytes)}"
@@ -138,6 +181,10 @@ def collect(client, futures, fname, timeout=None, task_bytes=None, resources=Non
             f"{fname}: a task was lost with its worker each time it ran ({exc}); no partial "
             f"result is returned. {memory}Try a smaller chunk_size, more memory per worker, or "
             "look at the workers' logs for the cause") from exc
+    except BaseException:
+        client.cancel(futures)   # another task's error: the rest would run for nothing
+        raise
+    return [results[future.key] for future in futures]
 
 
 def _size(n):

@@ -15,7 +15,7 @@ import distributed
 from .._core.tree import tree_map
 from ..transforms import value_and_grad as local_value_and_grad
 from ..transforms._args import normalize_argnums
-from ._cluster import collect, resolve_client
+from ._cluster import collect, match_kernel_threads, resolve_client
 from ._kept import Kept
 
 REDUCTIONS = ("sum", "mean")
@@ -108,6 +108,7 @@ class _KeptShards:
 def _shard_value_and_grad(local, inputs, shard):
     """On a worker: ``loss``'s value and gradient on one shard (``local`` and ``inputs``:
     from ``Kept.ref``)."""
+    match_kernel_threads()
     params, args = inputs.value()
     return local.value()(params, shard, *args)
 

@@ -19,7 +19,7 @@ from ..transforms.forward import MAX_SEED_ELEMENTS, assemble_forward, basis_tang
 from ..transforms.modes import MODES, calibration, plan_jacobian
 from ..transforms.reverse import Recorded, assemble_reverse, basis_cotangents, jacrev
 from ._cluster import (DirectionCost, Resources, choose_chunk, chunk_bounds, collect,
-                       resolve_client)
+                       match_kernel_threads, resolve_client)
 from ._kept import Kept
 
 
@@ -132,6 +132,7 @@ def _join(blocks):
 def _forward_chunk(fun, args, nums, start, stop):
     """On a worker: ``(out_def, [(primal, tangents)])`` for input directions ``start:stop``
     (``fun`` and ``args``: from ``Kept.ref``)."""
+    match_kernel_threads()
     fun, args = fun.value(), args.value()
     leaves, rebuild, _ = differentiated_leaves(list(args), nums, "dualad.distributed")
     return push_forward(fun, list(args), leaves, rebuild, basis_tangents(leaves, start, stop),
@@ -141,6 +142,7 @@ def _forward_chunk(fun, args, nums, start, stop):
 def _reverse_chunk(fun, args, nums, start, stop):
     """On a worker: ``(out_def, output leaves, leaf cotangents)`` for output rows
     ``start:stop`` (``fun`` and ``args``: from ``Kept.ref``)."""
+    match_kernel_threads()
     fun, args = fun.value(), args.value()
     rec = Recorded(fun, args, nums, "dualad.distributed")
     grads = rec.backward(basis_cotangents(rec.out_leaves, start, stop), retain=False)

@@ -1,6 +1,6 @@
 """Ensembles: independent derivative computations (one per parameter set, initial condition,
 ...) run as one task each."""
-from ._cluster import collect, resolve_client
+from ._cluster import collect, match_kernel_threads, resolve_client
 from ._kept import Kept, Pickled
 
 
@@ -28,4 +28,5 @@ def map(transform_fn, *iterables, client=None, timeout=None):
 def _apply(*items, transform_fn):
     """On a worker: one item of the ensemble (``items``: ``Pickled``; ``transform_fn``: from
     ``Kept.ref``)."""
+    match_kernel_threads()
     return transform_fn.value()(*(item.value() for item in items))

@@ -9,7 +9,8 @@
 import numpy as np
 
 from .. import sparse as local_sparse
-from ._cluster import Resources, choose_chunk, chunk_bounds, collect, resolve_client
+from ._cluster import (Resources, choose_chunk, chunk_bounds, collect, match_kernel_threads,
+                       resolve_client)
 from ._kept import Kept
 
 
@@ -45,6 +46,7 @@ class DistributedSparseDerivative:
 def _colour_rows(function, point, start, stop):
     """On a worker: rows ``start:stop`` of the compressed product (``function`` and ``point``:
     from ``Kept.ref``)."""
+    match_kernel_threads()
     (evaluate, g), (x, plan) = function.value(), point.value()
     return evaluate(g, x, plan, start, stop)
 

@@ -392,6 +392,23 @@ def test_a_worker_forgets_the_least_recently_used_values(monkeypatch):
     assert list(loaded) == ["big"]                            # the newest one always stays
 
 
+def _kernel_threads_and_env():
+    from dualad._kernels import set_num_threads
+    from dualad.distributed._cluster import match_kernel_threads
+    match_kernel_threads()             # what every task does first
+    threads = set_num_threads(1)
+    set_num_threads(threads)
+    return threads, os.environ.get("DUALAD_NUM_THREADS"), os.environ.get("OMP_NUM_THREADS")
+
+
+def test_worker_kernels_take_the_threads_dask_gives_blas(client):
+    # Dask's nanny holds OpenMP and BLAS to one thread a worker; dualad's kernels follow it
+    # (unless DUALAD_NUM_THREADS is set), else 2 workers on 2 cores would run 4 threads
+    np.testing.assert_allclose(dd.jacobian(dnp.sin, chunk_size=3)(Z), np.diag(np.cos(Z)))
+    for threads, own, omp in client.run(_kernel_threads_and_env).values():
+        assert threads == int(own or omp) == (int(own) if own else 1)
+
+
 def test_chunks_are_sized_for_the_cache_and_the_task_overhead():
     from dualad.distributed._cluster import (CACHE_BYTES, MAX_OVERHEAD_SHARE, TASK_OVERHEAD,
                                              DirectionCost, choose_chunk)
