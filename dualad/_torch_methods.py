@@ -23,7 +23,10 @@ In-place methods (``add_`` …, ``+=`` …) write into the tensor's array when n
 the recorded result (PyTorch's rebasing of the graph) and a leaf that requires grad raises
 ``RuntimeError``, as in PyTorch.
 """
+from __future__ import annotations
+
 import collections
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,6 +35,7 @@ from ._core.backend import raw_value
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.state import state as _state
 from ._core.tape import IMPERATIVE, Tensor, use_torch_surface
+from .typing import Array, ArrayLike, Axis, DTypeLike
 
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
 
@@ -70,24 +74,24 @@ def _keep(keepdim, keepdims):
 
 
 # ------------------------------------------------------------------------------ shapes
-def view(self, *shape):
+def view(self, *shape: int | Sequence[int]) -> Array:
     """``reshape`` (``-1`` infers one size); dualad's arrays need no contiguity."""
     return dnp.reshape(self, _dims(shape, "view"))
 
 
-def reshape(self, *shape, **kwargs):
+def reshape(self, *shape: int | Sequence[int], **kwargs: Any) -> Array:
     """``self`` with a new shape (sizes as arguments or one tuple; one may be -1)."""
     if kwargs:           # NumPy's order=
         return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
     return dnp.reshape(self, _dims(shape, "reshape"))
 
 
-def view_as(self, other):
+def view_as(self, other: ArrayLike) -> Array:
     """``self`` reshaped to ``other``'s shape."""
     return dnp.reshape(self, shape_of(other))
 
 
-def flatten(self, start_dim=0, end_dim=-1):
+def flatten(self, start_dim: int | str = 0, end_dim: int = -1) -> Array:
     """Merge the axes ``start_dim`` … ``end_dim`` (all: a 1-D tensor); NumPy's
     ``flatten("C")`` also accepted."""
     if isinstance(start_dim, str):
@@ -100,7 +104,7 @@ def flatten(self, start_dim=0, end_dim=-1):
     return dnp.reshape(self, shape[:start] + (merged,) + shape[end + 1:])
 
 
-def t(self):
+def t(self) -> Array:
     """The transpose of a matrix (a 0-D or 1-D tensor as it is)."""
     if ndim_of(self) > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -108,12 +112,12 @@ def t(self):
     return dnp.transpose(self) if ndim_of(self) == 2 else self
 
 
-def permute(self, *dims):
+def permute(self, *dims: int | Sequence[int]) -> Array:
     """``self`` with its axes in the order ``dims``."""
     return dnp.transpose(self, _dims(dims, "permute"))
 
 
-def transpose(self, *axes):
+def transpose(self, *axes: int | Sequence[int] | None) -> Array:
     """``transpose(dim0, dim1)`` swaps two axes (PyTorch); ``transpose()`` or
     ``transpose(axes_tuple)`` permutes them (NumPy). For a matrix both agree."""
     if len(axes) == 2 and isinstance(axes[0], (int, np.integer)) and isinstance(
@@ -122,12 +126,12 @@ def transpose(self, *axes):
     return dnp.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
 
-def unsqueeze(self, dim):
+def unsqueeze(self, dim: int) -> Array:
     """``self`` with a new axis of length 1 at ``dim``."""
     return dnp.expand_dims(self, dim if dim >= 0 else dim + ndim_of(self) + 1)
 
 
-def squeeze(self, dim=None, axis=None):
+def squeeze(self, dim: Axis = None, axis: Axis = None) -> Array:
     """Drop axes of length 1: all, or ``dim`` (PyTorch: left alone if its length is not 1;
     NumPy's ``axis=`` raises then)."""
     if axis is not None:
@@ -140,7 +144,7 @@ def squeeze(self, dim=None, axis=None):
     return dnp.squeeze(self, dims) if dims else self
 
 
-def expand(self, *sizes):
+def expand(self, *sizes: int | Sequence[int]) -> Array:
     """A broadcast view to ``sizes`` (``-1`` keeps an axis)."""
     sizes = _dims(sizes, "expand")
     shape = shape_of(self)
@@ -149,12 +153,12 @@ def expand(self, *sizes):
     return dnp.broadcast_to(self, target)
 
 
-def expand_as(self, other):
+def expand_as(self, other: ArrayLike) -> Array:
     """``self`` broadcast to ``other``'s shape."""
     return dnp.broadcast_to(self, shape_of(other))
 
 
-def repeat(self, *args, axis=None):
+def repeat(self, *args: Any, axis: int | None = None) -> Array:
     """PyTorch's ``repeat(*sizes)`` tiles the tensor; NumPy's ``repeat(n, axis=)`` repeats
     each element (a traced value's positional call keeps NumPy's meaning)."""
     if axis is not None or not _torch_face(self):
@@ -166,14 +170,15 @@ def repeat(self, *args, axis=None):
     return dnp.tile(x, reps)
 
 
-def chunk(self, chunks, dim=0):
+def chunk(self, chunks: int, dim: int = 0) -> tuple[Array, ...]:
     """Split into ``chunks`` pieces along ``dim`` (the last may be smaller)."""
     n = shape_of(self)[dim]
     size = -(-n // chunks)
     return tuple(dnp.split(self, list(range(size, n, size)), axis=dim))
 
 
-def split(self, split_size_or_sections, dim=0):
+def split(self, split_size_or_sections: int | Sequence[int],
+          dim: int = 0) -> tuple[Array, ...]:
     """Pieces of ``self`` along ``dim``: of ``split_size`` each (the last may be shorter), or of
     the listed sizes."""
     n = shape_of(self)[dim]
@@ -185,20 +190,23 @@ def split(self, split_size_or_sections, dim=0):
 
 
 # ------------------------------------------------------------------------------ reductions
-def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
+def sum(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
+        axis: Axis = None, keepdims: bool | None = None, **kwargs: Any) -> Array:
     """Sum over ``dim`` (an int or a tuple; all axes when None)."""
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.sum(x, axis=_axis(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims), **kwargs)
 
 
-def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
+def mean(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
+         axis: Axis = None, keepdims: bool | None = None, **kwargs: Any) -> Array:
     """Mean over ``dim`` (an int or a tuple; all axes when None)."""
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.mean(x, axis=_axis(dim, axis, "mean"), keepdims=_keep(keepdim, keepdims),
                     **kwargs)
 
 
-def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+def prod(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
+         axis: Axis = None, keepdims: bool | None = None) -> Array:
     """Product over ``dim`` (all axes when None)."""
     return dnp.prod(self, axis=_axis(dim, axis, "prod"), dtype=dtype,
                     keepdims=_keep(keepdim, keepdims))
@@ -232,13 +240,13 @@ def _extremum_call(self, args, kwargs, reduce, arg, pair, what):
                      opts.get("keepdims"), reduce, arg, pair, torch_call)
 
 
-def max(self, *args, **kwargs):
+def max(self, *args: Any, **kwargs: Any) -> Array | MaxMin:
     """``x.max()``: the largest value; ``x.max(dim)`` / ``x.max(dim=1)``: ``(values,
     indices)``; ``x.max(axis=1)``: the values (NumPy). Ties share the derivative evenly."""
     return _extremum_call(self, args, kwargs, dnp.max, np.argmax, dnp.maximum, "max")
 
 
-def min(self, *args, **kwargs):
+def min(self, *args: Any, **kwargs: Any) -> Array | MaxMin:
     """``x.min()``, ``x.min(dim)`` -> ``(values, indices)``; see ``max``."""
     return _extremum_call(self, args, kwargs, dnp.min, np.argmin, dnp.minimum, "min")
 
@@ -255,17 +263,20 @@ def _arg(fn, self, dim, keepdim, axis, keepdims):
     return _result(self, np.asarray(out, np.int64))
 
 
-def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Array:
     """Indices of the largest values (int64, not differentiable)."""
     return _arg(np.argmax, self, dim, keepdim, axis, keepdims)
 
 
-def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Array:
     """Indices of the smallest values along ``dim`` (int64, not differentiated)."""
     return _arg(np.argmin, self, dim, keepdim, axis, keepdims)
 
 
-def moment(fn, self, args, kwargs, torch_call=False):
+def moment(fn: Callable[..., Array], self: ArrayLike, args: tuple,
+           kwargs: dict[str, Any], torch_call: bool = False) -> Array:
     """``var``/``std`` with PyTorch's ``(dim, unbiased, keepdim, correction)`` or NumPy's
     ``(axis, dtype, out, ddof, keepdims)``; ``torch_call``: PyTorch's meaning whatever the
     face (``ad.var``)."""
@@ -290,18 +301,18 @@ def moment(fn, self, args, kwargs, torch_call=False):
               keepdims=bool(keepdim))
 
 
-def var(self, *args, **kwargs):
+def var(self, *args: Any, **kwargs: Any) -> Array:
     """Variance; PyTorch's default is unbiased (divisor n - 1): ``x.var(dim=0)``,
     ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted."""
     return moment(dnp.var, self, args, kwargs)
 
 
-def std(self, *args, **kwargs):
+def std(self, *args: Any, **kwargs: Any) -> Array:
     """Standard deviation, unbiased by default (see ``var``)."""
     return moment(dnp.std, self, args, kwargs)
 
 
-def norm(self, p=2, dim=None, keepdim=False):
+def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Array:
     """The ``p``-norm of the flattened tensor, or along ``dim``."""
     if p == 2:
         return dnp.sqrt(dnp.sum(self * self, axis=dim, keepdims=keepdim))
@@ -310,13 +321,15 @@ def norm(self, p=2, dim=None, keepdim=False):
     return dnp.sum(dnp.abs(self) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
 
 
-def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+        keepdims: bool | None = None) -> Array:
     """Whether any element (along ``dim``) is true: a boolean tensor."""
     return _result(self, np.any(raw_value(self), axis=_axis(dim, axis, "any"),
                                 keepdims=_keep(keepdim, keepdims)))
 
 
-def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+        keepdims: bool | None = None) -> Array:
     """Whether all elements (along ``dim``) are true: a boolean tensor."""
     return _result(self, np.all(raw_value(self), axis=_axis(dim, axis, "all"),
                                 keepdims=_keep(keepdim, keepdims)))
@@ -324,7 +337,7 @@ def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 # ------------------------------------------------------------------------------ math
 def _unary(fn):
-    def method(self):
+    def method(self) -> Array:
         return fn(self)
     method.__name__ = fn.__name__
     method.__doc__ = f"``{fn.__name__}`` elementwise, as ``torch.Tensor.{fn.__name__}``."
@@ -336,7 +349,7 @@ def _relu(x):
     return f(x)
 
 
-def pow(self, exponent):
+def pow(self, exponent: ArrayLike) -> Array:
     """``self ** exponent`` elementwise, keeping a float tensor's dtype against an integer
     exponent as PyTorch does (NumPy would widen ``float32 ** int64`` to float64).
 
@@ -351,26 +364,27 @@ def pow(self, exponent):
     return self ** exponent
 
 
-def clamp(self, min=None, max=None):
+def clamp(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
     """``self`` limited to ``[min, max]``; derivative 1 inside, bounds included."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return dnp.clip(self, min, max)
 
 
-def clip(self, a_min=None, a_max=None, **kwargs):
+def clip(self, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None,
+         **kwargs: Any) -> Array:
     """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``)."""
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
     return dnp.clip(self, a_min, a_max, **kwargs)
 
 
-def matmul(self, other):
+def matmul(self, other: ArrayLike) -> Array:
     """``self @ other``."""
     return dnp.matmul(self, other)
 
 
-def mm(self, other):
+def mm(self, other: ArrayLike) -> Array:
     """Product of two matrices (2-d only), as ``torch.mm``."""
     if ndim_of(self) != 2 or ndim_of(other) != 2:
         raise RuntimeError(f"mm: expected two matrices, got shapes {shape_of(self)} and "
@@ -378,7 +392,7 @@ def mm(self, other):
     return dnp.matmul(self, other)
 
 
-def bmm(self, other):
+def bmm(self, other: ArrayLike) -> Array:
     """Batched product of two stacks of matrices (3-d only), as ``torch.bmm``."""
     if ndim_of(self) != 3 or ndim_of(other) != 3 or shape_of(self)[0] != shape_of(other)[0]:
         raise RuntimeError(f"bmm: expected two batches of matrices (b, n, m) and (b, m, p), "
@@ -386,19 +400,19 @@ def bmm(self, other):
     return dnp.matmul(self, other)
 
 
-def softmax(self, dim):
+def softmax(self, dim: int) -> Array:
     """Softmax along ``dim``."""
     from .nn.functional import softmax as f
     return f(self, dim)
 
 
-def log_softmax(self, dim):
+def log_softmax(self, dim: int) -> Array:
     """Log-softmax along ``dim``."""
     from .nn.functional import log_softmax as f
     return f(self, dim)
 
 
-def masked_fill(self, mask, value):
+def masked_fill(self, mask: ArrayLike, value: ArrayLike) -> Array:
     """``value`` where ``mask`` is true, the tensor elsewhere."""
     return dnp.where(raw_value(mask), value, self)
 
@@ -408,7 +422,7 @@ def _compare(name):
     traced values, as NumPy code expects)."""
     fn = getattr(dnp, name)
 
-    def method(self, other):
+    def method(self, other: ArrayLike) -> Array:
         out = fn(self, other)
         return _constant(out) if _torch_face(self) and not isinstance(out, Box) else out
     method.__name__ = name
@@ -417,7 +431,7 @@ def _compare(name):
 
 
 # ------------------------------------------------------------------------------ dtypes
-def cast(self, dtype):
+def cast(self, dtype: DTypeLike) -> Tensor:
     """``self`` in ``dtype``: a float (or complex) value that carries a derivative through the
     differentiable ``astype``; integer and boolean values, and constants, by casting the array
     (nothing to differentiate)."""
@@ -433,13 +447,13 @@ def cast(self, dtype):
 
 
 def _cast(dtype):
-    def method(self):
+    def method(self) -> Tensor:
         return cast(self, dtype)
     method.__doc__ = f"``self`` as {np.dtype(dtype).name} (see ``cast``)."
     return method
 
 
-def to(self, *args, **kwargs):
+def to(self, *args: Any, **kwargs: Any) -> Tensor:
     """``to(dtype)``, ``to(other_tensor)`` (its dtype), ``to("cpu")`` or ``to(device,
     dtype)``; a float-to-float cast stays differentiable."""
     from .nn.module import _parse_to
@@ -447,7 +461,7 @@ def to(self, *args, **kwargs):
     return self if dtype is None else cast(self, dtype)
 
 
-def type_(self, dtype=None):
+def type_(self, dtype: DTypeLike | None = None) -> str | Tensor:
     """The dtype's name with no argument, else ``self`` cast to ``dtype``."""
     if dtype is None:
         return str(self.dtype)
@@ -459,26 +473,26 @@ class _Size(int):
     """NumPy's ``x.size`` (the element count, an int) that can also be called as PyTorch's
     ``x.size()`` (the shape) or ``x.size(dim)``."""
 
-    def __new__(cls, shape):
+    def __new__(cls, shape: Sequence[int]) -> _Size:
         obj = super().__new__(cls, int(np.prod(shape)))
         obj.shape = tuple(shape)
         return obj
 
-    def __call__(self, dim=None):
+    def __call__(self, dim: int | None = None) -> int | tuple[int, ...]:
         return self.shape if dim is None else self.shape[dim]
 
 
-def numel(self):
+def numel(self) -> int:
     """The number of elements."""
     return int(np.prod(shape_of(self)))
 
 
-def dim(self):
+def dim(self) -> int:
     """The number of axes."""
     return ndim_of(self)
 
 
-def contiguous(self):
+def contiguous(self) -> Tensor:
     """The tensor itself: dualad's values are already C-contiguous, so PyTorch code calling
     ``.contiguous()`` runs unchanged.
 
@@ -490,7 +504,7 @@ def contiguous(self):
     return self
 
 
-def cpu(self):
+def cpu(self) -> Tensor:
     """The tensor itself: its values are NumPy arrays in host memory.
 
     >>> import dualad as ad
@@ -501,7 +515,7 @@ def cpu(self):
     return self
 
 
-def clone(self):
+def clone(self) -> Tensor:
     """A copy with its own memory, still in the graph."""
     if self._node is None and type(self._value) is np.ndarray:
         return Tensor._make(self._value.copy(), None, self._trace)
@@ -549,7 +563,7 @@ def _assign(self, result, what):
 def _inplace(name):
     op = _OPS[name]
 
-    def method(self, other, alpha=None):
+    def method(self, other: ArrayLike, alpha: ArrayLike | None = None) -> Array:
         if alpha is not None:
             other = other * alpha
         if _torch_face(self) and not _would_record(self, other):
@@ -581,7 +595,7 @@ def _check_castable(self, other, what):
 def _augmented(name):
     method = _inplace(name)
 
-    def dunder(self, other):
+    def dunder(self, other: ArrayLike) -> Array:
         return method(self, other)
     return dunder
 
@@ -593,7 +607,7 @@ def _plain_index(index):
     return raw_value(index) if isinstance(index, Box) else index
 
 
-def setitem(self, index, value):
+def setitem(self, index: Any, value: ArrayLike) -> None:
     """``t[index] = value``: written into the tensor's array when nothing is recorded; when
     recording, a non-leaf tensor takes ``t.at[index].set(value)`` (the write is differentiated)
     and a leaf that requires grad raises, as in PyTorch. A value traced by a transform has no
@@ -611,12 +625,12 @@ def setitem(self, index, value):
     _assign(self, self.at[index].set(value), "item assignment")
 
 
-def zero_(self):
+def zero_(self) -> Tensor:
     """Set every element to 0, in place."""
     return fill_(self, 0)
 
 
-def fill_(self, value):
+def fill_(self, value: ArrayLike) -> Tensor:
     """Set every element to ``value``, in place."""
     if _torch_face(self) and not _would_record(self, value):
         raw = raw_value(self)
@@ -631,7 +645,7 @@ def fill_(self, value):
     return _assign(self, _constant(np.full(shape_of(self), value, dtype_of(self))), "fill_")
 
 
-def copy_(self, src):
+def copy_(self, src: ArrayLike) -> Tensor:
     """Copy ``src``'s values into this tensor, in place (broadcast to its shape)."""
     if _torch_face(self) and not _would_record(self, src):
         raw_value(self)[...] = raw_value(src)
@@ -640,13 +654,13 @@ def copy_(self, src):
                    "copy_")
 
 
-def clamp_(self, min=None, max=None):
+def clamp_(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
     """In-place ``clamp`` (a leaf that requires grad only under ``no_grad``)."""
     return _assign(self, clamp(self, min, max), "clamp_")
 
 
 # ------------------------------------------------------------------------------ install
-def install():
+def install() -> None:
     methods = dict(
         view=view, reshape=reshape, view_as=view_as, reshape_as=view_as, flatten=flatten,
         t=t, permute=permute, transpose=transpose, unsqueeze=unsqueeze, squeeze=squeeze,

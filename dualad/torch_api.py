@@ -18,10 +18,14 @@ switch, the math functions with ``dim=``/``keepdim=``, and ``save``/``load`` of 
 # (``requires_grad=`` makes a leaf). The math functions are ``dualad.numpy``'s with PyTorch's
 # keywords, so they are differentiable in every mode.
 """
+from __future__ import annotations
+
 import builtins
 import collections
 import io
 import json
+import os
+from typing import IO, Any, Sequence
 
 import numpy as np
 
@@ -34,6 +38,7 @@ from ._core.state import state as _grad_state
 from ._core.tape import IMPERATIVE, Tensor
 from ._core.dtypes import get_default_dtype, infer_dtype, set_default_dtype
 from ._random import Generator, manual_seed, rng_of
+from .typing import Array, ArrayLike, Axis, DTypeLike, PyTree
 
 float32, float64, int64, int32 = np.float32, np.float64, np.int64, np.int32
 long, double = np.int64, np.float64
@@ -44,20 +49,20 @@ class device:
     """``torch.device``, for code that moves models and tensors with ``.to(device)``: only
     ``"cpu"`` exists here (``ad.cuda.is_available()`` is False)."""
 
-    def __init__(self, type="cpu", index=None):
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
         self.type = str(type).split(":")[0]
         self.index = index
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"device(type='{self.type}')"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> builtins.bool:
         return str(self) == str(other)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(str(self))
 
 
@@ -66,15 +71,15 @@ class _Cuda:
     used by passing them to the functional transforms)."""
 
     @staticmethod
-    def is_available():
+    def is_available() -> builtins.bool:
         return False
 
     @staticmethod
-    def device_count():
+    def device_count() -> int:
         return 0
 
     @staticmethod
-    def manual_seed(seed):
+    def manual_seed(seed: int) -> None:
         """Nothing to seed (no CUDA generator); present for ported code."""
 
     manual_seed_all = manual_seed
@@ -111,23 +116,27 @@ def _float_dtype(dtype):
     return np.dtype(get_default_dtype() if dtype is None else dtype)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
+def zeros(*size: int | Sequence[int], dtype: DTypeLike | None = None,
+          requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """A tensor of zeros, float32 by default: ``ad.zeros(2, 3)`` or ``ad.zeros((2, 3))``."""
     return _make(np.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
+def ones(*size: int | Sequence[int], dtype: DTypeLike | None = None,
+         requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """A tensor of ones, float32 by default."""
     return _make(np.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
+def empty(*size: int | Sequence[int], dtype: DTypeLike | None = None,
+          requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """An uninitialised tensor (zeros here: NumPy's ``empty`` can hold NaN, which would turn up
     in a sum of gradients), float32 by default."""
     return _make(np.zeros(_size(size, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(size: int | Sequence[int], fill_value: ArrayLike, dtype: DTypeLike | None = None,
+         requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """A tensor of ``fill_value``; its dtype as ``torch.full`` infers it (floats: the
     default dtype, ints: int64, bools: bool)."""
     dtype = infer_dtype(fill_value, dtype)
@@ -135,7 +144,9 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
                  device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(start: float, end: float | None = None, step: float = 1,
+           dtype: DTypeLike | None = None, requires_grad: builtins.bool = False,
+           device: device | str | None = None) -> Tensor:
     """``[start, end)`` by ``step``; int64 when every bound is an integer, else the default
     dtype: ``ad.arange(5)``, ``ad.arange(0, 1, 0.25)``."""
     if end is None:
@@ -146,13 +157,15 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     return _make(np.arange(start, end, step).astype(dtype), requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike | None = None,
+             requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (default dtype)."""
     return _make(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)),
                  requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,
+        requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """The ``n x m`` identity matrix (default dtype)."""
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
@@ -162,19 +175,22 @@ def _like(input, dtype):
     return np.shape(raw), np.dtype(dtype if dtype is not None else np.asarray(raw).dtype)
 
 
-def zeros_like(input, dtype=None, requires_grad=False, device=None):
+def zeros_like(input: ArrayLike, dtype: DTypeLike | None = None,
+               requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """Zeros of ``input``'s shape and dtype."""
     shape, dtype = _like(input, dtype)
     return _make(np.zeros(shape, dtype), requires_grad, device)
 
 
-def ones_like(input, dtype=None, requires_grad=False, device=None):
+def ones_like(input: ArrayLike, dtype: DTypeLike | None = None,
+              requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """Ones of ``input``'s shape and dtype."""
     shape, dtype = _like(input, dtype)
     return _make(np.ones(shape, dtype), requires_grad, device)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
+def full_like(input: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """``fill_value`` in ``input``'s shape and dtype."""
     shape, dtype = _like(input, dtype)
     return _make(np.full(shape, fill_value, dtype), requires_grad, device)
@@ -188,21 +204,27 @@ def _random_float(draw, size, generator, dtype, requires_grad, device, what):
     return _make(values, requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False, device=None):
+def randn(*size: int | Sequence[int], generator: Generator | None = None,
+          dtype: DTypeLike | None = None, requires_grad: builtins.bool = False,
+          device: device | str | None = None) -> Tensor:
     """Standard normal draws (default dtype) from ``generator`` or the default generator
     (seeded by ``ad.manual_seed``)."""
     return _random_float(lambda g, s: g.standard_normal(s), size, generator, dtype,
                          requires_grad, device, "randn")
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
+def rand(*size: int | Sequence[int], generator: Generator | None = None,
+         dtype: DTypeLike | None = None, requires_grad: builtins.bool = False,
+         device: device | str | None = None) -> Tensor:
     """Uniform draws from [0, 1) (default dtype)."""
     return _random_float(lambda g, s: g.random(s), size, generator, dtype, requires_grad,
                          device, "rand")
 
 
-def randint(low=0, high=None, size=None, generator=None, dtype=None, requires_grad=False,
-            device=None):
+def randint(low: int = 0, high: int | Sequence[int] | None = None,
+            size: int | Sequence[int] | None = None,
+            generator: Generator | None = None, dtype: DTypeLike | None = None,
+            requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """Integers uniform in ``[low, high)``, int64: ``ad.randint(10, (3,))`` or
     ``ad.randint(2, 10, (3,))``."""
     if size is None:                     # randint(high, size)
@@ -213,21 +235,25 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, requires_gr
     return _make(values.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
-def randn_like(input, dtype=None, requires_grad=False, generator=None, device=None):
+def randn_like(input: ArrayLike, dtype: DTypeLike | None = None,
+               requires_grad: builtins.bool = False, generator: Generator | None = None,
+               device: device | str | None = None) -> Tensor:
     """Standard normal draws in ``input``'s shape and (floating) dtype."""
     shape, like = _like(input, dtype)
     return randn(shape, generator=generator, dtype=like, requires_grad=requires_grad,
                  device=device)
 
 
-def rand_like(input, dtype=None, requires_grad=False, generator=None, device=None):
+def rand_like(input: ArrayLike, dtype: DTypeLike | None = None,
+              requires_grad: builtins.bool = False, generator: Generator | None = None,
+              device: device | str | None = None) -> Tensor:
     """Uniform [0, 1) draws in ``input``'s shape and (floating) dtype."""
     shape, like = _like(input, dtype)
     return rand(shape, generator=generator, dtype=like, requires_grad=requires_grad,
                 device=device)
 
 
-def from_numpy(ndarray):
+def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing memory with the NumPy array ``ndarray`` (its dtype kept), as
     ``torch.from_numpy``: writes through either are seen by both."""
     if type(ndarray) is not np.ndarray:
@@ -235,12 +261,12 @@ def from_numpy(ndarray):
     return _make(ndarray)
 
 
-def is_tensor(obj):
+def is_tensor(obj: Any) -> builtins.bool:
     """Whether ``obj`` is a dualad ``Tensor``, as ``torch.is_tensor``."""
     return isinstance(obj, Tensor)
 
 
-def numel(input):
+def numel(input: ArrayLike) -> int:
     """The number of elements of ``input``, as ``torch.numel``."""
     return int(np.prod(np.shape(raw_value(input))))
 
@@ -253,7 +279,7 @@ def _dim(dim, axis, what):
     return tuple(dim) if isinstance(dim, list) else dim
 
 
-def cat(tensors, dim=0, axis=None):
+def cat(tensors: Sequence[ArrayLike], dim: int = 0, axis: int | None = None) -> Array:
     """Concatenate along ``dim`` (differentiable)."""
     return dnp.concatenate(list(tensors), axis=_dim(dim, axis, "cat"))
 
@@ -261,13 +287,13 @@ def cat(tensors, dim=0, axis=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, axis=None):
+def stack(tensors: Sequence[ArrayLike], dim: int = 0, axis: int | None = None) -> Array:
     """Stack along a new axis ``dim`` (differentiable)."""
     return dnp.stack(list(tensors), axis=_dim(dim, axis, "stack"))
 
 
 # ------------------------------------------------------------------------------ grad mode
-def is_grad_enabled():
+def is_grad_enabled() -> builtins.bool:
     """Whether operations on tensors that require grad are recorded (False inside
     ``no_grad``)."""
     return _grad_state.no_grad_upto < IMPERATIVE.level
@@ -277,16 +303,16 @@ class set_grad_enabled:
     """Switch recording on or off: as a function (``ad.set_grad_enabled(False)``) it stays so;
     as a context manager (``with ad.set_grad_enabled(is_train):``) it is restored on exit."""
 
-    def __init__(self, mode):
+    def __init__(self, mode: builtins.bool) -> None:
         from ._core._engine import note_no_grad
         note_no_grad()   # traces start reading the per-thread switch (as no_grad does)
         self._saved = _grad_state.no_grad_upto
         _grad_state.no_grad_upto = -1 if mode else _grad_state.next_level - 1
 
-    def __enter__(self):
+    def __enter__(self) -> set_grad_enabled:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> builtins.bool:
         _grad_state.no_grad_upto = self._saved
         return False
 
@@ -298,32 +324,32 @@ def _maybe_tensor(x):
     return x if isinstance(x, Box) else _make(np.asarray(x))
 
 
-def sin(input):
+def sin(input: ArrayLike) -> Array:
     """``sin`` elementwise (differentiable), as ``torch.sin``."""
     return dnp.sin(input)
 
 
-def cos(input):
+def cos(input: ArrayLike) -> Array:
     """``cos`` elementwise (differentiable), as ``torch.cos``."""
     return dnp.cos(input)
 
 
-def exp(input):
+def exp(input: ArrayLike) -> Array:
     """``exp`` elementwise (differentiable), as ``torch.exp``."""
     return dnp.exp(input)
 
 
-def log(input):
+def log(input: ArrayLike) -> Array:
     """Natural logarithm elementwise (differentiable), as ``torch.log``."""
     return dnp.log(input)
 
 
-def tanh(input):
+def tanh(input: ArrayLike) -> Array:
     """``tanh`` elementwise (differentiable), as ``torch.tanh``."""
     return dnp.tanh(input)
 
 
-def sigmoid(input):
+def sigmoid(input: ArrayLike) -> Array:
     """``1 / (1 + exp(-x))`` elementwise (differentiable), as ``torch.sigmoid``."""
     return dnp.sigmoid(input)
 
@@ -333,38 +359,42 @@ def _functional():
     return functional
 
 
-def relu(input):
+def relu(input: ArrayLike) -> Array:
     """``max(x, 0)`` elementwise, derivative 0 at 0, as ``torch.relu``."""
     return _functional().relu(input)
 
 
-def abs(input):
+def abs(input: ArrayLike) -> Array:
     """``|x|`` elementwise, derivative 0 at 0, as ``torch.abs``."""
     return dnp.abs(input)
 
 
-def sqrt(input):
+def sqrt(input: ArrayLike) -> Array:
     """Square root elementwise (differentiable), as ``torch.sqrt``."""
     return dnp.sqrt(input)
 
 
-def pow(input, exponent):
+def pow(input: ArrayLike, exponent: ArrayLike) -> Array:
     """``input ** exponent`` elementwise, differentiable in both, as ``torch.pow``."""
     return dnp.power(input, exponent)
 
 
-def matmul(input, other):
+def matmul(input: ArrayLike, other: ArrayLike) -> Array:
     """Matrix product with NumPy's (and PyTorch's) broadcasting rules, as ``torch.matmul``."""
     return dnp.matmul(input, other)
 
 
-def sum(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+def sum(input: ArrayLike, dim: Axis = None, keepdim: builtins.bool = False,
+        dtype: DTypeLike | None = None, axis: Axis = None,
+        keepdims: builtins.bool | None = None) -> Array:
     """Sum over ``dim`` (an int or a tuple; all axes when None)."""
     x = input if dtype is None else dnp.astype(input, dtype)
     return dnp.sum(x, axis=_dim(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims))
 
 
-def mean(input, dim=None, keepdim=False, dtype=None, axis=None, keepdims=None):
+def mean(input: ArrayLike, dim: Axis = None, keepdim: builtins.bool = False,
+         dtype: DTypeLike | None = None, axis: Axis = None,
+         keepdims: builtins.bool | None = None) -> Array:
     """Mean over ``dim`` (an int or a tuple; all axes when None)."""
     x = input if dtype is None else dnp.astype(input, dtype)
     if np.dtype(dnp.result_type(x)).kind not in "fc":
@@ -392,7 +422,8 @@ def _extremum(input, dim, keepdim, reducer, arg, pair, what):
     return MaxMin(values, _make(np.asarray(idx, dtype=np.int64)))
 
 
-def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def max(input: ArrayLike, dim: int | ArrayLike | None = None, keepdim: builtins.bool = False, *,
+        axis: Axis = None, keepdims: builtins.bool | None = None) -> Array | MaxMin:
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)`` along ``dim``;
     ``max(x, y)`` with a tensor ``y``: the elementwise maximum. Tied maxima share the
     derivative evenly (API.md section 8)."""
@@ -400,7 +431,8 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
                      np.argmax, dnp.maximum, "max")
 
 
-def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def min(input: ArrayLike, dim: int | ArrayLike | None = None, keepdim: builtins.bool = False, *,
+        axis: Axis = None, keepdims: builtins.bool | None = None) -> Array | MaxMin:
     """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, y)`` elementwise."""
     return _extremum(input, _dim(dim, axis, "min"), _keep(keepdim, keepdims), dnp.min,
                      np.argmin, dnp.minimum, "min")
@@ -415,19 +447,20 @@ def _arg(fn, input, dim, keepdim):
     return _make(np.asarray(np.expand_dims(out, dim) if keepdim else out, np.int64))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input: ArrayLike, dim: int | None = None, keepdim: builtins.bool = False) -> Tensor:
     """Indices of the largest values along ``dim`` (of the flattened input when None),
     int64, not differentiable."""
     return _arg(np.argmax, input, dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input: ArrayLike, dim: int | None = None, keepdim: builtins.bool = False) -> Tensor:
     """Indices of the smallest values along ``dim`` (of the flattened input when None),
     int64, not differentiable."""
     return _arg(np.argmin, input, dim, keepdim)
 
 
-def clamp(input, min=None, max=None):
+def clamp(input: ArrayLike, min: ArrayLike | None = None,
+          max: ArrayLike | None = None) -> Array:
     """``input`` limited to ``[min, max]``; derivative 1 inside, bounds included."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
@@ -437,7 +470,8 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
-def where(condition, input=None, other=None):
+def where(condition: ArrayLike, input: ArrayLike | None = None,
+          other: ArrayLike | None = None) -> Array | tuple[Tensor, ...]:
     """``input`` where ``condition`` holds, ``other`` elsewhere (differentiable in both);
     ``where(condition)`` alone gives the indices of the true elements, as ``nonzero``."""
     if input is None and other is None:
@@ -445,23 +479,24 @@ def where(condition, input=None, other=None):
     return dnp.where(raw_value(condition), input, other)
 
 
-def softmax(input, dim):
+def softmax(input: ArrayLike, dim: int) -> Array:
     """Softmax along ``dim``, as ``torch.softmax``."""
     return _functional().softmax(input, dim)
 
 
-def log_softmax(input, dim):
+def log_softmax(input: ArrayLike, dim: int) -> Array:
     """Log-softmax along ``dim``, as ``torch.log_softmax``."""
     return _functional().log_softmax(input, dim)
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: ArrayLike, start_dim: int = 0, end_dim: int = -1) -> Array:
     """Merge the axes ``start_dim`` … ``end_dim`` into one."""
     return Tensor.flatten(input, start_dim, end_dim) if isinstance(input, Tensor) else (
         _torch_methods.flatten(input, start_dim, end_dim))
 
 
-def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+def allclose(input: ArrayLike, other: ArrayLike, rtol: float = 1e-5, atol: float = 1e-8,
+             equal_nan: builtins.bool = False) -> builtins.bool:
     """Whether all elements are close (``|a - b| <= atol + rtol |b|``), a Python bool, as
     ``torch.allclose``."""
     return builtins.bool(np.allclose(raw_value(input), raw_value(other), rtol, atol, equal_nan))
@@ -474,7 +509,7 @@ def _as_tensor(x):
 def _method_function(name):
     """``ad.<name>(input, ...)``: the ``Tensor`` method of the same name, as PyTorch's
     functions mirror its methods."""
-    def function(input, *args, **kwargs):
+    def function(input: ArrayLike, *args: Any, **kwargs: Any) -> Any:
         return getattr(_as_tensor(input), name)(*args, **kwargs)
     function.__name__ = name
     function.__doc__ = f"``input.{name}(...)`` (see the Tensor method)."
@@ -491,13 +526,13 @@ bmm = _method_function("bmm")
 norm = _method_function("norm")
 
 
-def std(input, *args, **kwargs):
+def std(input: ArrayLike, *args: Any, **kwargs: Any) -> Array:
     """Standard deviation, unbiased unless ``unbiased=False`` / ``correction=0`` (PyTorch's
     meaning on every input, traced values included)."""
     return _torch_methods.moment(dnp.std, input, args, kwargs, torch_call=True)
 
 
-def var(input, *args, **kwargs):
+def var(input: ArrayLike, *args: Any, **kwargs: Any) -> Array:
     """Variance, unbiased by default (see ``std``)."""
     return _torch_methods.moment(dnp.var, input, args, kwargs, torch_call=True)
 
@@ -508,24 +543,25 @@ split = _method_function("split")
 masked_fill = _method_function("masked_fill")
 
 
-def cumsum(input, dim, dtype=None):
+def cumsum(input: ArrayLike, dim: int, dtype: DTypeLike | None = None) -> Array:
     """Cumulative sum along ``dim`` (differentiable)."""
     return dnp.cumsum(input, axis=dim, dtype=dtype)
 
 
-def einsum(equation, *operands):
+def einsum(equation: str, *operands: ArrayLike | Sequence[ArrayLike]) -> Array:
     """``einsum`` with PyTorch's calling forms (operands listed or in one list)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return dnp.einsum(equation, *operands)
 
 
-def outer(input, vec2):
+def outer(input: ArrayLike, vec2: ArrayLike) -> Array:
     """Outer product of two vectors (differentiable), as ``torch.outer``."""
     return dnp.outer(input, vec2)
 
 
-def randperm(n, generator=None, dtype=None, requires_grad=False, device=None):
+def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None,
+             requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """A random permutation of ``0 … n-1`` (int64)."""
     values = rng_of(generator).permutation(int(n))
     return _make(values.astype(np.int64 if dtype is None else dtype), requires_grad, device)
@@ -535,13 +571,13 @@ class inference_mode(no_grad):
     """``torch.inference_mode``: recording off, as ``no_grad`` (``mode=False`` leaves it
     on)."""
 
-    def __init__(self, mode=True):
+    def __init__(self, mode: builtins.bool = True) -> None:
         self.mode = mode
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return super().__enter__() if self.mode else self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> builtins.bool:
         return super().__exit__(*exc) if self.mode else False
 
 
@@ -606,7 +642,7 @@ def _hashable(key):
     return tuple(key) if isinstance(key, list) else key
 
 
-def save(obj, f):
+def save(obj: PyTree, f: str | bytes | os.PathLike | IO[bytes]) -> None:
     """Write ``obj`` (a state dict, an optimiser's state dict, or any nested dicts, lists and
     tuples of tensors, arrays, numbers and strings) to exactly the path ``f`` (or a binary
     file object) as a ``.npz`` archive: one entry per array and a JSON description of the
@@ -621,7 +657,8 @@ def save(obj, f):
         np.savez(f, **arrays)
 
 
-def load(f, map_location=None, weights_only=True, **kwargs):
+def load(f: str | bytes | os.PathLike | IO[bytes], map_location: Any = None,
+         weights_only: builtins.bool = True, **kwargs: Any) -> PyTree:
     """Read what ``save`` wrote (``map_location`` and ``weights_only`` are accepted for
     PyTorch's sake; loading never executes code: ``numpy.load(allow_pickle=False)``).
     Tensors come back as tensors, arrays as arrays, dicts in their order."""

@@ -19,7 +19,10 @@ the same axis with or without the batch axis in front.
 NOTE: symbolic zeros. A tangent or cotangent that is known to be zero is ``None``; rules are not
 called for it and nothing is materialised.
 """
+from __future__ import annotations
+
 import operator
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +86,7 @@ class Box(BoxBase):
     def __index__(self):
         return operator.index(concrete(self, "use as an index (operator.index)"))
 
-    def item(self, *args):
+    def item(self, *args: int) -> Any:
         """The value of a one-element array as a Python number (NumPy's ``item``)."""
         v = concrete(self, "item()")
         if not args and _size(v) != 1:
@@ -99,12 +102,12 @@ class Box(BoxBase):
         value = raw_value(self)
         return format(value.item() if _size(value) == 1 else value, spec)
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """The values as nested Python lists (NumPy's ``tolist``)."""
         v = concrete(self, "tolist()")
         return v.tolist() if hasattr(v, "tolist") else v
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The values as a read-only NumPy array (NOTE: mutation guard in ``_engine.pyx``);
         ``.copy()`` it to get an array to modify."""
         return read_only_view(np.asarray(concrete(self, "numpy()", reporting=False)))
@@ -123,7 +126,7 @@ class Box(BoxBase):
 # ``.imag``, ``.at`` each mean a ``dualad.numpy`` function, which checks and normalises its
 # arguments a layer above the core; so ``dualad.numpy`` (``numpy/_methods.py``) registers them
 # here, once, when it is imported. (Indexing has its own hook, ``_engine.use_facade``.)
-def use_array_surface(surface):
+def use_array_surface(surface: dict[str, Any]) -> None:
     """Give ``Box`` the attributes in ``surface`` (a dict of names to functions or properties)."""
     for name, value in surface.items():
         setattr(Box, name, value)
@@ -133,7 +136,7 @@ def _size(v):
     return getattr(v, "size", 1)
 
 
-def read_only_view(a):
+def read_only_view(a: Any) -> Any:
     """A view of the NumPy array ``a`` that cannot be written through (other values pass)."""
     if type(a) is not np.ndarray:
         return a

@@ -1,6 +1,9 @@
 """Layers, containers and loss modules, with PyTorch's names, shapes and defaults."""
+from __future__ import annotations
+
 import math
 from collections import OrderedDict
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -10,6 +13,7 @@ from .._core.primitive import shape_of
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from ..typing import Array, ArrayLike, DTypeLike
 
 
 class Linear(Module):
@@ -18,7 +22,8 @@ class Linear(Module):
     initialisation) with ``dualad.nn``'s seeded generator; float32 unless ``dtype`` says
     otherwise."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
@@ -27,10 +32,10 @@ class Linear(Module):
         self.bias = (init.uniform_(Parameter(np.empty(out_features, dtype)), -bound, bound)
                      if bias else None)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return F.linear(x, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
@@ -39,7 +44,7 @@ class Sequential(Module):
     """Modules applied in order; sub-modules are named ``"0"``, ``"1"``, … (or by the keys of
     an ``OrderedDict``), so parameter names read ``"0.weight"`` as in PyTorch."""
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, m in modules[0].items():
@@ -48,22 +53,22 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 setattr(self, str(i), m)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         for m in self._modules.values():
             x = m(x)
         return x
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int | slice) -> Module:
         items = list(self._modules.values())
         return Sequential(*items[i]) if isinstance(i, slice) else items[i]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def append(self, module):
+    def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end (named by its position); returns the ``Sequential``."""
         setattr(self, str(len(self)), module)
         return self
@@ -75,10 +80,10 @@ class _Elementwise(Module):
 
     fn = None
 
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__()
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return type(self).fn(x)
 
 
@@ -104,7 +109,7 @@ class Sigmoid(_Elementwise):
     fn = staticmethod(F.sigmoid)
 
 
-def _identity(x):
+def _identity(x: Any) -> Any:
     """``x`` itself."""
     return x
 
@@ -127,7 +132,7 @@ class _Parametrised(Module):
     fn = None
     options = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
         names = [name for name, _ in self.options]
         if len(args) > len(names):
@@ -144,10 +149,10 @@ class _Parametrised(Module):
         for k, v in values.items():
             setattr(self, k, v)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return type(self).fn(x, **{name: getattr(self, name) for name, _ in self.options})
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ", ".join(f"{name}={getattr(self, name)}" for name, _ in self.options)
 
 
@@ -179,14 +184,14 @@ class Softmax(Module):
     tensor([[0.5, 0.5]])
     """
 
-    def __init__(self, dim=-1):
+    def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return F.softmax(x, self.dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
@@ -194,7 +199,7 @@ class LogSoftmax(Softmax):
     """``log(softmax(x))`` along ``dim``, computed without forming the softmax (no underflow),
     as ``torch.nn.LogSoftmax``."""
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return F.log_softmax(x, self.dim)
 
 
@@ -202,11 +207,11 @@ class Flatten(Module):
     """Flattens the axes ``start_dim`` (default 1: keep the batch axis) to ``end_dim``
     (default -1, the last) into one."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         shape = shape_of(x)
         start = self.start_dim % len(shape) if shape else 0
         end = self.end_dim % len(shape) if shape else 0
@@ -223,7 +228,8 @@ class Embedding(Module):
         vectors = emb(token_ids)          # token_ids.shape + (64,)
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=np.float32):
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 padding_idx: int | None = None, dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
@@ -236,11 +242,12 @@ class Embedding(Module):
         if padding_idx is not None:
             raw_value(self.weight)[padding_idx] = 0
 
-    def forward(self, input):
+    def forward(self, input: ArrayLike) -> Array:
         return F.embedding(input, self.weight, self.padding_idx)
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+    def from_pretrained(cls, embeddings: ArrayLike, freeze: bool = True,
+                        padding_idx: int | None = None) -> Embedding:
         """An ``Embedding`` holding a copy of ``embeddings`` ``(num, dim)``, left out of
         training when ``freeze``."""
         value = np.asarray(raw_value(embeddings))
@@ -252,7 +259,7 @@ class Embedding(Module):
         layer.weight.requires_grad_(not freeze)
         return layer
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
 
@@ -262,16 +269,16 @@ class Dropout(Module):
     rest by ``1 / (1 - p)``; the identity in evaluation mode (``model.eval()``). Seeded by
     ``dualad.nn.manual_seed``."""
 
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> Array:
         return F.dropout(x, self.p, self.training)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
@@ -281,7 +288,8 @@ class _Loss(Module):
     fn = None
     options = ()
 
-    def __init__(self, *args, reduction="mean", size_average=None, reduce=None, **kwargs):
+    def __init__(self, *args: Any, reduction: str = "mean", size_average: None = None,
+                 reduce: None = None, **kwargs: Any) -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             raise TypeError(f"{type(self).__name__}: size_average and reduce are deprecated "
@@ -298,11 +306,11 @@ class _Loss(Module):
         for k, v in values.items():
             setattr(self, k, v)
 
-    def forward(self, input, target):
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Array:
         options = {name: getattr(self, name) for name, _ in self.options}
         return type(self).fn(input, target, reduction=self.reduction, **options)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
 
 
