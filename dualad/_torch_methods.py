@@ -75,25 +75,43 @@ def _keep(keepdim, keepdims):
 
 # ------------------------------------------------------------------------------ shapes
 def view(self, *shape: int | Sequence[int]) -> Array:
-    """``reshape`` (``-1`` infers one size); dualad's arrays need no contiguity."""
+    """``reshape`` (``-1`` infers one size); dualad's arrays need no contiguity.
+
+    >>> ad.arange(6).view(2, -1).shape
+    (2, 3)
+    """
     return dnp.reshape(self, _dims(shape, "view"))
 
 
 def reshape(self, *shape: int | Sequence[int], **kwargs: Any) -> Array:
-    """``self`` with a new shape (sizes as arguments or one tuple; one may be -1)."""
+    """``self`` with a new shape (sizes as arguments or one tuple; one may be -1).
+
+    >>> ad.arange(6).reshape(3, 2).shape
+    (3, 2)
+    >>> ad.arange(6).reshape((2, 3)).shape
+    (2, 3)
+    """
     if kwargs:           # NumPy's order=
         return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
     return dnp.reshape(self, _dims(shape, "reshape"))
 
 
 def view_as(self, other: ArrayLike) -> Array:
-    """``self`` reshaped to ``other``'s shape."""
+    """``self`` reshaped to ``other``'s shape.
+
+    >>> ad.arange(6).view_as(ad.zeros(2, 3)).shape
+    (2, 3)
+    """
     return dnp.reshape(self, shape_of(other))
 
 
 def flatten(self, start_dim: int | str = 0, end_dim: int = -1) -> Array:
     """Merge the axes ``start_dim`` … ``end_dim`` (all: a 1-D tensor); NumPy's
-    ``flatten("C")`` also accepted."""
+    ``flatten("C")`` also accepted.
+
+    >>> ad.zeros(2, 3, 4).flatten().shape, ad.zeros(2, 3, 4).flatten(1).shape
+    ((24,), (2, 12))
+    """
     if isinstance(start_dim, str):
         return dnp.ravel(self)
     shape = shape_of(self)
@@ -105,7 +123,11 @@ def flatten(self, start_dim: int | str = 0, end_dim: int = -1) -> Array:
 
 
 def t(self) -> Array:
-    """The transpose of a matrix (a 0-D or 1-D tensor as it is)."""
+    """The transpose of a matrix (a 0-D or 1-D tensor as it is).
+
+    >>> ad.zeros(2, 3).t().shape
+    (3, 2)
+    """
     if ndim_of(self) > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{ndim_of(self)}D; use transpose(dim0, dim1) or permute")
@@ -113,13 +135,23 @@ def t(self) -> Array:
 
 
 def permute(self, *dims: int | Sequence[int]) -> Array:
-    """``self`` with its axes in the order ``dims``."""
+    """``self`` with its axes in the order ``dims``.
+
+    >>> ad.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
     return dnp.transpose(self, _dims(dims, "permute"))
 
 
 def transpose(self, *axes: int | Sequence[int] | None) -> Array:
     """``transpose(dim0, dim1)`` swaps two axes (PyTorch); ``transpose()`` or
-    ``transpose(axes_tuple)`` permutes them (NumPy). For a matrix both agree."""
+    ``transpose(axes_tuple)`` permutes them (NumPy). For a matrix both agree.
+
+    >>> ad.zeros(2, 3, 4).transpose(0, 2).shape
+    (4, 3, 2)
+    >>> ad.zeros(2, 3, 4).transpose().shape
+    (4, 3, 2)
+    """
     if len(axes) == 2 and isinstance(axes[0], (int, np.integer)) and isinstance(
             axes[1], (int, np.integer)):
         return dnp.swapaxes(self, int(axes[0]), int(axes[1]))
@@ -127,13 +159,21 @@ def transpose(self, *axes: int | Sequence[int] | None) -> Array:
 
 
 def unsqueeze(self, dim: int) -> Array:
-    """``self`` with a new axis of length 1 at ``dim``."""
+    """``self`` with a new axis of length 1 at ``dim``.
+
+    >>> ad.zeros(3).unsqueeze(-1).shape
+    (3, 1)
+    """
     return dnp.expand_dims(self, dim if dim >= 0 else dim + ndim_of(self) + 1)
 
 
 def squeeze(self, dim: Axis = None, axis: Axis = None) -> Array:
     """Drop axes of length 1: all, or ``dim`` (PyTorch: left alone if its length is not 1;
-    NumPy's ``axis=`` raises then)."""
+    NumPy's ``axis=`` raises then).
+
+    >>> ad.zeros(1, 3, 1).squeeze().shape, ad.zeros(1, 3, 1).squeeze(0).shape
+    ((3,), (3, 1))
+    """
     if axis is not None:
         return dnp.squeeze(self, axis)
     if dim is None:
@@ -145,7 +185,11 @@ def squeeze(self, dim: Axis = None, axis: Axis = None) -> Array:
 
 
 def expand(self, *sizes: int | Sequence[int]) -> Array:
-    """A broadcast view to ``sizes`` (``-1`` keeps an axis)."""
+    """A broadcast view to ``sizes`` (``-1`` keeps an axis).
+
+    >>> ad.zeros(3, 1).expand(-1, 4).shape
+    (3, 4)
+    """
     sizes = _dims(sizes, "expand")
     shape = shape_of(self)
     lead = len(sizes) - len(shape)
@@ -154,13 +198,23 @@ def expand(self, *sizes: int | Sequence[int]) -> Array:
 
 
 def expand_as(self, other: ArrayLike) -> Array:
-    """``self`` broadcast to ``other``'s shape."""
+    """``self`` broadcast to ``other``'s shape.
+
+    >>> ad.zeros(1, 2).expand_as(ad.ones(3, 2)).shape
+    (3, 2)
+    """
     return dnp.broadcast_to(self, shape_of(other))
 
 
 def repeat(self, *args: Any, axis: int | None = None) -> Array:
     """PyTorch's ``repeat(*sizes)`` tiles the tensor; NumPy's ``repeat(n, axis=)`` repeats
-    each element (a traced value's positional call keeps NumPy's meaning)."""
+    each element (a traced value's positional call keeps NumPy's meaning).
+
+    >>> ad.tensor([1.0, 2.0]).repeat(2)
+    tensor([1., 2., 1., 2.])
+    >>> ad.zeros(1, 2).repeat(3, 1).shape
+    (3, 2)
+    """
     if axis is not None or not _torch_face(self):
         return dnp.repeat(self, *args, axis=axis)
     reps = _dims(args, "repeat")
@@ -171,7 +225,11 @@ def repeat(self, *args: Any, axis: int | None = None) -> Array:
 
 
 def chunk(self, chunks: int, dim: int = 0) -> tuple[Array, ...]:
-    """Split into ``chunks`` pieces along ``dim`` (the last may be smaller)."""
+    """Split into ``chunks`` pieces along ``dim`` (the last may be smaller).
+
+    >>> [c.tolist() for c in ad.arange(5).chunk(2)]
+    [[0, 1, 2], [3, 4]]
+    """
     n = shape_of(self)[dim]
     size = -(-n // chunks)
     return tuple(dnp.split(self, list(range(size, n, size)), axis=dim))
@@ -180,7 +238,11 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple[Array, ...]:
 def split(self, split_size_or_sections: int | Sequence[int],
           dim: int = 0) -> tuple[Array, ...]:
     """Pieces of ``self`` along ``dim``: of ``split_size`` each (the last may be shorter), or of
-    the listed sizes."""
+    the listed sizes.
+
+    >>> [s.tolist() for s in ad.arange(5).split([1, 4])]
+    [[0], [1, 2, 3, 4]]
+    """
     n = shape_of(self)[dim]
     if isinstance(split_size_or_sections, (int, np.integer)):
         bounds = list(range(int(split_size_or_sections), n, int(split_size_or_sections)))
@@ -192,14 +254,24 @@ def split(self, split_size_or_sections: int | Sequence[int],
 # ------------------------------------------------------------------------------ reductions
 def sum(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
         axis: Axis = None, keepdims: bool | None = None, **kwargs: Any) -> Array:
-    """Sum over ``dim`` (an int or a tuple; all axes when None)."""
+    """Sum over ``dim`` (an int or a tuple; all axes when None).
+
+    >>> x = ad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum(), x.sum(dim=1, keepdim=True)
+    (tensor(10.), tensor([[3.],
+     [7.]]))
+    """
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.sum(x, axis=_axis(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims), **kwargs)
 
 
 def mean(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
          axis: Axis = None, keepdims: bool | None = None, **kwargs: Any) -> Array:
-    """Mean over ``dim`` (an int or a tuple; all axes when None)."""
+    """Mean over ``dim`` (an int or a tuple; all axes when None).
+
+    >>> ad.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=0)
+    tensor([2., 3.])
+    """
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.mean(x, axis=_axis(dim, axis, "mean"), keepdims=_keep(keepdim, keepdims),
                     **kwargs)
@@ -207,7 +279,11 @@ def mean(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None 
 
 def prod(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
          axis: Axis = None, keepdims: bool | None = None) -> Array:
-    """Product over ``dim`` (all axes when None)."""
+    """Product over ``dim`` (all axes when None).
+
+    >>> ad.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)
+    tensor([ 2., 12.])
+    """
     return dnp.prod(self, axis=_axis(dim, axis, "prod"), dtype=dtype,
                     keepdims=_keep(keepdim, keepdims))
 
@@ -242,12 +318,23 @@ def _extremum_call(self, args, kwargs, reduce, arg, pair, what):
 
 def max(self, *args: Any, **kwargs: Any) -> Array | MaxMin:
     """``x.max()``: the largest value; ``x.max(dim)`` / ``x.max(dim=1)``: ``(values,
-    indices)``; ``x.max(axis=1)``: the values (NumPy). Ties share the derivative evenly."""
+    indices)``; ``x.max(axis=1)``: the values (NumPy). Ties share the derivative evenly.
+
+    >>> x = ad.tensor([[1.0, 5.0], [3.0, 2.0]])
+    >>> x.max()
+    tensor(5.)
+    >>> x.max(dim=1)
+    MaxMin(values=tensor([5., 3.]), indices=tensor([1, 0]))
+    """
     return _extremum_call(self, args, kwargs, dnp.max, np.argmax, dnp.maximum, "max")
 
 
 def min(self, *args: Any, **kwargs: Any) -> Array | MaxMin:
-    """``x.min()``, ``x.min(dim)`` -> ``(values, indices)``; see ``max``."""
+    """``x.min()``, ``x.min(dim)`` -> ``(values, indices)``; see ``max``.
+
+    >>> ad.tensor([[1.0, 5.0], [3.0, 2.0]]).min(1).indices
+    tensor([0, 1])
+    """
     return _extremum_call(self, args, kwargs, dnp.min, np.argmin, dnp.minimum, "min")
 
 
@@ -265,13 +352,21 @@ def _arg(fn, self, dim, keepdim, axis, keepdims):
 
 def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
            keepdims: bool | None = None) -> Array:
-    """Indices of the largest values (int64, not differentiable)."""
+    """Indices of the largest values (int64, not differentiable).
+
+    >>> ad.tensor([[1.0, 5.0], [3.0, 2.0]]).argmax(dim=1)
+    tensor([1, 0])
+    """
     return _arg(np.argmax, self, dim, keepdim, axis, keepdims)
 
 
 def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
            keepdims: bool | None = None) -> Array:
-    """Indices of the smallest values along ``dim`` (int64, not differentiated)."""
+    """Indices of the smallest values along ``dim`` (int64, not differentiated).
+
+    >>> ad.tensor([3.0, 1.0, 2.0]).argmin()
+    tensor(1)
+    """
     return _arg(np.argmin, self, dim, keepdim, axis, keepdims)
 
 
@@ -303,17 +398,30 @@ def moment(fn: Callable[..., Array], self: ArrayLike, args: tuple,
 
 def var(self, *args: Any, **kwargs: Any) -> Array:
     """Variance; PyTorch's default is unbiased (divisor n - 1): ``x.var(dim=0)``,
-    ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted."""
+    ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted.
+
+    >>> x = ad.tensor([1.0, 2.0, 3.0])
+    >>> x.var(), x.var(unbiased=False)
+    (tensor(1.), tensor(0.6666667))
+    """
     return moment(dnp.var, self, args, kwargs)
 
 
 def std(self, *args: Any, **kwargs: Any) -> Array:
-    """Standard deviation, unbiased by default (see ``var``)."""
+    """Standard deviation, unbiased by default (see ``var``).
+
+    >>> ad.tensor([1.0, 2.0, 3.0]).std()
+    tensor(1.)
+    """
     return moment(dnp.std, self, args, kwargs)
 
 
 def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Array:
-    """The ``p``-norm of the flattened tensor, or along ``dim``."""
+    """The ``p``-norm of the flattened tensor, or along ``dim``.
+
+    >>> ad.tensor([3.0, 4.0]).norm(), ad.tensor([3.0, -4.0]).norm(p=1)
+    (tensor(5.), tensor(7.))
+    """
     if p == 2:
         return dnp.sqrt(dnp.sum(self * self, axis=dim, keepdims=keepdim))
     if p in (np.inf, "inf"):
@@ -323,14 +431,22 @@ def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> A
 
 def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
         keepdims: bool | None = None) -> Array:
-    """Whether any element (along ``dim``) is true: a boolean tensor."""
+    """Whether any element (along ``dim``) is true: a boolean tensor.
+
+    >>> ad.tensor([[True, False], [False, False]]).any(dim=1)
+    tensor([ True, False])
+    """
     return _result(self, np.any(raw_value(self), axis=_axis(dim, axis, "any"),
                                 keepdims=_keep(keepdim, keepdims)))
 
 
 def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
         keepdims: bool | None = None) -> Array:
-    """Whether all elements (along ``dim``) are true: a boolean tensor."""
+    """Whether all elements (along ``dim``) are true: a boolean tensor.
+
+    >>> ad.tensor([1.0, 0.0]).all()
+    tensor(False)
+    """
     return _result(self, np.all(raw_value(self), axis=_axis(dim, axis, "all"),
                                 keepdims=_keep(keepdim, keepdims)))
 
@@ -365,7 +481,11 @@ def pow(self, exponent: ArrayLike) -> Array:
 
 
 def clamp(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
-    """``self`` limited to ``[min, max]``; derivative 1 inside, bounds included."""
+    """``self`` limited to ``[min, max]``; derivative 1 inside, bounds included.
+
+    >>> ad.tensor([-2.0, 0.5, 3.0]).clamp(min=0.0, max=1.0)
+    tensor([0. , 0.5, 1. ])
+    """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return dnp.clip(self, min, max)
@@ -373,19 +493,31 @@ def clamp(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> A
 
 def clip(self, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None,
          **kwargs: Any) -> Array:
-    """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``)."""
+    """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``).
+
+    >>> ad.tensor([-2.0, 0.5, 3.0]).clip(0.0, 1.0)
+    tensor([0. , 0.5, 1. ])
+    """
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
     return dnp.clip(self, a_min, a_max, **kwargs)
 
 
 def matmul(self, other: ArrayLike) -> Array:
-    """``self @ other``."""
+    """``self @ other``.
+
+    >>> ad.eye(2).matmul(ad.tensor([1.0, 2.0]))
+    tensor([1., 2.])
+    """
     return dnp.matmul(self, other)
 
 
 def mm(self, other: ArrayLike) -> Array:
-    """Product of two matrices (2-d only), as ``torch.mm``."""
+    """Product of two matrices (2-d only), as ``torch.mm``.
+
+    >>> ad.ones(2, 3).mm(ad.ones(3, 4)).shape
+    (2, 4)
+    """
     if ndim_of(self) != 2 or ndim_of(other) != 2:
         raise RuntimeError(f"mm: expected two matrices, got shapes {shape_of(self)} and "
                            f"{shape_of(other)}")
@@ -393,7 +525,11 @@ def mm(self, other: ArrayLike) -> Array:
 
 
 def bmm(self, other: ArrayLike) -> Array:
-    """Batched product of two stacks of matrices (3-d only), as ``torch.bmm``."""
+    """Batched product of two stacks of matrices (3-d only), as ``torch.bmm``.
+
+    >>> ad.ones(5, 2, 3).bmm(ad.ones(5, 3, 4)).shape
+    (5, 2, 4)
+    """
     if ndim_of(self) != 3 or ndim_of(other) != 3 or shape_of(self)[0] != shape_of(other)[0]:
         raise RuntimeError(f"bmm: expected two batches of matrices (b, n, m) and (b, m, p), "
                            f"got shapes {shape_of(self)} and {shape_of(other)}")
@@ -401,19 +537,32 @@ def bmm(self, other: ArrayLike) -> Array:
 
 
 def softmax(self, dim: int) -> Array:
-    """Softmax along ``dim``."""
+    """Softmax along ``dim``.
+
+    >>> ad.tensor([0.0, 0.0]).softmax(0)
+    tensor([0.5, 0.5])
+    """
     from .nn.functional import softmax as f
     return f(self, dim)
 
 
 def log_softmax(self, dim: int) -> Array:
-    """Log-softmax along ``dim``."""
+    """Log-softmax along ``dim``.
+
+    >>> ad.tensor([0.0, 0.0]).log_softmax(0).exp()
+    tensor([0.5, 0.5])
+    """
     from .nn.functional import log_softmax as f
     return f(self, dim)
 
 
 def masked_fill(self, mask: ArrayLike, value: ArrayLike) -> Array:
-    """``value`` where ``mask`` is true, the tensor elsewhere."""
+    """``value`` where ``mask`` is true, the tensor elsewhere.
+
+    >>> x = ad.tensor([1.0, -2.0, 3.0])
+    >>> x.masked_fill(x < 0, 0.0)
+    tensor([1., 0., 3.])
+    """
     return dnp.where(raw_value(mask), value, self)
 
 
@@ -434,7 +583,11 @@ def _compare(name):
 def cast(self, dtype: DTypeLike) -> Tensor:
     """``self`` in ``dtype``: a float (or complex) value that carries a derivative through the
     differentiable ``astype``; integer and boolean values, and constants, by casting the array
-    (nothing to differentiate)."""
+    (nothing to differentiate).
+
+    >>> cast(ad.tensor([1.5]), np.float64).dtype
+    dtype('float64')
+    """
     dtype = np.dtype(dtype)
     if dtype == np.dtype(self.dtype):
         return self
@@ -455,14 +608,25 @@ def _cast(dtype):
 
 def to(self, *args: Any, **kwargs: Any) -> Tensor:
     """``to(dtype)``, ``to(other_tensor)`` (its dtype), ``to("cpu")`` or ``to(device,
-    dtype)``; a float-to-float cast stays differentiable."""
+    dtype)``; a float-to-float cast stays differentiable.
+
+    >>> ad.tensor([1.5]).to(ad.float64).dtype, ad.tensor([1.5]).to('cpu').dtype
+    (dtype('float64'), dtype('float32'))
+    """
     from .nn.module import _parse_to
     dtype = _parse_to(args, dict(kwargs))
     return self if dtype is None else cast(self, dtype)
 
 
 def type_(self, dtype: DTypeLike | None = None) -> str | Tensor:
-    """The dtype's name with no argument, else ``self`` cast to ``dtype``."""
+    """The dtype's name with no argument, else ``self`` cast to ``dtype``.
+
+    >>> x = ad.tensor([1.5])
+    >>> x.type()
+    'float32'
+    >>> x.type(ad.int64)
+    tensor([1])
+    """
     if dtype is None:
         return str(self.dtype)
     return cast(self, dtype)
@@ -483,12 +647,20 @@ class _Size(int):
 
 
 def numel(self) -> int:
-    """The number of elements."""
+    """The number of elements.
+
+    >>> ad.zeros(2, 3).numel()
+    6
+    """
     return int(np.prod(shape_of(self)))
 
 
 def dim(self) -> int:
-    """The number of axes."""
+    """The number of axes.
+
+    >>> ad.zeros(2, 3).dim()
+    2
+    """
     return ndim_of(self)
 
 
@@ -516,7 +688,14 @@ def cpu(self) -> Tensor:
 
 
 def clone(self) -> Tensor:
-    """A copy with its own memory, still in the graph."""
+    """A copy with its own memory, still in the graph.
+
+    >>> x = ad.ones(2)
+    >>> y = x.clone()
+    >>> y[0] = 5.0
+    >>> x, y
+    (tensor([1., 1.]), tensor([5., 1.]))
+    """
     if self._node is None and type(self._value) is np.ndarray:
         return Tensor._make(self._value.copy(), None, self._trace)
     return self + np.zeros((), dtype_of(self))    # recorded (and any inner box kept)
@@ -611,7 +790,13 @@ def setitem(self, index: Any, value: ArrayLike) -> None:
     """``t[index] = value``: written into the tensor's array when nothing is recorded; when
     recording, a non-leaf tensor takes ``t.at[index].set(value)`` (the write is differentiated)
     and a leaf that requires grad raises, as in PyTorch. A value traced by a transform has no
-    item assignment: ``x = x.at[index].set(value)``."""
+    item assignment: ``x = x.at[index].set(value)``.
+
+    >>> x = ad.zeros(3)
+    >>> x[1] = 2.0
+    >>> x
+    tensor([0., 2., 0.])
+    """
     if not _torch_face(self):
         raise TypeError("a value traced by a dualad transform does not support item assignment; "
                         "write x = x.at[index].set(value) (a functional update)")
@@ -626,12 +811,20 @@ def setitem(self, index: Any, value: ArrayLike) -> None:
 
 
 def zero_(self) -> Tensor:
-    """Set every element to 0, in place."""
+    """Set every element to 0, in place.
+
+    >>> ad.ones(2).zero_()
+    tensor([0., 0.])
+    """
     return fill_(self, 0)
 
 
 def fill_(self, value: ArrayLike) -> Tensor:
-    """Set every element to ``value``, in place."""
+    """Set every element to ``value``, in place.
+
+    >>> ad.zeros(2).fill_(3.0)
+    tensor([3., 3.])
+    """
     if _torch_face(self) and not _would_record(self, value):
         raw = raw_value(self)
         if raw.flags.writeable:
@@ -646,7 +839,12 @@ def fill_(self, value: ArrayLike) -> Tensor:
 
 
 def copy_(self, src: ArrayLike) -> Tensor:
-    """Copy ``src``'s values into this tensor, in place (broadcast to its shape)."""
+    """Copy ``src``'s values into this tensor, in place (broadcast to its shape).
+
+    >>> ad.zeros(2, 2).copy_(ad.tensor([1.0, 2.0]))
+    tensor([[1., 2.],
+     [1., 2.]])
+    """
     if _torch_face(self) and not _would_record(self, src):
         raw_value(self)[...] = raw_value(src)
         return self
@@ -655,7 +853,13 @@ def copy_(self, src: ArrayLike) -> Tensor:
 
 
 def clamp_(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
-    """In-place ``clamp`` (a leaf that requires grad only under ``no_grad``)."""
+    """In-place ``clamp`` (a leaf that requires grad only under ``no_grad``).
+
+    >>> x = ad.tensor([-1.0, 2.0])
+    >>> _ = x.clamp_(0.0, 1.0)
+    >>> x
+    tensor([0., 1.])
+    """
     return _assign(self, clamp(self, min, max), "clamp_")
 
 

@@ -87,7 +87,11 @@ class Box(BoxBase):
         return operator.index(concrete(self, "use as an index (operator.index)"))
 
     def item(self, *args: int) -> Any:
-        """The value of a one-element array as a Python number (NumPy's ``item``)."""
+        """The value of a one-element array as a Python number (NumPy's ``item``).
+
+        >>> ad.tensor([2.5]).item()
+        2.5
+        """
         v = concrete(self, "item()")
         if not args and _size(v) != 1:
             raise ValueError(f"item() needs an array with one element, this one has shape "
@@ -103,13 +107,22 @@ class Box(BoxBase):
         return format(value.item() if _size(value) == 1 else value, spec)
 
     def tolist(self) -> Any:
-        """The values as nested Python lists (NumPy's ``tolist``)."""
+        """The values as nested Python lists (NumPy's ``tolist``).
+
+        >>> ad.tensor([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         v = concrete(self, "tolist()")
         return v.tolist() if hasattr(v, "tolist") else v
 
     def numpy(self) -> np.ndarray:
         """The values as a read-only NumPy array (NOTE: mutation guard in ``_engine.pyx``);
-        ``.copy()`` it to get an array to modify."""
+        ``.copy()`` it to get an array to modify.
+
+        >>> a = ad.tensor([1.0, 2.0]).numpy()
+        >>> a, a.flags.writeable
+        (array([1., 2.], dtype=float32), False)
+        """
         return read_only_view(np.asarray(concrete(self, "numpy()", reporting=False)))
 
     def __array__(self, dtype=None, copy=None):
@@ -127,7 +140,11 @@ class Box(BoxBase):
 # arguments a layer above the core; so ``dualad.numpy`` (``numpy/_methods.py``) registers them
 # here, once, when it is imported. (Indexing has its own hook, ``_engine.use_facade``.)
 def use_array_surface(surface: dict[str, Any]) -> None:
-    """Give ``Box`` the attributes in ``surface`` (a dict of names to functions or properties)."""
+    """Give ``Box`` the attributes in ``surface`` (a dict of names to functions or properties).
+
+    >>> hasattr(Box, 'sum')   # one of the names dualad.numpy hands over
+    True
+    """
     for name, value in surface.items():
         setattr(Box, name, value)
 
@@ -137,7 +154,12 @@ def _size(v):
 
 
 def read_only_view(a: Any) -> Any:
-    """A view of the NumPy array ``a`` that cannot be written through (other values pass)."""
+    """A view of the NumPy array ``a`` that cannot be written through (other values pass).
+
+    >>> v = read_only_view(np.zeros(2))
+    >>> v.flags.writeable
+    False
+    """
     if type(a) is not np.ndarray:
         return a
     v = a.view()

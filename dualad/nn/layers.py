@@ -20,7 +20,13 @@ class Linear(Module):
     """``y = x @ weight.T + bias`` with ``weight`` ``(out_features, in_features)`` and ``bias``
     ``(out_features,)``, both drawn from U(-1/sqrt(in), 1/sqrt(in)) (PyTorch's default
     initialisation) with ``dualad.nn``'s seeded generator; float32 unless ``dtype`` says
-    otherwise."""
+    otherwise.
+
+    >>> _ = nn.manual_seed(0)
+    >>> layer = nn.Linear(3, 2)
+    >>> layer.weight.shape, layer(ad.ones(4, 3)).shape
+    ((2, 3), (4, 2))
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: DTypeLike = np.float32) -> None:
@@ -42,7 +48,14 @@ class Linear(Module):
 
 class Sequential(Module):
     """Modules applied in order; sub-modules are named ``"0"``, ``"1"``, … (or by the keys of
-    an ``OrderedDict``), so parameter names read ``"0.weight"`` as in PyTorch."""
+    an ``OrderedDict``), so parameter names read ``"0.weight"`` as in PyTorch.
+
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    >>> [name for name, _ in model.named_parameters()]
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    >>> model(ad.ones(2, 3)).shape
+    (2, 1)
+    """
 
     def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
@@ -69,7 +82,14 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end (named by its position); returns the ``Sequential``."""
+        """Add ``module`` at the end (named by its position); returns the ``Sequential``.
+
+        >>> nn.Sequential(nn.Linear(2, 2)).append(nn.Tanh())
+        Sequential(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): Tanh()
+        )
+        """
         setattr(self, str(len(self)), module)
         return self
 
@@ -98,13 +118,21 @@ class ReLU(_Elementwise):
 
 
 class Tanh(_Elementwise):
-    """``tanh(x)`` elementwise, as ``torch.nn.Tanh``."""
+    """``tanh(x)`` elementwise, as ``torch.nn.Tanh``.
+
+    >>> nn.Tanh()(ad.tensor([0.0]))
+    tensor([0.])
+    """
 
     fn = staticmethod(F.tanh)
 
 
 class Sigmoid(_Elementwise):
-    """``1 / (1 + exp(-x))`` elementwise, as ``torch.nn.Sigmoid``."""
+    """``1 / (1 + exp(-x))`` elementwise, as ``torch.nn.Sigmoid``.
+
+    >>> nn.Sigmoid()(ad.tensor([0.0]))
+    tensor([0.5])
+    """
 
     fn = staticmethod(F.sigmoid)
 
@@ -115,13 +143,21 @@ def _identity(x: Any) -> Any:
 
 
 class Identity(_Elementwise):
-    """Returns its input unchanged (a placeholder layer), as ``torch.nn.Identity``."""
+    """Returns its input unchanged (a placeholder layer), as ``torch.nn.Identity``.
+
+    >>> nn.Identity()(ad.tensor([1.0, 2.0]))
+    tensor([1., 2.])
+    """
 
     fn = staticmethod(_identity)
 
 
 class SiLU(_Elementwise):
-    """``x * sigmoid(x)`` elementwise, as ``torch.nn.SiLU``."""
+    """``x * sigmoid(x)`` elementwise, as ``torch.nn.SiLU``.
+
+    >>> nn.SiLU()(ad.tensor([0.0]))
+    tensor([0.])
+    """
 
     fn = staticmethod(F.silu)
 
@@ -157,21 +193,49 @@ class _Parametrised(Module):
 
 
 class LeakyReLU(_Parametrised):
+    """``x`` where positive, ``negative_slope * x`` elsewhere, as ``torch.nn.LeakyReLU``.
+
+    >>> nn.LeakyReLU(0.1)(ad.tensor([-1.0, 2.0]))
+    tensor([-0.1,  2. ])
+    """
+
     fn = staticmethod(F.leaky_relu)
     options = (("negative_slope", 0.01),)
 
 
 class ELU(_Parametrised):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere, as ``torch.nn.ELU``.
+
+    >>> nn.ELU()(ad.tensor([0.0, 1.0]))
+    tensor([0., 1.])
+    """
+
     fn = staticmethod(F.elu)
     options = (("alpha", 1.0),)
 
 
 class GELU(_Parametrised):
+    """``x * Phi(x)`` (``approximate="tanh"``: the tanh approximation), as
+    ``torch.nn.GELU``.
+
+    >>> nn.GELU()(ad.tensor([0.0]))
+    tensor([0.])
+    >>> nn.GELU(approximate='tanh')
+    GELU(approximate=tanh)
+    """
+
     fn = staticmethod(F.gelu)
     options = (("approximate", "none"),)
 
 
 class Softplus(_Parametrised):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``, as
+    ``torch.nn.Softplus``.
+
+    >>> nn.Softplus()(ad.tensor([0.0]))
+    tensor([0.6931472])
+    """
+
     fn = staticmethod(F.softplus)
     options = (("beta", 1.0), ("threshold", 20.0))
 
@@ -197,7 +261,11 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     """``log(softmax(x))`` along ``dim``, computed without forming the softmax (no underflow),
-    as ``torch.nn.LogSoftmax``."""
+    as ``torch.nn.LogSoftmax``.
+
+    >>> nn.LogSoftmax(dim=1)(ad.tensor([[0.0, 0.0]])).exp()
+    tensor([[0.5, 0.5]])
+    """
 
     def forward(self, x: ArrayLike) -> Array:
         return F.log_softmax(x, self.dim)
@@ -205,7 +273,11 @@ class LogSoftmax(Softmax):
 
 class Flatten(Module):
     """Flattens the axes ``start_dim`` (default 1: keep the batch axis) to ``end_dim``
-    (default -1, the last) into one."""
+    (default -1, the last) into one.
+
+    >>> nn.Flatten()(ad.zeros(2, 3, 4)).shape
+    (2, 12)
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
@@ -226,6 +298,12 @@ class Embedding(Module):
 
         emb = nn.Embedding(1000, 64)
         vectors = emb(token_ids)          # token_ids.shape + (64,)
+
+    >>> emb = nn.Embedding(10, 4, padding_idx=0)
+    >>> emb(ad.tensor([[0, 3, 9]])).shape
+    (1, 3, 4)
+    >>> emb.weight[0]
+    tensor([0., 0., 0., 0.], requires_grad=True)
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int,
@@ -249,7 +327,12 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings: ArrayLike, freeze: bool = True,
                         padding_idx: int | None = None) -> Embedding:
         """An ``Embedding`` holding a copy of ``embeddings`` ``(num, dim)``, left out of
-        training when ``freeze``."""
+        training when ``freeze``.
+
+        >>> emb = nn.Embedding.from_pretrained(np.eye(3))
+        >>> emb(ad.tensor([2])), emb.weight.requires_grad
+        (tensor([[0., 0., 1.]]), False)
+        """
         value = np.asarray(raw_value(embeddings))
         if value.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
@@ -267,7 +350,14 @@ class Embedding(Module):
 class Dropout(Module):
     """Zeroes elements with probability ``p`` in training mode (``model.train()``), scaling the
     rest by ``1 / (1 - p)``; the identity in evaluation mode (``model.eval()``). Seeded by
-    ``dualad.nn.manual_seed``."""
+    ``dualad.nn.manual_seed``.
+
+    >>> drop = nn.Dropout(0.5)
+    >>> drop(ad.ones(1000)).mean().item() > 0.8
+    True
+    >>> drop.eval()(ad.ones(2))
+    tensor([1., 1.])
+    """
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
@@ -316,14 +406,22 @@ class _Loss(Module):
 
 class CrossEntropyLoss(_Loss):
     """``F.cross_entropy`` as a module: ``CrossEntropyLoss(weight=None, ignore_index=-100,
-    reduction="mean", label_smoothing=0.0)``."""
+    reduction="mean", label_smoothing=0.0)``.
+
+    >>> nn.CrossEntropyLoss()(ad.tensor([[0.0, 0.0]]), ad.tensor([1]))
+    tensor(0.6931472)
+    """
     fn = staticmethod(F.cross_entropy)
     options = (("weight", None), ("ignore_index", -100), ("label_smoothing", 0.0))
 
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities ``(N, C)`` (from ``LogSoftmax``) against
-    integer labels ``(N,)``, as ``torch.nn.NLLLoss``. See ``nn.functional.nll_loss``."""
+    integer labels ``(N,)``, as ``torch.nn.NLLLoss``. See ``nn.functional.nll_loss``.
+
+    >>> nn.NLLLoss()(ad.tensor([[-1.0, -2.0]]), ad.tensor([1]))
+    tensor(2.)
+    """
 
     fn = staticmethod(F.nll_loss)
     options = (("weight", None), ("ignore_index", -100))
@@ -341,20 +439,46 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
+    """Mean absolute error (``reduction`` as ``CrossEntropyLoss``), as ``torch.nn.L1Loss``.
+
+    >>> nn.L1Loss()(ad.tensor([1.0, 3.0]), ad.tensor([2.0, 1.0]))
+    tensor(1.5)
+    """
+
     fn = staticmethod(F.l1_loss)
 
 
 class SmoothL1Loss(_Loss):
+    """Squared error below ``beta``, absolute error above it, as
+    ``torch.nn.SmoothL1Loss``.
+
+    >>> nn.SmoothL1Loss()(ad.tensor([0.0, 0.0]), ad.tensor([0.5, 3.0]))
+    tensor(1.3125)
+    """
+
     fn = staticmethod(F.smooth_l1_loss)
     options = (("beta", 1.0),)
 
 
 class HuberLoss(_Loss):
+    """Squared error below ``delta``, linear above it, as ``torch.nn.HuberLoss``.
+
+    >>> nn.HuberLoss(delta=1.0)(ad.tensor([0.0]), ad.tensor([3.0]))
+    tensor(2.5)
+    """
+
     fn = staticmethod(F.huber_loss)
     options = (("delta", 1.0),)
 
 
 class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities in (0, 1) against targets in [0, 1], as
+    ``torch.nn.BCELoss``.
+
+    >>> nn.BCELoss()(ad.tensor([0.5]), ad.tensor([1.0]))
+    tensor(0.6931472)
+    """
+
     fn = staticmethod(F.binary_cross_entropy)
     options = (("weight", None),)
 
@@ -362,13 +486,22 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of logits against targets in [0, 1], computed stably from the
     logits, as ``torch.nn.BCEWithLogitsLoss``. See
-    ``nn.functional.binary_cross_entropy_with_logits``."""
+    ``nn.functional.binary_cross_entropy_with_logits``.
+
+    >>> nn.BCEWithLogitsLoss()(ad.tensor([0.0]), ad.tensor([1.0]))
+    tensor(0.6931472)
+    """
 
     fn = staticmethod(F.binary_cross_entropy_with_logits)
     options = (("weight", None), ("pos_weight", None))
 
 
 class KLDivLoss(_Loss):
-    """``F.kl_div`` as a module (``reduction="batchmean"`` gives the true KL divergence)."""
+    """``F.kl_div`` as a module (``reduction="batchmean"`` gives the true KL divergence).
+
+    >>> p = ad.tensor([[0.5, 0.5]])
+    >>> nn.KLDivLoss(reduction='batchmean')(ad.log(p), p)
+    tensor(0.)
+    """
     fn = staticmethod(F.kl_div)
     options = (("log_target", False),)

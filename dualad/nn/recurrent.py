@@ -139,10 +139,13 @@ class _RNNBase(Module):
 
 class RNN(_RNNBase):
     """Elman RNN, ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``nonlinearity="relu"`` for
-    ReLU)::
+    ReLU); with ``batch_first=True`` an input ``(N, T, input_size)`` gives ``output``
+    ``(N, T, hidden_size)`` and ``h_n`` ``(num_layers, N, hidden_size)``:
 
-        rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
-        output, h_n = rnn(x)       # x: (N, T, 10) -> output (N, T, 20), h_n (2, N, 20)
+    >>> rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
+    >>> output, h_n = rnn(ad.zeros(3, 5, 10))
+    >>> output.shape, h_n.shape
+    ((3, 5, 20), (2, 3, 20))
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -172,10 +175,14 @@ class RNN(_RNNBase):
 
 class LSTM(_RNNBase):
     """Long short-term memory, PyTorch's gates ``i, f, g, o`` (``weight_ih_l0`` is
-    ``(4 * hidden, input)``)::
+    ``(4 * hidden, input)``):
 
-        lstm = nn.LSTM(8, 64, batch_first=True)
-        output, (h_n, c_n) = lstm(x)
+    >>> lstm = nn.LSTM(8, 16, batch_first=True)
+    >>> output, (h_n, c_n) = lstm(ad.zeros(2, 7, 8))
+    >>> output.shape, h_n.shape, c_n.shape
+    ((2, 7, 16), (1, 2, 16), (1, 2, 16))
+    >>> lstm.weight_ih_l0.shape
+    (64, 8)
     """
     gates = 4
     has_cell = True
@@ -189,7 +196,15 @@ class LSTM(_RNNBase):
 
 class GRU(_RNNBase):
     """Gated recurrent unit, PyTorch's gates ``r, z, n`` (``weight_ih_l0`` is
-    ``(3 * hidden, input)``)."""
+    ``(3 * hidden, input)``).
+
+    >>> gru = nn.GRU(8, 16, bidirectional=True)
+    >>> output, h_n = gru(ad.zeros(7, 2, 8))
+    >>> output.shape, h_n.shape
+    ((7, 2, 32), (2, 2, 16))
+    >>> gru.weight_hh_l0_reverse.shape
+    (48, 16)
+    """
     gates = 3
 
     def _cell_weights(self, layer, suffix):
