@@ -863,6 +863,37 @@ def clamp_(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> 
     return _assign(self, clamp(self, min, max), "clamp_")
 
 
+# The examples that end the docstrings of the methods made above by ``_unary``, ``_compare``,
+# ``_cast`` and ``_inplace`` (a call and what it gives), by the name each is installed under.
+_EXAMPLES = {
+    "abs": "ad.tensor([-1.5, 2.0]).abs() -> tensor([1.5, 2. ])",
+    "exp": "ad.tensor([0.0]).exp() -> tensor([1.])",
+    "log": "ad.tensor([1.0]).log() -> tensor([0.])",
+    "sin": "ad.tensor([0.0]).sin() -> tensor([0.])",
+    "cos": "ad.tensor([0.0]).cos() -> tensor([1.])",
+    "tanh": "ad.tensor([0.0]).tanh() -> tensor([0.])",
+    "sigmoid": "ad.tensor([0.0]).sigmoid() -> tensor([0.5])",
+    "relu": "ad.tensor([-1.0, 2.0]).relu() -> tensor([0., 2.])",
+    "sqrt": "ad.tensor([4.0]).sqrt() -> tensor([2.])",
+    "neg": "ad.tensor([1.0, -2.0]).neg() -> tensor([-1.,  2.])",
+    "eq": "ad.tensor([1.0, 2.0]).eq(2.0) -> tensor([False,  True])",
+    "ne": "ad.tensor([1.0, 2.0]).ne(2.0) -> tensor([ True, False])",
+    "lt": "ad.tensor([1.0, 2.0]).lt(2.0) -> tensor([ True, False])",
+    "le": "ad.tensor([1.0, 2.0]).le(1.0) -> tensor([ True, False])",
+    "gt": "ad.tensor([1.0, 2.0]).gt(1.0) -> tensor([False,  True])",
+    "ge": "ad.tensor([1.0, 2.0]).ge(2.0) -> tensor([False,  True])",
+    "float": "ad.tensor([1, 2]).float().dtype -> dtype('float32')",
+    "double": "ad.tensor([1.0]).double().dtype -> dtype('float64')",
+    "long": "ad.tensor([1.7]).long() -> tensor([1])",
+    "int": "ad.tensor([1.7]).int().dtype -> dtype('int32')",
+    "bool": "ad.tensor([0.0, 2.0]).bool() -> tensor([False,  True])",
+    "add_": "ad.ones(2).add_(ad.ones(2), alpha=2) -> tensor([3., 3.])",
+    "sub_": "ad.ones(2).sub_(0.5) -> tensor([0.5, 0.5])",
+    "mul_": "ad.ones(2).mul_(3.0) -> tensor([3., 3.])",
+    "div_": "ad.ones(2).div_(4.0) -> tensor([0.25, 0.25])",
+}
+
+
 # ------------------------------------------------------------------------------ install
 def install() -> None:
     methods = dict(
@@ -899,4 +930,7 @@ def install() -> None:
                                                "arrays in host memory."),
         is_cuda=False,
     )
+    for name, example in _EXAMPLES.items():
+        call, result = example.split(" -> ")
+        methods[name].__doc__ += f"\n\n    >>> {call}\n    {result}\n    "
     use_torch_surface(methods)
