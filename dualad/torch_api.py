@@ -289,7 +289,12 @@ def randint(low: int = 0, high: int | Sequence[int] | None = None,
             generator: Generator | None = None, dtype: DTypeLike | None = None,
             requires_grad: builtins.bool = False, device: device | str | None = None) -> Tensor:
     """Integers uniform in ``[low, high)``, int64: ``ad.randint(10, (3,))`` or
-    ``ad.randint(2, 10, (3,))``."""
+    ``ad.randint(2, 10, (3,))``.
+
+    >>> x = ad.randint(2, 5, (4,))
+    >>> x.dtype, (x.min() >= 2).item(), (x.max() < 5).item()
+    (dtype('int64'), True, True)
+    """
     if size is None:                     # randint(high, size)
         low, high, size = 0, low, high
     if high is None or size is None:

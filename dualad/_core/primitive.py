@@ -51,22 +51,38 @@ class Box(BoxBase):
     # the box's own.
     @property
     def shape(self):
-        """The shape of the value, as NumPy's ``ndarray.shape``."""
+        """The shape of the value, as NumPy's ``ndarray.shape``.
+
+        >>> ad.Dual(np.ones((2, 3)), np.zeros((2, 3))).shape
+        (2, 3)
+        """
         return shape_of(self._raw())
 
     @property
     def dtype(self):
-        """The dtype of the value, as NumPy's ``ndarray.dtype``."""
+        """The dtype of the value, as NumPy's ``ndarray.dtype``.
+
+        >>> ad.Dual(np.ones(2), np.zeros(2)).dtype
+        dtype('float64')
+        """
         return dtype_of(self._raw())
 
     @property
     def ndim(self):
-        """The number of axes of the value, as NumPy's ``ndarray.ndim``."""
+        """The number of axes of the value, as NumPy's ``ndarray.ndim``.
+
+        >>> ad.Dual(np.ones((2, 3)), np.zeros((2, 3))).ndim
+        2
+        """
         return len(shape_of(self._raw()))
 
     @property
     def size(self):
-        """The number of elements of the value, as NumPy's ``ndarray.size``."""
+        """The number of elements of the value, as NumPy's ``ndarray.size``.
+
+        >>> ad.Dual(np.ones((2, 3)), np.zeros((2, 3))).size
+        6
+        """
         return int(np.prod(shape_of(self._raw())))
 
     def __len__(self):

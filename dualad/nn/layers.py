@@ -138,7 +138,11 @@ class Sigmoid(_Elementwise):
 
 
 def _identity(x: Any) -> Any:
-    """``x`` itself."""
+    """``x`` itself.
+
+    >>> nn.Identity.fn(3)
+    3
+    """
     return x
 
 
