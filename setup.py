@@ -3,8 +3,8 @@
 Every ``dualad/_kernels/*.pyx`` becomes an extension module of the same name; a
 ``*.pyx.tp`` Tempita template is first rendered into ``build/`` with the op table
 (``dualad/_kernels/optable.py``) and compiled from there. The
-compiled core, ``dualad/_core/*.pyx`` (dispatch, the tape and its sweep; the built-in rules'
-first-order paths), is built the same way.
+compiled core, ``dualad/_core/*.pyx`` (dispatch, the tape and its sweep), and the compiled
+first-order paths of built-in rules, ``dualad/primitives/*.pyx``, are built the same way.
 
 Compiler flags, each kept only if the compiler accepts it:
 
@@ -39,6 +39,7 @@ from setuptools import Extension, setup
 
 KERNELS = "dualad/_kernels"
 CORE = "dualad/_core"
+PRIMITIVES = "dualad/primitives"
 GENERATED = os.path.join("build", "tempita")
 DEFAULT_MARCH = "x86-64-v3"   # portable: see the module docstring
 
@@ -105,8 +106,10 @@ def extensions():
     compile_args, link_args = compile_flags()
     sources = sorted(glob.glob(os.path.join(KERNELS, "*.pyx"))) + render_templates()
     modules = [("dualad._kernels." + os.path.basename(path)[:-4], path) for path in sources]
-    modules += [("dualad._core." + os.path.basename(path)[:-4], path)
-                for path in sorted(glob.glob(os.path.join(CORE, "*.pyx")))]
+    for package in (CORE, PRIMITIVES):
+        dotted = "dualad." + os.path.basename(package)
+        modules += [(dotted + "." + os.path.basename(path)[:-4], path)
+                    for path in sorted(glob.glob(os.path.join(package, "*.pyx")))]
     return [
         Extension(name, [path],
                   include_dirs=[np.get_include(), KERNELS], libraries=["m"],

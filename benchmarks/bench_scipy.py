@@ -1,5 +1,6 @@
 """``dualad.scipy`` families (issue 21), one workload each, gradient time beside the NumPy/SciPy
-primal alone:
+primal alone; the workloads (GP, NORM, ODE) are written once in ``scipy_workloads.py``, which
+``compare_peers.py`` runs on the peers:
 
 - linear algebra: the negative log marginal likelihood of a Gaussian process (RBF kernel,
   n = 500 points) through ``dnp.linalg.cholesky`` and ``dnp.linalg.solve``, gradient in the
@@ -12,32 +13,16 @@ primal alone:
 
     python -m benchmarks.bench_scipy        (from the repository root; prints median times)
 """
+import functools
+
 import numpy as np
 
 import dualad as ad
 import dualad.numpy as dnp
-from dualad.scipy.integrate import odeint
-from dualad.scipy.stats import norm
 
 from .measure import median_time
-
-
-# ---------------------------------------------------------------- Gaussian process, n = 500
-def gp_data(n=500, seed=0):
-    rng = np.random.default_rng(seed)
-    x = np.sort(rng.uniform(-3.0, 3.0, n))
-    return x, np.sin(2.0 * x) + 0.1 * rng.standard_normal(n)
-
-
-def gp_nll(log_params, x, y, xp=dnp):
-    """Negative log marginal likelihood of ``y`` under a GP with an RBF kernel plus noise."""
-    length, signal, noise = xp.exp(log_params[0]), xp.exp(log_params[1]), xp.exp(log_params[2])
-    sq = (x[:, None] - x[None, :]) ** 2
-    k = signal * xp.exp(-0.5 * sq / length ** 2) + (noise + 1e-8) * np.eye(len(x))
-    chol = xp.linalg.cholesky(k)
-    alpha = xp.linalg.solve(k, y)
-    return (0.5 * xp.dot(y, alpha) + xp.sum(xp.log(xp.diagonal(chol)))
-            + 0.5 * len(x) * np.log(2.0 * np.pi))
+from .scipy_workloads import (GP_LOG_PARAMS, gp_data, gp_nll, linear_rhs, norm_data,
+                              norm_logpdf_sum, ode_data, ode_loss, scipy_of)
 
 
 class GPMarginalLikelihoodGradient:
@@ -49,27 +34,14 @@ class GPMarginalLikelihoodGradient:
 
     def setup(self, n):
         self.x, self.y = gp_data(n)
-        self.theta = np.log(np.array([0.8, 1.0, 0.05]))
-        self.grad = ad.grad(gp_nll)
+        self.theta = GP_LOG_PARAMS
+        self.grad = ad.grad(functools.partial(gp_nll, dnp))
 
     def time_gradient(self, n):
         self.grad(self.theta, self.x, self.y)
 
     def time_numpy_primal(self, n):
-        gp_nll(self.theta, self.x, self.y, xp=np)
-
-
-# ---------------------------------------------------------------- norm.logpdf, 10^6 points
-def norm_data(n=10 ** 6, seed=0):
-    return np.random.default_rng(seed).standard_normal(n), 0.3, 1.7
-
-
-def norm_loss(x, loc, scale):
-    return dnp.sum(norm.logpdf(x, loc, scale))
-
-
-def norm_numpy_primal(x, loc, scale):
-    return np.sum(-0.5 * ((x - loc) / scale) ** 2 - np.log(scale) - 0.5 * np.log(2.0 * np.pi))
+        gp_nll(np, self.theta, self.x, self.y)
 
 
 class NormLogpdfGradient:
@@ -81,28 +53,13 @@ class NormLogpdfGradient:
 
     def setup(self, n):
         self.args = norm_data(n)
-        self.grad = ad.grad(norm_loss, argnums=(0, 1, 2))
+        self.grad = ad.grad(functools.partial(norm_logpdf_sum, dnp))
 
     def time_gradient(self, n):
-        self.grad(*self.args)
+        self.grad(self.args)
 
     def time_numpy_primal(self, n):
-        norm_numpy_primal(*self.args)
-
-
-# ---------------------------------------------------------------- odeint, 10 states
-def ode_data(n=10, seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal((n, n)) / np.sqrt(n) - np.eye(n)   # stable
-    return a, rng.standard_normal(n), np.linspace(0.0, 2.0, 10)
-
-
-def linear(y, t, a):
-    return dnp.dot(a, y)
-
-
-def ode_loss(a, y0, t):
-    return dnp.sum(odeint(linear, y0, t, a) ** 2)
+        norm_logpdf_sum(np, self.args)
 
 
 class OdeintGradient:
@@ -113,20 +70,19 @@ class OdeintGradient:
     timeout = 300
 
     def setup(self, n, method):
-        self.a, self.y0, self.t = ode_data(n)
+        self.params, self.t = ode_data(n)
         transform = ad.grad if method == "adjoint" else ad.jacfwd
-        self.grad = transform(ode_loss, argnums=(0, 1))
+        self.grad = transform(functools.partial(ode_loss, dnp))
 
     def time_gradient(self, n, method):
-        self.grad(self.a, self.y0, self.t)
+        self.grad(self.params, self.t)
 
     def time_scipy_primal(self, n, method):
-        import scipy.integrate
-        scipy.integrate.odeint(lambda y, t: self.a @ y, self.y0, self.t, rtol=1.4e-8,
-                               atol=1.4e-8)
+        a, y0 = self.params
+        scipy_of(np).odeint(linear_rhs, y0, self.t, a)   # SciPy's default tolerances, as dualad
 
     def time_dualad_value(self, n, method):
-        ode_loss(self.a, self.y0, self.t)
+        ode_loss(dnp, self.params, self.t)
 
 
 def main():

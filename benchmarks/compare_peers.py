@@ -15,8 +15,10 @@ installs them all).
 Besides W1-W9 of ``workloads.py``, the workloads whose code differs per library are written
 here: W10 (a CNN trained on digits) and W11 (an LSTM's gradient) as the same ``nn`` module code
 run by dualad and PyTorch (the other peers functionally), and the gradients through ``fft``,
-``eigh`` and ``svd``. ``--one-thread`` holds every library (BLAS, dualad's kernels, PyTorch's
-intra-op pool, XLA) to one thread; without it each library runs at its defaults.
+``eigh`` and ``svd``; GP, NORM and ODE (issue 21's ``dualad.scipy`` families) come from
+``scipy_workloads.py``, shared with the asv suite. ``--one-thread`` holds every library
+(BLAS, dualad's kernels, PyTorch's intra-op pool, XLA) to one thread; without it each library
+runs at its defaults.
 """
 import argparse
 import datetime
@@ -43,7 +45,7 @@ if __package__ in (None, ""):  # run as a script: make the ``benchmarks`` packag
     # (appended: the installed, built dualad must win over the checkout's unbuilt sources)
     sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import workloads  # noqa: E402
+from benchmarks import scipy_workloads, workloads  # noqa: E402
 from benchmarks.measure import median_time  # noqa: E402
 
 PEERS = ("autograd", "torch", "jax", "jax.jit")
@@ -128,7 +130,14 @@ class Torch:
             maximum=lambda x, floor: torch.clamp(x, min=floor),
             concatenate=lambda xs: torch.cat([as_tensor(x) for x in xs]),
             linear=F.linear, cross_entropy=F.cross_entropy,
-            abs=torch.abs, fft=torch.fft, linalg=torch.linalg)
+            abs=torch.abs, fft=torch.fft, linalg=torch.linalg,
+            dot=torch.dot, diag=torch.diag,
+            eye=lambda n: torch.eye(n, dtype=torch.float64),
+            scipy_functions=SimpleNamespace(norm_logpdf=self._norm_logpdf, odeint=None))
+
+    def _norm_logpdf(self, x, loc, scale):
+        # no argument validation, as none of the other libraries validates either
+        return self.torch.distributions.Normal(loc, scale, validate_args=False).log_prob(x)
 
     def tensors(self, tree):
         """Copies as tensors, dtypes kept (a Python float becomes float64, as in NumPy)."""
@@ -263,13 +272,15 @@ class PerLibrary(workloads.Workload):
     W1-W9. ``training[name](contestant, inst)`` likewise builds a ``"train"`` workload's
     training run, and ``accuracy(params, data)`` scores what it returns. ``canonical`` maps
     every library's derivative to the form in which they are compared, where conventions
-    differ."""
+    differ; ``rtol`` replaces ``mismatch``'s tolerance where the libraries differ by more than
+    rounding (numerical integration)."""
 
     code: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
     accuracy: object = None
     lacks: dict = field(default_factory=dict)
     canonical: object = None
+    rtol: float = None
 
 
 @dataclass(frozen=True)
@@ -561,7 +572,39 @@ EIGH = PerLibrary("EIGH", "eigh gradient 256x256", "grad", _make_decomposition(e
 SVD = workloads.Workload("SVD", "svd gradient 256x256", "grad",
                          _make_decomposition(svd_loss, False), (256,))
 
-ALL_WORKLOADS = {**workloads.WORKLOADS, **{w.id: w for w in (W10, W11, FFT, FFTC, EIGH, SVD)}}
+
+# the dualad.scipy families of issue 21 (mathematics in ``scipy_workloads.py``, shared with the
+# asv suite ``bench_scipy.py``): a GP marginal likelihood, norm.logpdf, odeint
+def _make_gp(n, seed):
+    return dict(args=(scipy_workloads.GP_LOG_PARAMS,) + scipy_workloads.gp_data(n, seed),
+                math=scipy_workloads.gp_nll)
+
+
+def _make_norm(n, seed):
+    return dict(args=(scipy_workloads.norm_data(n, seed),), math=scipy_workloads.norm_logpdf_sum)
+
+
+def _make_ode(n, seed):
+    return dict(args=scipy_workloads.ode_data(n, seed), math=scipy_workloads.ode_loss)
+
+
+# The integrators differ (SciPy's LSODA for dualad and autograd, Dormand-Prince in JAX), each
+# solving to a relative and absolute tolerance of about 1.5e-8 per step: their gradients agree
+# to about 1e-7 relative, not to rounding.
+ODE_RTOL = 1e-5
+
+GP = workloads.Workload("GP", "Gaussian process likelihood gradient n=500", "grad", _make_gp,
+                        (500,))
+NORM = workloads.Workload("NORM", "norm.logpdf sum gradient n=10^6", "grad", _make_norm,
+                          (10 ** 6,))
+ODE = PerLibrary("ODE", "odeint gradient, 10 states", "grad", _make_ode, (10,),
+                 code={"torch": lambda c, inst: None},
+                 lacks={"torch": "no odeint in PyTorch itself (torchdiffeq is a separate "
+                                 "package)"},
+                 rtol=ODE_RTOL)
+
+ALL_WORKLOADS = {**workloads.WORKLOADS, **{w.id: w for w in (W10, W11, FFT, FFTC, EIGH, SVD,
+                                                             GP, NORM, ODE)}}
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -593,8 +636,9 @@ def flat_arrays(result):
     return [np.asarray(result)]
 
 
-def mismatch(result, reference):
-    """None when ``result`` matches ``reference``, otherwise what differs."""
+def mismatch(result, reference, rtol=None):
+    """None when ``result`` matches ``reference`` (to rounding, or to ``rtol``), otherwise what
+    differs."""
     got, want = flat_arrays(result), flat_arrays(reference)
     if len(got) != len(want):
         return f"{len(got)} arrays instead of {len(want)}"
@@ -602,9 +646,9 @@ def mismatch(result, reference):
         if g.shape != w.shape:
             return f"array {i} has shape {g.shape} instead of {w.shape}"
         single = g.dtype == np.float32 or w.dtype == np.float32
-        rtol = 2e-3 if single else 1e-6
+        tol = rtol if rtol is not None else 2e-3 if single else 1e-6
         scale = float(np.max(np.abs(w))) if w.size else 0.0
-        if not np.allclose(g, w, rtol=rtol, atol=rtol * 1e-2 * max(scale, 1e-300)):
+        if not np.allclose(g, w, rtol=tol, atol=tol * 1e-2 * max(scale, 1e-300)):
             return f"array {i}: max abs difference {float(np.max(np.abs(g - w))):.3g}"
     return None
 
@@ -646,7 +690,8 @@ class Comparison:
             if run is None:
                 continue
             reference = {"hand": None, "dualad": hand}.get(name, dualad)
-            why = reference and mismatch(canonical(result), canonical(reference[1]))
+            why = reference and mismatch(canonical(result), canonical(reference[1]),
+                                         getattr(inst.workload, "rtol", None))
             if why:
                 failed.add(name)
                 self.notes.append(f"{label} / {name}: derivative differs from {reference[0]}: "
@@ -943,6 +988,9 @@ def main(argv=None):
         for name, why in getattr(w, "lacks", {}).items():
             if name in comparison.contestants:
                 comparison.notes.append(f"{wid} / {name}: n/a ({why})")
+        if getattr(w, "rtol", None) is not None:
+            comparison.notes.append(f"{wid}: derivatives compared to a relative tolerance of "
+                                    f"{w.rtol:g}, not to rounding (the integrators differ)")
         for size in COMPARE_SIZES.get(wid, w.sizes[:1]):
             print(f"running {wid} (size {size}) ...", file=sys.stderr, flush=True)
             comparison.workload(w, size)

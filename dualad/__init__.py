@@ -33,6 +33,7 @@ from .transforms import (JacobianPlan, elementwise_grad, grad, hessian, holomorp
 from .transforms.custom import custom_jvp, custom_vjp
 from .transforms.stop import stop_gradient
 from .torch_api import *  # noqa: F401,F403  (PyTorch's top-level names; shadows sum, max …)
+from ._torch_functions import *  # noqa: F401,F403  (more of them: mul, sort, float …)
 
 _seal_builtins()
 
@@ -46,10 +47,10 @@ __all__ = [
     "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
     "stop_gradient", "fixed_point", "jit",
-] + torch_api.__all__  # noqa: F405  (the submodule, bound by the import above)
+] + torch_api.__all__ + _torch_functions.__all__  # noqa: F405  (the submodules, bound above)
 
 # subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
-_SUBPACKAGES = ("nn", "optim", "optimizers", "scipy", "distributed", "utils")
+_SUBPACKAGES = ("nn", "optim", "optimizers", "scipy", "distributed", "utils", "autograd")
 
 
 def __getattr__(name):

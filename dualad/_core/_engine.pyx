@@ -84,8 +84,7 @@ cdef dict _NO_PARAMS = {}   # the params of a call without any; shared, so never
 # @ and unary -, ``x * x`` as ``square``); tangents and cotangents are summed with ``add``, and
 # aligned, broadcast and un-broadcast around a ``broadcasts=True`` primitive's rules with
 # ``reshape``, ``broadcast_to`` and ``unbroadcast``; ``real`` and ``astype`` give a tangent
-# its value's dtype; the sweep steps the nodes of ``multiply`` and ``negative`` itself (their
-# VJPs are ``g * y``, ``g * x`` and ``-g``). ``derived`` is the module whose ``jvp_from_vjp``,
+# its value's dtype. ``derived`` is the module whose ``jvp_from_vjp``,
 # ``vjp_from_jvp``, ``per_direction_jvp`` and ``per_direction_vjp`` supply the rules a
 # primitive leaves out (``primitives/derived.py``).
 cdef object _add_p = None, _subtract_p = None, _multiply_p = None, _divide_p = None
@@ -510,6 +509,12 @@ cdef _split_rule(rule):
 
 
 # ------------------------------------------------------------------------------- primitives
+cdef enum SweepStep:
+    GENERAL_STEP, PRODUCT_STEP, NEGATION_STEP
+
+cdef dict _SWEEP_STEPS = {None: GENERAL_STEP, "product": PRODUCT_STEP, "negation": NEGATION_STEP}
+
+
 cdef class Primitive:
     """One differentiable operation: value, JVP and VJP declared together.
 
@@ -536,6 +541,11 @@ cdef class Primitive:
         argument depends on nothing) and the result says which output elements depend on which
         inputs. Needed only where neither ``linear`` nor ``broadcasts`` (an elementwise OR)
         describes the structure. See ``Primitive.pattern_rule``.
+    sweep_step : a shape of VJP the reverse sweep knows how to deliver without temporaries:
+        ``"product"`` (the VJP of ``x * y``: ``g * y`` and ``g * x``, added straight into the
+        inputs' running sums) or ``"negation"`` (``-g``, written into a cotangent only the
+        sweep holds). The rules must compute the same; the sweep falls back on them wherever
+        the arrays do not allow the shortcut (broadcasting, mixed dtypes, boxes).
     register : enter the primitive in ``REGISTRY`` under ``name`` (``custom_jvp``/``custom_vjp``
         functions are primitives of their own that are not registered).
     saves_values : whether the tape keeps the operands and the result for the VJP. Linear
@@ -545,10 +555,12 @@ cdef class Primitive:
 
     cdef public object name, impl, jvp_rule, jvps, vjp_rule, vjps, pattern
     cdef public bint batched, broadcasts, linear, saves_values
+    cdef readonly int sweep_step
     cdef object __weakref__
 
     def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False,
-                 linear=False, pattern=None, register=True, saves_values=None):
+                 linear=False, pattern=None, register=True, saves_values=None,
+                 sweep_step=None):
         self.name = name
         self.impl = impl
         self.jvp_rule, self.jvps = _split_rule(jvp)
@@ -558,6 +570,10 @@ cdef class Primitive:
         self.linear = linear
         self.pattern = pattern
         self.saves_values = not linear if saves_values is None else saves_values
+        if sweep_step not in _SWEEP_STEPS:
+            raise ValueError(f"primitive {name!r}: sweep_step must be one of "
+                             f"{sorted(k for k in _SWEEP_STEPS if k)} or None, got {sweep_step!r}")
+        self.sweep_step = _SWEEP_STEPS[sweep_step]
         if register:
             if name in _BUILTINS:
                 raise ValueError(f"{name!r} is a built-in dualad primitive; choose another name")
@@ -842,9 +858,9 @@ def sweep(nodes_desc, dict seeds, bint retain):
     order). ``seeds`` maps nodes to their cotangents and is updated in place: afterwards it holds
     the cotangents of the leaves. Residuals are freed unless ``retain``.
 
-    Unary and multiply nodes on plain arrays add their products into the running sums
-    themselves (``_unary_step``, ``_product_step``), and a cotangent only the sweep holds is
-    negated in place; every other node goes through its primitive's ``backward`` and the sums
+    Unary nodes and those of ``sweep_step="product"`` on plain arrays add their products into
+    the running sums themselves (``_unary_step``, ``_product_step``), and ``"negation"`` negates
+    a cotangent only the sweep holds in place; every other node goes through its primitive's ``backward`` and the sums
     it returns are added here."""
     cdef dict cts = seeds
     cdef set checked = set()
@@ -852,7 +868,7 @@ def sweep(nodes_desc, dict seeds, bint retain):
     cdef tuple parents
     cdef list needs
     cdef Py_ssize_t i, n
-    add, multiply, negative = _add_p, _multiply_p, _negative_p
+    add = _add_p
     for obj in nodes_desc:
         node = <Node?>obj
         prim = node.prim
@@ -873,9 +889,10 @@ def sweep(nodes_desc, dict seeds, bint retain):
         if isinstance(prim, UnaryPrimitive) and parents[0] is not None and _unary_step(
                 <UnaryPrimitive>prim, g, residuals, cts, parents[0], retain):
             n = 0   # done: its cotangent went straight into the input's
-        elif prim is multiply and _product_step(g, residuals, cts, parents, add):
+        elif (<Primitive?>prim).sweep_step == PRODUCT_STEP and _product_step(
+                g, residuals, cts, parents, add):
             n = 0
-        elif prim is negative and _private(g, 1):
+        elif (<Primitive>prim).sweep_step == NEGATION_STEP and _private(g, 1):
             n = 1
             out = (_np_negative(g, out=g),)   # -g, written where only the sweep would see it
         else:
@@ -931,7 +948,7 @@ cdef bint _unary_step(UnaryPrimitive prim, g, deriv, dict cts, parent, bint reta
 
 
 cdef bint _product_step(g, residuals, dict cts, tuple parents, add) except -1:
-    """A multiply node's VJP, ``g * y`` for ``x`` and ``g * x`` for ``y``, for plain NumPy
+    """A product node's VJP, ``g * y`` for ``x`` and ``g * x`` for ``y``, for plain NumPy
     operands of one dtype and of ``g``'s shape (no broadcasting to undo): each product is added
     into its input's running sum in one pass where only the sweep holds that sum, else computed
     as the rule would and summed as the sweep would. Same bits as the rule and the sweep's

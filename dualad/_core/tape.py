@@ -46,6 +46,8 @@ class TapeEntry:
         return f"TapeEntry(op={self.op!r}, inputs={self.inputs}, outputs={self.outputs})"
 
 
+_INFERRED_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+
 # the imperative face: results that depend on nothing traced are Tensors too
 IMPERATIVE = ReverseTrace(IMPERATIVE_LEVEL, keep_list=False, wrap_constants=True)
 
@@ -133,6 +135,49 @@ class Tape:
                     node.residuals = FREED
                     node.guards = None
         return grads[0] if single else grads
+
+
+# ``register_hook`` and ``retain_grad``, by node (weakly: an entry goes with its graph), read
+# by ``backward`` through ``_tapped``
+_HOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_RETAINED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _HookHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, node, hook):
+        self.node, self.hook = node, hook
+
+    def remove(self):
+        hooks = _HOOKS.get(self.node, [])
+        if self.hook in hooks:
+            hooks.remove(self.hook)
+        if not hooks:
+            _HOOKS.pop(self.node, None)
+
+
+def _tapped(nodes_desc, cts):
+    """``nodes_desc`` for the sweep, running each node's hooks on its cotangent and keeping a
+    retained tensor's gradient just before the sweep reaches the node: every use of the node
+    has been swept by then (decreasing recording order), so its cotangent is complete (and
+    holding it keeps the sweep from adding into it in place)."""
+    for node in nodes_desc:
+        hooks, retained = _HOOKS.get(node), _RETAINED.get(node)
+        ct = cts.get(node)
+        if ct is not None and hooks:
+            for hook in list(hooks):
+                replaced = hook(Tensor._make(ct[0], None, IMPERATIVE))
+                if replaced is not None:
+                    ct = np.asarray(raw_value(replaced))[None]
+            cts[node] = ct
+        if ct is not None and retained is not None:
+            tensor = retained()
+            if tensor is not None:
+                g = ct[0]
+                tensor.grad = Tensor._make(g if tensor.grad is None else tensor.grad._value + g,
+                                           None, IMPERATIVE)
+        yield node
 
 
 def _seed(target, given, what):
@@ -234,6 +279,36 @@ class Tensor(TensorBase, Box):
         note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` with this tensor's gradient during ``backward()``, before it
+        flows on (or into ``.grad``); a tensor it returns replaces the gradient. Returns a
+        handle whose ``remove()`` unregisters it, as in PyTorch.
+
+        >>> x = ad.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward(); x.grad
+        tensor([20., 40.])
+        """
+        if self._node is None:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        hooks = _HOOKS.setdefault(self._node, [])
+        hooks.append(hook)
+        return _HookHandle(self._node, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this (non-leaf) tensor's gradient in ``.grad`` after ``backward()``, as
+        PyTorch's ``retain_grad``; a leaf keeps its gradient anyway."""
+        if self._node is None:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if not self.is_leaf:
+            _RETAINED[self._node] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        return self._node is not None and self._node in _RETAINED
+
     def zero_grad(self) -> None:
         """Reset the accumulated gradient to zeros (it stays None if none was accumulated)."""
         if self.grad is not None:
@@ -253,8 +328,12 @@ class Tensor(TensorBase, Box):
         if gradient is not None:
             gradient = gradient._value if type(gradient) is Tensor else gradient
         seed = _seed(self, gradient, "gradient")
+        nodes = reachable_desc(self._node)
+        cts = {self._node: seed}
+        if _HOOKS or _RETAINED:
+            nodes = _tapped(nodes, cts)
         with cache_scope():   # big temporaries reuse mapped pages (dualad._kernels._alloc)
-            cts = sweep(reachable_desc(self._node), {self._node: seed}, retain=retain_graph)
+            cts = sweep(nodes, cts, retain=retain_graph)
         for node, ct in cts.items():
             if node.prim is None and node.leaf_ref is not None:
                 leaf = node.leaf_ref()
@@ -265,8 +344,13 @@ class Tensor(TensorBase, Box):
 
     # -- array-like --------------------------------------------------------------------------
     def __repr__(self):
-        extra = ", requires_grad=True" if self.requires_grad else ""
-        body = np.array2string(np.asarray(raw_value(self._value)), separator=", ")
+        # PyTorch's layout: rows aligned under "tensor(", the dtype named unless it is one a
+        # literal infers (float32, int64, bool)
+        value = np.asarray(raw_value(self._value))
+        extra = "" if value.dtype in _INFERRED_DTYPES else f", dtype={value.dtype.name}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        body = np.array2string(value, separator=", ", prefix="tensor(")
         return f"tensor({body}{extra})"
 
 

@@ -435,7 +435,7 @@ class MSELoss(_Loss):
     """Mean squared error between input and target of one shape (``reduction`` as
     ``CrossEntropyLoss``), as ``torch.nn.MSELoss``.
 
-    >>> nn.MSELoss()(ad.tensor([1.0, 3.0]), np.array([1.0, 1.0]))
+    >>> nn.MSELoss()(ad.tensor([1.0, 3.0]), ad.tensor([1.0, 1.0]))
     tensor(2.)
     """
 

@@ -16,6 +16,7 @@ from ._more_elementwise import *  # noqa: F401,F403
 from ._building import *  # noqa: F401,F403
 from ._order import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
+from ._integer_types import *  # noqa: F401,F403
 from . import fft, linalg, random  # noqa: F401
 from . import _methods, _passthrough
 

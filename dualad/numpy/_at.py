@@ -42,7 +42,7 @@ class IndexUpdateHelper:
     >>> import numpy as np, dualad as ad, dualad.numpy as dnp
     >>> x = ad.tensor(np.zeros(3))
     >>> x.at[1].set(5.0)
-    tensor([0., 5., 0.])
+    tensor([0., 5., 0.], dtype=float64)
     """
 
     __slots__ = ("_x",)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._core.backend import raw_value
 from .._core._engine import Arithmetic
-from .._core._rules import unchanged
+from ._compiled_rules import unchanged
 from .._core.primitive import Box, Primitive
 from .._kernels import product_rule
 
@@ -87,9 +87,11 @@ def _multiply_jvp(tangents, ans, x, y):
     return product_rule(tx, y, ty, x)
 
 
-# the VJPs are written out (W1's hot path): g * y and g * x
+# the VJPs are written out (W1's hot path): g * y and g * x; on plain arrays of one shape the
+# sweep adds them into the running sums itself (sweep_step)
 multiply = Primitive("multiply", Arithmetic("multiply", op.mul, np.multiply),
-                     jvp=_multiply_jvp, vjp=(_times_y, _times_x), broadcasts=True)
+                     jvp=_multiply_jvp, vjp=(_times_y, _times_x), broadcasts=True,
+                     sweep_step="product")
 
 
 def _over_y(t, ans, x, y):

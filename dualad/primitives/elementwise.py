@@ -114,5 +114,5 @@ def _declare(op):
  relu) = map(_declare, OPS.values())
 negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t),),
                      vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern,
-                     saves_values=False)
+                     saves_values=False, sweep_step="negation")
 sinc = Unary("sinc", np.sinc, _sinc_deriv)

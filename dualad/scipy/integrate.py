@@ -223,18 +223,23 @@ class _ODEPrimitive(Primitive):
         if len(t) == 1:     # LSODA refuses an empty interval
             return y0[None].copy()
         func, jac_y = self.func, self.jac_y
+        return self._lsoda(lambda y, s: np.asarray(func(y, s, *leaves)),
+                           lambda y, s: jac_y(y, s, *leaves), y0, t, "odeint")
+
+    def _lsoda(self, rhs, jacobian, y0, t, what, tcrit=None):
+        """``rhs``'s solution at the times ``t`` by SciPy's LSODA (its step loop in Fortran);
+        ``tcrit``: times it must not step past."""
         integrate = scipy_module("integrate")
         with warnings.catch_warnings():   # a failure raises below, with the fix
             warnings.simplefilter("ignore", integrate.ODEintWarning)
             ys, info = integrate.odeint(
-                lambda y, s: np.asarray(func(y, s, *leaves)), y0, t,
-                Dfun=lambda y, s: jac_y(y, s, *leaves),
+                rhs, y0, t, Dfun=jacobian, tcrit=tcrit,
                 rtol=self.options["rtol"], atol=self.options["atol"],
                 mxstep=int(min(self.options["mxstep"], _INT_MAX)),
                 hmax=0.0 if np.isinf(self.options["hmax"]) else self.options["hmax"],
                 full_output=True)
         if info["message"] != "Integration successful.":
-            raise RuntimeError(f"odeint: LSODA failed ({info['message']}); raise mxstep "
+            raise RuntimeError(f"{what}: LSODA failed ({info['message']}); raise mxstep "
                                f"(now {self.options['mxstep']}) or loosen rtol/atol")
         return ys
 
@@ -357,21 +362,20 @@ class _ODEPrimitive(Primitive):
         jac_y = self.jac_y
         k, n = a.shape
 
-        def rhs(s, z):
+        def rhs(z, s):
             parts = pullback(y_of(s), s, z[:k * n].reshape(k, n))   # a J_y, a J_args by leaf
             return -np.concatenate([parts[0].ravel(), np.concatenate(parts[1:], axis=1).ravel()
                                     if floats else np.zeros(0)])
 
-        def jacobian(s, z):
+        def jacobian(z, s):
             size = z.shape[0]
             out = np.zeros((size, size))
             out[:k * n, :k * n] = np.kron(np.eye(k), -jac_y(y_of(s), s, *leaves).T)
             return out
 
         z0 = np.concatenate([a.ravel(), a_args.ravel()])
-        sol = scipy_module("integrate").solve_ivp(
-            rhs, (s1, s0), z0, method="LSODA", jac=jacobian, rtol=self.options["rtol"],
-            atol=self.options["atol"], **self._max_step())
-        if not sol.success:
-            raise RuntimeError(f"odeint (adjoint): {sol.message}")
-        return sol.y[:, -1]
+        # no dense output needed: odeint runs LSODA's step loop in Fortran, not solve_ivp's
+        # Python one (the same steps, the same numbers), held inside [s0, s1], where y_of
+        # interpolates, by tcrit
+        return self._lsoda(rhs, jacobian, z0, np.array([s1, s0]), "odeint (adjoint)",
+                           tcrit=np.array([s0]))[-1]

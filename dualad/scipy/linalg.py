@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core.primitive import ndim_of, shape_of
+from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..extend import defprim
 from ..numpy import (concatenate, expand_dims, matmul, moveaxis, reshape, stack, swapaxes,
                      zeros)
@@ -300,10 +300,12 @@ def block_diag(*arrs: ArrayLike) -> Array:
             raise ValueError(f"block_diag: blocks must have at most 2 dimensions, got shape "
                              f"{shape_of(m)}")
     cols = sum(shape_of(m)[1] for m in blocks)
+    dtype = np.result_type(*(dtype_of(m) for m in blocks))   # float32 blocks stay float32
     rows, before = [], 0
     for m in blocks:
         r, c = shape_of(m)
-        rows.append(concatenate([zeros((r, before)), m, zeros((r, cols - before - c))], axis=1))
+        rows.append(concatenate([zeros((r, before), dtype), m, zeros((r, cols - before - c),
+                                                                     dtype)], axis=1))
         before += c
     return concatenate(rows, axis=0)
 

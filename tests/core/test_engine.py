@@ -308,3 +308,35 @@ def test_a_unary_step_writes_into_a_cotangent_only_the_sweep_holds():
         assert (got is seed_ref()) is not held
         if held:
             np.testing.assert_array_equal(seed, np.full((1, 5000), 0.5))
+
+
+def test_sweep_steps_are_declared_by_the_primitive():
+    """The sweep's shortcuts belong to the primitives that ask for them: a user primitive of
+    ``sweep_step="product"`` gets the same gradients as its own rules give, and an unknown step
+    is refused by name."""
+    import dualad as ad
+    import dualad.numpy as dnp
+    from dualad._core._engine import Primitive
+    from dualad.primitives import binary, elementwise
+
+    assert binary.multiply.sweep_step != 0 and elementwise.negative.sweep_step != 0
+    assert binary.add.sweep_step == 0
+    rule_product = Primitive("test_product_rules", np.multiply, vjp=(
+        lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), register=False)
+    step_product = Primitive("test_product_step", np.multiply, vjp=(
+        lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), register=False,
+        sweep_step="product")
+    x, y = np.linspace(-1.0, 2.0, 7), np.linspace(3.0, 0.5, 7)
+
+    def loss(prim):
+        return lambda a, b: dnp.sum(prim(prim(a, b), a) + dnp.sin(a) * b)
+
+    for argnums in (0, 1, (0, 1)):
+        want = ad.grad(loss(rule_product), argnums)(x, y)
+        got = ad.grad(loss(step_product), argnums)(x, y)
+        for w, g in zip(want if isinstance(argnums, tuple) else (want,),
+                        got if isinstance(argnums, tuple) else (got,)):
+            np.testing.assert_array_equal(g, w)
+    with pytest.raises(ValueError, match="sweep_step must be one of"):
+        Primitive("test_bad_step", np.multiply, vjp=lambda g, ans, x: (g,), register=False,
+                  sweep_step="fast")

@@ -12,7 +12,7 @@ import numpy as np
 
 cimport numpy as cnp
 
-from ._engine import broadcast_view, shape_of
+from .._core._engine import broadcast_view, shape_of
 
 cnp.import_array()
 
