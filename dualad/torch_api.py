@@ -232,7 +232,7 @@ def ones_like(input: ArrayLike, dtype: DTypeLike | None = None,
     """Ones of ``input``'s shape and dtype.
 
     >>> ad.ones_like(np.zeros(2))
-    tensor([1., 1.])
+    tensor([1., 1.], dtype=float64)
     """
     shape, dtype = _like(input, dtype)
     return _make(np.ones(shape, dtype), requires_grad, device)
@@ -337,7 +337,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     >>> t = ad.from_numpy(a)
     >>> a[0] = 5.0
     >>> t
-    tensor([5., 0.])
+    tensor([5., 0.], dtype=float64)
     """
     if type(ndarray) is not np.ndarray:
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")

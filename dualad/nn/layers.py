@@ -335,7 +335,7 @@ class Embedding(Module):
 
         >>> emb = nn.Embedding.from_pretrained(np.eye(3))
         >>> emb(ad.tensor([2])), emb.weight.requires_grad
-        (tensor([[0., 0., 1.]]), False)
+        (tensor([[0., 0., 1.]], dtype=float64), False)
         """
         value = np.asarray(raw_value(embeddings))
         if value.ndim != 2:
