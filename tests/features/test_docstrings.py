@@ -111,3 +111,15 @@ def test_examples_of_generated_method_docstrings():
     for test in tests:
         runner.run(test, out=report.append)
     assert runner.summarize(verbose=False).failed == 0, "".join(report)
+
+
+def test_each_public_name_is_listed_once():
+    # the API reference documents each name of a namespace's __all__: one listed twice is a
+    # duplicate object description, which fails the documentation build (sphinx -W)
+    from public_api import NAMESPACES
+
+    for name in NAMESPACES:
+        module = importlib.import_module(name)
+        names = list(getattr(module, "__all__", ()))
+        twice = sorted({n for n in names if names.count(n) > 1})
+        assert not twice, f"{name}.__all__ lists {twice} more than once"
