@@ -31,6 +31,7 @@ from ._core.escape import holds_derivative
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.tape import Tensor, use_torch_surface
 from ._torch_methods import _assign, _constant, _result, _torch_face
+from ._torch_promotion import promote
 from .torch_api import _as_tensor, _make
 
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
@@ -41,30 +42,53 @@ def _dim(dim: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ arithmetic
+# The arithmetic goes through the operators, which promote dtypes as PyTorch on the imperative
+# face (``_torch_promotion``) and as NumPy for traced values; the other binary functions
+# promote their operands the same way first (``_binary``).
 def add(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``self + alpha * other``, as ``torch.add``."""
-    return dnp.add(self, other if alpha == 1 else dnp.multiply(other, alpha))
+    return self + (other if alpha == 1 else other * alpha)
 
 
 def sub(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``self - alpha * other``, as ``torch.sub``."""
-    return dnp.subtract(self, other if alpha == 1 else dnp.multiply(other, alpha))
+    return self - (other if alpha == 1 else other * alpha)
 
 
 def mul(self: Tensor, other: Any) -> Tensor:
     """``self * other``."""
-    return dnp.multiply(self, other)
+    return self * other
+
+
+def true_divide(self: Tensor, other: Any) -> Tensor:
+    """``self / other``."""
+    return self / other
+
+
+def floor_divide(self: Tensor, other: Any) -> Tensor:
+    """``floor(self / other)``."""
+    return self // other
+
+
+def remainder(self: Tensor, other: Any) -> Tensor:
+    """The remainder with the sign of the divisor (Python's %)."""
+    return self % other
 
 
 def div(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """``self / other``; ``rounding_mode="trunc"`` or ``"floor"`` rounds the quotient (its
     derivative is then zero almost everywhere, as in PyTorch)."""
     if rounding_mode is None:
-        return dnp.true_divide(self, other)
+        return self / other
     if rounding_mode == "floor":
-        return dnp.floor_divide(self, other)
+        return self // other
     if rounding_mode == "trunc":
-        return dnp.trunc(dnp.true_divide(self, other))
+        a, b = promote(self, other)
+        dtype = np.result_type(dtype_of(a), dtype_of(b))
+        if dtype.kind in "iu":      # integers stay integers (no derivative to keep)
+            return _result(self, np.trunc(np.true_divide(raw_value(a), raw_value(b))).astype(
+                dtype))
+        return dnp.trunc(dnp.true_divide(a, b))
     raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
 
 
@@ -92,6 +116,15 @@ def erf(self: Tensor) -> Tensor:
 def _same(fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         return fn(self, *args, **kwargs)
+    method.__name__ = fn.__name__
+    method.__doc__ = doc
+    return method
+
+
+def _binary(fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
+    """A binary function on operands promoted as the operators promote them."""
+    def method(self: Tensor, other: Any) -> Any:
+        return fn(*promote(self, other))
     method.__name__ = fn.__name__
     method.__doc__ = doc
     return method
@@ -452,16 +485,14 @@ def is_complex_method(self: Tensor) -> bool:
 
 _METHODS: dict[str, Callable[..., Any]] = dict(
     add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
-    true_divide=_same(dnp.true_divide, "``self / other``."),
-    floor_divide=_same(dnp.floor_divide, "``floor(self / other)``."),
-    remainder=_same(dnp.remainder, "The remainder with the sign of the divisor (Python's %)."),
-    fmod=_same(dnp.fmod, "The remainder with the sign of the dividend (C's fmod)."),
-    maximum=_same(dnp.maximum, "Elementwise maximum (NaN wins)."),
-    minimum=_same(dnp.minimum, "Elementwise minimum (NaN wins)."),
-    atan2=_same(dnp.arctan2, "``atan(self / other)`` in the right quadrant."),
-    arctan2=_same(dnp.arctan2, "``atan(self / other)`` in the right quadrant."),
-    hypot=_same(dnp.hypot, "``sqrt(self**2 + other**2)`` without overflow."),
-    logaddexp=_same(dnp.logaddexp, "``log(exp(self) + exp(other))`` without overflow."),
+    true_divide=true_divide, floor_divide=floor_divide, remainder=remainder,
+    fmod=_binary(dnp.fmod, "The remainder with the sign of the dividend (C's fmod)."),
+    maximum=_binary(dnp.maximum, "Elementwise maximum (NaN wins)."),
+    minimum=_binary(dnp.minimum, "Elementwise minimum (NaN wins)."),
+    atan2=_binary(dnp.arctan2, "``atan(self / other)`` in the right quadrant."),
+    arctan2=_binary(dnp.arctan2, "``atan(self / other)`` in the right quadrant."),
+    hypot=_binary(dnp.hypot, "``sqrt(self**2 + other**2)`` without overflow."),
+    logaddexp=_binary(dnp.logaddexp, "``log(exp(self) + exp(other))`` without overflow."),
     square=_same(dnp.square, "``self * self``."), rsqrt=rsqrt,
     reciprocal=_same(dnp.reciprocal, "``1 / self``."),
     log1p=_same(dnp.log1p, "``log(1 + self)``, accurate near 0."),

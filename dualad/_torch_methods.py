@@ -31,10 +31,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import numpy as dnp
+from ._core._engine import torch_mixed
 from ._core.backend import raw_value
 from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.state import state as _state
 from ._core.tape import IMPERATIVE, Tensor, use_torch_surface
+from ._torch_promotion import can_cast, promote
 from .typing import Array, ArrayLike, Axis, DTypeLike
 
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
@@ -572,11 +574,51 @@ def _compare(name):
     fn = getattr(dnp, name)
 
     def method(self, other: ArrayLike) -> Array:
+        if not _torch_face(self):
+            return fn(self, other)
+        if torch_mixed(self, other):
+            self, other = promote(self, other)   # compared in PyTorch's common dtype
         out = fn(self, other)
-        return _constant(out) if _torch_face(self) and not isinstance(out, Box) else out
+        return out if isinstance(out, Box) else _constant(out)
     method.__name__ = name
     method.__doc__ = f"``dualad.numpy.{name}(self, other)``: a boolean tensor, not differentiated."
     return method
+
+
+def _promoting(fn, name, reflected=False):
+    """The operator ``fn(self, other)`` (``fn(other, self)`` when ``reflected``), its operands
+    promoted as PyTorch's on the imperative face (``_torch_promotion``), as NumPy's on traced
+    values. (+ - * / ** are compiled on the boxes' base, which asks the same ``promote``.)"""
+    def method(self, other):
+        a, b = (other, self) if reflected else (self, other)
+        return fn(*promote(a, b)) if torch_mixed(self, other) else fn(a, b)
+    method.__name__ = f"__{'r' if reflected else ''}{name}__"
+    method.__doc__ = f"``dualad.numpy.{fn.__name__}``, with PyTorch's type promotion."
+    return method
+
+
+# the NumPy ufuncs whose operands an ndarray meeting a tensor (``np_array * t``) hands to
+# ``__array_ufunc__``: promoted there as by the operators (True: a comparison)
+_PROMOTED_UFUNCS = {np.add: False, np.subtract: False, np.multiply: False,
+                    np.true_divide: False, np.floor_divide: False, np.remainder: False,
+                    np.power: False, np.equal: True, np.not_equal: True, np.less: True,
+                    np.less_equal: True, np.greater: True, np.greater_equal: True}
+
+
+def _array_ufunc(box_array_ufunc):
+    """``Box.__array_ufunc__`` with the operators' promotion for an imperative tensor, and
+    comparisons giving boolean tensors (as ``t > a`` does)."""
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        comparison = _PROMOTED_UFUNCS.get(ufunc)
+        if (comparison is None or method != "__call__" or len(inputs) != 2 or kwargs
+                or not _torch_face(self)):
+            return box_array_ufunc(self, ufunc, method, *inputs, **kwargs)
+        divide = ufunc is np.true_divide
+        if torch_mixed(self, inputs[0] if inputs[1] is self else inputs[1], divide):
+            inputs = promote(*inputs, true_divide=divide)
+        out = box_array_ufunc(self, ufunc, method, *inputs)
+        return _constant(out) if comparison and not isinstance(out, Box) else out
+    return __array_ufunc__
 
 
 # ------------------------------------------------------------------------------ dtypes
@@ -745,15 +787,20 @@ def _inplace(name):
     def method(self, other: ArrayLike, alpha: ArrayLike | None = None) -> Array:
         if alpha is not None:
             other = other * alpha
-        if _torch_face(self) and not _would_record(self, other):
-            _check_castable(self, other, f"{name}_")
+        if not _torch_face(self):
+            return _assign(self, op(self, other), f"{name}_")
+        promoted = self
+        if torch_mixed(self, other, name == "div"):
+            promoted, other = promote(self, other, true_divide=name == "div")
+            _check_castable(self, promoted, f"{name}_")
+        if not _would_record(self, other):
             ufunc = _UFUNCS[name]
             value = raw_value(self)
             if value.flags.writeable and np.broadcast_shapes(
                     value.shape, np.shape(raw_value(other))) == value.shape:
                 ufunc(value, raw_value(other), out=value, casting="same_kind")
                 return self
-        return _assign(self, op(self, other), f"{name}_")
+        return _assign(self, op(promoted, other), f"{name}_")
     method.__name__ = f"{name}_"
     method.__doc__ = f"In-place ``{name}`` (``alpha`` scales ``other`` first, where given)."
     return method
@@ -764,11 +811,13 @@ def _would_record(self, other):
         self._node is not None or _carries(other, self._level))
 
 
-def _check_castable(self, other, what):
-    have = np.result_type(raw_value(self), raw_value(other))
-    if not np.can_cast(have, dtype_of(self), "same_kind"):
+def _check_castable(self, promoted, what):
+    """PyTorch's refusal to write a result of another category into ``self``; ``promoted``
+    is ``self`` cast to the operation's dtype (``promote``)."""
+    have, want = np.dtype(dtype_of(promoted)), np.dtype(dtype_of(self))
+    if not can_cast(have, want):
         raise RuntimeError(f"{what}: result type {have} can't be cast to the desired output "
-                           f"type {np.dtype(dtype_of(self))}")
+                           f"type {want}")
 
 
 def _augmented(name):
@@ -912,6 +961,10 @@ def install() -> None:
         __eq__=_compare("equal"), __ne__=_compare("not_equal"), __lt__=_compare("less"),
         __le__=_compare("less_equal"), __gt__=_compare("greater"),
         __ge__=_compare("greater_equal"),
+        __floordiv__=_promoting(dnp.floor_divide, "floordiv"),
+        __rfloordiv__=_promoting(dnp.floor_divide, "floordiv", reflected=True),
+        __mod__=_promoting(dnp.mod, "mod"), __rmod__=_promoting(dnp.mod, "mod", reflected=True),
+        __array_ufunc__=_array_ufunc(Box.__array_ufunc__),
         float=_cast(np.float32), double=_cast(np.float64), long=_cast(np.int64),
         int=_cast(np.int32), bool=_cast(np.bool_), to=to, type=type_,
         numel=numel, dim=dim, ndimension=dim, clone=clone,

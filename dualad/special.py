@@ -30,7 +30,7 @@ def _shift(x, axes, b=None):
     """The maximum of ``x`` over ``axes`` (kept as unit axes) with a zero derivative; 0 where it
     is not finite, so that slices of ``-inf`` give ``-inf`` and not NaN. Entries whose weight
     ``b`` is 0 do not count (they must not set a shift under which the others underflow).
-    Computed with operations, not from raw values, so that ``ad.record`` replays it for new
+    Computed with operations, not from raw values, so that ``ad.jit`` recomputes it for new
     inputs rather than keeping the first one's shift."""
     if b is not None:
         x = where(equal(b, 0), -np.inf, x)

@@ -526,11 +526,14 @@ def sqrt(input: ArrayLike) -> Array:
 
 
 def pow(input: ArrayLike, exponent: ArrayLike) -> Array:
-    """``input ** exponent`` elementwise, differentiable in both, as ``torch.pow``.
+    """``input ** exponent`` elementwise, differentiable in both, as ``torch.pow`` (a tensor's
+    operator: PyTorch's type promotion on the imperative face).
 
     >>> ad.pow(ad.tensor([2.0, 3.0]), 2)
     tensor([4., 9.])
     """
+    if isinstance(input, Box) or isinstance(exponent, Box):
+        return input ** exponent
     return dnp.power(input, exponent)
 
 

@@ -110,6 +110,70 @@ def seal_builtins():
     _BUILTINS.update(REGISTRY)
 
 
+# Hook: PyTorch's type promotion for the imperative face's tensors (API.md section 13). The same
+# box classes carry the values the functional transforms trace, which keep NumPy's promotion
+# (NEP 50); only boxes on ``_torch_trace`` (``tape.IMPERATIVE``) promote as PyTorch. The torch
+# face registers the trace and ``promote(a, b, true_divide) -> (a, b)`` (the operands cast to
+# PyTorch's result dtype) once, when imported. The operators call it only where
+# ``_torch_mixed`` finds dtypes that the two rules may promote differently, a few C-level
+# checks: operands of one dtype, and float tensors with Python numbers, never reach it.
+cdef object _torch_trace = None
+cdef object _torch_promote = None
+cdef object _np_generic = np.generic
+
+
+def use_torch_promotion(trace, promote):
+    """Make the boxes on ``trace`` promote dtypes with ``promote`` (see the hook's comment)."""
+    global _torch_trace, _torch_promote
+    _torch_trace, _torch_promote = trace, promote
+
+
+def torch_mixed(box, other, bint true_divide=False):
+    """``_torch_mixed`` for the torch face's Python methods (in-place updates, comparisons,
+    ``//``, ``%``): False unless ``box`` is a tensor on the registered trace."""
+    return (isinstance(box, TensorBase) and (<BoxBase>box)._trace is _torch_trace
+            and _torch_mixed(box, other, true_divide))
+
+
+cdef inline int _type_num(object v):
+    """NumPy's type number of an array or NumPy scalar ``v``; -1 for anything else."""
+    if type(v) is _ndarray:
+        return cnp.PyArray_TYPE(<cnp.ndarray>v)
+    if isinstance(v, _np_generic):
+        return (<cnp.dtype>cnp.PyArray_DescrFromScalar(v)).type_num
+    return -1
+
+
+cdef inline bint _integral(int num):
+    return cnp.NPY_BOOL <= num <= cnp.NPY_ULONGLONG
+
+
+cdef bint _torch_mixed(object box, object other, bint true_divide):
+    """Might PyTorch give ``box (op) other`` another dtype than NumPy? ``box`` is a tensor of the
+    PyTorch face. False settles it (NumPy's result is PyTorch's); True sends the operands to
+    the face's ``promote``, which decides (NOTE on the hook above)."""
+    cdef int mine = _type_num((<TensorBase>box)._value)
+    cdef int theirs
+    if mine < 0:
+        return False                      # not a NumPy value (CuPy): NumPy's rules
+    t = type(other)
+    if t is float:                        # an integer or bool tensor takes the default dtype
+        return _integral(mine)
+    if t is int or t is bool:             # NumPy's weak Python ints agree but for division
+        return mine == cnp.NPY_BOOL or (true_divide and _integral(mine))   # and bool ** 2
+    if t is _Tensor:
+        if (<BoxBase>other)._trace is not _torch_trace:
+            return False                  # a value a transform traces: NumPy's rules
+        theirs = _type_num((<TensorBase>other)._value)
+    elif t is complex:
+        return True
+    else:
+        theirs = _type_num(other)         # NumPy arrays and scalars; -1: lists, other boxes
+        if theirs < 0:
+            return False
+    return theirs != mine or (true_divide and _integral(mine))
+
+
 cdef class BoxBase:
     """What every box has: the trace that processes operations on it and that trace's level
     (``bind`` hands an operation to the box of highest level), and the arithmetic operators,
@@ -120,37 +184,57 @@ cdef class BoxBase:
     cdef public Py_ssize_t _level
 
     def __add__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            self, other = _torch_promote(self, other, False)
         return _bind(_add_p, (self, other), _NO_PARAMS)
 
     def __radd__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            other, self = _torch_promote(other, self, False)
         return _bind(_add_p, (other, self), _NO_PARAMS)
 
     def __sub__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            self, other = _torch_promote(self, other, False)
         return _bind(_subtract_p, (self, other), _NO_PARAMS)
 
     def __rsub__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            other, self = _torch_promote(other, self, False)
         return _bind(_subtract_p, (other, self), _NO_PARAMS)
 
     def __mul__(self, other):
         if other is self:   # x * x: one pass for its derivative (2x) instead of two and a sum
             return _bind(_square_p, (self,), _NO_PARAMS)
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            self, other = _torch_promote(self, other, False)
         return _bind(_multiply_p, (self, other), _NO_PARAMS)
 
     def __rmul__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            other, self = _torch_promote(other, self, False)
         return _bind(_multiply_p, (other, self), _NO_PARAMS)
 
     def __truediv__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, True):
+            self, other = _torch_promote(self, other, True)
         return _bind(_divide_p, (self, other), _NO_PARAMS)
 
     def __rtruediv__(self, other):
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, True):
+            other, self = _torch_promote(other, self, True)
         return _bind(_divide_p, (other, self), _NO_PARAMS)
 
     def __pow__(self, other, modulo=None):
         _refuse_modulo(modulo)
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            self, other = _torch_promote(self, other, False)
         return _bind(_power_p, (self, other), _NO_PARAMS)
 
     def __rpow__(self, other, modulo=None):
         _refuse_modulo(modulo)
+        if (<BoxBase>self)._trace is _torch_trace and _torch_mixed(self, other, False):
+            other, self = _torch_promote(other, self, False)
         return _bind(_power_p, (other, self), _NO_PARAMS)
 
     def __neg__(self):

@@ -25,9 +25,6 @@ class _State(threading.local):
         self.next_level = 2
         # reverse-mode contexts whose level is <= this value record nothing (``no_grad``)
         self.no_grad_upto = -1
-        # while ``ad.record`` records: called as ``observer(fn, args, kwargs, result)`` whenever a
-        # value-dependent decision or escape (a comparison, ``bool()``, ``item()``) happens
-        self.guard_observer = None
 
 
 state = _State()

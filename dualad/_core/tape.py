@@ -28,7 +28,7 @@ from .._kernels import cache_scope
 from .backend import array_module, is_cupy_array, raw_value
 from .primitive import Box, dtype_of, shape_of
 from .dtypes import infer_dtype
-from .state import IMPERATIVE_LEVEL, new_level, state
+from .state import IMPERATIVE_LEVEL, new_level
 
 if TYPE_CHECKING:   # dualad.typing imports this package: the aliases are for checkers
     from ..typing import ArrayLike, DTypeLike
@@ -271,12 +271,10 @@ class Tensor(TensorBase, Box):
     def data(self):
         """The same values as a tensor cut from the tape, as ``detach()`` (PyTorch's
         ``.data``)."""
-        note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
     def detach(self) -> Tensor:
         """The same values, cut from the tape (a constant)."""
-        note_escape(self)
         return Tensor._make(self._value, None, IMPERATIVE)
 
     def register_hook(self, hook: Any) -> Any:
@@ -362,15 +360,6 @@ def use_torch_surface(surface):
     """Give ``Tensor`` the attributes in ``surface`` (names to functions, properties or values)."""
     for name, value in surface.items():
         setattr(Tensor, name, value)
-
-
-def note_escape(t):
-    """The box ``t``'s values leave its trace as a constant (``detach``, ``data``,
-    ``ad.stop_gradient``): while ad.record records, that pins them (a guard; ``None`` stands
-    for "the value itself")."""
-    observer = state.guard_observer
-    if observer is not None:
-        observer(None, (t,), {}, raw_value(t))
 
 
 def tensor(data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None) -> Tensor:

@@ -5,8 +5,8 @@ generated from it:
 
 * the compiled loops (``_unary.pyx.tp``, rendered by ``setup.py`` with this table): ``c`` for
   the value and ``deriv`` for the derivative, translated to C for ``double`` and ``float``;
-* the compiled replay of ``ad.record`` (``_replay.pyx.tp``): ``c``, ``deriv`` and ``deriv2``
-  (the second derivative its forward-over-reverse sweep needs) translated to C for ``double``;
+* the compiled interpreters of ``ad.jit`` (``_replay.pyx.tp``, ``_fused.pyx.tp``): ``c``
+  translated to C for ``double`` (their derivatives are steps of the traced program);
 * the NumPy references (``reference.py``, at import): ``numpy`` for the value, ``deriv``
   evaluated with NumPy's functions;
 * the primitives' rules (``dualad.primitives.elementwise``, at import): ``deriv`` evaluated with
@@ -39,9 +39,8 @@ class Elementwise(NamedTuple):
     references and every input the compiled loops do not take), or None where ``reference.py``
     defines ``<name>`` itself. ``deriv``: ``f'(x)`` in the expression language; ``"y"`` for a
     function that is its own derivative. ``c``: the value in the language, for the compiled
-    loops and the replay (None: no compiled loop; NumPy computes it). ``deriv2``: ``f''(x)``, for
-    the replay's second-order sweep (None: the replay leaves this op to NumPy). ``kinks``: the
-    points where the derivative is a convention.
+    loops and ``ad.jit``'s interpreters (None: no compiled loop; NumPy computes it). ``kinks``:
+    the points where the derivative is a convention.
 
     >>> OPS["tanh"].deriv
     '1 - y * y'
@@ -50,7 +49,6 @@ class Elementwise(NamedTuple):
     numpy: Optional[str]
     deriv: str
     c: Optional[str] = None
-    deriv2: Optional[str] = None
     kinks: tuple = ()
 
 
@@ -68,45 +66,42 @@ FUNCTIONS = {
 PIECEWISE_CONSTANT = ("sign", "step")
 
 _OPS = [
-    Elementwise("exp", "exp", "y", c="exp(x)", deriv2="y"),
-    Elementwise("expm1", "expm1", "y + 1", c="expm1(x)", deriv2="y + 1"),
+    Elementwise("exp", "exp", "y", c="exp(x)"),
+    Elementwise("expm1", "expm1", "y + 1", c="expm1(x)"),
     Elementwise("exp2", "exp2", "y * LN2"),
-    Elementwise("log", "log", "1 / x", c="log(x)", deriv2="-1 / (x * x)"),
-    Elementwise("log1p", "log1p", "1 / (1 + x)", c="log1p(x)",
-                deriv2="-1 / ((1 + x) * (1 + x))"),
+    Elementwise("log", "log", "1 / x", c="log(x)"),
+    Elementwise("log1p", "log1p", "1 / (1 + x)", c="log1p(x)"),
     Elementwise("log2", "log2", "1 / (x * LN2)"),
     Elementwise("log10", "log10", "1 / (x * LN10)"),
-    Elementwise("sin", "sin", "cos(x)", c="sin(x)", deriv2="-y"),
-    Elementwise("cos", "cos", "-sin(x)", c="cos(x)", deriv2="-y"),
-    Elementwise("tan", "tan", "1 + y * y", c="tan(x)", deriv2="2 * y * (1 + y * y)"),
+    Elementwise("sin", "sin", "cos(x)", c="sin(x)"),
+    Elementwise("cos", "cos", "-sin(x)", c="cos(x)"),
+    Elementwise("tan", "tan", "1 + y * y", c="tan(x)"),
     Elementwise("arcsin", "arcsin", "1 / sqrt(1 - x * x)"),
     Elementwise("arccos", "arccos", "-1 / sqrt(1 - x * x)"),
-    Elementwise("arctan", "arctan", "1 / (1 + x * x)", c="arctan(x)",
-                deriv2="-2 * x / ((1 + x * x) * (1 + x * x))"),
-    Elementwise("sinh", "sinh", "cosh(x)", c="sinh(x)", deriv2="y"),
-    Elementwise("cosh", "cosh", "sinh(x)", c="cosh(x)", deriv2="y"),
+    Elementwise("arctan", "arctan", "1 / (1 + x * x)", c="arctan(x)"),
+    Elementwise("sinh", "sinh", "cosh(x)", c="sinh(x)"),
+    Elementwise("cosh", "cosh", "sinh(x)", c="cosh(x)"),
     # tanh |x| through expm1: no overflow, no cancellation near 0 (see _elementwise.h)
-    Elementwise("tanh", "tanh", "1 - y * y", c="tanh_expm1(x)", deriv2="-2 * y * (1 - y * y)"),
+    Elementwise("tanh", "tanh", "1 - y * y", c="tanh_expm1(x)"),
     Elementwise("arcsinh", "arcsinh", "1 / sqrt(x * x + 1)"),
     # 1/sqrt(x - 1)/sqrt(x + 1), not 1/sqrt(x*x - 1): the same for real x, and the principal
     # branch's derivative for complex x
     Elementwise("arccosh", "arccosh", "1 / (sqrt(x - 1) * sqrt(x + 1))"),
     Elementwise("arctanh", "arctanh", "1 / (1 - x * x)"),
-    Elementwise("sqrt", "sqrt", "0.5 / y", c="sqrt(x)", deriv2="-0.25 / (y * y * y)"),
+    Elementwise("sqrt", "sqrt", "0.5 / y", c="sqrt(x)"),
     Elementwise("cbrt", "cbrt", "1 / (3 * y * y)"),
-    Elementwise("square", "square", "2 * x", c="x * x", deriv2="2"),
-    Elementwise("reciprocal", "reciprocal", "-(y * y)", c="1 / x", deriv2="2 * y * y * y"),
-    Elementwise("sigmoid", None, "y * (1 - y)", c="sigmoid(x)",
-                deriv2="y * (1 - y) * (1 - 2 * y)"),
-    Elementwise("abs", "abs", "sign(x)", c="abs(x)", deriv2="0", kinks=(0.0,)),
-    Elementwise("relu", None, "step(x)", c="relu(x)", deriv2="0", kinks=(0.0,)),
+    Elementwise("square", "square", "2 * x", c="x * x"),
+    Elementwise("reciprocal", "reciprocal", "-(y * y)", c="1 / x"),
+    Elementwise("sigmoid", None, "y * (1 - y)", c="sigmoid(x)"),
+    Elementwise("abs", "abs", "sign(x)", c="abs(x)", kinks=(0.0,)),
+    Elementwise("relu", None, "step(x)", c="relu(x)", kinks=(0.0,)),
 ]
 OPS = {op.name: op for op in _OPS}
 
 
 class Binary(NamedTuple):
-    """An elementwise op of two arguments ``y = f(a, b)``, for the compiled interpreters (the
-    replay and the fused chains of ``ad.jit``): ``c``, its value from ``a`` and ``b`` in the
+    """An elementwise op of two arguments ``y = f(a, b)``, for the compiled interpreters of
+    ``ad.jit`` (small programs and fused chains): ``c``, its value from ``a`` and ``b`` in the
     expression language, with NumPy's semantics (NaN through ``maximum``/``minimum``). Their
     derivatives are the primitives' rules (``dualad.primitives.binary``).
 

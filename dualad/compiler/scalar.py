@@ -151,7 +151,7 @@ class ScalarExecutable(CompiledExecutable):
         except _NotScalar:
             return None
         tape = _replay.ScalarTape(np.array(code, dtype=np.int32).reshape(-1, 4), init,
-                                  program.n_in, [], outs)
+                                  program.n_in, outs)
         return cls(program, tape, fallback)
 
     def __init__(self, program, tape, fallback):

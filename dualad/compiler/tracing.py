@@ -48,7 +48,7 @@ import numpy as np
 from .._core._engine import set_plain_hook
 from .._core.escape import ConcretizationError, carries_derivative, holds_derivative
 from .._core.primitive import Box, bind
-from .._core.state import IMPERATIVE_LEVEL, new_level, state
+from .._core.state import IMPERATIVE_LEVEL, new_level
 from ..numpy._methods import _UFUNC_ALIASES, _dnp_namespace
 from .program import NP, OP, Program, Slot
 
@@ -56,7 +56,7 @@ from .program import NP, OP, Program, Slot
 # (file name, function name).
 _METADATA_READERS = frozenset({
     ("escape.py", "holds_derivative"), ("escape.py", "carries_derivative"),
-    ("escape.py", "concrete"), ("tape.py", "note_escape"),
+    ("escape.py", "concrete"),
     ("reverse.py", "_scalar_seed"), ("reverse.py", "basis_cotangents"),
     ("reverse.py", "egrad_fn"), ("forward.py", "push_forward"), ("forward.py", "_zeros_tree"),
     ("derived.py", "_zeros_if_none"), ("derived.py", "jvp_from_vjp"),
@@ -183,7 +183,6 @@ class StagingTrace:
         self.program = Program()
         self._unused = {}   # id of a Tracked array no recorded step has read -> its slot
         self._alive = []    # those arrays (their ids stay theirs while the trace runs)
-        self._outer = None
 
     # -- boxes and slots ----------------------------------------------------------------------
     def input(self, value):
@@ -358,16 +357,7 @@ class StagingTrace:
         return box._value
 
     # -- the tracing run -----------------------------------------------------------------------
-    def observe(self, fn, args, kwargs, result):
-        """``state.guard_observer``: a non-differentiated function ``fn`` gave ``result``. Its
-        reads of this trace's values were recorded (``_TRACKED_READERS``); an enclosing
-        ``ad.record`` still hears of it."""
-        if self._outer is not None:
-            self._outer(fn, args, kwargs, result)
-
     def __enter__(self):
-        self._outer = state.guard_observer
-        state.guard_observer = self.observe if self._outer is not None else None
         with _HOOK_LOCK:
             _ACTIVE[0] += 1
             if _ACTIVE[0] == 1:
@@ -375,7 +365,6 @@ class StagingTrace:
         return self
 
     def __exit__(self, *exc):
-        state.guard_observer = self._outer
         self.active = False
         with _HOOK_LOCK:
             _ACTIVE[0] -= 1

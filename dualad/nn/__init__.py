@@ -10,7 +10,7 @@
     opt.zero_grad(); loss.backward(); opt.step()
 
 The same model is usable functionally through ``nn.functional_call(model, params, x)`` with
-``params = model.state_dict()`` (a dict of arrays), e.g. under ``ad.value_and_grad``.
+``params = model.state_dict()`` (a dict of detached tensors), e.g. under ``ad.value_and_grad``.
 
 Parameter shapes, default initialisation and state-dict keys are PyTorch's, so that weights
 move across by ``load_state_dict``. Layers are float32 by default and refuse input of another

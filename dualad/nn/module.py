@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core.tape import Tensor, tensor
+from .._core.tape import IMPERATIVE, Tensor, tensor
 from ..typing import ArrayLike
 
 LoadResult = namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
@@ -339,16 +339,21 @@ class Module:
                         yield (f"{mod_name}.{name}" if mod_name else name), v
 
     def state_dict(self) -> dict[str, Any]:
-        """An ``OrderedDict`` from dotted names to copies of the parameters' and persistent
-        buffers' arrays, with PyTorch's keys (``"0.weight"``, ``"bn.running_mean"``).
+        """An ``OrderedDict`` from dotted names to the parameters and persistent buffers, with
+        PyTorch's keys (``"0.weight"``, ``"bn.running_mean"``), each a detached tensor sharing
+        its parameter's array, as PyTorch's: it follows training and in-place updates, so
+        ``copy.deepcopy`` it (or ``ad.save`` it) for a snapshot.
 
-        Unlike PyTorch, whose state dict shares storage with the parameters, these are copies: a
-        snapshot that later training does not change. The dict is also the parameters pytree of
-        the functional face: ``ad.grad(loss)(model.state_dict(), ...)`` with
-        ``functional_call`` (for models with integer buffers such as ``BatchNorm``'s
-        ``num_batches_tracked``, differentiate ``dict(model.named_parameters())`` instead).
+        >>> state = nn.Linear(3, 2).state_dict()
+        >>> state["weight"].size(), state["weight"].requires_grad
+        ((2, 3), False)
+
+        The dict is also the parameters pytree of the functional face:
+        ``ad.grad(loss)(model.state_dict(), ...)`` with ``functional_call`` (for models with
+        integer buffers such as ``BatchNorm``'s ``num_batches_tracked``, differentiate
+        ``dict(model.named_parameters())`` instead).
         """
-        return OrderedDict((name, raw_value(v).copy()) for name, v in self._state_items())
+        return OrderedDict((name, _detached(v)) for name, v in self._state_items())
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> LoadResult:
         """Copy the arrays of ``state_dict`` (NumPy arrays, dualad tensors or PyTorch tensors)
@@ -387,6 +392,12 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
+def _detached(t):
+    """``t.detach()`` (sharing its array) without the ``ad.record`` pin that ``detach`` notes:
+    a state dict reads the weights, it does not compute with them."""
+    return Tensor._make(raw_value(t), None, IMPERATIVE)
+
+
 def _as_buffer(value, name):
     """A buffer's value as a tensor that does not require grad (arrays are not copied)."""
     if isinstance(value, Tensor):
@@ -394,7 +405,6 @@ def _as_buffer(value, name):
             raise TypeError(f"buffer {name!r} must not require grad; register it as a "
                             "parameter, or pass value.detach()")
         return value
-    from .._core.tape import IMPERATIVE
     return Tensor._make(np.asarray(raw_value(value)), None, IMPERATIVE)
 
 

@@ -39,7 +39,7 @@ def astype(x: ArrayLike, dtype: DTypeLike, copy: bool = True, **kwargs: Any) -> 
         return x
     if dtype.kind == "c" or (dtype.kind == "f" and x.dtype.kind != "c"):
         return _m.astype(x, dtype=dtype)
-    if dtype.kind in "biu":   # piecewise constant: a guard while ad.record records
+    if dtype.kind in "biu":   # piecewise constant: a guard inside ad.jit
         return _cast_to_integers(x, dtype)
     raise TypeError(f"dualad.numpy.astype: cannot cast a differentiated {x.dtype} value to "
                     f"{dtype}: that drops the imaginary part; take dnp.real(x) (or dnp.abs(x)) "

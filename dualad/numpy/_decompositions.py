@@ -307,12 +307,13 @@ def lstsq(a: ArrayLike, b: ArrayLike,
 
 
 def _count_above_cutoff(s, cutoff):
-    """The number of singular values ``s`` above ``cutoff`` times the largest."""
-    s = np.asarray(s)
+    """The number of singular values ``s`` above ``cutoff`` times the largest (``s`` as it
+    comes, so that ``ad.jit`` follows a traced one and guards the count)."""
+    s = np.asanyarray(s)
     return int(np.sum(s > cutoff * s.max())) if s.size else 0
 
 
-# value-dependent results: guarded, so that ad.record checks them again on every replay
+# value-dependent results: not differentiated, and guards inside ad.jit
 _rank_of_values = _not_differentiated(_count_above_cutoff)
 _matrix_rank = _not_differentiated(np.linalg.matrix_rank)
 

@@ -124,7 +124,7 @@ def install():
         "__divmod__": lambda self, other: dnp.divmod(self, other),
         "__rdivmod__": lambda self, other: dnp.divmod(other, self),
         # ``if x:`` means ``if x != 0`` (NumPy's truth value), taken through ``not_equal`` so
-        # that ad.record sees the branch and guards it
+        # that ad.jit sees the branch and guards it
         "__bool__": lambda self: bool(dnp.not_equal(self, 0)),
         "__pos__": lambda self: self,
         "__abs__": lambda self: dnp.abs(self),

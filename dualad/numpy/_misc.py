@@ -4,7 +4,7 @@ differentiable.
 
 All functions are composed from differentiable ``dnp`` functions; with plain arrays they call
 NumPy itself, so values are NumPy's. Decisions taken from values (the segment ``interp`` reads)
-go through non-differentiated ``dnp`` functions, so that ``ad.record`` guards them.
+go through non-differentiated ``dnp`` functions, so that ``ad.jit`` guards them.
 """
 from __future__ import annotations
 

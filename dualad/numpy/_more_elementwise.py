@@ -6,7 +6,7 @@ Non-smooth points follow JAX's conventions (each docstring says which). ``mod``,
 (``dualad/primitives/remainders.py``); the others
 are written with differentiable ``dnp`` functions and need no rule of their own. Decisions
 taken from values (NaN masks, signs) go through the non-differentiated ``dnp`` functions, so that
-``ad.record`` guards them (NOTE: guards in ``dualad/recording.py``).
+``ad.jit`` guards them (NOTE: staged decisions in ``dualad/compiler/tracing.py``).
 """
 from __future__ import annotations
 

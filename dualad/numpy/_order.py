@@ -13,8 +13,8 @@ non-smooth points:
 - ``cumprod`` is a scan of products (no division), exact where the input has zeros.
 
 Decisions taken from values (the permutations, NaN masks, interpolation branches) go through the
-non-differentiated ``dnp`` functions, so that ``ad.record`` guards them (NOTE: guards in
-``dualad/recording.py``).
+non-differentiated ``dnp`` functions, so that ``ad.jit`` guards them (NOTE: staged decisions in
+``dualad/compiler/tracing.py``).
 """
 from __future__ import annotations
 

@@ -151,7 +151,7 @@ def nancumprod(a: ArrayLike, axis: int | None = None) -> Array:
 def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, keepdims: bool = False,
                 method: str = "linear") -> Array:
     """``np.nanquantile``: the quantile of the non-NaN elements along ``axis`` (computed slice
-    by slice over the non-NaN positions, which are a guard of ``ad.record``)."""
+    by slice over the non-NaN positions, which are a guard of ``ad.jit``)."""
     if not np.isnan(raw_value(a)).any():
         return _order.quantile(a, q, axis=axis, keepdims=keepdims, method=method)
     if axis is None:
@@ -181,7 +181,7 @@ def nanmedian(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
 
 def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
     """``np.real_if_close``: the real part when every imaginary part is within ``tol`` machine
-    epsilons of 0 (a guard of ``ad.record``), else ``a``; differentiable either way.
+    epsilons of 0 (a guard of ``ad.jit``), else ``a``; differentiable either way.
 
     >>> import numpy as np, dualad.numpy as dnp
     >>> dnp.real_if_close(np.array([1.0 + 1e-20j])).dtype

@@ -74,7 +74,7 @@ def _sign_of_determinant(a):
     return array_module(a).linalg.slogdet(a)[0]
 
 
-# the sign is piecewise constant: not differentiated, and a guard while ad.record records
+# the sign is piecewise constant: not differentiated, and a guard inside ad.jit
 _slogdet_sign = _not_differentiated(_sign_of_determinant)
 
 
@@ -107,7 +107,7 @@ def _two_norm(x, axis, keepdims):
     """``sqrt(sum(x**2))`` over ``axis``; at the zero vector its derivative (of every order) is
     taken as 0, the subgradient of least norm, rather than NaN."""
     sq = sum(squared_modulus(x), axis=axis, keepdims=keepdims)
-    zero = equal(sq, 0)   # a dnp comparison: ad.record guards it
+    zero = equal(sq, 0)   # a dnp comparison: data inside ad.jit
     return where(zero, 0.0, sqrt(where(zero, 1.0, sq)))
 
 

@@ -34,7 +34,7 @@ def _no_derivative(t, ans, x):
     return None
 
 
-# the value of x as a constant inside a traced program: ``ad.record`` replays it (recomputing
+# the value of x as a constant inside a traced program: ``ad.jit`` runs it (recomputing
 # it from the new x), while every transform sees a zero derivative
 stop_gradient = Primitive("stop_gradient", lambda x: x, jvp=(_no_derivative,),
                           vjp=(_no_derivative,), pattern=lambda patterns, ans, x: None,

@@ -18,7 +18,7 @@ the extra arguments, and ``trapezoid`` (``dualad.numpy.trapezoid``).
 #   integrated backwards, where it is unstable). The cotangent of ``t_i`` (i > 0) is
 #   ``g_i . f(y_i, t_i)``, that of ``t_0`` is ``-a(t_0) . f(y0, t0)``, ``a(t_0)`` the adjoint
 #   before ``g_0`` is added (the flow's derivative in its start time is ``-Phi_y f(y0, t0)``).
-#   The products ``a J`` replay an ``ad.record`` of ``a . f`` for one direction (a gradient),
+#   The products ``a J`` run an ``ad.record`` of ``a . f`` for one direction (a gradient),
 #   and sweep a tape of ``f`` per evaluation for several (``jacrev``, in chunks that keep the
 #   stiff solver's dense Jacobian small).
 #   When the values reaching the VJP rule are themselves being differentiated (Hessians by
@@ -331,7 +331,7 @@ class _ODEPrimitive(Primitive):
 
     def _pullback(self, leaves, floats, k, y_example, s_example):
         """``pull(y, s, a)``: ``[a J_y, a J_leaf for the float leaves]``, each ``(k, size)``.
-        One direction (a gradient) replays a recording of ``a . f`` (``ad.record``: no Python
+        One direction (a gradient) runs a recording of ``a . f`` (``ad.record``: no Python
         per operation); several directions sweep a fresh tape of ``f`` per call."""
         func = self.func
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .._core.backend import raw_value
 from .._core.state import IMPERATIVE_LEVEL
-from .._core.tape import IMPERATIVE, Tensor, note_escape
+from .._core.tape import IMPERATIVE, Tensor
 from .._core.tree import tree_flatten, tree_unflatten
 from ..typing import PyTree
 
@@ -27,7 +27,6 @@ def stop_gradient(x: PyTree) -> PyTree:
 def _constant(v):
     if not hasattr(v, "_level"):
         return v
-    note_escape(v)
     value = raw_value(v)
     if getattr(v, "_level", None) == IMPERATIVE_LEVEL:
         return Tensor._make(value, None, IMPERATIVE)

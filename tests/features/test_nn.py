@@ -1,5 +1,7 @@
 """dualad.nn: losses and activations against their definitions, every layer's derivatives against
 finite differences (on the functional form), the Module API, Dropout, and a short training run."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -220,15 +222,19 @@ def test_state_dict_round_trips():
     a, b = Net(), Net()
     state = a.state_dict()
     assert list(state) == [n for n, _ in a.named_parameters()]
-    assert all(type(v) is np.ndarray for v in state.values())
+    assert all(type(v) is ad.Tensor and not v.requires_grad for v in state.values())
+    snapshot = copy.deepcopy(state)
     weight_b = b.head.weight
     result = b.load_state_dict(state)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert b.head.weight is weight_b                     # loaded in place
     for (_, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
-    state["head.bias"][:] = 7.0                          # a copy: the model is unchanged
-    assert not np.any(a.head.bias.detach().numpy() == 7.0)
+    with ad.no_grad():
+        state["head.bias"][:] = 7.0                      # shares the array, as in PyTorch
+    np.testing.assert_array_equal(a.head.bias.detach().numpy(), 7.0)
+    assert not np.any(snapshot["head.bias"].numpy() == 7.0)     # a deep copy is a snapshot
+    a.load_state_dict(snapshot)
     a.eval(), b.eval()
     x = R.standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())

@@ -302,3 +302,23 @@ def test_what_cannot_be_differentiated_raises():
     assert ad.unique(x.detach()).tolist() == [1.0, 2.0]
     # piecewise-constant results of differentiated inputs are plain integer/boolean tensors
     assert ad.argsort(x).dtype == np.int64 and ad.isnan(x).dtype == np.bool_
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "true_divide", "floor_divide",
+                                  "remainder", "fmod", "maximum", "minimum", "atan2", "hypot",
+                                  "logaddexp"])
+def test_binary_functions_promote_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    scalar = 2.5 if name in ("add", "sub", "mul", "div", "true_divide", "floor_divide",
+                             "remainder", "fmod") else None
+    for make_a, make_b in [(lambda m: m.ones(3), lambda m: m.arange(1, 4)),
+                           (lambda m: m.arange(1, 4), lambda m: scalar or m.tensor(2.5)),
+                           (lambda m: m.ones(3), lambda m: m.tensor(2.0, dtype=m.float64))]:
+        got = getattr(ad, name)(make_a(ad), make_b(ad))
+        want = getattr(torch, name)(make_a(torch), make_b(torch))
+        assert got.dtype == want.numpy().dtype, (name, got.dtype, want.dtype)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    for mode in ("trunc", "floor"):
+        got = ad.div(ad.tensor([7, -7]), ad.tensor([2, 2]), rounding_mode=mode)
+        want = torch.div(torch.tensor([7, -7]), torch.tensor([2, 2]), rounding_mode=mode)
+        assert got.tolist() == want.tolist() and got.dtype == np.int64
