@@ -14,6 +14,7 @@ guard) is compiled in ``_engine.pyx``; this module holds the user-facing ``Tenso
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Sequence, TYPE_CHECKING
 
@@ -276,6 +277,23 @@ class Tensor(TensorBase, Box):
     def detach(self) -> Tensor:
         """The same values, cut from the tape (a constant)."""
         return Tensor._make(self._value, None, IMPERATIVE)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A new leaf with a copy of the values (and of ``.grad``), requiring grad as this one
+        does, as PyTorch's deepcopy: a copied model trains its own parameters."""
+        if self._trace is not IMPERATIVE:
+            raise TypeError("deepcopy of a value traced by a transform: copy the plain array "
+                            "outside the transform, or use dnp.array(x) inside it")
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol; deepcopy x.detach() instead")
+        new = Tensor._make(copy.deepcopy(self._value, memo), None, IMPERATIVE)
+        memo[id(self)] = new
+        if self.requires_grad:
+            new.requires_grad = True
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        return new
 
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` with this tensor's gradient during ``backward()``, before it

@@ -8,17 +8,21 @@
 # on the new arguments (``tracing.py``), the new path optimised (``program.optimize``) and
 # kept. The first call of a path returns the values computed while tracing: eager results.
 """
+from __future__ import annotations
+
 import functools
 import threading
+from typing import Any, Sequence, Union
 
 import numpy as np
 
 from .._core.backend import is_cupy_array, raw_value
 from .._core.escape import holds_derivative
 from .._core.tree import tree_flatten, tree_unflatten
+from ..typing import Fun, PyTree
 from .arrays import ArrayExecutable
 from .execute import Executable
-from .program import optimize
+from .program import Program, optimize
 from .scalar import ScalarExecutable
 from .tracing import ClosesOverTraced, StagingTrace
 
@@ -29,7 +33,11 @@ MAX_SIGNATURES = 64    # signatures kept per jitted function (least recently use
 _EAGER = (None,)       # the paths of a signature whose function closes over traced values
 
 
-def jit(fun, static_argnums=()):
+#: ``static_argnums``: one argument's position, or several
+ArgNums = Union[int, Sequence[int]]
+
+
+def jit(fun: Fun, static_argnums: ArgNums = ()) -> Jitted:
     """Compile ``fun`` into a program per signature (API.md section 14).
 
     ``fun`` may call anything in ``dualad.numpy`` and the transforms (``grad``, ``hessian``,
@@ -59,7 +67,7 @@ class Jitted:
     (1.0, 3.0, 1)
     """
 
-    def __init__(self, fun, static_argnums=()):
+    def __init__(self, fun: Fun, static_argnums: ArgNums = ()) -> None:
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
         if not (isinstance(static_argnums, tuple) and all(
@@ -73,11 +81,11 @@ class Jitted:
         self._lock = threading.Lock()
         functools.update_wrapper(self, fun, updated=())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = getattr(self.fun, "__name__", repr(self.fun))
         return f"<ad.jit of {name}: {len(self._paths)} signature(s), {self.trace_count} trace(s)>"
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict:
         # compiled programs (generated functions) do not pickle: a copy sent elsewhere
         # (dualad.distributed, a process pool) keeps the function and traces on its first call
         state = self.__dict__.copy()
@@ -85,14 +93,14 @@ class Jitted:
         del state["_lock"]
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def __get__(self, obj, objtype=None):   # decorating a method
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:   # decorating a method
         return self if obj is None else functools.partial(self, obj)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: PyTree, **kwargs: PyTree) -> PyTree:
         call = self._split(args, kwargs)
         if call is None:   # inside another transform, or CuPy arrays: eager (docs/jit.md)
             return self.fun(*args, **kwargs)
@@ -106,7 +114,7 @@ class Jitted:
                 if k:
                     with self._lock:
                         paths.insert(0, paths.pop(k))
-                return tree_unflatten(exe.program.out_def, outs)
+                return exe.program.output_tree(outs)
         if paths is _EAGER:
             return self.fun(*args, **kwargs)
         try:
@@ -115,9 +123,9 @@ class Jitted:
             with self._lock:
                 self._paths[key] = _EAGER
             return self.fun(*args, **kwargs)
-        return tree_unflatten(exe.program.out_def, outs)
+        return exe.program.output_tree(outs)
 
-    def lower(self, *args, **kwargs):
+    def lower(self, *args: PyTree, **kwargs: PyTree) -> Program:
         """The ``Program`` that runs for these arguments (traced now if no recorded path
         holds for them); ``print`` it to see one line per step.
 
@@ -223,8 +231,8 @@ class Jitted:
 
 def _quick_leaves(tree, key, inputs):
     """The signature and traced leaves of a sequence of NumPy arrays, Python floats and ints,
-    and tuples or lists of them (the common call, without building a tree); False for
-    anything else."""
+    NumPy numbers, and tuples or lists of them (the common call, without building a tree);
+    False for anything else."""
     for a in tree:
         kind = type(a)
         if kind is np.ndarray:
@@ -233,6 +241,9 @@ def _quick_leaves(tree, key, inputs):
         elif kind is float or kind is int:
             key.append(kind)
             inputs.append(a)
+        elif kind in _NUMBERS:   # a NumPy number (a step counter a program returned)
+            key.append(("scalar", a.dtype.str))
+            inputs.append(a)
         elif kind is tuple or kind is list:
             key.append((kind, len(a)))
             if not _quick_leaves(a, key, inputs):
@@ -240,6 +251,10 @@ def _quick_leaves(tree, key, inputs):
         else:
             return False
     return True
+
+
+_NUMBERS = frozenset(np.dtype(c).type for c in np.typecodes["AllInteger"]
+                    + np.typecodes["AllFloat"] + np.typecodes["Complex"])
 
 
 def _rebuild(tree, leaves):

@@ -82,6 +82,7 @@ class Program:
         self.reads = []       # library functions whose plain-value reads pinned a value
         self.in_place = {}    # index of a step -> its operand whose buffer it writes into
         self._pinned = set()
+        self._build_outputs = None
 
     # -- building (tracing.StagingTrace) ------------------------------------------------------
     def _new(self, value):
@@ -119,6 +120,14 @@ class Program:
     def finish(self, outs, out_def):
         self.steps = [s for s in self.steps if s is not None]   # dropped pending guards
         self.outs, self.out_def = list(outs), out_def
+
+    def output_tree(self, outs):
+        """The output values ``outs`` (one per output slot) in the traced function's pytree,
+        built by a function generated for ``out_def`` (no walk of the tree per call)."""
+        build = self._build_outputs
+        if build is None:
+            build = self._build_outputs = _tree_builder(self.out_def)
+        return build(outs)
 
     def forget_values(self):
         """Keep only the shapes and dtypes of the non-constant slots: a program must not keep
@@ -186,6 +195,42 @@ def _function_name(fn):
     if isinstance(fn, np.ufunc) or module.startswith("numpy"):
         return "numpy." + name
     return name
+
+
+def _tree_builder(treedef):
+    """``lambda o: <the pytree of treedef with leaves o[0], o[1] ...>`` (``_core.tree``'s
+    nodes: leaves, None, tuples, namedtuples, lists and dicts)."""
+    env, leaves = {}, iter(range(treedef.num_leaves))
+
+    def expression(td):
+        if td.kind == "leaf":
+            return f"o[{next(leaves)}]"
+        if td.kind == "none":
+            return "None"
+        parts = [expression(c) for c in td.children]
+        if td.kind is list:
+            return "[" + ", ".join(parts) + "]"
+        if td.kind is dict:
+            name = f"k{len(env)}"
+            env[name] = td.meta   # the sorted keys
+            return f"dict(zip({name}, ({''.join(p + ', ' for p in parts)})))"
+        if td.kind is tuple and td.meta in (tuple, None):
+            return "(" + "".join(p + ", " for p in parts) + ")"
+        if td.kind is tuple:   # a namedtuple
+            name = f"t{len(env)}"
+            env[name] = td.meta
+            return f"{name}(" + ", ".join(parts) + ")"
+        raise _Unknown
+
+    try:
+        return eval("lambda o: " + expression(treedef), env)   # noqa: S307 (our own source)
+    except (_Unknown, RecursionError, SyntaxError):
+        from .._core.tree import tree_unflatten
+        return lambda outs: tree_unflatten(treedef, outs)
+
+
+class _Unknown(Exception):
+    """A pytree node ``_tree_builder`` does not write out."""
 
 
 def _collect_slots(tree, found):
@@ -381,12 +426,14 @@ def reuse_buffers(program):
 
 
 def optimize(program):
-    """The passes, in order: constant folding, common subexpressions, dead code, fusion of
-    elementwise chains (``fusion.py``), buffer reuse."""
+    """The passes, in order: constant folding, common subexpressions, dead code, banded values
+    kept compact (``bands.py``), fusion of elementwise chains (``fusion.py``), buffer reuse."""
+    from .bands import use_bands
     from .fusion import fuse_elementwise
     fold_constants(program)
     eliminate_common_subexpressions(program)
     eliminate_dead_code(program)
+    use_bands(program)
     fuse_elementwise(program)
     reuse_buffers(program)
     return program

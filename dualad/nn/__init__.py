@@ -29,6 +29,12 @@ from .layers import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, ELU,
 from .module import Module, Parameter, functional_call
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN
+from . import more_layers, upsampling
+from .cells import GRUCell, LSTMCell, RNNCell
+from .more_layers import *  # noqa: F401,F403  (activations, norms, losses: its __all__)
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
+from .upsampling import *  # noqa: F401,F403  (transposed convolutions, Upsample, padding)
 
 __all__ = ["Module", "Parameter", "functional_call", "manual_seed", "functional", "init",
            "utils", "Sequential", "ModuleList", "ModuleDict", "Linear", "Identity", "Flatten",
@@ -38,4 +44,7 @@ __all__ = ["Module", "Parameter", "functional_call", "manual_seed", "functional"
            "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax",
            "LogSoftmax", "Softplus",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
-           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
+           "RNNCell", "LSTMCell", "GRUCell", "Transformer", "TransformerEncoder",
+           "TransformerEncoderLayer", "TransformerDecoder", "TransformerDecoderLayer"]
+__all__ += more_layers.__all__ + upsampling.__all__

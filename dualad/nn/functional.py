@@ -400,6 +400,12 @@ def one_hot(tensor: ArrayLike, num_classes: int = -1) -> Array:
 
 
 from ._norm import batch_norm, layer_norm  # noqa: E402,F401
+from . import _activations, _losses_more, _more, _resample  # noqa: E402
+from ._activations import *  # noqa: E402,F401,F403
+from ._losses_more import *  # noqa: E402,F401,F403
+from ._more import *  # noqa: E402,F401,F403
+from ._resample import *  # noqa: E402,F401,F403
+from .transformer import scaled_dot_product_attention  # noqa: E402,F401
 
 __all__ = [
     "relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "softmax",
@@ -409,3 +415,5 @@ __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
 ]
+__all__ += (_activations.__all__ + _losses_more.__all__ + _more.__all__ + _resample.__all__
+            + ["scaled_dot_product_attention"])

@@ -134,6 +134,65 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return _fill(tensor, gain * q.reshape(shape))
 
 
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0) -> Tensor:
+    """Fill ``tensor`` in place with draws from N(mean, std**2) truncated to ``[a, b]`` (the
+    bounds are absolute, as PyTorch's), redrawing the draws outside them.
+
+    >>> w = nn.init.trunc_normal_(nn.Parameter(np.empty(1000)), std=1.0, a=-0.5, b=0.5)
+    >>> bool(abs(w.detach().numpy()).max() <= 0.5)
+    True
+    """
+    if std <= 0 or not a < b:
+        raise ValueError(f"trunc_normal_: need std > 0 and a < b, got std={std}, a={a}, b={b}")
+    shape = np.shape(raw_value(tensor))
+    values = default_rng().normal(mean, std, shape)
+    outside = (values < a) | (values > b)
+    for _ in range(10000):                # redraw the rejected ones (exact truncation)
+        if not outside.any():
+            break
+        values[outside] = default_rng().normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    else:
+        raise ValueError(f"trunc_normal_: [{a}, {b}] holds almost no mass of "
+                         f"N({mean}, {std}**2)")
+    return _fill(tensor, values)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill the 2-D ``tensor`` in place with the identity matrix (ones on the diagonal).
+
+    >>> nn.init.eye_(nn.Parameter(np.empty((2, 3)))).detach().numpy()
+    array([[1., 0., 0.],
+           [0., 1., 0.]])
+    """
+    shape = np.shape(raw_value(tensor))
+    if len(shape) != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {shape}")
+    return _fill(tensor, np.eye(*shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill the 3-, 4- or 5-D convolution weight ``tensor`` ``(out, in, *kernel)`` in place
+    with the Dirac delta: the convolution keeps (up to ``min(out, in)`` per group) its input
+    channels unchanged.
+
+    >>> nn.init.dirac_(nn.Parameter(np.empty((1, 1, 3)))).detach().numpy()
+    array([[[0., 1., 0.]]])
+    """
+    shape = np.shape(raw_value(tensor))
+    if len(shape) not in (3, 4, 5) or shape[0] % groups:
+        raise ValueError(f"dirac_: only 3-, 4- and 5-D tensors with out channels divisible by "
+                         f"groups are supported, got shape {shape} and groups={groups}")
+    out_per_group = shape[0] // groups
+    values = np.zeros(shape)
+    centre = tuple(k // 2 for k in shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, shape[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values)
+
+
 __all__ = ["manual_seed", "generator", "uniform_", "normal_", "constant_", "zeros_", "ones_",
            "calculate_gain", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_"]
+           "kaiming_normal_", "orthogonal_", "trunc_normal_", "eye_", "dirac_"]

@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterator, Mapping
 import weakref
 from collections import OrderedDict, namedtuple
 
+import copy
+
 import numpy as np
 
 from .._core.backend import raw_value
@@ -99,6 +101,18 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # -- attribute registration -------------------------------------------------------------
+    def __deepcopy__(self, memo):
+        """A copy with its own parameters (``copy.deepcopy(model)``, PyTorch's way of keeping
+        a best model or a target network): the copies of ``Parameter``s are ``Parameter``s."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for name, value in self.__dict__.items():
+            object.__setattr__(new, name, copy.deepcopy(value, memo))
+        for p in self.parameters():
+            if isinstance(p, Parameter) and id(p) in memo:
+                _MADE_AS_PARAMETER[id(memo[id(p)])] = memo[id(p)]
+        return new
+
     def __setattr__(self, name, value):
         params = self.__dict__.get("_parameters")
         if params is None:

@@ -16,6 +16,7 @@ SGD, Adam(W) and RMSprop, and in NumPy for Adagrad and LBFGS.
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adaptive import Adadelta, Adamax, NAdam, RAdam, Rprop
 from .lbfgs import LBFGS
 from .lr_scheduler import CosineAnnealingLR, StepLR
 from .optimizer import Optimizer
@@ -23,4 +24,4 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "lr_scheduler",
-           "StepLR", "CosineAnnealingLR"]
+           "StepLR", "CosineAnnealingLR", "RAdam", "NAdam", "Adamax", "Adadelta", "Rprop"]

@@ -61,9 +61,10 @@ class LRScheduler(_SchedulerState):
         """The rates of every group at ``last_epoch``."""
         return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
 
-    def step(self) -> None:
-        """Advance one epoch and set every group's ``"lr"``."""
-        self.last_epoch += 1
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or go to ``epoch``, PyTorch's deprecated form) and set every
+        group's ``"lr"``."""
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -314,5 +315,360 @@ class ReduceLROnPlateau(_SchedulerState):
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
+class LinearLR(LRScheduler):
+    """``lr = initial_lr * factor``, the factor going linearly from ``start_factor`` to
+    ``end_factor`` over ``total_iters`` epochs (a warm-up), then constant.
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> s = optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+    >>> [round(opt.param_groups[0]["lr"], 3) for _ in range(3) if s.step() or True]
+    [0.75, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
+            raise ValueError("LinearLR: start_factor must be in (0, 1] and end_factor in "
+                             f"[0, 1], got {start_factor} and {end_factor}")
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        done = min(self.total_iters, epoch)
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * done
+                          / self.total_iters)
+
+
+class ConstantLR(LRScheduler):
+    """``lr = initial_lr * factor`` for the first ``total_iters`` epochs, then ``initial_lr``.
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> s = optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=1)
+    >>> opt.param_groups[0]["lr"], (s.step(), opt.param_groups[0]["lr"])[1]
+    (0.5, 1.0)
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (self.factor if epoch < self.total_iters else 1.0)
+
+
+class PolynomialLR(LRScheduler):
+    """``lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power``.
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> s = optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0); s.step()
+    >>> opt.param_groups[0]["lr"]
+    0.5625
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
+
+
+class MultiplicativeLR(LRScheduler):
+    """``lr = previous lr * lr_lambda(epoch)`` from epoch 1 on (one function, or a list with
+    one per parameter group).
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> s = optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.5); s.step(); s.step()
+    >>> opt.param_groups[0]["lr"]
+    0.25
+    """
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        n = len(optimizer.param_groups)
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        if len(lambdas) != n:
+            raise ValueError(f"MultiplicativeLR: expected {n} lr_lambdas (one per parameter "
+                             f"group), got {len(lambdas)}")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch > 0:
+            return [group["lr"] * fn(self.last_epoch)
+                    for group, fn in zip(self.optimizer.param_groups, self.lr_lambdas)]
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing with warm restarts (SGDR): ``lr = eta_min + (initial_lr - eta_min)
+    (1 + cos(pi T_cur / T_i)) / 2``, ``T_cur`` restarting at 0 after ``T_i`` epochs, the
+    period growing by ``T_mult`` at each restart. ``step(epoch)`` takes fractional epochs
+    (``epoch + batch / batches``), as PyTorch's.
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> s = optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2)
+    >>> [round(opt.param_groups[0]["lr"], 3) for _ in range(3) if s.step() or True]
+    [0.5, 1.0, 0.5]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"CosineAnnealingWarmRestarts: expected a positive integer T_0, "
+                             f"got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"CosineAnnealingWarmRestarts: expected an integer T_mult >= 1, "
+                             f"got {T_mult}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2 for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to the (possibly fractional) ``epoch``."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts: expected epoch >= 0, got "
+                                 f"{epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** n
+            else:
+                self.T_i, self.T_cur = self.T_0, epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith), stepped once per batch: the rate goes from
+    ``base_lr`` to ``max_lr`` in ``step_size_up`` steps and back in ``step_size_down``,
+    scaled per ``mode`` (``"triangular"``, ``"triangular2"``, ``"exp_range"``) or
+    ``scale_fn``; with ``cycle_momentum`` the momentum (or Adam's ``beta1``) cycles inversely
+    between ``max_momentum`` and ``base_momentum``.
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    >>> s = optim.lr_scheduler.CyclicLR(opt, 0.1, 1.0, step_size_up=2)
+    >>> [round(opt.param_groups[0]["lr"], 3) for _ in range(4) if s.step() or True]
+    [0.55, 1.0, 0.55, 0.1]
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        n = len(optimizer.param_groups)
+        base_lrs = _per_group(base_lr, n, "base_lr")
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+                group["initial_lr"] = lr
+        self.max_lrs = _per_group(max_lr, n, "max_lr")
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode must be 'triangular', 'triangular2' or "
+                             f"'exp_range' (or give scale_fn), got {mode!r}")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = ("iterations" if mode == "exp_range" else "cycle") \
+            if scale_fn is None else scale_mode
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            defaults = optimizer.defaults
+            if "momentum" not in defaults and "betas" not in defaults:
+                raise ValueError("CyclicLR: optimizer must support momentum or beta1 with "
+                                 "cycle_momentum enabled")
+            self.use_beta1 = "betas" in defaults
+            self.base_momentums = _per_group(base_momentum, n, "base_momentum")
+            self.max_momentums = _per_group(max_momentum, n, "max_momentum")
+            if last_epoch == -1:
+                for m, group in zip(self.max_momentums, optimizer.param_groups):
+                    self._set_momentum(group, m)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _set_momentum(self, group, momentum):
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude factor of cycle (or iteration) ``x``."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        scale = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        lrs = []
+        for base, top in zip(self.base_lrs, self.max_lrs):
+            lrs.append(base + (top - base) * scale * self.scale_fn(at))
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                self._set_momentum(group, high - (high - low) * scale * self.scale_fn(at))
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("optimizer", "_scale_fn_custom")}
+
+
+class SequentialLR(LRScheduler):
+    """Runs ``schedulers`` one after another, switching at the epochs ``milestones`` (each
+    scheduler restarts from its epoch 0 there).
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> warm = optim.lr_scheduler.ConstantLR(opt, factor=0.1, total_iters=2)
+    >>> decay = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> s = optim.lr_scheduler.SequentialLR(opt, [warm, decay], milestones=[2])
+    >>> [opt.param_groups[0]["lr"]] + [opt.param_groups[0]["lr"] for _ in range(3)
+    ...                                if s.step() or True]
+    [0.1, 0.1, 1.0, 0.5]
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
+                 milestones: Sequence[int], last_epoch: int = -1) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("SequentialLR: expects at least one scheduler")
+        if any(s.optimizer is not optimizer for s in schedulers):
+            raise ValueError("SequentialLR: every scheduler must belong to the optimizer "
+                             "given")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones (one "
+                             f"fewer than schedulers), got {len(milestones)}")
+        self.optimizer, self._schedulers = optimizer, schedulers
+        self._milestones = list(milestones)
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:     # undo what the schedulers' constructors did
+            group["lr"] = group["initial_lr"]
+        for s in schedulers:
+            s.last_epoch -= 1
+        schedulers[0].step()
+        self.base_lrs = list(schedulers[0].base_lrs)
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch in the scheduler whose turn it is."""
+        self.last_epoch += 1
+        idx = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler.step(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for s, saved in zip(self._schedulers, state.pop("_schedulers")):
+            s.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
+class ChainedScheduler(LRScheduler):
+    """Steps every scheduler of ``schedulers`` together; their factors multiply
+    (``lr = initial_lr * product of each scheduler's lr / initial_lr``), as PyTorch's chain
+    of multiplicative schedulers (``ConstantLR``, ``LinearLR``, ``ExponentialLR``, ``StepLR``
+    …) gives.
+
+    >>> opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> s = optim.lr_scheduler.ChainedScheduler([
+    ...     optim.lr_scheduler.ConstantLR(opt, factor=0.1, total_iters=2),
+    ...     optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)])
+    >>> [round(opt.param_groups[0]["lr"], 5)] + [round(opt.param_groups[0]["lr"], 5)
+    ...                                          for _ in range(2) if s.step() or True]
+    [0.1, 0.09, 0.81]
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler: expects at least one scheduler")
+        optimizer = optimizer or schedulers[0].optimizer
+        if any(s.optimizer is not optimizer for s in schedulers):
+            raise ValueError("ChainedScheduler: every scheduler must belong to the same "
+                             "optimizer")
+        self.optimizer, self._schedulers = optimizer, schedulers
+        self._apply()
+
+    def _apply(self):
+        for g, group in enumerate(self.optimizer.param_groups):
+            lr = group["initial_lr"]
+            for s in self._schedulers:
+                base = s.base_lrs[g]
+                lr *= s.get_lr()[g] / base if base else 1.0
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance every scheduler one epoch and set the product of their factors."""
+        for s in self._schedulers:
+            s.last_epoch += 1
+        self._apply()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for s, saved in zip(self._schedulers, state.pop("_schedulers")):
+            s.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LambdaLR", "OneCycleLR", "ReduceLROnPlateau"]
+           "LambdaLR", "OneCycleLR", "ReduceLROnPlateau", "LinearLR", "ConstantLR",
+           "PolynomialLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "SequentialLR", "ChainedScheduler"]

@@ -29,8 +29,12 @@ from .._core.tape import IMPERATIVE, Tensor
 from .._random import Generator, rng_of
 from ..typing import ArrayLike
 
+from .samplers import (BatchSampler, IterableDataset, RandomSampler,  # noqa: E402
+                       Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
+
 __all__ = ["Dataset", "TensorDataset", "ConcatDataset", "Subset", "DataLoader",
-           "default_collate", "random_split"]
+           "default_collate", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "IterableDataset"]
 
 
 def _constant(array):
@@ -171,6 +175,10 @@ class DataLoader:
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative integer, got "
                              f"{num_workers!r}")
+        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None
+                                                      or batch_sampler is not None):
+            raise ValueError("DataLoader: an IterableDataset takes no shuffle, sampler or "
+                             "batch_sampler (it decides its own order)")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
@@ -202,7 +210,25 @@ class DataLoader:
         for start in range(0, stop, size):
             yield order[start:start + size]
 
+    def _stream(self):
+        """Batches of consecutive items of an ``IterableDataset``."""
+        collate = self.collate_fn or default_collate
+        if self.batch_size is None:
+            yield from self.dataset
+            return
+        batch = []
+        for item in self.dataset:
+            batch.append(item)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)
+
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_size is None and self.batch_sampler is None:
             for i in self._order():
                 yield self.dataset[int(i)]

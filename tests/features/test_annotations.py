@@ -12,8 +12,6 @@ from public_api import origin, public_functions, public_methods
 # Modules whose public callables are not annotated yet, each with the reason. Keep it short:
 # a module leaves the list when its hints land.
 NOT_ANNOTATED = {
-    # written in parallel with the hints (issue 19): ad.jit; annotated when it lands
-    "dualad.compiler.api": "parallel work",      # ad.jit (on main, not yet on this branch)
 }
 # dualad.typing imports dualad._core, so _core imports the aliases for type checkers only
 # (``if TYPE_CHECKING``): its hints are strings that typing.get_type_hints cannot resolve

@@ -532,3 +532,34 @@ def test_keyword_arguments_are_traced_too():
     _same(jitted(x, scale=2.0, mask=mask), np.where(mask, x * 2.0, 0.0))
     _same(jitted(x, scale=2.0, mask=~mask), np.where(~mask, x * 2.0, 0.0))
     assert jitted.trace_count == 2   # one more signature (mask given), its values traced
+
+
+def test_numpy_numbers_are_traced_arguments():
+    """A NumPy number (a step counter a program returned) is a traced argument, like a Python
+    number: a new value reuses the program, a new dtype is a new signature."""
+    f = ad.jit(lambda x, t: (x * t, t + 1))
+
+    for t in (np.int64(2), np.int64(3), np.float32(0.5), np.float32(2.5)):
+        got, want = f(np.ones(2), t), (np.ones(2) * t, t + 1)
+        _same(got, want)
+    assert f.trace_count == 2
+
+
+def test_outputs_come_back_in_the_traced_pytree():
+    """The outputs are rebuilt by a function generated for the output structure: tuples,
+    lists, dicts (sorted keys), namedtuples and None, nested."""
+    import collections
+    Pair = collections.namedtuple("Pair", "first second")
+
+    def f(x):
+        return {"b": [x * 2.0, None], "a": (Pair(x + 1.0, (dnp.sum(x),)), [])}, x
+
+    jitted = ad.jit(f)
+    for x in (np.ones(3), np.arange(3.0)):
+        got, want = jitted(x), f(x)
+        assert type(got[0]["a"][0]) is Pair and got[0]["b"][1] is None
+        assert list(got[0]) == sorted(want[0])   # as tree_unflatten (and JAX) build dicts
+        assert got[0]["a"][1] == [] and type(got[0]["a"][0][1]) is tuple
+        _same([got[0]["b"][0], got[0]["a"][0].first, got[0]["a"][0].second[0], got[1]],
+              [want[0]["b"][0], want[0]["a"][0].first, want[0]["a"][0].second[0], want[1]])
+    assert jitted.trace_count == 1

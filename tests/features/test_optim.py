@@ -107,7 +107,7 @@ def test_first_steps_match_the_textbook_update(name, make, update, dtype):
 def test_defaults_follow_pytorch():
     p = [ad.tensor(np.zeros(2), requires_grad=True)]
     assert optim.Adam(p).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                                          weight_decay=0.0, maximize=False)
+                                          weight_decay=0.0, amsgrad=False, maximize=False)
     assert optim.AdamW(p).defaults["weight_decay"] == 0.01
     rms = optim.RMSprop(p).defaults
     assert (rms["lr"], rms["alpha"], rms["eps"], rms["momentum"]) == (1e-2, 0.99, 1e-8, 0.0)

@@ -322,3 +322,19 @@ def test_binary_functions_promote_as_pytorch(name):
         got = ad.div(ad.tensor([7, -7]), ad.tensor([2, 2]), rounding_mode=mode)
         want = torch.div(torch.tensor([7, -7]), torch.tensor([2, 2]), rounding_mode=mode)
         assert got.tolist() == want.tolist() and got.dtype == np.int64
+
+
+def test_deepcopy_gives_models_their_own_parameters():
+    import copy
+    model = ad.nn.Sequential(ad.nn.Linear(2, 2), ad.nn.ReLU())
+    twin = copy.deepcopy(model)
+    twin(ad.ones(1, 2)).sum().backward()
+    assert model[0].weight.grad is None and twin[0].weight.grad is not None
+    assert isinstance(twin[0].weight, ad.nn.Parameter) and twin[0].weight.is_leaf
+    with ad.no_grad():
+        twin[0].weight += 1
+    assert float((twin[0].weight - model[0].weight).min()) == 1.0
+    x = ad.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)
+    assert copy.deepcopy(x).requires_grad

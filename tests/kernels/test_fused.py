@@ -127,10 +127,24 @@ def test_bad_programs_and_arguments_are_refused():
         chain(np.ones(3))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("small, full", [((5,), (300, 5)), ((1, 5), (300, 5)),
                                          ((300, 1), (300, 5)), ((7, 1, 1), (7, 3, 500)),
-                                         ((3, 500), (7, 3, 500))])
-def test_rows_and_columns_broadcast_as_numpy(small, full):
+                                         ((3, 500), (7, 3, 500)),
+                                         # rows longer than a block (read in place where a
+                                         # block lies inside one row), of exactly a block, and
+                                         # columns whose runs straddle blocks
+                                         ((3, 2500), (30, 3, 2500)), ((1024,), (70, 1024)),
+                                         ((70, 1), (70, 1000)), ((90, 1), (90, 2049))])
+def test_rows_and_columns_broadcast_as_numpy(small, full, threads):
+    previous = fused.set_num_threads(threads)
+    try:
+        _check_broadcast(small, full)
+    finally:
+        fused.set_num_threads(previous)
+
+
+def _check_broadcast(small, full):
     rng = np.random.default_rng(0)
     x, b = rng.standard_normal(full), rng.standard_normal(small)
     chain = fused.FusedChain([(OPCODES.index("add"), 2, 0, 1), (OPCODES.index("tanh"), 3, 2, 2)],

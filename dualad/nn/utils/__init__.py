@@ -15,11 +15,12 @@ import math
 
 import numpy as np
 
-from .._core.backend import raw_value
-from .._core.tape import Tensor
-from ..typing import Array, ArrayLike
+from . import rnn  # noqa: F401  (nn.utils.rnn.pad_sequence)
+from ..._core.backend import raw_value
+from ..._core.tape import Tensor
+from ...typing import Array, ArrayLike
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+__all__ = ["rnn", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
 
 
@@ -32,7 +33,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     """Scale the gradients in place so that their total norm (all gradients as one vector)
     is at most ``max_norm``; returns the total norm before clipping (a tensor). The scale is
     ``max_norm / (total + 1e-6)``, applied only when below 1, as PyTorch does."""
-    grads = [raw_value(p.grad) for p in _params(parameters) if p.grad is not None]
+    parameters = _params(parameters)        # once: a generator (model.parameters()) is spent
+    grads = [raw_value(p.grad) for p in parameters if p.grad is not None]
     if not grads:
         return Tensor._make(np.array(0.0, np.float32), None, _imperative())
     norm_type = float(norm_type)
@@ -46,7 +48,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
                            "gradients is non-finite; set error_if_nonfinite=False to clip anyway")
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
-        for p in _params(parameters):
+        for p in parameters:
             if p.grad is not None:
                 g = raw_value(p.grad)
                 p.grad._value = (g * coef).astype(g.dtype, copy=False)
@@ -86,5 +88,5 @@ def vector_to_parameters(vec: ArrayLike, parameters: Tensor | Iterable[Tensor]) 
 
 
 def _imperative():
-    from .._core.tape import IMPERATIVE
+    from ..._core.tape import IMPERATIVE
     return IMPERATIVE
