@@ -23,7 +23,10 @@ In-place methods (``add_`` …, ``+=`` …) write into the tensor's array when n
 the recorded result (PyTorch's rebasing of the graph) and a leaf that requires grad raises
 ``RuntimeError``, as in PyTorch.
 """
+from __future__ import annotations
+
 import collections
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -34,6 +37,7 @@ from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.state import state as _state
 from ._core.tape import IMPERATIVE, Tensor, use_torch_surface
 from ._torch_promotion import can_cast, promote
+from .typing import Array, ArrayLike, Axis, DTypeLike
 
 MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
 
@@ -72,26 +76,44 @@ def _keep(keepdim, keepdims):
 
 
 # ------------------------------------------------------------------------------ shapes
-def view(self, *shape):
-    """``reshape`` (``-1`` infers one size); dualad's arrays need no contiguity."""
+def view(self, *shape: int | Sequence[int]) -> Array:
+    """``reshape`` (``-1`` infers one size); dualad's arrays need no contiguity.
+
+    >>> ad.arange(6).view(2, -1).shape
+    (2, 3)
+    """
     return dnp.reshape(self, _dims(shape, "view"))
 
 
-def reshape(self, *shape, **kwargs):
-    """``self`` with a new shape (sizes as arguments or one tuple; one may be -1)."""
+def reshape(self, *shape: int | Sequence[int], **kwargs: Any) -> Array:
+    """``self`` with a new shape (sizes as arguments or one tuple; one may be -1).
+
+    >>> ad.arange(6).reshape(3, 2).shape
+    (3, 2)
+    >>> ad.arange(6).reshape((2, 3)).shape
+    (2, 3)
+    """
     if kwargs:           # NumPy's order=
         return dnp.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
     return dnp.reshape(self, _dims(shape, "reshape"))
 
 
-def view_as(self, other):
-    """``self`` reshaped to ``other``'s shape."""
+def view_as(self, other: ArrayLike) -> Array:
+    """``self`` reshaped to ``other``'s shape.
+
+    >>> ad.arange(6).view_as(ad.zeros(2, 3)).shape
+    (2, 3)
+    """
     return dnp.reshape(self, shape_of(other))
 
 
-def flatten(self, start_dim=0, end_dim=-1):
+def flatten(self, start_dim: int | str = 0, end_dim: int = -1) -> Array:
     """Merge the axes ``start_dim`` … ``end_dim`` (all: a 1-D tensor); NumPy's
-    ``flatten("C")`` also accepted."""
+    ``flatten("C")`` also accepted.
+
+    >>> ad.zeros(2, 3, 4).flatten().shape, ad.zeros(2, 3, 4).flatten(1).shape
+    ((24,), (2, 12))
+    """
     if isinstance(start_dim, str):
         return dnp.ravel(self)
     shape = shape_of(self)
@@ -102,36 +124,58 @@ def flatten(self, start_dim=0, end_dim=-1):
     return dnp.reshape(self, shape[:start] + (merged,) + shape[end + 1:])
 
 
-def t(self):
-    """The transpose of a matrix (a 0-D or 1-D tensor as it is)."""
+def t(self) -> Array:
+    """The transpose of a matrix (a 0-D or 1-D tensor as it is).
+
+    >>> ad.zeros(2, 3).t().shape
+    (3, 2)
+    """
     if ndim_of(self) > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{ndim_of(self)}D; use transpose(dim0, dim1) or permute")
     return dnp.transpose(self) if ndim_of(self) == 2 else self
 
 
-def permute(self, *dims):
-    """``self`` with its axes in the order ``dims``."""
+def permute(self, *dims: int | Sequence[int]) -> Array:
+    """``self`` with its axes in the order ``dims``.
+
+    >>> ad.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
     return dnp.transpose(self, _dims(dims, "permute"))
 
 
-def transpose(self, *axes):
+def transpose(self, *axes: int | Sequence[int] | None) -> Array:
     """``transpose(dim0, dim1)`` swaps two axes (PyTorch); ``transpose()`` or
-    ``transpose(axes_tuple)`` permutes them (NumPy). For a matrix both agree."""
+    ``transpose(axes_tuple)`` permutes them (NumPy). For a matrix both agree.
+
+    >>> ad.zeros(2, 3, 4).transpose(0, 2).shape
+    (4, 3, 2)
+    >>> ad.zeros(2, 3, 4).transpose().shape
+    (4, 3, 2)
+    """
     if len(axes) == 2 and isinstance(axes[0], (int, np.integer)) and isinstance(
             axes[1], (int, np.integer)):
         return dnp.swapaxes(self, int(axes[0]), int(axes[1]))
     return dnp.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
 
-def unsqueeze(self, dim):
-    """``self`` with a new axis of length 1 at ``dim``."""
+def unsqueeze(self, dim: int) -> Array:
+    """``self`` with a new axis of length 1 at ``dim``.
+
+    >>> ad.zeros(3).unsqueeze(-1).shape
+    (3, 1)
+    """
     return dnp.expand_dims(self, dim if dim >= 0 else dim + ndim_of(self) + 1)
 
 
-def squeeze(self, dim=None, axis=None):
+def squeeze(self, dim: Axis = None, axis: Axis = None) -> Array:
     """Drop axes of length 1: all, or ``dim`` (PyTorch: left alone if its length is not 1;
-    NumPy's ``axis=`` raises then)."""
+    NumPy's ``axis=`` raises then).
+
+    >>> ad.zeros(1, 3, 1).squeeze().shape, ad.zeros(1, 3, 1).squeeze(0).shape
+    ((3,), (3, 1))
+    """
     if axis is not None:
         return dnp.squeeze(self, axis)
     if dim is None:
@@ -142,8 +186,12 @@ def squeeze(self, dim=None, axis=None):
     return dnp.squeeze(self, dims) if dims else self
 
 
-def expand(self, *sizes):
-    """A broadcast view to ``sizes`` (``-1`` keeps an axis)."""
+def expand(self, *sizes: int | Sequence[int]) -> Array:
+    """A broadcast view to ``sizes`` (``-1`` keeps an axis).
+
+    >>> ad.zeros(3, 1).expand(-1, 4).shape
+    (3, 4)
+    """
     sizes = _dims(sizes, "expand")
     shape = shape_of(self)
     lead = len(sizes) - len(shape)
@@ -151,14 +199,24 @@ def expand(self, *sizes):
     return dnp.broadcast_to(self, target)
 
 
-def expand_as(self, other):
-    """``self`` broadcast to ``other``'s shape."""
+def expand_as(self, other: ArrayLike) -> Array:
+    """``self`` broadcast to ``other``'s shape.
+
+    >>> ad.zeros(1, 2).expand_as(ad.ones(3, 2)).shape
+    (3, 2)
+    """
     return dnp.broadcast_to(self, shape_of(other))
 
 
-def repeat(self, *args, axis=None):
+def repeat(self, *args: Any, axis: int | None = None) -> Array:
     """PyTorch's ``repeat(*sizes)`` tiles the tensor; NumPy's ``repeat(n, axis=)`` repeats
-    each element (a traced value's positional call keeps NumPy's meaning)."""
+    each element (a traced value's positional call keeps NumPy's meaning).
+
+    >>> ad.tensor([1.0, 2.0]).repeat(2)
+    tensor([1., 2., 1., 2.])
+    >>> ad.zeros(1, 2).repeat(3, 1).shape
+    (3, 2)
+    """
     if axis is not None or not _torch_face(self):
         return dnp.repeat(self, *args, axis=axis)
     reps = _dims(args, "repeat")
@@ -168,16 +226,25 @@ def repeat(self, *args, axis=None):
     return dnp.tile(x, reps)
 
 
-def chunk(self, chunks, dim=0):
-    """Split into ``chunks`` pieces along ``dim`` (the last may be smaller)."""
+def chunk(self, chunks: int, dim: int = 0) -> tuple[Array, ...]:
+    """Split into ``chunks`` pieces along ``dim`` (the last may be smaller).
+
+    >>> [c.tolist() for c in ad.arange(5).chunk(2)]
+    [[0, 1, 2], [3, 4]]
+    """
     n = shape_of(self)[dim]
     size = -(-n // chunks)
     return tuple(dnp.split(self, list(range(size, n, size)), axis=dim))
 
 
-def split(self, split_size_or_sections, dim=0):
+def split(self, split_size_or_sections: int | Sequence[int],
+          dim: int = 0) -> tuple[Array, ...]:
     """Pieces of ``self`` along ``dim``: of ``split_size`` each (the last may be shorter), or of
-    the listed sizes."""
+    the listed sizes.
+
+    >>> [s.tolist() for s in ad.arange(5).split([1, 4])]
+    [[0], [1, 2, 3, 4]]
+    """
     n = shape_of(self)[dim]
     if isinstance(split_size_or_sections, (int, np.integer)):
         bounds = list(range(int(split_size_or_sections), n, int(split_size_or_sections)))
@@ -187,21 +254,38 @@ def split(self, split_size_or_sections, dim=0):
 
 
 # ------------------------------------------------------------------------------ reductions
-def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
-    """Sum over ``dim`` (an int or a tuple; all axes when None)."""
+def sum(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
+        axis: Axis = None, keepdims: bool | None = None, **kwargs: Any) -> Array:
+    """Sum over ``dim`` (an int or a tuple; all axes when None).
+
+    >>> x = ad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum(), x.sum(dim=1, keepdim=True)
+    (tensor(10.), tensor([[3.],
+     [7.]]))
+    """
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.sum(x, axis=_axis(dim, axis, "sum"), keepdims=_keep(keepdim, keepdims), **kwargs)
 
 
-def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None, **kwargs):
-    """Mean over ``dim`` (an int or a tuple; all axes when None)."""
+def mean(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
+         axis: Axis = None, keepdims: bool | None = None, **kwargs: Any) -> Array:
+    """Mean over ``dim`` (an int or a tuple; all axes when None).
+
+    >>> ad.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=0)
+    tensor([2., 3.])
+    """
     x = self if dtype is None else dnp.astype(self, dtype)
     return dnp.mean(x, axis=_axis(dim, axis, "mean"), keepdims=_keep(keepdim, keepdims),
                     **kwargs)
 
 
-def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-    """Product over ``dim`` (all axes when None)."""
+def prod(self, dim: Axis = None, keepdim: bool = False, dtype: DTypeLike | None = None, *,
+         axis: Axis = None, keepdims: bool | None = None) -> Array:
+    """Product over ``dim`` (all axes when None).
+
+    >>> ad.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)
+    tensor([ 2., 12.])
+    """
     return dnp.prod(self, axis=_axis(dim, axis, "prod"), dtype=dtype,
                     keepdims=_keep(keepdim, keepdims))
 
@@ -234,14 +318,25 @@ def _extremum_call(self, args, kwargs, reduce, arg, pair, what):
                      opts.get("keepdims"), reduce, arg, pair, torch_call)
 
 
-def max(self, *args, **kwargs):
+def max(self, *args: Any, **kwargs: Any) -> Array | MaxMin:
     """``x.max()``: the largest value; ``x.max(dim)`` / ``x.max(dim=1)``: ``(values,
-    indices)``; ``x.max(axis=1)``: the values (NumPy). Ties share the derivative evenly."""
+    indices)``; ``x.max(axis=1)``: the values (NumPy). Ties share the derivative evenly.
+
+    >>> x = ad.tensor([[1.0, 5.0], [3.0, 2.0]])
+    >>> x.max()
+    tensor(5.)
+    >>> x.max(dim=1)
+    MaxMin(values=tensor([5., 3.]), indices=tensor([1, 0]))
+    """
     return _extremum_call(self, args, kwargs, dnp.max, np.argmax, dnp.maximum, "max")
 
 
-def min(self, *args, **kwargs):
-    """``x.min()``, ``x.min(dim)`` -> ``(values, indices)``; see ``max``."""
+def min(self, *args: Any, **kwargs: Any) -> Array | MaxMin:
+    """``x.min()``, ``x.min(dim)`` -> ``(values, indices)``; see ``max``.
+
+    >>> ad.tensor([[1.0, 5.0], [3.0, 2.0]]).min(1).indices
+    tensor([0, 1])
+    """
     return _extremum_call(self, args, kwargs, dnp.min, np.argmin, dnp.minimum, "min")
 
 
@@ -257,17 +352,28 @@ def _arg(fn, self, dim, keepdim, axis, keepdims):
     return _result(self, np.asarray(out, np.int64))
 
 
-def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Indices of the largest values (int64, not differentiable)."""
+def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Array:
+    """Indices of the largest values (int64, not differentiable).
+
+    >>> ad.tensor([[1.0, 5.0], [3.0, 2.0]]).argmax(dim=1)
+    tensor([1, 0])
+    """
     return _arg(np.argmax, self, dim, keepdim, axis, keepdims)
 
 
-def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Indices of the smallest values along ``dim`` (int64, not differentiated)."""
+def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Array:
+    """Indices of the smallest values along ``dim`` (int64, not differentiated).
+
+    >>> ad.tensor([3.0, 1.0, 2.0]).argmin()
+    tensor(1)
+    """
     return _arg(np.argmin, self, dim, keepdim, axis, keepdims)
 
 
-def moment(fn, self, args, kwargs, torch_call=False):
+def moment(fn: Callable[..., Array], self: ArrayLike, args: tuple,
+           kwargs: dict[str, Any], torch_call: bool = False) -> Array:
     """``var``/``std`` with PyTorch's ``(dim, unbiased, keepdim, correction)`` or NumPy's
     ``(axis, dtype, out, ddof, keepdims)``; ``torch_call``: PyTorch's meaning whatever the
     face (``ad.var``)."""
@@ -292,19 +398,32 @@ def moment(fn, self, args, kwargs, torch_call=False):
               keepdims=bool(keepdim))
 
 
-def var(self, *args, **kwargs):
+def var(self, *args: Any, **kwargs: Any) -> Array:
     """Variance; PyTorch's default is unbiased (divisor n - 1): ``x.var(dim=0)``,
-    ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted."""
+    ``x.var(unbiased=False)``; NumPy's ``x.var(axis=0, ddof=0)`` also accepted.
+
+    >>> x = ad.tensor([1.0, 2.0, 3.0])
+    >>> x.var(), x.var(unbiased=False)
+    (tensor(1.), tensor(0.6666667))
+    """
     return moment(dnp.var, self, args, kwargs)
 
 
-def std(self, *args, **kwargs):
-    """Standard deviation, unbiased by default (see ``var``)."""
+def std(self, *args: Any, **kwargs: Any) -> Array:
+    """Standard deviation, unbiased by default (see ``var``).
+
+    >>> ad.tensor([1.0, 2.0, 3.0]).std()
+    tensor(1.)
+    """
     return moment(dnp.std, self, args, kwargs)
 
 
-def norm(self, p=2, dim=None, keepdim=False):
-    """The ``p``-norm of the flattened tensor, or along ``dim``."""
+def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Array:
+    """The ``p``-norm of the flattened tensor, or along ``dim``.
+
+    >>> ad.tensor([3.0, 4.0]).norm(), ad.tensor([3.0, -4.0]).norm(p=1)
+    (tensor(5.), tensor(7.))
+    """
     if p == 2:
         return dnp.sqrt(dnp.sum(self * self, axis=dim, keepdims=keepdim))
     if p in (np.inf, "inf"):
@@ -312,21 +431,31 @@ def norm(self, p=2, dim=None, keepdim=False):
     return dnp.sum(dnp.abs(self) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
 
 
-def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Whether any element (along ``dim``) is true: a boolean tensor."""
+def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+        keepdims: bool | None = None) -> Array:
+    """Whether any element (along ``dim``) is true: a boolean tensor.
+
+    >>> ad.tensor([[True, False], [False, False]]).any(dim=1)
+    tensor([ True, False])
+    """
     return _result(self, np.any(raw_value(self), axis=_axis(dim, axis, "any"),
                                 keepdims=_keep(keepdim, keepdims)))
 
 
-def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Whether all elements (along ``dim``) are true: a boolean tensor."""
+def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+        keepdims: bool | None = None) -> Array:
+    """Whether all elements (along ``dim``) are true: a boolean tensor.
+
+    >>> ad.tensor([1.0, 0.0]).all()
+    tensor(False)
+    """
     return _result(self, np.all(raw_value(self), axis=_axis(dim, axis, "all"),
                                 keepdims=_keep(keepdim, keepdims)))
 
 
 # ------------------------------------------------------------------------------ math
 def _unary(fn):
-    def method(self):
+    def method(self) -> Array:
         return fn(self)
     method.__name__ = fn.__name__
     method.__doc__ = f"``{fn.__name__}`` elementwise, as ``torch.Tensor.{fn.__name__}``."
@@ -338,7 +467,7 @@ def _relu(x):
     return f(x)
 
 
-def pow(self, exponent):
+def pow(self, exponent: ArrayLike) -> Array:
     """``self ** exponent`` elementwise, keeping a float tensor's dtype against an integer
     exponent as PyTorch does (NumPy would widen ``float32 ** int64`` to float64).
 
@@ -353,55 +482,89 @@ def pow(self, exponent):
     return self ** exponent
 
 
-def clamp(self, min=None, max=None):
-    """``self`` limited to ``[min, max]``; derivative 1 inside, bounds included."""
+def clamp(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
+    """``self`` limited to ``[min, max]``; derivative 1 inside, bounds included.
+
+    >>> ad.tensor([-2.0, 0.5, 3.0]).clamp(min=0.0, max=1.0)
+    tensor([0. , 0.5, 1. ])
+    """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return dnp.clip(self, min, max)
 
 
-def clip(self, a_min=None, a_max=None, **kwargs):
-    """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``)."""
+def clip(self, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None,
+         **kwargs: Any) -> Array:
+    """NumPy's ``clip(a_min, a_max)`` (also ``min=``/``max=``, as ``clamp``).
+
+    >>> ad.tensor([-2.0, 0.5, 3.0]).clip(0.0, 1.0)
+    tensor([0. , 0.5, 1. ])
+    """
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
     return dnp.clip(self, a_min, a_max, **kwargs)
 
 
-def matmul(self, other):
-    """``self @ other``."""
+def matmul(self, other: ArrayLike) -> Array:
+    """``self @ other``.
+
+    >>> ad.eye(2).matmul(ad.tensor([1.0, 2.0]))
+    tensor([1., 2.])
+    """
     return dnp.matmul(self, other)
 
 
-def mm(self, other):
-    """Product of two matrices (2-d only), as ``torch.mm``."""
+def mm(self, other: ArrayLike) -> Array:
+    """Product of two matrices (2-d only), as ``torch.mm``.
+
+    >>> ad.ones(2, 3).mm(ad.ones(3, 4)).shape
+    (2, 4)
+    """
     if ndim_of(self) != 2 or ndim_of(other) != 2:
         raise RuntimeError(f"mm: expected two matrices, got shapes {shape_of(self)} and "
                            f"{shape_of(other)}")
     return dnp.matmul(self, other)
 
 
-def bmm(self, other):
-    """Batched product of two stacks of matrices (3-d only), as ``torch.bmm``."""
+def bmm(self, other: ArrayLike) -> Array:
+    """Batched product of two stacks of matrices (3-d only), as ``torch.bmm``.
+
+    >>> ad.ones(5, 2, 3).bmm(ad.ones(5, 3, 4)).shape
+    (5, 2, 4)
+    """
     if ndim_of(self) != 3 or ndim_of(other) != 3 or shape_of(self)[0] != shape_of(other)[0]:
         raise RuntimeError(f"bmm: expected two batches of matrices (b, n, m) and (b, m, p), "
                            f"got shapes {shape_of(self)} and {shape_of(other)}")
     return dnp.matmul(self, other)
 
 
-def softmax(self, dim):
-    """Softmax along ``dim``."""
+def softmax(self, dim: int) -> Array:
+    """Softmax along ``dim``.
+
+    >>> ad.tensor([0.0, 0.0]).softmax(0)
+    tensor([0.5, 0.5])
+    """
     from .nn.functional import softmax as f
     return f(self, dim)
 
 
-def log_softmax(self, dim):
-    """Log-softmax along ``dim``."""
+def log_softmax(self, dim: int) -> Array:
+    """Log-softmax along ``dim``.
+
+    >>> ad.tensor([0.0, 0.0]).log_softmax(0).exp()
+    tensor([0.5, 0.5])
+    """
     from .nn.functional import log_softmax as f
     return f(self, dim)
 
 
-def masked_fill(self, mask, value):
-    """``value`` where ``mask`` is true, the tensor elsewhere."""
+def masked_fill(self, mask: ArrayLike, value: ArrayLike) -> Array:
+    """``value`` where ``mask`` is true, the tensor elsewhere.
+
+    >>> x = ad.tensor([1.0, -2.0, 3.0])
+    >>> x.masked_fill(x < 0, 0.0)
+    tensor([1., 0., 3.])
+    """
     return dnp.where(raw_value(mask), value, self)
 
 
@@ -410,7 +573,7 @@ def _compare(name):
     traced values, as NumPy code expects)."""
     fn = getattr(dnp, name)
 
-    def method(self, other):
+    def method(self, other: ArrayLike) -> Array:
         if not _torch_face(self):
             return fn(self, other)
         if torch_mixed(self, other):
@@ -459,10 +622,14 @@ def _array_ufunc(box_array_ufunc):
 
 
 # ------------------------------------------------------------------------------ dtypes
-def cast(self, dtype):
+def cast(self, dtype: DTypeLike) -> Tensor:
     """``self`` in ``dtype``: a float (or complex) value that carries a derivative through the
     differentiable ``astype``; integer and boolean values, and constants, by casting the array
-    (nothing to differentiate)."""
+    (nothing to differentiate).
+
+    >>> cast(ad.tensor([1.5]), np.float64).dtype
+    dtype('float64')
+    """
     dtype = np.dtype(dtype)
     if dtype == np.dtype(self.dtype):
         return self
@@ -475,22 +642,33 @@ def cast(self, dtype):
 
 
 def _cast(dtype):
-    def method(self):
+    def method(self) -> Tensor:
         return cast(self, dtype)
     method.__doc__ = f"``self`` as {np.dtype(dtype).name} (see ``cast``)."
     return method
 
 
-def to(self, *args, **kwargs):
+def to(self, *args: Any, **kwargs: Any) -> Tensor:
     """``to(dtype)``, ``to(other_tensor)`` (its dtype), ``to("cpu")`` or ``to(device,
-    dtype)``; a float-to-float cast stays differentiable."""
+    dtype)``; a float-to-float cast stays differentiable.
+
+    >>> ad.tensor([1.5]).to(ad.float64).dtype, ad.tensor([1.5]).to('cpu').dtype
+    (dtype('float64'), dtype('float32'))
+    """
     from .nn.module import _parse_to
     dtype = _parse_to(args, dict(kwargs))
     return self if dtype is None else cast(self, dtype)
 
 
-def type_(self, dtype=None):
-    """The dtype's name with no argument, else ``self`` cast to ``dtype``."""
+def type_(self, dtype: DTypeLike | None = None) -> str | Tensor:
+    """The dtype's name with no argument, else ``self`` cast to ``dtype``.
+
+    >>> x = ad.tensor([1.5])
+    >>> x.type()
+    'float32'
+    >>> x.type(ad.int64)
+    tensor([1])
+    """
     if dtype is None:
         return str(self.dtype)
     return cast(self, dtype)
@@ -501,26 +679,34 @@ class _Size(int):
     """NumPy's ``x.size`` (the element count, an int) that can also be called as PyTorch's
     ``x.size()`` (the shape) or ``x.size(dim)``."""
 
-    def __new__(cls, shape):
+    def __new__(cls, shape: Sequence[int]) -> _Size:
         obj = super().__new__(cls, int(np.prod(shape)))
         obj.shape = tuple(shape)
         return obj
 
-    def __call__(self, dim=None):
+    def __call__(self, dim: int | None = None) -> int | tuple[int, ...]:
         return self.shape if dim is None else self.shape[dim]
 
 
-def numel(self):
-    """The number of elements."""
+def numel(self) -> int:
+    """The number of elements.
+
+    >>> ad.zeros(2, 3).numel()
+    6
+    """
     return int(np.prod(shape_of(self)))
 
 
-def dim(self):
-    """The number of axes."""
+def dim(self) -> int:
+    """The number of axes.
+
+    >>> ad.zeros(2, 3).dim()
+    2
+    """
     return ndim_of(self)
 
 
-def contiguous(self):
+def contiguous(self) -> Tensor:
     """The tensor itself: dualad's values are already C-contiguous, so PyTorch code calling
     ``.contiguous()`` runs unchanged.
 
@@ -532,7 +718,7 @@ def contiguous(self):
     return self
 
 
-def cpu(self):
+def cpu(self) -> Tensor:
     """The tensor itself: its values are NumPy arrays in host memory.
 
     >>> import dualad as ad
@@ -543,8 +729,15 @@ def cpu(self):
     return self
 
 
-def clone(self):
-    """A copy with its own memory, still in the graph."""
+def clone(self) -> Tensor:
+    """A copy with its own memory, still in the graph.
+
+    >>> x = ad.ones(2)
+    >>> y = x.clone()
+    >>> y[0] = 5.0
+    >>> x, y
+    (tensor([1., 1.]), tensor([5., 1.]))
+    """
     if self._node is None and type(self._value) is np.ndarray:
         return Tensor._make(self._value.copy(), None, self._trace)
     return self + np.zeros((), dtype_of(self))    # recorded (and any inner box kept)
@@ -591,7 +784,7 @@ def _assign(self, result, what):
 def _inplace(name):
     op = _OPS[name]
 
-    def method(self, other, alpha=None):
+    def method(self, other: ArrayLike, alpha: ArrayLike | None = None) -> Array:
         if alpha is not None:
             other = other * alpha
         if not _torch_face(self):
@@ -630,7 +823,7 @@ def _check_castable(self, promoted, what):
 def _augmented(name):
     method = _inplace(name)
 
-    def dunder(self, other):
+    def dunder(self, other: ArrayLike) -> Array:
         return method(self, other)
     return dunder
 
@@ -642,11 +835,17 @@ def _plain_index(index):
     return raw_value(index) if isinstance(index, Box) else index
 
 
-def setitem(self, index, value):
+def setitem(self, index: Any, value: ArrayLike) -> None:
     """``t[index] = value``: written into the tensor's array when nothing is recorded; when
     recording, a non-leaf tensor takes ``t.at[index].set(value)`` (the write is differentiated)
     and a leaf that requires grad raises, as in PyTorch. A value traced by a transform has no
-    item assignment: ``x = x.at[index].set(value)``."""
+    item assignment: ``x = x.at[index].set(value)``.
+
+    >>> x = ad.zeros(3)
+    >>> x[1] = 2.0
+    >>> x
+    tensor([0., 2., 0.])
+    """
     if not _torch_face(self):
         raise TypeError("a value traced by a dualad transform does not support item assignment; "
                         "write x = x.at[index].set(value) (a functional update)")
@@ -660,13 +859,21 @@ def setitem(self, index, value):
     _assign(self, self.at[index].set(value), "item assignment")
 
 
-def zero_(self):
-    """Set every element to 0, in place."""
+def zero_(self) -> Tensor:
+    """Set every element to 0, in place.
+
+    >>> ad.ones(2).zero_()
+    tensor([0., 0.])
+    """
     return fill_(self, 0)
 
 
-def fill_(self, value):
-    """Set every element to ``value``, in place."""
+def fill_(self, value: ArrayLike) -> Tensor:
+    """Set every element to ``value``, in place.
+
+    >>> ad.zeros(2).fill_(3.0)
+    tensor([3., 3.])
+    """
     if _torch_face(self) and not _would_record(self, value):
         raw = raw_value(self)
         if raw.flags.writeable:
@@ -680,8 +887,13 @@ def fill_(self, value):
     return _assign(self, _constant(np.full(shape_of(self), value, dtype_of(self))), "fill_")
 
 
-def copy_(self, src):
-    """Copy ``src``'s values into this tensor, in place (broadcast to its shape)."""
+def copy_(self, src: ArrayLike) -> Tensor:
+    """Copy ``src``'s values into this tensor, in place (broadcast to its shape).
+
+    >>> ad.zeros(2, 2).copy_(ad.tensor([1.0, 2.0]))
+    tensor([[1., 2.],
+     [1., 2.]])
+    """
     if _torch_face(self) and not _would_record(self, src):
         raw_value(self)[...] = raw_value(src)
         return self
@@ -689,13 +901,50 @@ def copy_(self, src):
                    "copy_")
 
 
-def clamp_(self, min=None, max=None):
-    """In-place ``clamp`` (a leaf that requires grad only under ``no_grad``)."""
+def clamp_(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
+    """In-place ``clamp`` (a leaf that requires grad only under ``no_grad``).
+
+    >>> x = ad.tensor([-1.0, 2.0])
+    >>> _ = x.clamp_(0.0, 1.0)
+    >>> x
+    tensor([0., 1.])
+    """
     return _assign(self, clamp(self, min, max), "clamp_")
 
 
+# The examples that end the docstrings of the methods made above by ``_unary``, ``_compare``,
+# ``_cast`` and ``_inplace`` (a call and what it gives), by the name each is installed under.
+_EXAMPLES = {
+    "abs": "ad.tensor([-1.5, 2.0]).abs() -> tensor([1.5, 2. ])",
+    "exp": "ad.tensor([0.0]).exp() -> tensor([1.])",
+    "log": "ad.tensor([1.0]).log() -> tensor([0.])",
+    "sin": "ad.tensor([0.0]).sin() -> tensor([0.])",
+    "cos": "ad.tensor([0.0]).cos() -> tensor([1.])",
+    "tanh": "ad.tensor([0.0]).tanh() -> tensor([0.])",
+    "sigmoid": "ad.tensor([0.0]).sigmoid() -> tensor([0.5])",
+    "relu": "ad.tensor([-1.0, 2.0]).relu() -> tensor([0., 2.])",
+    "sqrt": "ad.tensor([4.0]).sqrt() -> tensor([2.])",
+    "neg": "ad.tensor([1.0, -2.0]).neg() -> tensor([-1.,  2.])",
+    "eq": "ad.tensor([1.0, 2.0]).eq(2.0) -> tensor([False,  True])",
+    "ne": "ad.tensor([1.0, 2.0]).ne(2.0) -> tensor([ True, False])",
+    "lt": "ad.tensor([1.0, 2.0]).lt(2.0) -> tensor([ True, False])",
+    "le": "ad.tensor([1.0, 2.0]).le(1.0) -> tensor([ True, False])",
+    "gt": "ad.tensor([1.0, 2.0]).gt(1.0) -> tensor([False,  True])",
+    "ge": "ad.tensor([1.0, 2.0]).ge(2.0) -> tensor([False,  True])",
+    "float": "ad.tensor([1, 2]).float().dtype -> dtype('float32')",
+    "double": "ad.tensor([1.0]).double().dtype -> dtype('float64')",
+    "long": "ad.tensor([1.7]).long() -> tensor([1])",
+    "int": "ad.tensor([1.7]).int().dtype -> dtype('int32')",
+    "bool": "ad.tensor([0.0, 2.0]).bool() -> tensor([False,  True])",
+    "add_": "ad.ones(2).add_(ad.ones(2), alpha=2) -> tensor([3., 3.])",
+    "sub_": "ad.ones(2).sub_(0.5) -> tensor([0.5, 0.5])",
+    "mul_": "ad.ones(2).mul_(3.0) -> tensor([3., 3.])",
+    "div_": "ad.ones(2).div_(4.0) -> tensor([0.25, 0.25])",
+}
+
+
 # ------------------------------------------------------------------------------ install
-def install():
+def install() -> None:
     methods = dict(
         view=view, reshape=reshape, view_as=view_as, reshape_as=view_as, flatten=flatten,
         t=t, permute=permute, transpose=transpose, unsqueeze=unsqueeze, squeeze=squeeze,
@@ -734,4 +983,7 @@ def install():
                                                "arrays in host memory."),
         is_cuda=False,
     )
+    for name, example in _EXAMPLES.items():
+        call, result = example.split(" -> ")
+        methods[name].__doc__ += f"\n\n    >>> {call}\n    {result}\n    "
     use_torch_surface(methods)

@@ -19,7 +19,10 @@ the same axis with or without the batch axis in front.
 NOTE: symbolic zeros. A tangent or cotangent that is known to be zero is ``None``; rules are not
 called for it and nothing is materialised.
 """
+from __future__ import annotations
+
 import operator
+from typing import Any
 
 import numpy as np
 
@@ -48,22 +51,38 @@ class Box(BoxBase):
     # the box's own.
     @property
     def shape(self):
-        """The shape of the value, as NumPy's ``ndarray.shape``."""
+        """The shape of the value, as NumPy's ``ndarray.shape``.
+
+        >>> ad.Dual(np.ones((2, 3)), np.zeros((2, 3))).shape
+        (2, 3)
+        """
         return shape_of(self._raw())
 
     @property
     def dtype(self):
-        """The dtype of the value, as NumPy's ``ndarray.dtype``."""
+        """The dtype of the value, as NumPy's ``ndarray.dtype``.
+
+        >>> ad.Dual(np.ones(2), np.zeros(2)).dtype
+        dtype('float64')
+        """
         return dtype_of(self._raw())
 
     @property
     def ndim(self):
-        """The number of axes of the value, as NumPy's ``ndarray.ndim``."""
+        """The number of axes of the value, as NumPy's ``ndarray.ndim``.
+
+        >>> ad.Dual(np.ones((2, 3)), np.zeros((2, 3))).ndim
+        2
+        """
         return len(shape_of(self._raw()))
 
     @property
     def size(self):
-        """The number of elements of the value, as NumPy's ``ndarray.size``."""
+        """The number of elements of the value, as NumPy's ``ndarray.size``.
+
+        >>> ad.Dual(np.ones((2, 3)), np.zeros((2, 3))).size
+        6
+        """
         return int(np.prod(shape_of(self._raw())))
 
     def __len__(self):
@@ -83,8 +102,12 @@ class Box(BoxBase):
     def __index__(self):
         return operator.index(concrete(self, "use as an index (operator.index)"))
 
-    def item(self, *args):
-        """The value of a one-element array as a Python number (NumPy's ``item``)."""
+    def item(self, *args: int) -> Any:
+        """The value of a one-element array as a Python number (NumPy's ``item``).
+
+        >>> ad.tensor([2.5]).item()
+        2.5
+        """
         v = concrete(self, "item()")
         if not args and _size(v) != 1:
             raise ValueError(f"item() needs an array with one element, this one has shape "
@@ -99,14 +122,23 @@ class Box(BoxBase):
         value = raw_value(self)
         return format(value.item() if _size(value) == 1 else value, spec)
 
-    def tolist(self):
-        """The values as nested Python lists (NumPy's ``tolist``)."""
+    def tolist(self) -> Any:
+        """The values as nested Python lists (NumPy's ``tolist``).
+
+        >>> ad.tensor([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         v = concrete(self, "tolist()")
         return v.tolist() if hasattr(v, "tolist") else v
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The values as a read-only NumPy array (NOTE: mutation guard in ``_engine.pyx``);
-        ``.copy()`` it to get an array to modify."""
+        ``.copy()`` it to get an array to modify.
+
+        >>> a = ad.tensor([1.0, 2.0]).numpy()
+        >>> a, a.flags.writeable
+        (array([1., 2.], dtype=float32), False)
+        """
         return read_only_view(np.asarray(concrete(self, "numpy()", reporting=False)))
 
     def __array__(self, dtype=None, copy=None):
@@ -123,8 +155,12 @@ class Box(BoxBase):
 # ``.imag``, ``.at`` each mean a ``dualad.numpy`` function, which checks and normalises its
 # arguments a layer above the core; so ``dualad.numpy`` (``numpy/_methods.py``) registers them
 # here, once, when it is imported. (Indexing has its own hook, ``_engine.use_facade``.)
-def use_array_surface(surface):
-    """Give ``Box`` the attributes in ``surface`` (a dict of names to functions or properties)."""
+def use_array_surface(surface: dict[str, Any]) -> None:
+    """Give ``Box`` the attributes in ``surface`` (a dict of names to functions or properties).
+
+    >>> hasattr(Box, 'sum')   # one of the names dualad.numpy hands over
+    True
+    """
     for name, value in surface.items():
         setattr(Box, name, value)
 
@@ -133,8 +169,13 @@ def _size(v):
     return getattr(v, "size", 1)
 
 
-def read_only_view(a):
-    """A view of the NumPy array ``a`` that cannot be written through (other values pass)."""
+def read_only_view(a: Any) -> Any:
+    """A view of the NumPy array ``a`` that cannot be written through (other values pass).
+
+    >>> v = read_only_view(np.zeros(2))
+    >>> v.flags.writeable
+    False
+    """
     if type(a) is not np.ndarray:
         return a
     v = a.view()

@@ -8,6 +8,8 @@ initialisation (U(-1/sqrt(hidden), 1/sqrt(hidden)) for every parameter) and call
 # cell states travel stacked, ``(2, N, H)``); for plain RNNs one matrix product gives every
 # step's input projection, then each step is ``tanh``/``relu`` of it plus the recurrent product.
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -19,6 +21,7 @@ from ..primitives.recurrent import gru_layer, lstm_layer
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from ..typing import Array, ArrayLike, DTypeLike
 
 
 _ACTIVATIONS = {"tanh": dnp.tanh, "relu": F.relu}
@@ -28,8 +31,9 @@ class _RNNBase(Module):
     gates = 1
     has_cell = False
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=np.float32):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         if not 0 <= dropout <= 1:
             raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
@@ -66,7 +70,9 @@ class _RNNBase(Module):
         """The hidden states among the states ``_run`` returns (an LSTM's hold the cell's too)."""
         return states
 
-    def forward(self, input, hx=None):
+    def forward(self, input: ArrayLike,
+                hx: ArrayLike | tuple[ArrayLike, ArrayLike] | None = None
+                ) -> tuple[Array, Array | tuple[Array, Array]]:
         name = type(self).__name__
         if ndim_of(input) not in (2, 3):
             raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
@@ -120,7 +126,7 @@ class _RNNBase(Module):
                                  f"{shape_of(v)}")
         return h, c
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -133,14 +139,19 @@ class _RNNBase(Module):
 
 class RNN(_RNNBase):
     """Elman RNN, ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (``nonlinearity="relu"`` for
-    ReLU)::
+    ReLU); with ``batch_first=True`` an input ``(N, T, input_size)`` gives ``output``
+    ``(N, T, hidden_size)`` and ``h_n`` ``(num_layers, N, hidden_size)``:
 
-        rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
-        output, h_n = rnn(x)       # x: (N, T, 10) -> output (N, T, 20), h_n (2, N, 20)
+    >>> rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
+    >>> output, h_n = rnn(ad.zeros(3, 5, 10))
+    >>> output.shape, h_n.shape
+    ((3, 5, 20), (2, 3, 20))
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, dtype=np.float32):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: DTypeLike = np.float32) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got "
                              f"{nonlinearity!r}")
@@ -164,10 +175,14 @@ class RNN(_RNNBase):
 
 class LSTM(_RNNBase):
     """Long short-term memory, PyTorch's gates ``i, f, g, o`` (``weight_ih_l0`` is
-    ``(4 * hidden, input)``)::
+    ``(4 * hidden, input)``):
 
-        lstm = nn.LSTM(8, 64, batch_first=True)
-        output, (h_n, c_n) = lstm(x)
+    >>> lstm = nn.LSTM(8, 16, batch_first=True)
+    >>> output, (h_n, c_n) = lstm(ad.zeros(2, 7, 8))
+    >>> output.shape, h_n.shape, c_n.shape
+    ((2, 7, 16), (1, 2, 16), (1, 2, 16))
+    >>> lstm.weight_ih_l0.shape
+    (64, 8)
     """
     gates = 4
     has_cell = True
@@ -181,7 +196,15 @@ class LSTM(_RNNBase):
 
 class GRU(_RNNBase):
     """Gated recurrent unit, PyTorch's gates ``r, z, n`` (``weight_ih_l0`` is
-    ``(3 * hidden, input)``)."""
+    ``(3 * hidden, input)``).
+
+    >>> gru = nn.GRU(8, 16, bidirectional=True)
+    >>> output, h_n = gru(ad.zeros(7, 2, 8))
+    >>> output.shape, h_n.shape
+    ((7, 2, 32), (2, 2, 16))
+    >>> gru.weight_hh_l0_reverse.shape
+    (48, 16)
+    """
     gates = 3
 
     def _cell_weights(self, layer, suffix):

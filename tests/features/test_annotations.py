@@ -12,14 +12,6 @@ from public_api import origin, public_functions, public_methods
 # Modules whose public callables are not annotated yet, each with the reason. Keep it short:
 # a module leaves the list when its hints land.
 NOT_ANNOTATED = {
-    # written in parallel with the hints (issue 19): PyTorch's top-level names and Tensor
-    # methods, the layers and recurrent modules; annotated when those land
-    "dualad.torch_api": "parallel work",
-    "dualad._torch_methods": "parallel work",
-    "dualad.nn.layers": "parallel work",
-    "dualad.nn.recurrent": "parallel work",
-    # the lead's (the compiled core's Python face): Box.item, .numpy, .tolist
-    "dualad._core.primitive": "the lead's",
 }
 # dualad.typing imports dualad._core, so _core imports the aliases for type checkers only
 # (``if TYPE_CHECKING``): its hints are strings that typing.get_type_hints cannot resolve
