@@ -48,8 +48,6 @@ __all__ = [
     "checkpoint", "checkpoint_loop", "record", "Recording", "ConcretizationError",
     "stop_gradient", "fixed_point", "jit",
 ] + torch_api.__all__ + _torch_functions.__all__  # noqa: F405  (the submodules, bound above)
-# each name once (cumsum and outer are in both lists; _torch_functions', imported last, is ad's)
-__all__ = list(dict.fromkeys(__all__))
 
 # subpackages with their own import cost are imported when first used: ``ad.nn.Linear``
 _SUBPACKAGES = ("nn", "optim", "optimizers", "scipy", "distributed", "utils", "autograd")

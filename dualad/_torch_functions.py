@@ -32,7 +32,7 @@ from ._core.primitive import Box, dtype_of, ndim_of, shape_of
 from ._core.tape import Tensor, use_torch_surface
 from ._torch_methods import _assign, _constant, _result, _torch_face
 from ._torch_promotion import promote
-from .torch_api import _as_tensor, _make
+from .torch_api import _as_tensor, _into, _make
 
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
 
@@ -533,9 +533,10 @@ _METHODS: dict[str, Callable[..., Any]] = dict(
     new_full=new_full, is_floating_point=is_floating_point_method,
     is_complex=is_complex_method,
 )
-_NOT_FUNCTIONS = {"fix", "nelement", "element_size", "new_tensor", "new_zeros", "new_ones",
-                  "new_empty", "new_full", "is_floating_point", "is_complex", "uniform_",
-                  "normal_"}
+# (not top-level functions here: the methods only, or torch_api's own ``cumsum``/``outer``)
+_NOT_FUNCTIONS = {"cumsum", "outer", "fix", "nelement", "element_size", "new_tensor",
+                  "new_zeros", "new_ones", "new_empty", "new_full", "is_floating_point",
+                  "is_complex", "uniform_", "normal_"}
 
 
 # methods NumPy's arrays also have, replaced by versions that take PyTorch's keywords as well
@@ -543,16 +544,6 @@ _TORCH_MEANING = {"cumsum", "cumprod"}
 
 
 # ------------------------------------------------------------------------------ functions
-def _into(out: Any, result: Any) -> Any:
-    """PyTorch's ``out=``: the result written into ``out`` (which must have its shape)."""
-    if out is None:
-        return result
-    if shape_of(out) != shape_of(result):
-        raise RuntimeError(f"out=: the result has shape {shape_of(result)} but out has shape "
-                           f"{shape_of(out)}; give an out tensor of the result's shape")
-    return out.copy_(result)
-
-
 def _function(name: str) -> Callable[..., Any]:
     method = _METHODS.get(name)
 
@@ -759,6 +750,27 @@ def var_mean(input: Any, dim: Any = None, unbiased: bool = True, keepdim: bool =
     return t.var(dim=dim, unbiased=unbiased, keepdim=keepdim), t.mean(dim=dim, keepdim=keepdim)
 
 
+def _bitwise(ufunc: Any, reflected: bool = False) -> Callable[..., Any]:
+    """``&``, ``|``, ``^`` of boolean or integer tensors (no derivative), as NumPy and
+    PyTorch give them."""
+    def operator(self: Tensor, other: Any) -> Any:
+        a, b = raw_value(self), raw_value(other)
+        return _result(self, ufunc(b, a) if reflected else ufunc(a, b))
+    operator.__name__ = ufunc.__name__
+    return operator
+
+
+def _invert(self: Tensor) -> Any:
+    """``~x``: logical not of a boolean tensor, bitwise not of an integer one."""
+    return _result(self, np.invert(raw_value(self)))
+
+
+_OPERATORS = {"__and__": _bitwise(np.bitwise_and), "__rand__": _bitwise(np.bitwise_and, True),
+              "__or__": _bitwise(np.bitwise_or), "__ror__": _bitwise(np.bitwise_or, True),
+              "__xor__": _bitwise(np.bitwise_xor), "__rxor__": _bitwise(np.bitwise_xor, True),
+              "__invert__": _invert}
+
+
 class GradFn:
     """``tensor.grad_fn``: the recorded operation that made a tensor (None for leaves and for
     tensors made while nothing was recorded), as PyTorch's ``MulBackward0`` and the like."""
@@ -817,6 +829,9 @@ def install() -> None:
                                if not hasattr(Tensor, name) or name in _TORCH_MEANING}
     if not hasattr(Tensor, "grad_fn"):
         surface["grad_fn"] = property(_grad_fn, doc=GradFn.__doc__)
+    # (looked up in the classes: ``hasattr(Tensor, "__or__")`` finds type's ``X | Y``)
+    surface.update({name: op for name, op in _OPERATORS.items()
+                    if not any(name in vars(k) for k in Tensor.__mro__)})
     if not hasattr(Tensor, "mT"):
         surface["mT"] = property(lambda self: dnp.swapaxes(self, -1, -2),
                                  doc="The last two axes swapped (a stack of transposes).")

@@ -32,7 +32,7 @@ import numpy as np
 from . import _torch_methods
 from . import numpy as dnp
 from ._core.backend import raw_value
-from ._core.primitive import Box
+from ._core.primitive import Box, shape_of
 from ._core.state import no_grad
 from ._core.state import state as _grad_state
 from ._core.tape import IMPERATIVE, Tensor
@@ -537,13 +537,24 @@ def pow(input: ArrayLike, exponent: ArrayLike) -> Array:
     return dnp.power(input, exponent)
 
 
-def matmul(input: ArrayLike, other: ArrayLike) -> Array:
-    """Matrix product with NumPy's (and PyTorch's) broadcasting rules, as ``torch.matmul``.
+def _into(out: Any, result: Any) -> Any:
+    """PyTorch's ``out=``: the result written into ``out`` (which must have its shape)."""
+    if out is None:
+        return result
+    if shape_of(out) != shape_of(result):
+        raise RuntimeError(f"out=: the result has shape {shape_of(result)} but out has shape "
+                           f"{shape_of(out)}; give an out tensor of the result's shape")
+    return out.copy_(result)
+
+
+def matmul(input: ArrayLike, other: ArrayLike, *, out: Tensor | None = None) -> Array:
+    """Matrix product with NumPy's (and PyTorch's) broadcasting rules, as ``torch.matmul``;
+    ``out=`` writes the product into a tensor of its shape.
 
     >>> ad.matmul(ad.eye(2), ad.tensor([1.0, 2.0]))
     tensor([1., 2.])
     """
-    return dnp.matmul(input, other)
+    return _into(out, dnp.matmul(input, other))
 
 
 def sum(input: ArrayLike, dim: Axis = None, keepdim: builtins.bool = False,

@@ -21,6 +21,7 @@ from ..primitives.recurrent import gru_layer, lstm_layer
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, packed_forward
 from ..typing import Array, ArrayLike, DTypeLike
 
 
@@ -73,6 +74,8 @@ class _RNNBase(Module):
     def forward(self, input: ArrayLike,
                 hx: ArrayLike | tuple[ArrayLike, ArrayLike] | None = None
                 ) -> tuple[Array, Array | tuple[Array, Array]]:
+        if isinstance(input, PackedSequence):      # each sequence stops at its own length
+            return packed_forward(self, input, hx)
         name = type(self).__name__
         if ndim_of(input) not in (2, 3):
             raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "

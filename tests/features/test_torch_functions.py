@@ -338,3 +338,33 @@ def test_deepcopy_gives_models_their_own_parameters():
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2)
     assert copy.deepcopy(x).requires_grad
+
+
+def test_bitwise_operators_on_masks():
+    a, b = ad.tensor([True, False, True]), ad.tensor([True, True, False])
+    assert (a & b).tolist() == [True, False, False] and (a | b).tolist() == [True, True, True]
+    assert (a ^ b).tolist() == [False, True, True] and (~a).tolist() == [False, True, False]
+    assert (True & a).tolist() == [True, False, True]
+    assert (ad.arange(4) & 1).tolist() == [0, 1, 0, 1]
+    x = ad.tensor([-0.5, 0.5, 2.0], requires_grad=True)
+    ((x * ((x > 0) & (x < 1))).sum()).backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.0]
+    o = ad.zeros(2)
+    assert ad.matmul(ad.eye(2), ad.ones(2), out=o) is o and o.tolist() == [1.0, 1.0]
+
+
+def test_recurrent_layers_take_packed_sequences():
+    torch = pytest.importorskip("torch")
+    seqs = [np.linspace(0, 1, 6).reshape(3, 2), np.array([[0.5, -0.5]])]
+
+    def run(lib):
+        lib.manual_seed(0)
+        return lib.nn.LSTM(2, 3, dtype=lib.float64)
+
+    mine, theirs = run(ad), run(torch)
+    mine.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    out, (h, c) = mine(ad.nn.utils.rnn.pack_sequence([ad.tensor(s) for s in seqs]))
+    t_out, (t_h, t_c) = theirs(torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs]))
+    np.testing.assert_allclose(h.detach().numpy(), t_h.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.data.detach().numpy(), t_out.data.detach().numpy(),
+                               rtol=1e-12)
