@@ -115,7 +115,11 @@ def erf(self: Tensor) -> Tensor:
 
 def _same(fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-        return fn(self, *args, **kwargs)
+        out = fn(self, *args, **kwargs)
+        # a piecewise-constant function (floor, sign …) gives a plain array: a tensor here
+        if type(out) is np.ndarray and isinstance(self, Tensor) and _torch_face(self):
+            return _constant(out)
+        return out
     method.__name__ = fn.__name__
     method.__doc__ = doc
     return method
@@ -544,6 +548,242 @@ _TORCH_MEANING = {"cumsum", "cumprod"}
 
 
 # ------------------------------------------------------------------------------ functions
+# an example per generated function (run by the docstring tests): (call, what it prints)
+_EXAMPLES: dict[str, tuple[str, str]] = {
+    'add': ('ad.add(ad.tensor([1.0, 2.0, 3.0]), ad.tensor([1.0, 2.0, 3.0]), alpha=2)',
+        'tensor([3., 6., 9.])'),
+    'sub': ('ad.sub(ad.tensor([1.0, 2.0, 3.0]), 1.0)',
+        'tensor([0., 1., 2.])'),
+    'subtract': ('ad.subtract(ad.tensor([1.0, 2.0, 3.0]), ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor([0., 0., 0.])'),
+    'mul': ('ad.mul(ad.tensor([1.0, 2.0, 3.0]), 2)',
+        'tensor([2., 4., 6.])'),
+    'multiply': ('ad.multiply(ad.tensor([1.0, 2.0, 3.0]), ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor([1., 4., 9.])'),
+    'div': ("ad.div(ad.tensor([7, -7]), 2, rounding_mode='floor')",
+        'tensor([ 3, -4])'),
+    'divide': ('ad.divide(ad.tensor([1.0, 2.0, 3.0]), 2)',
+        'tensor([0.5, 1. , 1.5])'),
+    'true_divide': ('ad.true_divide(ad.tensor([1, 2]), 2)',
+        'tensor([0.5, 1. ])'),
+    'floor_divide': ('ad.floor_divide(ad.tensor([7.0, -7.0]), 2)',
+        'tensor([ 3., -4.])'),
+    'remainder': ('ad.remainder(ad.tensor([7.0, -7.0]), 3)',
+        'tensor([1., 2.])'),
+    'fmod': ('ad.fmod(ad.tensor([7.0, -7.0]), 3)',
+        'tensor([ 1., -1.])'),
+    'maximum': ('ad.maximum(ad.tensor([0.5, -1.0, 2.0]), ad.zeros(3))',
+        'tensor([0.5, 0. , 2. ])'),
+    'minimum': ('ad.minimum(ad.tensor([0.5, -1.0, 2.0]), ad.zeros(3))',
+        'tensor([ 0., -1.,  0.])'),
+    'atan2': ('ad.atan2(ad.tensor([1.0]), ad.tensor([1.0]))',
+        'tensor([0.7853982])'),
+    'arctan2': ('ad.arctan2(ad.tensor([1.0]), ad.tensor([-1.0]))',
+        'tensor([2.3561945])'),
+    'hypot': ('ad.hypot(ad.tensor([3.0]), ad.tensor([4.0]))',
+        'tensor([5.])'),
+    'logaddexp': ('ad.logaddexp(ad.tensor([0.0]), ad.tensor([0.0]))',
+        'tensor([0.6931472])'),
+    'square': ('ad.square(ad.tensor([0.5, -1.0, 2.0]))',
+        'tensor([0.25, 1.  , 4.  ])'),
+    'rsqrt': ('ad.rsqrt(ad.tensor([4.0, 0.25]))',
+        'tensor([0.5, 2. ])'),
+    'reciprocal': ('ad.reciprocal(ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor([1.        , 0.5       , 0.33333334])'),
+    'log1p': ('ad.log1p(ad.tensor([0.0, 1e-10]))',
+        'tensor([0.e+00, 1.e-10])'),
+    'expm1': ('ad.expm1(ad.tensor([0.0, 1e-10]))',
+        'tensor([0.e+00, 1.e-10])'),
+    'log2': ('ad.log2(ad.tensor([1.0, 8.0]))',
+        'tensor([0., 3.])'),
+    'log10': ('ad.log10(ad.tensor([1.0, 100.0]))',
+        'tensor([0., 2.])'),
+    'exp2': ('ad.exp2(ad.tensor([0.0, 3.0]))',
+        'tensor([1., 8.])'),
+    'sinh': ('ad.sinh(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'cosh': ('ad.cosh(ad.tensor([0.0]))',
+        'tensor([1.])'),
+    'tan': ('ad.tan(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'asin': ('ad.asin(ad.tensor([0.0, 1.0]))',
+        'tensor([0.       , 1.5707964])'),
+    'arcsin': ('ad.arcsin(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'acos': ('ad.acos(ad.tensor([1.0]))',
+        'tensor([0.])'),
+    'arccos': ('ad.arccos(ad.tensor([1.0]))',
+        'tensor([0.])'),
+    'atan': ('ad.atan(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'arctan': ('ad.arctan(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'asinh': ('ad.asinh(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'acosh': ('ad.acosh(ad.tensor([1.0]))',
+        'tensor([0.])'),
+    'atanh': ('ad.atanh(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'floor': ('ad.floor(ad.tensor([0.5, -1.0, 2.0]))',
+        'tensor([ 0., -1.,  2.])'),
+    'ceil': ('ad.ceil(ad.tensor([0.5, -1.0, 2.0]))',
+        'tensor([ 1., -1.,  2.])'),
+    'trunc': ('ad.trunc(ad.tensor([-1.5, 1.5]))',
+        'tensor([-1.,  1.])'),
+    'frac': ('ad.frac(ad.tensor([-1.5, 2.25]))',
+        'tensor([-0.5 ,  0.25])'),
+    'sign': ('ad.sign(ad.tensor([0.5, -1.0, 2.0]))',
+        'tensor([ 1., -1.,  1.])'),
+    'sgn': ('ad.sgn(ad.tensor([0.5, -1.0, 2.0]))',
+        'tensor([ 1., -1.,  1.])'),
+    'lerp': ('ad.lerp(ad.tensor([0.0, 10.0]), ad.tensor([10.0, 20.0]), 0.5)',
+        'tensor([ 5., 15.])'),
+    'erf': ('ad.erf(ad.tensor([0.0]))',
+        'tensor([0.])'),
+    'isnan': ("ad.isnan(ad.tensor([1.0, float('nan')]))",
+        'tensor([False,  True])'),
+    'isinf': ("ad.isinf(ad.tensor([1.0, float('inf')]))",
+        'tensor([False,  True])'),
+    'isfinite': ("ad.isfinite(ad.tensor([1.0, float('inf')]))",
+        'tensor([ True, False])'),
+    'isclose': ('ad.isclose(ad.tensor([1.0, 2.0]), ad.tensor([1.0, 2.1]))',
+        'tensor([ True, False])'),
+    'equal': ('ad.equal(ad.tensor([1.0, 2.0, 3.0]), ad.tensor([1.0, 2.0, 3.0]))',
+        'True'),
+    'clamp_min': ('ad.clamp_min(ad.tensor([0.5, -1.0, 2.0]), 0.0)',
+        'tensor([0.5, 0. , 2. ])'),
+    'clamp_max': ('ad.clamp_max(ad.tensor([0.5, -1.0, 2.0]), 1.0)',
+        'tensor([ 0.5, -1. ,  1. ])'),
+    'logical_and': ('ad.logical_and(ad.tensor([True, False]), ad.tensor([True, True]))',
+        'tensor([ True, False])'),
+    'logical_or': ('ad.logical_or(ad.tensor([True, False]), ad.tensor([False, False]))',
+        'tensor([ True, False])'),
+    'logical_xor': ('ad.logical_xor(ad.tensor([True, False]), ad.tensor([True, True]))',
+        'tensor([False,  True])'),
+    'logical_not': ('ad.logical_not(ad.tensor([True, False]))',
+        'tensor([False,  True])'),
+    'sort': ('ad.sort(ad.tensor([0.5, -1.0, 2.0]), descending=True)',
+        'SortResult(values=tensor([ 2. ,  0.5, -1. ]), indices=tensor([2, 0, 1]))'),
+    'argsort': ('ad.argsort(ad.tensor([0.5, -1.0, 2.0]))',
+        'tensor([1, 0, 2])'),
+    'topk': ('ad.topk(ad.tensor([0.5, -1.0, 2.0]), 2)',
+        'SortResult(values=tensor([2. , 0.5]), indices=tensor([2, 0]))'),
+    'amax': ('ad.amax(ad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), dim=1)',
+        'tensor([5., 6.])'),
+    'amin': ('ad.amin(ad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), dim=0)',
+        'tensor([1., 2., 3.])'),
+    'logsumexp': ('ad.logsumexp(ad.zeros(2, 4), dim=1)',
+        'tensor([1.3862944, 1.3862944])'),
+    'cumprod': ('ad.cumprod(ad.tensor([1.0, 2.0, 3.0]), dim=0)',
+        'tensor([1., 2., 6.])'),
+    'gather': ('ad.gather(ad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), 1, '
+               'ad.tensor([[2], [0]]))',
+        'tensor([[3.],\n        [4.]])'),
+    'index_select': ('ad.index_select(ad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), 1, '
+                     'ad.tensor([2, 0]))',
+        'tensor([[3., 1.],\n        [6., 4.]])'),
+    'masked_select': ('ad.masked_select(ad.tensor([1.0, 2.0, 3.0]), '
+                      'ad.tensor([True, False, True]))',
+        'tensor([1., 3.])'),
+    'take': ('ad.take(ad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), ad.tensor([0, 5]))',
+        'tensor([1., 6.])'),
+    'narrow': ('ad.narrow(ad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), 1, 1, 2)',
+        'tensor([[5., 3.],\n        [2., 6.]])'),
+    'unbind': ('ad.unbind(ad.tensor([[1.0, 2.0], [3.0, 4.0]]))',
+        '(tensor([1., 2.]), tensor([3., 4.]))'),
+    'nonzero': ('ad.nonzero(ad.tensor([0.0, 3.0, 0.0, 1.0]))',
+        'tensor([[1],\n        [3]])'),
+    'flip': ('ad.flip(ad.tensor([1.0, 2.0, 3.0]), [0])',
+        'tensor([3., 2., 1.])'),
+    'roll': ('ad.roll(ad.tensor([1.0, 2.0, 3.0]), 1)',
+        'tensor([3., 1., 2.])'),
+    'tril': ('ad.tril(ad.ones(2, 2))',
+        'tensor([[1., 0.],\n        [1., 1.]])'),
+    'triu': ('ad.triu(ad.ones(2, 2), 1)',
+        'tensor([[0., 1.],\n        [0., 0.]])'),
+    'diag': ('ad.diag(ad.tensor([1.0, 2.0]))',
+        'tensor([[1., 0.],\n        [0., 2.]])'),
+    'tile': ('ad.tile(ad.tensor([1.0, 2.0]), (2,))',
+        'tensor([1., 2., 1., 2.])'),
+    'repeat_interleave': ('ad.repeat_interleave(ad.tensor([1.0, 2.0]), 2)',
+        'tensor([1., 1., 2., 2.])'),
+    'movedim': ('ad.movedim(ad.zeros(2, 3, 4), 0, 2).shape',
+        '(3, 4, 2)'),
+    'moveaxis': ('ad.moveaxis(ad.zeros(2, 3, 4), 0, 2).shape',
+        '(3, 4, 2)'),
+    'swapdims': ('ad.swapdims(ad.zeros(2, 3), 0, 1).shape',
+        '(3, 2)'),
+    'diff': ('ad.diff(ad.tensor([1.0, 4.0, 9.0]))',
+        'tensor([3., 5.])'),
+    'unflatten': ('ad.unflatten(ad.zeros(2, 6), 1, (2, 3)).shape',
+        '(2, 2, 3)'),
+    'mv': ('ad.mv(ad.eye(2) * 2, ad.tensor([1.0, 2.0]))',
+        'tensor([2., 4.])'),
+    'inverse': ('ad.inverse(ad.eye(2) * 2)',
+        'tensor([[0.5, 0. ],\n        [0. , 0.5]])'),
+    'det': ('ad.det(ad.eye(2) * 2)',
+        'tensor(4.)'),
+    'cross': ('ad.cross(ad.tensor([1.0, 0.0, 0.0]), ad.tensor([0.0, 1.0, 0.0]))',
+        'tensor([0., 0., 1.])'),
+    'scatter': ('ad.scatter(ad.zeros(2, 3), 1, ad.tensor([[0], [2]]), 1.0)',
+        'tensor([[1., 0., 0.],\n        [0., 0., 1.]])'),
+    'scatter_add': ('ad.scatter_add(ad.zeros(3), 0, ad.tensor([0, 0, 2]), ad.ones(3))',
+        'tensor([2., 0., 1.])'),
+    'index_add': ('ad.index_add(ad.zeros(3), 0, ad.tensor([0, 2]), ad.tensor([1.0, 5.0]))',
+        'tensor([1., 0., 5.])'),
+    'index_fill': ('ad.index_fill(ad.zeros(3), 0, ad.tensor([1]), 7.0)',
+        'tensor([0., 7., 0.])'),
+    'scatter_': ('ad.scatter_(ad.zeros(3), 0, ad.tensor([1]), 4.0)',
+        'tensor([0., 4., 0.])'),
+    'scatter_add_': ('ad.scatter_add_(ad.zeros(3), 0, ad.tensor([1, 1]), ad.ones(2))',
+        'tensor([0., 2., 0.])'),
+    'index_add_': ('ad.index_add_(ad.zeros(3), 0, ad.tensor([2]), ad.ones(1))',
+        'tensor([0., 0., 1.])'),
+    'index_fill_': ('ad.index_fill_(ad.zeros(3), 0, ad.tensor([0]), 1.0)',
+        'tensor([1., 0., 0.])'),
+    'masked_fill_': ('ad.masked_fill_(ad.zeros(3), ad.tensor([True, False, True]), 2.0)',
+        'tensor([2., 0., 2.])'),
+    'all': ('ad.all(ad.tensor([True, False]))',
+        'tensor(False)'),
+    'any': ('ad.any(ad.tensor([True, False]))',
+        'tensor(True)'),
+    'clone': ('ad.clone(ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor([1., 2., 3.])'),
+    'detach': ('ad.detach(ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor([1., 2., 3.])'),
+    'diagonal': ('ad.diagonal(ad.eye(2))',
+        'tensor([1., 1.])'),
+    'dot': ('ad.dot(ad.tensor([1.0, 2.0, 3.0]), ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor(14.)'),
+    'eq': ('ad.eq(ad.tensor([1.0, 2.0, 3.0]), 2.0)',
+        'tensor([False,  True, False])'),
+    'ne': ('ad.ne(ad.tensor([1.0, 2.0, 3.0]), 2.0)',
+        'tensor([ True, False,  True])'),
+    'lt': ('ad.lt(ad.tensor([1.0, 2.0, 3.0]), 2.0)',
+        'tensor([ True, False, False])'),
+    'le': ('ad.le(ad.tensor([1.0, 2.0, 3.0]), 2.0)',
+        'tensor([ True,  True, False])'),
+    'gt': ('ad.gt(ad.tensor([1.0, 2.0, 3.0]), 2.0)',
+        'tensor([False, False,  True])'),
+    'ge': ('ad.ge(ad.tensor([1.0, 2.0, 3.0]), 2.0)',
+        'tensor([False,  True,  True])'),
+    'neg': ('ad.neg(ad.tensor([1.0, 2.0, 3.0]))',
+        'tensor([-1., -2., -3.])'),
+    'swapaxes': ('ad.swapaxes(ad.zeros(2, 3), 0, 1).shape',
+        '(3, 2)'),
+    't': ('ad.t(ad.zeros(2, 3)).shape',
+        '(3, 2)'),
+    'trace': ('ad.trace(ad.eye(3))',
+        'tensor(3.)'),
+}
+
+
+def _example(name: str) -> str:
+    call, printed = _EXAMPLES[name]
+    shown = printed.replace("\n", "\n    ")
+    return f"    >>> import dualad as ad\n    >>> {call}\n    {shown}\n"
+
+
 def _function(name: str) -> Callable[..., Any]:
     method = _METHODS.get(name)
 
@@ -556,8 +796,7 @@ def _function(name: str) -> Callable[..., Any]:
     function.__qualname__ = name
     function.__doc__ = (f"``torch.{name}``: ``input.{name}(...)`` (see the Tensor method); "
                         "``out=`` writes the result into a tensor of its shape.\n\n"
-                        f"    >>> import dualad as ad\n"
-                        f"    >>> callable(ad.{name})\n    True\n")
+                        + _example(name))
     return function
 
 
@@ -569,30 +808,50 @@ _FUNCTION_NAMES = sorted(set(_METHODS) - _NOT_FUNCTIONS) + [
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor without copying where it can: a tensor of that dtype is returned as
-    it is, a NumPy array is shared (``from_numpy``)."""
+    it is, a NumPy array is shared (``from_numpy``).
+
+    >>> import dualad as ad
+    >>> ad.as_tensor([1.0, 2.0])
+    tensor([1., 2.])
+    """
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == np.dtype(data.dtype)):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
         return _make(data)
-    from .torch_api import tensor
+    from ._core.tape import tensor
     return tensor(data, dtype=dtype)
 
 
 def scalar_tensor(s: Any, dtype: Any = None, device: Any = None) -> Tensor:
-    """A 0-d tensor of ``s`` (float32 by default)."""
+    """A 0-d tensor of ``s`` (float32 by default).
+
+    >>> import dualad as ad
+    >>> ad.scalar_tensor(3)
+    tensor(3.)
+    """
     return _make(np.asarray(s, dtype=np.float32 if dtype is None else dtype))
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
-    """``base ** linspace(start, end, steps)`` (float32 by default)."""
+    """``base ** linspace(start, end, steps)`` (float32 by default).
+
+    >>> import dualad as ad
+    >>> ad.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
     return _make(np.logspace(start, end, steps, base=base).astype(
         np.float32 if dtype is None else dtype), requires_grad)
 
 
 def empty_like(input: Any, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
-    """An uninitialised tensor of ``input``'s shape (zeros here)."""
+    """An uninitialised tensor of ``input``'s shape (zeros here).
+
+    >>> import dualad as ad
+    >>> ad.empty_like(ad.ones(2, 3)).shape
+    (2, 3)
+    """
     return _make(np.zeros(shape_of(input), dtype_of(input) if dtype is None else dtype),
                  requires_grad)
 
@@ -600,7 +859,12 @@ def empty_like(input: Any, dtype: Any = None, requires_grad: bool = False,
 def randint_like(input: Any, low: int = 0, high: int | None = None, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Tensor:
     """Random integers in ``[low, high)`` of ``input``'s shape (``randint_like(x, high)``
-    too)."""
+    too).
+
+    >>> import dualad as ad
+    >>> ad.randint_like(ad.zeros(4), 10).shape
+    (4,)
+    """
     from .torch_api import randint
     if high is None:
         low, high = 0, low
@@ -609,7 +873,13 @@ def randint_like(input: Any, low: int = 0, high: int | None = None, dtype: Any =
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
-    """Coordinate grids of 1-D tensors (``indexing="ij"``, PyTorch's default, or ``"xy"``)."""
+    """Coordinate grids of 1-D tensors (``indexing="ij"``, PyTorch's default, or ``"xy"``).
+
+    >>> import dualad as ad
+    >>> ad.meshgrid(ad.tensor([1, 2]), ad.tensor([3, 4, 5]))[1]
+    tensor([[3, 4, 5],
+            [3, 4, 5]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     return tuple(dnp.meshgrid(*(_as_tensor(t) for t in tensors), indexing=indexing))
@@ -632,69 +902,135 @@ row_stack = vstack
 
 
 def broadcast_to(input: Any, size: Any) -> Tensor:
-    """``input`` broadcast to ``size``."""
+    """``input`` broadcast to ``size``.
+
+    >>> import dualad as ad
+    >>> ad.broadcast_to(ad.tensor([1.0, 2.0]), (2, 2))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
     return dnp.broadcast_to(_as_tensor(input), tuple(size))
 
 
 def atleast_1d(*tensors: Any) -> Any:
-    """Each tensor with at least one axis."""
+    """Each tensor with at least one axis.
+
+    >>> import dualad as ad
+    >>> ad.atleast_1d(ad.tensor(1.0))
+    tensor([1.])
+    """
     out = [dnp.atleast_1d(_as_tensor(t)) for t in tensors]
     return out[0] if len(out) == 1 else tuple(out)
 
 
 def atleast_2d(*tensors: Any) -> Any:
-    """Each tensor with at least two axes."""
+    """Each tensor with at least two axes.
+
+    >>> import dualad as ad
+    >>> ad.atleast_2d(ad.tensor([1.0, 2.0])).shape
+    (1, 2)
+    """
     out = [dnp.atleast_2d(_as_tensor(t)) for t in tensors]
     return out[0] if len(out) == 1 else tuple(out)
 
 
 def is_floating_point(input: Any) -> bool:
-    """Whether ``input``'s dtype is a floating-point one."""
+    """Whether ``input``'s dtype is a floating-point one.
+
+    >>> import dualad as ad
+    >>> ad.is_floating_point(ad.ones(2)), ad.is_floating_point(ad.arange(2))
+    (True, False)
+    """
     return np.dtype(dtype_of(input)).kind == "f"
 
 
 def is_complex(input: Any) -> bool:
-    """Whether ``input``'s dtype is complex."""
+    """Whether ``input``'s dtype is complex.
+
+    >>> import dualad as ad
+    >>> ad.is_complex(ad.ones(2))
+    False
+    """
     return np.dtype(dtype_of(input)).kind == "c"
 
 
 def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
     """The ``p``-norm distances between the rows of ``x1`` (``(..., P, M)``) and of ``x2``
-    (``(..., R, M)``), shaped ``(..., P, R)``."""
+    (``(..., R, M)``), shaped ``(..., P, R)``.
+
+    >>> import dualad as ad
+    >>> ad.cdist(ad.tensor([[0.0, 0.0]]), ad.tensor([[3.0, 4.0], [1.0, 0.0]]))
+    tensor([[5., 1.]])
+    """
     diff = dnp.subtract(dnp.expand_dims(_as_tensor(x1), -2), dnp.expand_dims(x2, -3))
     return dnp.linalg.norm(diff, ord=p, axis=-1)
 
 
 def dist(input: Any, other: Any, p: float = 2.0) -> Tensor:
-    """The ``p``-norm of ``input - other``."""
+    """The ``p``-norm of ``input - other``.
+
+    >>> import dualad as ad
+    >>> ad.dist(ad.tensor([0.0, 0.0]), ad.tensor([3.0, 4.0]))
+    tensor(5.)
+    """
     return dnp.linalg.norm(dnp.ravel(dnp.subtract(_as_tensor(input), other)), ord=p)
 
 
 def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     """Contraction over the last ``dims`` axes of ``a`` and the first of ``b`` (or the axis
-    lists ``dims``)."""
+    lists ``dims``).
+
+    >>> import dualad as ad
+    >>> ad.tensordot(ad.ones(2, 3), ad.ones(3, 4), dims=1).shape
+    (2, 4)
+    """
     return dnp.tensordot(_as_tensor(a), b, axes=dims)
 
 
 def kron(input: Any, other: Any) -> Tensor:
-    """The Kronecker product."""
+    """The Kronecker product.
+
+    >>> import dualad as ad
+    >>> ad.kron(ad.eye(2), ad.tensor([[1.0, 2.0]]))
+    tensor([[1., 2., 0., 0.],
+            [0., 0., 1., 2.]])
+    """
     return dnp.kron(_as_tensor(input), other)
 
 
 def block_diag(*tensors: Any) -> Tensor:
-    """A block-diagonal matrix of the given matrices."""
+    """A block-diagonal matrix of the given matrices.
+
+    >>> import dualad as ad
+    >>> ad.block_diag(ad.ones(1, 1), 2 * ad.ones(1, 2))
+    tensor([[1., 0., 0.],
+            [0., 2., 2.]])
+    """
     from .scipy.linalg import block_diag as f
     return f(*(_as_tensor(t) for t in tensors))
 
 
 def cartesian_prod(*tensors: Any) -> Tensor:
-    """Every combination of the elements of the 1-D tensors, one per row."""
+    """Every combination of the elements of the 1-D tensors, one per row.
+
+    >>> import dualad as ad
+    >>> ad.cartesian_prod(ad.tensor([1, 2]), ad.tensor([3, 4]))
+    tensor([[1, 3],
+            [1, 4],
+            [2, 3],
+            [2, 4]])
+    """
     grids = dnp.meshgrid(*(_as_tensor(t) for t in tensors), indexing="ij")
     return dnp.stack([dnp.ravel(g) for g in grids], axis=-1) if len(grids) > 1 else grids[0]
 
 
 def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
-    """Counts of each non-negative integer (weighted sums with ``weights``)."""
+    """Counts of each non-negative integer (weighted sums with ``weights``).
+
+    >>> import dualad as ad
+    >>> ad.bincount(ad.tensor([0, 2, 2]))
+    tensor([1, 0, 2])
+    """
     raw = np.asarray(raw_value(input))
     if weights is None:
         return _constant(np.bincount(raw, minlength=minlength).astype(np.int64))
@@ -705,7 +1041,12 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
 def unique(input: Any, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct values (sorted), with the inverse indices and counts on request. Not
-    differentiable (as in PyTorch): a floating-point input that carries a derivative raises."""
+    differentiable (as in PyTorch): a floating-point input that carries a derivative raises.
+
+    >>> import dualad as ad
+    >>> ad.unique(ad.tensor([3, 1, 3]), return_counts=True)
+    (tensor([1, 3]), tensor([1, 2]))
+    """
     if holds_derivative(input) and np.dtype(dtype_of(input)).kind in "fc":
         raise TypeError("unique: the distinct values are not differentiable (PyTorch raises in "
                         "backward too); apply it to input.detach()")
@@ -719,7 +1060,12 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False,
 
 def searchsorted(sorted_sequence: Any, values: Any, *, right: bool = False,
                  side: str | None = None) -> Tensor:
-    """Insertion indices of ``values`` into the sorted last axis of ``sorted_sequence``."""
+    """Insertion indices of ``values`` into the sorted last axis of ``sorted_sequence``.
+
+    >>> import dualad as ad
+    >>> ad.searchsorted(ad.tensor([1.0, 3.0, 5.0]), ad.tensor([2.0, 6.0]))
+    tensor([1, 3])
+    """
     side = side or ("right" if right else "left")
     seq, vals = np.asarray(raw_value(sorted_sequence)), np.asarray(raw_value(values))
     if seq.ndim <= 1:
@@ -732,20 +1078,35 @@ def searchsorted(sorted_sequence: Any, values: Any, *, right: bool = False,
 
 
 def bucketize(input: Any, boundaries: Any, *, right: bool = False) -> Tensor:
-    """The index of the bucket of ``boundaries`` (1-D, sorted) each element falls in."""
+    """The index of the bucket of ``boundaries`` (1-D, sorted) each element falls in.
+
+    >>> import dualad as ad
+    >>> ad.bucketize(ad.tensor([0.5, 2.5]), ad.tensor([1.0, 2.0]))
+    tensor([0, 2])
+    """
     found = np.searchsorted(np.asarray(raw_value(boundaries)), np.asarray(raw_value(input)),
                             side="right" if right else "left")
     return _constant(found.astype(np.int64))
 
 
 def std_mean(input: Any, dim: Any = None, unbiased: bool = True, keepdim: bool = False) -> tuple:
-    """``(std, mean)`` over ``dim``."""
+    """``(std, mean)`` over ``dim``.
+
+    >>> import dualad as ad
+    >>> ad.std_mean(ad.tensor([1.0, 3.0]))
+    (tensor(1.4142135), tensor(2.))
+    """
     t = _as_tensor(input)
     return t.std(dim=dim, unbiased=unbiased, keepdim=keepdim), t.mean(dim=dim, keepdim=keepdim)
 
 
 def var_mean(input: Any, dim: Any = None, unbiased: bool = True, keepdim: bool = False) -> tuple:
-    """``(var, mean)`` over ``dim``."""
+    """``(var, mean)`` over ``dim``.
+
+    >>> import dualad as ad
+    >>> ad.var_mean(ad.tensor([1.0, 3.0]))
+    (tensor(2.), tensor(2.))
+    """
     t = _as_tensor(input)
     return t.var(dim=dim, unbiased=unbiased, keepdim=keepdim), t.mean(dim=dim, keepdim=keepdim)
 
