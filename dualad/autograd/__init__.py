@@ -39,7 +39,7 @@ from .._torch_methods import _constant
 from ..transforms.custom import custom_vjp
 from . import functional  # noqa: F401  (torch.autograd.functional)
 
-__all__ = ["Function", "FunctionCtx", "grad", "backward", "functional"]
+__all__ = ["Function", "FunctionCtx", "grad", "backward"]
 
 
 class FunctionCtx:
