@@ -12,20 +12,11 @@ from .._core.backend import raw_value
 from .._core.primitive import ndim_of, shape_of
 from ..typing import Array, ArrayLike
 from ._activations import pairwise_distance
+from ._reduction import reduce as _reduce
 
 __all__ = ["margin_ranking_loss", "triplet_margin_loss", "cosine_embedding_loss",
            "soft_margin_loss", "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
            "multilabel_soft_margin_loss", "multi_margin_loss"]
-
-
-def _reduce(loss, reduction, what):
-    if reduction == "mean":
-        return dnp.mean(loss)
-    if reduction == "sum":
-        return dnp.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{what}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _relu(x):

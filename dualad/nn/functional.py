@@ -25,19 +25,7 @@ from . import init
 from ._conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                     avg_pool2d, check_same_dtype, conv1d, conv2d, max_pool1d, max_pool2d)
 from ..typing import Array, ArrayLike
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduce(loss, reduction, what):
-    if reduction == "mean":
-        return dnp.mean(loss)
-    if reduction == "sum":
-        return dnp.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{what}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
+from ._reduction import reduce as _reduce
 
 # ------------------------------------------------------------------------------ activations
 def relu(x: ArrayLike, inplace: bool = False) -> Array:

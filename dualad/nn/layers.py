@@ -167,7 +167,9 @@ class SiLU(_Elementwise):
 
 
 class _Parametrised(Module):
-    """A parameter-free layer applying ``fn(x, **options)``; the options are attributes."""
+    """A parameter-free layer applying ``fn(x, **options)``; the options are attributes, given
+    by position or keyword in the order of ``options`` (PyTorch's ``inplace``, positional
+    after them or by keyword, is accepted and ignored)."""
 
     fn = None
     options = ()
@@ -175,7 +177,7 @@ class _Parametrised(Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
         names = [name for name, _ in self.options]
-        if len(args) > len(names):
+        if len(args) > len(names) + 1:
             raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional "
                             "arguments")
         values = dict(self.options)

@@ -19,6 +19,7 @@ from . import _activations as A
 from . import _losses_more as L
 from . import _more as M
 from . import init
+from .layers import _Parametrised
 from .module import Module, Parameter
 
 __all__ = ["ReLU6", "Hardtanh", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid",
@@ -32,34 +33,8 @@ __all__ = ["ReLU6", "Hardtanh", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoi
            "Softmax2d"]
 
 
-class _Activation(Module):
-    """A parameter-free layer ``fn(x, **options)``; the options are attributes, given by
-    position or keyword in the order of ``options`` (``inplace`` accepted and ignored)."""
-
-    fn = None
-    options: tuple = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__()
-        names = [name for name, _ in self.options]
-        if len(args) > len(names) + 1:
-            raise TypeError(f"{type(self).__name__} takes at most {len(names)} options")
-        values = dict(self.options)
-        values.update(zip(names, args))
-        for k, v in kwargs.items():
-            if k not in values and k != "inplace":
-                raise TypeError(f"{type(self).__name__} got an unexpected keyword argument "
-                                f"{k!r}")
-            values[k] = v
-        values.pop("inplace", None)
-        for k, v in values.items():
-            setattr(self, k, v)
-
-    def forward(self, input: ArrayLike) -> Array:
-        return type(self).fn(input, **{name: getattr(self, name) for name, _ in self.options})
-
-    def extra_repr(self) -> str:
-        return ", ".join(f"{name}={getattr(self, name)}" for name, _ in self.options)
+class _Activation(_Parametrised):
+    """The activations added for the tutorials: ``fn(x, **options)`` (see ``_Parametrised``)."""
 
 
 class ReLU6(_Activation):

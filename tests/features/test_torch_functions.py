@@ -368,3 +368,11 @@ def test_recurrent_layers_take_packed_sequences():
     np.testing.assert_allclose(h.detach().numpy(), t_h.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(out.data.detach().numpy(), t_out.data.detach().numpy(),
                                rtol=1e-12)
+
+
+def test_activation_layers_take_inplace_positionally():
+    # nn.LeakyReLU(0.2, True), as the DCGAN tutorial writes it
+    assert ad.nn.LeakyReLU(0.2, True)(ad.tensor([-1.0])).tolist() == [pytest.approx(-0.2)]
+    assert ad.nn.ReLU6(True)(ad.tensor([7.0])).tolist() == [6.0]
+    with pytest.raises(TypeError, match="at most"):
+        ad.nn.LeakyReLU(0.2, True, 3)
