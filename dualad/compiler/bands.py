@@ -41,7 +41,7 @@ Hessian at n = 1000: a dozen passes over 8 MB); kept compact, each is a few vect
 """
 import numpy as np
 
-from .program import NP, OP, Slot, Step, _rename
+from .program import NP, OP, Slot, Step, _rename, holds_slot
 
 __all__ = ["use_bands", "BAND_MIN", "MAX_DIAGONALS"]
 
@@ -301,7 +301,7 @@ def _operation(step, program, band_of):
     if step.kind != NP:
         return None
     args, kwargs = step.params
-    if _holds_slot(kwargs) or not args:
+    if holds_slot(kwargs) or not args:
         return None
     fn = step.fn
     name = _known_functions().get(id(fn))
@@ -319,7 +319,7 @@ def _operation(step, program, band_of):
     for a in operands:
         if type(a) is Slot:
             slots.append(a.index)
-        elif _holds_slot(a) or not isinstance(a, (np.ndarray, np.generic, int, float)):
+        elif holds_slot(a) or not isinstance(a, (np.ndarray, np.generic, int, float)):
             return None
         else:
             slots.append(program.add_const(a))
@@ -358,16 +358,6 @@ def _method_params(method, args):
         return "transpose", {"axes": tuple(shape) if shape and shape[0] is not None else None}
     return None, None
 
-
-def _holds_slot(tree):
-    kind = type(tree)
-    if kind is Slot:
-        return True
-    if kind is tuple or kind is list:
-        return any(_holds_slot(v) for v in tree)
-    if kind is dict:
-        return any(_holds_slot(v) for v in tree.values())
-    return False
 
 
 def _plan(name, impl, ins, params, out, band_of, baked, traced, values):

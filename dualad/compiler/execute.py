@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .program import GUARD, NP, Slot
+from .program import GUARD, NP, Slot, holds_slot
 
 
 RELEASE_MIN = 1024   # elements of the smallest register deleted after its last reader
@@ -63,7 +63,7 @@ def _source(program):
         kind = type(tree)
         if kind is Slot:
             return name(tree.index)
-        if not _holds_slot(tree):
+        if not holds_slot(tree):
             return bind(key, tree)   # a constant, built once
         if kind is tuple:
             return "(" + "".join(expression(v, f"{key}_{i}") + ", "
@@ -125,16 +125,6 @@ def _elements(v):
     shape = getattr(v, "shape", None)
     return math.prod(shape) if shape is not None else 1
 
-
-def _holds_slot(tree):
-    kind = type(tree)
-    if kind is Slot:
-        return True
-    if kind is tuple or kind is list:
-        return any(_holds_slot(v) for v in tree)
-    if kind is dict:
-        return any(_holds_slot(v) for v in tree.values())
-    return False
 
 
 def same(a, b):

@@ -437,3 +437,16 @@ def optimize(program):
     fuse_elementwise(program)
     reuse_buffers(program)
     return program
+
+
+def holds_slot(tree):
+    """Whether ``tree`` (a step's arguments: tuples, lists and dicts of values) refers to a
+    slot of the program anywhere."""
+    kind = type(tree)
+    if kind is Slot:
+        return True
+    if kind is tuple or kind is list:
+        return any(holds_slot(v) for v in tree)
+    if kind is dict:
+        return any(holds_slot(v) for v in tree.values())
+    return False

@@ -14,6 +14,19 @@ from .module import Module, Parameter
 from ..typing import Array, ArrayLike, DTypeLike
 
 
+
+def reset_parameters(module: Module, shape: tuple, out_channels: int, bias: bool,
+                     dtype: DTypeLike) -> None:
+    """PyTorch's ``reset_parameters`` of a convolution (plain or transposed): a ``weight`` of
+    ``shape`` by ``kaiming_uniform_(a=sqrt(5))``, i.e. U(+-1/sqrt(fan_in)) with ``fan_in`` =
+    ``shape[1]`` times the kernel size, and a ``bias`` from the same bound (or None)."""
+    module.weight = init.kaiming_uniform_(Parameter(np.empty(shape, dtype)), a=math.sqrt(5))
+    if bias:
+        bound = 1.0 / math.sqrt(init.fans(module.weight)[0])
+        module.bias = init.uniform_(Parameter(np.empty(out_channels, dtype)), -bound, bound)
+    else:
+        module.register_parameter("bias", None)
+
 class _ConvNd(Module):
     d = None
     fn = None
@@ -36,14 +49,8 @@ class _ConvNd(Module):
         self.padding = padding if isinstance(padding, str) else _tuple(
             padding, self.d, f"{name}: padding")
         self.dilation = _tuple(dilation, self.d, f"{name}: dilation")
-        shape = (out_channels, in_channels // groups) + self.kernel_size
-        # PyTorch's reset_parameters: kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in))
-        self.weight = init.kaiming_uniform_(Parameter(np.empty(shape, dtype)), a=math.sqrt(5))
-        if bias:
-            bound = 1.0 / math.sqrt(init.fans(self.weight)[0])
-            self.bias = init.uniform_(Parameter(np.empty(out_channels, dtype)), -bound, bound)
-        else:
-            self.register_parameter("bias", None)
+        reset_parameters(self, (out_channels, in_channels // groups) + self.kernel_size,
+                         out_channels, bias, dtype)
 
     def forward(self, x: ArrayLike) -> Array:
         return type(self).fn(x, self.weight, self.bias, self.stride, self.padding,

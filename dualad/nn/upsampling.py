@@ -3,16 +3,15 @@ shapes (``weight`` ``(in, out / groups, *kernel)`` for a transposed convolution)
 initialisation."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from . import init
 from ._conv import _tuple
 from ._resample import (conv_transpose1d, conv_transpose2d, fold, interpolate, pad,
                         pixel_shuffle, pixel_unshuffle, transposed_output_padding, unfold)
-from .module import Module, Parameter
+from .conv import reset_parameters
+from .module import Module
 from .._core.primitive import shape_of
 from ..typing import Array, ArrayLike, DTypeLike
 
@@ -45,15 +44,8 @@ class _ConvTransposeNd(Module):
         self.padding = _tuple(padding, self.d, f"{name}: padding")
         self.output_padding = _tuple(output_padding, self.d, f"{name}: output_padding")
         self.dilation = _tuple(dilation, self.d, f"{name}: dilation")
-        shape = (in_channels, out_channels // groups) + self.kernel_size
-        # PyTorch's reset_parameters: kaiming_uniform_(a=sqrt(5)) with fan_in = weight.size(1)
-        # times the kernel size, i.e. U(+-1/sqrt(fan_in)); the bias from the same fan_in
-        self.weight = init.kaiming_uniform_(Parameter(np.empty(shape, dtype)), a=math.sqrt(5))
-        if bias:
-            bound = 1.0 / math.sqrt(init.fans(self.weight)[0])
-            self.bias = init.uniform_(Parameter(np.empty(out_channels, dtype)), -bound, bound)
-        else:
-            self.register_parameter("bias", None)
+        reset_parameters(self, (in_channels, out_channels // groups) + self.kernel_size,
+                         out_channels, bias, dtype)
 
     def forward(self, input: ArrayLike, output_size: tuple[int, ...] | None = None) -> Array:
         """The transposed convolution of ``input``; ``output_size`` (the full shape or the
