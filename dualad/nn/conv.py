@@ -15,6 +15,20 @@ from ..typing import Array, ArrayLike, DTypeLike
 
 
 
+def conv_repr(module: Module) -> str:
+    """PyTorch's ``extra_repr`` of a convolution (plain or transposed): the settings that
+    differ from their defaults."""
+    s = (f"{module.in_channels}, {module.out_channels}, kernel_size={module.kernel_size}, "
+         f"stride={module.stride}")
+    d = module.d
+    for name, default in (("padding", (0,) * d), ("output_padding", (0,) * d),
+                          ("dilation", (1,) * d), ("groups", 1)):
+        value = getattr(module, name, default)
+        if value != default and not (name == "padding" and value == "valid"):
+            s += f", {name}={value}"
+    return s + ("" if module.bias is not None else ", bias=False")
+
+
 def reset_parameters(module: Module, shape: tuple, out_channels: int, bias: bool,
                      dtype: DTypeLike) -> None:
     """PyTorch's ``reset_parameters`` of a convolution (plain or transposed): a ``weight`` of
@@ -57,15 +71,7 @@ class _ConvNd(Module):
                              self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding not in ((0,) * self.d, "valid"):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * self.d:
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        return conv_repr(self)
 
 
 class Conv1d(_ConvNd):

@@ -21,6 +21,7 @@ from . import _more as M
 from . import init
 from .layers import _Parametrised
 from .module import Module, Parameter
+from .normalization import affine_parameters
 
 __all__ = ["ReLU6", "Hardtanh", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid",
            "Softsign", "LogSigmoid", "Softmin", "Threshold", "GLU", "PReLU", "Tanhshrink",
@@ -290,12 +291,7 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype))
-            self.bias = Parameter(np.zeros(num_channels, dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine_parameters(self, num_channels if affine else None, dtype)
 
     def forward(self, input: ArrayLike) -> Array:
         return M.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -316,12 +312,7 @@ class _InstanceNorm(Module):
                                       "not implemented")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine_parameters(self, num_features if affine else None, dtype)
 
     def forward(self, input: ArrayLike) -> Array:
         unbatched = ndim_of(input) == self.d + 1

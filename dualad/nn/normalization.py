@@ -11,6 +11,15 @@ from .module import Module, Parameter
 from ..typing import Array, ArrayLike, DTypeLike
 
 
+
+def affine_parameters(module: Module, shape: int | tuple | None, dtype: DTypeLike,
+                      bias: bool = True) -> None:
+    """A normalisation's ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or both None
+    when ``shape`` is None (``affine=False``); ``bias=False`` leaves only the bias None."""
+    for name, fill in (("weight", np.ones), ("bias", np.zeros)):
+        absent = shape is None or (name == "bias" and not bias)
+        module.register_parameter(name, None if absent else Parameter(fill(shape, dtype)))
+
 class _BatchNorm(Module):
     dims = ()
 
@@ -20,12 +29,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine_parameters(self, num_features if affine else None, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype))
             self.register_buffer("running_var", np.ones(num_features, dtype))
@@ -101,15 +105,8 @@ class LayerNorm(Module):
         self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
                                  else tuple(normalized_shape))
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine_parameters(self, self.normalized_shape if elementwise_affine else None, dtype,
+                          bias)
 
     def forward(self, x: ArrayLike) -> Array:
         if self.weight is not None:

@@ -10,7 +10,7 @@ import numpy as np
 from ._conv import _tuple
 from ._resample import (conv_transpose1d, conv_transpose2d, fold, interpolate, pad,
                         pixel_shuffle, pixel_unshuffle, transposed_output_padding, unfold)
-from .conv import reset_parameters
+from .conv import conv_repr, reset_parameters
 from .module import Module
 from .._core.primitive import shape_of
 from ..typing import Array, ArrayLike, DTypeLike
@@ -60,17 +60,7 @@ class _ConvTransposeNd(Module):
                              self.groups, self.dilation)
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,) * self.d:
-            s += f", padding={self.padding}"
-        if self.output_padding != (0,) * self.d:
-            s += f", output_padding={self.output_padding}"
-        if self.dilation != (1,) * self.d:
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        return conv_repr(self)
 
 
 class ConvTranspose1d(_ConvTransposeNd):

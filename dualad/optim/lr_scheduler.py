@@ -129,8 +129,8 @@ class LambdaLR(LRScheduler):
         n = len(optimizer.param_groups)
         lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
         if len(lambdas) != n:
-            raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per parameter group), "
-                             f"got {len(lambdas)}")
+            raise ValueError(f"{type(self).__name__}: expected {n} lr_lambdas (one per "
+                             f"parameter group), got {len(lambdas)}")
         self.lr_lambdas = lambdas
         super().__init__(optimizer, last_epoch)
 
@@ -378,7 +378,7 @@ class PolynomialLR(LRScheduler):
         return base_lr * (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(LambdaLR):
     """``lr = previous lr * lr_lambda(epoch)`` from epoch 1 on (one function, or a list with
     one per parameter group).
 
@@ -388,25 +388,11 @@ class MultiplicativeLR(LRScheduler):
     0.25
     """
 
-    def __init__(self, optimizer: Optimizer,
-                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
-                 last_epoch: int = -1) -> None:
-        n = len(optimizer.param_groups)
-        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
-        if len(lambdas) != n:
-            raise ValueError(f"MultiplicativeLR: expected {n} lr_lambdas (one per parameter "
-                             f"group), got {len(lambdas)}")
-        self.lr_lambdas = lambdas
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[float]:
         if self.last_epoch > 0:
             return [group["lr"] * fn(self.last_epoch)
                     for group, fn in zip(self.optimizer.param_groups, self.lr_lambdas)]
         return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
