@@ -1,5 +1,5 @@
 /* dualad's own elementwise functions, named by the op table (optable.py) and used by the
- * compiled loops (_unary) and ad.jit's interpreters (_replay), so both compute the same bits.
+ * compiled loops (_unary) and ad.jit's interpreters (_interpreters), so both compute the same bits.
  *
  * Each comes in a double and a float version (suffix f), as libm's functions do. Static inline,
  * so GCC inlines them into the loops and vectorises those loops with _vecmath.h's SIMD math.

@@ -5,7 +5,7 @@ generated from it:
 
 * the compiled loops (``_unary.pyx.tp``, rendered by ``setup.py`` with this table): ``c`` for
   the value and ``deriv`` for the derivative, translated to C for ``double`` and ``float``;
-* the compiled interpreters of ``ad.jit`` (``_replay.pyx.tp``, ``_fused.pyx.tp``): ``c``
+* the compiled interpreters of ``ad.jit`` (``_interpreters.pyx.tp``, ``_fused.pyx.tp``): ``c``
   translated to C for ``double`` (their derivatives are steps of the traced program);
 * the NumPy references (``reference.py``, at import): ``numpy`` for the value, ``deriv``
   evaluated with NumPy's functions;

@@ -1,110 +1,209 @@
-"""Running a program of small float64 arrays on the compiled array interpreter.
+"""Running a program of small arrays on the compiled array interpreter.
 
-# Design: a small model's gradient (W2: a 32x16 MLP) is a program of a few dozen operations on
-# arrays of tens to hundreds of elements, where a Python call per operation costs more than the
-# arithmetic. When every value of a program is a float64 array of at most ``SMALL_ARRAY``
-# elements (constants: float arrays or integer scalars) and every step is a primitive or a
-# guard on a value, the program becomes instructions of ``_replay.ArrayTape`` (C loops for the
-# op table's elementwise functions and arithmetic with broadcasting, small matmuls and element
-# moves; a primitive's own value function for the rest, ``sum`` included, so that its bits are
-# NumPy's pairwise summation as in eager code) and runs for its values only: the derivatives
-# are already steps of the program. Outputs come back as the types the traced program
-# returned. The interpreter's buffers serve one call at a time: a call that finds it busy runs
-# the Python version.
+# Design: a small model's gradient (W2: a 32x16 MLP) or training step (W9: a 64-128-10 MLP,
+# cross-entropy with integer labels, Adam) is a program of a few dozen to a few hundred
+# operations on arrays of tens to thousands of elements, where a Python call per operation
+# costs as much as the arithmetic. Its float64 values of at most ``SMALL_ARRAY`` elements live
+# in the arena of ``_interpreters.ArrayTape``, whose C loops run the op table's elementwise
+# functions and arithmetic with broadcasting, small matmuls and element moves. Every other step
+# is a call of its own Python function (generated as for ``execute.py``), whose values the tape
+# holds as objects or, for float64 results, adopts as the slot's elements without a copy: BLAS
+# matmuls, reductions (``sum`` keeps NumPy's pairwise summation, as in eager code), the NumPy
+# steps of masks and integer labels (``x > 0``, ``isnan``, ``astype``), primitives whose params
+# hold traced values (``index_add`` at the labels), integer arithmetic on a step counter. The
+# tape runs for values only: the derivatives are already steps of the program. A program runs
+# there when at least as many of its steps run as C loops as run as Python calls (otherwise
+# the Python version, which compiles to one function, is as fast). Outputs come back as the
+# types the traced program returned. The interpreter's buffers serve one call at a time: a call
+# that finds it busy runs the Python version.
 """
 import numpy as np
 
-from .._core.primitive import Primitive
-from .program import GUARD, OP
-from .scalar import CompiledExecutable, _replay
+from .execute import Names
+from .program import GUARD, NP, OP
+from .scalar import CompiledExecutable, _interpreters, output_kind
 
 __all__ = ["ArrayExecutable"]
 
-SMALL_ARRAY = 1 << 16    # elements of the largest value the C array tape takes
-SMALL_MATMUL = 1 << 15   # multiply-adds of the largest matmul it runs as C loops (BLAS beyond)
+SMALL_ARRAY = 1 << 16    # elements of the largest float64 value the arena holds
+SMALL_MATMUL = 1 << 15   # multiply-adds of the largest matmul run as C loops (BLAS beyond)
+GATHER_MAP, GATHER_RUN = 0, 1   # a gather's opcode: through an index map, or a contiguous run
 # linear primitives that only move elements: ``out[i] = x[map[i]]``, the map from ``impl`` itself
 _GATHERS = frozenset({"reshape", "broadcast_to", "transpose", "getitem"})
+_F64 = np.dtype(np.float64)
+VIEW_MIN = 1024          # elements of the smallest move left to NumPy (a view) when no C loop reads it
 
 
 class ArrayExecutable(CompiledExecutable):
-    """A program compiled to ``_replay.ArrayTape``; ``build`` returns None for a program it
-    cannot run (see the module docstring)."""
+    """A program compiled to ``_interpreters.ArrayTape``; ``build`` returns None for a program
+    better run as Python (see the module docstring)."""
 
     @classmethod
     def build(cls, program, fallback):
-        if _replay is None:
+        if _interpreters is None:
             return None
-        values = program.values
-        for slot, v in enumerate(values):
-            if slot in program.consts:
-                ok = _is_real_constant(v)
-            else:
-                ok = (isinstance(v, (np.ndarray, np.generic, float))
-                      and np.result_type(v) == np.float64)
-            if not ok or np.size(v) > SMALL_ARRAY:
-                return None
-        for step in program.steps:
-            if not (step.kind == GUARD or step.kind == OP and not step.dynamic
-                    and isinstance(step.fn, Primitive)):
-                return None
-        return cls(program, _array_tape(program), fallback)
+        listing = _Listing(program)
+        if listing.compiled == 0 or listing.compiled < listing.generic:
+            return None
+        exe = cls(program, listing.tape(), fallback)
+        exe._kinds = [_same_value if listing.kinds[o] == _interpreters.SLOT_OBJECT else kind
+                      for o, kind in zip(program.outs, exe._kinds)]
+        return exe
 
     def _values(self, inputs):
-        return self._tape.value(inputs)   # BUSY while another thread runs it
+        try:
+            return self._tape.value(inputs)   # BUSY while another thread runs it
+        except Exception:   # noqa: BLE001  (the eager trace that follows raises it properly)
+            return None
 
 
-def _is_real_constant(v):
-    """A constant the C arena (doubles) may hold: a float array, or an integer scalar (an
-    exponent, a count). Integer arrays (class labels, indices) keep their dtype, in programs
-    that run as Python."""
-    a = np.asarray(v)
-    return a.dtype.kind == "f" or (a.dtype.kind in "iu" and a.ndim == 0)
+def _same_value(v):
+    return v
 
 
-def _array_tape(program):
-    """The ``_replay.ArrayTape`` of ``program`` (see its docstring for the instructions)."""
-    values = program.values
-    shapes = [np.shape(v) for v in values]
-    offsets = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
-    init = np.zeros(offsets[-1])
-    for slot in program.consts:
-        init[offsets[slot]:offsets[slot + 1]] = np.ravel(values[slot])
-    maps, calls, checks = [], [], []
+def _in_arena(v):
+    """Whether a value is a float64 of at most ``SMALL_ARRAY`` elements (the arena's)."""
+    kind = type(v)
+    if kind is float or kind is np.float64:
+        return True
+    return kind is np.ndarray and v.dtype == _F64 and v.size <= SMALL_ARRAY
 
-    def map_at(index_map):
+
+def _exact_integer(v):
+    """Whether a constant is an integer number that a double holds exactly (an exponent, a
+    count: C loops read it as a double, Python steps as the integer it is)."""
+    return (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+            and abs(int(v)) < 2 ** 53)
+
+
+class _Listing:
+    """The ``ArrayTape`` instructions of a program: ``compiled`` of them C loops, ``generic``
+    Python calls."""
+
+    def __init__(self, program):
+        self.program = program
+        values, consts = program.values, program.consts
+        arena, obj = _interpreters.SLOT_ARENA, _interpreters.SLOT_OBJECT
+        self.kinds = [arena if _in_arena(v) else obj for v in values]
+        # what C loops may read: arena slots, and integer constants (held as doubles too)
+        self.readable = [k == arena or (s in consts and _exact_integer(values[s]))
+                         for s, k in enumerate(self.kinds)]
+        self.shapes = [np.shape(v) if k == arena else () for v, k in zip(values, self.kinds)]
+        self.maps, self.calls, self.checks, self.code = [], [], [], []
+        self.compiled = self.generic = 0
+        self._names = Names(program)
+        self._sources = []
+        planned = [self._plan(step) for step in program.steps]
+        # a move whose result only Python calls read (a transpose feeding a BLAS matmul) is a
+        # view there, where the C loop would copy it; so is any Python call's float64 result
+        # that no C loop reads: held as the object the call returns
+        read_by_loops = {s for step, plan in zip(program.steps, planned) if plan is not None
+                         for s in step.ins}
+        outs = set(program.outs)
+        for k, (step, plan) in enumerate(zip(program.steps, planned)):
+            out = step.out
+            if step.kind == GUARD or out in read_by_loops or out in outs:
+                continue
+            if plan is None or (plan[0] == "gather" and int(np.prod(self.shapes[out]))
+                                >= VIEW_MIN):
+                planned[k] = None
+                self.kinds[out] = obj
+        self.shapes = [sh if k == arena else () for sh, k in zip(self.shapes, self.kinds)]
+        self.readable = [r and (k == arena or s in consts)
+                         for s, (r, k) in enumerate(zip(self.readable, self.kinds))]
+        sizes = [int(np.prod(sh)) if k == arena else int(r)
+                 for sh, k, r in zip(self.shapes, self.kinds, self.readable)]
+        self.offsets = np.cumsum([0] + sizes)
+        for k, (step, plan) in enumerate(zip(program.steps, planned)):
+            self._add(step, k, plan)
+
+    def _plan(self, step):
+        """``(kind, opcode, params)`` of a step the C loops run, ``(kind, maker)`` with a
+        function making the params (the offsets of its maps), or None."""
+        if step.kind == GUARD:
+            return None
+        out, ins = step.out, list(step.ins)
+        if not (step.kind == OP and not step.dynamic and hasattr(step.fn, "name")
+                and self.kinds[out] == _interpreters.SLOT_ARENA
+                and all(self.readable[i] for i in ins)):
+            return None
+        return _array_instruction(step.fn, step.params or {}, [self.shapes[i] for i in ins],
+                                  self.shapes[out])
+
+    def _add(self, step, k, plan):
+        if step.kind == GUARD:
+            self.code.append((_interpreters.KINDS.index("guard"), 0, -1, -1, -1, 0, 0,
+                              len(self.checks)))
+            self.checks.append(_guard_check(step.ins[0], step.params))
+            return
+        out, ins = step.out, list(step.ins)
+        if plan is not None:
+            kind, opcode, extra = plan
+            a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
+            extra = tuple(self._map_at(e) if type(e) is not int else e for e in extra)
+            self.code.append((_interpreters.KINDS.index(kind), opcode, out, a, b, *extra))
+            self.compiled += 1
+            return
+        # a Python call: the step's function on the values of the non-constant slots it reads
+        reads = list(dict.fromkeys(s for s in step.reads()
+                                   if s not in self.program.consts))
+        fn, call = self._names.call(step, k)
+        self._sources.append(f"def g{k}({', '.join(f'r{s}' for s in reads)}):\n"
+                             f"    return {fn}({', '.join(call)})\n")
+        self.code.append((_interpreters.KINDS.index("generic"), 0, out, -1, -1, 0, 0,
+                          len(self.calls)))
+        self.calls.append((f"g{k}", tuple(reads)))
+        self.generic += 1
+
+    def _map_at(self, index_map):
         """The offset of ``index_map`` in the tape's one array of maps."""
-        start = sum(len(m) for m in maps)
-        maps.append(np.ravel(index_map).astype(np.intp))
+        start = sum(len(m) for m in self.maps)
+        self.maps.append(np.ravel(index_map).astype(np.intp))
         return start
 
-    code = []
-    for step in program.steps:
-        if step.kind == GUARD:
-            code.append((_replay.KINDS.index("guard"), 0, -1, -1, -1, 0, 0, len(checks)))
-            checks.append(_guard_check(step.ins[0], step.params))
-            continue
-        prim, params, out, ins = step.fn, step.params or {}, step.out, list(step.ins)
-        kind, opcode, extra = _array_instruction(prim, params, [shapes[i] for i in ins],
-                                                 shapes[out], map_at)
-        a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
-        if kind == "generic":
-            extra, a, b = (0, 0, len(calls)), -1, -1
-            calls.append((_value_fn(prim, params), tuple(ins)))
-        code.append((_replay.KINDS.index(kind), opcode, out, a, b, *extra))
-    return _replay.ArrayTape(np.array(code, dtype=np.intp).reshape(-1, _replay.N_COLUMNS),
-                             offsets, shapes, init, np.concatenate(maps or [[]]),
-                             program.n_in, list(program.outs), calls, checks)
+    def tape(self):
+        program, values = self.program, self.program.values
+        arena = _interpreters.SLOT_ARENA
+        init = np.zeros(self.offsets[-1])
+        objects = {}
+        for slot in program.consts:
+            v = values[slot]
+            if self.kinds[slot] == arena or self.readable[slot]:
+                init[self.offsets[slot]:self.offsets[slot + 1]] = np.ravel(v)
+            if self.kinds[slot] != arena:
+                objects[slot] = v
+        namespace = {}
+        if self._sources:
+            exec(compile("".join(self._sources), "<ad.jit array program>", "exec"),
+                 self._names.env, namespace)
+        calls = [(namespace[name], ins) for name, ins in self.calls]
+        generic_kind = _interpreters.KINDS.index("generic")
+        written_by_call = {c[2] for c in self.code if c[0] == generic_kind}
+        # arena outputs the C loops write: a fresh array per run (0-d ones are read out as
+        # NumPy scalars)
+        fresh = sorted({o for o in program.outs
+                        if o >= program.n_in and o not in program.consts
+                        and self.kinds[o] == arena and o not in written_by_call
+                        and self.shapes[o]})
+        transient = sorted(set(range(program.n_in)) | written_by_call | set(fresh))
+        code = np.array(self.code, dtype=np.intp).reshape(-1, _interpreters.N_COLUMNS)
+        return _interpreters.ArrayTape(
+            code, self.offsets, self.shapes, init, np.concatenate(self.maps or [[]]),
+            program.n_in, list(program.outs), calls, self.checks, self.kinds, objects, fresh,
+            transient)
 
 
-def _array_instruction(prim, params, shapes, out_shape, map_at):
-    """``(kind, opcode, (p, q, r))`` of one operation (see ``_replay.ArrayTape``); the
-    columns of a generic one are filled in by the caller."""
+def _array_instruction(prim, params, shapes, out_shape):
+    """``(kind, opcode, (p, q, r))`` of one operation the C loops run (see
+    ``_interpreters.ArrayTape``), or None; a column that is an index map (an array) stands for
+    its offset in the tape's maps."""
     name = prim.name
-    if name in _replay.OPCODES and name != "copy" and not params and len(shapes) in (1, 2):
-        modes = [_operand_mode(shape, out_shape, map_at) for shape in shapes]
+    if (name in _interpreters.OPCODES and name != "copy" and not params
+            and len(shapes) in (1, 2)):
+        modes = [_operand_mode(shape, out_shape) for shape in shapes]
         if len(modes) == 1:
-            modes.append(_replay.OPERAND_NONE)
-        return "elementwise", _replay.OPCODES.index(name), (*modes, 0)
+            modes.append(_interpreters.OPERAND_NONE)
+        return "elementwise", _interpreters.OPCODES.index(name), (*modes, 0)
     if name == "matmul" and all(1 <= len(s) <= 2 for s in shapes):
         (a, b) = shapes
         m, k, n = (a[0] if len(a) == 2 else 1), a[-1], (b[1] if len(b) == 2 else 1)
@@ -112,25 +211,40 @@ def _array_instruction(prim, params, shapes, out_shape, map_at):
             return "matmul", 0, (m, k, n)
     if len(shapes) == 1 and name in _GATHERS:
         positions = np.arange(int(np.prod(shapes[0]))).reshape(shapes[0])
-        return "gather", 0, (map_at(prim.impl(positions, **params)), 0, 0)
-    return "generic", 0, None
+        try:
+            moved = prim.impl(positions, **params)
+        except Exception:   # noqa: BLE001  (params this move does not take on positions)
+            return None
+        if np.shape(moved) != tuple(out_shape):
+            return None
+        moved = np.ravel(moved)
+        if moved.size and np.array_equal(moved, np.arange(moved[0], moved[0] + moved.size)):
+            return "gather", GATHER_RUN, (int(moved[0]), 0, 0)   # a contiguous run: a copy
+        return "gather", GATHER_MAP, (moved, 0, 0)
+    return None
 
 
-def _operand_mode(shape, out_shape, map_at):
-    """How an elementwise instruction reads an operand of ``shape`` broadcast to ``out_shape``."""
-    if tuple(shape) == tuple(out_shape):
-        return _replay.OPERAND_SAME
+def _operand_mode(shape, out_shape):
+    """How an elementwise instruction reads an operand of ``shape`` broadcast to ``out_shape``:
+    at the result's index, as a scalar, as a row repeated over the leading axes, a column
+    repeated along the trailing ones, or through an index map."""
+    shape, out_shape = tuple(shape), tuple(out_shape)
+    if shape == out_shape:
+        return _interpreters.OPERAND_SAME
     size = int(np.prod(shape))
     if size == 1:
-        return _replay.OPERAND_SCALAR
-    return map_at(np.broadcast_to(np.arange(size).reshape(shape), out_shape))
-
-
-def _value_fn(prim, params):
-    impl = prim.impl
-    if not params:
-        return impl
-    return lambda *vals: impl(*vals, **params)
+        return _interpreters.OPERAND_SCALAR
+    padded = (1,) * (len(out_shape) - len(shape)) + shape
+    # the axes where the operand varies (its length there is the result's)
+    varies = [n != 1 for n in padded]
+    first, last = varies.index(True), len(varies) - 1 - varies[::-1].index(True)
+    if all(varies[first:last + 1]) and padded[first:last + 1] == out_shape[first:last + 1]:
+        if last == len(out_shape) - 1:   # a row, repeated
+            return np.array([_interpreters.BROADCAST_ROW, size])
+        if first == 0:   # a column: each element repeated over the trailing axes
+            return np.array([_interpreters.BROADCAST_COLUMN, int(np.prod(out_shape)) // size])
+    return (np.concatenate([[_interpreters.BROADCAST_MAP, 0], np.broadcast_to(
+        np.arange(size).reshape(shape), out_shape).ravel()]))
 
 
 def _guard_check(slot, expected):
@@ -141,8 +255,11 @@ def _guard_check(slot, expected):
 
 
 def _same(a, b):
-    """Equal values (NaN equal to NaN, so a pinned NaN pins)."""
-    if np.shape(a) != np.shape(b):
+    """Equal values (NaN equal to NaN, so a pinned NaN pins), of the same shape and dtype (a
+    float64 slot's value may be a 0-d array of the arena where tracing saw a number)."""
+    if a is b:
+        return True
+    if np.shape(a) != np.shape(b) or np.result_type(a) != np.result_type(b):
         return False
     same = a == b
     if np.ndim(same) == 0 and same:

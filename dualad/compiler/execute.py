@@ -42,44 +42,68 @@ class Executable:
         return run(*inputs)
 
 
-def _source(program):
-    """``(source, globals)`` of the function running ``program``."""
-    env = {"_same": same}
-    consts = program.consts
+class Names:
+    """How generated source names a program's values: registers ``r<slot>``, and constants,
+    value functions and params as globals of the generated code (``env``)."""
 
-    def name(slot):
-        if slot in consts:
+    def __init__(self, program):
+        self.program = program
+        self.env = {"_same": same}
+
+    def slot(self, slot):
+        if slot in self.program.consts:
             key = f"c{slot}"
-            env[key] = program.values[slot]
+            self.env[key] = self.program.values[slot]
             return key
         return f"r{slot}"
 
-    def bind(key, value):
-        env[key] = value
+    def bind(self, key, value):
+        self.env[key] = value
         return key
 
-    def expression(tree, key):
+    def expression(self, tree, key):
         """Source for ``tree`` (params or arguments) with ``Slot``s read from registers."""
         kind = type(tree)
         if kind is Slot:
-            return name(tree.index)
+            return self.slot(tree.index)
         if not holds_slot(tree):
-            return bind(key, tree)   # a constant, built once
+            return self.bind(key, tree)   # a constant, built once
         if kind is tuple:
-            return "(" + "".join(expression(v, f"{key}_{i}") + ", "
+            return "(" + "".join(self.expression(v, f"{key}_{i}") + ", "
                                  for i, v in enumerate(tree)) + ")"
         if kind is list:
-            return "[" + ", ".join(expression(v, f"{key}_{i}") for i, v in enumerate(tree)) + "]"
+            return "[" + ", ".join(self.expression(v, f"{key}_{i}")
+                                   for i, v in enumerate(tree)) + "]"
         if kind is dict:
-            return "{" + ", ".join(f"{k!r}: {expression(v, f'{key}_{i}')}"
+            return "{" + ", ".join(f"{k!r}: {self.expression(v, f'{key}_{i}')}"
                                    for i, (k, v) in enumerate(tree.items())) + "}"
-        return bind(key, tree)
+        return self.bind(key, tree)
 
+    def call(self, step, k):
+        """``(function name, argument sources)`` of step ``k``'s call (an ``op`` or ``np``
+        step), its function bound in ``env``."""
+        fn = self.bind(f"f{k}", step.fn if step.kind == NP else step.fn.impl)
+        if step.kind == NP:
+            args, kwargs = step.params
+            call = [f"*{self.expression(list(args), f'a{k}')}"]
+            if kwargs:
+                call.append(f"**{self.expression(kwargs, f'k{k}')}")
+            return fn, call
+        call = [self.slot(i) for i in step.ins]
+        for key, v in (step.params or {}).items():
+            call.append(f"{key}={self.expression(v, f'p{k}_{key}')}")
+        return fn, call
+
+
+def _source(program):
+    """``(source, globals)`` of the function running ``program``."""
+    names = Names(program)
+    name, bind = names.slot, names.bind
     last = {}
     for k, step in enumerate(program.steps):
         for s in step.reads():
             last[s] = k
-    keep = set(program.outs) | consts
+    keep = set(program.outs) | program.consts
     # registers worth releasing early: arrays whose memory matters (a ``del`` per step also
     # makes the function slower to compile)
     big = {s for s, v in enumerate(program.values) if _elements(v) >= RELEASE_MIN}
@@ -89,20 +113,11 @@ def _source(program):
             body.append(f"if not _same({name(step.ins[0])}, {bind(f'g{k}', step.params)}): "
                         "return None")
         else:
-            fn = bind(f"f{k}", step.fn if step.kind == NP else step.fn.impl)
-            if step.kind == NP:
-                args, kwargs = step.params
-                call = [f"*{expression(list(args), f'a{k}')}"]
-                if kwargs:
-                    call.append(f"**{expression(kwargs, f'k{k}')}")
-            else:
-                call = [name(i) for i in step.ins]
-                for key, v in (step.params or {}).items():
-                    call.append(f"{key}={expression(v, f'p{k}_{key}')}")
-                if k in program.in_place:   # program.reuse_buffers
-                    ufunc, position = program.in_place[k]
-                    fn = bind(f"u{k}", ufunc)
-                    call.append(f"out={call[position]}")
+            fn, call = names.call(step, k)
+            if step.kind != NP and k in program.in_place:   # program.reuse_buffers
+                ufunc, position = program.in_place[k]
+                fn = bind(f"u{k}", ufunc)
+                call.append(f"out={call[position]}")
             body.append(f"r{step.out} = {fn}({', '.join(call)})")
         dead = sorted(s for s in set(step.reads()) if last[s] == k and s not in keep
                       and s in big)
@@ -114,7 +129,7 @@ def _source(program):
     lines += [f"        return [{outs}]",
               "    except Exception:   # the eager trace that follows raises it properly",
               "        return None"]
-    return "\n".join(lines) + "\n", env
+    return "\n".join(lines) + "\n", names.env
 
 
 def _elements(v):

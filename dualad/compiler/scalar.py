@@ -6,7 +6,7 @@
 # one-element arrays that carry a batch axis of one direction through a reverse sweep), and
 # every operation is one of the interpreter's (the op table's functions of one argument, its
 # arithmetic, and moves of one element: ``getitem``, ``reshape``, ``broadcast_to``, ``sum`` …
-# of a one-element value), the program becomes instructions of ``_replay.ScalarTape`` and
+# of a one-element value), the program becomes instructions of ``_interpreters.ScalarTape`` and
 # runs its values only: the derivatives are already operations of the program. Its values
 # use the eager kernels' scalar loops' formulas (``optable.py``), so results are the eager
 # ones. A guard pins a value: an ``equal`` comparison with a constant register. Outputs come
@@ -25,13 +25,13 @@ __all__ = ["CompiledExecutable", "ScalarExecutable", "output_kind"]
 
 from .._kernels import _load
 
-_replay = _load("_replay")   # None without the compiled module (or DUALAD_PUREPYTHON)
+_interpreters = _load("_interpreters")   # None without the compiled module (or DUALAD_PUREPYTHON)
 
 # primitives that move the one element of a one-element value
 _MOVES = frozenset({"getitem", "reshape", "broadcast_to", "sum", "transpose", "squeeze",
                     "expand_dims", "max", "min", "unbroadcast"})
 _F64 = np.dtype(np.float64)
-# the comparisons a guard may test (a decision such as ``if x > 0:``), by ``_replay.GUARDS`` name
+# the comparisons a guard may test (a decision such as ``if x > 0:``), by ``_interpreters.GUARDS`` name
 _COMPARISONS = {np.less: "less", np.less_equal: "less_equal", np.greater: "greater",
                 np.greater_equal: "greater_equal", np.equal: "equal",
                 np.not_equal: "not_equal"}
@@ -56,10 +56,10 @@ def _one_float64(v):
 
 
 class CompiledExecutable:
-    """A program run for its values by one of ``_replay``'s compiled interpreters (built
+    """A program run for its values by one of ``_interpreters``'s compiled interpreters (built
     before the program forgets its values: the outputs' types are read from them).
     ``_values(inputs)`` gives the interpreter's outputs, None when a guard fails, or
-    ``_replay.BUSY`` while another thread is in it, when the Python version (``fallback()``)
+    ``_interpreters.BUSY`` while another thread is in it, when the Python version (``fallback()``)
     runs instead."""
 
     def __init__(self, program, tape, fallback):
@@ -71,7 +71,7 @@ class CompiledExecutable:
     def run(self, inputs):
         """The outputs for ``inputs``, or None when a guard fails."""
         outs = self._values(inputs)
-        if outs is _replay.BUSY:
+        if outs is _interpreters.BUSY:
             return self._fallback().run(inputs)
         if outs is None:
             return None
@@ -84,14 +84,14 @@ class ScalarExecutable(CompiledExecutable):
 
     @classmethod
     def build(cls, program, fallback):
-        if _replay is None:
+        if _interpreters is None:
             return None
         values = program.values
         if not all(type(values[i]) in (float, np.float64) for i in range(program.n_in)):
             return None
-        opcodes = _replay.OPCODES
+        opcodes = _interpreters.OPCODES
         copy = opcodes.index("copy")
-        equal = _replay.GUARD_OPCODE + _replay.GUARDS.index("equal")
+        equal = _interpreters.GUARD_OPCODE + _interpreters.GUARDS.index("equal")
         registers = {s: s for s in range(program.n_in)}   # inputs first, then the rest
         code, init = [], [0.0] * program.n_in
 
@@ -130,7 +130,7 @@ class ScalarExecutable(CompiledExecutable):
                     if kwargs or len(args) != 2:
                         raise _NotScalar
                     comparisons[step.out] = (
-                        _replay.GUARD_OPCODE + _replay.GUARDS.index(_COMPARISONS[step.fn]),
+                        _interpreters.GUARD_OPCODE + _interpreters.GUARDS.index(_COMPARISONS[step.fn]),
                         *[register(a.index) if type(a) is Slot else
                           constant(_number(a)) for a in args])
                     continue
@@ -150,7 +150,7 @@ class ScalarExecutable(CompiledExecutable):
             outs = [register(o) for o in program.outs]
         except _NotScalar:
             return None
-        tape = _replay.ScalarTape(np.array(code, dtype=np.int32).reshape(-1, 4), init,
+        tape = _interpreters.ScalarTape(np.array(code, dtype=np.int32).reshape(-1, 4), init,
                                   program.n_in, outs)
         return cls(program, tape, fallback)
 
@@ -160,7 +160,7 @@ class ScalarExecutable(CompiledExecutable):
 
     def _values(self, inputs):
         if not self._lock.acquire(blocking=False):
-            return _replay.BUSY
+            return _interpreters.BUSY
         try:
             return self._tape.value(inputs)
         finally:
