@@ -20,8 +20,8 @@
 import numpy as np
 
 from .execute import Names
-from .program import GUARD, NP, OP
-from .scalar import CompiledExecutable, _interpreters, output_kind
+from .program import GUARD, OP
+from .scalar import CompiledExecutable, _interpreters
 
 __all__ = ["ArrayExecutable"]
 
@@ -31,7 +31,7 @@ GATHER_MAP, GATHER_RUN = 0, 1   # a gather's opcode: through an index map, or a 
 # linear primitives that only move elements: ``out[i] = x[map[i]]``, the map from ``impl`` itself
 _GATHERS = frozenset({"reshape", "broadcast_to", "transpose", "getitem"})
 _F64 = np.dtype(np.float64)
-VIEW_MIN = 1024          # elements of the smallest move left to NumPy (a view) when no C loop reads it
+VIEW_MIN = 1024   # elements of the smallest move left to NumPy (a view) if no C loop reads it
 
 
 class ArrayExecutable(CompiledExecutable):

@@ -31,7 +31,8 @@ _interpreters = _load("_interpreters")   # None without the compiled module (or 
 _MOVES = frozenset({"getitem", "reshape", "broadcast_to", "sum", "transpose", "squeeze",
                     "expand_dims", "max", "min", "unbroadcast"})
 _F64 = np.dtype(np.float64)
-# the comparisons a guard may test (a decision such as ``if x > 0:``), by ``_interpreters.GUARDS`` name
+# the comparisons a guard may test (a decision such as ``if x > 0:``), by their
+# ``_interpreters.GUARDS`` name
 _COMPARISONS = {np.less: "less", np.less_equal: "less_equal", np.greater: "greater",
                 np.greater_equal: "greater_equal", np.equal: "equal",
                 np.not_equal: "not_equal"}
@@ -130,7 +131,8 @@ class ScalarExecutable(CompiledExecutable):
                     if kwargs or len(args) != 2:
                         raise _NotScalar
                     comparisons[step.out] = (
-                        _interpreters.GUARD_OPCODE + _interpreters.GUARDS.index(_COMPARISONS[step.fn]),
+                        _interpreters.GUARD_OPCODE
+                        + _interpreters.GUARDS.index(_COMPARISONS[step.fn]),
                         *[register(a.index) if type(a) is Slot else
                           constant(_number(a)) for a in args])
                     continue
