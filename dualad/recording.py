@@ -166,7 +166,10 @@ class Recording:
         faces = self._faces.get(statics)
         if faces is None or method not in faces:
             faces = self._compile(method, leaves, statics)
-        out = faces[method](*inputs)
+        if inputs is leaves:   # arrays of the recorded shapes and dtypes (``split`` checked)
+            out = faces[method].call_checked(inputs)
+        else:
+            out = faces[method](*inputs)
         return out[1] if second else out
 
     def _compile(self, method, leaves, statics):

@@ -78,6 +78,7 @@ class Jitted:
         self.static_argnums = static_argnums
         self.trace_count = 0
         self._paths = {}
+        self._checked = None   # ``call_checked``'s signature and its paths
         self._lock = threading.Lock()
         functools.update_wrapper(self, fun, updated=())
 
@@ -89,7 +90,7 @@ class Jitted:
         # compiled programs (generated functions) do not pickle: a copy sent elsewhere
         # (dualad.distributed, a process pool) keeps the function and traces on its first call
         state = self.__dict__.copy()
-        state["_paths"], state["trace_count"] = {}, 0
+        state["_paths"], state["_checked"], state["trace_count"] = {}, None, 0
         del state["_lock"]
         return state
 
@@ -105,7 +106,25 @@ class Jitted:
         if call is None:   # inside another transform, or CuPy arrays: eager (docs/jit.md)
             return self.fun(*args, **kwargs)
         key, inputs, rebuild = call
-        paths = self._paths_for(key)
+        return self._run(key, self._paths_for(key), inputs, rebuild, args, kwargs)
+
+    def call_checked(self, arrays: list) -> PyTree:
+        """``self(*arrays)`` for a caller that passes NumPy arrays of the shapes and dtypes of
+        its first call, as it has checked (a ``Recording``): the signature is not looked up
+        again."""
+        if self._checked is None:
+            call = self._split(tuple(arrays), {})
+            if call is None:
+                return self(*arrays)
+            self._checked = call[0], self._paths_for(call[0])
+        key, paths = self._checked
+        if paths is _EAGER:
+            return self.fun(*arrays)
+        return self._run(key, paths, arrays, None, tuple(arrays), {})
+
+    def _run(self, key, paths, inputs, rebuild, args, kwargs):
+        """The outputs of the first of ``paths`` that holds for ``inputs``, or of a new path
+        traced for them (``rebuild``: as ``_split`` gives it; None: found again)."""
         for k, exe in enumerate(paths):
             if exe is None:
                 break
@@ -117,11 +136,14 @@ class Jitted:
                 return exe.program.output_tree(outs)
         if paths is _EAGER:
             return self.fun(*args, **kwargs)
+        if rebuild is None:
+            rebuild = self._split(args, kwargs)[2]
         try:
             exe, outs = self._trace(paths, inputs, rebuild)
         except ClosesOverTraced:   # inside a transform that differentiates fun's closure
             with self._lock:
                 self._paths[key] = _EAGER
+                self._checked = None
             return self.fun(*args, **kwargs)
         return exe.program.output_tree(outs)
 

@@ -46,8 +46,15 @@ class ArrayExecutable(CompiledExecutable):
         if listing.compiled == 0 or listing.compiled < listing.generic:
             return None
         exe = cls(program, listing.tape(), fallback)
-        exe._kinds = [_same_value if listing.kinds[o] == _interpreters.SLOT_OBJECT else kind
+        # the tape returns objects as they are, fresh arrays of their slots' shapes and NumPy
+        # scalars for 0-d slots: only Python floats and 0-d arrays need converting
+        exe._kinds = [kind if listing.kinds[o] == _interpreters.SLOT_ARENA and (
+                          type(program.values[o]) is float
+                          or type(program.values[o]) is np.ndarray
+                          and program.values[o].ndim == 0) else _same_value
                       for o, kind in zip(program.outs, exe._kinds)]
+        if all(kind is _same_value for kind in exe._kinds):
+            exe._kinds = None
         return exe
 
     def _values(self, inputs):
@@ -229,20 +236,22 @@ def _operand_mode(shape, out_shape):
     at the result's index, as a scalar, as a row repeated over the leading axes, a column
     repeated along the trailing ones, or through an index map."""
     shape, out_shape = tuple(shape), tuple(out_shape)
-    if shape == out_shape:
+    size, n = int(np.prod(shape)), int(np.prod(out_shape))
+    if size == n:   # the same elements (axes of length one aside), in the same order
         return _interpreters.OPERAND_SAME
-    size = int(np.prod(shape))
     if size == 1:
         return _interpreters.OPERAND_SCALAR
     padded = (1,) * (len(out_shape) - len(shape)) + shape
-    # the axes where the operand varies (its length there is the result's)
-    varies = [n != 1 for n in padded]
+    # the axes of the result longer than one, and whether the operand varies along each
+    kept = [k for k, m in enumerate(out_shape) if m != 1]
+    padded, long = tuple(padded[k] for k in kept), tuple(out_shape[k] for k in kept)
+    varies = [m != 1 for m in padded]
     first, last = varies.index(True), len(varies) - 1 - varies[::-1].index(True)
-    if all(varies[first:last + 1]) and padded[first:last + 1] == out_shape[first:last + 1]:
-        if last == len(out_shape) - 1:   # a row, repeated
+    if all(varies[first:last + 1]) and padded[first:last + 1] == long[first:last + 1]:
+        if last == len(long) - 1:   # a row, repeated
             return np.array([_interpreters.BROADCAST_ROW, size])
         if first == 0:   # a column: each element repeated over the trailing axes
-            return np.array([_interpreters.BROADCAST_COLUMN, int(np.prod(out_shape)) // size])
+            return np.array([_interpreters.BROADCAST_COLUMN, n // size])
     return (np.concatenate([[_interpreters.BROADCAST_MAP, 0], np.broadcast_to(
         np.arange(size).reshape(shape), out_shape).ravel()]))
 

@@ -74,8 +74,8 @@ class CompiledExecutable:
         outs = self._values(inputs)
         if outs is _interpreters.BUSY:
             return self._fallback().run(inputs)
-        if outs is None:
-            return None
+        if outs is None or self._kinds is None:   # None: the interpreter's types are right
+            return outs
         return [kind(v) for kind, v in zip(self._kinds, outs)]
 
 
