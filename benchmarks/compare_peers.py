@@ -1,6 +1,7 @@
 """dualad side by side with HIPS autograd, PyTorch (eager) and JAX (eager and jit, warm calls).
 
-    python benchmarks/compare_peers.py [--quick] [--one-thread] [--only W1,W3] [--png ratios.png]
+    python benchmarks/compare_peers.py [--quick] [--one-thread] [--jit] [--only W1,W3]
+                                       [--png ratios.png]
 
 Every workload of BENCHMARKS.md runs on every installed library in this one process, on the
 same seeded inputs. Before anything is timed, each library's derivative is compared with
@@ -50,7 +51,7 @@ from benchmarks.measure import median_time  # noqa: E402
 
 PEERS = ("autograd", "torch", "jax", "jax.jit")
 FLOORS = ("numpy", "hand")
-COLUMNS = ("dualad",) + PEERS + FLOORS
+COLUMNS = ("dualad", "ad.jit") + PEERS + FLOORS
 HEADINGS = {"numpy": "NumPy primal", "hand": "hand-written"}
 FORCED_MODES = ("forward", "reverse")
 
@@ -241,6 +242,42 @@ class Dualad:
 
     def training(self, inst):
         return workloads.dualad_training(inst)
+
+
+class DualadJit:
+    """dualad's derivative (W9: its training step) compiled by ``ad.jit``, warm calls: the
+    column ``--jit`` adds, compared with ``jax.jit`` (the W1-W9 of ``workloads.py``)."""
+
+    name = "ad.jit"
+
+    def derivative(self, inst, mode):
+        import dualad as ad
+        import dualad.numpy as dnp
+        if inst.workload.id not in workloads.WORKLOADS:
+            return None
+        fun, kind = inst.function(dnp), inst.workload.kind
+        if kind == "jacobian":
+            d = ad.jacobian(fun, mode=mode)
+        else:
+            d = {"grad": ad.grad, "hessian": ad.hessian, "train": ad.grad}[kind](fun)
+        run = functools.partial(ad.jit(d), *inst.args)
+        run()   # traces
+        return run
+
+    def training(self, inst):
+        import dualad as ad
+        import dualad.numpy as dnp
+        grad = ad.grad(inst.function(dnp))
+
+        @ad.jit
+        def step(params, state, x, labels):
+            return workloads.adam_update(dnp, params, grad(params, x, labels), state)
+
+        params0, batches = inst.args[0], inst.data.batches
+        state0 = workloads.adam_init(params0)
+        # two warm steps: the first sees the step counter as a Python int, later ones as arrays
+        workloads.train_functional(step, params0, batches[:2], state0)
+        return lambda: workloads.train_functional(step, params0, batches, state0)
 
 
 MAKERS = {"autograd": Autograd, "torch": Torch, "jax": lambda: Jax(jit=False),
@@ -656,8 +693,9 @@ def mismatch(result, reference, rtol=None):
 class Comparison:
     """Builds, checks and times every contestant on every workload, collecting rows."""
 
-    def __init__(self, peers, quick):
-        self.contestants = {"dualad": Dualad(), **peers}
+    def __init__(self, peers, quick, jit=False):
+        self.contestants = {"dualad": Dualad(), **({"ad.jit": DualadJit()} if jit else {}),
+                            **peers}
         self.repeats, self.min_sample, self.rounds = (3, 0.02, 1) if quick else (5, 0.1, 3)
         self.rows, self.notes = [], []
 
@@ -875,7 +913,8 @@ def peak_growth(wid, name):
     if name == "hand":
         run = workloads.hand_derivative(inst)
     else:
-        run = (Dualad() if name == "dualad" else MAKERS[name]()).derivative(inst, None)
+        contestant = {"dualad": Dualad, "ad.jit": DualadJit}.get(name) or MAKERS[name]
+        run = contestant().derivative(inst, None)
     run()
     gc.collect()
     _release_free_memory()
@@ -897,13 +936,17 @@ def _cell(row, name):
 
 
 def markdown_table(rows, columns):
+    jit = "ad.jit" in columns
     heads = ["workload", "unit"] + [HEADINGS.get(c, c) for c in columns] + [
-        "dualad / best peer", "dualad / torch"]
+        "dualad / best peer", "dualad / torch"] + (["ad.jit / jax.jit"] if jit else [])
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for row in rows:
         best, torch = row.ratio(), row.ratio(among=("torch",))
         ratios = ["n/a" if best is None else f"{best[0]:.3g} ({best[1]})",
                   "n/a" if torch is None else f"{torch[0]:.3g}"]
+        if jit:
+            a, b = row.values.get("ad.jit"), row.values.get("jax.jit")
+            ratios.append("n/a" if a is None or b is None else f"{a / b:.3g}")
         lines.append("| " + " | ".join([row.label, row.unit] + [_cell(row, c) for c in columns]
                                        + ratios) + " |")
     return "\n".join(lines)
@@ -964,6 +1007,9 @@ def main(argv=None):
     parser.add_argument("--peak-memory", nargs=2, metavar=("WORKLOAD", "LIBRARY"),
                         help="print the peak memory growth of one derivative and exit (the "
                              "table runs this in a fresh process per library)")
+    parser.add_argument("--jit", action="store_true",
+                        help="also time ad.jit (the derivative, W9's training step, compiled) "
+                             "beside jax.jit: an 'ad.jit / jax.jit' column")
     parser.add_argument("--one-thread", action="store_true",
                         help="every library on one thread (read before NumPy is imported: "
                              "run as a script)")
@@ -979,7 +1025,7 @@ def main(argv=None):
                      f"{', '.join(ALL_WORKLOADS)}")
 
     peers, missing = installed_peers()
-    comparison = Comparison(peers, args.quick)
+    comparison = Comparison(peers, args.quick, jit=args.jit)
     for wid in ids:
         w = ALL_WORKLOADS[wid]
         if w.uses_nn and not workloads.nn_available():
@@ -995,7 +1041,7 @@ def main(argv=None):
             print(f"running {wid} (size {size}) ...", file=sys.stderr, flush=True)
             comparison.workload(w, size)
 
-    columns = [c for c in COLUMNS if c not in missing]
+    columns = [c for c in COLUMNS if c not in missing and (c != "ad.jit" or args.jit)]
     print(f"\n{_versions(peers)}; Python {platform.python_version()}, "
           f"{platform.machine()}, {'quick' if args.quick else 'full'} run, "
           f"{_threads(peers)}\n")

@@ -101,18 +101,24 @@ class _Listing:
         self._names = Names(program)
         self._sources = []
         planned = [self._plan(step) for step in program.steps]
-        # a move whose result only Python calls read (a transpose feeding a BLAS matmul) is a
-        # view there, where the C loop would copy it; so is any Python call's float64 result
-        # that no C loop reads: held as the object the call returns
-        read_by_loops = {s for step, plan in zip(program.steps, planned) if plan is not None
-                         for s in step.ins}
-        outs = set(program.outs)
-        for k, (step, plan) in enumerate(zip(program.steps, planned)):
+        # a move whose result no C loop reads (a transpose feeding a BLAS matmul, or returned)
+        # is a view there, where the C loop would copy it; so is any Python call's float64
+        # result that no C loop reads: held as the object the call returns
+        # (in reverse order: a move demoted so no longer reads its operand in a C loop)
+        loop_readers = {}
+        for step, plan in zip(program.steps, planned):
+            for s in step.ins if plan is not None else ():
+                loop_readers[s] = loop_readers.get(s, 0) + 1
+        for k in reversed(range(len(program.steps))):
+            step, plan = program.steps[k], planned[k]
             out = step.out
-            if step.kind == GUARD or out in read_by_loops or out in outs:
+            if step.kind == GUARD or loop_readers.get(out):
                 continue
             if plan is None or (plan[0] == "gather" and int(np.prod(self.shapes[out]))
                                 >= VIEW_MIN):
+                if plan is not None:
+                    for s in step.ins:
+                        loop_readers[s] -= 1
                 planned[k] = None
                 self.kinds[out] = obj
         self.shapes = [sh if k == arena else () for sh, k in zip(self.shapes, self.kinds)]
