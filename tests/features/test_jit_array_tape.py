@@ -1,0 +1,235 @@
+"""The compiled array interpreter (``_interpreters.ArrayTape``) runs whole training steps:
+integer labels, boolean masks, NumPy steps and a NumPy step counter are values of its
+program, not a reason to run it as Python. Results equal eager evaluation's."""
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+import pytest
+
+import dualad as ad
+import dualad.numpy as dnp
+from dualad import _kernels
+from dualad.compiler import arrays
+from dualad.compiler.arrays import ArrayExecutable
+
+compiled_only = pytest.mark.skipif(not _kernels.COMPILED,
+                                   reason="DUALAD_PUREPYTHON or no build: no compiled interpreter")
+RNG = np.random.default_rng(7)
+
+
+def executables(jitted):
+    return [exe for paths in jitted._paths.values() for exe in paths]
+
+
+def assert_same_tree(got, want, rtol=0.0):
+    """Equal pytrees: types, shapes, dtypes, and values (bit for bit unless ``rtol``). NOTE: a
+    Python int the traced function adds to comes back a NumPy integer (the step counter's
+    first update: tracing computes ``0 + 1`` with NumPy), so integers compare by value."""
+    if isinstance(want, int) and isinstance(got, np.integer):
+        assert got == want
+        return
+    assert type(got) is type(want)
+    if isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_same_tree(g, w, rtol)
+        return
+    assert np.shape(got) == np.shape(want)
+    assert np.result_type(got) == np.result_type(want)
+    if rtol:
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-15)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+# -- a training step: cross-entropy at integer labels, ReLU, Adam with a step counter ----------
+def loss(params, x, labels):
+    w1, b1, w2, b2 = params
+    h = dnp.maximum(x @ w1.T + b1, 0.0)
+    logits = h @ w2.T + b2
+    shifted = logits - dnp.max(logits, axis=1, keepdims=True)
+    log_norm = dnp.log(dnp.sum(dnp.exp(shifted), axis=1))
+    return dnp.mean(log_norm - shifted[dnp.arange(shifted.shape[0]), labels])
+
+
+def adam_step(params, state, x, labels):
+    t, m, v = state
+    grads = ad.grad(loss)(params, x, labels)
+    t = t + 1
+    m = tuple(0.9 * mi + 0.1 * g for mi, g in zip(m, grads))
+    v = tuple(0.999 * vi + 0.001 * g * g for vi, g in zip(v, grads))
+    c1, c2 = 1.0 - 0.9 ** t, 1.0 - 0.999 ** t
+    params = tuple(p - 0.01 * (mi / c1) / (dnp.sqrt(vi / c2) + 1e-8)
+                   for p, mi, vi in zip(params, m, v))
+    return params, (t, m, v)
+
+
+def init(n_in=12, hidden=20, n_out=5):
+    params = (RNG.standard_normal((hidden, n_in)) * 0.3, RNG.standard_normal(hidden) * 0.1,
+              RNG.standard_normal((n_out, hidden)) * 0.3, RNG.standard_normal(n_out) * 0.1)
+    return params, (0, tuple(np.zeros_like(p) for p in params),
+                    tuple(np.zeros_like(p) for p in params))
+
+
+def batches(n, size=16, n_in=12, n_out=5):
+    return [(RNG.standard_normal((size, n_in)), RNG.integers(0, n_out, size)) for _ in range(n)]
+
+
+def train(step, params, state, data):
+    history = []
+    for x, labels in data:
+        params, state = step(params, state, x, labels)
+        history.append((params, state))
+    return history
+
+
+@compiled_only
+def test_a_training_step_runs_on_the_array_tape_with_eager_results():
+    params, state = init()
+    data = batches(6)
+    jitted = ad.jit(adam_step)
+    got, want = train(jitted, params, state, data), train(adam_step, params, state, data)
+    for g, w in zip(got, want):
+        # the tape's small matmuls sum in their own order: within rounding of eager
+        assert_same_tree(g, w, rtol=1e-12)
+    # the step counter: a Python int on the first call, a NumPy integer after; labels change
+    # on every call without tracing again
+    assert jitted.trace_count == 2
+    assert got[-1][1][0] == want[-1][1][0] == len(data)
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+def test_the_python_executor_gives_the_same_training_run(monkeypatch):
+    """The same program run as Python (what DUALAD_PUREPYTHON and a busy tape use)."""
+    monkeypatch.setattr(ArrayExecutable, "build", classmethod(lambda cls, program, fb: None))
+    params, state = init()
+    data = batches(4)
+    jitted = ad.jit(adam_step)
+    got, want = train(jitted, params, state, data), train(adam_step, params, state, data)
+    for g, w in zip(got, want):
+        assert_same_tree(g, w)   # the same NumPy calls as eager: bit for bit
+    assert not any(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+def test_pure_python_training_step_in_a_subprocess():
+    """With ``DUALAD_PUREPYTHON=1`` (no compiled module) ``ad.jit`` runs the same training
+    step as Python, with eager's results."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+        import numpy as np
+        import dualad as ad
+        from dualad import _kernels
+        from test_jit_array_tape import adam_step, batches, init, train
+        assert _kernels._load("_interpreters") is None
+        params, state = init()
+        data = batches(3)
+        got = train(ad.jit(adam_step), params, state, data)
+        want = train(adam_step, params, state, data)
+        for (gp, gs), (wp, ws) in zip(got, want):
+            for g, w in zip(gp + gs[1] + gs[2], wp + ws[1] + ws[2]):
+                np.testing.assert_array_equal(g, w)
+            assert gs[0] == ws[0]
+        print("ok")
+    """)
+    env = dict(os.environ, DUALAD_PUREPYTHON="1")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=tempfile.gettempdir(), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok")
+
+
+# -- masks, special values, integer and boolean results ----------------------------------------
+def masked(x, y):
+    kept = dnp.where(y > 0, x * y, -y)
+    smooth = dnp.tanh(x) * 2.0 + x * y * 0.5 - y / 3.0 + dnp.exp(-x * x) * y
+    return dnp.sum(dnp.maximum(x, 0.0) * kept + dnp.clip(x, -1.0, 1.0) * smooth - smooth * y)
+
+
+def masked_outputs(x, y):
+    """Boolean and integer results beside float ones."""
+    z = dnp.tanh(x) * y + x * x - y / 3.0 + dnp.exp(-x * x) * y
+    return z, x > y, dnp.sum(x > 0), dnp.where(z > 0, z, 0.0)
+
+
+SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -2.0, 3.0])
+
+
+@compiled_only
+@pytest.mark.parametrize("fun", [masked, ad.grad(masked), ad.grad(masked, argnums=1),
+                                 masked_outputs], ids=["value", "grad", "grad_y", "outputs"])
+def test_masks_and_special_values_equal_eager(fun):
+    jitted = ad.jit(fun)
+    with np.errstate(all="ignore"):
+        for k in range(5):
+            x, y = RNG.standard_normal(64), RNG.standard_normal(64)
+            if k % 2:
+                x[:8], y[:8] = SPECIALS, SPECIALS[::-1]
+            assert_same_tree(jitted(x, y), fun(x, y))
+    assert jitted.trace_count == 1
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+@compiled_only
+def test_integer_labels_as_data_and_as_a_guard():
+    def f(z, labels):
+        picked = z[dnp.arange(z.shape[0]), labels]
+        scale = 2.0 if dnp.sum(labels) > 10 else 0.5   # a guard on the labels
+        return dnp.sum(dnp.exp(picked) * scale), labels * 2
+
+    jitted = ad.jit(f)
+    z = RNG.standard_normal((8, 4))
+    for labels in (np.full(8, 3), np.zeros(8, dtype=np.int64), np.full(8, 3),
+                   np.arange(8) % 4):
+        assert_same_tree(jitted(z, labels), f(z, labels))
+    assert jitted.trace_count == 2   # one path per side of the guard
+
+
+@compiled_only
+@pytest.mark.parametrize("shapes", [((3, 4), (4,)), ((3, 4), (3, 1)), ((2, 3, 4), (3, 1)),
+                                    ((1, 5, 4), (5, 1)), ((2, 3, 4), (1, 3, 4)),
+                                    ((4, 3), (4, 1, 1)), ((6,), ())])
+def test_broadcast_operands_read_as_rows_columns_and_maps(shapes):
+    a_shape, b_shape = shapes
+
+    def f(a, b):
+        return (a * b + b) / (a - b), dnp.exp(a) * b
+
+    jitted = ad.jit(f)
+    for _ in range(2):
+        a, b = RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)
+        if b.ndim == 0:
+            b = np.asarray(b)
+        assert_same_tree(jitted(a, b), f(a, b))
+
+
+@compiled_only
+def test_outputs_never_share_memory_with_the_tape():
+    """Outputs are fresh arrays or NumPy's own results: a later call does not change them."""
+    def f(x, w):
+        h = dnp.tanh(x @ w)
+        return h, h.T, (x * 2.0).T, x
+
+    jitted = ad.jit(f)
+    x, w = RNG.standard_normal((6, 5)), RNG.standard_normal((5, 4))
+    first = jitted(x, w)
+    kept = [np.array(v) for v in first]
+    jitted(RNG.standard_normal((6, 5)), RNG.standard_normal((5, 4)))
+    for v, k in zip(first, kept):
+        np.testing.assert_array_equal(v, k)
+    assert_same_tree(list(first), list(f(x, w)), rtol=1e-13)
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+@compiled_only
+def test_small_programs_of_python_steps_stay_python():
+    """A program whose steps C loops do not run stays the generated Python function."""
+    jitted = ad.jit(lambda x: dnp.linalg.norm(dnp.sort(x)))
+    x = RNG.standard_normal(20)
+    assert jitted(x) == dnp.linalg.norm(dnp.sort(x))
+    assert not any(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+    assert arrays.SMALL_ARRAY >= 1 << 16
