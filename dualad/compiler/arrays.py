@@ -27,7 +27,8 @@ __all__ = ["ArrayExecutable"]
 
 SMALL_ARRAY = 1 << 16    # elements of the largest float64 value the arena holds
 SMALL_MATMUL = 1 << 15   # multiply-adds of the largest matmul run as C loops (BLAS beyond)
-GATHER_MAP, GATHER_RUN = 0, 1   # a gather's opcode: through an index map, or a contiguous run
+# a gather's opcode: through an index map, a contiguous run, a matrix transposed
+GATHER_MAP, GATHER_RUN, GATHER_TRANSPOSE = 0, 1, 2
 # linear primitives that only move elements: ``out[i] = x[map[i]]``, the map from ``impl`` itself
 _GATHERS = frozenset({"reshape", "broadcast_to", "transpose", "getitem"})
 _F64 = np.dtype(np.float64)
@@ -233,6 +234,10 @@ def _array_instruction(prim, params, shapes, out_shape):
         moved = np.ravel(moved)
         if moved.size and np.array_equal(moved, np.arange(moved[0], moved[0] + moved.size)):
             return "gather", GATHER_RUN, (int(moved[0]), 0, 0)   # a contiguous run: a copy
+        matrix = [n for n in shapes[0] if n != 1]
+        if len(matrix) == 2 and moved.size == matrix[0] * matrix[1] and np.array_equal(
+                moved, np.arange(moved.size).reshape(matrix).T.ravel()):
+            return "gather", GATHER_TRANSPOSE, (*matrix, 0)
         return "gather", GATHER_MAP, (moved, 0, 0)
     return None
 

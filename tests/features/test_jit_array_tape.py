@@ -233,3 +233,23 @@ def test_small_programs_of_python_steps_stay_python():
     assert jitted(x) == dnp.linalg.norm(dnp.sort(x))
     assert not any(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
     assert arrays.SMALL_ARRAY >= 1 << 16
+
+
+@compiled_only
+@pytest.mark.parametrize("shape, axes", [((5, 7), None), ((1, 9, 4), (0, 2, 1)),
+                                         ((3, 1, 17), (2, 1, 0)), ((2, 3, 4), (1, 0, 2))])
+def test_moves_read_by_loops_copy_the_elements_eager_reads(shape, axes):
+    """Transposes (a matrix's: tiled; any other: an index map) and slices feeding C loops.
+    Elementwise results are eager's bits; a sum of the moved copy adds in NumPy's pairwise
+    order for contiguous memory where eager summed a strided view: within rounding."""
+    def f(x):
+        t = dnp.transpose(x, axes)
+        return t * 2.0 + 1.0, dnp.sum(t[..., :2] * 3.0)
+
+    jitted = ad.jit(f)
+    for _ in range(2):
+        x = RNG.standard_normal(shape)
+        (got, got_sum), (want, want_sum) = jitted(x), f(x)
+        assert_same_tree(got, want)
+        assert_same_tree(got_sum, want_sum, rtol=1e-13)
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
