@@ -125,9 +125,10 @@ class _Listing:
         self.shapes = [sh if k == arena else () for sh, k in zip(self.shapes, self.kinds)]
         self.readable = [r and (k == arena or s in consts)
                          for s, (r, k) in enumerate(zip(self.readable, self.kinds))]
-        sizes = [int(np.prod(sh)) if k == arena else int(r)
-                 for sh, k, r in zip(self.shapes, self.kinds, self.readable)]
-        self.offsets = np.cumsum([0] + sizes)
+        self.sizes = [int(np.prod(sh)) if k == arena else int(r)
+                      for sh, k, r in zip(self.shapes, self.kinds, self.readable)]
+        self.starts, self.length = _allocate(program, self.sizes, [
+            step.kind != GUARD and plan is None for step, plan in zip(program.steps, planned)])
         for k, (step, plan) in enumerate(zip(program.steps, planned)):
             self._add(step, k, plan)
 
@@ -178,12 +179,13 @@ class _Listing:
     def tape(self):
         program, values = self.program, self.program.values
         arena = _interpreters.SLOT_ARENA
-        init = np.zeros(self.offsets[-1])
+        init = np.zeros(self.length)
         objects = {}
         for slot in program.consts:
             v = values[slot]
             if self.kinds[slot] == arena or self.readable[slot]:
-                init[self.offsets[slot]:self.offsets[slot + 1]] = np.ravel(v)
+                start = self.starts[slot]
+                init[start:start + self.sizes[slot]] = np.ravel(v)
             if self.kinds[slot] != arena:
                 objects[slot] = v
         namespace = {}
@@ -202,9 +204,53 @@ class _Listing:
         transient = sorted(set(range(program.n_in)) | written_by_call | set(fresh))
         code = np.array(self.code, dtype=np.intp).reshape(-1, _interpreters.N_COLUMNS)
         return _interpreters.ArrayTape(
-            code, self.offsets, self.shapes, init, np.concatenate(self.maps or [[]]),
+            code, self.starts, self.sizes, self.shapes, init, np.concatenate(self.maps or [[]]),
             program.n_in, list(program.outs), calls, self.checks, self.kinds, objects, fresh,
             transient)
+
+
+def _allocate(program, sizes, calls):
+    """``(starts, length)``: where each slot's stretch of ``sizes[s]`` elements starts in an
+    arena of ``length``. Results share the stretches of values no later step reads (a freed
+    stretch of the same size, the latest first), so that a program's temporaries stay in cache
+    as NumPy's reused buffers do; inputs and constants keep their own. ``calls[k]``: step
+    ``k`` is a Python call, whose result may be a view of what it reads (which then lives as
+    long as the result)."""
+    steps, n = program.steps, len(sizes)
+    last = {}
+    for k, step in enumerate(steps):
+        for s in step.reads():
+            last[s] = k
+    for s in program.outs:
+        last[s] = len(steps)   # read out when the run ends
+    for k in reversed(range(len(steps))):
+        if calls[k]:
+            for s in steps[k].reads():
+                last[s] = max(last[s], last.get(steps[k].out, k))
+    starts, length = [0] * n, 0
+    written = {step.out for step in steps if step.kind != GUARD}
+    for s in range(n):   # inputs, constants: their own stretches, first
+        if s not in written:
+            starts[s], length = length, length + sizes[s]
+    free = {}   # size -> starts of freed stretches
+    dying = {}  # step -> the results whose last reader it is
+    for s in written:
+        if s in last:
+            dying.setdefault(last[s], []).append(s)
+    for k, step in enumerate(steps):
+        out = step.out
+        if step.kind != GUARD and sizes[out]:
+            stack = free.get(sizes[out])
+            if stack:
+                starts[out] = stack.pop()
+            else:
+                starts[out], length = length, length + sizes[out]
+            if out not in last:   # read by nothing
+                free.setdefault(sizes[out], []).append(starts[out])
+        for s in dying.get(k, ()):   # after the result: it never overlaps its operands
+            if sizes[s]:
+                free.setdefault(sizes[s], []).append(starts[s])
+    return starts, length
 
 
 def _array_instruction(prim, params, shapes, out_shape):
