@@ -167,7 +167,7 @@ class Recording:
         if faces is None or method not in faces:
             faces = self._compile(method, leaves, statics)
         if inputs is leaves:   # arrays of the recorded shapes and dtypes (``split`` checked)
-            out = faces[method].call_checked(inputs)
+            out = faces[method]._call_checked(inputs)
         else:
             out = faces[method](*inputs)
         return out[1] if second else out

@@ -78,7 +78,8 @@ class Jitted:
         self.static_argnums = static_argnums
         self.trace_count = 0
         self._paths = {}
-        self._checked = None   # ``call_checked``'s signature and its paths
+        self._checked = None   # ``_call_checked``'s signature and its paths
+        self._last = None      # the latest call's signature and its paths
         self._lock = threading.Lock()
         functools.update_wrapper(self, fun, updated=())
 
@@ -90,7 +91,8 @@ class Jitted:
         # compiled programs (generated functions) do not pickle: a copy sent elsewhere
         # (dualad.distributed, a process pool) keeps the function and traces on its first call
         state = self.__dict__.copy()
-        state["_paths"], state["_checked"], state["trace_count"] = {}, None, 0
+        state["_paths"], state["trace_count"] = {}, 0
+        state["_checked"] = state["_last"] = None
         del state["_lock"]
         return state
 
@@ -108,7 +110,7 @@ class Jitted:
         key, inputs, rebuild = call
         return self._run(key, self._paths_for(key), inputs, rebuild, args, kwargs)
 
-    def call_checked(self, arrays: list) -> PyTree:
+    def _call_checked(self, arrays: list) -> PyTree:
         """``self(*arrays)`` for a caller that passes NumPy arrays of the shapes and dtypes of
         its first call, as it has checked (a ``Recording``): the signature is not looked up
         again."""
@@ -137,13 +139,14 @@ class Jitted:
         if paths is _EAGER:
             return self.fun(*args, **kwargs)
         if rebuild is None:
-            rebuild = self._split(args, kwargs)[2]
+            rebuild = self._split(args, kwargs)[2] or (
+                lambda boxes: (_rebuild(args, iter(boxes)), {}))
         try:
             exe, outs = self._trace(paths, inputs, rebuild)
         except ClosesOverTraced:   # inside a transform that differentiates fun's closure
             with self._lock:
                 self._paths[key] = _EAGER
-                self._checked = None
+                self._checked = self._last = None
             return self.fun(*args, **kwargs)
         return exe.program.output_tree(outs)
 
@@ -170,16 +173,22 @@ class Jitted:
         for exe in paths:
             if exe.run(inputs) is not None:
                 return exe.program
+        if rebuild is None:
+            rebuild = lambda boxes: (_rebuild(args, iter(boxes)), {})   # noqa: E731
         return self._trace(paths, inputs, rebuild)[0].program
 
     # -- internals ------------------------------------------------------------------------------
     def _paths_for(self, key):
+        last = self._last   # the previous call's signature: compared, not hashed again
+        if last is not None and last[0] == key:
+            return last[1]
         paths = self._paths.get(key)
         if paths is None:
             with self._lock:
                 paths = self._paths.setdefault(key, [])
                 while len(self._paths) > MAX_SIGNATURES:   # the oldest signature goes
                     del self._paths[next(iter(self._paths))]
+        self._last = key, paths
         return paths
 
     def _split(self, args, kwargs):
@@ -189,7 +198,7 @@ class Jitted:
         if not kwargs and not self.static_argnums:
             key, inputs = [], []
             if _quick_leaves(args, key, inputs):   # plain arrays and numbers in tuples/lists
-                return tuple(key), inputs, lambda boxes: (_rebuild(args, iter(boxes)), {})
+                return tuple(key), inputs, None   # rebuilt by ``_rebuild`` if it traces
         if holds_derivative((args, kwargs)):
             return None
         static = self.static_argnums
@@ -257,17 +266,21 @@ def _quick_leaves(tree, key, inputs):
     False for anything else."""
     for a in tree:
         kind = type(a)
+        # the key is flat (no tuple per leaf): each entry's type says what follows it
         if kind is np.ndarray:
-            key.append((a.shape, a.dtype))
+            key.append(a.shape)
+            key.append(a.dtype)
             inputs.append(a)
         elif kind is float or kind is int:
             key.append(kind)
             inputs.append(a)
         elif kind in _NUMBERS:   # a NumPy number (a step counter a program returned)
-            key.append(("scalar", a.dtype.str))
+            key.append(_NUMBER)
+            key.append(a.dtype)
             inputs.append(a)
         elif kind is tuple or kind is list:
-            key.append((kind, len(a)))
+            key.append(kind)
+            key.append(len(a))
             if not _quick_leaves(a, key, inputs):
                 return False
         else:
@@ -275,6 +288,7 @@ def _quick_leaves(tree, key, inputs):
     return True
 
 
+_NUMBER = "number"   # in a quick key: a NumPy number, its dtype next
 _NUMBERS = frozenset(np.dtype(c).type for c in np.typecodes["AllInteger"]
                     + np.typecodes["AllFloat"] + np.typecodes["Complex"])
 

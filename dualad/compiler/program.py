@@ -427,16 +427,19 @@ def reuse_buffers(program):
 
 def optimize(program):
     """The passes, in order: constant folding, common subexpressions, dead code, banded values
-    kept compact (``bands.py``), sums of zero-padded blocks written once (``pads.py``), fusion
-    of elementwise chains (``fusion.py``), buffer reuse."""
+    kept compact (``bands.py``), sums of zero-padded blocks written once (``pads.py``),
+    scatters to distinct positions assigned (``scatter.py``), fusion of elementwise chains
+    (``fusion.py``), buffer reuse."""
     from .bands import use_bands
     from .fusion import fuse_elementwise
     from .pads import sum_pads
+    from .scatter import scatter_distinct
     fold_constants(program)
     eliminate_common_subexpressions(program)
     eliminate_dead_code(program)
     use_bands(program)
     sum_pads(program)
+    scatter_distinct(program)
     eliminate_dead_code(program)
     fuse_elementwise(program)
     reuse_buffers(program)

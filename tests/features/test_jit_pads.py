@@ -76,3 +76,22 @@ def test_add_pads_fills_only_what_no_block_covers():
     partial = AddPads((5,), np.float64, [(slice(0, 2),), (slice(3, 4),)], False)
     same_bits(partial(np.array([1.0, -0.0]), np.array([np.nan])),
               np.array([1.0, 0.0, 0.0, np.nan, 0.0]))
+
+
+def test_scatters_to_distinct_positions_are_assignments_with_eager_bits():
+    """The VJP of ``z[arange(n), labels]`` scatters into distinct positions (one per row,
+    whatever the labels); ``z[zeros(n), labels]`` may repeat one and keeps accumulating."""
+    def picked(z, labels):
+        return dnp.sum(z[dnp.arange(z.shape[0]), labels] * dnp.array([1.0, -0.0, 2.0, np.nan]))
+
+    def repeated(z, labels):
+        return dnp.sum(z[np.zeros(4, dtype=np.int64), labels] ** 2)
+
+    z = RNG.standard_normal((4, 3))
+    for fun, rewritten in ((picked, True), (repeated, False)):
+        d = ad.grad(fun)
+        jitted = ad.jit(d)
+        for labels in (np.array([0, 2, 2, 1]), np.array([1, 1, 1, 1]), np.array([2, 0, 1, 0])):
+            same_bits(jitted(z, labels), d(z, labels))
+        assert bool(steps_named(jitted, (z, labels), "scatter_distinct")) is rewritten
+        assert jitted.trace_count == 1
