@@ -158,7 +158,8 @@ def _pool(x, reduce, geometry, d, what, pad_value):
         return _unbatched(reduce(tiles, tuple(range(d))), added)
     cols = unfold(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation,
                   pad_value=pad_value)                            # (N, *out, C, K)
-    return _unbatched(dnp.moveaxis(reduce(cols, (-1,)), -1, 1), added)
+    windows = dnp.ascontiguousarray(dnp.moveaxis(cols, -1, 0))   # (K, N, *out, C)
+    return _unbatched(dnp.ascontiguousarray(dnp.moveaxis(reduce(windows, (0,)), -1, 1)), added)
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, d, what):
