@@ -80,34 +80,38 @@ cdef void pad_sample(real* padded, const real* x, const Geometry* g, real pad) n
 
 cdef void unfold_sample(real* out, const real* padded, const Geometry* g) noexcept nogil:
     # IN: padded (C, HP, WP); OUT: out (OH, OW, C, kh * kw), out[i, j, c, p * kw + q] =
-    # padded[c, i * sh + p * dh, j * sw + q * dw]
-    cdef Py_ssize_t i, j, c, p, q, CK = g.C * g.kh * g.kw
+    # padded[c, i * sh + p * dh, j * sw + q * dw]. The geometry is read into locals first:
+    # the compiler cannot tell that the writes through ``out`` leave ``g`` unchanged
+    cdef Py_ssize_t i, j, row, q, kw = g.kw, sw = g.sw, OW = g.OW, rows = g.C * g.kh
+    cdef Py_ssize_t CK = rows * kw, HP = g.HP, WP = g.WP, kh = g.kh, sh = g.sh, dh = g.dh
+    cdef Py_ssize_t dw = g.dw
     cdef real* dst
     cdef const real* src
     for i in range(g.OH):
-        for c in range(g.C):
-            for p in range(g.kh):
-                for q in range(g.kw):
-                    src = padded + (c * g.HP + i * g.sh + p * g.dh) * g.WP + q * g.dw
-                    dst = out + i * g.OW * CK + (c * g.kh + p) * g.kw + q
-                    for j in range(g.OW):
-                        dst[j * CK] = src[j * g.sw]
+        for row in range(rows):          # row = c * kh + p
+            src = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
+            dst = out + i * OW * CK + row * kw
+            for q in range(kw):
+                for j in range(OW):
+                    dst[j * CK + q] = src[j * sw + q * dw]
 
 
 cdef void fold_sample(real* padded, const real* windows, const Geometry* g) noexcept nogil:
     # IN: windows (OH, OW, C, kh * kw); OUT (zeroed by the caller): padded (C, HP, WP), the
-    # sum of every window entry at the position unfold_sample read it from
-    cdef Py_ssize_t i, j, c, p, q, CK = g.C * g.kh * g.kw
+    # sum of every window entry at the position unfold_sample read it from (geometry in
+    # locals, as there)
+    cdef Py_ssize_t i, j, row, q, kw = g.kw, sw = g.sw, OW = g.OW, rows = g.C * g.kh
+    cdef Py_ssize_t CK = rows * kw, HP = g.HP, WP = g.WP, kh = g.kh, sh = g.sh, dh = g.dh
+    cdef Py_ssize_t dw = g.dw
     cdef real* dst
     cdef const real* src
     for i in range(g.OH):
-        for c in range(g.C):
-            for p in range(g.kh):
-                for q in range(g.kw):
-                    dst = padded + (c * g.HP + i * g.sh + p * g.dh) * g.WP + q * g.dw
-                    src = windows + i * g.OW * CK + (c * g.kh + p) * g.kw + q
-                    for j in range(g.OW):
-                        dst[j * g.sw] += src[j * CK]
+        for row in range(rows):          # row = c * kh + p
+            dst = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
+            src = windows + i * OW * CK + row * kw
+            for q in range(kw):
+                for j in range(OW):
+                    dst[j * sw + q * dw] += src[j * CK + q]
 
 
 cdef void crop_sample(real* acc, const real* padded, const Geometry* g) noexcept nogil:
