@@ -144,7 +144,7 @@ def set_num_threads(n):
     """Threads for the compiled elementwise kernels on large arrays (default: the usable
     cores, or ``DUALAD_NUM_THREADS``); returns the previous count (always 1 without the
     compiled kernels)."""
-    for module in (_guard, _fused):
+    for module in (_guard, _fused, _conv):
         if module is not None:
             module.set_num_threads(n)
     return _unary.set_num_threads(n) if _unary is not None else 1

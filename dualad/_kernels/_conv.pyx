@@ -6,56 +6,172 @@ the parity); the caller (``dualad._kernels.CONV``) sends only C-contiguous float
 arrays with one or two spatial axes here. Padding is never materialised: a window position
 outside the input reads ``pad_value`` (``unfold``) or is skipped (``fold``). A 1-D window is a
 2-D one of height 1.
+
+Large arrays are shared among the threads of the kernels' pool (``_pool.h``) by samples, so
+that each sample is written by one thread: ``fold``'s sums are made in one order and its
+result does not depend on the thread count.
 """
 import numpy as np
+cimport numpy as cnp
 
 from .conv_reference import out_size
+
+cnp.import_array()
+
+from libc.stdlib cimport calloc, free, malloc
+
+cdef extern from "_pool.h" nogil:
+    ctypedef void (*block_fn "dualad_block_fn")(void* ctx, Py_ssize_t block) noexcept nogil
+    void parallel "dualad_parallel" (block_fn fn, void* ctx, Py_ssize_t nblocks, int count)
+    void set_flag "dualad_set_flag" (int* flag)
+
+cdef int threads = 1   # see set_num_threads (dualad._kernels sets the default)
+
+cdef enum:
+    PARALLEL_MIN = 65536  # elements of the window array below which one thread does it all
+
+
+def set_num_threads(int n):
+    """Threads for window arrays of PARALLEL_MIN elements or more; returns the previous count."""
+    global threads
+    if n < 1:
+        raise ValueError(f"set_num_threads: n must be at least 1, got {n}")
+    previous, threads = threads, n
+    return previous
+
+
+cdef struct Geometry:
+    # x or acc: (B, C, H, W); the windows: (B, OH, OW, C, kh * kw), C-contiguous both; HP, WP:
+    # the extent of the padded input that the windows read
+    Py_ssize_t C, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, HP, WP
+
 
 ctypedef fused real:
     float
     double
 
 
-cdef void unfold_loop(const real[:, :, :, ::1] x, real[:, :, :, :, ::1] out, Py_ssize_t kh,
-                      Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                      Py_ssize_t dh, Py_ssize_t dw, real pad) noexcept nogil:
-    # IN: x (B, C, H, W); OUT: out (B, OH, OW, C, kh * kw), out[b, i, j, c, p * kw + q] =
-    # x[b, c, i * sh - ph + p * dh, j * sw - pw + q * dw], or pad outside x
-    cdef Py_ssize_t b, i, j, c, p, q, h, w
-    cdef Py_ssize_t H = x.shape[2], W = x.shape[3]
-    for b in range(out.shape[0]):
-        for i in range(out.shape[1]):
-            for j in range(out.shape[2]):
-                for c in range(out.shape[3]):
-                    for p in range(kh):
-                        h = i * sh - ph + p * dh
-                        for q in range(kw):
-                            w = j * sw - pw + q * dw
-                            if 0 <= h < H and 0 <= w < W:
-                                out[b, i, j, c, p * kw + q] = x[b, c, h, w]
-                            else:
-                                out[b, i, j, c, p * kw + q] = pad
+# Both kernels work one sample at a time through a private copy of the sample padded to the
+# extent the windows read (HP x WP per channel), so that the loops that move the windows'
+# elements have no bounds to test: the innermost runs along an output row.
+
+cdef void pad_sample(real* padded, const real* x, const Geometry* g, real pad) noexcept nogil:
+    # IN: x (C, H, W); OUT: padded (C, HP, WP), padded[c, h + ph, w + pw] = x[c, h, w], pad
+    # elsewhere
+    cdef Py_ssize_t c, hh, h, ww, lo = min(g.WP, g.pw), hi = min(g.WP, g.pw + g.W)
+    cdef real* dst
+    cdef const real* src
+    for c in range(g.C):
+        for hh in range(g.HP):
+            dst = padded + (c * g.HP + hh) * g.WP
+            h = hh - g.ph
+            if h < 0 or h >= g.H:
+                for ww in range(g.WP):
+                    dst[ww] = pad
+                continue
+            src = x + (c * g.H + h) * g.W - g.pw
+            for ww in range(lo):
+                dst[ww] = pad
+            for ww in range(lo, hi):
+                dst[ww] = src[ww]
+            for ww in range(hi, g.WP):
+                dst[ww] = pad
 
 
-cdef void fold_loop(const real[:, :, :, :, ::1] g, real[:, :, :, ::1] acc, Py_ssize_t kh,
-                    Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t dh, Py_ssize_t dw) noexcept nogil:
-    # IN: g (B, OH, OW, C, kh * kw); OUT (zeroed by the caller): acc (B, C, H, W), the sum of
-    # every g entry at the position unfold read it from (positions in the padding dropped)
-    cdef Py_ssize_t b, i, j, c, p, q, h, w
-    cdef Py_ssize_t H = acc.shape[2], W = acc.shape[3]
-    for b in range(g.shape[0]):
-        for i in range(g.shape[1]):
-            for j in range(g.shape[2]):
-                for c in range(g.shape[3]):
-                    for p in range(kh):
-                        h = i * sh - ph + p * dh
-                        if h < 0 or h >= H:
-                            continue
-                        for q in range(kw):
-                            w = j * sw - pw + q * dw
-                            if 0 <= w < W:
-                                acc[b, c, h, w] += g[b, i, j, c, p * kw + q]
+cdef void unfold_sample(real* out, const real* padded, const Geometry* g) noexcept nogil:
+    # IN: padded (C, HP, WP); OUT: out (OH, OW, C, kh * kw), out[i, j, c, p * kw + q] =
+    # padded[c, i * sh + p * dh, j * sw + q * dw]. The geometry is read into locals first:
+    # the compiler cannot tell that the writes through ``out`` leave ``g`` unchanged
+    cdef Py_ssize_t i, j, row, q, kw = g.kw, sw = g.sw, OW = g.OW, rows = g.C * g.kh
+    cdef Py_ssize_t CK = rows * kw, HP = g.HP, WP = g.WP, kh = g.kh, sh = g.sh, dh = g.dh
+    cdef Py_ssize_t dw = g.dw
+    cdef real* dst
+    cdef const real* src
+    for i in range(g.OH):
+        for row in range(rows):          # row = c * kh + p
+            src = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
+            dst = out + i * OW * CK + row * kw
+            for q in range(kw):
+                for j in range(OW):
+                    dst[j * CK + q] = src[j * sw + q * dw]
+
+
+cdef void fold_sample(real* padded, const real* windows, const Geometry* g) noexcept nogil:
+    # IN: windows (OH, OW, C, kh * kw); OUT (zeroed by the caller): padded (C, HP, WP), the
+    # sum of every window entry at the position unfold_sample read it from (geometry in
+    # locals, as there)
+    cdef Py_ssize_t i, j, row, q, kw = g.kw, sw = g.sw, OW = g.OW, rows = g.C * g.kh
+    cdef Py_ssize_t CK = rows * kw, HP = g.HP, WP = g.WP, kh = g.kh, sh = g.sh, dh = g.dh
+    cdef Py_ssize_t dw = g.dw
+    cdef real* dst
+    cdef const real* src
+    for i in range(g.OH):
+        for row in range(rows):          # row = c * kh + p
+            dst = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
+            src = windows + i * OW * CK + row * kw
+            for q in range(kw):
+                for j in range(OW):
+                    dst[j * sw + q * dw] += src[j * CK + q]
+
+
+cdef void crop_sample(real* acc, const real* padded, const Geometry* g) noexcept nogil:
+    # IN: padded (C, HP, WP); OUT: acc (C, H, W) zeroed, acc[c, h, w] = padded[c, h + ph,
+    # w + pw] where the padded extent covers it (the rest: rows and columns no window read)
+    cdef Py_ssize_t c, h, w, rows = min(g.H, g.HP - g.ph), cols = min(g.W, g.WP - g.pw)
+    for c in range(g.C):
+        for h in range(rows):
+            for w in range(cols):
+                acc[(c * g.H + h) * g.W + w] = padded[(c * g.HP + h + g.ph) * g.WP + w + g.pw]
+
+
+cdef struct Job:
+    Geometry g
+    const void* src      # unfold: x; fold: the windows
+    void* dst            # unfold: the windows; fold: the gradient (zeroed)
+    double pad
+    int failed           # a block could not allocate its padded copy
+
+
+cdef void unfold_block(real* windows, const real* x, Job* job, Py_ssize_t b) noexcept nogil:
+    cdef Geometry* g = &job.g
+    cdef real* padded = <real*>malloc(g.C * g.HP * g.WP * sizeof(real))
+    if padded == NULL:
+        set_flag(&job.failed)
+        return
+    pad_sample(padded, x + b * g.C * g.H * g.W, g, <real>job.pad)
+    unfold_sample(windows + b * g.OH * g.OW * g.C * g.kh * g.kw, padded, g)
+    free(padded)
+
+
+cdef void fold_block(real* acc, const real* windows, Job* job, Py_ssize_t b) noexcept nogil:
+    cdef Geometry* g = &job.g
+    cdef real* padded = <real*>calloc(g.C * g.HP * g.WP, sizeof(real))
+    if padded == NULL:
+        set_flag(&job.failed)
+        return
+    fold_sample(padded, windows + b * g.OH * g.OW * g.C * g.kh * g.kw, g)
+    crop_sample(acc + b * g.C * g.H * g.W, padded, g)
+    free(padded)
+
+
+cdef void unfold_f64(void* ctx, Py_ssize_t b) noexcept nogil:
+    cdef Job* job = <Job*>ctx
+    unfold_block[double](<double*>job.dst, <const double*>job.src, job, b)
+
+
+cdef void unfold_f32(void* ctx, Py_ssize_t b) noexcept nogil:
+    cdef Job* job = <Job*>ctx
+    unfold_block[float](<float*>job.dst, <const float*>job.src, job, b)
+
+
+cdef void fold_f64(void* ctx, Py_ssize_t b) noexcept nogil:
+    cdef Job* job = <Job*>ctx
+    fold_block[double](<double*>job.dst, <const double*>job.src, job, b)
+
+
+cdef void fold_f32(void* ctx, Py_ssize_t b) noexcept nogil:
+    cdef Job* job = <Job*>ctx
+    fold_block[float](<float*>job.dst, <const float*>job.src, job, b)
 
 
 def _as_2d(kernel, stride, padding, dilation):
@@ -64,6 +180,27 @@ def _as_2d(kernel, stride, padding, dilation):
         return kernel, stride, padding, dilation
     return (1,) + tuple(kernel), (1,) + tuple(stride), ((0, 0),) + tuple(padding), (
         (1,) + tuple(dilation))
+
+
+cdef Geometry geometry(Py_ssize_t c, size, out, kernel, stride, padding, dilation):
+    k2, s2, p2, d2 = _as_2d(kernel, stride, padding, dilation)
+    size2 = tuple(size) if len(size) == 2 else (1,) + tuple(size)
+    out2 = tuple(out) if len(out) == 2 else (1,) + tuple(out)
+    return Geometry(c, size2[0], size2[1], out2[0], out2[1], k2[0], k2[1], s2[0], s2[1],
+                    p2[0][0], p2[1][0], d2[0], d2[1], (out2[0] - 1) * s2[0] + (k2[0] - 1) * d2[0]
+                    + 1, (out2[1] - 1) * s2[1] + (k2[1] - 1) * d2[1] + 1)
+
+
+cdef run(block_fn fn, Job* job, Py_ssize_t batch, Py_ssize_t size):
+    cdef Py_ssize_t b
+    with nogil:
+        if threads > 1 and batch > 1 and size >= PARALLEL_MIN:
+            parallel(fn, job, batch, threads)
+        else:
+            for b in range(batch):
+                fn(job, b)
+    if job.failed:
+        raise MemoryError("unfold/fold: no memory for a padded copy of one sample")
 
 
 def unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
@@ -76,18 +213,12 @@ def unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
     if any(n <= 0 for n in out):
         raise ValueError(f"unfold: the kernel {kernel} (dilation {dilation}) does not fit the "
                          f"input's spatial size {size} with padding {padding}")
-    k2, s2, p2, d2 = _as_2d(kernel, stride, padding, dilation)
-    batch = int(np.prod(lead))
-    o2 = out if d == 2 else (1,) + out
-    x4 = x.reshape((batch, c) + ((1,) + size if d == 1 else size))
-    res = np.empty((batch,) + o2 + (c, k2[0] * k2[1]), dtype=x.dtype)
-    if x.dtype == np.float64:
-        unfold_loop[double](x4, res, k2[0], k2[1], s2[0], s2[1], p2[0][0], p2[1][0], d2[0],
-                            d2[1], pad_value)
-    else:
-        unfold_loop[float](x4, res, k2[0], k2[1], s2[0], s2[1], p2[0][0], p2[1][0], d2[0],
-                           d2[1], pad_value)
-    return res.reshape(lead + out + (c, int(np.prod(kernel))))
+    cdef cnp.ndarray res = np.empty(lead + out + (c, int(np.prod(kernel))), dtype=x.dtype)
+    cdef Job job = Job(geometry(c, size, out, kernel, stride, padding, dilation),
+                       cnp.PyArray_DATA(<cnp.ndarray>x), cnp.PyArray_DATA(res), pad_value, 0)
+    run(unfold_f64 if x.dtype == np.float64 else unfold_f32, &job, int(np.prod(lead)),
+        cnp.PyArray_SIZE(res))
+    return res
 
 
 def fold(g, size, kernel, stride, padding, dilation):
@@ -97,14 +228,9 @@ def fold(g, size, kernel, stride, padding, dilation):
     shape = tuple(g.shape)
     n = len(shape)
     lead, out, c = shape[:n - d - 2], shape[n - d - 2:n - 2], shape[n - 2]
-    k2, s2, p2, d2 = _as_2d(kernel, stride, padding, dilation)
-    batch = int(np.prod(lead))
-    o2 = tuple(out) if d == 2 else (1,) + tuple(out)
-    size2 = tuple(size) if d == 2 else (1,) + tuple(size)
-    g5 = g.reshape((batch,) + o2 + (c, k2[0] * k2[1]))
-    acc = np.zeros((batch, c) + size2, dtype=g.dtype)
-    if g.dtype == np.float64:
-        fold_loop[double](g5, acc, k2[0], k2[1], s2[0], s2[1], p2[0][0], p2[1][0], d2[0], d2[1])
-    else:
-        fold_loop[float](g5, acc, k2[0], k2[1], s2[0], s2[1], p2[0][0], p2[1][0], d2[0], d2[1])
-    return acc.reshape(lead + (c,) + tuple(size))
+    cdef cnp.ndarray acc = np.zeros(lead + (c,) + tuple(size), dtype=g.dtype)
+    cdef Job job = Job(geometry(c, size, out, kernel, stride, padding, dilation),
+                       cnp.PyArray_DATA(<cnp.ndarray>g), cnp.PyArray_DATA(acc), 0.0, 0)
+    run(fold_f64 if g.dtype == np.float64 else fold_f32, &job, int(np.prod(lead)),
+        cnp.PyArray_SIZE(<cnp.ndarray>g))
+    return acc

@@ -89,10 +89,12 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, d, what):
         cols = dnp.transpose(dnp.reshape(cols, (rows, groups, ck)), (1, 0, 2))
         w = dnp.transpose(dnp.reshape(weight, (groups, o // groups, ck)), (0, 2, 1))
         y = dnp.reshape(dnp.transpose(dnp.matmul(cols, w), (1, 0, 2)), (rows, o))
-    y = dnp.reshape(y, (n,) + out + (o,))
+    # channels first, in C order: the layers after it (activations, pooling, the next
+    # convolution's unfold) take C-contiguous arrays in their compiled kernels
+    y = dnp.ascontiguousarray(dnp.moveaxis(dnp.reshape(y, (n,) + out + (o,)), -1, 1))
     if bias is not None:
-        y = y + bias
-    return _unbatched(dnp.moveaxis(y, -1, 1), added)
+        y = y + dnp.reshape(bias, (o,) + (1,) * d)
+    return _unbatched(y, added)
 
 
 def conv1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
@@ -128,9 +130,10 @@ def _pool_geometry(kernel_size, stride, padding, dilation, ceil_mode, d, what):
 
 
 def _tiles(x, kernel, stride, pads, dilation):
-    """``x`` ``(N, C, *spatial)`` as ``(N, C, o1, k1, o2, k2, …)`` when the windows tile it
-    (stride = kernel, no padding or dilation; a remainder is dropped, as PyTorch drops it), so
-    that pooling is a reduction over the ``k`` axes of a reshaped view; None otherwise."""
+    """The pooling windows of ``x`` ``(N, C, *spatial)`` as ``(*kernel, N, C, *out)`` in C
+    order when they tile it (stride = kernel, no padding or dilation; a remainder is dropped,
+    as PyTorch drops it), so that pooling is a reduction over the leading axes, along which
+    NumPy's loops run over long rows; None otherwise."""
     if stride != kernel or any(p for p, _ in pads) or any(dil != 1 for dil in dilation):
         return None
     size = shape_of(x)[2:]
@@ -139,8 +142,11 @@ def _tiles(x, kernel, stride, pads, dilation):
         return None
     if any(o * k != m for o, k, m in zip(out, kernel, size)):
         x = x[(slice(None), slice(None)) + tuple(slice(0, o * k) for o, k in zip(out, kernel))]
+    d = len(kernel)
     split = tuple(v for o, k in zip(out, kernel) for v in (o, k))
-    return dnp.reshape(x, shape_of(x)[:2] + split)
+    tiles = dnp.reshape(x, shape_of(x)[:2] + split)          # (N, C, o1, k1, o2, k2, …)
+    return dnp.ascontiguousarray(dnp.transpose(
+        tiles, tuple(range(3, 3 + 2 * d, 2)) + (0, 1) + tuple(range(2, 2 + 2 * d, 2))))
 
 
 def _pool(x, reduce, geometry, d, what, pad_value):
@@ -149,10 +155,11 @@ def _pool(x, reduce, geometry, d, what, pad_value):
     kernel, stride, pads, dilation = geometry
     tiles = _tiles(x, kernel, stride, pads, dilation)
     if tiles is not None:
-        return _unbatched(reduce(tiles, tuple(range(3, 3 + 2 * d, 2))), added)
+        return _unbatched(reduce(tiles, tuple(range(d))), added)
     cols = unfold(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation,
                   pad_value=pad_value)                            # (N, *out, C, K)
-    return _unbatched(dnp.moveaxis(reduce(cols, (-1,)), -1, 1), added)
+    windows = dnp.ascontiguousarray(dnp.moveaxis(cols, -1, 0))   # (K, N, *out, C)
+    return _unbatched(dnp.ascontiguousarray(dnp.moveaxis(reduce(windows, (0,)), -1, 1)), added)
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, d, what):

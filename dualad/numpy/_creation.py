@@ -20,6 +20,7 @@ import numpy as np
 from .._core.backend import array_module, raw_value
 from .._core.primitive import Box, dtype_of, shape_of
 from ..primitives import movement as _m
+from ..primitives import shape as _s
 from ._core import broadcast_to, concatenate, moveaxis, stack
 from ._ufuncs import _not_differentiated, reject_kwargs
 from ..typing import Array, ArrayLike, DTypeLike, Shape
@@ -181,5 +182,20 @@ def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = Non
     return broadcast_to(astype(fill_value, dtype_of(x) if dtype is None else dtype), shape_of(x))
 
 
+def ascontiguousarray(a: ArrayLike, dtype: DTypeLike | None = None) -> Array:
+    """``a``'s values in a C-contiguous array of at least one axis, as
+    ``np.ascontiguousarray``; differentiable (a transposed view is copied once, and the
+    compiled kernels then read it in order).
+
+    >>> dnp.ascontiguousarray(np.ones((2, 3)).T).flags.c_contiguous
+    True
+    """
+    a = asarray(a, dtype=dtype)
+    if not shape_of(a):
+        a = _s.reshape(a, shape=(1,))
+    return _s.ascontiguousarray(a)
+
+
 __all__ = ["astype", "array", "asarray", "zeros", "ones", "empty", "eye", "identity", "arange",
-           "linspace", "zeros_like", "ones_like", "empty_like", "full", "full_like"]
+           "linspace", "zeros_like", "ones_like", "empty_like", "full", "full_like",
+           "ascontiguousarray"]

@@ -1,4 +1,4 @@
-"""Shape primitives: reshape, broadcast_to, unbroadcast, transpose.
+"""Shape primitives: reshape, broadcast_to, unbroadcast, transpose, ascontiguousarray.
 
 They are linear, so each rule is the operation itself (JVP) or its transpose (VJP), applied
 past the leading batch axis. Everything else that only moves data (squeeze, expand_dims, ravel,
@@ -7,6 +7,7 @@ swapaxes, moveaxis, stack …) is written in ``dualad.numpy`` in terms of these.
 import numpy as np
 
 from .._core._engine import broadcast_view
+from .._core.backend import array_module
 from .._core.primitive import Primitive, align_batched, ndim_of, shape_of
 from .._kernels import unbroadcast as _unbroadcast_kernel
 
@@ -70,3 +71,18 @@ transpose = Primitive(
     "transpose", _transpose,
     jvp=(lambda t, ans, x, axes: transpose(t, axes=_shifted(axes)),),
     vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),), linear=True)
+
+
+def _contiguous(x):
+    if x.flags.c_contiguous:
+        return x
+    return array_module(x).ascontiguousarray(x)
+
+
+# The same values in C order: a layout change the compiled kernels ask for (they take
+# C-contiguous arrays), so a transposed view is copied once rather than read strided by every
+# operation after it. The cotangent passes through as it is.
+ascontiguousarray = Primitive(
+    "ascontiguousarray", _contiguous,
+    jvp=(lambda t, ans, x: ascontiguousarray(t),),
+    vjp=(lambda g, ans, x: g,), linear=True)

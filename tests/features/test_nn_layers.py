@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 
+import dualad as ad
+import dualad.numpy as dnp
 from dualad import nn
 from dualad.nn import functional as F
 from dualad.testing import check_grads
@@ -58,6 +60,22 @@ def test_conv_derivatives():
     check_grads(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), (x, w, b), order=2)
     check_grads(lambda x, w: F.conv1d(x, w, padding="same", dilation=2),
                 (R.standard_normal((2, 3, 8)), R.standard_normal((2, 3, 3))), order=2)
+
+
+def test_conv_output_is_c_contiguous_for_the_kernels_after_it():
+    """Channels-first in C order, so that the activation, pooling and the next unfold take
+    their compiled kernels (they want C-contiguous arrays) instead of the references."""
+    x, w, b = R.standard_normal((2, 2, 5, 4)), R.standard_normal((3, 2, 3, 3)), R.standard_normal(3)
+    y = F.conv2d(x, w, b, padding=1)
+    assert np.asarray(y).flags.c_contiguous and np.shape(y) == (2, 3, 5, 4)
+    assert np.asarray(F.conv1d(x[:, :, 0], w[..., 0], padding=1)).flags.c_contiguous
+
+
+def test_max_pool_ties_share_the_derivative_evenly():
+    x = np.zeros((1, 1, 2, 4))
+    x[0, 0, :, 2:] = [[1.0, 3.0], [3.0, 2.0]]
+    g = ad.grad(lambda x: dnp.sum(F.max_pool2d(x, 2)))(x)
+    np.testing.assert_array_equal(g[0, 0], [[0.25, 0.25, 0, 0.5], [0.25, 0.25, 0.5, 0]])
 
 
 def test_pooling_values():

@@ -63,3 +63,26 @@ def test_dispatch_sends_strided_and_other_arrays_right():
     with pytest.raises(ValueError, match="does not fit"):
         CONV["unfold"](np.ones((1, 1, 2, 2)), kernel=(3, 3), stride=(1, 1),
                        padding=((0, 0), (0, 0)), dilation=(1, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threads_give_the_same_bits(dtype):
+    """Arrays past the pool's threshold are shared among threads by samples: the windows and
+    the folded sums are bit for bit those of one thread, and the reference's."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((9, 24, 11, 10)).astype(dtype)
+    geo = dict(kernel=(3, 2), stride=(2, 1), padding=((1, 2), (0, 1)), dilation=(1, 2))
+    previous = compiled.set_num_threads(1)
+    try:
+        one = compiled.unfold(x, **geo)
+        assert one.size >= 65536
+        g = rng.standard_normal(one.shape).astype(dtype)
+        back_one = compiled.fold(g, size=(11, 10), **geo)
+        compiled.set_num_threads(2)
+        np.testing.assert_array_equal(compiled.unfold(x, **geo), one)
+        np.testing.assert_array_equal(compiled.fold(g, size=(11, 10), **geo), back_one)
+    finally:
+        compiled.set_num_threads(previous)
+    np.testing.assert_array_equal(one, ref.unfold(x, **geo))
+    np.testing.assert_allclose(back_one, ref.fold(g, size=(11, 10), **geo), rtol=1e-5,
+                               atol=1e-5)

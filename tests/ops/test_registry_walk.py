@@ -304,6 +304,8 @@ SAMPLES = {
                       lambda x: x.reshape(2, 6)),
     "transpose": Sample(lambda x: dnp.transpose(x, (2, 0, 1)), (normal(2, 3, 4),),
                         lambda x: x.transpose(2, 0, 1)),
+    "ascontiguousarray": Sample(lambda x: dnp.ascontiguousarray(dnp.transpose(x, (1, 0))),
+                                (normal(3, 4),), lambda x: np.ascontiguousarray(x.T)),
     "getitem": Sample(lambda x: x[1:, [3, 0, 3]], (normal(3, 4),), lambda x: x[1:, [3, 0, 3]]),
     "index_add": Sample(lambda y: P("index_add")(y, index=(INDEX,), shape=(5,), trailing=0),
                         (normal(4),), _index_add_ref),
