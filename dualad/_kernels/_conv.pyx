@@ -78,40 +78,30 @@ cdef void pad_sample(real* padded, const real* x, const Geometry* g, real pad) n
                 dst[ww] = pad
 
 
-cdef void unfold_sample(real* out, const real* padded, const Geometry* g) noexcept nogil:
-    # IN: padded (C, HP, WP); OUT: out (OH, OW, C, kh * kw), out[i, j, c, p * kw + q] =
-    # padded[c, i * sh + p * dh, j * sw + q * dw]. The geometry is read into locals first:
-    # the compiler cannot tell that the writes through ``out`` leave ``g`` unchanged
+cdef void move_windows(real* padded, real* windows, const Geometry* g,
+                       bint gather) noexcept nogil:
+    # padded (C, HP, WP) and windows (OH, OW, C, kh * kw) of one sample, paired as
+    # windows[i, j, c, p * kw + q] ~ padded[c, i * sh + p * dh, j * sw + q * dw].
+    # gather (unfold): each window entry is set from its padded element; else (fold, padded
+    # zeroed by the caller): each padded element gets the sum of its window entries. The
+    # geometry is read into locals first: the compiler cannot tell that the writes leave ``g``
+    # unchanged
     cdef Py_ssize_t i, j, row, q, kw = g.kw, sw = g.sw, OW = g.OW, rows = g.C * g.kh
     cdef Py_ssize_t CK = rows * kw, HP = g.HP, WP = g.WP, kh = g.kh, sh = g.sh, dh = g.dh
     cdef Py_ssize_t dw = g.dw
-    cdef real* dst
-    cdef const real* src
+    cdef real* pad_row
+    cdef real* win
     for i in range(g.OH):
         for row in range(rows):          # row = c * kh + p
-            src = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
-            dst = out + i * OW * CK + row * kw
+            pad_row = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
+            win = windows + i * OW * CK + row * kw
             for q in range(kw):
-                for j in range(OW):
-                    dst[j * CK + q] = src[j * sw + q * dw]
-
-
-cdef void fold_sample(real* padded, const real* windows, const Geometry* g) noexcept nogil:
-    # IN: windows (OH, OW, C, kh * kw); OUT (zeroed by the caller): padded (C, HP, WP), the
-    # sum of every window entry at the position unfold_sample read it from (geometry in
-    # locals, as there)
-    cdef Py_ssize_t i, j, row, q, kw = g.kw, sw = g.sw, OW = g.OW, rows = g.C * g.kh
-    cdef Py_ssize_t CK = rows * kw, HP = g.HP, WP = g.WP, kh = g.kh, sh = g.sh, dh = g.dh
-    cdef Py_ssize_t dw = g.dw
-    cdef real* dst
-    cdef const real* src
-    for i in range(g.OH):
-        for row in range(rows):          # row = c * kh + p
-            dst = padded + ((row // kh) * HP + i * sh + (row % kh) * dh) * WP
-            src = windows + i * OW * CK + row * kw
-            for q in range(kw):
-                for j in range(OW):
-                    dst[j * sw + q * dw] += src[j * CK + q]
+                if gather:
+                    for j in range(OW):
+                        win[j * CK + q] = pad_row[j * sw + q * dw]
+                else:
+                    for j in range(OW):
+                        pad_row[j * sw + q * dw] += win[j * CK + q]
 
 
 cdef void crop_sample(real* acc, const real* padded, const Geometry* g) noexcept nogil:
@@ -139,7 +129,7 @@ cdef void unfold_block(real* windows, const real* x, Job* job, Py_ssize_t b) noe
         set_flag(&job.failed)
         return
     pad_sample(padded, x + b * g.C * g.H * g.W, g, <real>job.pad)
-    unfold_sample(windows + b * g.OH * g.OW * g.C * g.kh * g.kw, padded, g)
+    move_windows(padded, windows + b * g.OH * g.OW * g.C * g.kh * g.kw, g, True)
     free(padded)
 
 
@@ -149,7 +139,7 @@ cdef void fold_block(real* acc, const real* windows, Job* job, Py_ssize_t b) noe
     if padded == NULL:
         set_flag(&job.failed)
         return
-    fold_sample(padded, windows + b * g.OH * g.OW * g.C * g.kh * g.kw, g)
+    move_windows(padded, <real*>(windows + b * g.OH * g.OW * g.C * g.kh * g.kw), g, False)
     crop_sample(acc + b * g.C * g.H * g.W, padded, g)
     free(padded)
 
