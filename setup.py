@@ -119,4 +119,6 @@ def extensions():
     ]
 
 
-setup(ext_modules=cythonize(extensions(), compiler_directives={"language_level": "3"}))
+# include_path: the rendered templates include _kernels/*.pxi from build/tempita/
+setup(ext_modules=cythonize(extensions(), include_path=[KERNELS],
+                            compiler_directives={"language_level": "3"}))

@@ -20,24 +20,11 @@ cnp.import_array()
 
 from libc.stdlib cimport calloc, free, malloc
 
-cdef extern from "_pool.h" nogil:
-    ctypedef void (*block_fn "dualad_block_fn")(void* ctx, Py_ssize_t block) noexcept nogil
-    void parallel "dualad_parallel" (block_fn fn, void* ctx, Py_ssize_t nblocks, int count)
-    void set_flag "dualad_set_flag" (int* flag)
+include "_threads.pxi"
 
-cdef int threads = 1   # see set_num_threads (dualad._kernels sets the default)
 
 cdef enum:
     PARALLEL_MIN = 65536  # elements of the window array below which one thread does it all
-
-
-def set_num_threads(int n):
-    """Threads for window arrays of PARALLEL_MIN elements or more; returns the previous count."""
-    global threads
-    if n < 1:
-        raise ValueError(f"set_num_threads: n must be at least 1, got {n}")
-    previous, threads = threads, n
-    return previous
 
 
 cdef struct Geometry:

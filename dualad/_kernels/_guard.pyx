@@ -15,10 +15,7 @@ from libc.string cimport memcpy
 
 cnp.import_array()
 
-cdef extern from "_pool.h" nogil:
-    ctypedef void (*block_fn "dualad_block_fn")(void* ctx, Py_ssize_t block) noexcept nogil
-    void parallel "dualad_parallel" (block_fn fn, void* ctx, Py_ssize_t nblocks, int count)
-    void add_u64 "dualad_add_u64" (uint64_t* total, uint64_t value)
+include "_threads.pxi"
 
 cdef uint64_t STRIDE = 0x9E3779B97F4A7C15ULL
 cdef uint64_t MUL1 = 0xBF58476D1CE4E5B9ULL
@@ -29,17 +26,7 @@ cdef enum:
     PARALLEL_MIN = 65536    # words; below this one thread
     NOGIL_MIN = 65536       # bytes; below this, releasing the GIL costs more than the hash
 
-cdef int threads = 1
 cdef type _ndarray = np.ndarray
-
-
-def set_num_threads(int n):
-    """Threads for fingerprints of PARALLEL_MIN words or more; returns the previous count."""
-    global threads
-    if n < 1:
-        raise ValueError(f"set_num_threads: n must be at least 1, got {n}")
-    previous, threads = threads, n
-    return previous
 
 
 cdef inline uint64_t mix(uint64_t word, uint64_t index) noexcept nogil:
