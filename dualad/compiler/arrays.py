@@ -127,10 +127,14 @@ class _Listing:
                          for s, (r, k) in enumerate(zip(self.readable, self.kinds))]
         self.sizes = [int(np.prod(sh)) if k == arena else int(r)
                       for sh, k, r in zip(self.shapes, self.kinds, self.readable)]
+        order = _schedule(program.steps, planned, self.sizes)
+        program.steps = [program.steps[k] for k in order]
+        planned = [planned[k] for k in order]
         self.starts, self.length = _allocate(program, self.sizes, [
             step.kind != GUARD and plan is None for step, plan in zip(program.steps, planned)])
         for k, (step, plan) in enumerate(zip(program.steps, planned)):
             self._add(step, k, plan)
+        self._mark_tiles()
 
     def _plan(self, step):
         """``(kind, opcode, params)`` of a step the C loops run, ``(kind, maker)`` with a
@@ -170,6 +174,26 @@ class _Listing:
         self.calls.append((f"g{k}", tuple(reads)))
         self.generic += 1
 
+    def _mark_tiles(self):
+        """Mark each run of two or more consecutive tileable instructions of one size (see
+        ``_tileable``): its first instruction's last column holds the run's length, and the
+        tape runs the run tile by tile."""
+        code, elementwise = self.code, _interpreters.KINDS.index("elementwise")
+        k = 0
+        while k < len(code):
+            row = code[k]
+            if row[0] != elementwise or not _tile_modes(row[5], row[6]):
+                k += 1
+                continue
+            size, end = self.sizes[row[2]], k + 1
+            while (end < len(code) and code[end][0] == elementwise
+                   and _tile_modes(code[end][5], code[end][6])
+                   and self.sizes[code[end][2]] == size):
+                end += 1
+            if end - k > 1 and size > 1:
+                code[k] = (*row[:7], end - k)
+            k = end
+
     def _map_at(self, index_map):
         """The offset of ``index_map`` in the tape's one array of maps."""
         start = sum(len(m) for m in self.maps)
@@ -207,6 +231,68 @@ class _Listing:
             code, self.starts, self.sizes, self.shapes, init, np.concatenate(self.maps or [[]]),
             program.n_in, list(program.outs), calls, self.checks, self.kinds, objects, fresh,
             transient)
+
+
+def _tile_modes(*modes):
+    """Whether an elementwise instruction's operands are read at the result's own index, as
+    scalars or not at all (so that element ``i`` of its result depends on elements ``i`` of
+    its operands alone, and the instruction may run a tile at a time)."""
+    return all(m in (_interpreters.OPERAND_SAME, _interpreters.OPERAND_SCALAR,
+                     _interpreters.OPERAND_NONE) for m in modes)
+
+
+def _tileable(plan, size):
+    """Whether a planned step is an elementwise instruction of more than one element that may
+    run a tile at a time (``_tile_modes``)."""
+    return (plan is not None and plan[0] == "elementwise" and size > 1
+            and all(type(m) is int for m in plan[2][:2]) and _tile_modes(*plan[2][:2]))
+
+
+def _schedule(steps, planned, sizes):
+    """An order of the steps (their indices) that keeps every step after the steps whose
+    results it reads and puts tileable elementwise instructions of one size next to each
+    other, so that the tape runs each such run over its arrays once, a tile at a time, its
+    intermediates staying in cache (an optimiser's update: a dozen operations per parameter,
+    which a program traces parameter after parameter, operation after operation). Greedy: the
+    open run takes every instruction of its size that is ready; when none is, the other steps
+    that are ready run (earliest first, as traced); then a new run starts with the earliest
+    ready instruction."""
+    import heapq
+    made = {step.out: k for k, step in enumerate(steps) if step.kind != GUARD}
+    waiting = [0] * len(steps)
+    users = [[] for _ in steps]
+    for k, step in enumerate(steps):
+        for d in {made[s] for s in step.reads() if s in made}:
+            waiting[k] += 1
+            users[d].append(k)
+    size_of = [sizes[step.out] if _tileable(plan, sizes[step.out]) else None
+               for step, plan in zip(steps, planned)]
+    others, tiles = [], {}   # ready steps: heaps of indices (per size, for tileable ones)
+
+    def ready(k):
+        if size_of[k] is None:
+            heapq.heappush(others, k)
+        else:
+            heapq.heappush(tiles.setdefault(size_of[k], []), k)
+
+    for k in range(len(steps)):
+        if not waiting[k]:
+            ready(k)
+    order, run = [], None
+    while len(order) < len(steps):
+        if run is not None and tiles.get(run):
+            k = heapq.heappop(tiles[run])
+        elif others:
+            k = heapq.heappop(others)
+        else:
+            run = min((heap[0], size) for size, heap in tiles.items() if heap)[1]
+            k = heapq.heappop(tiles[run])
+        order.append(k)
+        for u in users[k]:
+            waiting[u] -= 1
+            if not waiting[u]:
+                ready(u)
+    return order
 
 
 def _allocate(program, sizes, calls):
