@@ -20,7 +20,8 @@
 import numpy as np
 
 from .execute import Names
-from .program import GUARD, OP
+from .masks import float_masks
+from .program import GUARD, NP, OP, Slot
 from .scalar import CompiledExecutable, _interpreters
 
 __all__ = ["ArrayExecutable"]
@@ -90,6 +91,7 @@ class _Listing:
 
     def __init__(self, program):
         self.program = program
+        float_masks(program, _in_arena, _exact_integer)
         values, consts = program.values, program.consts
         arena, obj = _interpreters.SLOT_ARENA, _interpreters.SLOT_OBJECT
         self.kinds = [arena if _in_arena(v) else obj for v in values]
@@ -142,6 +144,18 @@ class _Listing:
         if step.kind == GUARD:
             return None
         out, ins = step.out, list(step.ins)
+        reduction = _row_reduction(step)
+        if reduction is not None:
+            if not (self.kinds[out] == _interpreters.SLOT_ARENA and self.readable[ins[0]]
+                    and self.shapes[ins[0]]):
+                return None
+            shape = self.shapes[ins[0]]
+            if _last_axis(reduction[1], len(shape)) and np.shape(
+                    self.program.values[out]) == _reduced(shape, reduction[2]):
+                columns = shape[-1]
+                return ("reduce", _interpreters.REDUCTIONS.index(reduction[0]),
+                        (int(np.prod(shape)) // columns if columns else 0, columns, 0))
+            return None
         if not (step.kind == OP and not step.dynamic and hasattr(step.fn, "name")
                 and self.kinds[out] == _interpreters.SLOT_ARENA
                 and all(self.readable[i] for i in ins)):
@@ -156,6 +170,15 @@ class _Listing:
             self.checks.append(_guard_check(step.ins[0], step.params))
             return
         out, ins = step.out, list(step.ins)
+        if plan is not None and plan[0] == "reduce" and plan[2][1] > 0:
+            self._add_call(step, k)   # NumPy's, for the rows a C loop leaves (a maximum at 0)
+            rows, columns, _ = plan[2]
+            self.code.append((_interpreters.KINDS.index("reduce"), plan[1], out, ins[0], -1,
+                              rows, columns, len(self.calls) - 1))
+            self.compiled += 1
+            return
+        if plan is not None and plan[0] == "reduce":
+            plan = None   # rows of no element: NumPy's answer
         if plan is not None:
             kind, opcode, extra = plan
             a, b = ins[0] if ins else -1, ins[1] if len(ins) > 1 else -1
@@ -163,16 +186,20 @@ class _Listing:
             self.code.append((_interpreters.KINDS.index(kind), opcode, out, a, b, *extra))
             self.compiled += 1
             return
-        # a Python call: the step's function on the values of the non-constant slots it reads
+        self._add_call(step, k)
+        self.code.append((_interpreters.KINDS.index("generic"), 0, out, -1, -1, 0, 0,
+                          len(self.calls) - 1))
+        self.generic += 1
+
+    def _add_call(self, step, k):
+        """A Python call (``calls[-1]``): the step's function on the values of the
+        non-constant slots it reads."""
         reads = list(dict.fromkeys(s for s in step.reads()
                                    if s not in self.program.consts))
         fn, call = self._names.call(step, k)
         self._sources.append(f"def g{k}({', '.join(f'r{s}' for s in reads)}):\n"
                              f"    return {fn}({', '.join(call)})\n")
-        self.code.append((_interpreters.KINDS.index("generic"), 0, out, -1, -1, 0, 0,
-                          len(self.calls)))
         self.calls.append((f"g{k}", tuple(reads)))
-        self.generic += 1
 
     def _mark_tiles(self):
         """Mark each run of two or more consecutive tileable instructions of one size (see
@@ -231,6 +258,40 @@ class _Listing:
             code, self.starts, self.sizes, self.shapes, init, np.concatenate(self.maps or [[]]),
             program.n_in, list(program.outs), calls, self.checks, self.kinds, objects, fresh,
             transient)
+
+
+_ROW_REDUCTIONS = {"sum": "sum", "max": "max"}           # primitives
+_NUMPY_REDUCTIONS = {np.sum: "sum", np.max: "max", np.amax: "max"}
+
+
+def _row_reduction(step):
+    """``(name, axis, keepdims)`` of a step reducing one value with ``sum`` or ``max`` (a
+    primitive's step, or a NumPy step such as a count of a mask's twin), or None."""
+    if step.kind == OP and not step.dynamic and len(step.ins) == 1:
+        name = _ROW_REDUCTIONS.get(getattr(step.fn, "name", None))
+        params = step.params or {}
+    elif step.kind == NP and len(step.ins) == 1:
+        args, params = step.params
+        name = _NUMPY_REDUCTIONS.get(step.fn) if len(args) == 1 and type(args[0]) is Slot \
+            else None
+    else:
+        return None
+    if name is None or not set(params) <= {"axis", "keepdims"}:
+        return None
+    return name, params.get("axis"), bool(params.get("keepdims", False))
+
+
+def _last_axis(axis, ndim):
+    """Whether ``axis`` (of a reduction of a value of ``ndim`` axes) is its last axis alone."""
+    if axis is None:
+        return ndim == 1
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return (len(axes) == 1 and isinstance(axes[0], (int, np.integer))
+            and axes[0] % ndim == ndim - 1 and -ndim <= axes[0] < ndim)
+
+
+def _reduced(shape, keepdims):
+    return tuple(shape[:-1]) + ((1,) if keepdims else ())
 
 
 def _tile_modes(*modes):

@@ -226,9 +226,9 @@ def test_outputs_never_share_memory_with_the_tape():
 @compiled_only
 def test_small_programs_of_python_steps_stay_python():
     """A program whose steps C loops do not run stays the generated Python function."""
-    jitted = ad.jit(lambda x: dnp.linalg.norm(dnp.sort(x)))
+    jitted = ad.jit(lambda x: dnp.cumsum(dnp.sort(x)))
     x = RNG.standard_normal(20)
-    assert jitted(x) == dnp.linalg.norm(dnp.sort(x))
+    assert np.array_equal(jitted(x), dnp.cumsum(dnp.sort(x)))
     assert not any(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
     assert arrays.SMALL_ARRAY >= 1 << 16
 
@@ -310,3 +310,62 @@ def test_runs_of_elementwise_instructions_go_a_tile_at_a_time_with_eager_bits(n,
     # the fifteen instructions of each parameter (of one size) form one run, though the
     # tangent-free chain was traced operation after operation
     assert runs == [30]
+
+
+def _row_reductions(x, y):
+    """Row sums and maxima (C loops of the tape) and masks turned into float64 (its compare
+    instructions), with a few elementwise steps so that the program runs on the tape."""
+    s = dnp.sum(x * 1.0, axis=-1, keepdims=True)
+    m = dnp.max(x + 0.0, axis=-1)
+    mask = (x > y) | dnp.isnan(x)
+    count = mask.sum(axis=-1, keepdims=True).astype(np.float64)
+    return s * 1.0, m * 1.0, (x == y).astype(np.float64) * 2.0, mask.astype(np.float64), count
+
+
+@compiled_only
+@pytest.mark.parametrize("shape", [(6, 1), (5, 3), (4, 7), (4, 8), (3, 10), (3, 17),
+                                   (2, 128), (2, 129), (2, 300), (1000,), (2, 3, 9)])
+def test_row_sums_maxima_and_masks_have_numpys_bits(shape):
+    special = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, -1e-310]
+    jitted = ad.jit(_row_reductions)
+    for trial in range(4):
+        x = RNG.standard_normal(shape) * np.exp(RNG.standard_normal(shape) * 20)
+        flat = x.reshape(-1)
+        if trial == 1:   # special values here and there
+            flat[RNG.integers(0, flat.size, 3)] = RNG.choice(special, 3)
+        if trial == 2:   # rows of zeros of both signs: NumPy's sign of the sum and maximum
+            x = RNG.choice([0.0, -0.0], size=shape)
+        if trial == 3:   # ties and NaN rows
+            x = RNG.choice([1.0, -1.0, np.nan, 2.0], size=shape)
+        y = RNG.choice([0.0, -0.0, 1.0, np.nan], size=shape[-1:])
+        with np.errstate(all="ignore"):
+            got, want = jitted(x, y), _row_reductions(x, y)
+        for a, b in zip(got, want):
+            assert type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype
+            assert a.tobytes() == b.tobytes()
+    assert jitted.trace_count == 1
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+@compiled_only
+def test_masks_and_reductions_run_as_c_loops():
+    """The comparisons, ``isnan``, ``|``, conversions and counts of a mask become float64
+    instructions of the tape (the boolean steps are gone), and the row sums and maxima
+    (the count's too) are its reductions."""
+    kinds = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
+        return build(listing)
+    jitted = ad.jit(_row_reductions)
+    try:
+        arrays._Listing.tape = recorded
+        jitted(RNG.standard_normal((4, 5)), RNG.standard_normal(5))
+    finally:
+        arrays._Listing.tape = build
+    assert kinds.count("reduce") == 3
+    [exe] = executables(jitted)
+    names = {step.name for step in exe.program.steps}
+    assert not names & {"numpy.greater", "numpy.isnan", "numpy.bitwise_or", "numpy.equal",
+                        "astype", "numpy.add.reduce"}
