@@ -13,6 +13,8 @@ its cotangent among ties with ``(x == m) | isnan(x)``) becomes one C loop of the
 # the twins. A conversion of the boolean to float64 then reads the twin, and a count of it
 # becomes the same ``numpy.sum`` of the twin (sums of ones and zeros are exact in any order, so
 # it equals the integer count converted). Boolean steps that nothing else reads are dropped.
+# NumPy's arithmetic ufuncs on float64 values (a mask divided by its count) become the tape's
+# instructions of the same names: IEEE arithmetic, the same bits.
 """
 import numpy as np
 
@@ -27,13 +29,15 @@ _F64 = np.dtype(np.float64)
 
 class MaskInstruction:
     """The value function of a twin step: ``name`` names the tape's instruction, ``impl`` its
-    NumPy version (what the program's Python version runs)."""
+    NumPy version (what the program's Python version runs), converted to float64 when
+    ``cast``."""
 
-    def __init__(self, name, impl):
-        self.name, self._impl = name, impl
+    def __init__(self, name, impl, cast=True):
+        self.name, self._impl, self._cast = name, impl, cast
 
     def impl(self, *args):
-        return self._impl(*args).astype(np.float64)
+        out = self._impl(*args)
+        return out.astype(np.float64) if self._cast else out
 
     def __repr__(self):
         return self.name
@@ -41,8 +45,10 @@ class MaskInstruction:
 
 _MASKS = {name: MaskInstruction(name + "_mask", fn) for fn, name in _COMPARISONS.items()}
 _MASKS["isnan"] = MaskInstruction("isnan_mask", np.isnan)
-_OR = MaskInstruction("maximum", np.maximum)    # of twins, 0.0 and 1.0: exact
-_AND = MaskInstruction("multiply", np.multiply)
+_OR = MaskInstruction("maximum", np.maximum, cast=False)    # of twins, 0.0 and 1.0: exact
+_AND = MaskInstruction("multiply", np.multiply, cast=False)
+_ARITHMETIC = {fn: MaskInstruction(fn.__name__, fn, cast=False)
+               for fn in (np.add, np.subtract, np.multiply, np.divide)}
 
 
 def float_masks(program, in_arena, exact_integer):
@@ -76,7 +82,12 @@ def float_masks(program, in_arena, exact_integer):
         fn = step.fn
         if kwargs or not isinstance(out, np.ndarray):
             continue
-        if out.dtype == np.bool_:
+        if fn in _ARITHMETIC and len(args) == 2 and out.dtype == _F64 and in_arena(out):
+            ins = [operand(a) for a in args]
+            if None not in ins:   # a step of the tape
+                steps[-1] = Step(OP, _ARITHMETIC[fn], ins, None, step.out, False)
+                changed = True
+        elif out.dtype == np.bool_:
             ins = None
             if fn in _COMPARISONS and len(args) == 2:
                 ins = [operand(a) for a in args]
