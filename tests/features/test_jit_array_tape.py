@@ -369,3 +369,19 @@ def test_masks_and_reductions_run_as_c_loops():
     names = {step.name for step in exe.program.steps}
     assert not names & {"numpy.greater", "numpy.isnan", "numpy.bitwise_or", "numpy.equal",
                         "astype", "numpy.add.reduce"}
+
+
+def test_step_counter_arithmetic_runs_as_python_arithmetic():
+    """``t + 1`` and ``0.9 ** t`` on a Python step counter run as Python's operators in the
+    compiled program (the values and types eager code gets), both on the array tape and in the
+    Python version."""
+    def f(t, x):
+        t = t + 1
+        return t, x * (1.0 - 0.9 ** t), 2 ** t, 1.5 ** t
+    jitted = ad.jit(f)
+    for t in (0, 1, 5, 70):   # 2 ** 71 is past int64: a Python int, as eagerly
+        got, want = jitted(t, np.ones(3)), f(t, np.ones(3))
+        assert [type(v) for v in got] == [type(v) for v in want]
+        assert got[0] == want[0] and got[2] == want[2] and got[3] == want[3]
+        assert got[1].tobytes() == want[1].tobytes()
+    assert jitted.trace_count == 1
