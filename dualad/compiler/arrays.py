@@ -252,7 +252,11 @@ class _Listing:
                         if o >= program.n_in and o not in program.consts
                         and self.kinds[o] == arena and o not in written_by_call
                         and self.shapes[o]})
-        transient = sorted(set(range(program.n_in)) | written_by_call | set(fresh))
+        # a reduction's slot takes the array of its NumPy fallback (a maximum at zero) for one
+        # run, as a call's result does
+        reduce_kind = _interpreters.KINDS.index("reduce")
+        reduced = {c[2] for c in self.code if c[0] == reduce_kind}
+        transient = sorted(set(range(program.n_in)) | written_by_call | reduced | set(fresh))
         code = np.array(self.code, dtype=np.intp).reshape(-1, _interpreters.N_COLUMNS)
         return _interpreters.ArrayTape(
             code, self.starts, self.sizes, self.shapes, init, np.concatenate(self.maps or [[]]),

@@ -385,3 +385,25 @@ def test_step_counter_arithmetic_runs_as_python_arithmetic():
         assert got[0] == want[0] and got[2] == want[2] and got[3] == want[3]
         assert got[1].tobytes() == want[1].tobytes()
     assert jitted.trace_count == 1
+
+
+@compiled_only
+def test_a_row_maximum_left_to_numpy_does_not_reach_later_runs():
+    """A row maximum at zero is NumPy's (an array of its own for that run, which a reshape
+    returns a view of); the next run writes the slot's own memory again, so that values
+    returned before stay as they were."""
+    def f(x):
+        return dnp.max(x * 1.0, axis=-1).reshape(1, -1), dnp.exp(x) + 1.0
+    jitted = ad.jit(f)
+    zeros = RNG.standard_normal((1100, 3))
+    zeros[0] = [0.0, -0.0, -1.0]
+    jitted(zeros)            # traced
+    first = jitted(zeros)    # run by the tape: NumPy's maximum for the first row (-0.0)
+    kept = [a.copy() for a in first]
+    for _ in range(3):
+        x = RNG.standard_normal((1100, 3))
+        got, want = jitted(x), f(x)
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(got, want))
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(first, kept))
+    assert [a.tobytes() for a in first] == [a.tobytes() for a in f(zeros)]
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
