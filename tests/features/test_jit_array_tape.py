@@ -407,3 +407,27 @@ def test_a_row_maximum_left_to_numpy_does_not_reach_later_runs():
     assert all(a.tobytes() == b.tobytes() for a, b in zip(first, kept))
     assert [a.tobytes() for a in first] == [a.tobytes() for a in f(zeros)]
     assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+def _broadcast_masks(a, b, c):
+    m = (a > b).astype(np.float64) + 0.0
+    n = ((a <= c) & (b != 0.5)).astype(np.float64) * 1.0
+    k = (dnp.isnan(a) | (a >= 0)).sum(axis=0).astype(np.float64)   # a count along axis 0
+    return m * a, n + c, k * 2.0, np.divide(m, 3.0)
+
+
+@compiled_only
+def test_masks_of_broadcast_operands_have_eager_bits():
+    """Comparisons whose operands broadcast to a bigger shape (read through index maps), ``&``,
+    a count along a leading axis (left to NumPy) and NumPy's arithmetic on the mask."""
+    jitted = ad.jit(_broadcast_masks)
+    for _ in range(4):
+        a = RNG.choice([np.nan, 0.0, -0.0, 1.0, 0.5, -np.inf], size=(3, 1, 4))
+        b = RNG.choice([0.5, 0.0, -0.0, np.nan], size=(1, 5, 1))
+        c = RNG.standard_normal((5, 4))
+        with np.errstate(all="ignore"):
+            got, want = jitted(a, b, c), _broadcast_masks(a, b, c)
+        for x, y in zip(got, want):
+            assert type(x) is type(y) and x.shape == y.shape and x.tobytes() == y.tobytes()
+    assert jitted.trace_count == 1
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
