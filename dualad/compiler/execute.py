@@ -12,10 +12,11 @@
 # the eager semantics (the other branch, or the error) follow from that trace.
 """
 import math
+import operator
 
 import numpy as np
 
-from .program import GUARD, NP, Slot, holds_slot
+from .program import GUARD, NP, Slot, _Spec, holds_slot
 
 
 RELEASE_MIN = 1024   # elements of the smallest register deleted after its last reader
@@ -90,6 +91,12 @@ class Names:
                 call.append(f"**{self.expression(kwargs, f'k{k}')}")
             return fn, call
         call = [self.slot(i) for i in step.ins]
+        python = _PYTHON_ARITHMETIC.get(step.fn.name)
+        if python is not None and not step.params and all(
+                _python_number(self.program.values[i]) for i in step.ins):
+            # a step counter's ``t + 1``, ``0.9 ** t``: Python's arithmetic on the Python
+            # numbers the signature fixes, as eagerly (and a tenth of a NumPy scalar call)
+            fn = self.bind(f"f{k}", python)
         for key, v in (step.params or {}).items():
             call.append(f"{key}={self.expression(v, f'p{k}_{key}')}")
         return fn, call
@@ -130,6 +137,28 @@ def _source(program):
               "    except Exception:   # the eager trace that follows raises it properly",
               "        return None"]
     return "\n".join(lines) + "\n", names.env
+
+
+def _python_power(a, b):
+    """``a ** b`` of Python numbers as eager Python computes it (the C ``pow`` NumPy calls too);
+    NumPy's answer where Python raises (overflow, a zero to a negative power), as the traced
+    program computed it."""
+    try:
+        return a ** b
+    except (ArithmeticError, ValueError):
+        return np.power(a, b)
+
+
+# the primitives of Python's arithmetic operators run on Python numbers (``tracing.py``:
+# the values such steps trace); never raising, but ``power``'s guard
+_PYTHON_ARITHMETIC = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+                      "negative": operator.neg, "power": _python_power}
+
+
+def _python_number(v):
+    """Whether a slot holds a Python int or float (as traced: its value, or what is kept of
+    it once the program forgets values)."""
+    return type(v) in (int, float) or (type(v) is _Spec and v.kind in ("int", "float"))
 
 
 def _elements(v):

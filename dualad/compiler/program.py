@@ -83,6 +83,7 @@ class Program:
         self.in_place = {}    # index of a step -> its operand whose buffer it writes into
         self._pinned = set()
         self._build_outputs = None
+        self.number_outs = ()   # (position in outs, Python type): see ``finish``
 
     # -- building (tracing.StagingTrace) ------------------------------------------------------
     def _new(self, value):
@@ -120,6 +121,10 @@ class Program:
     def finish(self, outs, out_def):
         self.steps = [s for s in self.steps if s is not None]   # dropped pending guards
         self.outs, self.out_def = list(outs), out_def
+        # outputs that were Python numbers while tracing (a step counter ``t + 1``) come back
+        # as Python numbers: the steps compute NumPy scalars
+        self.number_outs = tuple((k, type(self.values[o])) for k, o in enumerate(self.outs)
+                                 if type(self.values[o]) in (int, float, complex))
 
     def output_tree(self, outs):
         """The output values ``outs`` (one per output slot) in the traced function's pytree,
@@ -127,6 +132,10 @@ class Program:
         build = self._build_outputs
         if build is None:
             build = self._build_outputs = _tree_builder(self.out_def)
+        if self.number_outs:
+            outs = list(outs)
+            for k, kind in self.number_outs:
+                outs[k] = kind(outs[k])
         return build(outs)
 
     def forget_values(self):

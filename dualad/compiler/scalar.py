@@ -176,8 +176,8 @@ class _NotScalar(Exception):
 def output_kind(v):
     """A function giving an interpreter's result (a number, or an array of ``v``'s shape) the
     type and shape the traced output ``v`` had."""
-    if type(v) is float:
-        return float
+    if type(v) in (float, int, complex):
+        return type(v)
     if type(v) is np.float64:
         return np.float64
     shape = v.shape

@@ -279,6 +279,10 @@ class StagingTrace:
                 f"{prim.name}: the function uses a value being differentiated that it does not "
                 "receive as an argument (a closure); pass that value as an argument so that its "
                 "derivative is taken (inside ad.jit the step would keep its value only)")
+        if (prim.name in _PYTHON_OPERATORS and isinstance(ans, np.generic)
+                and all(type(v) in _PYTHON_NUMBERS for v in vals)):
+            ans = ans.item()   # Python arithmetic of Python numbers (a step counter): eager
+            # code gives a Python number, which the outputs then have (``Program.finish``)
         out = program.add_step(OP, prim, ins, template if dynamic else copy.copy(params), ans,
                                dynamic)
         return Staged(self, out, ans)
@@ -383,6 +387,12 @@ class StagingTrace:
             self.pin_slot(slot)
         self._unused = {}
 
+
+# the primitives of Python's arithmetic operators (``t + 1``, ``b ** t`` …): on Python numbers
+# eager code never reaches dualad and gets a Python number, of the type traced here
+_PYTHON_OPERATORS = frozenset({"add", "subtract", "multiply", "square", "divide", "power",
+                               "negative", "abs", "floor_divide", "mod"})
+_PYTHON_NUMBERS = (int, float, complex)
 
 _HOOK_LOCK = threading.Lock()
 _ACTIVE = [0]   # traces running in any thread: the plain hook is installed while some are
