@@ -26,12 +26,10 @@ import weakref
 
 import numpy as np
 
-cimport cython
 cimport numpy as cnp
 from cpython.ref cimport Py_INCREF, Py_REFCNT, PyObject
-from libc.math cimport isfinite
 
-from .._kernels import ARITHMETIC_MIN, add_product, arithmetic, fingerprint
+from .._kernels import add_product, fingerprint
 from .state import state
 
 cnp.import_array()
@@ -67,7 +65,6 @@ def note_no_grad():
 _BUILTINS = set()   # filled once dualad's own primitives are registered
 cdef object _ndarray = np.ndarray
 cdef object _np_add = np.add
-cdef Py_ssize_t _arithmetic_min = ARITHMETIC_MIN or 0   # 0: no compiled kernel
 cdef object _np_multiply = np.multiply
 cdef object _np_negative = np.negative
 cdef enum:
@@ -371,100 +368,7 @@ def _refuse_mixed_devices(prim, args):
         raise TypeError(f"{prim.name}: {exc}") from None
 
 
-# ------------------------------------------------------------------------------- arithmetic
-cdef enum Op:
-    ADD, SUBTRACT, MULTIPLY, DIVIDE, OTHER
-
-cdef frozenset _NUMPY_TYPES = frozenset({np.ndarray, np.float64, np.float32})
-cdef frozenset _OPERATOR_SAFE = _NUMPY_TYPES | {float, int}
-
-
-cdef class Arithmetic:
-    """The value function of ``add``, ``subtract``, ``multiply``, ``divide`` and ``power``.
-
-    Scalar code (W1) and the cotangents of scalars (arrays of shape ``(1,)``, NOTE: batch axis)
-    spend most of their arithmetic on single float64 values, where a ufunc call costs far more
-    than the operation. So: float64 values of one element (NumPy scalars, 0-d arrays, 1-element
-    arrays of at most one axis) are combined in C, and the result is built as NumPy would
-    (an array when an operand is a 1-D array, else a float64 scalar; ``power`` keeps libm's
-    and NumPy's own special cases and is not among them); a non-finite result is
-    recomputed by the ufunc so that NumPy's warnings and ``errstate`` apply unchanged. Other
-    NumPy values take Python's operator (several times faster than the ufunc on NumPy scalars,
-    same meaning), except two large arrays, which ``_kernels.arithmetic`` shares among the
-    cores where it can (the ufunc's bits and warnings); everything else (two Python numbers,
-    lists, CuPy arrays) takes the ufunc, keeping NumPy's semantics (``1.0 / 0.0`` is inf, not
-    ZeroDivisionError). The ufunc is the reference; tests/core/test_engine.py checks the parity bit
-    for bit.
-    """
-
-    cdef Op op
-    cdef object operator, ufunc
-    cdef readonly str __name__
-
-    def __init__(self, name, operator, ufunc):
-        self.op = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY,
-                   "divide": DIVIDE}.get(name, OTHER)
-        self.operator = operator
-        self.ufunc = ufunc
-        self.__name__ = ufunc.__name__
-
-    def __call__(self, x, y):
-        cdef double a = 0, b = 0, r
-        cdef int ax = _single_f64(x, &a), ay = _single_f64(y, &b)
-        if self.op != OTHER and ax > 0 and ay > 0 and (ax > 1 or ay > 1):
-            r = _apply(self.op, a, b)
-            if isfinite(r):
-                return _f64_like(r, ax == 3 or ay == 3)
-        tx, ty = type(x), type(y)
-        if (self.op != OTHER and tx is _ndarray and ty is _ndarray and _arithmetic_min > 0
-                and (cnp.PyArray_SIZE(<cnp.ndarray>x) >= _arithmetic_min
-                     or cnp.PyArray_SIZE(<cnp.ndarray>y) >= _arithmetic_min)):
-            return arithmetic(self.__name__, x, y)   # large arrays: shared among the cores
-        if (tx in _NUMPY_TYPES and ty in _OPERATOR_SAFE) or (
-                ty in _NUMPY_TYPES and tx in _OPERATOR_SAFE):
-            return self.operator(x, y)
-        return self.ufunc(x, y)
-
-
-@cython.cdivision(True)   # IEEE division: x / 0 is ±inf or nan, checked by the caller
-cdef inline double _apply(Op op, double a, double b):
-    if op == ADD:
-        return a + b
-    if op == SUBTRACT:
-        return a - b
-    if op == MULTIPLY:
-        return a * b
-    return a / b
-
-
-cdef int _single_f64(object v, double* out):
-    """Read a float64 value of one element: 1 for a NumPy scalar or a Python float, 2 for a
-    0-d array, 3 for a 1-D array of one element; -1 (nothing read) for anything else."""
-    cdef cnp.ndarray arr
-    if type(v) is _float64 or type(v) is float:
-        out[0] = <double>v
-        return 1
-    if type(v) is not _ndarray:
-        return -1
-    arr = <cnp.ndarray>v
-    if (cnp.PyArray_TYPE(arr) != cnp.NPY_DOUBLE or cnp.PyArray_SIZE(arr) != 1
-            or cnp.PyArray_NDIM(arr) > 1 or not cnp.PyArray_ISNOTSWAPPED(arr)
-            or not cnp.PyArray_ISALIGNED(arr)):
-        return -1
-    out[0] = (<double*>cnp.PyArray_DATA(arr))[0]
-    return 2 + cnp.PyArray_NDIM(arr)
-
-
-cdef object _f64_like(double r, bint as_array):
-    cdef cnp.npy_intp one = 1
-    cdef cnp.ndarray out
-    if not as_array:
-        return _float64(r)
-    out = cnp.PyArray_EMPTY(1, &one, cnp.NPY_DOUBLE, 0)
-    (<double*>cnp.PyArray_DATA(out))[0] = r
-    return out
-
-
+# ------------------------------------------------------------------------------- shapes
 def broadcast_view(x, shape):
     """``np.broadcast_to(x, shape)`` (a read-only view with zero strides on the broadcast axes)
     built directly for an exact ndarray: NumPy's own goes through ``nditer`` and costs

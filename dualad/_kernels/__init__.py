@@ -13,7 +13,9 @@ compiled extensions).
   ``tx * y + ty * x``, also takes tangents whose rows are contiguous, such as a basis tangent's
   slice; ``arithmetic(name, x, y)``, the engine's add, subtract, multiply and divide of large
   arrays, of one shape or one a row repeated along the other's batch, with NumPy's bits and
-  warnings, where NumPy's loops use one core). On
+  warnings, where NumPy's loops use one core; ``arithmetic_value(ufunc, operator)``, the value
+  function of the arithmetic primitives, ``_arithmetic.Arithmetic`` or, its reference, the
+  ufunc itself). On
   arrays of 65536 elements or more they share the work among the usable cores
   (``os.sched_getaffinity``), or ``DUALAD_NUM_THREADS`` (``set_num_threads``) threads, in
   blocks handed out one at a time, as PyTorch's and JAX's kernels use every core by default.
@@ -80,6 +82,7 @@ _conv = _load("_conv")
 _fused = _load("_fused")
 _recurrent = _load("_recurrent")
 _norm = _load("_norm")
+_arithmetic = _load("_arithmetic")
 COMPILED = _unary is not None
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _SCALARS = (bool, int, float, np.number)   # checked first: np.ndim costs a microsecond
@@ -158,7 +161,15 @@ unbroadcast = _unary_kernel("unbroadcast")
 add_product = _unary_kernel("add_product")
 product_rule = _unary_kernel("product_rule")
 arithmetic = _unary_kernel("arithmetic")
-ARITHMETIC_MIN = getattr(_unary, "ARITHMETIC_MIN", None)   # None: NumPy does all of it
+
+
+def arithmetic_value(ufunc, operator):
+    """The value function of an arithmetic primitive: ``ufunc(x, y)``, through
+    ``_arithmetic.Arithmetic`` (C for single float64 values, ``operator`` for NumPy scalars,
+    the cores for large arrays) when compiled, else the ufunc itself (its reference)."""
+    return ufunc if _arithmetic is None else _arithmetic.Arithmetic(ufunc, operator)
+
+
 TRAIN = {name: _checked_kernel(_train, train_reference, name) for name in TRAIN_OPS}
 RECURRENT = {name: _checked_kernel(_recurrent, recurrent_reference, name)
              for name in ("lstm_layer_fwd", "lstm_layer_bwd", "gru_layer_fwd", "gru_layer_bwd")}

@@ -15,10 +15,9 @@ import operator as op
 import numpy as np
 
 from .._core.backend import raw_value
-from .._core._engine import Arithmetic
 from ._compiled_rules import unchanged
 from .._core.primitive import Box, Primitive
-from .._kernels import product_rule
+from .._kernels import arithmetic_value, product_rule
 
 
 def _both(partial):
@@ -59,9 +58,9 @@ def _subtract_jvp(tangents, ans, x, y):
     return -ty if tx is None else subtract(tx, ty)
 
 
-add = Primitive("add", Arithmetic("add", op.add, np.add), jvp=(unchanged, unchanged),
+add = Primitive("add", arithmetic_value(np.add, op.add), jvp=(unchanged, unchanged),
                 vjp=(unchanged, unchanged), broadcasts=True, saves_values=False)
-subtract = Primitive("subtract", Arithmetic("subtract", op.sub, np.subtract),
+subtract = Primitive("subtract", arithmetic_value(np.subtract, op.sub),
                      jvp=_subtract_jvp, vjp=(unchanged, _neg_t), broadcasts=True,
                      saves_values=False)
 
@@ -89,7 +88,7 @@ def _multiply_jvp(tangents, ans, x, y):
 
 # the VJPs are written out (W1's hot path): g * y and g * x; on plain arrays of one shape the
 # sweep adds them into the running sums itself (sweep_step)
-multiply = Primitive("multiply", Arithmetic("multiply", op.mul, np.multiply),
+multiply = Primitive("multiply", arithmetic_value(np.multiply, op.mul),
                      jvp=_multiply_jvp, vjp=(_times_y, _times_x), broadcasts=True,
                      sweep_step="product")
 
@@ -101,7 +100,7 @@ def _over_y(t, ans, x, y):
 
 
 _jvp_dy, _vjp_dy = _both(lambda ans, x, y: -divide(ans, y))
-divide = Primitive("divide", Arithmetic("divide", op.truediv, np.true_divide),
+divide = Primitive("divide", arithmetic_value(np.divide, op.truediv),
                    jvp=(_over_y, _jvp_dy), vjp=(_over_y, _vjp_dy), broadcasts=True)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
 minimum = _binary("minimum", np.minimum, lambda ans, x, y: _tie_share(ans, x, y, op.lt),
