@@ -23,6 +23,7 @@ once, on its leaf node, however many operations save it; a sweep checks each fin
 See docs/guarantees.md.
 """
 import weakref
+from functools import partial
 
 import numpy as np
 
@@ -489,11 +490,105 @@ cdef object _call_rule(rule, first, ans, operands, dict params):
     return _PyObject_Call(rule, call_args, <PyObject*>params if params else NULL)
 
 
-cdef _split_rule(rule):
-    """A rule given as one callable, or as a tuple of per-argument callables."""
-    if rule is None or callable(rule):
+cdef class OperandRules:
+    """A primitive's per-operand rules (``Primitive.jvps``, ``Primitive.vjps``): the one form the
+    registry keeps them in, whether they were declared as a tuple with one rule per operand or
+    as ``indexed(rule)``. ``rules[i]`` is operand i's rule, ``rule_i(first, ans, *args,
+    **params)`` (None: the primitive is not differentiable in that operand).
+
+    >>> rules = indexed(lambda i, t, ans, *xs: t * (i + 1))
+    >>> rules[2](1.0, None)
+    3.0
+    """
+
+    cdef readonly tuple rules      # one rule (or None) per operand; None for ``indexed``
+    cdef readonly object indexed   # ``rule(i, first, ans, *args, **params)``; None for a tuple
+
+    def __init__(self, rules):
+        rules = tuple(rules)
+        for rule in rules:
+            if rule is not None and not callable(rule):
+                raise TypeError(f"a per-argument rule must be callable or None, got {rule!r}")
+        self.rules = rules
+
+    cdef inline bint has(self, Py_ssize_t i, name) except -1:
+        """Whether operand i, which carries a derivative, has a rule (an operand past the end
+        of a tuple is refused: its derivative would silently be dropped)."""
+        if self.indexed is not None:
+            return True
+        if i >= len(self.rules):
+            raise TypeError(f"{name}: argument {i} carries a derivative, but the primitive "
+                            f"declares per-argument rules for {len(self.rules)} arguments; "
+                            "declare a rule (or None, for a non-differentiable argument) for "
+                            "each argument, or use indexed(rule)")
+        return self.rules[i] is not None
+
+    cdef inline object call(self, Py_ssize_t i, first, ans, tuple operands, dict params):
+        """Operand i's rule on ``first`` (its tangent, or the output's cotangent), handing
+        ``params`` over as it is (the call syntax would copy it, and make an empty one when
+        there are none)."""
+        cdef PyObject* kwargs = <PyObject*>params if params else NULL
+        if self.indexed is None:
+            return _PyObject_Call(self.rules[i], (first, ans) + operands, kwargs)
+        return _PyObject_Call(self.indexed, (i, first, ans) + operands, kwargs)
+
+    def __getitem__(self, Py_ssize_t i):
+        if self.indexed is None:
+            return self.rules[i]
+        if i < 0:
+            raise IndexError("the rules of an indexed(rule) have no end to count from")
+        return partial(self.indexed, i)
+
+    def __len__(self):
+        if self.indexed is not None:
+            raise TypeError("indexed(rule) serves any number of operands: it has no length")
+        return len(self.rules)
+
+    def __iter__(self):
+        if self.indexed is not None:
+            raise TypeError("indexed(rule) serves any number of operands: it cannot be "
+                            "iterated over")
+        return iter(self.rules)
+
+    def __repr__(self):
+        if self.indexed is not None:
+            return f"indexed({self.indexed!r})"
+        return f"OperandRules({self.rules!r})"
+
+
+def indexed(rule):
+    """Per-operand rules given as one function of the operand's index, for a primitive that takes
+    any number of operands: ``jvp=indexed(rule)`` calls ``rule(i, t_i, ans, *args, **params)``
+    for each argument i that has a tangent, and sums the results; ``vjp=indexed(rule)`` calls
+    ``rule(i, g, ans, *args, **params)`` for each argument i that needs a cotangent. The rule
+    forms are described on ``Primitive``.
+
+    >>> scale = Primitive("scaled_sum", lambda *xs: sum((i + 1) * x for i, x in enumerate(xs)),
+    ...                   vjp=indexed(lambda i, g, ans, *xs: g * (i + 1)), register=False)
+    >>> scale.vjps[1](np.ones((1,)), None)
+    array([2.])
+    """
+    if not callable(rule):
+        raise TypeError(f"indexed(rule): the rule must be callable, got {rule!r}")
+    cdef OperandRules rules = OperandRules.__new__(OperandRules)
+    rules.indexed = rule
+    return rules
+
+
+cdef tuple _split_rule(rule, name, kind):
+    """``(rule, None)`` for one rule for all arguments, ``(None, OperandRules)`` for per-operand
+    rules (a tuple of them or ``indexed(rule)``), ``(None, None)`` for none."""
+    if rule is None:
+        return None, None
+    if isinstance(rule, OperandRules):
+        return None, rule
+    if callable(rule):
         return rule, None
-    return None, tuple(rule)
+    try:
+        return None, OperandRules(rule)
+    except TypeError as exc:
+        raise TypeError(f"primitive {name!r}: {kind} must be a rule, a tuple of per-argument "
+                        f"rules or indexed(rule) ({exc})") from None
 
 
 # ------------------------------------------------------------------------------- primitives
@@ -510,12 +605,28 @@ cdef class Primitive:
     ----------
     name : registry name (also what the tape's entries show).
     impl : ``impl(*arrays, **params)`` on plain (NumPy or CuPy) arrays.
-    jvp : either one rule ``jvp(tangents, ans, *args, **params)`` (``tangents`` a tuple with None
-        for zeros) returning the output tangent, or a tuple with one rule per argument,
-        ``jvp_i(t_i, ans, *args, **params)``, whose results are summed; None in the tuple marks a
-        non-differentiable argument.
-    vjp : either one rule ``vjp(g, ans, *args, **params)`` returning a tuple of cotangents (None
-        for zero), or a tuple with one rule per argument ``vjp_i(g, ans, *args, **params)``.
+    jvp : the JVP rule, in one of three forms (the only place they are described; ``defprim``
+        takes the same):
+
+        * one rule for all arguments, ``jvp(tangents, ans, *args, **params)`` returning the
+          output tangent; ``tangents`` is a tuple with one entry per argument, None where that
+          argument's tangent is zero;
+        * a tuple with one rule per argument, ``jvp_i(t_i, ans, *args, **params)``, called for
+          each argument with a tangent and summed; None in the tuple marks an argument the
+          primitive is not differentiable in;
+        * ``indexed(rule)``: the per-argument rules as one function of the argument's index,
+          ``rule(i, t_i, ans, *args, **params)``, for primitives that take any number of
+          operands (``einsum``); called and summed as the tuple's.
+
+        Either form is converted at registration to a whole rule (``jvp_rule``) or to
+        ``OperandRules`` (``jvps``), which the traces call directly.
+    vjp : the VJP rule, in the same three forms: ``vjp(g, ans, *args, **params)`` returning a
+        tuple of cotangents (None for zero); a tuple of ``vjp_i(g, ans, *args, **params)``; or
+        ``indexed(rule)``, ``rule(i, g, ans, *args, **params)``. Each is asked only for the
+        cotangents of arguments that need one. Give a JVP rule, a VJP rule or both: the mode
+        without one is derived from the other at one rule evaluation per input (reverse from
+        JVP) or output (forward from VJP) direction. Rules written with ``dualad.numpy``
+        functions are differentiable again (higher derivatives need nothing more).
     batched : whether the rules understand the leading batch axis (see NOTE: batch axis in
         ``primitive.py``). The built-ins do; for ``batched=False`` dualad calls the rules once
         per direction.
@@ -541,7 +652,8 @@ cdef class Primitive:
         keep no data: intermediates die sooner and no caller array is held or fingerprinted.
     """
 
-    cdef public object name, impl, jvp_rule, jvps, vjp_rule, vjps, pattern
+    cdef public object name, impl, jvp_rule, vjp_rule, pattern
+    cdef readonly OperandRules jvps, vjps
     cdef public bint batched, broadcasts, linear, saves_values
     cdef readonly int sweep_step
     cdef object __weakref__
@@ -551,8 +663,8 @@ cdef class Primitive:
                  sweep_step=None):
         self.name = name
         self.impl = impl
-        self.jvp_rule, self.jvps = _split_rule(jvp)
-        self.vjp_rule, self.vjps = _split_rule(vjp)
+        self.jvp_rule, self.jvps = _split_rule(jvp, name, "jvp")
+        self.vjp_rule, self.vjps = _split_rule(vjp, name, "vjp")
         self.batched = batched
         self.broadcasts = broadcasts
         self.linear = linear
@@ -598,13 +710,7 @@ cdef class Primitive:
         cdef Py_ssize_t rank = ndim_of(ans) + 1
         if self.broadcasts:
             tangents = [None if t is None else align_batched(t, rank) for t in tangents]
-        if self.jvp_rule is not None:
-            out = self.jvp_rule(tuple(tangents), ans, *primals, **params)
-        else:
-            out = None
-            for rule, t in zip(self.jvps, tangents):
-                if t is not None and rule is not None:
-                    out = add_any(out, _call_rule(rule, t, ans, primals, params))
+        out = self._declared_jvp(tangents, ans, primals, params)
         if out is not None and self.broadcasts:
             shape = shape_of(out)
             if shape[1:] != shape_of(ans):
@@ -613,6 +719,26 @@ cdef class Primitive:
         if out is not None:
             out = _tangent_like(out, ans, self.broadcasts)
         return out
+
+    cdef object _declared_jvp(self, tangents, ans, primals, dict params):
+        if self.jvp_rule is not None:
+            return self.jvp_rule(tuple(tangents), ans, *primals, **params)
+        cdef OperandRules rules = self.jvps
+        cdef tuple operands = tuple(primals)
+        cdef Py_ssize_t i
+        out = None
+        for i in range(len(tangents)):
+            t = tangents[i]
+            if t is not None and rules.has(i, self.name):
+                out = add_any(out, rules.call(i, t, ans, operands, params))
+        return out
+
+    def declared_jvp(self, tangents, ans, primals, params):
+        """The declared JVP rule applied to ``tangents`` as they are (the per-operand rules
+        summed): no alignment for broadcasting, no rule derived from the VJP, no loop over the
+        directions of a ``batched=False`` rule (``derived.per_direction_jvp`` calls this once
+        per direction)."""
+        return self._declared_jvp(tangents, ans, primals, params)
 
     def pattern_rule(self):
         """The sparsity-pattern rule, explicit or implied by ``linear``/``broadcasts``; None when
@@ -649,18 +775,7 @@ cdef class Primitive:
         if not self.batched:
             return _derived.per_direction_vjp(self, g, ans, args, needs, params)
         cdef Py_ssize_t i, n = len(needs)
-        cdef list cts
-        if self.vjp_rule is not None:
-            cts = list(_call_rule(self.vjp_rule, g, ans, args, params))
-            for i in range(n):
-                if not needs[i]:
-                    cts[i] = None
-        else:
-            cts = [None] * n
-            rules = self.vjps
-            for i in range(n):
-                if needs[i] and rules[i] is not None:
-                    cts[i] = _call_rule(rules[i], g, ans, args, params)
+        cdef list cts = self._declared_vjp(g, ans, args, needs, params)
         if self.broadcasts:
             for i in range(n):
                 c = cts[i]
@@ -675,6 +790,32 @@ cdef class Primitive:
                 # complex convention in primitives/complex.py)
                 cts[i] = _bind(_real_p, (c,), _NO_PARAMS)
         return cts
+
+    cdef list _declared_vjp(self, g, ans, args, needs, dict params):
+        cdef Py_ssize_t i, n = len(needs)
+        cdef list cts
+        cdef OperandRules rules
+        cdef tuple operands
+        if self.vjp_rule is not None:
+            cts = list(_call_rule(self.vjp_rule, g, ans, args, params))
+            for i in range(n):
+                if not needs[i]:
+                    cts[i] = None
+            return cts
+        cts = [None] * n
+        rules = self.vjps
+        operands = tuple(args)
+        for i in range(n):
+            if needs[i] and rules.has(i, self.name):
+                cts[i] = rules.call(i, g, ans, operands, params)
+        return cts
+
+    def declared_vjp(self, g, ans, args, needs, params):
+        """The declared VJP rule's cotangents for the arguments whose ``needs`` flag is set
+        (None elsewhere), as the rule gives them: not summed back over broadcast axes, no rule
+        derived from the JVP, no loop over the directions of a ``batched=False`` rule
+        (``derived.per_direction_vjp`` calls this once per direction)."""
+        return self._declared_vjp(g, ans, args, needs, params)
 
 
 cdef object _tangent_like(out, ans, bint broadcasts):

@@ -1,7 +1,8 @@
 """The primitive registry and ``bind``, the one place where dispatch happens.
 
 The registry, ``bind`` and ``Primitive`` are compiled (``_engine.pyx``, the eager hot path);
-this module is their public face and holds ``Box`` and the NOTEs the rules follow.
+this module is their public face and holds ``Box`` and the NOTEs the rules follow. The forms a
+rule takes (one rule, one per argument, ``indexed``) are described on ``Primitive``.
 
 # Design: a ``Primitive`` declares, side by side, its value function (``impl``, on plain arrays),
 # its JVP rule and its VJP rule. Forward mode (``Dual``) and reverse mode (the tape) both ask the
@@ -26,14 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from ._engine import (_BUILTINS, REGISTRY, BoxBase, Primitive, ShapeOnly, add_any,  # noqa: F401
-                      align_batched, bind, dtype_of, ndim_of, seal_builtins, shape_of)
+from ._engine import (_BUILTINS, REGISTRY, BoxBase, OperandRules, Primitive,  # noqa: F401
+                      ShapeOnly, add_any, align_batched, bind, dtype_of, indexed, ndim_of,
+                      seal_builtins, shape_of)
 from .backend import raw_value
 from .escape import concrete
 
-__all__ = ["REGISTRY", "Box", "Primitive", "ShapeOnly", "add_any", "align_batched", "bind",
-           "dtype_of", "ndim_of", "read_only_view", "seal_builtins", "shape_of",
-           "use_array_surface"]
+__all__ = ["REGISTRY", "Box", "OperandRules", "Primitive", "ShapeOnly", "add_any",
+           "align_batched", "bind", "dtype_of", "indexed", "ndim_of", "read_only_view",
+           "seal_builtins", "shape_of", "use_array_surface"]
 
 
 class Box(BoxBase):

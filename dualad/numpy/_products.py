@@ -208,8 +208,6 @@ def einsum(subscripts: str, *operands: ArrayLike, optimize: bool | str | None = 
         reject_kwargs("einsum", kwargs)
     if not isinstance(subscripts, str):
         subscripts, operands = _sublist_subscripts((subscripts,) + operands)
-    if len(operands) > _la.MAX_OPERANDS:
-        raise ValueError(f"einsum: at most {_la.MAX_OPERANDS} operands, got {len(operands)}")
     canonical = canonical_subscripts(subscripts, [shape_of(x) for x in operands])
     return _la.einsum(*operands, subscripts=canonical)
 

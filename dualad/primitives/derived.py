@@ -34,32 +34,12 @@ def _mT(v):
     return transpose(v, axes=(1, 0))
 
 
-def call_jvp_rule(prim, tangents, ans, primals, params):
-    """Apply a primitive's declared JVP rule (whole or per-argument) to one set of tangents."""
-    if prim.jvp_rule is not None:
-        return prim.jvp_rule(tuple(tangents), ans, *primals, **params)
-    out = None
-    for i, t in enumerate(tangents):
-        if t is not None and prim.jvps[i] is not None:
-            out = add_any(out, prim.jvps[i](t, ans, *primals, **params))
-    return out
-
-
-def call_vjp_rule(prim, g, ans, args, needs, params):
-    if prim.vjp_rule is not None:
-        cts = list(prim.vjp_rule(g, ans, *args, **params))
-    else:
-        cts = [prim.vjps[i](g, ans, *args, **params) if prim.vjps[i] is not None else None
-               for i in range(len(args))]
-    return [c if need else None for c, need in zip(cts, needs)]
-
-
 def per_direction_jvp(prim, tangents, ans, primals, params):
     """A ``batched=False`` JVP rule, called once per direction of the batch."""
     outs = []
     for j in range(_batch_size(tangents)):
         tj = [None if t is None else t[j] for t in tangents]
-        out = call_jvp_rule(prim, tj, ans, primals, params)
+        out = prim.declared_jvp(tj, ans, primals, params)
         outs.append(_zeros_if_none(out, ans))
     return stack(outs)
 
@@ -68,7 +48,7 @@ def per_direction_vjp(prim, g, ans, args, needs, params):
     """A ``batched=False`` VJP rule, called once per cotangent direction."""
     per_arg = [[] for _ in args]
     for j in range(g.shape[0]):
-        cts = call_vjp_rule(prim, g[j], ans, args, needs, params)
+        cts = prim.declared_vjp(g[j], ans, args, needs, params)
         for i, c in enumerate(cts):
             if needs[i]:
                 per_arg[i].append(_zeros_if_none(c, args[i]))

@@ -15,14 +15,14 @@ of matrices ``(..., n, n)`` with NumPy's broadcasting of the leading axes; ``sol
 side is always a stack of matrices ``(..., n, m)`` (``dualad.numpy.linalg.solve`` turns a vector
 into a column). The rules are written with these primitives, so they are differentiable again.
 """
+import math
 import string
-from functools import partial
 
 import numpy as np
 
 from ._compiled_rules import MatmulVJP, matmul_value
 from .._core.backend import array_module, raw_value
-from .._core.primitive import Primitive, align_batched, dtype_of, ndim_of, shape_of
+from .._core.primitive import Primitive, align_batched, dtype_of, indexed, ndim_of, shape_of
 from .binary import multiply, subtract
 from .elementwise import negative
 from .reductions import sum_p
@@ -134,8 +134,9 @@ def _structural_nonzero(x, pattern):
 
 def multilinear_pattern(jvps):
     """Sparsity-pattern rule of an operation linear in each operand, from its per-operand JVP
-    rules: operand i's pattern goes through its rule with every other operand replaced by
-    where it may be non-zero (so a constant operand contributes its own sparsity)."""
+    rules (a tuple with one per operand, or ``indexed(rule)``): operand i's pattern goes
+    through its rule with every other operand replaced by where it may be non-zero (so a
+    constant operand contributes its own sparsity)."""
     def rule(patterns, ans, *operands, **params):
         masks = [_structural_nonzero(x, p) for x, p in zip(operands, patterns)]
         out = None
@@ -171,8 +172,10 @@ matmul = Primitive("matmul", matmul_value, jvp=(_matmul_jvp_a, _matmul_jvp_b),
 
 
 # ---------------------------------------------------------------- einsum
-MAX_OPERANDS = 64       # NumPy's limit on the operands of one einsum
 _NAIVE_LOOP_LIMIT = 2 ** 15
+# the operands one call of NumPy's einsum takes (its C loop's NPY_MAXARGS, less the output);
+# more are contracted in several calls (``_einsum_in_steps``)
+_ONE_CALL = 63 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 31
 
 
 def parse_subscripts(subscripts):
@@ -207,10 +210,33 @@ def _einsum_impl(*operands, subscripts):
     """NumPy's (or CuPy's) einsum. Contraction-order optimisation has a fixed cost per call,
     worth paying only for more than two operands or when the naive loop over all indices is
     long."""
-    inputs, _ = parse_subscripts(subscripts)
-    loop = np.prod(list(letter_sizes(inputs, [shape_of(x) for x in operands]).values()))
-    optimize = "greedy" if len(operands) > 2 or loop > _NAIVE_LOOP_LIMIT else False
-    return array_module(*operands).einsum(subscripts, *operands, optimize=optimize)
+    xp = array_module(*operands)
+    if len(operands) > _ONE_CALL:
+        return _einsum_in_steps(xp, subscripts, operands)
+    optimize = "greedy"
+    if len(operands) <= 2:
+        inputs, _ = parse_subscripts(subscripts)
+        loop = math.prod(letter_sizes(inputs, [shape_of(x) for x in operands]).values())
+        optimize = "greedy" if loop > _NAIVE_LOOP_LIMIT else False
+    return xp.einsum(subscripts, *operands, optimize=optimize)
+
+
+def _einsum_in_steps(xp, subscripts, operands):
+    """An einsum of more operands than one call of NumPy's takes, as a chain of calls: the
+    operands are contracted into a running result a group at a time, each call keeping only
+    the indices that a later operand or the output uses (an index is summed over in the call
+    that holds its last occurrence)."""
+    inputs, output = parse_subscripts(subscripts)
+    term, result = inputs[0], operands[0]
+    group = _ONE_CALL - 1
+    for start in range(1, len(operands), group):
+        terms = inputs[start:start + group]
+        later = set(output).union(*inputs[start + group:])
+        kept = "".join(dict.fromkeys(c for c in term + "".join(terms) if c in later))
+        result = xp.einsum(join_subscripts([term] + terms, kept), result,
+                           *operands[start:start + group], optimize="greedy")
+        term = kept
+    return xp.einsum(f"{term}->{output}", result)
 
 
 def _einsum_jvp(i, t, ans, *operands, subscripts):
@@ -267,13 +293,10 @@ def _restoring_constants(term, sizes, present, used, xp, dtype):
     return target, const_terms, consts
 
 
-def _per_operand(rule):
-    return tuple(partial(rule, i) for i in range(MAX_OPERANDS))
-
-
-einsum = Primitive("einsum", _einsum_impl, jvp=_per_operand(_einsum_jvp),
-                   vjp=_per_operand(_einsum_vjp),
-                   pattern=multilinear_pattern(_per_operand(_einsum_jvp)))
+# one rule per operand, given the operand's index: einsum takes any number of operands
+_einsum_jvps = indexed(_einsum_jvp)
+einsum = Primitive("einsum", _einsum_impl, jvp=_einsum_jvps, vjp=indexed(_einsum_vjp),
+                   pattern=multilinear_pattern(_einsum_jvps))
 
 
 # ---------------------------------------------------------------- solve
