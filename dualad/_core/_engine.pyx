@@ -618,7 +618,7 @@ cdef class Primitive:
           ``rule(i, t_i, ans, *args, **params)``, for primitives that take any number of
           operands (``einsum``); called and summed as the tuple's.
 
-        Either form is converted at registration to a whole rule (``jvp_rule``) or to
+        At registration the first becomes ``jvp_rule`` and the other two one
         ``OperandRules`` (``jvps``), which the traces call directly.
     vjp : the VJP rule, in the same three forms: ``vjp(g, ans, *args, **params)`` returning a
         tuple of cotangents (None for zero); a tuple of ``vjp_i(g, ans, *args, **params)``; or

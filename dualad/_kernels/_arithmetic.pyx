@@ -90,7 +90,7 @@ cdef inline double _apply(Op op, double a, double b):
     return a / b
 
 
-cdef int _single_f64(object v, double* out):
+cdef inline int _single_f64(object v, double* out):
     """Read a float64 value of one element: 1 for a NumPy scalar or a Python float, 2 for a
     0-d array, 3 for a 1-D array of one element; -1 (nothing read) for anything else."""
     cdef cnp.ndarray arr
