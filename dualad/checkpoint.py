@@ -73,7 +73,7 @@ class _Recompute(Primitive):
     reading saved intermediates. Subclasses define ``impl`` and ``backward``."""
 
     def __init__(self, name):
-        super().__init__(name, None, register=False)   # ``impl`` is the subclass's method
+        super().__init__(name, None, batched=True, register=False)   # impl: the subclass method
         self.level = -1
 
     def record(self, args, params):

@@ -18,7 +18,7 @@ number of operands, ``indexed(rule)``, one rule that is given the argument's ind
                        jvp=indexed(lambda i, t, ans, *xs: t * (i + 1)),
                        vjp=indexed(lambda i, g, ans, *xs: g * (i + 1)))
 
-Unlike ``Primitive``, ``defprim`` calls the rules one direction at a time unless
+As ``Primitive`` does, ``defprim`` calls the rules one direction at a time unless
 ``batched=True``, in which case they receive tangents and cotangents with a leading batch axis
 of k directions and must keep it, as the built-in rules do (see ``dualad/_core/primitive.py``).
 Metadata goes in keyword ``params``, which are passed to ``impl`` and to the rules.

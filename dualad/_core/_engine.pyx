@@ -628,8 +628,9 @@ cdef class Primitive:
         JVP) or output (forward from VJP) direction. Rules written with ``dualad.numpy``
         functions are differentiable again (higher derivatives need nothing more).
     batched : whether the rules understand the leading batch axis (see NOTE: batch axis in
-        ``primitive.py``). The built-ins do; for ``batched=False`` dualad calls the rules once
-        per direction.
+        ``primitive.py``). By default (``False``, as for ``defprim``) dualad calls the rules
+        once per direction, which any rule written for one direction handles; the built-ins
+        declare ``batched=True`` and take all directions in one call.
     broadcasts : the arguments broadcast against each other NumPy-style; tangents are aligned
         to the output's rank before the per-argument rules see them and cotangents are summed
         back to each argument's shape afterwards, so the rules never deal with broadcasting.
@@ -658,7 +659,7 @@ cdef class Primitive:
     cdef readonly int sweep_step
     cdef object __weakref__
 
-    def __init__(self, name, impl, jvp=None, vjp=None, *, batched=True, broadcasts=False,
+    def __init__(self, name, impl, jvp=None, vjp=None, *, batched=False, broadcasts=False,
                  linear=False, pattern=None, register=True, saves_values=None,
                  sweep_step=None):
         self.name = name

@@ -28,7 +28,7 @@ def _both(partial):
 
 def _binary(name, impl, dx, dy):
     (jx, vx), (jy, vy) = _both(dx), _both(dy)
-    return Primitive(name, impl, jvp=(jx, jy), vjp=(vx, vy), broadcasts=True)
+    return Primitive(name, impl, jvp=(jx, jy), vjp=(vx, vy), broadcasts=True, batched=True)
 
 
 def _tie_share(ans, x, y, beats=op.gt):
@@ -59,10 +59,10 @@ def _subtract_jvp(tangents, ans, x, y):
 
 
 add = Primitive("add", arithmetic_value(np.add, op.add), jvp=(unchanged, unchanged),
-                vjp=(unchanged, unchanged), broadcasts=True, saves_values=False)
+                vjp=(unchanged, unchanged), broadcasts=True, saves_values=False, batched=True)
 subtract = Primitive("subtract", arithmetic_value(np.subtract, op.sub),
                      jvp=_subtract_jvp, vjp=(unchanged, _neg_t), broadcasts=True,
-                     saves_values=False)
+                     saves_values=False, batched=True)
 
 
 def _times_y(t, ans, x, y):
@@ -90,7 +90,7 @@ def _multiply_jvp(tangents, ans, x, y):
 # sweep adds them into the running sums itself (sweep_step)
 multiply = Primitive("multiply", arithmetic_value(np.multiply, op.mul),
                      jvp=_multiply_jvp, vjp=(_times_y, _times_x), broadcasts=True,
-                     sweep_step="product")
+                     sweep_step="product", batched=True)
 
 
 def _over_y(t, ans, x, y):
@@ -101,7 +101,7 @@ def _over_y(t, ans, x, y):
 
 _jvp_dy, _vjp_dy = _both(lambda ans, x, y: -divide(ans, y))
 divide = Primitive("divide", arithmetic_value(np.divide, op.truediv),
-                   jvp=(_over_y, _jvp_dy), vjp=(_over_y, _vjp_dy), broadcasts=True)
+                   jvp=(_over_y, _jvp_dy), vjp=(_over_y, _vjp_dy), broadcasts=True, batched=True)
 maximum = _binary("maximum", np.maximum, _tie_share, lambda ans, x, y: _tie_share(ans, y, x))
 minimum = _binary("minimum", np.minimum, lambda ans, x, y: _tie_share(ans, x, y, op.lt),
                   lambda ans, x, y: _tie_share(ans, y, x, op.lt))
@@ -120,7 +120,7 @@ where_p = Primitive(
          lambda t, ans, x, y, cond: where(cond, 0.0, t)),
     vjp=(lambda g, ans, x, y, cond: where(cond, g, 0.0),
          lambda g, ans, x, y, cond: where(cond, 0.0, g)),
-    broadcasts=True)
+    broadcasts=True, batched=True)
 
 
 def where(cond, x, y):

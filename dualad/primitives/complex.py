@@ -41,12 +41,12 @@ def _imag_vjp(g, ans, x):
 
 
 real = Primitive("real", lambda x: array_module(x).real(x), jvp=(_real_rule,),
-                 vjp=(_real_vjp,), linear=True)
+                 vjp=(_real_vjp,), linear=True, batched=True)
 imag = Primitive("imag", lambda x: array_module(x).imag(x), jvp=(_imag_jvp,),
-                 vjp=(_imag_vjp,), linear=True)
+                 vjp=(_imag_vjp,), linear=True, batched=True)
 conj = Primitive("conj", lambda x: array_module(x).conj(x),
                  jvp=(lambda t, ans, x: conj(t),), vjp=(lambda g, ans, x: conj(g),),
-                 linear=True)
+                 linear=True, batched=True)
 
 
 def squared_modulus(x):
@@ -65,7 +65,8 @@ def _modulus_factor(ans, x):
 complex_abs = Primitive(
     "complex_abs", lambda x: array_module(x).abs(x),
     jvp=(lambda t, ans, x: real(multiply(t, _modulus_factor(ans, x))),),
-    vjp=(lambda g, ans, x: multiply(g, _modulus_factor(ans, x)),), pattern=same_pattern)
+    vjp=(lambda g, ans, x: multiply(g, _modulus_factor(ans, x)),), pattern=same_pattern,
+    batched=True)
 
 
 def _angle_factor(ans, x):
@@ -79,4 +80,4 @@ def _angle_factor(ans, x):
 angle = Primitive(
     "angle", lambda x: array_module(x).angle(x),
     jvp=(lambda t, ans, x: real(multiply(t, _angle_factor(ans, x))),),
-    vjp=(lambda g, ans, x: multiply(g, _angle_factor(ans, x)),), pattern=same_pattern)
+    vjp=(lambda g, ans, x: multiply(g, _angle_factor(ans, x)),), pattern=same_pattern, batched=True)

@@ -40,6 +40,6 @@ def _fold_vjp(ct, ans, g, size, kernel, stride, padding, dilation):
 
 
 unfold = Primitive("nn.unfold", lambda x, **geometry: CONV["unfold"](x, **geometry),
-                   jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True)
+                   jvp=(_unfold_jvp,), vjp=(_unfold_vjp,), linear=True, batched=True)
 fold = Primitive("nn.fold", lambda g, **geometry: CONV["fold"](g, **geometry),
-                 jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True)
+                 jvp=(_fold_jvp,), vjp=(_fold_vjp,), linear=True, batched=True)

@@ -239,7 +239,7 @@ def _eigh_vjp(g, ans, a, *, lower):
 
 
 eigh = Primitive("eigh", _eigh_impl, jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
-                 pattern=_whole_matrix)
+                 pattern=_whole_matrix, batched=True)
 
 
 def _eigvalsh_impl(a, *decomposition, lower):
@@ -265,7 +265,7 @@ def _eigvalsh_vjp(g, ans, a, *decomposition, lower):
 
 
 eigvalsh = Primitive("eigvalsh", _eigvalsh_impl, jvp=(_eigvalsh_jvp, None),
-                     vjp=(_eigvalsh_vjp, None), pattern=_whole_matrix)
+                     vjp=(_eigvalsh_vjp, None), pattern=_whole_matrix, batched=True)
 
 
 # ---------------------------------------------------------------- eig and eigvals
@@ -305,7 +305,7 @@ def _eig_vjp(g, ans, a):
 
 
 eig = Primitive("eig", _eig_impl, jvp=(_eig_jvp,), vjp=(_eig_vjp,),
-                pattern=_whole_matrix)
+                pattern=_whole_matrix, batched=True)
 
 
 def _eigvals_impl(a, *decomposition):
@@ -330,7 +330,7 @@ def _eigvals_vjp(g, ans, a, *decomposition):
 
 
 eigvals = Primitive("eigvals", _eigvals_impl, jvp=(_eigvals_jvp, None),
-                    vjp=(_eigvals_vjp, None), pattern=_whole_matrix)
+                    vjp=(_eigvals_vjp, None), pattern=_whole_matrix, batched=True)
 
 
 # ---------------------------------------------------------------- svd and svdvals
@@ -423,7 +423,7 @@ def _svd_vjp(g, ans, a, *, full_matrices):
 
 
 svd = Primitive("svd", _svd_impl, jvp=(_svd_jvp,), vjp=(_svd_vjp,),
-                pattern=_whole_matrix)
+                pattern=_whole_matrix, batched=True)
 
 
 def _svdvals_impl(a, *decomposition, full_matrices):
@@ -457,7 +457,7 @@ def _svdvals_vjp(g, ans, a, *decomposition, full_matrices):
 
 
 svdvals = Primitive("svdvals", _svdvals_impl, jvp=(_svdvals_jvp, None),
-                    vjp=(_svdvals_vjp, None), pattern=_whole_matrix)
+                    vjp=(_svdvals_vjp, None), pattern=_whole_matrix, batched=True)
 
 
 # ---------------------------------------------------------------- qr
@@ -535,7 +535,7 @@ def _qr_vjp(g, ans, a, *, complete):
 
 
 qr = Primitive("qr", _qr_impl, jvp=(_qr_jvp,), vjp=(_qr_vjp,),
-               pattern=_whole_matrix)
+               pattern=_whole_matrix, batched=True)
 
 
 # ---------------------------------------------------------------- pinv
@@ -636,4 +636,4 @@ def _pinv_vjp(g, ans, a, *, rcond, hermitian):
 
 
 pinv = Primitive("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,),
-                 pattern=_whole_matrix)
+                 pattern=_whole_matrix, batched=True)

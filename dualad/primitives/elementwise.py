@@ -40,7 +40,7 @@ class Unary(UnaryPrimitive):
         super().__init__(name, UNARY_VALUE.get(name, impl),
                          jvp=(lambda t, ans, x: multiply(t, deriv(ans, x)),),
                          vjp=(lambda g, ans, x: multiply(g, deriv(ans, x)),),
-                         pattern=same_pattern)
+                         pattern=same_pattern, batched=True)
         self.deriv_is_value = deriv is the_value   # the sweep may not hand f' on as its own
 
 
@@ -79,7 +79,7 @@ def _sinc_derivative_rule(t, ans, x, order):
 
 sinc_derivative = Primitive("sinc_derivative", _sinc_derivative_impl,
                             jvp=(_sinc_derivative_rule,), vjp=(_sinc_derivative_rule,),
-                            pattern=same_pattern)
+                            pattern=same_pattern, batched=True)
 
 
 def _sinc_deriv(ans, x):
@@ -114,5 +114,5 @@ def _declare(op):
  relu) = map(_declare, OPS.values())
 negative = Primitive("negative", np.negative, jvp=(lambda t, ans, x: negative(t),),
                      vjp=(lambda g, ans, x: negative(g),), pattern=same_pattern,
-                     saves_values=False, sweep_step="negation")
+                     saves_values=False, sweep_step="negation", batched=True)
 sinc = Unary("sinc", np.sinc, _sinc_deriv)

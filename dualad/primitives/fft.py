@@ -32,7 +32,8 @@ def _c2c_rule(t, ans, x, axes, norm, inverse):
     return fft_c2c(t, axes=axes, norm=norm, inverse=inverse)
 
 
-fft_c2c = Primitive("fft_c2c", _c2c_impl, jvp=(_c2c_rule,), vjp=(_c2c_rule,), linear=True)
+fft_c2c = Primitive("fft_c2c", _c2c_impl, jvp=(_c2c_rule,), vjp=(_c2c_rule,), linear=True,
+                    batched=True)
 
 
 def pad_to(v, axis, length):
@@ -57,7 +58,7 @@ def _r2c_vjp(g, ans, x, axis, norm):
 
 rfft_r2c = Primitive("rfft_r2c", _r2c_impl,
                      jvp=(lambda t, ans, x, axis, norm: rfft_r2c(t, axis=axis, norm=norm),),
-                     vjp=(_r2c_vjp,), linear=True)
+                     vjp=(_r2c_vjp,), linear=True, batched=True)
 
 
 def _c2r_impl(c, n, axis, norm):
@@ -85,4 +86,4 @@ def _c2r_vjp(g, ans, c, n, axis, norm):
 irfft_c2r = Primitive(
     "irfft_c2r", _c2r_impl,
     jvp=(lambda t, ans, c, n, axis, norm: irfft_c2r(t, n=n, axis=axis, norm=norm),),
-    vjp=(_c2r_vjp,), linear=True)
+    vjp=(_c2r_vjp,), linear=True, batched=True)

@@ -41,7 +41,7 @@ class FusedPrimitive(Primitive):
     False). Callers bind it only when ``fusable`` says so (see the module's design note)."""
 
     def __init__(self, name, fwd, bwd):
-        super().__init__(name, lambda *args, **params: fwd(*args, **params)[0])
+        super().__init__(name, lambda *args, **params: fwd(*args, **params)[0], batched=True)
         self.fwd, self.bwd = fwd, bwd
 
     def record(self, args, params):

@@ -51,7 +51,7 @@ def _getitem_vjp(g, ans, x, index):
 
 
 getitem = Primitive("getitem", lambda x, index: x[index], jvp=(_getitem_jvp,),
-                    vjp=(_getitem_vjp,), linear=True)
+                    vjp=(_getitem_vjp,), linear=True, batched=True)
 
 
 def _block_axis(index):
@@ -104,7 +104,7 @@ def _index_add_vjp(g, ans, y, index, shape, trailing):
 
 
 index_add = Primitive("index_add", _index_add_impl, jvp=(_index_add_jvp,),
-                      vjp=(_index_add_vjp,), linear=True)
+                      vjp=(_index_add_vjp,), linear=True, batched=True)
 
 
 def normalize_index(index, ndim):
@@ -163,7 +163,7 @@ def _concatenate_vjp(g, ans, *xs, axis):
 
 
 concatenate = Primitive("concatenate", _concatenate_impl, jvp=_concatenate_jvp,
-                        vjp=_concatenate_vjp, linear=True)
+                        vjp=_concatenate_vjp, linear=True, batched=True)
 
 
 def stack(parts):

@@ -168,7 +168,7 @@ def stack_pattern(reduced, lower=False):
 # a first-order sweep of plain arrays takes the VJPs straight through NumPy (_rules.MatmulVJP)
 matmul = Primitive("matmul", matmul_value, jvp=(_matmul_jvp_a, _matmul_jvp_b),
                    vjp=(MatmulVJP(0, _matmul_vjp_a), MatmulVJP(1, _matmul_vjp_b)),
-                   pattern=multilinear_pattern((_matmul_jvp_a, _matmul_jvp_b)))
+                   pattern=multilinear_pattern((_matmul_jvp_a, _matmul_jvp_b)), batched=True)
 
 
 # ---------------------------------------------------------------- einsum
@@ -296,7 +296,7 @@ def _restoring_constants(term, sizes, present, used, xp, dtype):
 # one rule per operand, given the operand's index: einsum takes any number of operands
 _einsum_jvps = indexed(_einsum_jvp)
 einsum = Primitive("einsum", _einsum_impl, jvp=_einsum_jvps, vjp=indexed(_einsum_vjp),
-                   pattern=multilinear_pattern(_einsum_jvps))
+                   pattern=multilinear_pattern(_einsum_jvps), batched=True)
 
 
 # ---------------------------------------------------------------- solve
@@ -353,7 +353,8 @@ def _solve_vjp_b(g, ans, a, b):
 
 
 solve = Primitive("solve", _solve_impl, jvp=(_solve_jvp_a, _solve_jvp_b),
-                  vjp=(_solve_vjp_a, _solve_vjp_b), pattern=stack_pattern(reduced=False))
+                  vjp=(_solve_vjp_a, _solve_vjp_b), pattern=stack_pattern(reduced=False),
+                  batched=True)
 
 
 # ---------------------------------------------------------------- inv, det, logabsdet
@@ -361,7 +362,7 @@ inv = Primitive(
     "inv", lambda a: _xp_linalg(a).inv(a),
     jvp=(lambda t, ans, a: negative(matmul(matmul(ans, t), ans)),),
     vjp=(lambda g, ans, a: negative(matmul(matmul(mT(ans), g), mT(ans))),),
-    pattern=stack_pattern(reduced=False))
+    pattern=stack_pattern(reduced=False), batched=True)
 
 
 def _logdet_jvp(t, a):
@@ -402,18 +403,18 @@ def _cofactor_vjp(g, ans, a):
 
 
 cofactor = Primitive("cofactor", _cofactor_impl, jvp=(_cofactor_jvp,), vjp=(_cofactor_vjp,),
-                     pattern=stack_pattern(reduced=False))
+                     pattern=stack_pattern(reduced=False), batched=True)
 
 det = Primitive(
     "det", lambda a: _xp_linalg(a).det(a),
     jvp=(lambda t, ans, a: sum_p(multiply(t, cofactor(a)), axis=(-2, -1), keepdims=False),),
     vjp=(lambda g, ans, a: multiply(reshape(g, shape=shape_of(g) + (1, 1)), cofactor(a)),),
-    pattern=stack_pattern(reduced=True))
+    pattern=stack_pattern(reduced=True), batched=True)
 
 logabsdet = Primitive(
     "logabsdet", lambda a: _xp_linalg(a).slogdet(a)[1],
     jvp=(lambda t, ans, a: _logdet_jvp(t, a),),
-    vjp=(lambda g, ans, a: _logdet_vjp(g, a),), pattern=stack_pattern(reduced=True))
+    vjp=(lambda g, ans, a: _logdet_vjp(g, a),), pattern=stack_pattern(reduced=True), batched=True)
 
 
 # ---------------------------------------------------------------- cholesky
@@ -443,4 +444,5 @@ def _cholesky_vjp(g, ans, a):
 
 cholesky = Primitive(
     "cholesky", lambda a: _xp_linalg(a).cholesky(_symmetric_part(a)),
-    jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,), pattern=stack_pattern(reduced=False, lower=True))
+    jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,), pattern=stack_pattern(reduced=False, lower=True),
+    batched=True)

@@ -43,6 +43,6 @@ def _power_dy(ans, x, y):
 
 _jvp_power_dy, _vjp_power_dy = _both(_power_dy)
 power = Primitive("power", arithmetic_value(np.power, op.pow), jvp=(_power_x, _jvp_power_dy),
-                  vjp=(_power_x, _vjp_power_dy), broadcasts=True)
+                  vjp=(_power_x, _vjp_power_dy), broadcasts=True, batched=True)
 logaddexp = _binary("logaddexp", np.logaddexp,
                     lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))

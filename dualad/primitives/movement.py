@@ -27,7 +27,7 @@ astype = Primitive(
     "astype", _cast,
     jvp=(lambda t, ans, x, dtype: astype(t, dtype=dtype),),
     vjp=(lambda g, ans, x, dtype: _cast_back(g, dtype_of(x)),),
-    linear=True)
+    linear=True, batched=True)
 
 
 def _no_derivative(t, ans, x):
@@ -38,4 +38,4 @@ def _no_derivative(t, ans, x):
 # it from the new x), while every transform sees a zero derivative
 stop_gradient = Primitive("stop_gradient", lambda x: x, jvp=(_no_derivative,),
                           vjp=(_no_derivative,), pattern=lambda patterns, ans, x: None,
-                          saves_values=False)
+                          saves_values=False, batched=True)

@@ -37,7 +37,7 @@ def _reduction(name, impl, weights):
     def vjp(g, ans, x, axis, keepdims):
         return multiply(expand_reduced(g, x, axis, keepdims), weights(ans, x, axis, keepdims))
 
-    return Primitive(name, impl, jvp=(jvp,), vjp=(vjp,), pattern=_reduced_pattern)
+    return Primitive(name, impl, jvp=(jvp,), vjp=(vjp,), pattern=_reduced_pattern, batched=True)
 
 
 def _reduced_pattern(patterns, ans, x, axis, keepdims):
@@ -48,7 +48,7 @@ def _reduced_pattern(patterns, ans, x, axis, keepdims):
 sum_p = Primitive(
     "sum", sum_value,
     jvp=(lambda t, ans, x, axis, keepdims: sum_p(t, axis=axis, keepdims=keepdims),),
-    vjp=(SumVJP(expand_reduced),), linear=True)
+    vjp=(SumVJP(expand_reduced),), linear=True, batched=True)
 
 
 # ---------------------------------------------------------------- max and min
@@ -133,4 +133,4 @@ cumsum_p = Primitive(
     "cumsum", lambda x, axis: np.cumsum(x, axis=axis),
     jvp=(lambda t, ans, x, axis: cumsum_p(t, axis=axis),),
     vjp=(lambda g, ans, x, axis: _flip_axis(cumsum_p(_flip_axis(g, axis), axis=axis), axis),),
-    linear=True)
+    linear=True, batched=True)

@@ -33,7 +33,8 @@ def _quotient_partial(rounding):
 
 def _remainder(name, impl, rounding):
     jy, vy = _both(_quotient_partial(rounding))
-    return Primitive(name, impl, jvp=(unchanged, jy), vjp=(unchanged, vy), broadcasts=True)
+    return Primitive(name, impl, jvp=(unchanged, jy), vjp=(unchanged, vy), broadcasts=True,
+                     batched=True)
 
 
 mod = _remainder("mod", np.mod, np.floor)
@@ -53,7 +54,7 @@ def _zero_cotangents(g, ans, x, y):
 
 
 floor_divide = Primitive("floor_divide", np.floor_divide, jvp=_zero_tangent,
-                         vjp=_zero_cotangents, broadcasts=True, saves_values=False)
+                         vjp=_zero_cotangents, broadcasts=True, saves_values=False, batched=True)
 
 
 def _over_hypot(ans, v):

@@ -29,7 +29,8 @@ def _transpose(x, axes):
 reshape = Primitive(
     "reshape", _reshape,
     jvp=(lambda t, ans, x, shape: reshape(t, shape=_batch(t) + shape_of(ans)),),
-    vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),), linear=True)
+    vjp=(lambda g, ans, x, shape: reshape(g, shape=_batch(g) + shape_of(x)),), linear=True,
+    batched=True)
 
 
 def _broadcast_jvp(t, ans, x, shape):
@@ -39,7 +40,8 @@ def _broadcast_jvp(t, ans, x, shape):
 broadcast_to = Primitive(
     "broadcast_to", broadcast_view,
     jvp=(_broadcast_jvp,),
-    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape=shape_of(x), lead=1),), linear=True)
+    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape=shape_of(x), lead=1),), linear=True,
+    batched=True)
 
 
 def _unbroadcast_vjp(g, ans, x, shape, lead):
@@ -51,7 +53,7 @@ def _unbroadcast_vjp(g, ans, x, shape, lead):
 unbroadcast = Primitive(
     "unbroadcast", lambda x, shape, lead: _unbroadcast_kernel(x, shape, lead),
     jvp=(lambda t, ans, x, shape, lead: unbroadcast(t, shape=shape, lead=lead + 1),),
-    vjp=(_unbroadcast_vjp,), linear=True)
+    vjp=(_unbroadcast_vjp,), linear=True, batched=True)
 
 
 def _inverse(axes):
@@ -70,7 +72,8 @@ def _shifted(axes):
 transpose = Primitive(
     "transpose", _transpose,
     jvp=(lambda t, ans, x, axes: transpose(t, axes=_shifted(axes)),),
-    vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),), linear=True)
+    vjp=(lambda g, ans, x, axes: transpose(g, axes=_shifted(_inverse(axes))),), linear=True,
+    batched=True)
 
 
 def _contiguous(x):
@@ -85,4 +88,4 @@ def _contiguous(x):
 ascontiguousarray = Primitive(
     "ascontiguousarray", _contiguous,
     jvp=(lambda t, ans, x: ascontiguousarray(t),),
-    vjp=(lambda g, ans, x: g,), linear=True)
+    vjp=(lambda g, ans, x: g,), linear=True, batched=True)

@@ -52,7 +52,8 @@ class SoftmaxCrossEntropy(Primitive):
             "softmax_cross_entropy", lambda z, labels: self._fused(z, labels)[0],
             jvp=(lambda t, ans, z, labels: sum_p(t * self.dlogits(z, labels), axis=(-1,),
                                                  keepdims=False), None),
-            vjp=(lambda g, ans, z, labels: _expand_last(g) * self.dlogits(z, labels), None))
+            vjp=(lambda g, ans, z, labels: _expand_last(g) * self.dlogits(z, labels), None),
+            batched=True)
 
     @staticmethod
     def _fused(z, labels):
@@ -100,7 +101,7 @@ def _relu_bwd(g, y):
 # ``dualad.numpy.relu``, but the tape keeps only the output and the backward is one pass.
 relu_p = Primitive("relu_train", lambda x: TRAIN["relu"](x),
                    jvp=(lambda t, ans, x: _relu_bwd(t, ans),),
-                   vjp=(lambda g, ans, x: _relu_bwd(g, ans),))
+                   vjp=(lambda g, ans, x: _relu_bwd(g, ans),), batched=True)
 
 softmax_cross_entropy = SoftmaxCrossEntropy()
 

@@ -87,7 +87,8 @@ class _CustomVJPPrimitive(Primitive):
     """A primitive whose residuals come from the user's forward function."""
 
     def __init__(self, owner):
-        super().__init__(f"custom_vjp:{owner.fun.__name__}", self._impl, register=False)
+        super().__init__(f"custom_vjp:{owner.fun.__name__}", self._impl, register=False,
+                         batched=True)
         self.owner = owner
         self.label = f"custom_vjp function {owner.fun.__name__!r}"
 

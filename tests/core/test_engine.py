@@ -78,7 +78,7 @@ def _hand_made_tape(rule_results):
     from dualad._core._engine import Primitive, ReverseTrace, sweep
     from dualad._core.state import new_level
     f = Primitive("hand_made_f", lambda x: x * 1.0, vjp=(lambda g, ans, x: rule_results(),),
-                  register=False)
+                  batched=True, register=False)
     trace = ReverseTrace(new_level(), keep_list=True)
     x = trace.leaf(np.zeros(5000))
     out = f(x) + f(x)

@@ -128,3 +128,23 @@ def test_an_argument_past_the_declared_rules_is_refused_not_dropped(transform):
     assert transform(short, argnums=0)(x, y) == 3.0   # the argument with a rule works
     with pytest.raises(TypeError, match="test_short: argument 1 carries a derivative"):
         transform(short, argnums=1)(x, y)
+
+
+def test_primitive_and_defprim_share_their_defaults():
+    """One default for both routes: rules are called one direction at a time unless the
+    declaration says ``batched=True`` (every built-in does)."""
+    import inspect
+    defaults = {k: p.default for k, p in inspect.signature(defprim).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+    prim = Primitive("defaults_probe", np.sin, jvp=lambda ts, ans, x: ts[0] * np.cos(x),
+                     register=False)
+    for name in ("batched", "broadcasts", "linear"):
+        assert getattr(prim, name) == defaults[name], name
+    # a rule written for one direction (np.dot of a vector) serves a whole Jacobian
+    a = R.standard_normal((3, 3))
+    dot = Primitive("dot_probe", lambda x: a @ x, jvp=lambda ts, ans, x: np.dot(a, ts[0]),
+                    register=False)
+    np.testing.assert_allclose(ad.jacfwd(dot)(np.ones(3)), a, rtol=1e-14)
+    np.testing.assert_allclose(ad.jacrev(dot)(np.ones(3)), a, rtol=1e-14)
+    assert all(REGISTRY[name].batched
+               for name in ("add", "multiply", "tanh", "matmul", "einsum", "reshape", "sum"))
