@@ -234,17 +234,19 @@ def _adaptive_bounds(n, m):
     return [((i * n) // m, -((-(i + 1) * n) // m)) for i in range(m)]
 
 
-def _adaptive_mean(x, axis, m):
+def adaptive_reduce(x, axis, m, reduce):
+    """``reduce(window, axis=, keepdims=)`` (``dnp.mean``, ``dnp.max``) over each of PyTorch's
+    ``m`` adaptive windows along ``axis`` of ``x``."""
     n = shape_of(x)[axis]
-    if n % m == 0:   # equal windows: one reshape and one mean
+    if n % m == 0:   # equal windows: one reshape and one reduction
         shape = shape_of(x)
         split = shape[:axis] + (m, n // m) + shape[axis + 1:]
-        return dnp.mean(dnp.reshape(x, split), axis=axis + 1)
+        return reduce(dnp.reshape(x, split), axis=axis + 1)
     index = [slice(None)] * ndim_of(x)
     pieces = []
     for lo, hi in _adaptive_bounds(n, m):
         index[axis] = slice(lo, hi)
-        pieces.append(dnp.mean(x[tuple(index)], axis=axis, keepdims=True))
+        pieces.append(reduce(x[tuple(index)], axis=axis, keepdims=True))
     return dnp.concatenate(pieces, axis=axis)
 
 
@@ -252,7 +254,7 @@ def adaptive_avg_pool1d(input: ArrayLike, output_size: int | tuple[int, ...]) ->
     """Mean over ``output_size`` windows that tile the last axis (PyTorch's bounds)."""
     x, added = _batched(input, 1, "adaptive_avg_pool1d")
     (m,) = _tuple(output_size, 1, "adaptive_avg_pool1d: output_size")
-    return _unbatched(_adaptive_mean(x, 2, m), added)
+    return _unbatched(adaptive_reduce(x, 2, m, dnp.mean), added)
 
 
 def adaptive_avg_pool2d(input: ArrayLike, output_size: int | tuple[int, ...]) -> Array:
@@ -264,5 +266,5 @@ def adaptive_avg_pool2d(input: ArrayLike, output_size: int | tuple[int, ...]) ->
     x, added = _batched(input, 2, "adaptive_avg_pool2d")
     size = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     for axis, m in zip((2, 3), size):
-        x = x if m is None else _adaptive_mean(x, axis, int(m))
+        x = x if m is None else adaptive_reduce(x, axis, int(m), dnp.mean)
     return _unbatched(x, added)

@@ -9,7 +9,7 @@ from .. import numpy as dnp
 from .._core.backend import array_module, raw_value
 from .._core.primitive import dtype_of, ndim_of, shape_of
 from ..typing import Array, ArrayLike
-from ._conv import _batched, _tuple, _unbatched, _adaptive_bounds
+from ._conv import _batched, _tuple, _unbatched, adaptive_reduce
 
 __all__ = ["group_norm", "instance_norm", "bilinear", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "embedding_bag"]
@@ -87,19 +87,6 @@ def bilinear(input1: ArrayLike, input2: ArrayLike, weight: ArrayLike,
     return y if bias is None else y + bias
 
 
-def _adaptive_max(x, axis, m):
-    n = shape_of(x)[axis]
-    if n % m == 0:   # equal windows: one reshape and one max
-        split = shape_of(x)[:axis] + (m, n // m) + shape_of(x)[axis + 1:]
-        return dnp.max(dnp.reshape(x, split), axis=axis + 1)
-    index = [slice(None)] * ndim_of(x)
-    pieces = []
-    for lo, hi in _adaptive_bounds(n, m):
-        index[axis] = slice(lo, hi)
-        pieces.append(dnp.max(x[tuple(index)], axis=axis, keepdims=True))
-    return dnp.concatenate(pieces, axis=axis)
-
-
 def _adaptive_max_pool(input, output_size, return_indices, d, what):
     if return_indices:
         raise NotImplementedError(f"{what}: return_indices=True is not implemented")
@@ -107,7 +94,7 @@ def _adaptive_max_pool(input, output_size, return_indices, d, what):
     size = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * d
     _tuple([0 if s is None else s for s in size], d, f"{what}: output_size")
     for axis, m in zip(range(2, 2 + d), size):
-        x = x if m is None else _adaptive_max(x, axis, int(m))
+        x = x if m is None else adaptive_reduce(x, axis, int(m), dnp.max)
     return _unbatched(x, added)
 
 

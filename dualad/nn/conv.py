@@ -41,6 +41,20 @@ def reset_parameters(module: Module, shape: tuple, out_channels: int, bias: bool
     else:
         module.register_parameter("bias", None)
 
+def conv_geometry(module: Module, in_channels: int, out_channels: int, kernel_size, stride,
+                  dilation, groups: int) -> None:
+    """Check and set a convolution's (plain or transposed) channels, groups, ``kernel_size``,
+    ``stride`` and ``dilation`` as tuples of ``module.d`` ints, as PyTorch's layers keep them."""
+    name = type(module).__name__
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
+                         f"({out_channels}) must be divisible by groups ({groups})")
+    module.in_channels, module.out_channels, module.groups = in_channels, out_channels, groups
+    module.kernel_size = _tuple(kernel_size, module.d, f"{name}: kernel_size")
+    module.stride = _tuple(stride, module.d, f"{name}: stride")
+    module.dilation = _tuple(dilation, module.d, f"{name}: dilation")
+
+
 class _ConvNd(Module):
     d = None
     fn = None
@@ -54,15 +68,9 @@ class _ConvNd(Module):
         if padding_mode != "zeros":
             raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
                                       "implemented (only 'zeros')")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, self.d, f"{name}: kernel_size")
-        self.stride = _tuple(stride, self.d, f"{name}: stride")
+        conv_geometry(self, in_channels, out_channels, kernel_size, stride, dilation, groups)
         self.padding = padding if isinstance(padding, str) else _tuple(
             padding, self.d, f"{name}: padding")
-        self.dilation = _tuple(dilation, self.d, f"{name}: dilation")
         reset_parameters(self, (out_channels, in_channels // groups) + self.kernel_size,
                          out_channels, bias, dtype)
 

@@ -10,7 +10,7 @@ import numpy as np
 from ._conv import _tuple
 from ._resample import (conv_transpose1d, conv_transpose2d, fold, interpolate, pad,
                         pixel_shuffle, pixel_unshuffle, transposed_output_padding, unfold)
-from .conv import conv_repr, reset_parameters
+from .conv import conv_geometry, conv_repr, reset_parameters
 from .module import Module
 from .._core.primitive import shape_of
 from ..typing import Array, ArrayLike, DTypeLike
@@ -35,15 +35,9 @@ class _ConvTransposeNd(Module):
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported (as in PyTorch), "
                              f"got {padding_mode!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, self.d, f"{name}: kernel_size")
-        self.stride = _tuple(stride, self.d, f"{name}: stride")
+        conv_geometry(self, in_channels, out_channels, kernel_size, stride, dilation, groups)
         self.padding = _tuple(padding, self.d, f"{name}: padding")
         self.output_padding = _tuple(output_padding, self.d, f"{name}: output_padding")
-        self.dilation = _tuple(dilation, self.d, f"{name}: dilation")
         reset_parameters(self, (in_channels, out_channels // groups) + self.kernel_size,
                          out_channels, bias, dtype)
 

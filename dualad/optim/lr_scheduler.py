@@ -540,7 +540,23 @@ class CyclicLR(LRScheduler):
                 if k not in ("optimizer", "_scale_fn_custom")}
 
 
-class SequentialLR(LRScheduler):
+class _Composite(LRScheduler):
+    """A scheduler made of the schedulers in ``self._schedulers``: its state holds theirs."""
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for s, saved in zip(self._schedulers, state.pop("_schedulers")):
+            s.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
+class SequentialLR(_Composite):
     """Runs ``schedulers`` one after another, switching at the epochs ``milestones`` (each
     scheduler restarts from its epoch 0 there).
 
@@ -586,20 +602,8 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        for s, saved in zip(self._schedulers, state.pop("_schedulers")):
-            s.load_state_dict(saved)
-        self.__dict__.update(state)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite):
     """Steps every scheduler of ``schedulers`` together; their factors multiply
     (``lr = initial_lr * product of each scheduler's lr / initial_lr``), as PyTorch's chain
     of multiplicative schedulers (``ConstantLR``, ``LinearLR``, ``ExponentialLR``, ``StepLR``
@@ -640,18 +644,6 @@ class ChainedScheduler(LRScheduler):
         for s in self._schedulers:
             s.last_epoch += 1
         self._apply()
-
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        for s, saved in zip(self._schedulers, state.pop("_schedulers")):
-            s.load_state_dict(saved)
-        self.__dict__.update(state)
 
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
