@@ -18,8 +18,8 @@ here: W10 (a CNN trained on digits) and W11 (an LSTM's gradient) as the same ``n
 run by dualad and PyTorch (the other peers functionally), and the gradients through ``fft``,
 ``eigh`` and ``svd``; GP, NORM and ODE (issue 21's ``dualad.scipy`` families) come from
 ``scipy_workloads.py``, shared with the asv suite. ``--one-thread`` holds every library
-(BLAS, dualad's kernels, PyTorch's intra-op pool, XLA) to one thread; without it each library
-runs at its defaults.
+(BLAS, dualad's kernels, PyTorch's intra-op pool, XLA) to one thread, and the process to one
+core (XLA's CPU client obeys only that); without it each library runs at its defaults.
 """
 import argparse
 import datetime
@@ -39,6 +39,11 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
               "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
 if __name__ == "__main__" and "--one-thread" in sys.argv:
     os.environ.update(ONE_THREAD)
+    # XLA's CPU client sizes its own intra-op pool from the cores this process may run on and
+    # ignores the flags above for matrix products (JAX 0.10's took twice their wall time in
+    # CPU time); one allowed core holds every library to one thread.
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import numpy as np  # noqa: E402
 
