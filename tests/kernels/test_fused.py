@@ -154,3 +154,23 @@ def _check_broadcast(small, full):
     assert total == pytest.approx(got.sum(), rel=1e-12)
     got, _ = chain(b, x)   # the broadcast operand first
     assert_bitwise(got, eager("tanh", b + x))
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((4, 1), (1, 5)), ((5,), (1, 5)), ((1, 5), (5,)),
+                                              ((3, 1), (3, 4)), ((), (2, 3))])
+def test_result_shape_is_numpys_broadcast(a_shape, b_shape):
+    """The chain's shape is the broadcast of its arguments' shapes, also where no argument has
+    it (a column and a row) or where two have its size (``(5,)`` and ``(1, 5)``)."""
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    add = OPCODES.index("add")
+    got = fused.FusedChain([(add, 2, 0, 1)], 3, [0, 1], [2])(a, b)[0]
+    assert got.shape == np.broadcast_shapes(a_shape, b_shape)
+    assert_bitwise(got, a + b)
+
+
+def test_strided_arguments_are_read_as_numpy_reads_them():
+    x = np.random.default_rng(2).standard_normal((6, 8))
+    chain = fused.FusedChain([(OPCODES.index("multiply"), 2, 0, 1)], 3, [0, 1], [2])
+    assert_bitwise(chain(x.T, 2.0)[0], x.T * 2.0)
+    assert_bitwise(chain(x[:, ::2], x[:, 1::2])[0], x[:, ::2] * x[:, 1::2])
