@@ -420,6 +420,10 @@ def _array_instruction(prim, params, shapes, out_shape):
         m, k, n = (a[0] if len(a) == 2 else 1), a[-1], (b[1] if len(b) == 2 else 1)
         if m * k * n <= SMALL_MATMUL:
             return "matmul", 0, (m, k, n)
+    if name == "unbroadcast" and len(shapes) == 1:
+        block = _interpreters.unbroadcast_block(tuple(shapes[0]), params["shape"],
+                                                params.get("lead", 1))
+        return None if block is None else ("unbroadcast", 0, block)
     if len(shapes) == 1 and name in _GATHERS:
         positions = np.arange(int(np.prod(shapes[0]))).reshape(shapes[0])
         try:

@@ -431,3 +431,40 @@ def test_masks_of_broadcast_operands_have_eager_bits():
             assert type(x) is type(y) and x.shape == y.shape and x.tobytes() == y.tobytes()
     assert jitted.trace_count == 1
     assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+def _bias_gradients(x, b_row, b_col):
+    """The sums a bias's gradient takes: over the leading axes (a row bias), the trailing ones
+    (a column bias) and a middle run of axes."""
+    y = dnp.tanh(x + b_row) * b_col
+    return ad.grad(lambda r, c: dnp.sum(dnp.sin(x + r) * c * y), argnums=(0, 1))(b_row, b_col)
+
+
+@compiled_only
+@pytest.mark.parametrize("shape, row, col", [((64, 10), (10,), (64, 1)),
+                                             ((3, 300), (1, 300), (3, 1)),
+                                             ((4, 5, 6), (5, 6), (4, 1, 1)),
+                                             ((4, 5, 6), (6,), (4, 5, 1))])
+def test_bias_gradients_sum_as_eager_unbroadcast_in_c(shape, row, col):
+    """``unbroadcast`` (a broadcast operand's cotangent summed back) is an instruction of the
+    tape that runs the eager kernel's own loop: the same bits, no Python call."""
+    x, r, c = RNG.standard_normal(shape), RNG.standard_normal(row), RNG.standard_normal(col)
+    kinds = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
+        return build(listing)
+    jitted = ad.jit(_bias_gradients)
+    try:
+        arrays._Listing.tape = recorded
+        jitted(x, r, c)
+    finally:
+        arrays._Listing.tape = build
+    assert kinds.count("unbroadcast") >= 2
+    for _ in range(3):
+        x, r, c = RNG.standard_normal(shape), RNG.standard_normal(row), RNG.standard_normal(col)
+        got, want = jitted(x, r, c), _bias_gradients(x, r, c)
+        for a, b in zip(got, want):
+            assert a.shape == b.shape and a.tobytes() == b.tobytes()
+    assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
