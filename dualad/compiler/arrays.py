@@ -21,13 +21,16 @@ import numpy as np
 
 from .execute import Names
 from .masks import float_masks
+from .products import read_transposed
 from .program import GUARD, NP, OP, Slot
 from .scalar import CompiledExecutable, _interpreters
 
 __all__ = ["ArrayExecutable"]
 
 SMALL_ARRAY = 1 << 16    # elements of the largest float64 value the arena holds
-SMALL_MATMUL = 1 << 15   # multiply-adds of the largest matmul run as C loops (BLAS beyond)
+# multiply-adds of the largest matmul run as C loops (``_matmul.h``), BLAS beyond: below this
+# a product's Python call and BLAS's packing cost more than they save (W9's 64 x 128 x 10)
+SMALL_MATMUL = 1 << 17
 # a gather's opcode: through an index map, a contiguous run, a matrix transposed
 GATHER_MAP, GATHER_RUN, GATHER_TRANSPOSE = 0, 1, 2
 # linear primitives that only move elements: ``out[i] = x[map[i]]``, the map from ``impl`` itself
@@ -92,6 +95,7 @@ class _Listing:
     def __init__(self, program):
         self.program = program
         float_masks(program, _in_arena, _exact_integer)
+        read_transposed(program, _in_arena)
         values, consts = program.values, program.consts
         arena, obj = _interpreters.SLOT_ARENA, _interpreters.SLOT_OBJECT
         self.kinds = [arena if _in_arena(v) else obj for v in values]
@@ -415,11 +419,9 @@ def _array_instruction(prim, params, shapes, out_shape):
         if len(modes) == 1:
             modes.append(_interpreters.OPERAND_NONE)
         return "elementwise", _interpreters.OPCODES.index(name), (*modes, 0)
-    if name == "matmul" and all(1 <= len(s) <= 2 for s in shapes):
-        (a, b) = shapes
-        m, k, n = (a[0] if len(a) == 2 else 1), a[-1], (b[1] if len(b) == 2 else 1)
-        if m * k * n <= SMALL_MATMUL:
-            return "matmul", 0, (m, k, n)
+    if name == "matmul" and len(shapes) == 2:
+        return _matmul_instruction(*shapes, getattr(prim, "transposed", (False, False)),
+                                   out_shape)
     if name == "unbroadcast" and len(shapes) == 1:
         block = _interpreters.unbroadcast_block(tuple(shapes[0]), params["shape"],
                                                 params.get("lead", 1))
@@ -441,6 +443,27 @@ def _array_instruction(prim, params, shapes, out_shape):
             return "gather", GATHER_TRANSPOSE, (*matrix, 0)
         return "gather", GATHER_MAP, (moved, 0, 0)
     return None
+
+
+def _matmul_instruction(a, b, transposed, out_shape):
+    """``("matmul", opcode, (m, k, n))`` of a product of operands of shapes ``a`` and ``b``
+    (vectors, matrices, or matrices with leading axes of length one; ``transposed``: which
+    are held transposed), or None for a batched or big product (NumPy's, with BLAS)."""
+    a, b = tuple(a), tuple(b)
+    if len(a) > 2 or len(b) > 2:
+        if any(n != 1 for n in a[:-2] + b[:-2]):
+            return None
+        a, b = a[-2:], b[-2:]
+    if transposed[0]:
+        a = a[::-1]
+    if transposed[1]:
+        b = b[::-1]
+    if not (a and b):
+        return None
+    m, k, n = (a[0] if len(a) == 2 else 1), a[-1], (b[1] if len(b) == 2 else 1)
+    if m * k * n > SMALL_MATMUL or m * n != int(np.prod(out_shape)):
+        return None
+    return "matmul", int(transposed[0]) | 2 * int(transposed[1]), (m, k, n)
 
 
 def _operand_mode(shape, out_shape):

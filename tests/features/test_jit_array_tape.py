@@ -468,3 +468,47 @@ def test_bias_gradients_sum_as_eager_unbroadcast_in_c(shape, row, col):
         for a, b in zip(got, want):
             assert a.shape == b.shape and a.tobytes() == b.tobytes()
     assert all(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+def _product(ta, tb):
+    def f(a, b):
+        a, b = dnp.exp(a * 0.5), b * 2.0
+        return (a.T if ta else a) @ (b.T if tb else b)
+    return f
+
+
+@compiled_only
+@pytest.mark.parametrize("ta, tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_small_products_run_in_c_reading_transposes_in_place(ta, tb):
+    """Products up to ``SMALL_MATMUL`` multiply-adds are tape instructions, whose operands
+    may be transposes read in place (no copy, no Python step). Each element sums its terms in
+    order with fused multiply-adds, BLAS in its own order: eager's values within rounding at
+    the edges of the 4 x 8 blocks too (columns 1-3 past a multiple of 4, rows past one of 4),
+    for vectors, and NaN and infinities where eager has them."""
+    kinds = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
+        return build(listing)
+    f = _product(ta, tb)
+    for m, k, n in [(1, 1, 1), (2, 7, 3), (4, 64, 8), (5, 200, 9), (13, 3, 17), (64, 128, 10),
+                    (3, 300, 1), (1, 50, 12)]:
+        a = RNG.standard_normal((k, m) if ta else (m, k))
+        b = RNG.standard_normal((n, k) if tb else (k, n))
+        if m * k * n > 8:
+            b.reshape(-1)[[1, 5, 8]] = [np.nan, np.inf, -0.0]
+        jitted = ad.jit(f)
+        del kinds[:]
+        try:
+            arrays._Listing.tape = recorded
+            got = jitted(a, b)
+        finally:
+            arrays._Listing.tape = build
+        assert "matmul" in kinds and "generic" not in kinds and "gather" not in kinds
+        with np.errstate(invalid="ignore"):
+            want = f(a, b)
+            got = jitted(a, b)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want[
+            np.isfinite(want)]).max(initial=1.0))

@@ -1,0 +1,147 @@
+/* Small float64 matrix products for ad.jit's array interpreter (_interpreters).
+ *
+ * y (M, N) = a (M, K) @ b (K, N), y C-contiguous; element (m, k) of a at a[m * ars + k * acs]
+ * and (k, n) of b at b[k * brs + n * bcs], so either operand may be read transposed in place.
+ *
+ * Each element is the fused multiply-adds of its K products in order, from +0.0, then + 0.0:
+ * as OpenBLAS's x86-64 dgemm kernels accumulate the elements of their main blocks (its edge
+ * and matrix-vector kernels split the sums), so a product here is eager's within rounding,
+ * NaN and infinities included. fma() is exactly rounded wherever it runs (an instruction, or
+ * libm where the CPU has none), so the bits do not depend on the build.
+ *
+ * With AVX2 and FMA (the default -march=x86-64-v3), blocks of 4 rows x 8 columns of y stay
+ * in registers while k runs (4 x 4 and masked 4 x 1-3 at the right edge, rows one at a time
+ * at the bottom); b is read along rows, copied once into a contiguous buffer when its rows
+ * are strided. Without them, the same sums one element at a time.
+ */
+#ifndef DUALAD_MATMUL_H
+#define DUALAD_MATMUL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+#if !(defined(__AVX2__) && defined(__FMA__))
+/* one element at a time */
+static void dualad_matmul_scalar(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
+                                 const double* b, ptrdiff_t brs, ptrdiff_t bcs, ptrdiff_t M,
+                                 ptrdiff_t K, ptrdiff_t N) {
+    for (ptrdiff_t m = 0; m < M; m++) {
+        for (ptrdiff_t n = 0; n < N; n++) {
+            double s = 0.0;
+            for (ptrdiff_t k = 0; k < K; k++)
+                s = fma(a[m * ars + k * acs], b[k * brs + n * bcs], s);
+            y[m * N + n] = s + 0.0;
+        }
+    }
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* lanes of the last partial group of 4 columns: a mask of the first N % 4 */
+static inline __m256i dualad_tail_mask(ptrdiff_t left) {
+    return _mm256_set_epi64x(left > 3 ? -1 : 0, left > 2 ? -1 : 0, left > 1 ? -1 : 0, -1);
+}
+
+#define DUALAD_FMA(c, x, v) c = _mm256_fmadd_pd(x, v, c)
+#define DUALAD_DONE(c) _mm256_add_pd(c, _mm256_setzero_pd())
+
+/* rows m..m+3 of y from contiguous rows of b (brs apart): 4 x 8 blocks, then 4 x 4, then
+ * the last 1-3 columns through masked loads (lanes off read and write nothing) */
+static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
+                                const double* b, ptrdiff_t brs, ptrdiff_t K, ptrdiff_t N) {
+    const __m256d zero = _mm256_setzero_pd();
+    ptrdiff_t n = 0;
+    for (; n + 8 <= N; n += 8) {
+        __m256d c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        __m256d c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        const double* ak = a;
+        const double* bk = b + n;
+        for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs) {
+            __m256d b0 = _mm256_loadu_pd(bk), b1 = _mm256_loadu_pd(bk + 4), x;
+            x = _mm256_broadcast_sd(ak);
+            DUALAD_FMA(c00, x, b0); DUALAD_FMA(c01, x, b1);
+            x = _mm256_broadcast_sd(ak + ars);
+            DUALAD_FMA(c10, x, b0); DUALAD_FMA(c11, x, b1);
+            x = _mm256_broadcast_sd(ak + 2 * ars);
+            DUALAD_FMA(c20, x, b0); DUALAD_FMA(c21, x, b1);
+            x = _mm256_broadcast_sd(ak + 3 * ars);
+            DUALAD_FMA(c30, x, b0); DUALAD_FMA(c31, x, b1);
+        }
+        double* yn = y + n;
+        _mm256_storeu_pd(yn, DUALAD_DONE(c00));
+        _mm256_storeu_pd(yn + 4, DUALAD_DONE(c01));
+        _mm256_storeu_pd(yn + N, DUALAD_DONE(c10));
+        _mm256_storeu_pd(yn + N + 4, DUALAD_DONE(c11));
+        _mm256_storeu_pd(yn + 2 * N, DUALAD_DONE(c20));
+        _mm256_storeu_pd(yn + 2 * N + 4, DUALAD_DONE(c21));
+        _mm256_storeu_pd(yn + 3 * N, DUALAD_DONE(c30));
+        _mm256_storeu_pd(yn + 3 * N + 4, DUALAD_DONE(c31));
+    }
+    for (; n < N; n += 4) {
+        const __m256i mask = dualad_tail_mask(N - n);
+        __m256d c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+        const double* ak = a;
+        const double* bk = b + n;
+        for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs) {
+            __m256d b0 = _mm256_maskload_pd(bk, mask);
+            DUALAD_FMA(c0, _mm256_broadcast_sd(ak), b0);
+            DUALAD_FMA(c1, _mm256_broadcast_sd(ak + ars), b0);
+            DUALAD_FMA(c2, _mm256_broadcast_sd(ak + 2 * ars), b0);
+            DUALAD_FMA(c3, _mm256_broadcast_sd(ak + 3 * ars), b0);
+        }
+        _mm256_maskstore_pd(y + n, mask, DUALAD_DONE(c0));
+        _mm256_maskstore_pd(y + N + n, mask, DUALAD_DONE(c1));
+        _mm256_maskstore_pd(y + 2 * N + n, mask, DUALAD_DONE(c2));
+        _mm256_maskstore_pd(y + 3 * N + n, mask, DUALAD_DONE(c3));
+    }
+}
+
+/* one row of y, 4 columns at a time (the last group masked) */
+static void dualad_matmul_row(double* y, const double* a, ptrdiff_t acs, const double* b,
+                              ptrdiff_t brs, ptrdiff_t K, ptrdiff_t N) {
+    for (ptrdiff_t n = 0; n < N; n += 4) {
+        const __m256i mask = dualad_tail_mask(N - n);
+        __m256d c = _mm256_setzero_pd();
+        const double* ak = a;
+        const double* bk = b + n;
+        for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs)
+            DUALAD_FMA(c, _mm256_broadcast_sd(ak), _mm256_maskload_pd(bk, mask));
+        _mm256_maskstore_pd(y + n, mask, DUALAD_DONE(c));
+    }
+}
+#undef DUALAD_FMA
+#undef DUALAD_DONE
+#endif
+
+/* Returns 0, or -1 when no memory was left for a copy of a strided b (y is then unwritten) */
+static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
+                         const double* b, ptrdiff_t brs, ptrdiff_t bcs, ptrdiff_t M, ptrdiff_t K,
+                         ptrdiff_t N) {
+#if defined(__AVX2__) && defined(__FMA__)
+    double* copy = NULL;
+    if (bcs != 1 && N > 1) {   /* rows of b contiguous: a copy, K x N */
+        copy = (double*)malloc((size_t)(K * N) * sizeof(double));
+        if (copy == NULL)
+            return -1;
+        for (ptrdiff_t k = 0; k < K; k++)
+            for (ptrdiff_t n = 0; n < N; n++)
+                copy[k * N + n] = b[k * brs + n * bcs];
+        b = copy, brs = N, bcs = 1;
+    }
+    ptrdiff_t m = 0;
+    for (; m + 4 <= M; m += 4)
+        dualad_matmul_rows4(y + m * N, a + m * ars, ars, acs, b, brs, K, N);
+    for (; m < M; m++)
+        dualad_matmul_row(y + m * N, a + m * ars, acs, b, brs, K, N);
+    free(copy);
+#else
+    dualad_matmul_scalar(y, a, ars, acs, b, brs, bcs, M, K, N);
+#endif
+    return 0;
+}
+
+#endif
