@@ -127,9 +127,12 @@ static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t ac
         copy = (double*)malloc((size_t)(K * N) * sizeof(double));
         if (copy == NULL)
             return -1;
-        for (ptrdiff_t k = 0; k < K; k++)
-            for (ptrdiff_t n = 0; n < N; n++)
-                copy[k * N + n] = b[k * brs + n * bcs];
+        /* in tiles of 8 x 8: both the rows read and the rows written stay in cache */
+        for (ptrdiff_t k0 = 0; k0 < K; k0 += 8)
+            for (ptrdiff_t n0 = 0; n0 < N; n0 += 8)
+                for (ptrdiff_t n = n0; n < n0 + 8 && n < N; n++)
+                    for (ptrdiff_t k = k0; k < k0 + 8 && k < K; k++)
+                        copy[k * N + n] = b[k * brs + n * bcs];
         b = copy, brs = N, bcs = 1;
     }
     ptrdiff_t m = 0;

@@ -28,9 +28,10 @@ from .scalar import CompiledExecutable, _interpreters
 __all__ = ["ArrayExecutable"]
 
 SMALL_ARRAY = 1 << 16    # elements of the largest float64 value the arena holds
-# multiply-adds of the largest matmul run as C loops (``_matmul.h``), BLAS beyond: below this
-# a product's Python call and BLAS's packing cost more than they save (W9's 64 x 128 x 10)
-SMALL_MATMUL = 1 << 17
+# multiply-adds of the largest matmul run as C loops (``_matmul.h``), BLAS beyond: up to here
+# (W9's 64 x 64 x 128) the C loops' register blocks run as fast as BLAS's, without its packing
+# and a Python call
+SMALL_MATMUL = 1 << 19
 # a gather's opcode: through an index map, a contiguous run, a matrix transposed
 GATHER_MAP, GATHER_RUN, GATHER_TRANSPOSE = 0, 1, 2
 # linear primitives that only move elements: ``out[i] = x[map[i]]``, the map from ``impl`` itself

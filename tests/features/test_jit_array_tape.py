@@ -512,3 +512,34 @@ def test_small_products_run_in_c_reading_transposes_in_place(ta, tb):
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want[
             np.isfinite(want)]).max(initial=1.0))
+
+
+def _layer_gradient(w, x):
+    """A layer's weight gradient: ``(x.T @ g).T``, the product of a transpose read only
+    transposed."""
+    return ad.grad(lambda w: dnp.sum(dnp.tanh(x @ w.T) ** 2))(w)
+
+
+@compiled_only
+def test_a_product_read_only_transposed_is_computed_transposed():
+    kinds = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
+        return build(listing)
+    jitted = ad.jit(_layer_gradient)
+    w, x = RNG.standard_normal((12, 9)), RNG.standard_normal((7, 9))
+    try:
+        arrays._Listing.tape = recorded
+        jitted(w, x)
+    finally:
+        arrays._Listing.tape = build
+    [exe] = executables(jitted)
+    assert not any(step.name == "transpose" for step in exe.program.steps)
+    assert kinds.count("matmul") == 2 and "generic" not in kinds
+    for _ in range(3):
+        w, x = RNG.standard_normal((12, 9)), RNG.standard_normal((7, 9))
+        got, want = jitted(w, x), _layer_gradient(w, x)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
