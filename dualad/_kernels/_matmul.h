@@ -10,15 +10,17 @@
  * libm where the CPU has none), so the bits do not depend on the build.
  *
  * With AVX2 and FMA (the default -march=x86-64-v3), blocks of 4 rows x 8 columns of y stay
- * in registers while k runs (4 x 4 and masked 4 x 1-3 at the right edge, rows one at a time
- * at the bottom); b is read along rows, copied once into a contiguous buffer when its rows
- * are strided. Without them, the same sums one element at a time.
+ * in registers while k runs (4 x 4 and masked 4 x 1-3 at the right edge, rows 16 columns at
+ * a time at the bottom); b is read along rows, copied once into a buffer on a cache line when
+ * its rows are strided. Without them, the same sums one element at a time. The interpreter's
+ * arena keeps its values on cache lines too: loads straddling two lines cost up to a fifth.
  */
 #ifndef DUALAD_MATMUL_H
 #define DUALAD_MATMUL_H
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -51,25 +53,26 @@ static inline __m256i dualad_tail_mask(ptrdiff_t left) {
 
 /* rows m..m+3 of y from contiguous rows of b (brs apart): 4 x 8 blocks, then 4 x 4, then
  * the last 1-3 columns through masked loads (lanes off read and write nothing) */
-static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
+__attribute__((noinline)) static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
                                 const double* b, ptrdiff_t brs, ptrdiff_t K, ptrdiff_t N) {
     const __m256d zero = _mm256_setzero_pd();
     ptrdiff_t n = 0;
     for (; n + 8 <= N; n += 8) {
         __m256d c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         __m256d c20 = zero, c21 = zero, c30 = zero, c31 = zero;
-        const double* ak = a;
+        const double *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
         const double* bk = b + n;
-        for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs) {
+        for (ptrdiff_t k = 0; k < K; k++) {
             __m256d b0 = _mm256_loadu_pd(bk), b1 = _mm256_loadu_pd(bk + 4), x;
-            x = _mm256_broadcast_sd(ak);
+            x = _mm256_broadcast_sd(a0);
             DUALAD_FMA(c00, x, b0); DUALAD_FMA(c01, x, b1);
-            x = _mm256_broadcast_sd(ak + ars);
+            x = _mm256_broadcast_sd(a1);
             DUALAD_FMA(c10, x, b0); DUALAD_FMA(c11, x, b1);
-            x = _mm256_broadcast_sd(ak + 2 * ars);
+            x = _mm256_broadcast_sd(a2);
             DUALAD_FMA(c20, x, b0); DUALAD_FMA(c21, x, b1);
-            x = _mm256_broadcast_sd(ak + 3 * ars);
+            x = _mm256_broadcast_sd(a3);
             DUALAD_FMA(c30, x, b0); DUALAD_FMA(c31, x, b1);
+            a0 += acs, a1 += acs, a2 += acs, a3 += acs, bk += brs;
         }
         double* yn = y + n;
         _mm256_storeu_pd(yn, DUALAD_DONE(c00));
@@ -84,14 +87,15 @@ static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdi
     for (; n < N; n += 4) {
         const __m256i mask = dualad_tail_mask(N - n);
         __m256d c0 = zero, c1 = zero, c2 = zero, c3 = zero;
-        const double* ak = a;
+        const double *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
         const double* bk = b + n;
-        for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs) {
+        for (ptrdiff_t k = 0; k < K; k++) {
             __m256d b0 = _mm256_maskload_pd(bk, mask);
-            DUALAD_FMA(c0, _mm256_broadcast_sd(ak), b0);
-            DUALAD_FMA(c1, _mm256_broadcast_sd(ak + ars), b0);
-            DUALAD_FMA(c2, _mm256_broadcast_sd(ak + 2 * ars), b0);
-            DUALAD_FMA(c3, _mm256_broadcast_sd(ak + 3 * ars), b0);
+            DUALAD_FMA(c0, _mm256_broadcast_sd(a0), b0);
+            DUALAD_FMA(c1, _mm256_broadcast_sd(a1), b0);
+            DUALAD_FMA(c2, _mm256_broadcast_sd(a2), b0);
+            DUALAD_FMA(c3, _mm256_broadcast_sd(a3), b0);
+            a0 += acs, a1 += acs, a2 += acs, a3 += acs, bk += brs;
         }
         _mm256_maskstore_pd(y + n, mask, DUALAD_DONE(c0));
         _mm256_maskstore_pd(y + N + n, mask, DUALAD_DONE(c1));
@@ -100,12 +104,31 @@ static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdi
     }
 }
 
-/* one row of y, 4 columns at a time (the last group masked) */
-static void dualad_matmul_row(double* y, const double* a, ptrdiff_t acs, const double* b,
+/* one row of y: 16 columns at a time (four independent sums in flight), then 4 at a time
+ * (the last group masked) */
+__attribute__((noinline)) static void dualad_matmul_row(double* y, const double* a, ptrdiff_t acs, const double* b,
                               ptrdiff_t brs, ptrdiff_t K, ptrdiff_t N) {
-    for (ptrdiff_t n = 0; n < N; n += 4) {
+    const __m256d zero = _mm256_setzero_pd();
+    ptrdiff_t n = 0;
+    for (; n + 16 <= N; n += 16) {
+        __m256d c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+        const double* ak = a;
+        const double* bk = b + n;
+        for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs) {
+            __m256d x = _mm256_broadcast_sd(ak);
+            DUALAD_FMA(c0, x, _mm256_loadu_pd(bk));
+            DUALAD_FMA(c1, x, _mm256_loadu_pd(bk + 4));
+            DUALAD_FMA(c2, x, _mm256_loadu_pd(bk + 8));
+            DUALAD_FMA(c3, x, _mm256_loadu_pd(bk + 12));
+        }
+        _mm256_storeu_pd(y + n, DUALAD_DONE(c0));
+        _mm256_storeu_pd(y + n + 4, DUALAD_DONE(c1));
+        _mm256_storeu_pd(y + n + 8, DUALAD_DONE(c2));
+        _mm256_storeu_pd(y + n + 12, DUALAD_DONE(c3));
+    }
+    for (; n < N; n += 4) {
         const __m256i mask = dualad_tail_mask(N - n);
-        __m256d c = _mm256_setzero_pd();
+        __m256d c = zero;
         const double* ak = a;
         const double* bk = b + n;
         for (ptrdiff_t k = 0; k < K; k++, ak += acs, bk += brs)
@@ -122,11 +145,12 @@ static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t ac
                          const double* b, ptrdiff_t brs, ptrdiff_t bcs, ptrdiff_t M, ptrdiff_t K,
                          ptrdiff_t N) {
 #if defined(__AVX2__) && defined(__FMA__)
-    double* copy = NULL;
-    if (bcs != 1 && N > 1) {   /* rows of b contiguous: a copy, K x N */
-        copy = (double*)malloc((size_t)(K * N) * sizeof(double));
-        if (copy == NULL)
+    void* block = NULL;
+    if (bcs != 1 && N > 1) {   /* rows of b contiguous: a copy, K x N, on a cache line */
+        block = malloc((size_t)(K * N) * sizeof(double) + 64);
+        if (block == NULL)
             return -1;
+        double* copy = (double*)(((uintptr_t)block + 63) & ~(uintptr_t)63);
         /* in tiles of 8 x 8: both the rows read and the rows written stay in cache */
         for (ptrdiff_t k0 = 0; k0 < K; k0 += 8)
             for (ptrdiff_t n0 = 0; n0 < N; n0 += 8)
@@ -140,7 +164,7 @@ static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t ac
         dualad_matmul_rows4(y + m * N, a + m * ars, ars, acs, b, brs, K, N);
     for (; m < M; m++)
         dualad_matmul_row(y + m * N, a + m * ars, acs, b, brs, K, N);
-    free(copy);
+    free(block);
 #else
     dualad_matmul_scalar(y, a, ars, acs, b, brs, bcs, M, K, N);
 #endif

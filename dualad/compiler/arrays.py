@@ -384,10 +384,17 @@ def _allocate(program, sizes, calls):
             for s in steps[k].reads():
                 last[s] = max(last[s], last.get(steps[k].out, k))
     starts, length = [0] * n, 0
+    align = _interpreters.STRETCH_ALIGN   # each stretch starts on a cache line
+
+    def stretch(size):
+        nonlocal length
+        start = length
+        length += -(-size // align) * align
+        return start
     written = {step.out for step in steps if step.kind != GUARD}
     for s in range(n):   # inputs, constants: their own stretches, first
         if s not in written:
-            starts[s], length = length, length + sizes[s]
+            starts[s] = stretch(sizes[s])
     free = {}   # size -> starts of freed stretches
     dying = {}  # step -> the results whose last reader it is
     for s in written:
@@ -397,10 +404,7 @@ def _allocate(program, sizes, calls):
         out = step.out
         if step.kind != GUARD and sizes[out]:
             stack = free.get(sizes[out])
-            if stack:
-                starts[out] = stack.pop()
-            else:
-                starts[out], length = length, length + sizes[out]
+            starts[out] = stack.pop() if stack else stretch(sizes[out])
             if out not in last:   # read by nothing
                 free.setdefault(sizes[out], []).append(starts[out])
         for s in dying.get(k, ()):   # after the result: it never overlaps its operands

@@ -543,3 +543,24 @@ def test_a_product_read_only_transposed_is_computed_transposed():
         got, want = jitted(w, x), _layer_gradient(w, x)
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@compiled_only
+def test_every_value_of_the_arena_starts_on_a_cache_line():
+    """Stretches start at multiples of 8 elements (64 bytes; the arena itself is aligned), so
+    the vector loads of a C loop never straddle two cache lines."""
+    starts = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        starts.extend(listing.starts[s] for s, kind in enumerate(listing.kinds)
+                      if kind == _kernels._interpreters.SLOT_ARENA)
+        return build(listing)
+    jitted = ad.jit(_layer_gradient)
+    try:
+        arrays._Listing.tape = recorded
+        jitted(RNG.standard_normal((5, 3)), RNG.standard_normal((7, 3)))
+    finally:
+        arrays._Listing.tape = build
+    assert len(starts) > 5 and all(start % 8 == 0 for start in starts)
+    assert _kernels._interpreters.STRETCH_ALIGN == 8
