@@ -161,12 +161,14 @@ class _Listing:
                 return ("reduce", _interpreters.REDUCTIONS.index(reduction[0]),
                         (int(np.prod(shape)) // columns if columns else 0, columns, 0))
             return None
-        if not (step.kind == OP and not step.dynamic and hasattr(step.fn, "name")
-                and self.kinds[out] == _interpreters.SLOT_ARENA
+        fn, params = step.fn, step.params or {}
+        if step.kind == NP:   # a rule's move of plain values: the move primitive's own
+            fn, params = _move_of_values(step)
+        if not (fn is not None and step.kind in (OP, NP) and not step.dynamic
+                and hasattr(fn, "name") and self.kinds[out] == _interpreters.SLOT_ARENA
                 and all(self.readable[i] for i in ins)):
             return None
-        return _array_instruction(step.fn, step.params or {}, [self.shapes[i] for i in ins],
-                                  self.shapes[out])
+        return _array_instruction(fn, params, [self.shapes[i] for i in ins], self.shapes[out])
 
     def _add(self, step, k, plan):
         if step.kind == GUARD:
@@ -267,6 +269,19 @@ class _Listing:
             code, self.starts, self.sizes, self.shapes, init, np.concatenate(self.maps or [[]]),
             program.n_in, list(program.outs), calls, self.checks, self.kinds, objects, fresh,
             transient)
+
+
+def _move_of_values(step):
+    """``(primitive, params)`` of a NumPy step that calls a move primitive's value function on
+    one traced value (a derivative rule transposing a scatter's result), else ``(None, None)``."""
+    from .._core.primitive import REGISTRY
+    args, kwargs = step.params
+    for name in _GATHERS:
+        prim = REGISTRY[name]
+        if step.fn is prim.impl and len(args) == 1 and type(args[0]) is Slot and not any(
+                type(v) is Slot for v in kwargs.values()):
+            return prim, kwargs
+    return None, None
 
 
 _ROW_REDUCTIONS = {"sum": "sum", "max": "max"}           # primitives

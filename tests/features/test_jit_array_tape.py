@@ -564,3 +564,33 @@ def test_every_value_of_the_arena_starts_on_a_cache_line():
         arrays._Listing.tape = build
     assert len(starts) > 5 and all(start % 8 == 0 for start in starts)
     assert _kernels._interpreters.STRETCH_ALIGN == 8
+
+
+def _label_pick_gradient(z, labels):
+    """The gradient of a pick of each row's label: its VJP scatters into zeros and moves the
+    batch axis with the transpose primitive's value function on plain values."""
+    return ad.grad(lambda z: dnp.sum(dnp.tanh(z)[np.arange(z.shape[0]), labels]))(z)
+
+
+@compiled_only
+def test_moves_a_rule_makes_of_plain_values_are_instructions():
+    generic_steps = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        generic = _kernels._interpreters.KINDS.index("generic")
+        made = {step.out: step for step in listing.program.steps}
+        generic_steps.extend(made[row[2]].name for row in listing.code if row[0] == generic)
+        return build(listing)
+    jitted = ad.jit(_label_pick_gradient)
+    z, labels = RNG.standard_normal((6, 4)), RNG.integers(0, 4, 6)
+    try:
+        arrays._Listing.tape = recorded
+        jitted(z, labels)
+    finally:
+        arrays._Listing.tape = build
+    assert generic_steps == ["scatter_distinct"]   # the transpose after it is a gather
+    for _ in range(3):
+        z, labels = RNG.standard_normal((6, 4)), RNG.integers(0, 4, 6)
+        got, want = jitted(z, labels), _label_pick_gradient(z, labels)
+        assert got.tobytes() == want.tobytes()
