@@ -22,7 +22,8 @@ import numpy as np
 from .execute import Names
 from .masks import float_masks
 from .products import read_transposed
-from .program import GUARD, NP, OP, Slot
+from .scatter import row_scatters
+from .program import GUARD, NP, OP, Slot, reuse_buffers
 from .scalar import CompiledExecutable, _interpreters
 
 __all__ = ["ArrayExecutable"]
@@ -97,6 +98,7 @@ class _Listing:
         self.program = program
         float_masks(program, _in_arena, _exact_integer)
         read_transposed(program, _in_arena)
+        row_scatters(program)
         values, consts = program.values, program.consts
         arena, obj = _interpreters.SLOT_ARENA, _interpreters.SLOT_OBJECT
         self.kinds = [arena if _in_arena(v) else obj for v in values]
@@ -142,6 +144,10 @@ class _Listing:
         for k, (step, plan) in enumerate(zip(program.steps, planned)):
             self._add(step, k, plan)
         self._mark_tiles()
+        # the program's Python version (a busy tape's stand-in) runs the steps as rewritten
+        # and ordered here: its buffer reuse is found again for them
+        program.in_place = {}
+        reuse_buffers(program)
 
     def _plan(self, step):
         """``(kind, opcode, params)`` of a step the C loops run, ``(kind, maker)`` with a
@@ -161,6 +167,11 @@ class _Listing:
                 return ("reduce", _interpreters.REDUCTIONS.index(reduction[0]),
                         (int(np.prod(shape)) // columns if columns else 0, columns, 0))
             return None
+        if step.kind == OP and getattr(step.fn, "name", None) == "scatter_rows":
+            if not (self.kinds[out] == _interpreters.SLOT_ARENA and self.readable[ins[0]]):
+                return None
+            rows, columns = np.shape(self.program.values[out])[:2]
+            return "scatter", 0, (rows, columns, 0)
         fn, params = step.fn, step.params or {}
         if step.kind == NP:   # a rule's move of plain values: the move primitive's own
             fn, params = _move_of_values(step)
@@ -177,11 +188,14 @@ class _Listing:
             self.checks.append(_guard_check(step.ins[0], step.params))
             return
         out, ins = step.out, list(step.ins)
-        if plan is not None and plan[0] == "reduce" and plan[2][1] > 0:
-            self._add_call(step, k)   # NumPy's, for the rows a C loop leaves (a maximum at 0)
+        if plan is not None and (plan[0] == "scatter" or plan[0] == "reduce"
+                                 and plan[2][1] > 0):
+            # NumPy's, for the rows a C loop leaves (a maximum at 0) or labels it refuses
+            self._add_call(step, k)
             rows, columns, _ = plan[2]
-            self.code.append((_interpreters.KINDS.index("reduce"), plan[1], out, ins[0], -1,
-                              rows, columns, len(self.calls) - 1))
+            self.code.append((_interpreters.KINDS.index(plan[0]), plan[1], out, ins[0],
+                              ins[1] if len(ins) > 1 else -1, rows, columns,
+                              len(self.calls) - 1))
             self.compiled += 1
             return
         if plan is not None and plan[0] == "reduce":

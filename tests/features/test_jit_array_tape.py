@@ -14,6 +14,7 @@ import dualad as ad
 import dualad.numpy as dnp
 from dualad import _kernels
 from dualad.compiler import arrays
+from dualad.compiler.api import _quick_leaves
 from dualad.compiler.arrays import ArrayExecutable
 
 compiled_only = pytest.mark.skipif(not _kernels.COMPILED,
@@ -111,6 +112,25 @@ def test_the_python_executor_gives_the_same_training_run(monkeypatch):
         assert_same_tree(g, w)   # the same NumPy calls as eager: bit for bit
         assert type(g[1][0]) is int   # the step counter, as eagerly
     assert not any(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
+
+
+def test_a_busy_tape_runs_the_listed_program_as_python():
+    """A call that finds the tape busy (another thread in it) runs the program's Python
+    version, whose steps the listing rewrote and reordered: its buffer reuse (``in_place``)
+    is found again for them, so it computes the tape's values."""
+    params, state = init(n_in=64, hidden=128)   # values big enough to reuse their buffers
+    (x, labels), = batches(1, size=64, n_in=64)
+    jitted = ad.jit(adam_step)
+    jitted(params, state, x, labels)
+    [exe] = executables(jitted)
+    program = exe.program
+    assert program.in_place
+    for k, (ufunc, _) in program.in_place.items():
+        assert program.steps[k].name == ufunc.__name__
+    inputs = []
+    _quick_leaves((params, state, x, labels), [], inputs)
+    for g, w in zip(exe._fallback().run(inputs), exe.run(inputs)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-15)
 
 
 def test_pure_python_training_step_in_a_subprocess():
@@ -573,7 +593,7 @@ def _label_pick_gradient(z, labels):
 
 
 @compiled_only
-def test_moves_a_rule_makes_of_plain_values_are_instructions():
+def test_moves_and_scatters_a_rule_makes_of_plain_values_are_instructions():
     generic_steps = []
     build = arrays._Listing.tape
 
@@ -589,8 +609,12 @@ def test_moves_a_rule_makes_of_plain_values_are_instructions():
         jitted(z, labels)
     finally:
         arrays._Listing.tape = build
-    assert generic_steps == ["scatter_distinct"]   # the transpose after it is a gather
-    for _ in range(3):
-        z, labels = RNG.standard_normal((6, 4)), RNG.integers(0, 4, 6)
+    # the scatter is the tape's own (``scatter``), the transpose after it a gather
+    assert generic_steps == []
+    for labels in (RNG.integers(0, 4, 6), RNG.integers(-4, 4, 6), np.full(6, 3)):
+        z = RNG.standard_normal((6, 4))
         got, want = jitted(z, labels), _label_pick_gradient(z, labels)
         assert got.tobytes() == want.tobytes()
+    with pytest.raises(IndexError):   # eager's error, from the program's Python version
+        jitted(z, np.array([0, 1, 2, 3, 4, 0]))
+    assert jitted.trace_count == 1
