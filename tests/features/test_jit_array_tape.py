@@ -26,6 +26,28 @@ def executables(jitted):
     return [exe for paths in jitted._paths.values() for exe in paths]
 
 
+def listing_of(jitted, *args):
+    """The ``arrays._Listing`` of the tape that ``jitted(*args)`` builds (its first call)."""
+    listings = []
+    build = arrays._Listing.tape
+
+    def recorded(listing):
+        listings.append(listing)
+        return build(listing)
+    arrays._Listing.tape = recorded
+    try:
+        jitted(*args)
+    finally:
+        arrays._Listing.tape = build
+    [listing] = listings
+    return listing
+
+
+def kinds_of(listing):
+    """The tape's instructions' kinds, in order."""
+    return [_kernels._interpreters.KINDS[row[0]] for row in listing.code]
+
+
 def assert_same_tree(got, want, rtol=0.0):
     """Equal pytrees: types (a step counter a Python int, as eagerly), shapes, dtypes, and
     values (bit for bit unless ``rtol``)."""
@@ -372,18 +394,8 @@ def test_masks_and_reductions_run_as_c_loops():
     """The comparisons, ``isnan``, ``|``, conversions and counts of a mask become float64
     instructions of the tape (the boolean steps are gone), so does NumPy arithmetic on the
     converted mask, and the row sums and maxima (the count's too) are its reductions."""
-    kinds = []
-    build = arrays._Listing.tape
-
-    def recorded(listing):
-        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
-        return build(listing)
     jitted = ad.jit(_row_reductions)
-    try:
-        arrays._Listing.tape = recorded
-        jitted(RNG.standard_normal((4, 5)), RNG.standard_normal(5))
-    finally:
-        arrays._Listing.tape = build
+    kinds = kinds_of(listing_of(jitted, RNG.standard_normal((4, 5)), RNG.standard_normal(5)))
     assert kinds.count("reduce") == 3 and "generic" not in kinds   # no Python call at all
     [exe] = executables(jitted)
     names = {step.name for step in exe.program.steps}
@@ -469,19 +481,8 @@ def test_bias_gradients_sum_as_eager_unbroadcast_in_c(shape, row, col):
     """``unbroadcast`` (a broadcast operand's cotangent summed back) is an instruction of the
     tape that runs the eager kernel's own loop: the same bits, no Python call."""
     x, r, c = RNG.standard_normal(shape), RNG.standard_normal(row), RNG.standard_normal(col)
-    kinds = []
-    build = arrays._Listing.tape
-
-    def recorded(listing):
-        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
-        return build(listing)
     jitted = ad.jit(_bias_gradients)
-    try:
-        arrays._Listing.tape = recorded
-        jitted(x, r, c)
-    finally:
-        arrays._Listing.tape = build
-    assert kinds.count("unbroadcast") >= 2
+    assert kinds_of(listing_of(jitted, x, r, c)).count("unbroadcast") >= 2
     for _ in range(3):
         x, r, c = RNG.standard_normal(shape), RNG.standard_normal(row), RNG.standard_normal(col)
         got, want = jitted(x, r, c), _bias_gradients(x, r, c)
@@ -505,12 +506,6 @@ def test_small_products_run_in_c_reading_transposes_in_place(ta, tb):
     order with fused multiply-adds, BLAS in its own order: eager's values within rounding at
     the edges of the 4 x 8 blocks too (columns 1-3 past a multiple of 4, rows past one of 4),
     for vectors, and NaN and infinities where eager has them."""
-    kinds = []
-    build = arrays._Listing.tape
-
-    def recorded(listing):
-        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
-        return build(listing)
     f = _product(ta, tb)
     for m, k, n in [(1, 1, 1), (2, 7, 3), (4, 64, 8), (5, 200, 9), (13, 3, 17), (64, 128, 10),
                     (3, 300, 1), (1, 50, 12)]:
@@ -519,12 +514,7 @@ def test_small_products_run_in_c_reading_transposes_in_place(ta, tb):
         if m * k * n > 8:
             b.reshape(-1)[[1, 5, 8]] = [np.nan, np.inf, -0.0]
         jitted = ad.jit(f)
-        del kinds[:]
-        try:
-            arrays._Listing.tape = recorded
-            got = jitted(a, b)
-        finally:
-            arrays._Listing.tape = build
+        kinds = kinds_of(listing_of(jitted, a, b))
         assert "matmul" in kinds and "generic" not in kinds and "gather" not in kinds
         with np.errstate(invalid="ignore"):
             want = f(a, b)
@@ -542,19 +532,9 @@ def _layer_gradient(w, x):
 
 @compiled_only
 def test_a_product_read_only_transposed_is_computed_transposed():
-    kinds = []
-    build = arrays._Listing.tape
-
-    def recorded(listing):
-        kinds.extend(_kernels._interpreters.KINDS[row[0]] for row in listing.code)
-        return build(listing)
     jitted = ad.jit(_layer_gradient)
-    w, x = RNG.standard_normal((12, 9)), RNG.standard_normal((7, 9))
-    try:
-        arrays._Listing.tape = recorded
-        jitted(w, x)
-    finally:
-        arrays._Listing.tape = build
+    kinds = kinds_of(listing_of(jitted, RNG.standard_normal((12, 9)),
+                                RNG.standard_normal((7, 9))))
     [exe] = executables(jitted)
     assert not any(step.name == "transpose" for step in exe.program.steps)
     assert kinds.count("matmul") == 2 and "generic" not in kinds
@@ -569,19 +549,10 @@ def test_a_product_read_only_transposed_is_computed_transposed():
 def test_every_value_of_the_arena_starts_on_a_cache_line():
     """Stretches start at multiples of 8 elements (64 bytes; the arena itself is aligned), so
     the vector loads of a C loop never straddle two cache lines."""
-    starts = []
-    build = arrays._Listing.tape
-
-    def recorded(listing):
-        starts.extend(listing.starts[s] for s, kind in enumerate(listing.kinds)
-                      if kind == _kernels._interpreters.SLOT_ARENA)
-        return build(listing)
-    jitted = ad.jit(_layer_gradient)
-    try:
-        arrays._Listing.tape = recorded
-        jitted(RNG.standard_normal((5, 3)), RNG.standard_normal((7, 3)))
-    finally:
-        arrays._Listing.tape = build
+    listing = listing_of(ad.jit(_layer_gradient), RNG.standard_normal((5, 3)),
+                         RNG.standard_normal((7, 3)))
+    starts = [listing.starts[s] for s, kind in enumerate(listing.kinds)
+              if kind == _kernels._interpreters.SLOT_ARENA]
     assert len(starts) > 5 and all(start % 8 == 0 for start in starts)
     assert _kernels._interpreters.STRETCH_ALIGN == 8
 
@@ -594,23 +565,11 @@ def _label_pick_gradient(z, labels):
 
 @compiled_only
 def test_moves_and_scatters_a_rule_makes_of_plain_values_are_instructions():
-    generic_steps = []
-    build = arrays._Listing.tape
-
-    def recorded(listing):
-        generic = _kernels._interpreters.KINDS.index("generic")
-        made = {step.out: step for step in listing.program.steps}
-        generic_steps.extend(made[row[2]].name for row in listing.code if row[0] == generic)
-        return build(listing)
     jitted = ad.jit(_label_pick_gradient)
-    z, labels = RNG.standard_normal((6, 4)), RNG.integers(0, 4, 6)
-    try:
-        arrays._Listing.tape = recorded
-        jitted(z, labels)
-    finally:
-        arrays._Listing.tape = build
+    z = RNG.standard_normal((6, 4))
+    listing = listing_of(jitted, z, RNG.integers(0, 4, 6))
     # the scatter is the tape's own (``scatter``), the transpose after it a gather
-    assert generic_steps == []
+    assert "generic" not in kinds_of(listing) and "scatter" in kinds_of(listing)
     for labels in (RNG.integers(0, 4, 6), RNG.integers(-4, 4, 6), np.full(6, 3)):
         z = RNG.standard_normal((6, 4))
         got, want = jitted(z, labels), _label_pick_gradient(z, labels)
