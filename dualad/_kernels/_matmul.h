@@ -24,9 +24,12 @@
 #include <stdlib.h>
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
+#define DUALAD_MATMUL_BLOCKS 1
+#else
+#define DUALAD_MATMUL_BLOCKS 0
 #endif
 
-#if !(defined(__AVX2__) && defined(__FMA__))
+#if !DUALAD_MATMUL_BLOCKS
 /* one element at a time */
 static void dualad_matmul_scalar(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
                                  const double* b, ptrdiff_t brs, ptrdiff_t bcs, ptrdiff_t M,
@@ -42,8 +45,8 @@ static void dualad_matmul_scalar(double* y, const double* a, ptrdiff_t ars, ptrd
 }
 #endif
 
-#if defined(__AVX2__) && defined(__FMA__)
-/* lanes of the last partial group of 4 columns: a mask of the first N % 4 */
+#if DUALAD_MATMUL_BLOCKS
+/* the lanes of a group of 4 columns of which ``left`` (1 or more) remain: the first ones */
 static inline __m256i dualad_tail_mask(ptrdiff_t left) {
     return _mm256_set_epi64x(left > 3 ? -1 : 0, left > 2 ? -1 : 0, left > 1 ? -1 : 0, -1);
 }
@@ -53,7 +56,9 @@ static inline __m256i dualad_tail_mask(ptrdiff_t left) {
 
 /* rows m..m+3 of y from contiguous rows of b (brs apart): 4 x 8 blocks, then 4 x 4, then
  * the last 1-3 columns through masked loads (lanes off read and write nothing) */
-__attribute__((noinline)) static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
+/* (out of line: compiled on its own, its loop keeps every pointer in a register) */
+__attribute__((noinline))
+static void dualad_matmul_rows4(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
                                 const double* b, ptrdiff_t brs, ptrdiff_t K, ptrdiff_t N) {
     const __m256d zero = _mm256_setzero_pd();
     ptrdiff_t n = 0;
@@ -106,7 +111,8 @@ __attribute__((noinline)) static void dualad_matmul_rows4(double* y, const doubl
 
 /* one row of y: 16 columns at a time (four independent sums in flight), then 4 at a time
  * (the last group masked) */
-__attribute__((noinline)) static void dualad_matmul_row(double* y, const double* a, ptrdiff_t acs, const double* b,
+__attribute__((noinline))
+static void dualad_matmul_row(double* y, const double* a, ptrdiff_t acs, const double* b,
                               ptrdiff_t brs, ptrdiff_t K, ptrdiff_t N) {
     const __m256d zero = _mm256_setzero_pd();
     ptrdiff_t n = 0;
@@ -144,7 +150,7 @@ __attribute__((noinline)) static void dualad_matmul_row(double* y, const double*
 static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
                          const double* b, ptrdiff_t brs, ptrdiff_t bcs, ptrdiff_t M, ptrdiff_t K,
                          ptrdiff_t N) {
-#if defined(__AVX2__) && defined(__FMA__)
+#if DUALAD_MATMUL_BLOCKS
     void* block = NULL;
     if (bcs != 1 && N > 1) {   /* rows of b contiguous: a copy, K x N, on a cache line */
         block = malloc((size_t)(K * N) * sizeof(double) + 64);

@@ -22,9 +22,9 @@ import numpy as np
 from .execute import Names
 from .masks import float_masks
 from .products import read_transposed
-from .scatter import row_scatters
 from .program import GUARD, NP, OP, Slot, reuse_buffers
 from .scalar import CompiledExecutable, _interpreters
+from .scatter import row_scatters
 
 __all__ = ["ArrayExecutable"]
 
