@@ -21,7 +21,7 @@ import numpy as np
 
 from .execute import Names
 from .masks import float_masks
-from .products import read_transposed
+from .products import TransposedProduct, read_transposed
 from .program import GUARD, NP, OP, Slot, reuse_buffers
 from .scalar import CompiledExecutable, _interpreters
 from .scatter import row_scatters
@@ -453,7 +453,7 @@ def _array_instruction(prim, params, shapes, out_shape):
         if len(modes) == 1:
             modes.append(_interpreters.OPERAND_NONE)
         return "elementwise", _interpreters.OPCODES.index(name), (*modes, 0)
-    if name == "matmul" and len(shapes) == 2:
+    if (name == "matmul" or isinstance(prim, TransposedProduct)) and len(shapes) == 2:
         return _matmul_instruction(*shapes, getattr(prim, "transposed", (False, False)),
                                    out_shape)
     if name == "unbroadcast" and len(shapes) == 1:

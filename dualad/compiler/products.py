@@ -24,12 +24,12 @@ __all__ = ["read_transposed", "TransposedProduct"]
 
 class TransposedProduct:
     """The value function of ``matmul(a.T if ta, b.T if tb)`` (``transposed``: the pair; ``.T``
-    swaps the last two axes)."""
-
-    name = "matmul"
+    swaps the last two axes), named for the printed program: ``matmul[a.T]``, ``matmul[b.T]``,
+    ``matmul[a.T,b.T]``."""
 
     def __init__(self, matmul, ta, tb):
         self._matmul, self.transposed = matmul, (ta, tb)
+        self.name = "matmul[" + ",".join(t for t, on in zip(("a.T", "b.T"), (ta, tb)) if on) + "]"
 
     def impl(self, a, b):
         ta, tb = self.transposed
@@ -37,7 +37,7 @@ class TransposedProduct:
                                  np.swapaxes(b, -1, -2) if tb else b)
 
     def __repr__(self):
-        return "matmul" + "".join(t for t, on in zip(("[a.T]", "[b.T]"), self.transposed) if on)
+        return self.name
 
 
 def read_transposed(program, in_arena):
@@ -65,8 +65,7 @@ def read_transposed(program, in_arena):
             for s, t in reversed(list(zip(product.ins, _flags(product.fn)))):
                 ins.append(swapped[s] if t is False and s in swapped else s)
                 flags.append(not t and s not in swapped)
-            step = program.steps[k] = Step(OP, TransposedProduct(matmul, *flags), ins, None,
-                                           step.out, False)
+            step = program.steps[k] = _product(matmul, ins, flags, step.out)
             changed = True
         elif _swaps(step, values) and np.ndim(values[step.ins[0]]) == 2 and matrix(step.ins[0]):
             swapped[step.out] = step.ins[0]
@@ -81,8 +80,7 @@ def read_transposed(program, in_arena):
                     s, t = swapped[swapped[s]], False
                 ins.append(swapped[s] if t else s)
                 flags.append(t)
-            step = program.steps[k] = Step(OP, TransposedProduct(matmul, *flags), ins, None,
-                                           step.out, False)
+            step = program.steps[k] = _product(matmul, ins, flags, step.out)
             changed = True
         if (step.kind == OP and (step.fn is matmul or isinstance(step.fn, TransposedProduct))
                 and not step.dynamic and not step.params and len(step.ins) == 2
@@ -91,6 +89,12 @@ def read_transposed(program, in_arena):
     if changed:
         eliminate_dead_code(program)
     return program
+
+
+def _product(matmul, ins, flags, out):
+    """The step of ``matmul`` of ``ins``, each read transposed where its flag is set."""
+    fn = TransposedProduct(matmul, *flags) if any(flags) else matmul
+    return Step(OP, fn, ins, None, out, False)
 
 
 def _flags(fn):
