@@ -136,6 +136,7 @@ def test_the_python_executor_gives_the_same_training_run(monkeypatch):
     assert not any(isinstance(exe, ArrayExecutable) for exe in executables(jitted))
 
 
+@compiled_only
 def test_a_busy_tape_runs_the_listed_program_as_python():
     """A call that finds the tape busy (another thread in it) runs the program's Python
     version, whose steps the listing rewrote and reordered: its buffer reuse (``in_place``)
