@@ -106,6 +106,8 @@ cdef struct Job:
     const void* src      # unfold: x; fold: the windows
     void* dst            # unfold: the windows; fold: the gradient (zeroed)
     double pad
+    bint fold            # which direction
+    bint single          # float32 (else float64)
     int failed           # a block could not allocate its padded copy
 
 
@@ -131,24 +133,17 @@ cdef void fold_block(real* acc, const real* windows, Job* job, Py_ssize_t b) noe
     free(padded)
 
 
-cdef void unfold_f64(void* ctx, Py_ssize_t b) noexcept nogil:
+cdef void sample_block(void* ctx, Py_ssize_t b) noexcept nogil:
+    # the thread pool's task: sample b of the job, in its direction and precision
     cdef Job* job = <Job*>ctx
-    unfold_block[double](<double*>job.dst, <const double*>job.src, job, b)
-
-
-cdef void unfold_f32(void* ctx, Py_ssize_t b) noexcept nogil:
-    cdef Job* job = <Job*>ctx
-    unfold_block[float](<float*>job.dst, <const float*>job.src, job, b)
-
-
-cdef void fold_f64(void* ctx, Py_ssize_t b) noexcept nogil:
-    cdef Job* job = <Job*>ctx
-    fold_block[double](<double*>job.dst, <const double*>job.src, job, b)
-
-
-cdef void fold_f32(void* ctx, Py_ssize_t b) noexcept nogil:
-    cdef Job* job = <Job*>ctx
-    fold_block[float](<float*>job.dst, <const float*>job.src, job, b)
+    if job.fold and job.single:
+        fold_block[float](<float*>job.dst, <const float*>job.src, job, b)
+    elif job.fold:
+        fold_block[double](<double*>job.dst, <const double*>job.src, job, b)
+    elif job.single:
+        unfold_block[float](<float*>job.dst, <const float*>job.src, job, b)
+    else:
+        unfold_block[double](<double*>job.dst, <const double*>job.src, job, b)
 
 
 def _as_2d(kernel, stride, padding, dilation):
@@ -168,14 +163,14 @@ cdef Geometry geometry(Py_ssize_t c, size, out, kernel, stride, padding, dilatio
                     + 1, (out2[1] - 1) * s2[1] + (k2[1] - 1) * d2[1] + 1)
 
 
-cdef run(block_fn fn, Job* job, Py_ssize_t batch, Py_ssize_t size):
+cdef run(Job* job, Py_ssize_t batch, Py_ssize_t size):
     cdef Py_ssize_t b
     with nogil:
         if threads > 1 and batch > 1 and size >= PARALLEL_MIN:
-            parallel(fn, job, batch, threads)
+            parallel(sample_block, job, batch, threads)
         else:
             for b in range(batch):
-                fn(job, b)
+                sample_block(job, b)
     if job.failed:
         raise MemoryError("unfold/fold: no memory for a padded copy of one sample")
 
@@ -192,9 +187,9 @@ def unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
                          f"input's spatial size {size} with padding {padding}")
     cdef cnp.ndarray res = np.empty(lead + out + (c, int(np.prod(kernel))), dtype=x.dtype)
     cdef Job job = Job(geometry(c, size, out, kernel, stride, padding, dilation),
-                       cnp.PyArray_DATA(<cnp.ndarray>x), cnp.PyArray_DATA(res), pad_value, 0)
-    run(unfold_f64 if x.dtype == np.float64 else unfold_f32, &job, int(np.prod(lead)),
-        cnp.PyArray_SIZE(res))
+                       cnp.PyArray_DATA(<cnp.ndarray>x), cnp.PyArray_DATA(res), pad_value, False,
+                       x.dtype == np.float32, 0)
+    run(&job, int(np.prod(lead)), cnp.PyArray_SIZE(res))
     return res
 
 
@@ -207,7 +202,7 @@ def fold(g, size, kernel, stride, padding, dilation):
     lead, out, c = shape[:n - d - 2], shape[n - d - 2:n - 2], shape[n - 2]
     cdef cnp.ndarray acc = np.zeros(lead + (c,) + tuple(size), dtype=g.dtype)
     cdef Job job = Job(geometry(c, size, out, kernel, stride, padding, dilation),
-                       cnp.PyArray_DATA(<cnp.ndarray>g), cnp.PyArray_DATA(acc), 0.0, 0)
-    run(fold_f64 if g.dtype == np.float64 else fold_f32, &job, int(np.prod(lead)),
-        cnp.PyArray_SIZE(<cnp.ndarray>g))
+                       cnp.PyArray_DATA(<cnp.ndarray>g), cnp.PyArray_DATA(acc), 0.0, True,
+                       g.dtype == np.float32, 0)
+    run(&job, int(np.prod(lead)), cnp.PyArray_SIZE(<cnp.ndarray>g))
     return acc
