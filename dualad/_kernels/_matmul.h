@@ -1,7 +1,8 @@
-/* Small float64 matrix products for ad.jit's array interpreter (_interpreters).
+/* Small float64 matrix products and transposes for ad.jit's array interpreter (_interpreters).
  *
- * y (M, N) = a (M, K) @ b (K, N), y C-contiguous; element (m, k) of a at a[m * ars + k * acs]
- * and (k, n) of b at b[k * brs + n * bcs], so either operand may be read transposed in place.
+ * dualad_matmul: y (M, N) = a (M, K) @ b (K, N), y C-contiguous; element (m, k) of a at
+ * a[m * ars + k * acs] (a may be read transposed in place), b C-contiguous or, with
+ * b_transposed, its (N, K) transpose.
  *
  * Each element is the fused multiply-adds of its K products in order, from +0.0, then + 0.0:
  * as OpenBLAS's x86-64 dgemm kernels accumulate the elements of their main blocks (its edge
@@ -11,8 +12,8 @@
  *
  * With AVX2 and FMA (the default -march=x86-64-v3), blocks of 4 rows x 8 columns of y stay
  * in registers while k runs (4 x 4 and masked 4 x 1-3 at the right edge, rows 16 columns at
- * a time at the bottom); b is read along rows, copied once into a buffer on a cache line when
- * its rows are strided. Without them, the same sums one element at a time. The interpreter's
+ * a time at the bottom); b is read along rows, copied once (dualad_transpose) into a buffer
+ * on a cache line when it is held transposed. Without them, the same sums one element at a time. The interpreter's
  * arena keeps its values on cache lines too: loads straddling two lines cost up to a fifth.
  */
 #ifndef DUALAD_MATMUL_H
@@ -146,24 +147,31 @@ static void dualad_matmul_row(double* y, const double* a, ptrdiff_t acs, const d
 #undef DUALAD_DONE
 #endif
 
-/* Returns 0, or -1 when no memory was left for a copy of a strided b (y is then unwritten) */
+/* y (C, R) = x (R, C).T, both C-contiguous, in tiles of 8 x 8 (both matrices' lines of a
+ * tile stay in cache) */
+static void dualad_transpose(double* y, const double* x, ptrdiff_t R, ptrdiff_t C) {
+    for (ptrdiff_t i0 = 0; i0 < R; i0 += 8)
+        for (ptrdiff_t j0 = 0; j0 < C; j0 += 8)
+            for (ptrdiff_t i = i0; i < i0 + 8 && i < R; i++)
+                for (ptrdiff_t j = j0; j < j0 + 8 && j < C; j++)
+                    y[j * R + i] = x[i * C + j];
+}
+
+/* Returns 0, or -1 when no memory was left for a copy of b held transposed (y is then
+ * unwritten) */
 static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t acs,
-                         const double* b, ptrdiff_t brs, ptrdiff_t bcs, ptrdiff_t M, ptrdiff_t K,
+                         const double* b, int b_transposed, ptrdiff_t M, ptrdiff_t K,
                          ptrdiff_t N) {
+    ptrdiff_t brs = b_transposed ? 1 : N;
 #if DUALAD_MATMUL_BLOCKS
     void* block = NULL;
-    if (bcs != 1 && N > 1) {   /* rows of b contiguous: a copy, K x N, on a cache line */
+    if (b_transposed && N > 1) {   /* rows of b contiguous: a copy, on a cache line */
         block = malloc((size_t)(K * N) * sizeof(double) + 64);
         if (block == NULL)
             return -1;
         double* copy = (double*)(((uintptr_t)block + 63) & ~(uintptr_t)63);
-        /* in tiles of 8 x 8: both the rows read and the rows written stay in cache */
-        for (ptrdiff_t k0 = 0; k0 < K; k0 += 8)
-            for (ptrdiff_t n0 = 0; n0 < N; n0 += 8)
-                for (ptrdiff_t n = n0; n < n0 + 8 && n < N; n++)
-                    for (ptrdiff_t k = k0; k < k0 + 8 && k < K; k++)
-                        copy[k * N + n] = b[k * brs + n * bcs];
-        b = copy, brs = N, bcs = 1;
+        dualad_transpose(copy, b, N, K);
+        b = copy, brs = N;
     }
     ptrdiff_t m = 0;
     for (; m + 4 <= M; m += 4)
@@ -172,7 +180,7 @@ static int dualad_matmul(double* y, const double* a, ptrdiff_t ars, ptrdiff_t ac
         dualad_matmul_row(y + m * N, a + m * ars, acs, b, brs, K, N);
     free(block);
 #else
-    dualad_matmul_scalar(y, a, ars, acs, b, brs, bcs, M, K, N);
+    dualad_matmul_scalar(y, a, ars, acs, b, brs, b_transposed ? K : 1, M, K, N);
 #endif
     return 0;
 }
