@@ -56,31 +56,30 @@ def read_transposed(program, in_arena):
         return _matrix(values[s]) and in_arena(values[s])
     swapped = {}   # slot -> the arena matrix it transposes
     made = {}      # slot -> the product step that made it
+
+    def read(s, t):
+        """The slot and flag that read value ``s`` (its swap if ``t``): a swap's swap is the
+        value itself."""
+        while s in swapped:
+            s, t = swapped[s], not t
+        return s, t
     changed = False
     for k, step in enumerate(program.steps):
         product = made.get(step.ins[0]) if _swaps(step, values) else None
         if product is not None and readers[product.out] == 1:
-            # (op(a) @ op(b)).T = op(b).T @ op(a).T, a swapped operand's swap being its source
-            ins, flags = [], []
-            for s, t in reversed(list(zip(product.ins, _flags(product.fn)))):
-                ins.append(swapped[s] if t is False and s in swapped else s)
-                flags.append(not t and s not in swapped)
-            step = program.steps[k] = _product(matmul, ins, flags, step.out)
-            changed = True
+            # (op(a) @ op(b)).T = op(b).T @ op(a).T
+            reads = [read(s, not t) for s, t in zip(product.ins, _flags(product.fn))][::-1]
         elif _swaps(step, values) and np.ndim(values[step.ins[0]]) == 2 and matrix(step.ins[0]):
             swapped[step.out] = step.ins[0]
             continue
         elif (step.kind == OP and step.fn is matmul and not step.dynamic and not step.params
               and len(step.ins) == 2 and any(s in swapped for s in step.ins)
               and all(matrix(s) for s in step.ins)):
-            ins, flags = [], []
-            for s in step.ins:   # a swap's swap is the value itself
-                t = s in swapped
-                if t and swapped[s] in swapped:
-                    s, t = swapped[swapped[s]], False
-                ins.append(swapped[s] if t else s)
-                flags.append(t)
-            step = program.steps[k] = _product(matmul, ins, flags, step.out)
+            reads = [read(s, False) for s in step.ins]
+        else:
+            reads = None
+        if reads is not None:
+            step = program.steps[k] = _product(matmul, reads, step.out)
             changed = True
         if (step.kind == OP and (step.fn is matmul or isinstance(step.fn, TransposedProduct))
                 and not step.dynamic and not step.params and len(step.ins) == 2
@@ -91,10 +90,12 @@ def read_transposed(program, in_arena):
     return program
 
 
-def _product(matmul, ins, flags, out):
-    """The step of ``matmul`` of ``ins``, each read transposed where its flag is set."""
+def _product(matmul, reads, out):
+    """The step of ``matmul`` of ``reads``' slots, each read transposed where its flag is
+    set."""
+    flags = [t for _, t in reads]
     fn = TransposedProduct(matmul, *flags) if any(flags) else matmul
-    return Step(OP, fn, ins, None, out, False)
+    return Step(OP, fn, [s for s, _ in reads], None, out, False)
 
 
 def _flags(fn):
